@@ -1,0 +1,61 @@
+"""A shard: what one worker recorded since its previous flush, keyed by run second.
+
+Shards are the unit the store holds (``shards/<slice>/<worker>/<seq>.json.gz``); a worker's
+last shard has ``final`` set. ``from_dict`` rejects a malformed shard with a message that
+names its key, so a bad file can never poison a merge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.stats import Window
+
+SHARD_FORMAT = 1
+
+
+@dataclass
+class Shard:
+    run_id: str
+    slice_index: int
+    worker_index: int
+    seq: int
+    windows: dict[int, Window] = field(default_factory=dict)
+    final: bool = False
+    error: str | None = None  # set when the worker ended on an unexpected error
+
+    @property
+    def key(self) -> str:
+        return f"shards/{self.slice_index}/{self.worker_index}/{self.seq:06d}.json.gz"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": SHARD_FORMAT, "run_id": self.run_id, "slice": self.slice_index,
+            "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
+            "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, key: str) -> Shard:
+        if not isinstance(data, dict) or data.get("format") != SHARD_FORMAT:
+            raise ValueError(f"{key}: not a Squall shard (format {SHARD_FORMAT} expected)")
+        for name in ("slice", "worker", "seq"):
+            value = data.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key}: {name}: expected an integer >= 0, got {value!r}")
+        windows = data.get("windows")
+        if not isinstance(windows, dict):
+            raise ValueError(f"{key}: windows: expected a map of seconds to windows")
+        parsed: dict[int, Window] = {}
+        for second, window in windows.items():
+            try:
+                index = int(second)
+            except (TypeError, ValueError):
+                raise ValueError(f"{key}: windows: {second!r} is not a second") from None
+            parsed[index] = Window.from_dict(window, f"{key}: windows[{second}]")
+        error = data.get("error")
+        return cls(
+            run_id=str(data.get("run_id", "")), slice_index=data["slice"],
+            worker_index=data["worker"], seq=data["seq"], windows=parsed,
+            final=bool(data.get("final", False)), error=None if error is None else str(error),
+        )

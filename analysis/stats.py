@@ -1,0 +1,204 @@
+"""Mergeable counters recorded by the load generator: per endpoint, per scenario, and the
+generator's own health, each for one second of a run (a ``Window``).
+
+Every type adds exactly (``merge``) and converts to and from plain JSON-able dicts.
+Units: latencies in µs (histograms), bytes, CPU in seconds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.histogram import Histogram
+
+ERROR_CLASSES = (
+    "timeout", "connect", "dns", "tls", "read",
+    "http_4xx", "http_429", "http_5xx", "expectation", "capture", "cancelled",
+)
+
+
+def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
+    for key, count in other.items():
+        into[key] = into.get(key, 0) + count
+
+
+def _counts(value: Any, where: str) -> dict[str, int]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in value.items()
+    ):
+        raise ValueError(f"{where}: expected a map of names to counts >= 0")
+    return dict(value)
+
+
+def _count(data: dict[str, Any], key: str, where: str) -> int:
+    value = data.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{where}.{key}: expected a count >= 0, got {value!r}")
+    return value
+
+
+@dataclass
+class EndpointStats:
+    """What one endpoint name saw: requests sent, responses, statuses, errors, latency."""
+
+    requests: int = 0
+    responses: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    error_statuses: dict[str, int] = field(default_factory=dict)  # statuses counted as errors
+    bytes_in: int = 0
+    bytes_out: int = 0
+    latency: Histogram = field(default_factory=Histogram)  # from the intended start
+    latency_uncorrected: Histogram = field(default_factory=Histogram)  # from the actual send
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    def merge(self, other: EndpointStats) -> None:
+        self.requests += other.requests
+        self.responses += other.responses
+        _add_counts(self.statuses, other.statuses)
+        _add_counts(self.errors, other.errors)
+        _add_counts(self.error_statuses, other.error_statuses)
+        self.bytes_in += other.bytes_in
+        self.bytes_out += other.bytes_out
+        self.latency.merge(other.latency)
+        self.latency_uncorrected.merge(other.latency_uncorrected)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests, "responses": self.responses,
+            "statuses": self.statuses, "errors": self.errors,
+            "error_statuses": self.error_statuses,
+            "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
+            "latency": self.latency.encode(),
+            "latency_uncorrected": self.latency_uncorrected.encode(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> EndpointStats:
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: expected a map")
+        try:
+            latency = Histogram.decode(str(data["latency"]))
+            uncorrected = Histogram.decode(str(data["latency_uncorrected"]))
+        except (KeyError, ValueError) as error:
+            raise ValueError(f"{where}.latency: {error}") from None
+        return cls(
+            requests=_count(data, "requests", where), responses=_count(data, "responses", where),
+            statuses=_counts(data.get("statuses", {}), f"{where}.statuses"),
+            errors=_counts(data.get("errors", {}), f"{where}.errors"),
+            error_statuses=_counts(data.get("error_statuses", {}), f"{where}.error_statuses"),
+            bytes_in=_count(data, "bytes_in", where), bytes_out=_count(data, "bytes_out", where),
+            latency=latency, latency_uncorrected=uncorrected,
+        )
+
+
+@dataclass
+class ScenarioStats:
+    launched: int = 0
+    completed: int = 0
+    failed: int = 0
+
+    def merge(self, other: ScenarioStats) -> None:
+        self.launched += other.launched
+        self.completed += other.completed
+        self.failed += other.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"launched": self.launched, "completed": self.completed, "failed": self.failed}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> ScenarioStats:
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: expected a map")
+        return cls(*(_count(data, key, where) for key in ("launched", "completed", "failed")))
+
+
+@dataclass
+class HealthStats:
+    """The generator's own health: was every arrival sent when it was meant to be?"""
+
+    intended: int = 0  # arrivals the schedule asked for
+    dropped: int = 0  # arrivals not sent (in-flight cap reached)
+    late: int = 0  # arrivals sent later than the lag tolerance
+    lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
+    cpu_s: float = 0.0  # CPU used by the worker process
+    wall_s: float = 0.0  # wall time those CPU seconds were measured over
+
+    def merge(self, other: HealthStats) -> None:
+        self.intended += other.intended
+        self.dropped += other.dropped
+        self.late += other.late
+        self.lag.merge(other.lag)
+        self.cpu_s += other.cpu_s
+        self.wall_s += other.wall_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "intended": self.intended, "dropped": self.dropped, "late": self.late,
+            "lag": self.lag.encode(), "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> HealthStats:
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: expected a map")
+        try:
+            lag = Histogram.decode(str(data.get("lag", Histogram().encode())))
+            cpu_s, wall_s = float(data.get("cpu_s", 0.0)), float(data.get("wall_s", 0.0))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{where}: {error}") from None
+        return cls(
+            intended=_count(data, "intended", where), dropped=_count(data, "dropped", where),
+            late=_count(data, "late", where), lag=lag, cpu_s=cpu_s, wall_s=wall_s,
+        )
+
+
+@dataclass
+class Window:
+    """Everything recorded in one second of a run (second 0 starts at the plan's start_at)."""
+
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)
+    scenarios: dict[str, ScenarioStats] = field(default_factory=dict)
+    health: HealthStats = field(default_factory=HealthStats)
+
+    def endpoint(self, name: str) -> EndpointStats:
+        stats = self.endpoints.get(name)
+        if stats is None:
+            stats = self.endpoints[name] = EndpointStats()
+        return stats
+
+    def scenario(self, name: str) -> ScenarioStats:
+        stats = self.scenarios.get(name)
+        if stats is None:
+            stats = self.scenarios[name] = ScenarioStats()
+        return stats
+
+    def merge(self, other: Window) -> None:
+        for name, stats in other.endpoints.items():
+            self.endpoint(name).merge(stats)
+        for name, scenario in other.scenarios.items():
+            self.scenario(name).merge(scenario)
+        self.health.merge(other.health)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "endpoints": {name: s.to_dict() for name, s in self.endpoints.items()},
+            "scenarios": {name: s.to_dict() for name, s in self.scenarios.items()},
+            "health": self.health.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str) -> Window:
+        if not isinstance(data, dict):
+            raise ValueError(f"{where}: expected a map")
+        endpoints, scenarios = data.get("endpoints", {}), data.get("scenarios", {})
+        if not isinstance(endpoints, dict) or not isinstance(scenarios, dict):
+            raise ValueError(f"{where}: endpoints and scenarios must be maps")
+        return cls(
+            endpoints={str(k): EndpointStats.from_dict(v, f"{where}.endpoints[{k}]") for k, v in endpoints.items()},
+            scenarios={str(k): ScenarioStats.from_dict(v, f"{where}.scenarios[{k}]") for k, v in scenarios.items()},
+            health=HealthStats.from_dict(data.get("health", {}), f"{where}.health"),
+        )

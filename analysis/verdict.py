@@ -1,0 +1,104 @@
+"""The verdict: every threshold with its measured value, and one overall outcome.
+
+PASS (warnings allowed), FAIL (a must-threshold failed), INCONCLUSIVE (the load generator
+itself was the bottleneck, or workers went missing: such a run neither passes nor fails the
+target), STOPPED (ended early by the user; judged on what was measured).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.merge import MergedRun
+from analysis.thresholds import OPERATORS, Threshold, format_measured, measure
+
+
+@dataclass(frozen=True)
+class HealthLimits:
+    max_dropped_share: float = 0.001  # of intended arrivals
+    max_late_share: float = 0.01  # arrivals sent later than the lag tolerance
+    lag_tolerance_ms: float = 50.0
+    min_worker_share: float = 1.0  # of planned workers that must report a final shard
+
+
+@dataclass(frozen=True)
+class Outcome:
+    threshold: Threshold
+    measured: float | None
+    status: str  # PASS, WARN, FAIL, NO_DATA
+
+    @property
+    def measured_text(self) -> str:
+        return format_measured(self.threshold.metric, self.measured)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    outcomes: tuple[Outcome, ...]
+    reasons: tuple[str, ...]
+    generator_problems: tuple[str, ...]
+
+
+def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float) -> Outcome:
+    stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+    measured = measure(threshold, stats, duration_s) if stats is not None else None
+    if measured is None:
+        return Outcome(threshold, None, "NO_DATA")
+    if OPERATORS[threshold.op](measured, threshold.limit):
+        return Outcome(threshold, measured, "PASS")
+    return Outcome(threshold, measured, "FAIL" if threshold.severity == "must" else "WARN")
+
+
+def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int) -> list[str]:
+    problems: list[str] = []
+    health = run.health
+    if health.intended:
+        dropped_share = health.dropped / health.intended
+        if dropped_share > limits.max_dropped_share:
+            problems.append(
+                f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
+                f"the in-flight cap was reached (raise limits.max_in_flight, or the target is too slow "
+                f"to measure at this rate)")
+        late_share = health.late / health.intended
+        if late_share > limits.max_late_share:
+            problems.append(
+                f"{health.late:,} arrivals ({late_share:.2%}) started more than "
+                f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
+                f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator was saturated; "
+                f"use more workers")
+    finished = sum(1 for report in run.workers.values() if report.final and not report.error)
+    if planned_workers and finished < planned_workers * limits.min_worker_share:
+        missing = planned_workers - finished
+        crashed = [f"worker {w}: {r.error}" for (_, w), r in sorted(run.workers.items()) if r.error]
+        detail = f" ({'; '.join(crashed)})" if crashed else ""
+        problems.append(f"{missing} of {planned_workers} workers did not finish{detail}")
+    return problems
+
+
+def judge(
+    run: MergedRun,
+    thresholds: tuple[Threshold, ...],
+    duration_s: float,
+    limits: HealthLimits,
+    planned_workers: int,
+    stopped: bool = False,
+) -> Verdict:
+    outcomes = tuple(judge_threshold(t, run, duration_s) for t in thresholds)
+    reasons = [
+        f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status in ("FAIL", "WARN")
+    ]
+    reasons += [f"{o.threshold.label}: nothing was measured" for o in outcomes if o.status == "NO_DATA"]
+    problems = generator_problems(run, limits, planned_workers) if not stopped else []
+    if stopped:
+        status = "STOPPED"
+    elif problems:
+        status = "INCONCLUSIVE"
+    elif run.overall.requests == 0:
+        status, problems = "INCONCLUSIVE", ["no request was sent"]
+    elif any(o.status == "FAIL" for o in outcomes):
+        status = "FAIL"
+    elif any(o.status == "NO_DATA" and o.threshold.severity == "must" for o in outcomes):
+        status = "INCONCLUSIVE"
+    else:
+        status = "PASS"
+    return Verdict(status, outcomes, tuple(reasons), tuple(problems))

@@ -1,0 +1,94 @@
+"""The local backend: plan, write jobs to the store, start one worker process per core
+with a synchronized start, show live progress, stop cleanly on Ctrl-C, then collect.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from runner.collect import collect
+from runner.job import WorkerJob, spec_document
+from runner.live import LiveView
+from runner.plan import make_plan
+from runner.preflight import check_reachable
+from runner.spec import Spec
+from runner.store import LocalStore, read_shard, run_prefix, shard_keys
+
+START_DELAY_S = 1.5  # time for the worker processes to start before the synchronized start
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    store_dir: str = "squall-runs"
+    workers: int | None = None  # default: one per core
+    engine: str = "fast"
+    flush_interval_s: float = 2.0
+    progress_interval_s: float = 1.0
+
+
+class _Interrupts:
+    """Ctrl-C once: set the stop flag (graceful). Twice: terminate the workers."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+
+
+def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
+              progress: Callable[[str, bool], None]) -> dict[str, Any]:
+    """Run ``spec`` on this machine and return the result document (also in the store)."""
+    workers = options.workers or os.cpu_count() or 1
+    plan = make_plan(spec, run_id, seed, workers=workers)
+    check_reachable(spec.target.base_url)
+    store = LocalStore(options.store_dir)
+    prefix = run_prefix(run_id)
+    document = spec_document(spec)
+    start_at = time.time() + START_DELAY_S
+    store.put_json(prefix + "spec.json", document)
+    store.put_json(prefix + "plan.json", plan.to_dict())
+    store.put_json(prefix + "meta.json", {
+        "run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
+        "backend": "local", "engine": options.engine, "started_at_epoch_s": start_at, "workers": plan.workers})
+    processes: list[subprocess.Popen[bytes]] = []
+    for worker_index in range(plan.workers):
+        job = WorkerJob(run_id, 0, worker_index, start_at, options.engine, options.flush_interval_s,
+                        document, plan.to_dict())
+        store.put_json(job.key, job.to_dict())
+        processes.append(subprocess.Popen([sys.executable, "-m", "runner.worker_process", str(store.root), job.key]))
+    interrupts = _Interrupts()
+    previous = signal.signal(signal.SIGINT, interrupts)
+    live = LiveView(plan)
+    stopped = False
+    try:
+        while any(p.poll() is None for p in processes):
+            if interrupts.count and not stopped:
+                stopped = True
+                store.put_bytes(prefix + "control/stop", b"interrupted\n")
+                progress("stopping: finishing in-flight work (Ctrl-C again to kill the workers)", True)
+            if interrupts.count > 1:
+                for p in processes:
+                    p.terminate()
+            for key in shard_keys(store, run_id):
+                if key not in live.seen:
+                    try:
+                        live.add(key, read_shard(store, key))
+                    except ValueError:
+                        live.seen.add(key)
+            progress(live.line(time.time() - start_at, options.flush_interval_s), False)
+            time.sleep(options.progress_interval_s)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    return collect(store, run_id, stopped=stopped)

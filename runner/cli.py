@@ -1,0 +1,228 @@
+"""The `squall` command: parses arguments, calls the core, prints, sets the exit code.
+
+Exit codes: 0 passed (warnings allowed), 1 a must-threshold failed, 2 invalid input,
+3 could not run (target unreachable, store unwritable…), 4 inconclusive (the load
+generator was the bottleneck, or workers went missing), 130 stopped by the user.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.summary import render_summary
+from runner.plan import PlanError, make_plan
+from runner.preflight import CouldNotRun
+from runner.spec import Spec, SpecError, load_spec
+from runner.store import StoreError
+from runner.units import format_duration
+
+EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_COULD_NOT_RUN, EXIT_INCONCLUSIVE, EXIT_STOPPED = 0, 1, 2, 3, 4, 130
+EXIT_BY_VERDICT = {"PASS": EXIT_PASS, "WARN": EXIT_PASS, "FAIL": EXIT_FAIL,
+                   "INCONCLUSIVE": EXIT_INCONCLUSIVE, "STOPPED": EXIT_STOPPED}
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def new_run_id(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
+    return f"{slug}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
+
+
+def _progress_printer() -> Callable[[str, bool], None]:
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(line: str, important: bool) -> None:
+        if tty:
+            sys.stderr.write("\r\033[K" + line + ("\n" if important else ""))
+        elif important or time.monotonic() - last[0] >= 5:
+            sys.stderr.write(line + "\n")
+            last[0] = time.monotonic()
+        sys.stderr.flush()
+    return show
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    print(f"{args.spec}: valid — {len(spec.phases)} phases over {format_duration(spec.duration_s)}, "
+          f"{len(spec.scenarios)} scenarios, {len(spec.thresholds)} thresholds")
+    return EXIT_PASS
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec, args.target)
+    plan = make_plan(spec, "plan-preview", 0, workers=args.workers)
+    print(f"{spec.name}: {format_duration(plan.duration_s)} in {len(plan.phases)} phases against {spec.target.base_url}")
+    print(f"\n  {'phase':<14} {'from':>7} {'length':>7} {'load':<22} {'arrivals':>10} {'requests':>10}")
+    for p in plan.phases:
+        if p.kind == "rate":
+            load = f"{p.start:g}/s" + (f" -> {p.end:g}/s" if p.end != p.start else "")
+        elif p.kind == "users":
+            load = f"{p.start:g} users" + (f" -> {p.end:g}" if p.end != p.start else "")
+        else:
+            load = "pause"
+        arrivals = f"{p.expected_arrivals:,.0f}" if p.kind == "rate" else "-"
+        requests = f"{p.expected_requests:,.0f}" if p.kind == "rate" else "-"
+        print(f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {format_duration(p.duration_s):>7} "
+              f"{load:<22} {arrivals:>10} {requests:>10}")
+    print(f"\n  total         {plan.expected_arrivals:,.0f} arrivals, {plan.expected_requests:,.0f} requests "
+          f"(open-model phases)")
+    print(f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s" +
+          (f", peak users {plan.peak_users}" if plan.peak_users else ""))
+    print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
+          f"a quarter of the {8000:,} /s one worker sustained on one core in bench/)")
+    print(f"  time slices   {len(plan.slices)} (a Lambda worker runs at most 14 min of load; local runs are unsliced)")
+    print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
+    return EXIT_PASS
+
+
+def _finish(result: dict[str, Any], store_dir: str) -> int:
+    print(render_summary(result))
+    print(f"\n  results: {Path(store_dir) / 'runs' / result['run_id'] / 'result.json'}")
+    return EXIT_BY_VERDICT[result["verdict"]["status"]]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec, args.target)
+    return _run_spec(spec, args)
+
+
+def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
+    from runner.backends.local import LocalOptions, run_local
+    run_id = new_run_id(spec.name)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine)
+    print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+          f"(local, engine {args.engine})", file=sys.stderr)
+    result = run_local(spec, run_id, seed, options, _progress_printer())
+    print(file=sys.stderr)
+    return _finish(result, args.store)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from runner.preflight import check_reachable
+    port = args.port or _free_port()
+    target = subprocess.Popen([sys.executable, "-m", "runner.cli", "demo-target", "--port", str(port), "--quiet"])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                check_reachable(url, timeout_s=0.5)
+                break
+            except CouldNotRun:
+                if target.poll() is not None:
+                    raise CouldNotRun(f"the demo target did not start on port {port}") from None
+                time.sleep(0.1)
+        print(f"squall: demo target listening on {url}", file=sys.stderr)
+        spec = load_spec(args.spec or EXAMPLES / "quickstart.yaml", url)
+        return _run_spec(spec, args)
+    finally:
+        target.terminate()
+        target.wait()
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cmd_demo_target(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import uvloop
+
+    from runner.demo_target import DemoState, bound_port, parse_latency, serve
+    state = DemoState(parse_latency(args.latency), args.concurrency, args.error_rate, random.Random(args.seed))
+
+    async def main() -> None:
+        runner = await serve("127.0.0.1", args.port, state)
+        if not args.quiet:
+            print(f"demo target on http://127.0.0.1:{bound_port(runner)} (latency {args.latency}, "
+                  f"concurrency limit {args.concurrency}, 5xx share {args.error_rate:g}); Ctrl-C stops", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+    try:
+        uvloop.run(main())
+    except KeyboardInterrupt:
+        pass
+    return EXIT_PASS
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="squall", description="Serverless load tests: local or on AWS.",
+                                     epilog="Exit codes: 0 pass, 1 threshold failed, 2 invalid input, "
+                                            "3 could not run, 4 inconclusive, 130 stopped.")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("validate", help="check a spec and report every problem")
+    p.add_argument("spec")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("plan", help="show what a spec will do: phases, arrivals, workers")
+    p.add_argument("spec")
+    p.add_argument("--target", help="replace target.url")
+    p.add_argument("--workers", type=int)
+    p.set_defaults(func=cmd_plan)
+    for name, func, help_text in (("run", cmd_run, "run a spec"),
+                                  ("demo", cmd_demo, "start the demo target and run the quickstart against it")):
+        p = sub.add_parser(name, help=help_text)
+        if name == "run":
+            p.add_argument("spec")
+            p.add_argument("--target", help="replace target.url")
+            p.add_argument("--on", choices=("local",), default="local", help="backend (default local)")
+        else:
+            p.add_argument("--spec", help="another spec to run against the demo target")
+            p.add_argument("--port", type=int, help="demo target port (default: a free one)")
+        p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"),
+                       help="result store directory (default ./squall-runs)")
+        p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
+        p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default="fast")
+        p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
+        p.set_defaults(func=func)
+    p = sub.add_parser("demo-target", help="serve the demo API on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--latency", default="lognormal:20ms:0.5", help="fixed:5ms | uniform:5ms:50ms | lognormal:20ms:0.5")
+    p.add_argument("--concurrency", type=int, default=200, help="in-flight requests before 429 (default 200)")
+    p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 502 (0-1)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_demo_target)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SpecError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"squall: {count} problem{'s' if count != 1 else ''} in the spec; nothing was run", file=sys.stderr)
+        return EXIT_INVALID
+    except (PlanError, ValueError) as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"squall: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except (CouldNotRun, StoreError, OSError) as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"squall: could not run: {error}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

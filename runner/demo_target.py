@@ -1,0 +1,161 @@
+"""The demo target: a small HTTP API on 127.0.0.1 shaped like a serverless image-generation
+backend (POST /generate, GET /status/{id}, POST /enhance, GET /gallery, GET /gallery/{id}).
+
+Latency comes from a configurable distribution; a concurrency limit answers 429 beyond it
+(as Lambda reserved concurrency would); a configurable share of requests answers 5xx.
+GET /__stats reports what the server saw (per route and status), for tests to compare.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import re
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from runner.units import parse_duration_s
+
+
+@dataclass(frozen=True)
+class LatencyModel:
+    kind: str  # fixed, uniform, lognormal
+    a_s: float
+    b_s: float = 0.0
+
+    def draw_s(self, rng: random.Random) -> float:
+        if self.kind == "fixed":
+            return self.a_s
+        if self.kind == "uniform":
+            return rng.uniform(self.a_s, self.b_s)
+        return self.a_s * math.exp(rng.gauss(0.0, self.b_s))  # median a, sigma b
+
+
+def parse_latency(text: str) -> LatencyModel:
+    """`fixed:5ms`, `uniform:5ms:50ms` or `lognormal:20ms:0.5` (median, sigma)."""
+    kind, _, rest = text.partition(":")
+    parts = rest.split(":") if rest else []
+    try:
+        if kind == "fixed" and len(parts) == 1:
+            return LatencyModel("fixed", parse_duration_s(parts[0]))
+        if kind == "uniform" and len(parts) == 2:
+            return LatencyModel("uniform", parse_duration_s(parts[0]), parse_duration_s(parts[1]))
+        if kind == "lognormal" and len(parts) == 2:
+            return LatencyModel("lognormal", parse_duration_s(parts[0]), float(parts[1]))
+    except ValueError as error:
+        raise ValueError(f"--latency {text!r}: {error}") from None
+    raise ValueError(f"--latency {text!r}: write fixed:5ms, uniform:5ms:50ms or lognormal:20ms:0.5")
+
+
+@dataclass
+class DemoState:
+    latency: LatencyModel
+    concurrency_limit: int
+    error_share: float
+    rng: random.Random
+    active: int = 0
+    peak_active: int = 0
+    seen: Counter[str] = field(default_factory=Counter)
+    jobs: dict[str, int] = field(default_factory=dict)
+
+
+_ROUTE_KEYS = [(re.compile(r"^/status/[^/]+$"), "/status/{id}"), (re.compile(r"^/gallery/[^/]+$"), "/gallery/{id}")]
+
+
+def route_key(method: str, path: str) -> str:
+    for pattern, name in _ROUTE_KEYS:
+        if pattern.match(path):
+            return f"{method} {name}"
+    return f"{method} {path}"
+
+
+def make_app(state: DemoState) -> web.Application:
+    @web.middleware
+    async def limits(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.startswith("/__"):
+            return await handler(request)
+        key = route_key(request.method, request.path)
+        if state.active >= state.concurrency_limit:
+            state.seen[f"{key} 429"] += 1
+            return web.json_response({"message": "Rate exceeded"}, status=429)
+        state.active += 1
+        state.peak_active = max(state.peak_active, state.active)
+        try:
+            await asyncio.sleep(state.latency.draw_s(state.rng))
+            if state.error_share and state.rng.random() < state.error_share:
+                response: web.StreamResponse = web.json_response({"message": "Internal server error"}, status=502)
+            else:
+                response = await handler(request)
+        finally:
+            state.active -= 1
+        state.seen[f"{key} {response.status}"] += 1
+        return response
+
+    async def generate(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"message": "body must be JSON"}, status=400)
+        job_id = str(uuid.UUID(int=state.rng.getrandbits(128), version=4))
+        state.jobs[job_id] = int(body.get("steps", 20)) if isinstance(body, dict) else 20
+        if len(state.jobs) > 100_000:
+            state.jobs.pop(next(iter(state.jobs)))
+        return web.json_response({"jobId": job_id, "status": "queued"}, status=202)
+
+    async def status(request: web.Request) -> web.Response:
+        job_id = request.match_info["job_id"]
+        known = job_id in state.jobs or job_id.startswith("img-")
+        if not known:
+            return web.json_response({"message": f"no job {job_id}"}, status=404)
+        return web.json_response({"jobId": job_id, "status": "done", "image": f"/gallery/{job_id}"})
+
+    async def enhance(request: web.Request) -> web.Response:
+        body = await request.read()
+        return web.json_response({"status": "enhanced", "bytes": len(body)})
+
+    async def gallery(request: web.Request) -> web.Response:
+        return web.json_response({"items": [{"id": f"img-{i}", "title": f"Image {i}"} for i in range(1, 13)]})
+
+    async def gallery_item(request: web.Request) -> web.Response:
+        item = request.match_info["item_id"]
+        return web.json_response({"id": item, "url": f"https://example.invalid/{item}.png", "width": 1024})
+
+    async def stats(request: web.Request) -> web.Response:
+        return web.json_response({"seen": dict(state.seen), "peak_active": state.peak_active})
+
+    async def reset(request: web.Request) -> web.Response:
+        state.seen.clear()
+        state.peak_active = 0
+        return web.json_response({"ok": True})
+
+    app = web.Application(middlewares=[limits])
+    app.router.add_post("/generate", generate)
+    app.router.add_get("/status/{job_id}", status)
+    app.router.add_post("/enhance", enhance)
+    app.router.add_get("/gallery", gallery)
+    app.router.add_get("/gallery/{item_id}", gallery_item)
+    app.router.add_get("/__stats", stats)
+    app.router.add_post("/__reset", reset)
+    return app
+
+
+async def serve(host: str, port: int, state: DemoState, ready: asyncio.Event | None = None) -> web.AppRunner:
+    runner = web.AppRunner(make_app(state), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=1024, reuse_address=True)
+    await site.start()
+    if ready is not None:
+        ready.set()
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    for site in runner.sites:
+        server = getattr(site, "_server", None)
+        if server is not None and server.sockets:
+            return int(server.sockets[0].getsockname()[1])
+    raise RuntimeError("the demo target is not listening")

@@ -1,0 +1,65 @@
+"""The engine port: what the load generator needs from an HTTP client, and nothing more.
+
+An engine never raises for a failed request: it returns a ``Reply`` whose ``error`` names
+the class (timeout, connect, dns, tls, read), so the hot path has no exception handling.
+"""
+from __future__ import annotations
+
+import socket
+import ssl
+from typing import Protocol
+
+
+class Reply:
+    __slots__ = ("status", "headers", "body", "error", "bytes_in", "bytes_out")
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes, error: str | None,
+                 bytes_in: int, bytes_out: int) -> None:
+        self.status = status  # 0 when there was no response
+        self.headers = headers  # lower-case names
+        self.body = body
+        self.error = error
+        self.bytes_in = bytes_in
+        self.bytes_out = bytes_out
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+class Engine(Protocol):
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        ...
+
+    async def close(self) -> None:
+        ...
+
+
+def classify_exception(error: BaseException) -> str:
+    """The error class of an exception raised while connecting or talking to a server."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "dns"
+        if isinstance(current, (ssl.SSLError, ssl.CertificateError)):
+            return "tls"
+        if isinstance(current, TimeoutError):
+            return "timeout"
+        if isinstance(current, (ConnectionRefusedError, ConnectionAbortedError)):
+            return "connect"
+        current = current.__cause__ or current.__context__
+    name = type(error).__name__.lower()
+    if "timeout" in name:
+        return "timeout"
+    if "connect" in name:
+        return "connect"
+    return "read"
+
+
+def error_reply(error: str, bytes_out: int = 0) -> Reply:
+    return Reply(0, [], b"", error, 0, bytes_out)

@@ -1,0 +1,50 @@
+"""A worker job: everything one worker needs, as one JSON document in the store
+(``runs/<run_id>/jobs/<slice>/<worker>.json``) — the same document a Lambda worker gets.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from runner.spec import Spec
+from runner.spec.validate import build_spec
+from runner.spec.yamlsource import Source
+
+
+@dataclass(frozen=True)
+class WorkerJob:
+    run_id: str
+    slice_index: int
+    worker_index: int
+    start_at_epoch_s: float  # wall clock: every worker starts its schedule at this instant
+    engine: str
+    flush_interval_s: float
+    spec: dict[str, Any]  # the validated spec's document, data inlined
+    plan: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"runs/{self.run_id}/jobs/{self.slice_index}/{self.worker_index}.json"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorkerJob:
+        return cls(**data)
+
+    def load_spec(self) -> Spec:
+        return build_spec(Source(f"{self.run_id}/spec.json", self.spec), Path("."))
+
+
+def spec_document(spec: Spec, target_url: str | None = None) -> dict[str, Any]:
+    """The spec as a self-contained document: CSV data inlined, target override applied."""
+    document = dict(spec.raw)
+    if spec.data:
+        document["data"] = {d.name: {"values": list(d.rows), "order": d.order} for d in spec.data}
+    target = document.get("target")
+    target = {"url": target} if isinstance(target, str) else dict(target)
+    target["url"] = target_url or spec.target.base_url
+    document["target"] = target
+    return document

@@ -1,0 +1,77 @@
+"""When each arrival is due, and when each closed-model user is active: pure functions of
+a phase's shape, with no clock.
+
+Open model: a phase ramps linearly from ``start`` to ``end`` arrivals/s over ``duration_s``,
+so the expected arrivals by time t are G(t) = start*t + (end-start)*t²/(2*duration_s).
+Global arrival j is due at G⁻¹(j); worker w of W takes the arrivals j ≡ w (mod W), so the
+workers' schedules interleave into exactly the requested one and their counts sum to it.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+
+_EPSILON = 1e-9
+
+
+def expected_arrivals(start_per_s: float, end_per_s: float, duration_s: float) -> float:
+    return (start_per_s + end_per_s) / 2 * duration_s
+
+
+def arrivals_in_phase(start_per_s: float, end_per_s: float, duration_s: float) -> int:
+    """Arrivals a constant-pacing phase sends: every j >= 0 with G⁻¹(j) < duration."""
+    return max(0, math.ceil(expected_arrivals(start_per_s, end_per_s, duration_s) - _EPSILON))
+
+
+def arrival_offset_s(j: float, start_per_s: float, end_per_s: float, duration_s: float) -> float:
+    """G⁻¹(j): when, from the phase start, the expected arrival count reaches ``j``."""
+    if j <= 0:
+        return 0.0
+    a = (end_per_s - start_per_s) / (2 * duration_s)
+    b = start_per_s
+    if a == 0:
+        return j / b
+    # The stable root of a*t² + b*t - j = 0 (no cancellation when a is small).
+    return 2 * j / (b + math.sqrt(max(b * b + 4 * a * j, 0.0)))
+
+
+def worker_arrival_offsets(
+    start_per_s: float, end_per_s: float, duration_s: float,
+    worker_index: int, workers: int,
+    poisson: bool = False, rng: random.Random | None = None,
+) -> Iterator[float]:
+    """Offsets (s, from the phase start, ascending) of this worker's arrivals."""
+    total = expected_arrivals(start_per_s, end_per_s, duration_s)
+    if poisson:
+        # Time rescaling: unit-rate exponential gaps mapped through G⁻¹ give a Poisson process
+        # with intensity rate(t)/workers; the workers' processes superpose to rate(t).
+        generator = rng or random.Random(worker_index)
+        cumulative = generator.expovariate(1.0)
+        while cumulative * workers < total:
+            yield arrival_offset_s(cumulative * workers, start_per_s, end_per_s, duration_s)
+            cumulative += generator.expovariate(1.0)
+        return
+    count = arrivals_in_phase(start_per_s, end_per_s, duration_s)
+    for j in range(worker_index, count, workers):
+        yield arrival_offset_s(j, start_per_s, end_per_s, duration_s)
+
+
+def split_evenly(total: int, parts: int, index: int) -> int:
+    """Part ``index`` of ``total`` split into ``parts`` whole shares that sum exactly to it."""
+    return total // parts + (1 if index < total % parts else 0)
+
+
+def user_windows(start_users: int, end_users: int, duration_s: float) -> list[tuple[float, float]]:
+    """(start, stop) offsets, within the phase, of each user of a linearly ramped closed phase.
+
+    On a ramp up, user k (from 0) starts when the ramp's target reaches k (so a ramp from 0
+    starts its first user at once); on a ramp down it stops when the target falls below k + 1.
+    """
+    windows: list[tuple[float, float]] = []
+    for k in range(max(start_users, end_users)):
+        slope = end_users - start_users
+        begin = 0.0 if start_users > k else (k - start_users) / slope * duration_s
+        stop = duration_s if end_users > k else (start_users - k - 1) / -slope * duration_s
+        windows.append((min(begin, duration_s), min(stop, duration_s)))
+    return windows

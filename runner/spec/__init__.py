@@ -1,0 +1,32 @@
+"""Load a spec file: YAML with line numbers, validated into frozen values, all problems at once."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from runner.spec.model import Spec
+from runner.spec.validate import Problem, SpecError, build_spec
+from runner.spec.yamlsource import SpecSyntaxError, load_yaml
+
+__all__ = ["Spec", "SpecError", "Problem", "load_spec", "parse_spec"]
+
+
+def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
+               target_url: str | None = None) -> Spec:
+    """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere)."""
+    try:
+        source = load_yaml(text, file)
+    except SpecSyntaxError as error:
+        raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
+    if target_url and isinstance(source.data, dict):
+        target = source.data.get("target")
+        source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
+    return build_spec(source, base_dir or Path(file).parent)
+
+
+def load_spec(path: str | Path, target_url: str | None = None) -> Spec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecError([Problem(str(path), 0, "", f"cannot read the spec: {error.strerror}")]) from None
+    return parse_spec(text, str(path), path.parent, target_url)

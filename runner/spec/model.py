@@ -1,0 +1,112 @@
+"""The validated spec as frozen values. Built only by ``runner.spec.validate``.
+
+Units: seconds, requests per second, milliseconds where a name says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.thresholds import Threshold
+from analysis.verdict import HealthLimits
+from runner.templating import Template
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    headers: tuple[tuple[str, Template | str], ...] = ()
+    timeout_s: float = 10.0
+    verify_tls: bool = True
+    http2: bool = False
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    duration_s: float
+    kind: str  # "rate" (open model), "users" (closed model) or "pause"
+    start: float = 0.0  # arrivals/s for rate phases, users for users phases
+    end: float = 0.0  # == start when there is no ramp
+
+    @property
+    def peak(self) -> float:
+        return max(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Capture:
+    source: str  # "json" or "header"
+    expression: str  # JSONPath-style for json, header name for header
+    variable: str
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: Template | str
+    name: str
+    headers: tuple[tuple[str, Template | str], ...] = ()
+    query: tuple[tuple[str, Template | str], ...] = ()
+    json: Any = None
+    form: tuple[tuple[str, Template | str], ...] | None = None
+    expect: frozenset[int] | None = None  # None: any status below 400
+    captures: tuple[Capture, ...] = ()
+    has_json: bool = False
+
+
+@dataclass(frozen=True)
+class Think:
+    duration_s: float
+
+
+Step = Request | Think
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    weight: float
+    flow: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class DataSet:
+    name: str
+    rows: tuple[Any, ...]  # scalars, or maps of column -> value
+    order: str = "random"  # or "sequence"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_in_flight: int = 5000  # scenarios at once, over all workers
+    health: HealthLimits = field(default_factory=HealthLimits)
+    max_workers: int = 1000
+    drain_s: float = 10.0  # after the last phase, time allowed for in-flight scenarios
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    file: str
+    target: Target
+    phases: tuple[Phase, ...]
+    scenarios: tuple[Scenario, ...]
+    data: tuple[DataSet, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    arrivals: str = "constant"  # or "poisson"
+    raw: Any = None  # the parsed YAML, kept for the run record
+
+    @property
+    def duration_s(self) -> float:
+        return sum(p.duration_s for p in self.phases)
+
+    @property
+    def endpoint_names(self) -> tuple[str, ...]:
+        names: dict[str, None] = {}
+        for scenario in self.scenarios:
+            for step in scenario.flow:
+                if isinstance(step, Request):
+                    names[step.name] = None
+        return tuple(names)

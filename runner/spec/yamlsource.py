@@ -1,0 +1,80 @@
+"""Read YAML keeping the line of every value, so errors can say `file:line: field.path`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Source:
+    file: str
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path) -> int:
+        """The line of ``path``, or of its closest parent that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+class SpecSyntaxError(ValueError):
+    def __init__(self, file: str, line: int, message: str) -> None:
+        super().__init__(f"{file}:{line}: {message}")
+        self.file, self.line, self.message = file, line, message
+
+
+def load_yaml(text: str, file: str) -> Source:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise SpecSyntaxError(file, line, f"invalid YAML: {error.problem or error}") from None
+    except yaml.YAMLError as error:
+        raise SpecSyntaxError(file, 1, f"invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
+    source = Source(file, None)
+    if node is None:
+        return source
+    source.data = _build(node, (), source, yaml.SafeLoader(""))
+    return source
+
+
+def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLoader) -> Any:
+    source.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        constructor.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise SpecSyntaxError(source.file, key_node.start_mark.line + 1, "a key must be a plain value")
+            key = str(key)
+            if key in result:
+                raise SpecSyntaxError(
+                    source.file, key_node.start_mark.line + 1, f"{_dotted(path + (key,))}: duplicate key")
+            result[key] = _build(value_node, path + (key,), source, constructor)
+            source.lines[path + (key,)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), source, constructor) for i, item in enumerate(node.value)]
+    return constructor.construct_object(node, deep=True)
+
+
+def _dotted(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+dotted = _dotted

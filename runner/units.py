@@ -1,0 +1,69 @@
+"""Human units in specs: durations (`90s`, `5m`, `1h`, `250ms`), rates (`100/s`, `6000/min`),
+percentages (`1%`). Each parser returns a plain number in the unit its name says, or raises
+ValueError with a hint."""
+from __future__ import annotations
+
+import re
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$")
+_DURATION_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, None: 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|m|min|h))?\s*$")
+_RATE_PER_S = {"s": 1.0, "sec": 1.0, None: 1.0, "m": 1 / 60, "min": 1 / 60, "h": 1 / 3600}
+
+
+def parse_duration_s(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 5m or 1h")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration (write 90s, 5m, 1h or 250ms)")
+        seconds = float(match[1]) * _DURATION_S[match[2]]
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    return seconds
+
+
+def parse_rate_per_s(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a rate such as 100/s or 6000/min")
+    if isinstance(value, (int, float)):
+        rate = float(value)
+    else:
+        match = _RATE.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a rate (write 100/s, 6000/min or a number per second)")
+        rate = float(match[1]) * _RATE_PER_S[match[2]]
+    if rate < 0:
+        raise ValueError("a rate cannot be negative")
+    return rate
+
+
+def parse_share(value: object) -> float:
+    """`1%` or `0.01` -> 0.01."""
+    if isinstance(value, bool):
+        raise ValueError("expected a percentage such as 1%")
+    if isinstance(value, (int, float)):
+        share = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a percentage (write 1% or 0.01)") from None
+    if not 0 <= share <= 1:
+        raise ValueError("a share must be between 0% and 100%")
+    return share
+
+
+def format_duration(seconds: float) -> str:
+    seconds = round(seconds, 3)
+    if seconds < 60:
+        return f"{seconds:g}s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{int(minutes)}m{rest:02.0f}s" if rest else f"{int(minutes)}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{int(hours)}h{int(minutes):02d}m"

@@ -1,0 +1,169 @@
+"""The load generator: one worker's share of the plan, phase by phase.
+
+Open model: arrivals are due at times fixed by the plan (runner.pacing) on the worker's
+clock, whatever the target does; each is launched when due, counted late when it starts
+more than the lag tolerance after its due time, and dropped (counted, never sent) when
+the in-flight cap is reached. Closed model: N users loop their scenarios.
+Clock, sleep, engine and shard sink are injected; times are monotonic seconds.
+"""
+from __future__ import annotations
+
+import asyncio
+import bisect
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from analysis.shard import Shard
+from runner.engines.base import Engine
+from runner.flow import Clock, FlowRunner, Sleep
+from runner.pacing import user_windows, worker_arrival_offsets
+from runner.plan import PhasePlan, RunPlan
+from runner.recorder import Recorder
+from runner.spec.model import Scenario, Spec
+
+ShardSink = Callable[[Shard], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    worker_index: int
+    slice_index: int = 0
+    flush_interval_s: float = 5.0
+    stop_poll_s: float = 0.5
+
+
+class LoadGenerator:
+    def __init__(self, spec: Spec, plan: RunPlan, settings: WorkerSettings, engine: Engine,
+                 sink: ShardSink, start_mono_s: float, clock: Clock, sleep: Sleep,
+                 stop_requested: Callable[[], bool] = lambda: False,
+                 cpu_clock: Callable[[], float] = time.process_time) -> None:
+        self.spec, self.plan, self.settings = spec, plan, settings
+        self.clock, self.sleep, self.sink = clock, sleep, sink
+        self.start_mono_s = start_mono_s
+        self.stop_requested = stop_requested
+        self.cpu_clock = cpu_clock
+        self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
+        self.recorder = Recorder(plan.run_id, settings.slice_index, settings.worker_index, start_mono_s)
+        self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index)
+        self.in_flight: set[asyncio.Task[bool]] = set()
+        self.max_in_flight = plan.max_in_flight_per_worker
+        self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
+        self.stopping = False
+        weights = [s.weight for s in spec.scenarios]
+        self.cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
+        self.scenarios = spec.scenarios
+        self._cpu_mark = (cpu_clock(), clock())
+
+    def pick_scenario(self) -> Scenario:
+        point = self.rng.random() * self.cumulative[-1]
+        return self.scenarios[min(bisect.bisect_right(self.cumulative, point), len(self.scenarios) - 1)]
+
+    async def run(self) -> None:
+        """Run every phase, drain, and write the final shard (also after an error)."""
+        flusher = asyncio.ensure_future(self._flush_loop())
+        error: str | None = None
+        try:
+            for phase in self.plan.phases:
+                if self.stopping:
+                    break
+                if phase.kind == "rate":
+                    await self._open_phase(phase)
+                elif phase.kind == "users":
+                    await self._closed_phase(phase)
+                else:
+                    await self._sleep_until(self.start_mono_s + phase.offset_s + phase.duration_s)
+            await self._drain()
+        except Exception as failure:  # the final shard must still say what happened
+            error = f"{type(failure).__name__}: {failure}"
+            raise
+        finally:
+            flusher.cancel()
+            self._account_cpu()
+            await self.sink(self.recorder.take_shard(final=True, error=error))
+
+    def _check_stop(self) -> bool:
+        if not self.stopping and self.stop_requested():
+            self.stopping = True
+        return self.stopping
+
+    async def _sleep_until(self, due_s: float) -> None:
+        while True:
+            remaining = due_s - self.clock()
+            if remaining <= 0 or self._check_stop():
+                return
+            await self.sleep(min(remaining, self.settings.stop_poll_s))
+
+    async def _open_phase(self, phase: PhasePlan) -> None:
+        phase_start = self.start_mono_s + phase.offset_s
+        offsets = worker_arrival_offsets(
+            phase.start, phase.end, phase.duration_s, self.settings.worker_index, self.plan.workers,
+            poisson=self.spec.arrivals == "poisson", rng=self.rng)
+        clock, window_at = self.clock, self.recorder.window_at
+        tolerance, in_flight = self.lag_tolerance_s, self.in_flight
+        next_stop_check = clock()
+        for offset in offsets:
+            due = phase_start + offset
+            now = clock()
+            if due > now:
+                await self._sleep_until(due)
+                now = clock()
+            if now >= next_stop_check:
+                if self._check_stop():
+                    return
+                next_stop_check = now + self.settings.stop_poll_s
+            health = window_at(due).health
+            health.intended += 1
+            lag_s = now - due
+            health.lag.record(int(lag_s * 1_000_000))
+            if lag_s > tolerance:
+                health.late += 1
+            if len(in_flight) >= self.max_in_flight:
+                health.dropped += 1
+                continue
+            task = asyncio.ensure_future(self.flows.run(self.pick_scenario(), due))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        await self._sleep_until(phase_start + phase.duration_s)
+
+    async def _closed_phase(self, phase: PhasePlan) -> None:
+        phase_start = self.start_mono_s + phase.offset_s
+        start_users, end_users = self.plan.worker_users(phase, self.settings.worker_index)
+        users = [asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop))
+                 for begin, stop in user_windows(start_users, end_users, phase.duration_s) if stop > begin]
+        await self._sleep_until(phase_start + phase.duration_s)
+        if users:
+            await asyncio.gather(*users)
+
+    async def _user(self, begin_s: float, stop_s: float) -> None:
+        await self._sleep_until(begin_s)
+        while self.clock() < stop_s and not self.stopping:
+            now = self.clock()
+            health = self.recorder.window_at(now).health
+            health.intended += 1
+            health.lag.record(0)
+            await self.flows.run(self.pick_scenario(), now)
+
+    async def _drain(self) -> None:
+        """Give in-flight scenarios until the drain time (or the stop) to finish, then cancel them."""
+        deadline = self.clock() + self.spec.limits.drain_s
+        while self.in_flight and self.clock() < deadline and not self._check_stop():
+            await asyncio.wait(set(self.in_flight), timeout=min(self.settings.stop_poll_s, deadline - self.clock()))
+        for task in list(self.in_flight):
+            task.cancel()
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    def _account_cpu(self) -> None:
+        cpu_now, wall_now = self.cpu_clock(), self.clock()
+        health = self.recorder.window_at(max(wall_now, self.start_mono_s)).health
+        health.cpu_s += cpu_now - self._cpu_mark[0]
+        health.wall_s += wall_now - self._cpu_mark[1]
+        self._cpu_mark = (cpu_now, wall_now)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self.sleep(self.settings.flush_interval_s)
+            self._account_cpu()
+            await self.sink(self.recorder.take_shard())

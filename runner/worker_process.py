@@ -1,0 +1,78 @@
+"""Entry point of one local worker process: read its job from the store, run the load
+generator on uvloop, write shards back. The local backend starts one per core; a Lambda
+handler will call ``run_job`` the same way.
+
+Exit codes: 0 done (also when stopped), 1 the worker failed (its final shard says why).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import signal
+import sys
+import time
+
+from analysis.shard import Shard
+from runner.engines import make_engine
+from runner.job import WorkerJob
+from runner.plan import RunPlan
+from runner.store import LocalStore, shard_bytes
+from runner.worker import LoadGenerator, WorkerSettings
+
+
+def raise_file_limit() -> None:
+    """Each in-flight request holds a socket: allow as many as the hard limit permits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 1 << 16, hard))
+
+
+async def run_job(job: WorkerJob, store: LocalStore) -> None:
+    spec = job.load_spec()
+    plan = RunPlan.from_dict(job.plan)
+    engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2)
+    stop_key = f"runs/{job.run_id}/control/stop"
+    loop = asyncio.get_running_loop()
+
+    async def sink(shard: Shard) -> None:
+        # Encode on the loop (the windows are still live objects), write in a thread.
+        key, data = shard_bytes(shard)
+        await loop.run_in_executor(None, store.put_bytes, key, data)
+
+    # The plan's start instant is wall-clock time; the schedule runs on the monotonic clock.
+    start_mono_s = time.monotonic() + (job.start_at_epoch_s - time.time())
+    generator = LoadGenerator(
+        spec, plan, WorkerSettings(job.worker_index, job.slice_index, job.flush_interval_s),
+        engine, sink, start_mono_s, clock=time.monotonic, sleep=asyncio.sleep,
+        stop_requested=lambda: store.exists(stop_key))
+    try:
+        await generator.run()
+    finally:
+        await engine.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="squall-worker")
+    parser.add_argument("store")
+    parser.add_argument("job_key")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into the stop flag
+    raise_file_limit()
+    store = LocalStore(args.store)
+    job = WorkerJob.from_dict(store.get_json(args.job_key))
+    try:
+        import uvloop
+        runner = uvloop.run
+    except ImportError:  # pragma: no cover - uvloop is a dependency; stay usable without it
+        runner = asyncio.run
+    try:
+        runner(run_job(job, store))
+    except Exception as error:  # noqa: BLE001 - reported in the final shard and here
+        print(f"squall worker {job.worker_index}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
