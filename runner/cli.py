@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.summary import render_summary
-from runner.plan import PlanError, make_plan
+from runner.plan import RATE_MEASURED_PER_CORE, PlanError, make_plan
 from runner.preflight import CouldNotRun
 from runner.spec import Spec, SpecError, load_spec
 from runner.store import StoreError
@@ -77,7 +77,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s" +
           (f", peak users {plan.peak_users}" if plan.peak_users else ""))
     print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
-          f"a quarter of the {8000:,} /s one worker sustained on one core in bench/)")
+          f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
     print(f"  time slices   {len(plan.slices)} (a Lambda worker runs at most 14 min of load; local runs are unsliced)")
     print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
     return EXIT_PASS

@@ -90,6 +90,7 @@ class FlowRunner:
         self.uses = {s.name: data_sets_used(s) for s in spec.scenarios}
         self.iteration = 0
         self.worker_index = worker_index
+        self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
 
     async def run(self, scenario: Scenario, intended_s: float) -> bool:
         """Run the flow; True when every step succeeded. The first request's latency is
@@ -112,6 +113,24 @@ class FlowRunner:
         return True
 
     def render(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
+        static = self.static.get(id(step))
+        if static is None:
+            static = self.static[id(step)] = self._static_parts(step)
+        url_static, headers_static = static
+        if url_static is not None and headers_static is not None and not step.has_json and step.form is None:
+            return url_static, headers_static, None
+        return self._render_all(step, variables)
+
+    def _static_parts(self, step: Request) -> tuple[str | None, list[tuple[str, str]] | None]:
+        """What of a request never changes: its full URL and headers, when no template is in them."""
+        url: str | None = None
+        if isinstance(step.url, str) and not step.query:
+            url = step.url if step.url.startswith(("http://", "https://")) else self.base_url + step.url
+        pairs = self.target_headers + step.headers
+        headers = None if any(isinstance(v, Template) for _, v in pairs) else [(k, str(v)) for k, v in pairs]
+        return url, headers
+
+    def _render_all(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
         rng = self.rng
         url = step.url.render(variables, rng) if isinstance(step.url, Template) else step.url
         if not url.startswith(("http://", "https://")):

@@ -24,6 +24,7 @@ from runner.recorder import Recorder
 from runner.spec.model import Scenario, Spec
 
 ShardSink = Callable[[Shard], Awaitable[None]]
+TIMER_TICK_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class LoadGenerator:
         self.max_in_flight = plan.max_in_flight_per_worker
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         self.stopping = False
+        self._next_stop_poll_s = float("-inf")
         weights = [s.weight for s in spec.scenarios]
         self.cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
         self.scenarios = spec.scenarios
@@ -84,8 +86,12 @@ class LoadGenerator:
             await self.sink(self.recorder.take_shard(final=True, error=error))
 
     def _check_stop(self) -> bool:
-        if not self.stopping and self.stop_requested():
-            self.stopping = True
+        """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""
+        if not self.stopping:
+            now = self.clock()
+            if now >= self._next_stop_poll_s:
+                self._next_stop_poll_s = now + self.settings.stop_poll_s
+                self.stopping = self.stop_requested()
         return self.stopping
 
     async def _sleep_until(self, due_s: float) -> None:
@@ -93,7 +99,9 @@ class LoadGenerator:
             remaining = due_s - self.clock()
             if remaining <= 0 or self._check_stop():
                 return
-            await self.sleep(min(remaining, self.settings.stop_poll_s))
+            # Event-loop timers tick in milliseconds: a shorter sleep returns at once and would
+            # spin the CPU, so wait at least one tick (the lag this adds is measured and reported).
+            await self.sleep(max(min(remaining, self.settings.stop_poll_s), TIMER_TICK_S))
 
     async def _open_phase(self, phase: PhasePlan) -> None:
         phase_start = self.start_mono_s + phase.offset_s
@@ -102,17 +110,15 @@ class LoadGenerator:
             poisson=self.spec.arrivals == "poisson", rng=self.rng)
         clock, window_at = self.clock, self.recorder.window_at
         tolerance, in_flight = self.lag_tolerance_s, self.in_flight
-        next_stop_check = clock()
+        create_task = asyncio.get_running_loop().create_task
         for offset in offsets:
             due = phase_start + offset
             now = clock()
             if due > now:
                 await self._sleep_until(due)
                 now = clock()
-            if now >= next_stop_check:
-                if self._check_stop():
-                    return
-                next_stop_check = now + self.settings.stop_poll_s
+            if self._check_stop():
+                return
             health = window_at(due).health
             health.intended += 1
             lag_s = now - due
@@ -122,7 +128,7 @@ class LoadGenerator:
             if len(in_flight) >= self.max_in_flight:
                 health.dropped += 1
                 continue
-            task = asyncio.ensure_future(self.flows.run(self.pick_scenario(), due))
+            task = create_task(self.flows.run(self.pick_scenario(), due))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
         await self._sleep_until(phase_start + phase.duration_s)

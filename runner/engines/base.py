@@ -13,20 +13,22 @@ from typing import Protocol
 class Reply:
     __slots__ = ("status", "headers", "body", "error", "bytes_in", "bytes_out")
 
-    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes, error: str | None,
-                 bytes_in: int, bytes_out: int) -> None:
+    def __init__(self, status: int, headers: list[tuple[str, str]] | list[tuple[bytes, bytes]], body: bytes,
+                 error: str | None, bytes_in: int, bytes_out: int) -> None:
         self.status = status  # 0 when there was no response
-        self.headers = headers  # lower-case names
+        self.headers = headers  # as the engine got them: str or raw bytes pairs
         self.body = body
         self.error = error
         self.bytes_in = bytes_in
         self.bytes_out = bytes_out
 
     def header(self, name: str) -> str | None:
-        name = name.lower()
+        """The first header of that name (case-insensitive), or None."""
+        wanted = name.lower()
         for key, value in self.headers:
-            if key == name:
-                return value
+            text = key.decode("latin-1") if isinstance(key, bytes) else key
+            if text.lower() == wanted:
+                return value.decode("latin-1") if isinstance(value, bytes) else value
         return None
 
 

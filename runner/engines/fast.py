@@ -8,6 +8,7 @@ new connection: nothing was processed, so this cannot send load twice.
 from __future__ import annotations
 
 import asyncio
+import collections
 import socket
 import ssl
 from urllib.parse import urlsplit
@@ -62,7 +63,7 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name.decode("latin-1").lower(), value.decode("latin-1")))
+        self.headers.append((name, value))  # decoded only if a capture asks (Reply.header)
 
     def on_headers_complete(self) -> None:
         if self.head:
@@ -94,13 +95,20 @@ class _Connection(asyncio.Protocol):
         self.body = []
         self.bytes_in = 0
         self.head = head
-        assert self.transport is not None
-        self.transport.write(payload)
+        try:
+            self.transport.write(payload)  # type: ignore[union-attr]
+        except (RuntimeError, AttributeError, OSError):  # closed under us
+            self.closed = True
+            self._finish(error_reply("stale" if self.reused else "read"))
 
 
 class FastEngine:
-    def __init__(self, timeout_s: float, verify_tls: bool = True) -> None:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024) -> None:
         self.timeout_s = timeout_s
+        self.max_connections = max_connections  # per origin
+        self._open: dict[_Origin, int] = {}
+        self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+        self._waiters: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._origins: dict[str, tuple[_Origin, bytes, int]] = {}
         self._ssl = ssl.create_default_context()
@@ -128,16 +136,25 @@ class FastEngine:
         return cached[0], cached[1], path
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        try:
+            return await self._send(method, url, headers, body)
+        except (OSError, RuntimeError, ValueError) as error:  # an engine never raises for a request
+            return error_reply(classify_exception(error))
+
+    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
         origin, host_line, path = self._split(url)
-        lines = [f"{method} {path} HTTP/1.1\r\n".encode("latin-1"), host_line]
-        for name, value in headers:
-            lines.append(f"{name}: {value}\r\n".encode("latin-1", "replace"))
+        key = tuple(headers)
+        block = self._header_blocks.get(key)
+        if block is None:
+            if len(self._header_blocks) > 4096:
+                self._header_blocks.clear()
+            block = self._header_blocks[key] = b"".join(
+                f"{name}: {value}\r\n".encode("latin-1", "replace") for name, value in headers)
+        start = f"{method} {path} HTTP/1.1\r\n".encode("latin-1", "replace")
         if body is not None:
-            lines.append(b"Content-Length: %d\r\n\r\n" % len(body))
-            lines.append(body)
+            payload = b"".join((start, host_line, block, b"Content-Length: %d\r\n\r\n" % len(body), body))
         else:
-            lines.append(b"\r\n")
-        payload = b"".join(lines)
+            payload = b"".join((start, host_line, block, b"\r\n"))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
         for _ in range(2):
@@ -149,36 +166,94 @@ class FastEngine:
 
     async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
                        head: bool, deadline: float) -> Reply:
-        idle = self._idle.get(origin)
-        connection: _Connection | None = None
-        while idle:
-            candidate = idle.pop()
-            if not candidate.closed and candidate.transport is not None and not candidate.transport.is_closing():
-                connection = candidate
-                connection.reused = True
-                break
+        connection = self._take_idle(origin)
+        if connection is None and self._open.get(origin, 0) >= self.max_connections:
+            # At the connection cap: wait for a connection to come back (still within the deadline).
+            ticket: asyncio.Future[_Connection | None] = loop.create_future()
+            self._waiters.setdefault(origin, collections.deque()).append(ticket)
+            timer = loop.call_at(deadline, _expire_ticket, ticket)
+            try:
+                connection = await ticket
+            except TimeoutError:
+                return error_reply("timeout")
+            except asyncio.CancelledError:
+                if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
+                    handed = ticket.result()
+                    if handed is not None:
+                        self._give_back(origin, handed)
+                    else:
+                        self._wake_next(origin)  # pass the free slot on
+                raise
+            finally:
+                timer.cancel()
         if connection is None:
+            self._open[origin] = self._open.get(origin, 0) + 1
             try:
                 connection = await asyncio.wait_for(self._connect(loop, origin), deadline - loop.time())
             except (asyncio.TimeoutError, TimeoutError):
+                self._release_slot(origin)
                 return error_reply("timeout")
             except (OSError, ssl.SSLError) as error:
+                self._release_slot(origin)
                 kind = classify_exception(error)
                 return error_reply("connect" if kind == "read" else kind)
+            except BaseException:
+                self._release_slot(origin)
+                raise
         waiter: asyncio.Future[Reply] = loop.create_future()
         timer = loop.call_at(deadline, _expire, waiter)
         connection.start(payload, head, waiter)
         try:
             reply = await waiter
-        finally:
+        except BaseException:
             timer.cancel()
+            self._discard(origin, connection)
+            raise
+        timer.cancel()
         if reply.error is None and connection.keep_alive and not connection.closed:
             connection.waiter = None
-            self._idle.setdefault(origin, []).append(connection)
+            self._give_back(origin, connection)
         else:
-            connection._close()
-            self._all.discard(connection)
+            self._discard(origin, connection)
         return reply
+
+    def _take_idle(self, origin: _Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            candidate = idle.pop()
+            if not candidate.closed and candidate.transport is not None and not candidate.transport.is_closing():
+                candidate.reused = True
+                return candidate
+            self._discard(origin, candidate)
+        return None
+
+    def _give_back(self, origin: _Origin, connection: _Connection) -> None:
+        waiters = self._waiters.get(origin)
+        while waiters:
+            ticket = waiters.popleft()
+            if not ticket.done():
+                connection.reused = True
+                ticket.set_result(connection)
+                return
+        self._idle.setdefault(origin, []).append(connection)
+
+    def _discard(self, origin: _Origin, connection: _Connection) -> None:
+        connection._close()
+        if connection in self._all:
+            self._all.discard(connection)
+            self._release_slot(origin)
+
+    def _release_slot(self, origin: _Origin) -> None:
+        self._open[origin] = self._open.get(origin, 1) - 1
+        self._wake_next(origin)
+
+    def _wake_next(self, origin: _Origin) -> None:
+        waiters = self._waiters.get(origin)
+        while waiters:  # a slot is free: let the next waiter open a connection
+            ticket = waiters.popleft()
+            if not ticket.done():
+                ticket.set_result(None)
+                return
 
     async def _connect(self, loop: asyncio.AbstractEventLoop, origin: _Origin) -> _Connection:
         scheme, host, port = origin
@@ -196,6 +271,11 @@ class FastEngine:
             connection._close()
         self._all.clear()
         self._idle.clear()
+
+
+def _expire_ticket(ticket: asyncio.Future[_Connection | None]) -> None:
+    if not ticket.done():
+        ticket.set_exception(TimeoutError())
 
 
 def _expire(waiter: asyncio.Future[Reply]) -> None:

@@ -1,0 +1,163 @@
+"""Squall's load-generator benchmark (numbers, not a test).
+
+One worker process pinned to core 0 runs the full Squall path (`squall run --workers 1`:
+scheduling, weighted scenarios, a JSON capture feeding a second request, recording)
+against nginx pinned to core 1. It reports:
+  1. the highest open-model rate held for the step duration with schedule lag p99 <= 5 ms
+     and no dropped arrivals;
+  2. CPU microseconds per request at 1,000 req/s and at that highest rate;
+  3. latency overhead against a fixed-delay endpoint (reported p50 minus the true delay).
+
+    python bench/run_bench.py [--engine fast] [--step-s 20] [--rates 1000,2000,...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NGINX_CONF = """
+worker_processes 1;
+daemon off;
+master_process off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log crit;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 120s;
+  client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};
+  uwsgi_temp_path {dir}; scgi_temp_path {dir};
+  server {{
+    listen 127.0.0.1:{port} backlog=4096;
+    default_type application/json;
+    location / {{ return 200 '{{"id":"item-42","ok":true}}'; }}
+  }}
+}}
+"""
+SPEC = """
+name: bench
+target: {{url: "{url}", timeout: 10s}}
+load:
+  phases:
+    - {{name: steady, duration: {duration}s, rate: {rate}/s}}
+limits: {{lag_tolerance: 5ms, max_in_flight: 20000, drain: 5s}}
+scenarios:
+  - name: single
+    weight: 80
+    flow:
+      - get: {{url: /items, name: GET /items}}
+  - name: capture-then-follow
+    weight: 20
+    flow:
+      - get: {{url: /items, name: GET /items, capture: [{{json: $.id, as: itemId}}]}}
+      - get: {{url: "/items/{{{{ itemId }}}}", name: "GET /items/{{id}}"}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int) -> None:
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"nothing listening on {port}")
+
+
+def pinned(core: int) -> list[str]:
+    return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
+
+
+def run_step(url: str, rate: float, duration_s: float, engine: str, work: Path) -> dict:
+    spec = work / f"bench-{rate:g}.yaml"
+    spec.write_text(SPEC.format(url=url, rate=rate, duration=duration_s))
+    store = work / "store"
+    cmd = pinned(0) + [sys.executable, "-m", "runner.cli", "run", str(spec), "--workers", "1",
+                       "--engine", engine, "--store", str(store), "--seed", "1"]
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    if not (store / "runs").is_dir():
+        raise SystemExit(f"squall run failed:\n{done.stderr.decode()}")
+    newest = max((store / "runs").iterdir(), key=lambda p: p.stat().st_mtime)
+    result = json.loads((newest / "result.json").read_text())
+    shutil.rmtree(newest)
+    health, overall = result["health"], result["overall"]
+    return {
+        "rate": rate, "requests": overall["requests"], "rps": overall["rps"],
+        "lag_p99_ms": health["lag_p99_ms"], "dropped": health["dropped"], "late": health["late"],
+        "cpu_us_per_request": health["cpu_s"] * 1e6 / max(1, overall["requests"]),
+        "p50_ms": overall["latency"]["p50_ms"], "errors": overall["errors"],
+        "held": health["lag_p99_ms"] <= 5.0 and health["dropped"] == 0 and overall["errors"] == 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", default="fast", choices=("fast", "aiohttp", "httpx"))
+    parser.add_argument("--step-s", type=float, default=20.0)
+    parser.add_argument("--rates", default="1000,2000,4000,6000,8000,10000,12000,14000,16000,18000,20000")
+    parser.add_argument("--delay-ms", type=float, default=10.0)
+    args = parser.parse_args()
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        raise SystemExit("nginx is not installed (apt-get install nginx-light); see bench/README.md")
+    work = Path(tempfile.mkdtemp(prefix="squall-bench-"))
+    port, delay_port = free_port(), free_port()
+    (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port))
+    nginx = subprocess.Popen(pinned(1) + [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf"),
+                                          "-p", str(work)])
+    delay = subprocess.Popen(pinned(1) + [sys.executable, str(HERE / "delay_server.py"), str(delay_port),
+                                          str(args.delay_ms)])
+    try:
+        wait_port(port)
+        wait_port(delay_port)
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, engine {args.engine}, {args.step_s:g} s per step")
+        print(f"{'rate/s':>8} {'req/s':>9} {'lag p99':>9} {'dropped':>8} {'late':>7} {'errors':>7} "
+              f"{'CPU us/req':>11} {'held':>5}")
+        best = None
+        at_1000 = None
+        for rate in (float(r) for r in args.rates.split(",")):
+            row = run_step(f"http://127.0.0.1:{port}", rate, args.step_s, args.engine, work)
+            print(f"{rate:>8,.0f} {row['rps']:>9,.0f} {row['lag_p99_ms']:>7.2f}ms {row['dropped']:>8,} "
+                  f"{row['late']:>7,} {row['errors']:>7,} {row['cpu_us_per_request']:>11.1f} "
+                  f"{'yes' if row['held'] else 'NO':>5}", flush=True)
+            if rate == 1000:
+                at_1000 = row
+            if not row["held"]:
+                break
+            best = row
+        delay_row = run_step(f"http://127.0.0.1:{delay_port}", 200, min(args.step_s, 10.0), args.engine, work)
+        print()
+        if best:
+            print(f"highest rate held: {best['rate']:,.0f} arrivals/s = {best['rps']:,.0f} requests/s "
+                  f"(lag p99 {best['lag_p99_ms']:.2f} ms, 0 dropped), {best['cpu_us_per_request']:.1f} CPU-us/request")
+        if at_1000:
+            print(f"at 1,000 arrivals/s: {at_1000['cpu_us_per_request']:.1f} CPU-us/request")
+        print(f"latency overhead vs a {args.delay_ms:g} ms endpoint at 200/s: "
+              f"p50 {delay_row['p50_ms']:.3f} ms -> {(delay_row['p50_ms'] - args.delay_ms) * 1000:.0f} us")
+    finally:
+        nginx.terminate()
+        delay.terminate()
+        nginx.wait()
+        delay.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
