@@ -104,10 +104,11 @@ def build_spec(source: Source, base_dir: FilePath) -> Spec:
     top = c.mapping((), source.data if source.data is not None else {}, TOP_KEYS,
                     required=("target", "load", "scenarios"))
     name = c.text(("name",), top["name"], "run") if "name" in top else FilePath(source.file).stem
-    target = _target(c, top.get("target", {}))
-    phases, arrivals = _load(c, top.get("load", {}))
+    # A missing section is reported once (above), not again for each key it lacks.
+    target = _target(c, top["target"]) if "target" in top else Target("http://127.0.0.1")
+    phases, arrivals = _load(c, top["load"]) if "load" in top else ((), "constant")
     data = _data(c, top.get("data", {}), base_dir)
-    scenarios = _scenarios(c, top.get("scenarios", []), data)
+    scenarios = _scenarios(c, top["scenarios"], data) if "scenarios" in top else ()
     thresholds = _thresholds(c, top.get("thresholds", []), scenarios)
     limits = _limits(c, top.get("limits", {}))
     if c.problems:

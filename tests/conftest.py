@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from runner.demo_target import DemoState, bound_port, parse_latency, serve
+
+
+@dataclass
+class RunningDemo:
+    url: str
+    state: DemoState
+
+
+@pytest.fixture
+def demo_target() -> Iterator[callable]:
+    """Start demo targets on 127.0.0.1 (each in its own thread and event loop)."""
+    stops: list[tuple[asyncio.AbstractEventLoop, threading.Thread]] = []
+
+    def start(latency: str = "fixed:1ms", concurrency: int = 1000, error_rate: float = 0.0) -> RunningDemo:
+        state = DemoState(parse_latency(latency), concurrency, error_rate, random.Random(7))
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        box: dict[str, int] = {}
+
+        def main() -> None:
+            asyncio.set_event_loop(loop)
+            runner = loop.run_until_complete(serve("127.0.0.1", 0, state))
+            box["port"] = bound_port(runner)
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+        thread = threading.Thread(target=main, daemon=True)
+        thread.start()
+        assert ready.wait(10), "demo target did not start"
+        stops.append((loop, thread))
+        return RunningDemo(f"http://127.0.0.1:{box['port']}", state)
+
+    yield start
+    for loop, thread in stops:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from runner.spec import SpecError, load_spec, parse_spec
+from runner.spec.model import Request, Think
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+MINIMAL = """
+target: http://127.0.0.1:8080
+load:
+  phases:
+    - {duration: 10s, rate: 5/s}
+scenarios:
+  - flow:
+      - get: /health
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(textwrap.dedent(text), "t.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+def test_every_example_is_valid(name: str) -> None:
+    spec = load_spec(EXAMPLES / name)
+    assert spec.phases and spec.scenarios
+
+
+def test_a_minimal_spec_gets_sensible_defaults() -> None:
+    spec = parse_spec(MINIMAL, "minimal.yaml")
+    assert spec.name == "minimal"
+    assert spec.target.timeout_s == 10.0 and spec.target.verify_tls
+    step = spec.scenarios[0].flow[0]
+    assert isinstance(step, Request) and step.name == "GET /health" and step.expect is None
+
+
+def test_the_quickstart_reads_as_written() -> None:
+    spec = load_spec(EXAMPLES / "quickstart.yaml")
+    assert [p.name for p in spec.phases] == ["warm-up", "ramp", "sustained", "cool-down"]
+    assert [(p.start, p.end) for p in spec.phases] == [(5, 5), (5, 40), (40, 40), (40, 5)]
+    assert [s.weight for s in spec.scenarios] == [50, 30, 10, 10]
+    generate, think, status = spec.scenarios[0].flow
+    assert isinstance(generate, Request) and generate.captures[0].variable == "jobId"
+    assert isinstance(think, Think) and think.duration_s == 0.2
+    assert isinstance(status, Request) and status.name == "GET /status/{id}"
+    assert [t.text for t in spec.thresholds] == ["error_rate < 1%", "p95 < 5s", "p99 < 10s"]
+    assert spec.thresholds[2].severity == "should"
+
+
+def test_every_problem_is_reported_at_once_with_file_line_and_field() -> None:
+    assert problems("""
+        name: bad
+        target:
+          url: ftp://x
+          timout: 5s
+        load:
+          phases:
+            - duration: 10s
+              rate: -5/s
+            - duration: 5m
+              users: 3
+              rate: 4
+        scenarios:
+          - name: a
+            flow:
+              - gett: /x
+              - get:
+                  url: /status/{{ jobId }}
+        thresholds:
+          - p95 < 5 parsecs
+          - check: p99 < 1s
+            endpoint: GET /statuss
+            severity: must-ish
+        """) == [
+        "t.yaml:4: target.url: must be an http:// or https:// URL with a host, got 'ftp://x'",
+        "t.yaml:5: target.timout: unknown key (did you mean 'timeout'?)",
+        "t.yaml:9: load.phases[0].rate: '-5/s' is not a rate (write 100/s, 6000/min or a number per second)",
+        "t.yaml:10: load.phases[1]: needs exactly one of 'rate' (open model), 'users' (closed model) or "
+        "'pause: true', got rate and users",
+        "t.yaml:16: scenarios[0].flow[0].gett: unknown step (did you mean 'get'?)",
+        "t.yaml:17: scenarios[0].flow[1].get: uses '{{ jobId }}' before anything defines it "
+        "(capture it in an earlier step or add it under data)",
+        "t.yaml:20: thresholds[0]: cannot read 'p95 < 5 parsecs' (write it as 'METRIC OP VALUE', e.g. 'p95 < 500ms')",
+        "t.yaml:22: thresholds[1].endpoint: no request is named 'GET /statuss' "
+        "(did you mean 'GET /status/{{ jobId }}'?)",
+        "t.yaml:23: thresholds[1].severity: must be 'must' (fails the run) or 'should' (warns), got 'must-ish'",
+    ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("target: {url: 'http://h'}\nload: {phases: []}\nscenarios: []\n",
+     ["t.yaml:2: load.phases: must be a non-empty list of phases",
+      "t.yaml:3: scenarios: must be a non-empty list of scenarios"]),
+    ("tarjet: http://h\n", [
+        "t.yaml:1: tarjet: unknown key (did you mean 'target'?)", "t.yaml:1: missing required key 'target'",
+        "t.yaml:1: missing required key 'load'", "t.yaml:1: missing required key 'scenarios'"]),
+    ("target: http://h\nload:\n  phases: [{duration: 0s, rate: 0/s}]\nscenarios: [{flow: [{get: /}]}]\n",
+     ["t.yaml:3: load.phases[0].duration: must be > 0, got 0s",
+      "t.yaml:3: load.phases[0].rate: must be > 0, got 0/s (use 'pause: true' for a phase without load)"]),
+    ("target: http://h\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+     "scenarios: [{flow: [{post: {url: /, json: {}, form: {a: 1}}}]}]\n",
+     ["t.yaml:3: scenarios[0].flow[0].post: has both 'json' and 'form'; a request has one body"]),
+    ("target: http://h\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+     "scenarios: [{flow: [{get: {url: /, expect: [200, 999]}}]}]\n",
+     ["t.yaml:3: scenarios[0].flow[0].get.expect: must be a status code or a list of them (100-599), "
+      "got a list"]),
+    ("a: [1, 2\n", ["t.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"]),
+    ("target: http://h\ntarget: http://i\n", ["t.yaml:2: target: duplicate key"]),
+])
+def test_spec_errors(text: str, expected: list[str]) -> None:
+    assert problems(text) == expected
+
+
+def test_csv_data_is_read_relative_to_the_spec(tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text("name,token\nada,t1\nbob,t2\n")
+    (tmp_path / "s.yaml").write_text(textwrap.dedent("""
+        target: http://127.0.0.1:1
+        load: {phases: [{duration: 1s, rate: 1}]}
+        data: {users: {csv: users.csv, order: sequence}}
+        scenarios:
+          - flow:
+              - get: {url: "/u/{{ users.name }}", headers: {Authorization: "Bearer {{ users.token }}"}}
+        """))
+    spec = load_spec(tmp_path / "s.yaml")
+    assert spec.data[0].rows == ({"name": "ada", "token": "t1"}, {"name": "bob", "token": "t2"})
+
+
+def test_a_missing_csv_file_is_a_spec_problem(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("target: http://h\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+                                     "data: {users: {csv: nope.csv}}\nscenarios: [{flow: [{get: /}]}]\n")
+    with pytest.raises(SpecError) as caught:
+        load_spec(tmp_path / "s.yaml")
+    assert "data.users.csv: cannot read" in str(caught.value)
+
+
+def test_target_can_be_overridden() -> None:
+    assert parse_spec(MINIMAL, "m.yaml", target_url="http://127.0.0.1:9999").target.base_url == "http://127.0.0.1:9999"
