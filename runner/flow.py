@@ -172,8 +172,8 @@ class FlowRunner:
         stats.requests += 1
         stats.bytes_out += reply.bytes_out
         # Failed requests are timed too (a timeout costs the user its full wait).
-        stats.latency.record(int((done_s - intended_s) * 1_000_000))
-        stats.latency_uncorrected.record(int((done_s - sent_s) * 1_000_000))
+        stats.latency.record(int((done_s - intended_s) * 1_000_000 + 0.5))
+        stats.latency_uncorrected.record(int((done_s - sent_s) * 1_000_000 + 0.5))
         if reply.error is not None:
             stats.errors[reply.error] = stats.errors.get(reply.error, 0) + 1
             return False

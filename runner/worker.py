@@ -122,7 +122,7 @@ class LoadGenerator:
             health = window_at(due).health
             health.intended += 1
             lag_s = now - due
-            health.lag.record(int(lag_s * 1_000_000))
+            health.lag.record(int(lag_s * 1_000_000 + 0.5))
             if lag_s > tolerance:
                 health.late += 1
             if len(in_flight) >= self.max_in_flight:

@@ -1,0 +1,188 @@
+"""The load generator on a virtual clock with a scripted engine: no network, no sleeping."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from analysis.merge import merge_shards
+from analysis.shard import Shard
+from runner.engines.base import Reply
+from runner.plan import make_plan
+from runner.spec import parse_spec
+from runner.worker import LoadGenerator, WorkerSettings
+from tests.unit.runner.virtual_time import VirtualTime
+
+Script = Callable[[str, str, bytes | None], tuple[float, Reply]]
+
+
+class ScriptedEngine:
+    """Answers after a virtual delay with whatever the script says; remembers every request."""
+
+    def __init__(self, time: VirtualTime, script: Script) -> None:
+        self.time, self.script = time, script
+        self.sent: list[tuple[float, str, str]] = []
+
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        self.sent.append((self.time.now, method, url))
+        delay_s, reply = self.script(method, url, body)
+        await self.time.sleep(delay_s)
+        return reply
+
+    async def close(self) -> None:
+        pass
+
+
+def ok(body: object = None, status: int = 200, delay_s: float = 0.005) -> tuple[float, Reply]:
+    data = json.dumps(body).encode() if body is not None else b""
+    return delay_s, Reply(status, [("x-request-id", "r-1")], data, None, 100 + len(data), 0)
+
+
+def run(spec_text: str, script: Script, stall: tuple[float, float] | None = None,
+        stop_at: float | None = None, workers: int = 1, worker_index: int = 0):
+    time = VirtualTime()
+    spec = parse_spec(spec_text, "t.yaml")
+    plan = make_plan(spec, "run-1", seed=42, workers=workers)
+    engine = ScriptedEngine(time, script)
+    shards: list[Shard] = []
+
+    async def sink(shard: Shard) -> None:
+        shards.append(Shard.from_dict(shard.to_dict(), shard.key))  # through the wire format
+
+    real_clock = time.clock
+    if stall:  # the generator's process freezes for stall[1] s at stall[0] (e.g. a GC pause)
+        def clock() -> float:
+            if time.now >= stall[0] and not getattr(clock, "done", False):
+                clock.done = True  # type: ignore[attr-defined]
+                time.now += stall[1]
+            return real_clock()
+    else:
+        clock = real_clock
+    generator = LoadGenerator(spec, plan, WorkerSettings(worker_index, flush_interval_s=1.0), engine, sink,
+                              start_mono_s=0.0, clock=clock, sleep=time.sleep,
+                              stop_requested=lambda: stop_at is not None and time.now >= stop_at,
+                              cpu_clock=lambda: 0.0)
+    time.run(generator.run())
+    return merge_shards(shards), engine, shards
+
+
+OPEN = """
+target: http://127.0.0.1:1
+load: {phases: [{name: steady, duration: 2s, rate: 10/s}]}
+limits: {max_in_flight: %d, lag_tolerance: 50ms}
+scenarios: [{flow: [{get: {url: /ping, name: ping}}]}]
+"""
+
+
+def test_the_open_model_sends_every_planned_arrival_at_its_time() -> None:
+    run_, engine, shards = run(OPEN % 100, lambda m, u, b: ok())
+    assert [t for t, _, _ in engine.sent] == [i / 10 for i in range(20)]
+    ping = run_.endpoints["ping"]
+    assert (ping.requests, ping.responses, ping.statuses) == (20, 20, {"200": 20})
+    assert ping.latency.percentile_us(100) == 5_000 == ping.latency.min_us
+    assert run_.health.intended == 20 and run_.health.dropped == 0 and run_.health.late == 0
+    assert shards[-1].final and len(shards) >= 2  # flushed along the way, final shard last
+
+
+def test_latency_is_measured_from_the_intended_time_when_the_generator_stalls() -> None:
+    run_, engine, _ = run(OPEN % 100, lambda m, u, b: ok(), stall=(1.0, 0.5))
+    ping = run_.endpoints["ping"]
+    assert ping.requests == 20  # nothing skipped: late arrivals are still sent
+    assert run_.health.late == 5  # due at 1.0 .. 1.4, sent at 1.5
+    assert ping.latency.max_us >= 505_000 - 10  # corrected: includes the 0.5 s the arrival waited
+    assert ping.latency_uncorrected.max_us <= 5_100  # uncorrected: only the response time
+    assert run_.health.lag.max_us >= 500_000 - 10
+
+
+def test_arrivals_beyond_the_in_flight_cap_are_dropped_and_counted() -> None:
+    run_, engine, _ = run(OPEN % 2, lambda m, u, b: ok(delay_s=1.0))
+    assert len(engine.sent) == run_.endpoints["ping"].requests
+    assert run_.health.intended == 20
+    assert run_.health.dropped == 20 - len(engine.sent) > 0
+
+
+FLOW = """
+target: http://127.0.0.1:1
+load: {phases: [{duration: 1s, rate: 2/s}]}
+scenarios:
+  - flow:
+      - post: {url: /generate, json: {prompt: hi}, capture: [{json: $.jobId, as: jobId}, {header: X-Request-Id, as: rid}]}
+      - think: 100ms
+      - get: {url: "/status/{{ jobId }}?r={{ rid }}", name: status}
+"""
+
+
+def test_captured_values_flow_into_later_requests() -> None:
+    def script(method: str, url: str, body: bytes | None) -> tuple[float, Reply]:
+        if url.endswith("/generate"):
+            assert json.loads(body or b"") == {"prompt": "hi"}
+            return ok({"jobId": "job-7"}, status=202)
+        return ok({"status": "done"})
+    run_, engine, _ = run(FLOW, script)
+    urls = [u for _, _, u in engine.sent]
+    assert urls.count("http://127.0.0.1:1/status/job-7?r=r-1") == 2
+    assert sum(s.completed for s in run_.scenarios.values()) == 2
+
+
+def test_a_failed_capture_ends_the_scenario_and_is_counted() -> None:
+    run_, engine, _ = run(FLOW, lambda m, u, b: ok({"other": 1}, status=202))
+    assert [u for _, _, u in engine.sent] == ["http://127.0.0.1:1/generate"] * 2
+    assert run_.endpoints["POST /generate"].errors == {"capture": 2}
+    assert sum(s.failed for s in run_.scenarios.values()) == 2
+
+
+CLASSES = """
+target: http://127.0.0.1:1
+load: {phases: [{duration: 1s, rate: 6/s}]}
+scenarios:
+  - flow: [{get: {url: /x, name: x}}]
+  - flow: [{get: {url: /limited, name: limited, expect: [200, 429]}}]
+"""
+
+
+def test_statuses_and_error_classes_are_counted() -> None:
+    replies = iter([ok(status=500), ok(status=404), ok(status=429), (0.01, Reply(0, [], b"", "timeout", 0, 50)),
+                    ok(status=302), ok()] * 4)
+    run_, _, _ = run(CLASSES.replace("- flow: [{get: {url: /limited", "# ").split("# ")[0], lambda m, u, b: next(replies))
+    x = run_.endpoints["x"]
+    assert x.requests == 6
+    assert x.errors == {"http_5xx": 1, "http_4xx": 1, "http_429": 1, "timeout": 1}
+    assert x.statuses == {"500": 1, "404": 1, "429": 1, "302": 1, "200": 1}
+    assert x.error_statuses == {"500": 1, "404": 1, "429": 1}
+
+
+def test_expected_statuses_are_not_errors() -> None:
+    spec = CLASSES.replace("- flow: [{get: {url: /x, name: x}}]\n", "")
+    run_, _, _ = run(spec, lambda m, u, b: ok(status=429))
+    assert run_.endpoints["limited"].errors == {}
+    assert run_.endpoints["limited"].statuses == {"429": 6}
+
+
+def test_the_stop_flag_ends_the_run_early_and_keeps_what_was_measured() -> None:
+    run_, engine, shards = run(OPEN % 100, lambda m, u, b: ok(), stop_at=0.55)
+    poll_s = WorkerSettings(0).stop_poll_s
+    assert 6 <= len(engine.sent) < 20
+    assert max(t for t, _, _ in engine.sent) < 0.55 + poll_s  # stopped within one poll interval
+    assert run_.endpoints["ping"].requests == len(engine.sent)
+    assert shards[-1].final
+
+
+def test_two_workers_split_the_schedule_between_them() -> None:
+    sent = []
+    for w in range(2):
+        _, engine, _ = run(OPEN % 100, lambda m, u, b: ok(), workers=2, worker_index=w)
+        sent += [t for t, _, _ in engine.sent]
+    assert sorted(sent) == [i / 10 for i in range(20)]
+
+
+CLOSED = """
+target: http://127.0.0.1:1
+load: {phases: [{duration: 2s, users: 2}]}
+scenarios: [{flow: [{get: {url: /u, name: u}}, {think: 500ms}]}]
+"""
+
+
+def test_closed_model_users_loop_their_scenario_with_think_time() -> None:
+    run_, engine, _ = run(CLOSED, lambda m, u, b: ok(delay_s=0.1))
+    # each user: request 0.1 s + think 0.5 s per loop, from 0 until 2 s: loops start at 0, 0.6, 1.2, 1.8
+    assert len(engine.sent) == 8
+    assert run_.endpoints["u"].latency.max_us == 100_000
