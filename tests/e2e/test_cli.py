@@ -1,0 +1,116 @@
+"""`squall` as a user runs it: subprocesses, a real store on disk, the demo target on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SPEC = """
+name: e2e
+target: {{url: "{url}", timeout: 5s}}
+load:
+  phases:
+    - {{name: warm, duration: 2s, rate: 10/s}}
+    - {{name: ramp, duration: 3s, rate: 10/s, ramp_to: 30/s}}
+scenarios:
+  - name: generate-and-poll
+    flow:
+      - post: {{url: /generate, name: POST /generate, json: {{prompt: x}}, capture: [{{json: $.jobId, as: jobId}}]}}
+      - get: {{url: "/status/{{{{ jobId }}}}", name: "GET /status/{{id}}"}}
+thresholds:
+  - error_rate < 1%
+  - {threshold}
+"""
+
+
+def squall(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+
+
+def write_spec(tmp_path: Path, url: str, threshold: str = "p95 < 5s", duration: str = "") -> Path:
+    text = SPEC.format(url=url, threshold=threshold)
+    if duration:
+        text = text.replace("duration: 3s", f"duration: {duration}")
+    path = tmp_path / "e2e.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_five_second_run_passes_and_writes_its_result(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    done = squall("run", str(write_spec(tmp_path, demo.url)), "--store", "store", "--workers", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "VERDICT: PASS" in done.stdout and "Traceback" not in done.stderr
+    [run_dir] = (tmp_path / "store" / "runs").iterdir()
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["verdict"]["status"] == "PASS"
+    assert result["plan"]["workers"] == 2 and len(result["workers"]) == 2
+    assert result["health"]["intended_arrivals"] == 80  # 2 s at 10/s + 3 s ramping 10 -> 30/s
+    seen = sum(count for key, count in demo.state.seen.items())
+    assert result["overall"]["requests"] == seen == 160
+    assert len(result["timeline"]) >= 5
+    assert (run_dir / "spec.json").exists() and (run_dir / "plan.json").exists()
+    assert list((run_dir / "shards" / "0").iterdir())
+
+
+def test_a_failed_must_threshold_exits_1_with_the_reason(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    done = squall("run", str(write_spec(tmp_path, demo.url, threshold="p50 < 1us")), "--store", "s",
+                  "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "VERDICT: FAIL" in done.stdout
+    assert "- p50 < 1us: measured" in done.stdout
+
+
+def test_an_invalid_spec_exits_2_with_every_problem_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("target: {url: 'ftp://x'}\nload: {phases: [{duration: 1s, rate: -1}]}\n"
+                   "scenarios: [{flow: [{gett: /}]}]\n")
+    done = squall("validate", str(bad), cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"{bad}:1: target.url: must be an http:// or https:// URL with a host, got 'ftp://x'",
+        f"{bad}:2: load.phases[0].rate: a rate cannot be negative",
+        f"{bad}:3: scenarios[0].flow[0].gett: unknown step (did you mean 'get'?)",
+        "squall: 3 problems in the spec; nothing was run",
+    ]
+    assert squall("run", str(bad), cwd=tmp_path).returncode == 2
+
+
+def test_an_unreachable_target_exits_3_with_one_clear_line(tmp_path: Path) -> None:
+    done = squall("run", str(write_spec(tmp_path, "http://127.0.0.1:9")), "--store", "s", cwd=tmp_path)
+    assert done.returncode == 3
+    assert done.stderr.strip().splitlines()[-1].startswith("squall: could not run: target http://127.0.0.1:9: "
+                                                           "cannot connect to 127.0.0.1:9")
+
+
+def test_plan_prints_phases_workers_and_the_rate_ceiling(tmp_path: Path) -> None:
+    done = squall("plan", str(write_spec(tmp_path, "http://127.0.0.1:9")), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "80 arrivals, 160 requests" in done.stdout
+    assert "per-worker ceiling 3,500 arrivals/s" in done.stdout
+
+
+def test_ctrl_c_stops_gracefully_and_reports_what_was_measured(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    spec = write_spec(tmp_path, demo.url, duration="60s")
+    process = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    shards = tmp_path / "s" / "runs"
+    deadline = time.monotonic() + 60
+    while not list(shards.glob("*/shards/0/0/*.json.gz")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # wait for the first flushed shard: the run is under way
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "VERDICT: STOPPED" in stdout
+    [run_dir] = shards.iterdir()
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["verdict"]["status"] == "STOPPED"
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) > 0

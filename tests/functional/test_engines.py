@@ -1,0 +1,115 @@
+"""Every engine against real servers on 127.0.0.1: statuses, bodies and each error class."""
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from runner.engines import make_engine
+from runner.engines.base import classify_exception
+
+ENGINES = ["fast", "httpx", "aiohttp"]
+
+
+def send(engine_name: str, url: str, method: str = "GET", body: bytes | None = None, timeout_s: float = 5.0,
+         headers: list[tuple[str, str]] | None = None, times: int = 1):
+    async def main():
+        engine = make_engine(engine_name, timeout_s, verify_tls=True)
+        try:
+            return [await engine.send(method, url, headers or [], body) for _ in range(times)]
+        finally:
+            await engine.close()
+    replies = asyncio.run(main())
+    return replies[0] if times == 1 else replies
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def half_answer_server() -> Iterator[str]:
+    """Answers every request with half a response, then closes the connection."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly-part")
+            conn.close()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    stop.set()
+    thread.join(5)
+    server.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_statuses_bodies_and_headers_come_back(engine: str, demo_target) -> None:
+    demo = demo_target()
+    reply = send(engine, demo.url + "/generate", "POST", json.dumps({"prompt": "x"}).encode(),
+                 headers=[("Content-Type", "application/json")])
+    assert reply.error is None and reply.status == 202
+    assert "jobId" in json.loads(reply.body)
+    assert reply.header("Content-Type").startswith("application/json")
+    assert reply.bytes_in > len(reply.body) and reply.bytes_out > 0
+    missing = send(engine, demo.url + "/status/nope")
+    assert missing.status == 404
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_keep_alive_connections_are_reused_for_many_requests(engine: str, demo_target) -> None:
+    demo = demo_target()
+    replies = send(engine, demo.url + "/gallery", times=50)
+    assert [r.status for r in replies] == [200] * 50
+    assert demo.state.seen["GET /gallery 200"] == 50
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_slow_answer_is_a_timeout(engine: str, demo_target) -> None:
+    demo = demo_target(latency="fixed:2s")
+    reply = send(engine, demo.url + "/gallery", timeout_s=0.2)
+    assert (reply.status, reply.error) == (0, "timeout")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_refused_connection_is_a_connect_error(engine: str, closed_port: int) -> None:
+    reply = send(engine, f"http://127.0.0.1:{closed_port}/")
+    assert (reply.status, reply.error, reply.bytes_out) == (0, "connect", 0)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_tls_to_a_plain_http_server_is_a_tls_error(engine: str, demo_target) -> None:
+    demo = demo_target()
+    reply = send(engine, demo.url.replace("http://", "https://") + "/gallery")
+    assert reply.error in ("tls", "read") if engine != "fast" else reply.error == "tls"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_connection_dropped_mid_response_is_a_read_error(engine: str, half_answer_server: str) -> None:
+    reply = send(engine, half_answer_server + "/")
+    assert reply.error == "read"
+
+
+def test_name_resolution_failures_are_classified_as_dns() -> None:
+    assert classify_exception(socket.gaierror(-2, "Name or service not known")) == "dns"
+    wrapped = OSError("connect failed")
+    wrapped.__cause__ = socket.gaierror(-3, "Temporary failure in name resolution")
+    assert classify_exception(wrapped) == "dns"

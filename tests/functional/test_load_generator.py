@@ -1,0 +1,88 @@
+"""The real load generator (real clock, fast engine) against the demo target on 127.0.0.1:
+what it reports must equal what the server saw."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+from analysis.merge import merge_shards
+from analysis.shard import Shard
+from runner.engines import make_engine
+from runner.plan import make_plan
+from runner.spec import parse_spec
+from runner.worker import LoadGenerator, WorkerSettings
+
+SPEC = """
+target: {url: "%s", timeout: %s}
+load: {phases: [{name: steady, duration: 2s, rate: %d/s}]}
+scenarios:
+  - name: generate-and-poll
+    weight: 2
+    flow:
+      - post: {url: /generate, name: POST /generate, json: {prompt: "{{ prompts }}"},
+               capture: [{json: $.jobId, as: jobId}]}
+      - get: {url: "/status/{{ jobId }}", name: "GET /status/{id}"}
+  - name: gallery
+    weight: 1
+    flow:
+      - get: {url: /gallery, name: GET /gallery}
+data:
+  prompts: [a, b, c]
+"""
+
+
+def run_generator(url: str, rate: int = 50, timeout: str = "5s"):
+    spec = parse_spec(SPEC % (url, timeout, rate), "f.yaml")
+    plan = make_plan(spec, "functional", seed=3, workers=1)
+    shards: list[Shard] = []
+
+    async def main() -> None:
+        engine = make_engine("fast", spec.target.timeout_s, True)
+
+        async def sink(shard: Shard) -> None:
+            shards.append(Shard.from_dict(shard.to_dict(), shard.key))
+        generator = LoadGenerator(spec, plan, WorkerSettings(0, flush_interval_s=0.5), engine, sink,
+                                  start_mono_s=time.monotonic() + 0.1, clock=time.monotonic, sleep=asyncio.sleep)
+        await generator.run()
+        await engine.close()
+    asyncio.run(main())
+    return merge_shards(shards), plan
+
+
+def server_counts(seen: dict[str, int]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for key, count in seen.items():
+        route, status = key.rsplit(" ", 1)
+        counts.setdefault(route, {})[status] = count
+    return counts
+
+
+def test_the_rate_is_held_and_counts_equal_what_the_server_saw(demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    run, plan = run_generator(demo.url, rate=50)
+    assert run.health.intended == 100 == plan.expected_arrivals
+    assert run.health.dropped == 0
+    reported = {name: stats.statuses for name, stats in run.endpoints.items()}
+    assert reported == server_counts(dict(demo.state.seen))
+    # the captured jobId was used: every status poll found its job
+    assert reported["GET /status/{id}"] == {"200": run.endpoints["POST /generate"].requests}
+    assert run.overall.error_count == 0
+    assert sum(s.completed for s in run.scenarios.values()) == 100
+
+
+def test_throttling_and_server_errors_are_counted_as_the_server_sent_them(demo_target) -> None:
+    demo = demo_target(latency="fixed:150ms", concurrency=3, error_rate=0.3)
+    run, _ = run_generator(demo.url, rate=40)
+    seen = server_counts(dict(demo.state.seen))
+    for name, stats in run.endpoints.items():
+        assert stats.statuses == seen[name]
+    errors = run.overall.errors
+    assert errors.get("http_429", 0) == sum(s.get("429", 0) for s in seen.values()) > 0
+    assert errors.get("http_5xx", 0) == sum(s.get("502", 0) for s in seen.values()) > 0
+
+
+def test_answers_slower_than_the_timeout_are_counted_as_timeouts(demo_target) -> None:
+    demo = demo_target(latency="fixed:1s")
+    run, _ = run_generator(demo.url, rate=5, timeout="200ms")
+    assert run.overall.errors == {"timeout": run.overall.requests}
+    assert run.overall.requests == 10  # the first step of every scenario, and nothing after it
