@@ -42,7 +42,7 @@ _MAX_INDEX = bucket_index(MAX_TRACKABLE_US)
 class Histogram:
     """Counts of latency samples by bucket. ``record`` is on the load generator's hot path."""
 
-    __slots__ = ("counts", "total_count", "clamped_count", "min_us", "max_us", "sum_us")
+    __slots__ = ("clamped_count", "counts", "max_us", "min_us", "sum_us", "total_count")
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
@@ -53,8 +53,7 @@ class Histogram:
         self.sum_us = 0
 
     def record(self, value_us: int) -> None:
-        if value_us < 0:
-            value_us = 0
+        value_us = max(value_us, 0)
         if value_us > MAX_TRACKABLE_US:
             self.clamped_count += 1
             value_us = MAX_TRACKABLE_US
@@ -67,8 +66,7 @@ class Histogram:
         counts[index] = counts.get(index, 0) + 1
         if self.total_count == 0 or value_us < self.min_us:
             self.min_us = value_us
-        if value_us > self.max_us:
-            self.max_us = value_us
+        self.max_us = max(self.max_us, value_us)
         self.total_count += 1
         self.sum_us += value_us
 

@@ -77,7 +77,8 @@ def make_app(state: DemoState) -> web.Application:
     @web.middleware
     async def limits(request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith("/__"):
-            return await handler(request)
+            passed: web.StreamResponse = await handler(request)
+            return passed
         key = route_key(request.method, request.path)
         if state.active >= state.concurrency_limit:
             state.seen[f"{key} 429"] += 1

@@ -40,11 +40,11 @@ class WorkerJob:
 
 def spec_document(spec: Spec, target_url: str | None = None) -> dict[str, Any]:
     """The spec as a self-contained document: CSV data inlined, target override applied."""
-    document = dict(spec.raw)
+    document: dict[str, Any] = dict(spec.raw or {})
     if spec.data:
         document["data"] = {d.name: {"values": list(d.rows), "order": d.order} for d in spec.data}
-    target = document.get("target")
-    target = {"url": target} if isinstance(target, str) else dict(target)
+    raw_target = document.get("target")
+    target: dict[str, Any] = {"url": raw_target} if isinstance(raw_target, str) else dict(raw_target or {})
     target["url"] = target_url or spec.target.base_url
     document["target"] = target
     return document

@@ -63,11 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     job = WorkerJob.from_dict(store.get_json(args.job_key))
     try:
         import uvloop
-        runner = uvloop.run
-    except ImportError:  # pragma: no cover - uvloop is a dependency; stay usable without it
-        runner = asyncio.run
-    try:
-        runner(run_job(job, store))
+        uvloop.run(run_job(job, store))
     except Exception as error:  # noqa: BLE001 - reported in the final shard and here
         print(f"squall worker {job.worker_index}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

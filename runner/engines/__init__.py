@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from runner.engines.base import Engine, Reply
 
-__all__ = ["Engine", "Reply", "make_engine", "ENGINES"]
+__all__ = ["ENGINES", "Engine", "Reply", "make_engine"]
 
 ENGINES = ("fast", "httpx", "aiohttp")
 

@@ -1,8 +1,6 @@
 """An engine on aiohttp's client: kept to compare against ``fast`` in the benchmark."""
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 
 from runner.engines.base import Reply, classify_exception, error_reply
@@ -16,7 +14,7 @@ class AiohttpEngine:
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=0, ssl=None if self._verify else False)
+            connector = aiohttp.TCPConnector(limit=0, ssl=True if self._verify else False)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
                                                   skip_auto_headers=("User-Agent",))
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
@@ -25,7 +23,7 @@ class AiohttpEngine:
                                              allow_redirects=False) as response:
                 body_in = await response.read()
                 headers_in = [(k.lower(), v) for k, v in response.headers.items()]
-        except (asyncio.TimeoutError, TimeoutError):
+        except TimeoutError:
             return error_reply("timeout", bytes_out)
         except aiohttp.ClientConnectorError as error:
             kind = classify_exception(error)

@@ -11,7 +11,7 @@ from typing import Protocol
 
 
 class Reply:
-    __slots__ = ("status", "headers", "body", "error", "bytes_in", "bytes_out")
+    __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "status")
 
     def __init__(self, status: int, headers: list[tuple[str, str]] | list[tuple[bytes, bytes]], body: bytes,
                  error: str | None, bytes_in: int, bytes_out: int) -> None:

@@ -21,14 +21,26 @@ _Origin = tuple[str, str, int]  # scheme, host, port
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("transport", "parser", "waiter", "status", "headers", "body", "bytes_in",
-                 "closed", "keep_alive", "head", "reused", "reset_parser")
+    __slots__ = (
+        "body",
+        "bytes_in",
+        "closed",
+        "head",
+        "headers",
+        "keep_alive",
+        "parser",
+        "reset_parser",
+        "reused",
+        "status",
+        "transport",
+        "waiter",
+    )
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[Reply] | None = None
-        self.headers: list[tuple[str, str]] = []
+        self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
         self.bytes_in = 0
         self.closed = False
@@ -190,7 +202,7 @@ class FastEngine:
             self._open[origin] = self._open.get(origin, 0) + 1
             try:
                 connection = await asyncio.wait_for(self._connect(loop, origin), deadline - loop.time())
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 self._release_slot(origin)
                 return error_reply("timeout")
             except (OSError, ssl.SSLError) as error:

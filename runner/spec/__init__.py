@@ -7,7 +7,7 @@ from runner.spec.model import Spec
 from runner.spec.validate import Problem, SpecError, build_spec
 from runner.spec.yamlsource import SpecSyntaxError, load_yaml
 
-__all__ = ["Spec", "SpecError", "Problem", "load_spec", "parse_spec"]
+__all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
 
 def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,

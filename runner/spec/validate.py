@@ -16,7 +16,16 @@ from urllib.parse import urlsplit
 from analysis.thresholds import Threshold, parse_threshold
 from analysis.verdict import HealthLimits
 from runner.spec.model import (
-    Capture, DataSet, Limits, Phase, Request, Scenario, Spec, Step, Target, Think,
+    Capture,
+    DataSet,
+    Limits,
+    Phase,
+    Request,
+    Scenario,
+    Spec,
+    Step,
+    Target,
+    Think,
 )
 from runner.spec.yamlsource import Path, Source, dotted
 from runner.templating import Template, compile_value, variables_in

@@ -5,7 +5,11 @@ import random
 import pytest
 
 from runner.pacing import (
-    arrival_offset_s, arrivals_in_phase, split_evenly, user_windows, worker_arrival_offsets,
+    arrival_offset_s,
+    arrivals_in_phase,
+    split_evenly,
+    user_windows,
+    worker_arrival_offsets,
 )
 from runner.plan import PlanError, make_plan, target_rate_per_second
 from runner.spec import parse_spec
@@ -52,7 +56,7 @@ def test_poisson_arrivals_are_seeded_and_keep_the_mean_rate() -> None:
     two = list(worker_arrival_offsets(100, 100, 100, 0, 1, poisson=True, rng=random.Random(5)))
     assert one == two
     assert 9_500 < len(one) < 10_500  # 10,000 expected; Poisson sd is 100
-    gaps = [b - a for a, b in zip(one, one[1:])]
+    gaps = [b - a for a, b in zip(one, one[1:], strict=False)]
     assert max(gaps) > 5 * min(gaps)  # not evenly spaced
 
 

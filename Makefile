@@ -1,0 +1,38 @@
+# The two commands in the README:
+#   make demo  - create .venv, install Squall, start the demo target on 127.0.0.1, run the quickstart
+#   make test  - install the dev tools, lint, type-check, run every test (what CI runs)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/squall demo
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.installed
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light)
+	@command -v taskset >/dev/null || (apt-get update -qq && apt-get install -y -qq util-linux)
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) squall-runs .pytest_cache .mypy_cache .ruff_cache
