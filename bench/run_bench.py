@@ -89,9 +89,11 @@ def run_step(url: str, rate: float, duration_s: float, engine: str, work: Path) 
     spec = work / f"bench-{rate:g}.yaml"
     spec.write_text(SPEC.format(url=url, rate=rate, duration=duration_s))
     store = work / "store"
-    cmd = pinned(0) + [sys.executable, "-m", "runner.cli", "run", str(spec), "--workers", "1",
+    # The worker process is pinned to core 0; the parent (progress display) shares core 1 with nginx.
+    cmd = pinned(1) + [sys.executable, "-m", "runner.cli", "run", str(spec), "--workers", "1",
                        "--engine", engine, "--store", str(store), "--seed", "1"]
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    env = {**os.environ, "SQUALL_WORKER_CPUS": "0"} if pinned(0) else dict(os.environ)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=env)
     if not (store / "runs").is_dir():
         raise SystemExit(f"squall run failed:\n{done.stderr.decode()}")
     newest = max((store / "runs").iterdir(), key=lambda p: p.stat().st_mtime)

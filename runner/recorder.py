@@ -27,6 +27,8 @@ class Recorder:
         return window
 
     def take_shard(self, final: bool = False, error: str | None = None) -> Shard:
+        """Hand out everything recorded since the last shard. Callers look windows up afresh
+        after every await, so the windows handed out are never written to again."""
         windows, self.windows = self.windows, {}
         shard = Shard(self.run_id, self.slice_index, self.worker_index, self.seq, windows, final, error)
         self.seq += 1

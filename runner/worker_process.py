@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import signal
 import sys
@@ -35,10 +36,13 @@ async def run_job(job: WorkerJob, store: LocalStore) -> None:
     stop_key = f"runs/{job.run_id}/control/stop"
     loop = asyncio.get_running_loop()
 
+    def write(shard: Shard) -> None:
+        store.put_bytes(*shard_bytes(shard))
+
     async def sink(shard: Shard) -> None:
-        # Encode on the loop (the windows are still live objects), write in a thread.
-        key, data = shard_bytes(shard)
-        await loop.run_in_executor(None, store.put_bytes, key, data)
+        # A taken shard's windows are never touched again (the recorder records into fresh
+        # ones), so encoding and writing happen in a thread, off the event loop.
+        await loop.run_in_executor(None, write, shard)
 
     # The plan's start instant is wall-clock time; the schedule runs on the monotonic clock.
     start_mono_s = time.monotonic() + (job.start_at_epoch_s - time.time())
@@ -58,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("job_key")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into the stop flag
+    cpus = os.environ.get("SQUALL_WORKER_CPUS")  # e.g. "0": pin workers (the benchmark does)
+    if cpus:
+        os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
     raise_file_limit()
     store = LocalStore(args.store)
     job = WorkerJob.from_dict(store.get_json(args.job_key))
