@@ -10,10 +10,10 @@ from analysis.shard import Shard
 from analysis.verdict import judge
 from runner.job import WorkerJob
 from runner.plan import RunPlan, target_rate_per_second
-from runner.store import LocalStore, read_shard, run_prefix, shard_keys
+from runner.store import Store, read_shard, run_prefix, shard_keys
 
 
-def read_all_shards(store: LocalStore, run_id: str) -> tuple[list[Shard], list[str]]:
+def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
     shards: list[Shard] = []
     rejected: list[str] = []
     for key in shard_keys(store, run_id):
@@ -24,7 +24,7 @@ def read_all_shards(store: LocalStore, run_id: str) -> tuple[list[Shard], list[s
     return shards, rejected
 
 
-def collect(store: LocalStore, run_id: str, stopped: bool = False) -> dict[str, Any]:
+def collect(store: Store, run_id: str, stopped: bool = False) -> dict[str, Any]:
     prefix = run_prefix(run_id)
     meta = store.get_json(prefix + "meta.json")
     plan = RunPlan.from_dict(store.get_json(prefix + "plan.json"))

@@ -17,9 +17,13 @@ class WorkerJob:
     run_id: str
     slice_index: int
     worker_index: int
-    start_at_epoch_s: float  # wall clock: every worker starts its schedule at this instant
+    # Wall clock instant the slice's load starts, the same for every worker of the slice.
+    # None when it is only known at run time (on AWS the slice's Map state passes it in).
+    start_at_epoch_s: float | None
     engine: str
     flush_interval_s: float
+    slice_offset_s: float  # where the slice starts, from the run's start
+    slice_duration_s: float
     spec: dict[str, Any]  # the validated spec's document, data inlined
     plan: dict[str, Any]
 

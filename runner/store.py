@@ -10,13 +10,25 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from analysis.shard import Shard
 
 
 class StoreError(Exception):
     pass
+
+
+class Store(Protocol):
+    """Where a run's documents and shards live: a local directory or an S3 bucket."""
+
+    def put_bytes(self, key: str, data: bytes) -> None: ...
+    def get_bytes(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def list(self, prefix: str) -> list[str]: ...
+    def put_json(self, key: str, value: Any) -> None: ...
+    def get_json(self, key: str) -> Any: ...
+    def uri(self, key: str) -> str: ...
 
 
 class LocalStore:
@@ -46,6 +58,9 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         return self.path(key).exists()
 
+    def uri(self, key: str) -> str:
+        return str(self.path(key))
+
     def list(self, prefix: str) -> list[str]:
         base = self.path(prefix)
         if not base.is_dir():
@@ -73,11 +88,11 @@ def shard_bytes(shard: Shard) -> tuple[str, bytes]:
     return run_prefix(shard.run_id) + shard.key, data
 
 
-def put_shard(store: LocalStore, shard: Shard) -> None:
+def put_shard(store: Store, shard: Shard) -> None:
     store.put_bytes(*shard_bytes(shard))
 
 
-def read_shard(store: LocalStore, key: str) -> Shard:
+def read_shard(store: Store, key: str) -> Shard:
     """The shard at ``key``; ValueError naming the key when it is not a valid shard."""
     try:
         data = json.loads(gzip.decompress(store.get_bytes(key)))
@@ -86,5 +101,5 @@ def read_shard(store: LocalStore, key: str) -> Shard:
     return Shard.from_dict(data, key)
 
 
-def shard_keys(store: LocalStore, run_id: str) -> list[str]:
+def shard_keys(store: Store, run_id: str) -> list[str]:
     return [k for k in store.list(run_prefix(run_id) + "shards/") if k.endswith(".json.gz")]

@@ -33,6 +33,10 @@ class WorkerSettings:
     slice_index: int = 0
     flush_interval_s: float = 5.0
     stop_poll_s: float = 0.5
+    # The part of the run this worker covers, in seconds from the run's start: a Lambda
+    # worker runs one time slice; a local worker runs the whole run (window_end_s None).
+    window_start_s: float = 0.0
+    window_end_s: float | None = None
 
 
 class LoadGenerator:
@@ -45,6 +49,8 @@ class LoadGenerator:
         self.start_mono_s = start_mono_s
         self.stop_requested = stop_requested
         self.cpu_clock = cpu_clock
+        self.window_start_s = settings.window_start_s
+        self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
         self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
         self.recorder = Recorder(plan.run_id, settings.slice_index, settings.worker_index, start_mono_s)
         self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index)
@@ -70,12 +76,15 @@ class LoadGenerator:
             for phase in self.plan.phases:
                 if self.stopping:
                     break
+                if phase.offset_s + phase.duration_s <= self.window_start_s or phase.offset_s >= self.window_end_s:
+                    continue  # outside this worker's time slice
                 if phase.kind == "rate":
                     await self._open_phase(phase)
                 elif phase.kind == "users":
                     await self._closed_phase(phase)
                 else:
-                    await self._sleep_until(self.start_mono_s + phase.offset_s + phase.duration_s)
+                    await self._sleep_until(self.start_mono_s + min(phase.offset_s + phase.duration_s,
+                                                                    self.window_end_s))
             await self._drain()
         except Exception as failure:  # the final shard must still say what happened
             error = f"{type(failure).__name__}: {failure}"
@@ -111,7 +120,13 @@ class LoadGenerator:
         clock, window_at = self.clock, self.recorder.window_at
         tolerance, in_flight = self.lag_tolerance_s, self.in_flight
         create_task = asyncio.get_running_loop().create_task
+        first_s = self.window_start_s - phase.offset_s  # this slice's part of the phase
+        last_s = self.window_end_s - phase.offset_s
         for offset in offsets:
+            if offset < first_s:
+                continue
+            if offset >= last_s:
+                break
             due = phase_start + offset
             now = clock()
             if due > now:
@@ -131,14 +146,18 @@ class LoadGenerator:
             task = create_task(self.flows.run(self.pick_scenario(), due))
             in_flight.add(task)
             task.add_done_callback(in_flight.discard)
-        await self._sleep_until(phase_start + phase.duration_s)
+        await self._sleep_until(phase_start + min(phase.duration_s, last_s))
 
     async def _closed_phase(self, phase: PhasePlan) -> None:
         phase_start = self.start_mono_s + phase.offset_s
         start_users, end_users = self.plan.worker_users(phase, self.settings.worker_index)
+        first_s = max(0.0, self.window_start_s - phase.offset_s)
+        last_s = min(phase.duration_s, self.window_end_s - phase.offset_s)
+        windows = [(max(begin, first_s), min(stop, last_s))
+                   for begin, stop in user_windows(start_users, end_users, phase.duration_s)]
         users = [asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop))
-                 for begin, stop in user_windows(start_users, end_users, phase.duration_s) if stop > begin]
-        await self._sleep_until(phase_start + phase.duration_s)
+                 for begin, stop in windows if stop > begin]
+        await self._sleep_until(phase_start + last_s)
         if users:
             await asyncio.gather(*users)
 

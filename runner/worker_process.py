@@ -7,19 +7,14 @@ Exit codes: 0 done (also when stopped), 1 the worker failed (its final shard say
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import resource
 import signal
 import sys
-import time
 
-from analysis.shard import Shard
-from runner.engines import make_engine
 from runner.job import WorkerJob
-from runner.plan import RunPlan
-from runner.store import LocalStore, shard_bytes
-from runner.worker import LoadGenerator, WorkerSettings
+from runner.job_runner import run_job
+from runner.store import LocalStore
 
 
 def raise_file_limit() -> None:
@@ -27,33 +22,6 @@ def raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 1 << 16, hard))
-
-
-async def run_job(job: WorkerJob, store: LocalStore) -> None:
-    spec = job.load_spec()
-    plan = RunPlan.from_dict(job.plan)
-    engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2)
-    stop_key = f"runs/{job.run_id}/control/stop"
-    loop = asyncio.get_running_loop()
-
-    def write(shard: Shard) -> None:
-        store.put_bytes(*shard_bytes(shard))
-
-    async def sink(shard: Shard) -> None:
-        # A taken shard's windows are never touched again (the recorder records into fresh
-        # ones), so encoding and writing happen in a thread, off the event loop.
-        await loop.run_in_executor(None, write, shard)
-
-    # The plan's start instant is wall-clock time; the schedule runs on the monotonic clock.
-    start_mono_s = time.monotonic() + (job.start_at_epoch_s - time.time())
-    generator = LoadGenerator(
-        spec, plan, WorkerSettings(job.worker_index, job.slice_index, job.flush_interval_s),
-        engine, sink, start_mono_s, clock=time.monotonic, sleep=asyncio.sleep,
-        stop_requested=lambda: store.exists(stop_key))
-    try:
-        await generator.run()
-    finally:
-        await engine.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Any
 
 from runner.collect import collect
-from runner.job import WorkerJob, spec_document
+from runner.prepare import prepare_run
 from runner.live import LiveView
 from runner.plan import make_plan
 from runner.preflight import check_reachable
@@ -51,19 +51,13 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
     check_reachable(spec.target.base_url)
     store = LocalStore(options.store_dir)
     prefix = run_prefix(run_id)
-    document = spec_document(spec)
     start_at = time.time() + START_DELAY_S
-    store.put_json(prefix + "spec.json", document)
-    store.put_json(prefix + "plan.json", plan.to_dict())
-    store.put_json(prefix + "meta.json", {
-        "run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
-        "backend": "local", "engine": options.engine, "started_at_epoch_s": start_at, "workers": plan.workers})
-    processes: list[subprocess.Popen[bytes]] = []
-    for worker_index in range(plan.workers):
-        job = WorkerJob(run_id, 0, worker_index, start_at, options.engine, options.flush_interval_s,
-                        document, plan.to_dict())
-        store.put_json(job.key, job.to_dict())
-        processes.append(subprocess.Popen([sys.executable, "-m", "runner.worker_process", str(store.root), job.key]))
+    meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
+            "backend": "local", "engine": options.engine, "started_at_epoch_s": start_at, "workers": plan.workers}
+    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, start_at, sliced=False)
+    processes = [subprocess.Popen([sys.executable, "-m", "runner.worker_process", str(store.root),
+                                   f"{prefix}jobs/0/{worker_index}.json"])
+                 for worker_index in range(plan.workers)]
     interrupts = _Interrupts()
     previous = signal.signal(signal.SIGINT, interrupts)
     live = LiveView(plan)

@@ -186,3 +186,19 @@ def test_closed_model_users_loop_their_scenario_with_think_time() -> None:
     # each user: request 0.1 s + think 0.5 s per loop, from 0 until 2 s: loops start at 0, 0.6, 1.2, 1.8
     assert len(engine.sent) == 8
     assert run_.endpoints["u"].latency.max_us == 100_000
+
+
+def test_a_time_slice_sends_only_its_part_of_the_schedule() -> None:
+    time = VirtualTime()
+    spec = parse_spec(OPEN % 100, "t.yaml")
+    plan = make_plan(spec, "run-1", seed=42, workers=1)
+    engine = ScriptedEngine(time, lambda m, u, b: ok())
+
+    async def sink(shard: Shard) -> None:
+        pass
+    # the second of two slices: from 1.2 s to the end; its worker's clock starts at the slice
+    generator = LoadGenerator(spec, plan, WorkerSettings(0, slice_index=1, window_start_s=1.2, window_end_s=2.0),
+                              engine, sink, start_mono_s=-1.2, clock=time.clock, sleep=time.sleep,
+                              cpu_clock=lambda: 0.0)
+    time.run(generator.run())
+    assert [round(t, 6) for t, _, _ in engine.sent] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
