@@ -19,7 +19,7 @@ from typing import Any
 
 from analysis.summary import render_summary
 from runner.plan import RATE_MEASURED_PER_CORE, PlanError, make_plan
-from runner.preflight import CouldNotRun
+from runner.preflight import CouldNotRun, SpecRejected
 from runner.spec import Spec, SpecError, load_spec
 from runner.store import StoreError
 from runner.units import format_duration
@@ -85,7 +85,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def _finish(result: dict[str, Any], store_dir: str) -> int:
     print(render_summary(result))
-    print(f"\n  results: {Path(store_dir) / 'runs' / result['run_id'] / 'result.json'}")
+    print(f"\n  results: {store_dir.rstrip('/')}/runs/{result['run_id']}/result.json")
     return EXIT_BY_VERDICT[result["verdict"]["status"]]
 
 
@@ -94,10 +94,98 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _run_spec(spec, args)
 
 
+def _aws_options(args: argparse.Namespace) -> Any:
+    from runner.backends.aws import AwsOptions
+    from runner.units import parse_duration_s
+
+    def seconds(value: str | None) -> float | None:
+        return None if value is None else parse_duration_s(value)
+    return AwsOptions(stack=args.stack, region=args.region, profile=args.profile,
+                      settle_s=seconds(getattr(args, "settle", None)),
+                      monitor_interval_s=seconds(getattr(args, "monitor_interval", None)),
+                      start_margin_s=seconds(getattr(args, "start_margin", None)),
+                      workers=getattr(args, "workers", None), engine=getattr(args, "engine", "fast"))
+
+
+def _interrupt_counter() -> Callable[[], int]:
+    import signal
+    count = [0]
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        count[0] += 1
+    signal.signal(signal.SIGINT, on_interrupt)
+    return lambda: count[0]
+
+
+def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> int:
+    from runner.backends.aws import find_deployment, start_run, watch_run
+    options = _aws_options(args)
+    deployment = find_deployment(options)
+    start_run(deployment, spec, run_id, seed, options)
+    print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+          f"(aws, stack {options.stack}); `squall watch {run_id}` re-attaches, `squall stop {run_id}` stops",
+          file=sys.stderr)
+    result = watch_run(deployment, run_id, _progress_printer(), stop_requested=_interrupt_counter())
+    print(file=sys.stderr)
+    return _finish(result, f"s3://{deployment.bucket}")
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from runner.backends.aws import find_deployment, watch_run
+    deployment = find_deployment(_aws_options(args))
+    result = watch_run(deployment, args.run_id, _progress_printer(), stop_requested=_interrupt_counter())
+    print(file=sys.stderr)
+    return _finish(result, f"s3://{deployment.bucket}")
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    if args.on == "local":
+        from runner.store import LocalStore, run_prefix
+        store = LocalStore(args.store)
+        if not store.exists(run_prefix(args.run_id) + "meta.json"):
+            raise CouldNotRun(f"no run {args.run_id} in {args.store}")
+        store.put_bytes(run_prefix(args.run_id) + "control/stop", b"stopped by squall stop\n")
+    else:
+        from runner.backends.aws import find_deployment, stop_run
+        stop_run(find_deployment(_aws_options(args)), args.run_id, now=args.now)
+    print(f"squall: asked {args.run_id} to stop" + (" now" if getattr(args, "now", False) else
+                                                    " (workers finish within one poll interval)"))
+    return EXIT_PASS
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    if args.on == "aws":
+        from runner.backends.aws import find_deployment, list_runs
+        rows = list_runs(find_deployment(_aws_options(args)), args.limit)
+    else:
+        from runner.history import list_local_runs
+        rows = list_local_runs(args.store, args.limit)
+    print(f"{'run id':<44} {'spec':<16} {'started (UTC)':<20} {'requests':>9} {'p95':>10} {'errors':>7}  verdict")
+    for row in rows:
+        result = row["result"] or {}
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started_at_epoch_s"])) \
+            if row["started_at_epoch_s"] else "?"
+        overall = result.get("overall", {})
+        print(f"{row['run_id'][:44]:<44} {row['spec_name'][:16]:<16} {started:<20} "
+              f"{overall.get('requests', 0):>9,} {overall.get('latency', {}).get('p95_ms', 0):>8.1f}ms "
+              f"{overall.get('error_rate', 0) * 100:>6.2f}%  {result.get('verdict', {}).get('status', 'RUNNING?')}")
+    return EXIT_PASS
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from runner.backends.aws import fetch_run, find_deployment
+    written = fetch_run(find_deployment(_aws_options(args)), args.run_id, Path(args.output))
+    for path in written:
+        print(path)
+    return EXIT_PASS
+
+
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
     from runner.backends.local import LocalOptions, run_local
     run_id = new_run_id(spec.name)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    if getattr(args, "on", "local") == "aws":
+        return _run_on_aws(spec, args, run_id, seed)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine)
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
           f"(local, engine {args.engine})", file=sys.stderr)
@@ -181,7 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "run":
             p.add_argument("spec")
             p.add_argument("--target", help="replace target.url")
-            p.add_argument("--on", choices=("local",), default="local", help="backend (default local)")
+            p.add_argument("--on", choices=("local", "aws"), default="local", help="backend (default local)")
+            _aws_arguments(p)
+            p.add_argument("--settle", help="aws: wait for CloudWatch after the load (default 3m)")
+            p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
+            p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")
@@ -191,6 +283,28 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default="fast")
         p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
         p.set_defaults(func=func)
+    p = sub.add_parser("watch", help="re-attach to a run on AWS")
+    p.add_argument("run_id")
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_watch)
+    p = sub.add_parser("stop", help="stop a run gracefully (its results are kept)")
+    p.add_argument("run_id")
+    p.add_argument("--on", choices=("local", "aws"), default="aws")
+    p.add_argument("--now", action="store_true", help="aws: also stop the execution at once")
+    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_stop)
+    p = sub.add_parser("runs", help="list past runs, newest first")
+    p.add_argument("--on", choices=("local", "aws"), default="local")
+    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    p.add_argument("--limit", type=int, default=20)
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("fetch", help="download a run's results and reports from S3")
+    p.add_argument("run_id")
+    p.add_argument("-o", "--output", default="squall-runs/fetched")
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("demo-target", help="serve the demo API on 127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--latency", default="lognormal:20ms:0.5", help="fixed:5ms | uniform:5ms:50ms | lognormal:20ms:0.5")
@@ -202,10 +316,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _aws_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stack", default=os.environ.get("SQUALL_STACK", "Squall"), help="aws: stack name")
+    p.add_argument("--region", default=None, help="aws: region (default: your AWS configuration)")
+    p.add_argument("--profile", default=None, help="aws: credentials profile")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except SpecRejected as error:
+        print(f"squall: the run was refused: {error}", file=sys.stderr)
+        return EXIT_INVALID
     except SpecError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)

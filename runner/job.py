@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from runner.spec import Spec
@@ -39,7 +38,7 @@ class WorkerJob:
         return cls(**data)
 
     def load_spec(self) -> Spec:
-        return build_spec(Source(f"{self.run_id}/spec.json", self.spec), Path("."))
+        return build_spec(Source(f"{self.run_id}/spec.json", self.spec), None)  # data is inlined
 
 
 def spec_document(spec: Spec, target_url: str | None = None) -> dict[str, Any]:

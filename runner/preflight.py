@@ -9,6 +9,10 @@ class CouldNotRun(Exception):
     """The run could not start (exit code 3): the message says what and how to fix it."""
 
 
+class SpecRejected(Exception):
+    """The backend refused the spec (invalid, or outside the guardrails): exit code 2."""
+
+
 def check_reachable(url: str, timeout_s: float = 3.0) -> None:
     parts = urlsplit(url)
     host = parts.hostname or ""

@@ -11,8 +11,9 @@ __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
 
 def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
-               target_url: str | None = None) -> Spec:
-    """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere)."""
+               target_url: str | None = None, read_files: bool = True) -> Spec:
+    """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere);
+    CSV data is read relative to ``base_dir`` (default: the spec's folder) unless ``read_files`` is off."""
     try:
         source = load_yaml(text, file)
     except SpecSyntaxError as error:
@@ -20,7 +21,9 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     if target_url and isinstance(source.data, dict):
         target = source.data.get("target")
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
-    return build_spec(source, base_dir or Path(file).parent)
+    if not read_files:
+        return build_spec(source, None)
+    return build_spec(source, base_dir if base_dir is not None else Path(file).parent)
 
 
 def load_spec(path: str | Path, target_url: str | None = None) -> Spec:

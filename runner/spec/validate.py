@@ -108,7 +108,8 @@ def _kind(value: Any) -> str:
     return {dict: "a map", list: "a list", bool: f"{value}"}.get(type(value), repr(value))
 
 
-def build_spec(source: Source, base_dir: FilePath) -> Spec:
+def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
+    """``base_dir``: where CSV data files are read from; None where no files can be read (AWS)."""
     c = Checker(source)
     top = c.mapping((), source.data if source.data is not None else {}, TOP_KEYS,
                     required=("target", "load", "scenarios"))
@@ -218,7 +219,7 @@ def _users(value: Any) -> float:
     return float(value)
 
 
-def _data(c: Checker, value: Any, base_dir: FilePath) -> tuple[DataSet, ...]:
+def _data(c: Checker, value: Any, base_dir: FilePath | None) -> tuple[DataSet, ...]:
     path: Path = ("data",)
     if not isinstance(value, dict):
         c.problem(path, f"must be a map of data set names, got {_kind(value)}")
@@ -247,7 +248,11 @@ def _data(c: Checker, value: Any, base_dir: FilePath) -> tuple[DataSet, ...]:
     return tuple(sets)
 
 
-def _csv_rows(c: Checker, path: Path, value: Any, base_dir: FilePath) -> tuple[Any, ...]:
+def _csv_rows(c: Checker, path: Path, value: Any, base_dir: FilePath | None) -> tuple[Any, ...]:
+    if base_dir is None:
+        c.problem(path, "a CSV file cannot be read here (run it with the squall CLI, which inlines data, "
+                  "or list the rows under 'values')")
+        return ()
     file = base_dir / str(value)
     try:
         with file.open(newline="", encoding="utf-8") as handle:

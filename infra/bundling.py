@@ -1,0 +1,52 @@
+"""Package the Lambda code without Docker: runner/ and analysis/ plus pinned wheels built for
+Lambda's platform (manylinux, the function's architecture and Python), installed with pip."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIREMENTS = ROOT / "infra" / "lambda-requirements.txt"
+PACKAGES = ("runner", "analysis")
+PYTHON_VERSION = "3.13"
+
+
+@jsii.implements(cdk.ILocalBundling)
+class PipBundling:
+    def __init__(self, architecture: lambda_.Architecture) -> None:
+        self.platform = "manylinux2014_aarch64" if architecture == lambda_.Architecture.ARM_64 \
+            else "manylinux2014_x86_64"
+
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_: object) -> bool:
+        out = Path(output_dir)
+        for package in PACKAGES:
+            shutil.copytree(ROOT / package, out / package,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(out),
+                        "--platform", self.platform, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+                        "--only-binary=:all:", "-r", str(REQUIREMENTS)], check=True)
+        shutil.rmtree(out / "bin", ignore_errors=True)  # scripts carry the build machine's Python path
+        return True
+
+
+def lambda_code(architecture: lambda_.Architecture) -> lambda_.Code:
+    """One bundle for every function; its hash is the bundle's content (so a changed pin or
+    bundler never leaves a stale bundle behind)."""
+    return lambda_.Code.from_asset(
+        str(ROOT),
+        exclude=["*", "!runner", "!runner/**", "!analysis", "!analysis/**", "!infra",
+                 "!infra/lambda-requirements.txt", "**/__pycache__"],
+        asset_hash_type=cdk.AssetHashType.OUTPUT,
+        bundling=cdk.BundlingOptions(
+            image=lambda_.Runtime.PYTHON_3_13.bundling_image,
+            local=PipBundling(architecture),
+            command=["bash", "-c", "cp -r runner analysis /asset-output/ && pip install -r "
+                     "infra/lambda-requirements.txt -t /asset-output"],
+        ),
+    )

@@ -1,0 +1,62 @@
+"""The four Lambda functions (plan, worker, monitor, collect), their logs and their grants."""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.bundling import lambda_code
+
+
+class Functions(Construct):
+    """Exposes ``plan``, ``worker``, ``monitor`` and ``collect``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
+                 architecture: lambda_.Architecture, worker_memory_mb: int,
+                 guardrail_env: dict[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        code = lambda_code(architecture)
+        common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
+                      "POWERTOOLS_LOG_LEVEL": "INFO"}
+
+        def function(name: str, handler: str, memory_mb: int, timeout: cdk.Duration,
+                     env: dict[str, str] | None = None) -> lambda_.Function:
+            log_group = logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH,
+                                      removal_policy=cdk.RemovalPolicy.DESTROY)
+            return lambda_.Function(
+                self, name, runtime=lambda_.Runtime.PYTHON_3_13, architecture=architecture, code=code,
+                handler=handler, memory_size=memory_mb, timeout=timeout, tracing=lambda_.Tracing.ACTIVE,
+                environment={**common_env, **(env or {})}, log_group=log_group,
+                description=f"Squall {name.lower()}")
+
+        self.plan = function("Plan", "runner.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
+        self.worker = function("Worker", "runner.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15))
+        self.monitor = function("Monitor", "runner.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
+        self.collect = function("Collect", "runner.handlers.collect.handler", 2048, cdk.Duration.minutes(10))
+
+        # Least privilege, by key prefix. HEAD of a missing key answers 404 only to a
+        # principal that may list the bucket (403 otherwise), so the readers may list it.
+        bucket.grant_read(self.plan, "specs/*")
+        bucket.grant_put(self.plan, "runs/*")
+        bucket.grant_read(self.worker, "runs/*/jobs/*")
+        bucket.grant_read(self.worker, "runs/*/control/*")
+        bucket.grant_put(self.worker, "runs/*/shards/*")
+        bucket.grant_read(self.monitor, "runs/*")
+        bucket.grant_put(self.monitor, "runs/*/live.json")
+        bucket.grant_read(self.collect, "runs/*")
+        for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*"):
+            bucket.grant_put(self.collect, key)
+        for fn in (self.worker, self.monitor, self.collect):
+            fn.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+        stack = cdk.Stack.of(self)
+        self.collect.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:GetMetricData"], resources=["*"]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["cloudformation:ListStackResources", "cloudformation:DescribeStackResources"],
+            resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name="*")]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["lambda:GetFunctionConfiguration"],
+            resources=[stack.format_arn(service="lambda", resource="function", resource_name="*",
+                                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))

@@ -1,0 +1,119 @@
+"""The state machine that runs a load test.
+
+    Plan ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
+              └─ StartSlice ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
+                                         │    └─ Worker (Lambda, synchronous, never retried once started)
+                                         └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
+    Verdict: FAIL ─► Fail (cause names the failed thresholds); otherwise Succeed with the summary.
+
+Step Functions carries pointers (S3 keys), never results: S3 is the source of truth.
+"""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+# Errors Lambda raises before the function runs: safe to retry, no load was sent.
+NOT_STARTED_ERRORS = ["Lambda.TooManyRequestsException", "Lambda.ServiceException",
+                      "Lambda.ResourceNotReadyException", "Lambda.EC2ThrottledException"]
+
+
+class Orchestration(Construct):
+    """Given the functions and the bucket; exposes ``state_machine``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, plan: lambda_.IFunction, worker: lambda_.IFunction,
+                 monitor: lambda_.IFunction, collect: lambda_.IFunction, bucket: s3.IBucket,
+                 max_workers: int) -> None:
+        super().__init__(scope, construct_id)
+        self.plan_fn, self.worker_fn, self.monitor_fn, self.collect_fn = plan, worker, monitor, collect
+        self.bucket, self.max_workers = bucket, max_workers
+        definition = (self.plan_state()
+                      .next(self.slices_state())
+                      .next(sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
+                                     comment="CloudWatch needs minutes before the last datapoints exist"))
+                      .next(self.collect_state())
+                      .next(self.verdict_state()))
+        log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.state_machine = sfn.StateMachine(
+            self, "StateMachine", definition_body=sfn.DefinitionBody.from_chainable(definition),
+            state_machine_type=sfn.StateMachineType.STANDARD, tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            timeout=cdk.Duration.hours(25))
+        bucket.grant_read(self.state_machine, "runs/*/slices/*")  # the Distributed Map's ItemReader
+
+    def plan_state(self) -> sfn.TaskStateBase:
+        """Validate the spec, apply the guardrails, write every job to S3."""
+        return tasks.LambdaInvoke(
+            self, "Plan", lambda_function=self.plan_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "plan", "input": sfn.JsonPath.entire_payload,
+                                               "execution_name": sfn.JsonPath.string_at("$$.Execution.Name")}))
+
+    def slices_state(self) -> sfn.Map:
+        """Time slices one after another (a Lambda lives at most 15 minutes)."""
+        slices = sfn.Map(
+            self, "Slices", items_path="$.slices", max_concurrency=1, result_path=sfn.JsonPath.DISCARD,
+            item_selector={"slice.$": "$$.Map.Item.Value", "run_id.$": "$.run_id",
+                           "monitor_interval_s.$": "$.monitor_interval_s"})
+        start = tasks.LambdaInvoke(
+            self, "StartSlice", lambda_function=self.plan_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "start_slice", "run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "slice": sfn.JsonPath.object_at("$.slice")}),
+            result_selector={"start_at.$": "$.start_at"}, result_path="$.timing")
+        running = sfn.Parallel(self, "RunSlice", result_path=sfn.JsonPath.DISCARD)
+        running.branch(self.workers_state())
+        running.branch(self.monitor_loop())
+        slices.item_processor(start.next(running))
+        return slices
+
+    def workers_state(self) -> sfn.DistributedMap:
+        """Every worker of the slice at once, each invoked synchronously with the same start instant."""
+        workers = sfn.DistributedMap(
+            self, "Workers",
+            item_reader=sfn.S3JsonItemReader(bucket=self.bucket, key=sfn.JsonPath.string_at("$.slice.items_key")),
+            item_selector={"job_key.$": "$$.Map.Item.Value.job_key", "start_at.$": "$.timing.start_at"},
+            max_concurrency_path="$.slice.workers",  # every worker of the slice at once
+            tolerated_failure_percentage=100,  # missing workers make the verdict INCONCLUSIVE, not the Map fail
+            result_path=sfn.JsonPath.DISCARD)
+        invoke = tasks.LambdaInvoke(
+            self, "Worker", lambda_function=self.worker_fn, payload_response_only=True,
+            retry_on_service_exceptions=False)  # RequestResponse: synchronous, never an async event
+        invoke.add_retry(errors=NOT_STARTED_ERRORS, max_attempts=3, interval=cdk.Duration.seconds(2),
+                         backoff_rate=2.0)
+        workers.item_processor(invoke)
+        return workers
+
+    def monitor_loop(self) -> sfn.IChainable:
+        """Live stats into live.json every few seconds until the slice's workers are done."""
+        monitor = tasks.LambdaInvoke(
+            self, "Monitor", lambda_function=self.monitor_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "slice": sfn.JsonPath.object_at("$.slice"),
+                                               "start_at": sfn.JsonPath.number_at("$.timing.start_at")}),
+            result_path="$.monitor")
+        wait = sfn.Wait(self, "MonitorInterval", time=sfn.WaitTime.seconds_path("$.monitor_interval_s"))
+        done = sfn.Choice(self, "SliceDone?")
+        done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "SliceDone"))
+        done.otherwise(wait.next(monitor))
+        return monitor.next(done)
+
+    def collect_state(self) -> sfn.TaskStateBase:
+        """Merge the shards, judge, write result.json and the report."""
+        return tasks.LambdaInvoke(
+            self, "Collect", lambda_function=self.collect_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id")}),
+            result_path="$.result")
+
+    def verdict_state(self) -> sfn.Choice:
+        """A failed verdict turns the execution red, with the failed thresholds as its cause."""
+        verdict = sfn.Choice(self, "Verdict?")
+        verdict.when(sfn.Condition.string_equals("$.result.status", "FAIL"),
+                     sfn.Fail(self, "ThresholdsFailed", error="Squall.ThresholdsFailed",
+                              cause_path="$.result.cause"))
+        verdict.otherwise(sfn.Succeed(self, "Done", output_path="$.result"))
+        return verdict

@@ -1,0 +1,67 @@
+"""The Squall stack: results bucket, functions, state machine, schedules, guardrails, outputs.
+Environment-agnostic (no account or region lookups), so it synthesizes with no credentials."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from constructs import Construct
+
+from infra.functions import Functions
+from infra.nag import acknowledge_findings
+from infra.orchestration import Orchestration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def context(scope: Construct, key: str, default: Any) -> Any:
+    value = scope.node.try_get_context(f"squall:{key}")
+    return default if value is None else value
+
+
+class SquallStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        architecture = lambda_.Architecture.X86_64 if context(self, "architecture", "arm64") == "x86_64" \
+            else lambda_.Architecture.ARM_64
+        max_workers = int(context(self, "maxWorkers", 100))
+        self.bucket = s3.Bucket(
+            self, "Results", encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, versioned=False,
+            lifecycle_rules=[s3.LifecycleRule(
+                prefix="runs/", expiration=cdk.Duration.days(int(context(self, "resultsExpireDays", 90))))],
+            removal_policy=cdk.RemovalPolicy.RETAIN)
+        allowed_hosts = context(self, "allowedHosts", [])
+        guardrail_env = {
+            "SQUALL_ALLOWED_HOSTS": ",".join(allowed_hosts),
+            "SQUALL_MAX_WORKERS": str(max_workers),
+            "SQUALL_MAX_DURATION_S": str(int(context(self, "maxDurationSeconds", 3600))),
+        }
+        self.functions = Functions(self, "Functions", bucket=self.bucket, architecture=architecture,
+                                   worker_memory_mb=int(context(self, "workerMemoryMb", 1769)),
+                                   guardrail_env=guardrail_env)
+        self.orchestration = Orchestration(
+            self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
+            monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,
+            max_workers=max_workers)
+        machine = self.orchestration.state_machine
+        if (ROOT / "specs").is_dir():
+            s3deploy.BucketDeployment(self, "Specs", sources=[s3deploy.Source.asset(str(ROOT / "specs"))],
+                                      destination_bucket=self.bucket, destination_key_prefix="specs/", prune=False)
+        for item in context(self, "schedules", []):
+            scheduler.Schedule(
+                self, f"Schedule-{item['name']}", description=f"Squall run of {item['specKey']}",
+                schedule=scheduler.ScheduleExpression.expression(
+                    item["expression"], cdk.TimeZone.of(item.get("timezone", "Etc/UTC"))),
+                target=targets.StepFunctionsStartExecution(
+                    machine, input=scheduler.ScheduleTargetInput.from_object({"spec_key": item["specKey"]}),
+                    retry_attempts=0))  # a run is never started twice by a retry
+        cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
+        cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
+        acknowledge_findings(self)

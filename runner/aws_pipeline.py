@@ -1,0 +1,135 @@
+"""The steps the AWS state machine runs, as plain functions of an event and a store: plan a
+run, start a slice, watch a slice, collect. The Lambda handlers only build the adapters and
+call these; tests call them directly too."""
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import yaml
+
+from analysis.merge import merge_shards
+from analysis.stats import EndpointStats
+from analysis.summary import render_summary
+from runner.collect import collect, read_all_shards
+from runner.guardrails import Guardrails, check_guardrails
+from runner.plan import make_plan
+from runner.prepare import prepare_run, slice_manifest_key
+from runner.spec import Spec, SpecError, parse_spec
+from runner.spec.validate import build_spec
+from runner.spec.yamlsource import Source
+from runner.store import Store, run_prefix
+
+START_MARGIN_S = 15.0  # from "start the slice" to its first arrival: time for the Map to start every worker
+DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
+DEFAULT_MONITOR_INTERVAL_S = 10
+DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
+
+
+class PlanRejected(Exception):
+    """The spec or the guardrails refuse this run; the message says every reason."""
+
+
+def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: str) -> Spec:
+    if "spec" in execution_input:
+        source = Source("execution input: spec", execution_input["spec"])
+        return build_spec(source, base_dir=None)
+    if "spec_key" in execution_input:
+        key = str(execution_input["spec_key"])
+        text = store.get_bytes(key).decode("utf-8")
+        if key.endswith(".json"):
+            return build_spec(Source(f"s3://{bucket}/{key}", yaml.safe_load(text)), base_dir=None)
+        return parse_spec(text, f"s3://{bucket}/{key}", read_files=False)
+    raise PlanRejected('the execution input needs "spec" (the spec itself) or "spec_key" (a key in the bucket), '
+                       'e.g. {"spec_key": "specs/launch.yaml"}')
+
+
+def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
+             now_epoch_s: float) -> dict[str, Any]:
+    execution_input = event.get("input") or {}
+    run_id = str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6))
+    try:
+        spec = load_execution_spec(execution_input, store, bucket)
+    except SpecError as error:
+        raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
+    seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
+    workers = execution_input.get("workers")
+    plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None)
+    problems = check_guardrails(guardrails, spec.target.base_url, plan)
+    if problems:
+        raise PlanRejected("; ".join(problems))
+    meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
+            "backend": "aws", "engine": execution_input.get("engine", "fast"), "started_at_epoch_s": now_epoch_s,
+            "workers": plan.workers}
+    slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
+                         float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True)
+    return {
+        "run_id": run_id, "bucket": bucket, "workers": plan.workers,
+        "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
+        "monitor_interval_s": int(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
+        "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
+                    "offset_s": s.offset_s, "duration_s": s.duration_s,
+                    "start_margin_s": float(execution_input.get("start_margin_s", START_MARGIN_S))}
+                   for s in slices],
+    }
+
+
+def start_slice(event: dict[str, Any], now_epoch_s: float) -> dict[str, Any]:
+    """The instant every worker of the slice starts its schedule."""
+    margin_s = float((event.get("slice") or {}).get("start_margin_s", START_MARGIN_S))
+    return {"start_at": now_epoch_s + margin_s}
+
+
+def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict[str, Any]:
+    """Write live.json for the run so far; done when every worker of the slice has finished,
+    when the stop flag is set and the slice's time is over, or when missing workers are given up on."""
+    run_id, slice_ = str(event["run_id"]), event["slice"]
+    start_at = float(event["start_at"])
+    shards, rejected = read_all_shards(store, run_id)
+    run = merge_shards(shards)
+    finished = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and report.final)
+    elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
+    recent = run.timeline.get(int(elapsed_s) - 6)
+    recent_requests = sum(e.requests for e in recent.endpoints.values()) if recent else 0
+    p95_ms = 0.0
+    if recent:
+        merged = EndpointStats()
+        for stats in recent.endpoints.values():
+            merged.merge(stats)
+        p95_ms = merged.latency.percentile_us(95) / 1000
+    live = {
+        "run_id": run_id, "slice": slice_["index"], "elapsed_s": round(elapsed_s, 1),
+        "requests": run.overall.requests, "errors": run.overall.error_count,
+        "rate_per_s": recent_requests, "p95_ms": round(p95_ms, 2),
+        "workers_finished": finished, "workers": slice_["workers"], "rejected_shards": rejected,
+        "updated_at_epoch_s": now_epoch_s,
+    }
+    store.put_json(run_prefix(run_id) + "live.json", live)
+    slice_end = start_at + float(slice_["duration_s"])
+    gave_up = now_epoch_s > slice_end + DRAIN_GRACE_S
+    # A stopped run's workers finish within a poll interval, so "all finished" covers it too.
+    done = finished >= int(slice_["workers"]) or gave_up
+    return {"done": bool(done), "workers_finished": finished}
+
+
+def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
+    run_id = str(event["run_id"])
+    result = collect(store, run_id)
+    report_key = run_prefix(run_id) + "report.txt"
+    store.put_bytes(report_key, render_summary(result).encode())
+    verdict = result["verdict"]
+    failed = [f"{t['check']}{' [' + t['endpoint'] + ']' if t['endpoint'] else ''}: measured {t['measured_text']}"
+              for t in verdict["thresholds"] if t["status"] == "FAIL"]
+    cause = f"{verdict['status']}: " + "; ".join(failed or verdict["generator_problems"] or verdict["reasons"])
+    return {
+        "run_id": run_id, "status": verdict["status"], "cause": cause[:30000],
+        "reasons": verdict["reasons"][:20], "generator_problems": verdict["generator_problems"][:20],
+        "requests": result["overall"]["requests"], "error_rate": result["overall"]["error_rate"],
+        "p95_ms": result["overall"]["latency"]["p95_ms"],
+        "result_uri": store.uri(run_prefix(run_id) + "result.json"), "report_uri": store.uri(report_key),
+    }
+
+
+def now() -> float:
+    return time.time()
