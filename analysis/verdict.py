@@ -64,8 +64,8 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
             problems.append(
                 f"{health.late:,} arrivals ({late_share:.2%}) started more than "
                 f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
-                f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator was saturated; "
-                f"use more workers")
+                f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator fell behind its schedule "
+                f"(saturated: use more workers; or its workers started late)")
     finished = sum(1 for report in run.workers.values() if report.final and not report.error)
     if planned_workers and finished < planned_workers * limits.min_worker_share:
         missing = planned_workers - finished

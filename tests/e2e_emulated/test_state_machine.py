@@ -1,0 +1,131 @@
+"""The synthesized state machine, executed by moto's ASL interpreter on 127.0.0.1, with the
+real handlers in-process and workers sending real HTTP to the demo target — driven through
+`squall run --on aws` as a user would."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.aws_harness import ROOT, Emulator, synth
+
+SPEC = """
+name: emulated
+target: {{url: "{url}", timeout: 5s}}
+load:
+  phases:
+    - {{name: steady, duration: {duration}, rate: 10/s}}
+scenarios:
+  - name: generate-and-poll
+    flow:
+      - post: {{url: /generate, name: POST /generate, json: {{prompt: x}}, capture: [{{json: $.jobId, as: jobId}}]}}
+      - get: {{url: "/status/{{{{ jobId }}}}", name: "GET /status/{{id}}"}}
+thresholds:
+  - error_rate < 1%
+  - {threshold}
+"""
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[tuple[Emulator, str, str]]:
+    emulator = Emulator()
+    machine, bucket = emulator.deploy(synth(allowedHosts=["127.0.0.1"]))
+    yield emulator, machine, bucket
+    emulator.close()
+
+
+def squall_aws(emulator: Emulator, tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def run_args(spec: Path) -> list[str]:
+    return ["run", str(spec), "--on", "aws", "--stack", "Squall", "--region", "us-east-1", "--settle", "0s",
+            "--monitor-interval", "1s", "--start-margin", "3s", "--workers", "2"]
+
+
+def write_spec(tmp_path: Path, url: str, threshold: str = "p95 < 5s", duration: str = "3s") -> Path:
+    path = tmp_path / "emulated.yaml"
+    path.write_text(SPEC.format(url=url, threshold=threshold, duration=duration))
+    return path
+
+
+def execution(emulator: Emulator, machine: str, run_id: str) -> dict:
+    arn = machine.replace(":stateMachine:", ":execution:") + ":" + run_id
+    return emulator.client("stepfunctions").describe_execution(executionArn=arn)
+
+
+def run_id_of(done: subprocess.CompletedProcess[str]) -> str:
+    return done.stderr.split("squall: run ", 1)[1].split(":", 1)[0]
+
+
+def test_a_run_on_aws_passes_with_every_request_counted(emulator, demo_target, tmp_path: Path) -> None:
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, demo.url)))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "VERDICT: PASS" in done.stdout
+    run_id = run_id_of(done)
+    described = execution(emu, machine, run_id)
+    assert described["status"] == "SUCCEEDED"
+    output = json.loads(described["output"])
+    assert output["status"] == "PASS" and output["result_uri"] == f"s3://{bucket}/runs/{run_id}/result.json"
+    s3 = emu.client("s3")
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    assert result["backend"] == "aws" and result["plan"]["workers"] == 2
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 60  # 30 arrivals, 2 requests each
+    assert {w["worker"] for w in result["workers"]} == {0, 1} and all(w["final"] for w in result["workers"])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/")["Contents"]]
+    assert f"runs/{run_id}/live.json" in keys and f"runs/{run_id}/report.txt" in keys
+    assert any("/shards/0/1/" in k for k in keys)
+
+
+def test_a_failed_verdict_fails_the_execution_with_the_threshold_in_its_cause(emulator, demo_target,
+                                                                             tmp_path: Path) -> None:
+    emu, machine, _ = emulator
+    demo = demo_target(latency="fixed:2ms")
+    done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, demo.url, threshold="p50 < 1us")))
+    assert done.returncode == 1, done.stdout + done.stderr
+    described = execution(emu, machine, run_id_of(done))
+    assert described["status"] == "FAILED"
+    assert described["error"] == "Squall.ThresholdsFailed"
+    assert described["cause"].startswith("FAIL: p50 < 1us: measured")
+
+
+def test_squall_stop_ends_a_run_early_and_keeps_its_results(emulator, demo_target, tmp_path: Path) -> None:
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    env = {**os.environ, **emu.env, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "runner.cli",
+                                *run_args(write_spec(tmp_path, demo.url, duration="120s"))],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    s3 = emu.client("s3")
+    deadline = time.monotonic() + 60
+    run_id = None
+    while time.monotonic() < deadline:
+        runs = s3.list_objects_v2(Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", [])
+        for prefix in runs:
+            shards = s3.list_objects_v2(Bucket=bucket, Prefix=prefix["Prefix"] + "shards/").get("KeyCount", 0)
+            meta = s3.list_objects_v2(Bucket=bucket, Prefix=prefix["Prefix"] + "result.json").get("KeyCount", 0)
+            if shards and not meta:
+                run_id = prefix["Prefix"].split("/")[1]
+        if run_id:
+            break
+        time.sleep(0.5)
+    assert run_id, "the run never started sending"
+    stopped = squall_aws(emu, tmp_path, "stop", run_id, "--stack", "Squall", "--region", "us-east-1")
+    assert stopped.returncode == 0, stopped.stderr
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    assert "VERDICT: STOPPED" in stdout
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    assert result["verdict"]["status"] == "STOPPED"
+    assert 0 < result["overall"]["requests"] == sum(demo.state.seen.values()) < 2 * 1200
+    assert execution(emu, machine, run_id)["status"] == "SUCCEEDED"
