@@ -1,6 +1,6 @@
 # The two commands in the README:
 #   make demo  - create .venv, install Squall, start the demo target on 127.0.0.1, run the quickstart
-#   make test  - install the dev tools, lint, type-check, run every test (what CI runs)
+#   make test  - install the dev tools (Python and the npm CDK CLI), lint, type-check, run every test (CI)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,6 +19,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# The AWS CDK command line (npx cdk synth / deploy), pinned in package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 demo: $(VENV)/.installed
 	$(BIN)/squall demo
 
@@ -26,7 +31,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint node_modules/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed

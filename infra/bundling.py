@@ -2,6 +2,7 @@
 Lambda's platform (manylinux, the function's architecture and Python), installed with pip."""
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,7 @@ PYTHON_VERSION = "3.13"
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
     def __init__(self, architecture: lambda_.Architecture) -> None:
-        self.platform = "manylinux2014_aarch64" if architecture == lambda_.Architecture.ARM_64 \
+        self.platform = "manylinux2014_aarch64" if architecture.name == lambda_.Architecture.ARM_64.name \
             else "manylinux2014_x86_64"
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_: object) -> bool:
@@ -35,17 +36,27 @@ class PipBundling:
         return True
 
 
+def bundle_hash(platform: str) -> str:
+    """Everything the bundle is made of: the code, the pins, the platform and this bundler.
+    (CDK's output hash came out the same for the arm64 and x86_64 bundles, so it is not used.)"""
+    digest = hashlib.sha256(f"{platform} {PYTHON_VERSION}".encode())
+    files = [REQUIREMENTS, Path(__file__)] + sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def lambda_code(architecture: lambda_.Architecture) -> lambda_.Code:
-    """One bundle for every function; its hash is the bundle's content (so a changed pin or
-    bundler never leaves a stale bundle behind)."""
+    """One bundle for every function, built by pip for the functions' platform."""
+    bundler = PipBundling(architecture)
     return lambda_.Code.from_asset(
         str(ROOT),
         exclude=["*", "!runner", "!runner/**", "!analysis", "!analysis/**", "!infra",
                  "!infra/lambda-requirements.txt", "**/__pycache__"],
-        asset_hash_type=cdk.AssetHashType.OUTPUT,
+        asset_hash_type=cdk.AssetHashType.CUSTOM, asset_hash=bundle_hash(bundler.platform),
         bundling=cdk.BundlingOptions(
             image=lambda_.Runtime.PYTHON_3_13.bundling_image,
-            local=PipBundling(architecture),
+            local=bundler,
             command=["bash", "-c", "cp -r runner analysis /asset-output/ && pip install -r "
                      "infra/lambda-requirements.txt -t /asset-output"],
         ),

@@ -115,5 +115,6 @@ class Orchestration(Construct):
         verdict.when(sfn.Condition.string_equals("$.result.status", "FAIL"),
                      sfn.Fail(self, "ThresholdsFailed", error="Squall.ThresholdsFailed",
                               cause_path="$.result.cause"))
-        verdict.otherwise(sfn.Succeed(self, "Done", output_path="$.result"))
+        summary = sfn.Pass(self, "Summary", input_path="$.result", comment="the verdict and where the reports are")
+        verdict.otherwise(summary.next(sfn.Succeed(self, "Done")))
         return verdict

@@ -1,0 +1,217 @@
+"""The synthesized stack: the properties that matter, checked on the template itself."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Match, Template
+
+from tests.aws_harness import cdk_context, plain_definition, resources, synth
+
+
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+
+
+def template(**overrides: object) -> Template:
+    return Template.from_json(synth(**overrides))
+
+
+def functions(t: dict, handler_module: str) -> dict:
+    [found] = [r for r in resources(t, "AWS::Lambda::Function").values()
+               if r["Properties"].get("Handler") == f"runner.handlers.{handler_module}.handler"]
+    return found["Properties"]
+
+
+def states(definition: dict) -> dict:
+    """Every state, nested ones included, by name."""
+    found = {}
+    for name, state in definition["States"].items():
+        found[name] = state
+        for inner in [state.get("ItemProcessor")] + state.get("Branches", []):
+            if inner:
+                found.update(states(inner))
+    return found
+
+
+def test_the_worker_is_a_one_vcpu_arm64_function_that_runs_15_minutes() -> None:
+    worker = functions(synth(), "worker")
+    assert worker["MemorySize"] == 1769 and worker["Timeout"] == 900
+    assert worker["Architectures"] == ["arm64"] and worker["Runtime"] in ("python3.12", "python3.13")
+    assert worker["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_architecture_and_worker_memory_come_from_context() -> None:
+    worker = functions(synth(architecture="x86_64", workerMemoryMb=3008), "worker")
+    assert worker["Architectures"] == ["x86_64"] and worker["MemorySize"] == 3008
+
+
+def test_the_results_bucket_is_hardened() -> None:
+    t = template(resultsExpireDays=30)
+    t.has_resource_properties("AWS::S3::Bucket", {
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 30, "Prefix": "runs/"})]},
+    })
+    t.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+
+
+def test_workers_fan_out_in_a_distributed_map_read_from_s3_with_one_slot_per_worker() -> None:
+    every = states(plain_definition(synth()))
+    workers = every["Workers"]
+    assert workers["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert workers["MaxConcurrencyPath"] == "$.slice.workers"
+    assert workers["ItemReader"]["Parameters"]["Key.$"] == "$.slice.items_key"
+    assert workers["ToleratedFailurePercentage"] == 100
+    assert every["Slices"]["MaxConcurrency"] == 1  # time slices run one after another
+
+
+def test_a_worker_is_invoked_synchronously_and_retried_only_before_it_runs() -> None:
+    worker = states(plain_definition(synth()))["Worker"]
+    assert worker["Resource"].startswith("arn:aws:lambda:")  # a plain function ARN: RequestResponse
+    assert "Parameters" not in worker or worker["Parameters"].get("InvocationType", "RequestResponse") == \
+        "RequestResponse"
+    retried = {error for retry in worker.get("Retry", []) for error in retry["ErrorEquals"]}
+    assert retried == {"Lambda.TooManyRequestsException", "Lambda.ServiceException",
+                       "Lambda.ResourceNotReadyException", "Lambda.EC2ThrottledException"}
+    assert "States.ALL" not in retried and "States.TaskFailed" not in retried
+    assert "Lambda.SdkClientException" not in retried  # may come after the worker started sending
+
+
+def test_a_failed_verdict_ends_in_a_fail_state_that_names_the_thresholds() -> None:
+    every = states(plain_definition(synth()))
+    assert every["Verdict?"]["Choices"][0] == {"Variable": "$.result.status", "StringEquals": "FAIL",
+                                               "Next": "ThresholdsFailed"}
+    assert every["ThresholdsFailed"] == {"Type": "Fail", "Error": "Squall.ThresholdsFailed",
+                                         "CausePath": "$.result.cause"}
+    assert every["Summary"]["InputPath"] == "$.result" and every["Summary"]["Next"] == "Done"
+    assert every["Done"]["Type"] == "Succeed" and every["Settle"]["SecondsPath"] == "$.settle_s"
+
+
+def test_the_state_machine_logs_and_traces() -> None:
+    template().has_resource_properties("AWS::StepFunctions::StateMachine", {
+        "StateMachineType": "STANDARD", "TracingConfiguration": {"Enabled": True},
+        "LoggingConfiguration": Match.object_like({"Level": "ALL"})})
+
+
+def _statements_of(t: dict, role_prefix: str) -> list[dict]:
+    policies = [p for logical, p in resources(t, "AWS::IAM::Policy").items() if logical.startswith(role_prefix)]
+    return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_a_worker_may_read_its_jobs_and_the_stop_flag_and_write_only_shards() -> None:
+    statements = _statements_of(synth(), "FunctionsWorkerServiceRoleDefaultPolicy")
+    text = json.dumps(statements)
+    puts = [s for s in statements if "s3:PutObject" in s["Action"]]
+    assert len(puts) == 1 and json.dumps(puts[0]["Resource"]).endswith('"/runs/*/shards/*"]]}')
+    assert "/runs/*/jobs/*" in text and "/runs/*/control/*" in text
+    assert "cloudwatch" not in text and "states:" not in text
+    everywhere = [s for s in statements if s["Resource"] == "*"]
+    assert all(str(a).startswith("xray:") for s in everywhere for a in s["Action"])  # tracing only
+
+
+def test_collect_may_read_metrics_and_the_target_stack_but_write_only_results() -> None:
+    statements = _statements_of(synth(), "FunctionsCollectServiceRoleDefaultPolicy")
+
+    def actions(statement: dict) -> list[str]:
+        return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+    on_everything = {a for s in statements if s["Resource"] == "*" for a in actions(s)}
+    assert on_everything == {"cloudwatch:GetMetricData", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+    text = json.dumps(statements)
+    assert "cloudformation:ListStackResources" in text and "lambda:GetFunctionConfiguration" in text
+    assert "runs/*/result.json" in text and "s3:DeleteObject" not in text
+
+
+def test_guardrails_and_schedules_come_from_context() -> None:
+    t = synth(allowedHosts=["api.example.com", "*.staging.example.com"], maxWorkers=7, maxDurationSeconds=900,
+              schedules=[{"name": "nightly", "expression": "cron(0 2 * * ? *)", "timezone": "Europe/Berlin",
+                          "specKey": "specs/launch.yaml"}])
+    env = functions(t, "plan")["Environment"]["Variables"]
+    assert env["SQUALL_ALLOWED_HOSTS"] == "api.example.com,*.staging.example.com"
+    assert (env["SQUALL_MAX_WORKERS"], env["SQUALL_MAX_DURATION_S"]) == ("7", "900")
+    [schedule] = resources(t, "AWS::Scheduler::Schedule").values()
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "cron(0 2 * * ? *)"
+    assert props["ScheduleExpressionTimezone"] == "Europe/Berlin"
+    assert json.loads(props["Target"]["Input"]) == {"spec_key": "specs/launch.yaml"}
+    assert props["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
+
+
+def test_outputs_name_the_state_machine_and_the_bucket() -> None:
+    assert set(synth()["Outputs"]) >= {"StateMachineArn", "BucketName"}
+
+
+def test_cfn_lint_passes_on_the_template(tmp_path: Path) -> None:
+    path = tmp_path / "Squall.template.json"
+    path.write_text(json.dumps(synth()))
+    done = subprocess.run([CFN_LINT, "--ignore-checks", "W3005", "--", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_state_machine_definition_is_valid_asl(tmp_path: Path) -> None:
+    """cfn-lint does not look inside a Fn::Join definition: resolve it and lint the plain ASL."""
+    t = synth()
+    [logical] = resources(t, "AWS::StepFunctions::StateMachine")
+    t["Resources"][logical]["Properties"]["DefinitionString"] = json.dumps(plain_definition(t))
+    path = tmp_path / "plain.template.json"
+    path.write_text(json.dumps(t))
+    done = subprocess.run([CFN_LINT, "--ignore-checks", "W3005", "--", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # and a misspelled field would be caught by the same check
+    broken = json.loads(json.dumps(plain_definition(synth())).replace('"SecondsPath"', '"SecondPath"'))
+    t["Resources"][logical]["Properties"]["DefinitionString"] = json.dumps(broken)
+    path.write_text(json.dumps(t))
+    done = subprocess.run([CFN_LINT, "--ignore-checks", "W3005", "--", str(path)], capture_output=True, text=True)
+    # cfn-lint 1.58 reports it as E3601, or crashes into E1101 when the field sits inside a Map
+    assert done.returncode != 0 and ("E3601" in done.stdout or "E1101" in done.stdout)
+
+
+def test_cdk_nag_finds_nothing_unacknowledged() -> None:
+    import aws_cdk as cdk
+    from cdk_nag import AwsSolutionsChecks
+
+    from infra.app import build_app
+    app = App(context=cdk_context(nag=False))
+    build_app(app)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()  # raises on an unacknowledged error
+
+
+def test_an_unacknowledged_nag_finding_fails_the_synth() -> None:
+    import aws_cdk as cdk
+    from aws_cdk import aws_s3 as s3
+    from cdk_nag import AwsSolutionsChecks
+
+    from infra.app import build_app
+    app = App(context=cdk_context(nag=False))
+    _, stack = build_app(app)
+    s3.Bucket(stack, "Careless")  # no TLS enforcement, no logs
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(Exception, match="AwsSolutions-S10|AwsSolutions-S1"):
+        app.synth()
+
+
+def test_the_npm_cdk_cli_synthesizes_and_bundles_arm64_wheels_without_docker(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    cdk_cli = root / "node_modules" / ".bin" / "cdk"
+    if not cdk_cli.exists():
+        pytest.fail("the aws-cdk CLI is missing: `make test` installs it with npm ci")
+    done = subprocess.run([str(cdk_cli), "synth", "--quiet", "-o", str(tmp_path)], cwd=root, capture_output=True,
+                          text=True, env={**os.environ, "CDK_DISABLE_VERSION_CHECK": "1",
+                                          "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    template = json.loads((tmp_path / "Squall.template.json").read_text())
+    worker = functions(template, "worker")
+    bundle = tmp_path / f"asset.{worker['Code']['S3Key'].split('.')[0]}"
+    assert (bundle / "runner" / "handlers" / "worker.py").exists() and (bundle / "analysis" / "merge.py").exists()
+    assert list(bundle.glob("uvloop/loop.cpython-313-aarch64-linux-gnu.so"))
+    assert not (bundle / "bin").exists() and not (bundle / "infra").exists()
