@@ -103,13 +103,22 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
         raise _explain(error, "start the execution") from None
 
 
-def _current_state(client: Any, execution_arn: str) -> str:
-    events = client.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=20)["events"]
-    for event in events:
-        details = event.get("stateEnteredEventDetails")
-        if details:
-            return str(details["name"])
-    return "starting"
+def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
+    """The state the execution is in, and how many workers are running (from DescribeMapRun)."""
+    events = client.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=100)["events"]
+    state = next((str(e["stateEnteredEventDetails"]["name"]) for e in events if e.get("stateEnteredEventDetails")),
+                 "starting")
+    map_run = next((e["mapRunStartedEventDetails"]["mapRunArn"] for e in events
+                    if e.get("mapRunStartedEventDetails")), None)
+    workers = ""
+    if map_run:
+        try:
+            counts = client.describe_map_run(mapRunArn=map_run)["itemCounts"]
+            workers = f"workers running {counts.get('running', 0)}, done {counts.get('succeeded', 0)}" + \
+                (f", failed {counts['failed']}" if counts.get("failed") else "")
+        except (ClientError, BotoCoreError, KeyError):
+            workers = ""
+    return state, workers
 
 
 def watch_run(deployment: Deployment, run_id: str, progress: Progress, poll_s: float = 2.0,
@@ -151,17 +160,17 @@ def _lambda_message(cause: str) -> str:
 
 
 def _progress_line(client: Any, arn: str, store: S3Store, run_id: str) -> str:
-    state = _current_state(client, arn)
+    state, workers = _current_state(client, arn)
     try:
         live = store.get_json(run_prefix(run_id) + "live.json") if store.exists(run_prefix(run_id) + "live.json") \
             else None
     except StoreError:
         live = None
+    workers = f" · {workers}" if workers else ""
     if not live:
-        return f"[{state}] waiting for the first workers"
-    return (f"[{state}] {format_duration(max(0, int(live['elapsed_s'])))} · workers finished "
-            f"{live['workers_finished']}/{live['workers']} · rate {live['rate_per_s']:,}/s · p95 {live['p95_ms']:.1f} ms"
-            f" · requests {live['requests']:,} · errors {live['errors']:,}")
+        return f"[{state}]{workers} waiting for the first results"
+    return (f"[{state}] {format_duration(max(0, int(live['elapsed_s'])))}{workers} · rate {live['rate_per_s']:,}/s"
+            f" · p95 {live['p95_ms']:.1f} ms · requests {live['requests']:,} · errors {live['errors']:,}")
 
 
 def stop_run(deployment: Deployment, run_id: str, now: bool = False) -> None:

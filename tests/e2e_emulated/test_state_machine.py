@@ -129,3 +129,46 @@ def test_squall_stop_ends_a_run_early_and_keeps_its_results(emulator, demo_targe
     assert result["verdict"]["status"] == "STOPPED"
     assert 0 < result["overall"]["requests"] == sum(demo.state.seen.values()) < 2 * 1200
     assert execution(emu, machine, run_id)["status"] == "SUCCEEDED"
+
+
+def test_runs_watch_and_fetch_find_a_finished_run(emulator, demo_target, tmp_path: Path) -> None:
+    emu, _, _ = emulator
+    demo = demo_target(latency="fixed:2ms")
+    done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, demo.url, duration="1s")))
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_id = run_id_of(done)
+    aws = ["--stack", "Squall", "--region", "us-east-1"]
+    listed = squall_aws(emu, tmp_path, "runs", "--on", "aws", *aws)
+    assert listed.returncode == 0 and run_id in listed.stdout and "PASS" in listed.stdout
+    watched = squall_aws(emu, tmp_path, "watch", run_id, *aws)
+    assert watched.returncode == 0 and "VERDICT: PASS" in watched.stdout
+    fetched = squall_aws(emu, tmp_path, "fetch", run_id, "-o", "out", *aws)
+    assert fetched.returncode == 0, fetched.stderr
+    assert (tmp_path / "out" / run_id / "result.json").exists() and (tmp_path / "out" / run_id / "report.txt").exists()
+
+
+def test_a_host_outside_the_guardrails_is_refused_in_plan_with_exit_2(emulator, tmp_path: Path) -> None:
+    emu, machine, _ = emulator
+    done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, "http://localhost:9")))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "target host 'localhost' is not allowed" in done.stderr
+    assert "squall:allowedHosts" in done.stderr
+    assert execution(emu, machine, run_id_of(done))["status"] == "FAILED"
+
+
+def test_a_missing_stack_is_one_clear_line_and_exit_3(emulator, tmp_path: Path) -> None:
+    emu, _, _ = emulator
+    done = squall_aws(emu, tmp_path, "runs", "--on", "aws", "--stack", "NoSuchStack", "--region", "us-east-1")
+    assert done.returncode == 3
+    assert done.stderr.strip() == ("squall: could not run: stack NoSuchStack not found in us-east-1: deploy it with "
+                                   "`npx cdk deploy` or pass --stack/--region")
+
+
+def test_missing_credentials_are_one_clear_line_and_exit_3(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"HOME": str(tmp_path), "AWS_EC2_METADATA_DISABLED": "true", "PYTHONPATH": str(ROOT),
+                "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")})
+    done = subprocess.run([sys.executable, "-m", "runner.cli", "runs", "--on", "aws", "--region", "us-east-1"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 3
+    assert done.stderr.strip().startswith("squall: could not run: no AWS credentials found")
