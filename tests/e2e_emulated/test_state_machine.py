@@ -29,6 +29,9 @@ scenarios:
 thresholds:
   - error_rate < 1%
   - {threshold}
+# Here every "Lambda" shares one Python process (and its GIL) with the emulator, so a worker
+# can start a few hundred ms late; that is the harness, not the product, so allow for it.
+limits: {{lag_tolerance: 1s, max_late: 10%}}
 """
 
 
