@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from analysis.stats import EndpointStats
+from analysis.target_thresholds import TargetRef
 
 _EXPRESSION = re.compile(
     r"^\s*(?P<metric>[a-z_]+|p\d+(?:\.\d+)?)\s*(?P<op><=|>=|==|!=|<|>)\s*"
@@ -36,6 +37,7 @@ class Threshold:
     endpoint: str | None = None
     severity: str = "must"  # "must" fails the run, "should" warns
     exclude_statuses: tuple[int, ...] = ()
+    target: TargetRef | None = None  # for metric "aws": which of the target's metrics
 
     @property
     def label(self) -> str:
@@ -100,9 +102,11 @@ def measure(threshold: Threshold, stats: EndpointStats, duration_s: float) -> fl
     return stats.latency.percentile_us(threshold.percentile) / 1000
 
 
-def format_measured(metric: str, value: float | None) -> str:
+def format_measured(metric: str, value: float | None, kind: str | None = None) -> str:
     if value is None:
         return "no data"
+    if metric == "aws":
+        metric = {"rate": "error_rate", "latency": "latency"}.get(kind or "", "count")
     if metric == "latency":
         return f"{value:,.0f} ms" if value >= 100 else f"{value:.2f} ms"
     if metric == "error_rate":

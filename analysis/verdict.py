@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.merge import MergedRun
+from analysis.target import TargetMetrics
+from analysis.target_thresholds import measure_target
 from analysis.thresholds import OPERATORS, Threshold, format_measured, measure
 
 
@@ -28,7 +30,8 @@ class Outcome:
 
     @property
     def measured_text(self) -> str:
-        return format_measured(self.threshold.metric, self.measured)
+        kind = self.threshold.target.kind if self.threshold.target else None
+        return format_measured(self.threshold.metric, self.measured, kind)
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,13 @@ class Verdict:
     generator_problems: tuple[str, ...]
 
 
-def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float) -> Outcome:
-    stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
-    measured = measure(threshold, stats, duration_s) if stats is not None else None
+def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
+                    target: TargetMetrics | None = None) -> Outcome:
+    if threshold.target is not None:
+        measured = measure_target(threshold.target, target)
+    else:
+        stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+        measured = measure(threshold, stats, duration_s) if stats is not None else None
     if measured is None:
         return Outcome(threshold, None, "NO_DATA")
     if OPERATORS[threshold.op](measured, threshold.limit):
@@ -82,8 +89,9 @@ def judge(
     limits: HealthLimits,
     planned_workers: int,
     stopped: bool = False,
+    target: TargetMetrics | None = None,
 ) -> Verdict:
-    outcomes = tuple(judge_threshold(t, run, duration_s) for t in thresholds)
+    outcomes = tuple(judge_threshold(t, run, duration_s, target) for t in thresholds)
     reasons = [
         f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status in ("FAIL", "WARN")
     ]

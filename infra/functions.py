@@ -57,6 +57,11 @@ class Functions(Construct):
             actions=["cloudformation:ListStackResources", "cloudformation:DescribeStackResources"],
             resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name="*")]))
         self.collect.add_to_role_policy(iam.PolicyStatement(
-            actions=["lambda:GetFunctionConfiguration"],
+            actions=["apigateway:GET"],
+            resources=[stack.format_arn(service="apigateway", account="", resource="/restapis", resource_name="*")]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["lambda:GetAccountSettings"], resources=["*"]))  # no resource-level permission
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"],
             resources=[stack.format_arn(service="lambda", resource="function", resource_name="*",
                                         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))

@@ -35,7 +35,10 @@ def acknowledge_findings(stack: SquallStack) -> None:
         "IAM5[Action::s3:List*]": "CDK's read grant on the results bucket",
         "IAM5[Action::s3:Abort*]": "CDK's put grant (aborting multipart uploads), limited to run keys",
         "IAM5[Action::s3:DeleteObject*]": "the spec upload (BucketDeployment) replaces specs/ objects it owns",
-        "IAM5[Resource::*]": "cloudwatch:GetMetricData and X-Ray trace writes have no resource-level permissions",
+        "IAM5[Resource::*]": "cloudwatch:GetMetricData, lambda:GetAccountSettings and X-Ray trace writes have no "
+                             "resource-level permissions",
+        "IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/restapis/*]":
+            "collect reads the name of the target's REST APIs, named in each spec (read-only)",
         f"IAM5[Resource::<{bucket}.Arn>/*]": "the spec upload (BucketDeployment) writes under specs/",
         f"IAM5[Resource::arn:<AWS::Partition>:s3:::<{bucket}>/*]":
             "the Distributed Map's S3 item reader (granted by CDK) reads each slice's job list",

@@ -11,10 +11,11 @@ import os
 import resource
 import signal
 import sys
+import time
 
 from runner.job import WorkerJob
 from runner.job_runner import run_job
-from runner.store import LocalStore
+from runner.store import LocalStore, run_prefix
 
 
 def raise_file_limit() -> None:
@@ -22,6 +23,19 @@ def raise_file_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY or hard > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 1 << 16, hard))
+
+
+def await_start(store: LocalStore, job: WorkerJob, timeout_s: float = 120.0) -> float:
+    """Say this worker is ready, then wait for the start instant the parent sets once every
+    worker is ready (so a slow start of one process cannot make the others' arrivals late)."""
+    prefix = run_prefix(job.run_id)
+    store.put_bytes(f"{prefix}ready/{job.slice_index}/{job.worker_index}", b"ready\n")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if store.exists(prefix + "start.json"):
+            return float(store.get_json(prefix + "start.json")["start_at_epoch_s"])
+        time.sleep(0.01)
+    raise TimeoutError(f"no start instant after {timeout_s:g} s")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     job = WorkerJob.from_dict(store.get_json(args.job_key))
     try:
         import uvloop
-        uvloop.run(run_job(job, store))
+        job.load_spec()  # everything imported and parsed before saying ready
+        start_at = job.start_at_epoch_s if job.start_at_epoch_s is not None else await_start(store, job)
+        uvloop.run(run_job(job, store, start_at))
     except Exception as error:  # noqa: BLE001 - reported in the final shard and here
         print(f"squall worker {job.worker_index}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -21,7 +21,7 @@ from runner.preflight import check_reachable
 from runner.spec import Spec
 from runner.store import LocalStore, read_shard, run_prefix, shard_keys
 
-START_DELAY_S = 1.5  # time for the worker processes to start before the synchronized start
+START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,19 @@ class _Interrupts:
         self.count += 1
 
 
+def _start_when_ready(store: LocalStore, prefix: str, processes: list[subprocess.Popen[bytes]],
+                      progress: Callable[[str, bool], None], timeout_s: float = 120.0) -> float:
+    """Wait until every worker process is ready, then give them all one start instant."""
+    deadline = time.monotonic() + timeout_s
+    while len(store.list(prefix + "ready/")) < len(processes):
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            break  # a worker died before starting: the others still run, the verdict names it
+        time.sleep(0.02)
+    start_at = time.time() + START_DELAY_S
+    store.put_json(prefix + "start.json", {"start_at_epoch_s": start_at})
+    return start_at
+
+
 def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
               progress: Callable[[str, bool], None]) -> dict[str, Any]:
     """Run ``spec`` on this machine and return the result document (also in the store)."""
@@ -51,13 +64,14 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
     check_reachable(spec.target.base_url)
     store = LocalStore(options.store_dir)
     prefix = run_prefix(run_id)
-    start_at = time.time() + START_DELAY_S
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
-            "backend": "local", "engine": options.engine, "started_at_epoch_s": start_at, "workers": plan.workers}
-    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, start_at, sliced=False)
+            "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers}
+    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, None, sliced=False)
     processes = [subprocess.Popen([sys.executable, "-m", "runner.worker_process", str(store.root),
                                    f"{prefix}jobs/0/{worker_index}.json"])
                  for worker_index in range(plan.workers)]
+    start_at = _start_when_ready(store, prefix, processes, progress)
+    store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})
     interrupts = _Interrupts()
     previous = signal.signal(signal.SIGINT, interrupts)
     live = LiveView(plan)

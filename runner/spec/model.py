@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.target import TargetResources
 from analysis.thresholds import Threshold
 from analysis.verdict import HealthLimits
 from runner.templating import Template
@@ -78,11 +79,22 @@ class DataSet:
 
 
 @dataclass(frozen=True)
+class AwsWatch:
+    """The target's AWS resources to watch: listed, and/or discovered from a CloudFormation stack."""
+
+    resources: TargetResources
+    region: str | None = None
+    stack: str | None = None
+    settle_max_s: float = 180.0  # wait at most this long after the run for the last datapoints
+
+
+@dataclass(frozen=True)
 class Limits:
     max_in_flight: int = 5000  # scenarios at once, over all workers
     health: HealthLimits = field(default_factory=HealthLimits)
     max_workers: int = 1000
     drain_s: float = 10.0  # after the last phase, time allowed for in-flight scenarios
+    max_cost_usd: float | None = None  # refuse to start a run whose estimate is higher
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ class Spec:
     limits: Limits = field(default_factory=Limits)
     arrivals: str = "constant"  # or "poisson"
     raw: Any = None  # the parsed YAML, kept for the run record
+    aws: AwsWatch | None = None
 
     @property
     def duration_s(self) -> float:

@@ -13,19 +13,12 @@ from pathlib import Path as FilePath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from analysis.target_thresholds import parse_target_threshold
 from analysis.thresholds import Threshold, parse_threshold
 from analysis.verdict import HealthLimits
+from analysis.target import HttpApi, RestApi, TargetResources
 from runner.spec.model import (
-    Capture,
-    DataSet,
-    Limits,
-    Phase,
-    Request,
-    Scenario,
-    Spec,
-    Step,
-    Target,
-    Think,
+    AwsWatch, Capture, DataSet, Limits, Phase, Request, Scenario, Spec, Step, Target, Think,
 )
 from runner.spec.yamlsource import Path, Source, dotted
 from runner.templating import Template, compile_value, variables_in
@@ -33,7 +26,7 @@ from runner.units import parse_duration_s, parse_rate_per_s, parse_share
 
 T = TypeVar("T")
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
-TOP_KEYS = ("name", "target", "load", "scenarios", "data", "thresholds", "limits")
+TOP_KEYS = ("name", "target", "load", "scenarios", "data", "thresholds", "limits", "aws")
 MISSING = object()
 
 
@@ -121,10 +114,13 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     scenarios = _scenarios(c, top["scenarios"], data) if "scenarios" in top else ()
     thresholds = _thresholds(c, top.get("thresholds", []), scenarios)
     limits = _limits(c, top.get("limits", {}))
+    aws = _aws(c, top["aws"]) if "aws" in top else None
+    if aws is None and any(t.target is not None for t in thresholds):
+        c.problem(("thresholds",), "aws.* thresholds need an 'aws' section naming the resources to watch")
     if c.problems:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return Spec(name=name, file=source.file, target=target, phases=phases, scenarios=scenarios,
-                data=data, thresholds=thresholds, limits=limits, arrivals=arrivals, raw=source.data)
+                data=data, thresholds=thresholds, limits=limits, arrivals=arrivals, raw=source.data, aws=aws)
 
 
 def _target(c: Checker, value: Any) -> Target:
@@ -392,8 +388,16 @@ def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tupl
         if "check" not in t:
             continue
         text = c.text(here + ("check",), t["check"], "")
+        target_ref = None
         try:
-            metric, percentile, op, limit = parse_threshold(text)
+            if text.strip().startswith("aws."):
+                target_ref, op, limit = parse_target_threshold(text)
+                metric, percentile = "aws", None
+                if "endpoint" in t:
+                    c.problem(here + ("endpoint",), "an aws.* threshold names its resource in brackets, "
+                              "e.g. aws.lambda[my-fn].throttles == 0")
+            else:
+                metric, percentile, op, limit = parse_threshold(text)
         except ValueError as error:
             c.problem(here + ("check",) if "severity" in t or "endpoint" in t else here, str(error))
             continue
@@ -410,13 +414,50 @@ def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tupl
             c.problem(here + ("exclude_statuses",), "must be a list of status codes, e.g. [429]")
             excluded = []
         thresholds.append(Threshold(text.strip(), metric, percentile, op, limit,
-                                    None if endpoint is None else str(endpoint), str(severity), tuple(excluded)))
+                                    None if endpoint is None else str(endpoint), str(severity), tuple(excluded),
+                                    target_ref))
     return tuple(thresholds)
+
+
+def _aws(c: Checker, value: Any) -> AwsWatch | None:
+    path: Path = ("aws",)
+    a = c.mapping(path, value, ("region", "stack", "resources", "settle"))
+    if not a:
+        return None
+    region = c.text(path + ("region",), a["region"]) if "region" in a else None
+    stack = c.text(path + ("stack",), a["stack"]) if "stack" in a else None
+    settle_s = c.convert(path + ("settle",), a.get("settle", "3m"), parse_duration_s, 180.0)
+    res = c.mapping(path + ("resources",), a.get("resources", {}), ("lambda", "dynamodb", "apigateway"))
+
+    def names(key: str) -> tuple[str, ...]:
+        items = res.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            c.problem(path + ("resources", key), "must be a list of names")
+            return ()
+        return tuple(items)
+    rest: list[RestApi] = []
+    http: list[HttpApi] = []
+    apis = res.get("apigateway", [])
+    for i, api in enumerate(apis if isinstance(apis, list) else []):
+        here = path + ("resources", "apigateway", i)
+        entry = c.mapping(here, api, ("name", "id", "stage"), required=("stage",))
+        if ("name" in entry) == ("id" in entry):
+            c.problem(here, "needs 'name' (a REST API) or 'id' (an HTTP API), and a 'stage'")
+        elif "name" in entry:
+            rest.append(RestApi(str(entry["name"]), str(entry.get("stage", ""))))
+        else:
+            http.append(HttpApi(str(entry["id"]), str(entry.get("stage", ""))))
+    if not isinstance(apis, list):
+        c.problem(path + ("resources", "apigateway"), "must be a list of {name|id, stage}")
+    resources = TargetResources(names("lambda"), names("dynamodb"), tuple(rest), tuple(http))
+    if resources.empty and stack is None:
+        c.problem(path, "names no resources: list them under 'resources' or name a CloudFormation 'stack'")
+    return AwsWatch(resources, region, stack, settle_s)
 
 
 def _limits(c: Checker, value: Any) -> Limits:
     path: Path = ("limits",)
-    allowed = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain")
+    allowed = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd")
     lim = c.mapping(path, value, allowed)
     defaults, health = Limits(), HealthLimits()
     in_flight = c.number(path + ("max_in_flight",), lim.get("max_in_flight", defaults.max_in_flight), 1,
@@ -429,4 +470,5 @@ def _limits(c: Checker, value: Any) -> Limits:
     late = c.convert(path + ("max_late",), lim.get("max_late", health.max_late_share), parse_share,
                      health.max_late_share)
     drain_s = c.convert(path + ("drain",), lim.get("drain", "10s"), parse_duration_s, 10.0)
-    return Limits(int(in_flight), HealthLimits(dropped, late, lag_s * 1000), int(workers), drain_s)
+    max_cost = c.number(path + ("max_cost_usd",), lim["max_cost_usd"], 0, 0.0) if "max_cost_usd" in lim else None
+    return Limits(int(in_flight), HealthLimits(dropped, late, lag_s * 1000), int(workers), drain_s, max_cost)

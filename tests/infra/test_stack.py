@@ -123,7 +123,8 @@ def test_collect_may_read_metrics_and_the_target_stack_but_write_only_results() 
     def actions(statement: dict) -> list[str]:
         return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
     on_everything = {a for s in statements if s["Resource"] == "*" for a in actions(s)}
-    assert on_everything == {"cloudwatch:GetMetricData", "xray:PutTelemetryRecords", "xray:PutTraceSegments"}
+    assert on_everything == {"cloudwatch:GetMetricData", "lambda:GetAccountSettings", "xray:PutTelemetryRecords",
+                             "xray:PutTraceSegments"}
     text = json.dumps(statements)
     assert "cloudformation:ListStackResources" in text and "lambda:GetFunctionConfiguration" in text
     assert "runs/*/result.json" in text and "s3:DeleteObject" not in text
