@@ -140,7 +140,7 @@ class TargetUsage:
     lambda_invocations: dict[str, float] = field(default_factory=dict)
     lambda_duration_ms_avg: dict[str, float] = field(default_factory=dict)
     lambda_memory_mb: dict[str, int] = field(default_factory=dict)
-    lambda_architecture: str = "x86_64"  # what the target's functions run on (x86 unless known)
+    lambda_architecture: dict[str, str] = field(default_factory=dict)  # function -> arm64 or x86_64
     dynamodb_rcu: float = 0.0
     dynamodb_wcu: float = 0.0
 
@@ -156,8 +156,9 @@ def target_cost(usage: TargetUsage, region: str, client_requests: int) -> CostBr
     if usage.http_requests:
         cost.add("API Gateway HTTP requests", usage.http_requests, "requests",
                  usage.http_requests / 1e6 * prices.apigw_http_per_million_usd)
-    per_gb_s = prices.lambda_gb_s_arm64_usd if usage.lambda_architecture == "arm64" else prices.lambda_gb_s_x86_64_usd
     for function, invocations in sorted(usage.lambda_invocations.items()):
+        arm = usage.lambda_architecture.get(function, "x86_64") == "arm64"
+        per_gb_s = prices.lambda_gb_s_arm64_usd if arm else prices.lambda_gb_s_x86_64_usd
         cost.add(f"Lambda {function} requests", invocations, "requests",
                  invocations / 1e6 * prices.lambda_per_million_requests_usd)
         memory = usage.lambda_memory_mb.get(function)

@@ -46,6 +46,7 @@ def render_summary(result: dict[str, Any]) -> str:
         lat = e["latency"]
         lines.append(f"  {name[:28]:<28} {e['requests']:>9,} {e['errors']:>7,} {_ms(lat['p50_ms']):>9} "
                      f"{_ms(lat['p95_ms']):>9} {_ms(lat['p99_ms']):>9} {_ms(lat['max_ms']):>9}")
+    lines += _target_lines(result.get("target")) + _cost_lines(result.get("cost"))
     verdict = result["verdict"]
     if verdict["thresholds"]:
         lines += ["", f"  {'threshold':<40} {'measured':>12}  result"]
@@ -56,4 +57,53 @@ def render_summary(result: dict[str, Any]) -> str:
     lines += ["", f"  VERDICT: {verdict['status']}"]
     for reason in verdict["generator_problems"] + verdict["reasons"]:
         lines.append(f"    - {reason}")
+    target = result.get("target") or {}
+    check = target.get("cross_check") or {}
+    if check.get("flagged"):
+        lines.append(f"    ! {check['message']}")
+    for advice in target.get("advice") or []:
+        lines.append(f"    > {advice}")
     return "\n".join(lines)
+
+
+def _n(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def _target_lines(target: dict[str, Any] | None) -> list[str]:
+    if not target:
+        return []
+    lines = ["", "  target (CloudWatch)" + (f", {target['region']}" if target.get("region") else "")]
+    totals = target.get("totals") or {}
+    for fn in totals.get("lambda", []):
+        lines.append(f"  λ {fn['name'][:30]:<30} invocations {_n(fn['invocations'])} · throttles {_n(fn['throttles'])} "
+                     f"· errors {_n(fn['errors'])} · peak concurrency {_n(fn['concurrent_executions_max'])}")
+    for api in totals.get("apigateway", []):
+        lines.append(f"  ⇄ {api['name'][:30]:<30} requests {_n(api['count'])} · 4xx {_n(api['4xx'])} · 5xx {_n(api['5xx'])}")
+    for table in totals.get("dynamodb", []):
+        lines.append(f"  ▦ {table['name'][:30]:<30} throttled {_n(table['throttled_requests'])} · read/write throttle "
+                     f"events {_n(table['read_throttle_events'])}/{_n(table['write_throttle_events'])} · "
+                     f"RCU {_n(table['consumed_rcu'])} · WCU {_n(table['consumed_wcu'])}")
+    check = target.get("cross_check")
+    if check:
+        lines.append(f"  cross-check: {check['message']}")
+    for note in target.get("notes") or []:
+        lines.append(f"  note: {note}")
+    return lines
+
+
+def _cost_lines(cost: dict[str, Any] | None) -> list[str]:
+    if not cost:
+        return []
+    lines = [""]
+    for part in (cost.get("test"), cost.get("target")):
+        if not part:
+            continue
+        per_1000 = part.get("per_1000_requests_usd")
+        lines.append(f"  cost of {part['title']}: ${part['total_usd']:.4f}" +
+                     (f" (${per_1000:.6f} per 1,000 requests)" if per_1000 is not None else ""))
+        for item in part["items"]:
+            lines.append(f"    {item['name']:<34} {item['quantity']:>14,.1f} {item['unit']:<11} ${item['cost_usd']:.6f}")
+        for note in part.get("notes", []):
+            lines.append(f"    ({note})")
+    return lines

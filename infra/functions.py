@@ -35,7 +35,9 @@ class Functions(Construct):
         self.plan = function("Plan", "runner.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
         self.worker = function("Worker", "runner.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15))
         self.monitor = function("Monitor", "runner.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
-        self.collect = function("Collect", "runner.handlers.collect.handler", 2048, cdk.Duration.minutes(10))
+        self.collect = function("Collect", "runner.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
+                                {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),
+                                 "SQUALL_ARCHITECTURE": "arm64" if architecture.name == "arm64" else "x86_64"})
 
         # Least privilege, by key prefix. HEAD of a missing key answers 404 only to a
         # principal that may list the bucket (403 otherwise), so the readers may list it.

@@ -3,6 +3,7 @@ run, start a slice, watch a slice, collect. The Lambda handlers only build the a
 call these; tests call them directly too."""
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from typing import Any
@@ -20,6 +21,7 @@ from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
 from runner.store import Store, run_prefix
+from runner.target_report import Boto3TargetSource
 
 START_MARGIN_S = 15.0  # from "start the slice" to its first arrival: time for the Map to start every worker
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
@@ -115,7 +117,9 @@ def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
 
 def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
     run_id = str(event["run_id"])
-    result = collect(store, run_id)
+    result = collect(store, run_id, target_source=Boto3TargetSource(),
+                     worker_memory_mb=int(os.environ.get("SQUALL_WORKER_MEMORY_MB", "1769")),
+                     architecture=os.environ.get("SQUALL_ARCHITECTURE", "arm64"))
     report_key = run_prefix(run_id) + "report.txt"
     store.put_bytes(report_key, render_summary(result).encode())
     verdict = result["verdict"]

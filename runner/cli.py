@@ -80,6 +80,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
           f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
     print(f"  time slices   {len(plan.slices)} (a Lambda worker runs at most 14 min of load; local runs are unsliced)")
     print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
+    from runner.estimate import estimate_test_cost
+    for backend in ("local", "aws"):
+        estimate = estimate_test_cost(spec, make_plan(spec, "plan-preview", 0, workers=args.workers), backend)
+        detail = ", ".join(f"{i.name} ${i.cost_usd:.4f}" for i in estimate.items if i.cost_usd >= 0.00005)
+        print(f"  cost ({backend}) ${estimate.total_usd:.4f} estimated for the test itself" +
+              (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
+    if spec.limits.max_cost_usd is not None:
+        print(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
     return EXIT_PASS
 
 
@@ -182,9 +190,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
     from runner.backends.local import LocalOptions, run_local
+    from runner.estimate import check_cost_limit
+    backend = getattr(args, "on", "local")
+    check_cost_limit(spec, make_plan(spec, "preflight", 0, workers=args.workers if backend == "aws" else
+                                     (args.workers or os.cpu_count() or 1)), backend)
     run_id = new_run_id(spec.name)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
-    if getattr(args, "on", "local") == "aws":
+    if backend == "aws":
         return _run_on_aws(spec, args, run_id, seed)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine)
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
@@ -235,6 +247,13 @@ def cmd_demo_target(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         runner = await serve("127.0.0.1", args.port, state)
+        if args.publish_metrics:
+            import boto3
+
+            from runner.demo_metrics import DemoIdentity, publish_forever
+            identity = DemoIdentity(args.function_name, args.api_name, args.stage)
+            client = boto3.client("cloudwatch", region_name=args.region)
+            asyncio.ensure_future(publish_forever(state, client, identity, args.metrics_interval))
         if not args.quiet:
             print(f"demo target on http://127.0.0.1:{bound_port(runner)} (latency {args.latency}, "
                   f"concurrency limit {args.concurrency}, 5xx share {args.error_rate:g}); Ctrl-C stops", flush=True)
@@ -312,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 502 (0-1)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--publish-metrics", action="store_true",
+                   help="publish the CloudWatch metrics AWS would publish for it (to a CloudWatch emulator: "
+                        "set AWS_ENDPOINT_URL; on a real account this costs PutMetricData requests)")
+    p.add_argument("--function-name", default="squall-demo-generate")
+    p.add_argument("--api-name", default="squall-demo-api")
+    p.add_argument("--stage", default="prod")
+    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--metrics-interval", type=float, default=10.0, help="seconds between publications")
     p.set_defaults(func=cmd_demo_target)
     return parser
 

@@ -61,6 +61,10 @@ class DemoState:
     peak_active: int = 0
     seen: Counter[str] = field(default_factory=Counter)
     jobs: dict[str, int] = field(default_factory=dict)
+    # For publishing the metrics AWS would publish: reset by each publication.
+    window_peak_active: int = 0
+    window_latency_s: float = 0.0
+    window_handled: int = 0
 
 
 _ROUTE_KEYS = [(re.compile(r"^/status/[^/]+$"), "/status/{id}"), (re.compile(r"^/gallery/[^/]+$"), "/gallery/{id}")]
@@ -85,8 +89,12 @@ def make_app(state: DemoState) -> web.Application:
             return web.json_response({"message": "Rate exceeded"}, status=429)
         state.active += 1
         state.peak_active = max(state.peak_active, state.active)
+        state.window_peak_active = max(state.window_peak_active, state.active)
+        delay_s = state.latency.draw_s(state.rng)
+        state.window_latency_s += delay_s
+        state.window_handled += 1
         try:
-            await asyncio.sleep(state.latency.draw_s(state.rng))
+            await asyncio.sleep(delay_s)
             if state.error_share and state.rng.random() < state.error_share:
                 response: web.StreamResponse = web.json_response({"message": "Internal server error"}, status=502)
             else:

@@ -99,4 +99,8 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
             if p.poll() is None:
                 p.kill()
             p.wait()
-    return collect(store, run_id, stopped=stopped)
+    source = None
+    if spec.aws is not None:
+        from runner.target_report import Boto3TargetSource
+        source = Boto3TargetSource(progress=lambda line: progress(line, True))
+    return collect(store, run_id, stopped=stopped, target_source=source)

@@ -1,0 +1,25 @@
+"""What a run will cost before it starts, and the refusal when that is over the spec's limit."""
+from __future__ import annotations
+
+from analysis.cost import CostBreakdown, planned_shape, test_cost
+from analysis.target import build_queries
+from runner.plan import PlanError, RunPlan
+from runner.spec import Spec
+
+
+def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | None = None) -> CostBreakdown:
+    queries = len(build_queries(spec.aws.resources)) if spec.aws else 0
+    slices = len(plan.slices) if backend == "aws" else 1
+    shape = planned_shape(backend, plan.duration_s, plan.workers, slices, flush_interval_s=5.0 if backend == "aws" else 2.0,
+                          monitor_interval_s=10.0, start_margin_s=15.0, drain_s=spec.limits.drain_s,
+                          metrics_per_call=queries)
+    return test_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
+
+
+def check_cost_limit(spec: Spec, plan: RunPlan, backend: str) -> CostBreakdown:
+    estimate = estimate_test_cost(spec, plan, backend)
+    limit = spec.limits.max_cost_usd
+    if limit is not None and estimate.total_usd > limit:
+        raise PlanError(f"the estimated cost of this run, ${estimate.total_usd:.4f} ({backend}), is over "
+                        f"limits.max_cost_usd ${limit:g}; shorten it, lower the rate, or raise the limit")
+    return estimate
