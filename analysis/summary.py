@@ -103,7 +103,7 @@ def _cost_lines(cost: dict[str, Any] | None) -> list[str]:
         lines.append(f"  cost of {part['title']}: ${part['total_usd']:.4f}" +
                      (f" (${per_1000:.6f} per 1,000 requests)" if per_1000 is not None else ""))
         for item in part["items"]:
-            lines.append(f"    {item['name']:<34} {item['quantity']:>14,.1f} {item['unit']:<11} ${item['cost_usd']:.6f}")
+            lines.append(f"    {item['name']:<42} {item['quantity']:>14,.1f} {item['unit']:<11} ${item['cost_usd']:.6f}")
         for note in part.get("notes", []):
             lines.append(f"    ({note})")
     return lines

@@ -140,12 +140,29 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _without_percentiles(original: Any) -> Any:
+    """moto's CloudWatch crashes on percentile statistics (p95): answer them with no datapoints,
+    as CloudWatch does for a metric it has nothing for, and pass the rest through."""
+    def get_metric_data(self: Any, queries: list[dict[str, Any]], *args: Any, **kwargs: Any) -> Any:
+        percentile = [q for q in queries if str(q.get("MetricStat", {}).get("Stat", "")).startswith("p")]
+        others = [q for q in queries if q not in percentile]
+        results = original(self, others, *args, **kwargs) if others else []
+        return list(results) + [{"id": q["Id"], "label": q["Id"], "values": [], "timestamps": [],
+                                 "status_code": "Complete"} for q in percentile]
+    get_metric_data.original = original  # type: ignore[attr-defined]
+    return get_metric_data
+
+
 class Emulator:
     """moto's server on 127.0.0.1, with the Squall stack 'deployed' into it."""
 
     def __init__(self) -> None:
         from moto.awslambda.models import LambdaFunction
+        from moto.cloudwatch.models import CloudWatchBackend
         from moto.server import ThreadedMotoServer
+        if not hasattr(CloudWatchBackend.get_metric_data, "original"):
+            CloudWatchBackend.get_metric_data = _without_percentiles(  # type: ignore[method-assign]
+                CloudWatchBackend.get_metric_data)
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.env = {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": "testing",
@@ -165,6 +182,20 @@ class Emulator:
     def client(self, service: str) -> Any:
         import boto3
         return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint)
+
+    def role(self) -> str:
+        return str(self.client("iam").create_role(
+            RoleName=f"squall-{uuid.uuid4().hex[:6]}",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"])
+
+    def create_function(self, name: str, memory_mb: int, architecture: str = "x86_64") -> None:
+        """A function that only exists for its configuration (memory size), as the target's would."""
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("placeholder.py", "# the target's code runs elsewhere\n")
+        self.client("lambda").create_function(
+            FunctionName=name, Runtime="python3.12", Role=self.role(), Handler="placeholder.handler",
+            Code={"ZipFile": code.getvalue()}, MemorySize=memory_mb, Architectures=[architecture])
 
     def deploy(self, template: dict[str, Any], stack_name: str = "Squall") -> tuple[str, str]:
         """Create what the template describes that a run needs; returns (state machine ARN, bucket)."""
