@@ -75,7 +75,7 @@ class CostBreakdown:
 
 
 @dataclass(frozen=True)
-class TestShape:
+class RunShape:
     """What a test does, for its cost: measured after a run, planned before it."""
 
     backend: str  # "local" or "aws"
@@ -91,7 +91,7 @@ class TestShape:
     metrics_requested: int = 0  # GetMetricData metrics (queries x calls)
 
 
-def test_cost(shape: TestShape, region: str) -> CostBreakdown:
+def run_cost(shape: RunShape, region: str) -> CostBreakdown:
     prices, note = prices_for(region)
     cost = CostBreakdown("the test itself")
     if note:
@@ -118,14 +118,14 @@ def test_cost(shape: TestShape, region: str) -> CostBreakdown:
 
 def planned_shape(backend: str, duration_s: float, workers: int, slices: int, flush_interval_s: float,
                   monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
-                  worker_memory_mb: int = 1769, architecture: str = "arm64") -> TestShape:
+                  worker_memory_mb: int = 1769, architecture: str = "arm64") -> RunShape:
     """The shape of a test before it runs, from its plan and the backend's settings."""
     worker_seconds = workers * (duration_s + slices * (start_margin_s + drain_s))
     monitor = int((duration_s + slices * (start_margin_s + drain_s)) / max(monitor_interval_s, 1.0)) + slices
     shards = int(worker_seconds / max(flush_interval_s, 0.1)) + workers * slices
     # Plan, slice start and collect; per monitor tick: task, choice, wait; per worker: its Map child.
     transitions = 12 + slices * 6 + monitor * 3 + workers * slices * 3
-    return TestShape(backend, worker_seconds if backend == "aws" else 0.0, workers * slices, worker_memory_mb,
+    return RunShape(backend, worker_seconds if backend == "aws" else 0.0, workers * slices, worker_memory_mb,
                      architecture, monitor if backend == "aws" else 0, 1.0, transitions if backend == "aws" else 0,
                      shards + workers * slices + 6 if backend == "aws" else 0,
                      monitor * shards // 2 if backend == "aws" else 0, metrics_per_call * 2)

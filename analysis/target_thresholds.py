@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from analysis.target import TargetMetrics
 
 _EXPRESSION = re.compile(
-    r"^\s*aws\.(?P<service>[a-z]+)(?:\[(?P<resource>[^\]]+)\])?\.(?P<metric>[a-z0-9_]+)(?:\.(?P<agg>max|avg|p95|sum))?"
+    r"^\s*aws\.(?P<service>[a-z0-9]+)(?:\[(?P<resource>[^\]]+)\])?\.(?P<metric>[a-z0-9_]+)(?:\.(?P<agg>max|avg|p95|sum))?"
     r"\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<value>-?\d+(?:\.\d+)?)\s*(?P<unit>%|ms|s)?\s*$")
 
 # service -> metric -> (kind, default aggregation, allowed aggregations)

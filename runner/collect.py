@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from analysis.advice import advise
-from analysis.cost import TestShape, target_cost, test_cost
+from analysis.cost import RunShape, target_cost, run_cost
 from analysis.merge import MergedRun, merge_shards
 from analysis.result import build_result
 from analysis.shard import Shard
@@ -54,13 +54,13 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
     region = report.region if report else "us-east-1"
-    shape = TestShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
+    shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
                       worker_memory_mb, architecture,
                       monitor_invocations=int(measured_s / 10) + 1 if meta.get("backend") == "aws" else 0,
                       transitions=12 + 3 * (int(measured_s / 10) + 1) + 3 * plan.workers if meta.get("backend") == "aws"
                       else 0, s3_puts=len(shards) + 8, s3_gets=len(shards) * 3,
                       metrics_requested=report.metrics_requested if report else 0)
-    cost: dict[str, Any] = {"test": test_cost(shape, region).to_dict(), "target": None}
+    cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}
         cost["target"] = target_cost(target_usage(metrics, rest, report.architectures), region,

@@ -1,7 +1,7 @@
 """What a run will cost before it starts, and the refusal when that is over the spec's limit."""
 from __future__ import annotations
 
-from analysis.cost import CostBreakdown, planned_shape, test_cost
+from analysis.cost import CostBreakdown, planned_shape, run_cost
 from analysis.target import build_queries
 from runner.plan import PlanError, RunPlan
 from runner.spec import Spec
@@ -13,7 +13,7 @@ def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | No
     shape = planned_shape(backend, plan.duration_s, plan.workers, slices, flush_interval_s=5.0 if backend == "aws" else 2.0,
                           monitor_interval_s=10.0, start_margin_s=15.0, drain_s=spec.limits.drain_s,
                           metrics_per_call=queries)
-    return test_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
+    return run_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
 
 
 def check_cost_limit(spec: Spec, plan: RunPlan, backend: str) -> CostBreakdown:

@@ -1,0 +1,75 @@
+"""The cost arithmetic, pinned against hand-computed cases (us-east-1 list prices)."""
+from __future__ import annotations
+
+import pytest
+
+from analysis.cost import TargetUsage, RunShape, planned_shape, prices_for, target_cost, run_cost
+
+
+def items(breakdown) -> dict[str, tuple[float, float]]:
+    return {i.name: (i.quantity, i.cost_usd) for i in breakdown.items}
+
+
+def test_a_ten_minute_one_worker_run_on_aws() -> None:
+    shape = RunShape("aws", worker_seconds=600.0, workers=1, worker_memory_mb=1769, architecture="arm64",
+                      monitor_invocations=60, monitor_seconds_each=1.0, transitions=200, s3_puts=130, s3_gets=4000,
+                      metrics_requested=30)
+    cost = items(run_cost(shape, "us-east-1"))
+    # 600 s x 1769/1024 GB = 1036.5234 GB-s x $0.0000133334
+    assert cost["Lambda workers"] == pytest.approx((1036.5234375, 1036.5234375 * 0.0000133334))
+    assert cost["Lambda monitor, plan, collect"] == pytest.approx((90.0, 90.0 * 0.0000133334))
+    assert cost["Lambda requests"] == pytest.approx((64, 64 * 0.20 / 1e6))
+    assert cost["Step Functions"] == pytest.approx((200, 0.005))
+    assert cost["S3 writes"] == pytest.approx((130, 0.00065))
+    assert cost["S3 reads"] == pytest.approx((4000, 0.0016))
+    assert cost["CloudWatch GetMetricData"] == pytest.approx((30, 0.0003))
+
+
+def test_x86_workers_cost_more_per_gb_second() -> None:
+    arm = run_cost(RunShape("aws", 1000.0, 1, 1024, "arm64"), "us-east-1")
+    x86 = run_cost(RunShape("aws", 1000.0, 1, 1024, "x86_64"), "us-east-1")
+    assert items(arm)["Lambda workers"][1] == pytest.approx(1000 * 0.0000133334)
+    assert items(x86)["Lambda workers"][1] == pytest.approx(1000 * 0.0000166667)
+
+
+def test_a_local_run_pays_only_for_the_metrics_it_reads() -> None:
+    cost = run_cost(RunShape("local", 0.0, 2, metrics_requested=15), "us-east-1")
+    assert items(cost) == {"CloudWatch GetMetricData": (15, 0.00015)}
+    assert cost.total_usd == pytest.approx(0.00015)
+
+
+def test_an_unknown_region_is_priced_as_us_east_1_and_says_so() -> None:
+    prices, note = prices_for("ap-south-2")
+    assert prices == prices_for("us-east-1")[0] and note == "ap-south-2 is not in the price table: us-east-1 prices used"
+    assert run_cost(RunShape("local", 0, 1), "ap-south-2").notes[0] == note
+
+
+def test_the_target_is_priced_from_its_metrics_in_total_and_per_1000_requests() -> None:
+    usage = TargetUsage(rest_requests=1_000_000, http_requests=500_000, lambda_invocations={"fn": 1_000_000},
+                        lambda_duration_ms_avg={"fn": 120.0}, lambda_memory_mb={"fn": 512},
+                        lambda_architecture={"fn": "arm64"}, dynamodb_rcu=2_000_000, dynamodb_wcu=400_000)
+    cost = target_cost(usage, "us-east-1", client_requests=1_500_000)
+    got = items(cost)
+    assert got["API Gateway REST requests"] == pytest.approx((1_000_000, 3.50))
+    assert got["API Gateway HTTP requests"] == pytest.approx((500_000, 0.50))
+    assert got["Lambda fn requests"] == pytest.approx((1_000_000, 0.20))
+    assert got["Lambda fn compute"] == pytest.approx((60_000, 60_000 * 0.0000133334))  # 1e6 x 0.12 s x 0.5 GB
+    assert got["DynamoDB reads"] == pytest.approx((2_000_000, 0.25))
+    assert got["DynamoDB writes"] == pytest.approx((400_000, 0.25))
+    total = 3.50 + 0.50 + 0.20 + 60_000 * 0.0000133334 + 0.25 + 0.25
+    assert cost.total_usd == pytest.approx(total)
+    assert cost.per_1000_requests_usd == pytest.approx(total / 1500)
+
+
+def test_a_function_of_unknown_memory_is_not_guessed() -> None:
+    cost = target_cost(TargetUsage(lambda_invocations={"fn": 10}), "us-east-1", 10)
+    assert "Lambda fn compute" not in items(cost)
+    assert cost.notes == ["Lambda fn: compute not priced (memory size or duration unknown)"]
+
+
+def test_the_planned_shape_counts_workers_slices_and_monitor_ticks() -> None:
+    shape = planned_shape("aws", duration_s=1800, workers=2, slices=3, flush_interval_s=5, monitor_interval_s=10,
+                          start_margin_s=15, drain_s=10, metrics_per_call=20)
+    assert shape.worker_seconds == 2 * (1800 + 3 * 25)
+    assert shape.monitor_invocations == int((1800 + 75) / 10) + 3
+    assert shape.metrics_requested == 40

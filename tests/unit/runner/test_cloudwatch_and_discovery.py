@@ -1,0 +1,122 @@
+"""The CloudWatch adapter and stack discovery against scripted clients: batching, pagination,
+the bounded wait for the last period, and failures that name the stack and the permission."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from analysis.target import HttpApi, RestApi, TargetResources, build_queries
+from runner.cloudwatch import fetch_metrics, pull_until_settled
+from runner.discovery import DiscoveryError, discover
+
+
+class ScriptedCloudWatch:
+    """Answers every query with one datapoint per period it has 'published' so far; pages of 2 results."""
+
+    def __init__(self, published_until: list[int]) -> None:
+        self.published_until = published_until  # per read (first page): the last published period start
+        self.calls: list[dict[str, Any]] = []
+
+    def get_metric_data(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(kwargs)
+        reads = sum(1 for call in self.calls if "NextToken" not in call)
+        until = self.published_until[min(reads - 1, len(self.published_until) - 1)]
+        start = int(kwargs["StartTime"].timestamp())
+        queries = kwargs["MetricDataQueries"]
+        offset = int(kwargs.get("NextToken", 0))
+        page = queries[offset:offset + 2]
+        results = [{"Id": q["Id"], "Timestamps": list(range(start, until + 1, 60)),
+                    "Values": [1.0] * len(range(start, until + 1, 60))} for q in page]
+        answer: dict[str, Any] = {"MetricDataResults": results}
+        if offset + 2 < len(queries):
+            answer["NextToken"] = str(offset + 2)
+        return answer
+
+
+def test_pages_are_followed_and_every_metric_requested_is_counted() -> None:
+    queries = build_queries(TargetResources(("fn",)))  # 7 function + 2 account queries
+    client = ScriptedCloudWatch([600])
+    points, requested = fetch_metrics(client, queries, 0, 660)
+    assert len(client.calls) == 5 and requested == 45
+    assert set(points) == {q.query_id for q in queries}
+    assert sorted(points["q0"]) == list(range(0, 601, 60))
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_it_waits_until_the_last_period_has_datapoints() -> None:
+    queries = build_queries(TargetResources(("fn",)))
+    time = FakeTime()
+    client = ScriptedCloudWatch([480, 540, 600])  # the run's last period (600) appears on the third read
+    metrics, _ = pull_until_settled(client, queries, 0, 650, settle_max_s=180, clock=time.clock, sleep=time.sleep)
+    assert time.slept == [15.0, 15.0] and metrics.missing == []
+
+
+def test_the_wait_is_bounded_and_names_what_is_still_missing() -> None:
+    queries = build_queries(TargetResources(("fn",), rest_apis=(RestApi("api", "prod"),)))
+    time = FakeTime()
+    metrics, _ = pull_until_settled(ScriptedCloudWatch([480]), queries, 0, 650, settle_max_s=40,
+                                    clock=time.clock, sleep=time.sleep)
+    assert sum(time.slept) <= 40
+    assert metrics.missing == ["lambda:fn", "apigateway:api"]
+
+
+class Paginator:
+    def __init__(self, pages: list[dict[str, Any]] | Exception) -> None:
+        self.pages = pages
+
+    def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
+        if isinstance(self.pages, Exception):
+            raise self.pages
+        return self.pages
+
+
+class FakeCloudFormation:
+    def __init__(self, pages: list[dict[str, Any]] | Exception) -> None:
+        self.pages = pages
+
+    def get_paginator(self, name: str) -> Paginator:
+        assert name == "list_stack_resources"
+        return Paginator(self.pages)
+
+
+class FakeApiGateway:
+    def get_rest_api(self, restApiId: str) -> dict[str, str]:  # noqa: N803 - boto3's name
+        return {"id": restApiId, "name": f"name-of-{restApiId}"}
+
+
+def resource(kind: str, physical: str) -> dict[str, str]:
+    return {"ResourceType": kind, "PhysicalResourceId": physical, "LogicalResourceId": physical}
+
+
+def test_discovery_finds_functions_tables_and_apis_with_their_stages() -> None:
+    pages = [{"StackResourceSummaries": [resource("AWS::Lambda::Function", "api-generate"),
+                                         resource("AWS::IAM::Role", "role")]},
+             {"StackResourceSummaries": [resource("AWS::DynamoDB::Table", "jobs"),
+                                         resource("AWS::ApiGateway::RestApi", "r123"),
+                                         resource("AWS::ApiGateway::Stage", "prod"),
+                                         resource("AWS::ApiGatewayV2::Api", "h456")]}]
+    found = discover("images-api", FakeCloudFormation(pages), FakeApiGateway())
+    assert found == TargetResources(("api-generate",), ("jobs",), (RestApi("name-of-r123", "prod"),),
+                                    (HttpApi("h456", "$default"),))
+
+
+def test_a_discovery_failure_names_the_stack_and_the_missing_permission() -> None:
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListStackResources")
+    with pytest.raises(DiscoveryError) as caught:
+        discover("images-api", FakeCloudFormation(denied), FakeApiGateway())
+    assert str(caught.value) == ("cannot list the resources of stack images-api: "
+                                 "missing permission cloudformation:ListStackResources")
