@@ -13,6 +13,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
+from infra.dashboard import LoadTestDashboard
 from infra.functions import Functions
 from infra.nag import acknowledge_findings
 from infra.orchestration import Orchestration
@@ -62,6 +63,8 @@ class SquallStack(cdk.Stack):
                 target=targets.StepFunctionsStartExecution(
                     machine, input=scheduler.ScheduleTargetInput.from_object({"spec_key": item["specKey"]}),
                     retry_attempts=0))  # a run is never started twice by a retry
+        self.dashboard = LoadTestDashboard(self, "Dashboard").dashboard
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
+        cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         acknowledge_findings(self)

@@ -20,7 +20,7 @@ from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
-from runner.store import Store, run_prefix
+from runner.store import Store, StoreError, run_prefix
 from runner.target_report import Boto3TargetSource
 
 START_MARGIN_S = 15.0  # from "start the slice" to its first arrival: time for the Map to start every worker
@@ -83,36 +83,41 @@ def start_slice(event: dict[str, Any], now_epoch_s: float) -> dict[str, Any]:
     return {"start_at": now_epoch_s + margin_s}
 
 
-def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict[str, Any]:
-    """Write live.json for the run so far; done when every worker of the slice has finished,
-    when the stop flag is set and the slice's time is over, or when missing workers are given up on."""
+def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Write live.json for the run so far. Returns (the decision for the state machine, the live
+    stats). Done when every worker of the slice has finished (a stopped run's workers finish
+    within a poll interval) or when missing workers are given up on."""
     run_id, slice_ = str(event["run_id"]), event["slice"]
     start_at = float(event["start_at"])
     shards, rejected = read_all_shards(store, run_id)
     run = merge_shards(shards)
     finished = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and report.final)
+    running = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and not report.final)
     elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
-    recent = run.timeline.get(int(elapsed_s) - 6)
-    recent_requests = sum(e.requests for e in recent.endpoints.values()) if recent else 0
-    p95_ms = 0.0
-    if recent:
-        merged = EndpointStats()
-        for stats in recent.endpoints.values():
-            merged.merge(stats)
-        p95_ms = merged.latency.percentile_us(95) / 1000
+    recent = run.timeline.get(int(elapsed_s) - 6)  # a second whose shards have all arrived (5 s flushes)
+    merged = EndpointStats()
+    for stats in (recent.endpoints.values() if recent else ()):
+        merged.merge(stats)
     live = {
-        "run_id": run_id, "slice": slice_["index"], "elapsed_s": round(elapsed_s, 1),
-        "requests": run.overall.requests, "errors": run.overall.error_count,
-        "rate_per_s": recent_requests, "p95_ms": round(p95_ms, 2),
-        "workers_finished": finished, "workers": slice_["workers"], "rejected_shards": rejected,
-        "updated_at_epoch_s": now_epoch_s,
+        "run_id": run_id, "spec_name": _spec_name(store, run_id), "slice": slice_["index"],
+        "elapsed_s": round(elapsed_s, 1), "requests": run.overall.requests, "errors": run.overall.error_count,
+        "rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
+        "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
+        "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
+        "workers_running": running, "workers_finished": finished, "workers": slice_["workers"],
+        "rejected_shards": rejected, "updated_at_epoch_s": now_epoch_s,
     }
     store.put_json(run_prefix(run_id) + "live.json", live)
-    slice_end = start_at + float(slice_["duration_s"])
-    gave_up = now_epoch_s > slice_end + DRAIN_GRACE_S
-    # A stopped run's workers finish within a poll interval, so "all finished" covers it too.
+    gave_up = now_epoch_s > start_at + float(slice_["duration_s"]) + DRAIN_GRACE_S
     done = finished >= int(slice_["workers"]) or gave_up
-    return {"done": bool(done), "workers_finished": finished}
+    return {"done": bool(done), "workers_finished": finished}, live
+
+
+def _spec_name(store: Store, run_id: str) -> str:
+    try:
+        return str(store.get_json(run_prefix(run_id) + "meta.json").get("spec_name", run_id))
+    except StoreError:
+        return run_id
 
 
 def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
-from tests.aws_harness import cdk_context, plain_definition, resources, synth
+from tests.aws_harness import cdk_context, plain_definition, resolve, resources, synth
 
 
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
@@ -145,8 +145,19 @@ def test_guardrails_and_schedules_come_from_context() -> None:
     assert props["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
 
 
-def test_outputs_name_the_state_machine_and_the_bucket() -> None:
-    assert set(synth()["Outputs"]) >= {"StateMachineArn", "BucketName"}
+def test_outputs_name_the_state_machine_the_bucket_and_the_dashboard() -> None:
+    assert set(synth()["Outputs"]) >= {"StateMachineArn", "BucketName", "DashboardName"}
+
+
+def test_the_dashboard_puts_squall_beside_the_target_on_one_time_axis() -> None:
+    [dashboard] = resources(synth(), "AWS::CloudWatch::Dashboard").values()
+    body = json.loads(resolve(dashboard["Properties"]["DashboardBody"], {"AWS::Region": "us-east-1"}))
+    expressions = {m[0]["expression"] for w in body["widgets"] for m in w["properties"]["metrics"]}
+    for metric in ("RequestRate", "P95Latency", "P99Latency", "ErrorRate", "ActiveWorkers"):
+        assert any(e.startswith(f"SEARCH('{{Squall,TestName,service}} MetricName=\"{metric}\"'") for e in expressions)
+    for search in ('{AWS/Lambda,FunctionName} MetricName="Throttles"', '{AWS/ApiGateway,ApiName,Stage} MetricName="5XXError"',
+                   '{AWS/DynamoDB,TableName,Operation} MetricName="ThrottledRequests"'):
+        assert any(search in e for e in expressions), search
 
 
 def test_cfn_lint_passes_on_the_template(tmp_path: Path) -> None:

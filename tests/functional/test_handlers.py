@@ -1,0 +1,140 @@
+"""The Lambda handlers in-process against moto's in-memory S3 (no network): what each writes
+and returns, the guardrails, and the monitor's embedded-metric-format output."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from analysis.histogram import Histogram
+from analysis.shard import Shard
+from analysis.stats import EndpointStats, Window
+from runner.store import shard_bytes
+from tests.aws_harness import FakeContext
+
+SPEC = {"name": "smoke", "target": {"url": "https://api.example.com"},
+        "load": {"phases": [{"duration": "20s", "rate": "10/s"}]},
+        "scenarios": [{"flow": [{"get": {"url": "/health"}}]}], "thresholds": ["error_rate < 1%"]}
+
+
+@pytest.fixture
+def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for key in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("SQUALL_BUCKET", "results")
+    monkeypatch.setenv("SQUALL_ALLOWED_HOSTS", "api.example.com,*.staging.example.com")
+    monkeypatch.setenv("SQUALL_MAX_WORKERS", "4")
+    monkeypatch.setenv("SQUALL_MAX_DURATION_S", "600")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "squall")
+    with mock_aws():
+        boto3.client("s3").create_bucket(Bucket="results")
+        yield "results"
+
+
+def call(handler_module: str, event: dict[str, Any]) -> Any:
+    module = __import__(f"runner.handlers.{handler_module}", fromlist=["handler"])
+    return module.handler(event, FakeContext(handler_module, 60))
+
+
+def keys(bucket: str, prefix: str) -> list[str]:
+    return [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])]
+
+
+def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
+    out = call("plan", {"action": "plan", "input": {"spec": SPEC, "workers": 2, "settle_s": 0},
+                        "execution_name": "smoke-1"})
+    assert out["run_id"] == "smoke-1" and out["workers"] == 2 and out["settle_s"] == 0
+    assert out["slices"] == [{"index": 0, "items_key": "runs/smoke-1/slices/0.json", "workers": 2, "offset_s": 0.0,
+                              "duration_s": 20.0, "start_margin_s": 15.0}]
+    assert len(json.dumps(out)) < 1000  # Step Functions carries pointers, not data
+    assert sorted(keys(bucket, "runs/smoke-1/")) == [
+        "runs/smoke-1/jobs/0/0.json", "runs/smoke-1/jobs/0/1.json", "runs/smoke-1/meta.json",
+        "runs/smoke-1/plan.json", "runs/smoke-1/slices/0.json", "runs/smoke-1/spec.json"]
+    manifest = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/0.json")["Body"].read())
+    assert manifest == [{"job_key": "runs/smoke-1/jobs/0/0.json", "worker": 0},
+                        {"job_key": "runs/smoke-1/jobs/0/1.json", "worker": 1}]
+
+
+def test_a_spec_key_in_the_bucket_can_be_planned(bucket: str) -> None:
+    boto3.client("s3").put_object(Bucket=bucket, Key="specs/smoke.yaml", Body=json.dumps(SPEC).encode())
+    out = call("plan", {"action": "plan", "input": {"spec_key": "specs/smoke.yaml"}, "execution_name": "from-key"})
+    assert out["run_id"] == "from-key"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"target": {"url": "https://evil.example.org"}},
+     "target host 'evil.example.org' is not allowed (allowed: api.example.com, *.staging.example.com); add it to "
+     "the cdk.json context key squall:allowedHosts and redeploy"),
+    ({"load": {"phases": [{"duration": "20m", "rate": "10/s"}]}},
+     "the run lasts 20m, longer than the 10m allowed by the cdk.json context key squall:maxDurationSeconds"),
+    ({"load": {"phases": [{"duration": "1m", "rate": "20000/s"}]}},
+     "the plan needs 7 workers, more than the 4 allowed by the cdk.json context key squall:maxWorkers"),
+])
+def test_the_guardrails_refuse_a_run_in_plan(bucket: str, change: dict[str, Any], message: str) -> None:
+    from runner.aws_pipeline import PlanRejected
+    with pytest.raises(PlanRejected) as caught:
+        call("plan", {"action": "plan", "input": {"spec": {**SPEC, **change}}, "execution_name": "refused"})
+    assert str(caught.value) == message
+    assert keys(bucket, "runs/refused/") == []
+
+
+def test_an_invalid_spec_is_refused_with_every_problem(bucket: str) -> None:
+    from runner.aws_pipeline import PlanRejected
+    with pytest.raises(PlanRejected, match="invalid spec:\nexecution input: spec:1: load.phases\\[0\\].rate"):
+        call("plan", {"action": "plan", "input": {"spec": {**SPEC, "load": {"phases": [{"duration": "1s",
+                                                                                         "rate": "-1"}]}}}})
+
+
+def put_shard(worker: int, final: bool, requests: int) -> None:
+    stats = EndpointStats(requests=requests, responses=requests, statuses={"200": requests},
+                          latency=Histogram.of([12_000] * requests), latency_uncorrected=Histogram.of([12_000] * requests))
+    key, data = shard_bytes(Shard("smoke-1", 0, worker, 0, {3: Window(endpoints={"GET /health": stats})}, final))
+    boto3.client("s3").put_object(Bucket="results", Key=key, Body=data)
+
+
+def test_the_monitor_writes_live_stats_publishes_emf_and_says_when_the_slice_is_done(
+        bucket: str, capsys: pytest.CaptureFixture[str]) -> None:
+    call("plan", {"action": "plan", "input": {"spec": SPEC, "workers": 2}, "execution_name": "smoke-1"})
+    put_shard(0, final=True, requests=10)
+    put_shard(1, final=False, requests=5)
+    slice_ = {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0}
+    start_at = 1_000_000.0
+    from runner.aws_pipeline import watch_slice
+    from runner.s3store import S3Store
+    decision, live = watch_slice({"run_id": "smoke-1", "slice": slice_, "start_at": start_at},
+                                 S3Store(bucket, boto3.client("s3")), now_epoch_s=start_at + 9.5)
+    assert decision == {"done": False, "workers_finished": 1}
+    assert (live["rate_per_s"], live["p95_ms"], live["workers_running"], live["spec_name"]) == (15, 12.0, 1, "smoke")
+    capsys.readouterr()
+    assert call("monitor", {"run_id": "smoke-1", "slice": slice_, "start_at": 0.0}) == \
+        {"done": True, "workers_finished": 1}  # long past the slice's end: missing workers are given up on
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [metrics] = emf
+    directive = metrics["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "Squall" and directive["Dimensions"] == [["TestName", "service"]]
+    assert {m["Name"] for m in directive["Metrics"]} == {"RequestRate", "P95Latency", "P99Latency", "ErrorRate",
+                                                         "ActiveWorkers"}
+    assert metrics["TestName"] == "smoke"
+    live_doc = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/live.json")["Body"].read())
+    assert live_doc["requests"] == 15
+
+
+def test_collect_writes_the_result_and_the_report_and_names_failed_thresholds(bucket: str) -> None:
+    spec = {**SPEC, "thresholds": ["p50 < 1ms"]}
+    call("plan", {"action": "plan", "input": {"spec": spec, "workers": 2}, "execution_name": "smoke-1"})
+    put_shard(0, final=True, requests=10)
+    put_shard(1, final=True, requests=5)
+    out = call("collect", {"run_id": "smoke-1"})
+    assert out["status"] == "FAIL" and out["cause"] == "FAIL: p50 < 1ms: measured 12.00 ms"
+    assert out["result_uri"] == "s3://results/runs/smoke-1/result.json"
+    report = boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/report.txt")["Body"].read().decode()
+    assert "VERDICT: FAIL" in report
+    assert os.environ["SQUALL_BUCKET"] == "results"
