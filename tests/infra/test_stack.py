@@ -155,7 +155,8 @@ def test_the_dashboard_puts_squall_beside_the_target_on_one_time_axis() -> None:
     expressions = {m[0]["expression"] for w in body["widgets"] for m in w["properties"]["metrics"]}
     for metric in ("RequestRate", "P95Latency", "P99Latency", "ErrorRate", "ActiveWorkers"):
         assert any(e.startswith(f"SEARCH('{{Squall,TestName,service}} MetricName=\"{metric}\"'") for e in expressions)
-    for search in ('{AWS/Lambda,FunctionName} MetricName="Throttles"', '{AWS/ApiGateway,ApiName,Stage} MetricName="5XXError"',
+    for search in ('{AWS/Lambda,FunctionName} MetricName="Throttles"',
+                   '{AWS/ApiGateway,ApiName,Stage} MetricName="5XXError"',
                    '{AWS/DynamoDB,TableName,Operation} MetricName="ThrottledRequests"'):
         assert any(search in e for e in expressions), search
 
