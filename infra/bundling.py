@@ -3,6 +3,7 @@ Lambda's platform (manylinux, the function's architecture and Python), installed
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import shutil
 import subprocess
 import sys
@@ -33,16 +34,25 @@ class PipBundling:
                         "--platform", self.platform, "--implementation", "cp", "--python-version", PYTHON_VERSION,
                         "--only-binary=:all:", "-r", str(REQUIREMENTS)], check=True)
         shutil.rmtree(out / "bin", ignore_errors=True)  # scripts carry the build machine's Python path
+        # The HTML report inlines plotly.js: the bundle carries that one file, not the plotly package.
+        (out / "runner" / "assets").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(chart_library_path(), out / "runner" / "assets" / "plotly.min.js")
         return True
+
+
+def chart_library_path() -> Path:
+    return Path(str(importlib.resources.files("plotly") / "package_data" / "plotly.min.js"))
 
 
 def bundle_hash(platform: str) -> str:
     """Everything the bundle is made of: the code, the pins, the platform and this bundler.
     (CDK's output hash came out the same for the arm64 and x86_64 bundles, so it is not used.)"""
     digest = hashlib.sha256(f"{platform} {PYTHON_VERSION}".encode())
-    files = [REQUIREMENTS, Path(__file__)] + sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+    sources = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
+    files = [REQUIREMENTS, Path(__file__), chart_library_path(), *sources]
     for path in files:
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+        name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+        digest.update(str(name).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

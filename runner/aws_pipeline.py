@@ -20,6 +20,7 @@ from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
+from runner.reports import write_reports
 from runner.store import Store, StoreError, run_prefix
 from runner.target_report import Boto3TargetSource
 
@@ -127,6 +128,7 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
                      architecture=os.environ.get("SQUALL_ARCHITECTURE", "arm64"))
     report_key = run_prefix(run_id) + "report.txt"
     store.put_bytes(report_key, render_summary(result).encode())
+    reports = write_reports(store, result)
     verdict = result["verdict"]
     failed = [f"{t['check']}{' [' + t['endpoint'] + ']' if t['endpoint'] else ''}: measured {t['measured_text']}"
               for t in verdict["thresholds"] if t["status"] == "FAIL"]
@@ -137,6 +139,7 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
         "requests": result["overall"]["requests"], "error_rate": result["overall"]["error_rate"],
         "p95_ms": result["overall"]["latency"]["p95_ms"],
         "result_uri": store.uri(run_prefix(run_id) + "result.json"), "report_uri": store.uri(report_key),
+        "html_report_uri": reports["report.html"],
     }
 
 

@@ -180,6 +180,36 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from runner.reports import render
+    from runner.store import LocalStore, run_prefix
+    if args.on == "aws":
+        from runner.backends.aws import find_deployment
+        store: Any = find_deployment(_aws_options(args)).store
+    else:
+        store = LocalStore(args.store)
+    key = run_prefix(args.run_id) + "result.json"
+    if not store.exists(key):
+        raise CouldNotRun(f"no result for run {args.run_id} in {store.uri(run_prefix(args.run_id))} "
+                          f"(`squall runs` lists the runs)")
+    files = render(store.get_json(key), args.format)
+    if args.output is None and args.format in ("md", "json", "junit", "txt"):
+        sys.stdout.write(next(iter(files.values())))
+        return EXIT_PASS
+    if len(files) == 1:
+        target = Path(args.output or f"{args.run_id}-{next(iter(files))}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(next(iter(files.values())), encoding="utf-8")
+        print(target)
+        return EXIT_PASS
+    folder = Path(args.output or f"{args.run_id}-{args.format}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (folder / name).write_text(content, encoding="utf-8")
+        print(folder / name)
+    return EXIT_PASS
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from runner.backends.aws import fetch_run, find_deployment
     written = fetch_run(find_deployment(_aws_options(args)), args.run_id, Path(args.output))
@@ -319,6 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=20)
     _aws_arguments(p)
     p.set_defaults(func=cmd_runs)
+    p = sub.add_parser("report", help="render a run's report: html, md, csv (Locust layout), junit, json, txt")
+    p.add_argument("run_id")
+    p.add_argument("--format", choices=("html", "md", "csv", "junit", "json", "txt"), default="html")
+    p.add_argument("-o", "--output", help="file (or folder, for csv); default: stdout for text formats")
+    p.add_argument("--on", choices=("local", "aws"), default="local")
+    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_report)
     p = sub.add_parser("fetch", help="download a run's results and reports from S3")
     p.add_argument("run_id")
     p.add_argument("-o", "--output", default="squall-runs/fetched")

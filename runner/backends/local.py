@@ -15,6 +15,7 @@ from typing import Any
 
 from runner.collect import collect
 from runner.prepare import prepare_run
+from runner.reports import ReportError, write_reports
 from runner.live import LiveView
 from runner.plan import make_plan
 from runner.preflight import check_reachable
@@ -103,4 +104,9 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
     if spec.aws is not None:
         from runner.target_report import Boto3TargetSource
         source = Boto3TargetSource(progress=lambda line: progress(line, True))
-    return collect(store, run_id, stopped=stopped, target_source=source)
+    result = collect(store, run_id, stopped=stopped, target_source=source)
+    try:
+        result["reports"] = write_reports(store, result)
+    except ReportError as error:
+        progress(f"reports not written: {error}", True)
+    return result

@@ -114,3 +114,24 @@ def test_ctrl_c_stops_gracefully_and_reports_what_was_measured(tmp_path: Path, d
     result = json.loads((run_dir / "result.json").read_text())
     assert result["verdict"]["status"] == "STOPPED"
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) > 0
+
+
+def test_squall_report_renders_every_format_from_the_local_store(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    done = squall("run", str(write_spec(tmp_path, demo.url, duration="1s")), "--store", "s", "--workers", "1",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = (tmp_path / "s" / "runs").iterdir()
+    run_id = run_dir.name
+    assert sorted(p.name for p in (run_dir / "reports").iterdir()) == [
+        "failures.csv", "junit.xml", "report.html", "report.md", "report.txt", "stats.csv", "stats_history.csv"]
+    md = squall("report", run_id, "--format", "md", "--store", "s", cwd=tmp_path)
+    assert md.returncode == 0 and md.stdout.startswith("### ✅ Squall: e2e — **PASS**")
+    junit = squall("report", run_id, "--format", "junit", "--store", "s", cwd=tmp_path)
+    assert junit.stdout.startswith("<?xml") and 'name="error_rate &lt; 1%"' in junit.stdout
+    html = squall("report", run_id, "--format", "html", "-o", "out/r.html", "--store", "s", cwd=tmp_path)
+    assert html.returncode == 0 and (tmp_path / "out" / "r.html").read_text().startswith("<!doctype html>")
+    csvs = squall("report", run_id, "--format", "csv", "-o", "csv", "--store", "s", cwd=tmp_path)
+    assert csvs.returncode == 0 and (tmp_path / "csv" / "stats_history.csv").exists()
+    missing = squall("report", "nope", "--store", "s", cwd=tmp_path)
+    assert missing.returncode == 3 and "no result for run nope" in missing.stderr

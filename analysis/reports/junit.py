@@ -1,0 +1,36 @@
+"""JUnit XML: one test case per threshold (failed thresholds are failures, should-thresholds
+that failed are reported as skipped-with-message warnings would hide them, so they pass with
+a system-out note), plus one for the load generator's health."""
+from __future__ import annotations
+
+from typing import Any
+from xml.etree import ElementTree as ET
+
+
+def render_junit(result: dict[str, Any]) -> str:
+    verdict = result["verdict"]
+    cases = verdict["thresholds"]
+    suite = ET.Element("testsuite", name=f"squall.{result['spec_name']}", tests=str(len(cases) + 1),
+                       failures=str(sum(1 for t in cases if t["status"] == "FAIL")),
+                       errors=str(sum(1 for t in cases if t["status"] == "NO_DATA") +
+                                  (1 if verdict["generator_problems"] else 0)),
+                       time=f"{result['duration_s']:.3f}")
+    for t in cases:
+        name = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "")
+        case = ET.SubElement(suite, "testcase", classname=f"squall.{result['spec_name']}.thresholds", name=name)
+        message = f"measured {t['measured_text']}"
+        if t["status"] == "FAIL":
+            ET.SubElement(case, "failure", message=message, type="ThresholdFailed").text = message
+        elif t["status"] == "NO_DATA":
+            ET.SubElement(case, "error", message="nothing was measured", type="NoData")
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = message + (" (should-threshold failed: warning)" if t["status"] == "WARN" else "")
+    health = ET.SubElement(suite, "testcase", classname=f"squall.{result['spec_name']}.generator",
+                           name="load generator kept its schedule")
+    if verdict["generator_problems"]:
+        text = "; ".join(verdict["generator_problems"])
+        ET.SubElement(health, "error", message=text, type="Inconclusive").text = text
+    suites = ET.Element("testsuites", name="squall")
+    suites.append(suite)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,59 @@
+"""The HTML report in real headless Chromium (Debian's, driven by Playwright, no download):
+it loads offline with no console errors, every chart is drawn, and a screenshot is saved."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.reports.html import render_html
+from runner.reports import chart_library_js
+from tests.report_fixture import report_result
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+def with_target(result: dict) -> dict:
+    start = result["started_at_epoch_s"]
+    result["target"] = {"advice": ["Lambda images-generate was throttled 12 times"], "metrics": {"series": [
+        {"service": "lambda", "resource": "images-generate", "metric": "throttles", "stat": "Sum",
+         "points": [[start, 0.0], [start + 60, 12.0]]},
+        {"service": "lambda", "resource": "images-generate", "metric": "concurrent_executions", "stat": "Maximum",
+         "points": [[start, 40.0], [start + 60, 100.0]]}]}}
+    return result
+
+
+@pytest.mark.parametrize("name, result, charts", [("report", report_result(), 4),
+                                                  ("report-with-target", with_target(report_result()), 5)])
+def test_the_report_draws_every_chart_in_chromium_without_errors(name: str, result: dict, charts: int,
+                                                                 tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    page_file = tmp_path / f"{name}.html"
+    page_file.write_text(render_html(result, chart_library_js()), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: problems.append(f"network: {request.url}")
+                if not request.url.startswith(("file:", "data:", "blob:")) else None)
+        page.goto(page_file.as_uri())
+        page.wait_for_function("document.body.dataset.chartsDrawn !== undefined", timeout=30_000)
+        drawn = page.evaluate("document.body.dataset.chartsDrawn")
+        svgs = page.evaluate("document.querySelectorAll('.chart svg.main-svg').length")
+        traces = page.evaluate("Array.from(document.querySelectorAll('.chart')).map(c => c.data ? c.data.length : 0)")
+        verdict = page.inner_text(".verdict h2")
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        browser.close()
+    assert problems == []
+    assert drawn == str(charts) and svgs >= charts and all(t > 0 for t in traces)
+    assert "FAIL" in verdict
+    assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
