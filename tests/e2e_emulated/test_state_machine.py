@@ -87,6 +87,8 @@ def test_a_run_on_aws_passes_with_every_request_counted(emulator, demo_target, t
     assert {w["worker"] for w in result["workers"]} == {0, 1} and all(w["final"] for w in result["workers"])
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/")["Contents"]]
     assert f"runs/{run_id}/live.json" in keys and f"runs/{run_id}/report.txt" in keys
+    assert {f"runs/{run_id}/reports/{name}" for name in ("report.html", "report.md", "junit.xml", "stats.csv")} <= set(keys)
+    assert output["html_report_uri"] == f"s3://{bucket}/runs/{run_id}/reports/report.html"
     assert any("/shards/0/1/" in k for k in keys)
 
 
