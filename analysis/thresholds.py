@@ -9,9 +9,13 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from analysis.stats import EndpointStats
 from analysis.target_thresholds import TargetRef
+
+if TYPE_CHECKING:
+    from analysis.regression import RegressionRef
 
 _EXPRESSION = re.compile(
     r"^\s*(?P<metric>[a-z_]+|p\d+(?:\.\d+)?)\s*(?P<op><=|>=|==|!=|<|>)\s*"
@@ -38,6 +42,7 @@ class Threshold:
     severity: str = "must"  # "must" fails the run, "should" warns
     exclude_statuses: tuple[int, ...] = ()
     target: TargetRef | None = None  # for metric "aws": which of the target's metrics
+    regression: RegressionRef | None = None  # for metric "regression": against the baseline run
 
     @property
     def label(self) -> str:
@@ -107,6 +112,8 @@ def format_measured(metric: str, value: float | None, kind: str | None = None) -
         return "no data"
     if metric == "aws":
         metric = {"rate": "error_rate", "latency": "latency"}.get(kind or "", "count")
+    if metric == "regression":
+        return f"{value * 100:+.2f}" + ("pp" if kind == "pp" else " %")
     if metric == "latency":
         return f"{value:,.0f} ms" if value >= 100 else f"{value:.2f} ms"
     if metric == "error_rate":

@@ -7,8 +7,10 @@ target), STOPPED (ended early by the user; judged on what was measured).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from analysis.merge import MergedRun
+from analysis.regression import measure_regression
 from analysis.target import TargetMetrics
 from analysis.target_thresholds import measure_target
 from analysis.thresholds import OPERATORS, Threshold, format_measured, measure
@@ -30,7 +32,8 @@ class Outcome:
 
     @property
     def measured_text(self) -> str:
-        kind = self.threshold.target.kind if self.threshold.target else None
+        kind = self.threshold.target.kind if self.threshold.target else \
+            (self.threshold.regression.unit if self.threshold.regression else None)
         return format_measured(self.threshold.metric, self.measured, kind)
 
 
@@ -43,9 +46,12 @@ class Verdict:
 
 
 def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
-                    target: TargetMetrics | None = None) -> Outcome:
+                    target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
     if threshold.target is not None:
         measured = measure_target(threshold.target, target)
+    elif threshold.regression is not None:
+        current = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+        measured = measure_regression(threshold, current, duration_s, baseline)
     else:
         stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
         measured = measure(threshold, stats, duration_s) if stats is not None else None
@@ -90,12 +96,15 @@ def judge(
     planned_workers: int,
     stopped: bool = False,
     target: TargetMetrics | None = None,
+    baseline: dict[str, Any] | None = None,
 ) -> Verdict:
-    outcomes = tuple(judge_threshold(t, run, duration_s, target) for t in thresholds)
+    outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
     reasons = [
         f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status in ("FAIL", "WARN")
     ]
-    reasons += [f"{o.threshold.label}: nothing was measured" for o in outcomes if o.status == "NO_DATA"]
+    reasons += [f"{o.threshold.label}: nothing was measured" + (" (no baseline run: `squall baseline set RUN_ID`)"
+                if o.threshold.regression is not None and baseline is None else "")
+                for o in outcomes if o.status == "NO_DATA"]
     problems = generator_problems(run, limits, planned_workers) if not stopped else []
     if stopped:
         status = "STOPPED"

@@ -168,13 +168,15 @@ def cmd_runs(args: argparse.Namespace) -> int:
     else:
         from runner.history import list_local_runs
         rows = list_local_runs(args.store, args.limit)
-    print(f"{'run id':<44} {'spec':<16} {'started (UTC)':<20} {'requests':>9} {'p95':>10} {'errors':>7}  verdict")
+    print(f"{'run id':<44} {'spec':<16} {'started (UTC)':<20} {'duration':>8} {'requests':>9} {'p95':>10} {'errors':>7}"
+          f"  verdict")
     for row in rows:
         result = row["result"] or {}
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started_at_epoch_s"])) \
             if row["started_at_epoch_s"] else "?"
         overall = result.get("overall", {})
-        print(f"{row['run_id'][:44]:<44} {row['spec_name'][:16]:<16} {started:<20} "
+        duration = format_duration(result["duration_s"]) if "duration_s" in result else "-"
+        print(f"{row['run_id'][:44]:<44} {row['spec_name'][:16]:<16} {started:<20} {duration:>8} "
               f"{overall.get('requests', 0):>9,} {overall.get('latency', {}).get('p95_ms', 0):>8.1f}ms "
               f"{overall.get('error_rate', 0) * 100:>6.2f}%  {result.get('verdict', {}).get('status', 'RUNNING?')}")
     return EXIT_PASS
@@ -182,12 +184,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from runner.reports import render
-    from runner.store import LocalStore, run_prefix
-    if args.on == "aws":
-        from runner.backends.aws import find_deployment
-        store: Any = find_deployment(_aws_options(args)).store
-    else:
-        store = LocalStore(args.store)
+    from runner.store import run_prefix
+    store = _store_for(args)
     key = run_prefix(args.run_id) + "result.json"
     if not store.exists(key):
         raise CouldNotRun(f"no result for run {args.run_id} in {store.uri(run_prefix(args.run_id))} "
@@ -207,6 +205,40 @@ def cmd_report(args: argparse.Namespace) -> int:
     for name, content in files.items():
         (folder / name).write_text(content, encoding="utf-8")
         print(folder / name)
+    return EXIT_PASS
+
+
+def _store_for(args: argparse.Namespace) -> Any:
+    if getattr(args, "on", "local") == "aws":
+        from runner.backends.aws import find_deployment
+        return find_deployment(_aws_options(args)).store
+    from runner.store import LocalStore
+    return LocalStore(args.store)
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from runner.baseline import set_baseline
+    record = set_baseline(_store_for(args), args.run_id)
+    print(f"squall: {args.run_id} is now the baseline of '{record['spec_name']}' (its verdict was {record['verdict']})")
+    return EXIT_PASS
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from analysis.regression import compare
+    from runner.store import run_prefix
+    store = _store_for(args)
+    results = []
+    for run_id in (args.run_a, args.run_b):
+        key = run_prefix(run_id) + "result.json"
+        if not store.exists(key):
+            raise CouldNotRun(f"no result for run {run_id} in {store.uri(run_prefix(run_id))}")
+        results.append(store.get_json(key))
+    print(f"A = {args.run_a}\nB = {args.run_b}\n")
+    print(f"{'scope':<30} {'metric':<14} {'A':>12} {'B':>12} {'change':>10}")
+    for scope, metric, a, b, change in compare(results[0], results[1]):
+        def show(value: float | None) -> str:
+            return "-" if value is None else f"{value:,.2f}"
+        print(f"{scope[:30]:<30} {metric:<14} {show(a):>12} {show(b):>12} {change:>10}")
     return EXIT_PASS
 
 
@@ -357,6 +389,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
     _aws_arguments(p)
     p.set_defaults(func=cmd_report)
+    p = sub.add_parser("baseline", help="make a run the baseline its spec's regression thresholds compare with")
+    p.add_argument("action", choices=("set",))
+    p.add_argument("run_id")
+    p.add_argument("--on", choices=("local", "aws"), default="local")
+    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_baseline)
+    p = sub.add_parser("compare", help="per-metric and per-endpoint deltas between two runs")
+    p.add_argument("run_a")
+    p.add_argument("run_b")
+    p.add_argument("--on", choices=("local", "aws"), default="local")
+    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_compare)
     p = sub.add_parser("fetch", help="download a run's results and reports from S3")
     p.add_argument("run_id")
     p.add_argument("-o", "--output", default="squall-runs/fetched")

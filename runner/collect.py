@@ -12,6 +12,7 @@ from analysis.result import build_result
 from analysis.shard import Shard
 from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
+from runner.baseline import load_baseline
 from runner.job import WorkerJob
 from runner.plan import RunPlan, target_rate_per_second
 from runner.spec import Spec
@@ -48,10 +49,12 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         start = float(meta["started_at_epoch_s"])
         report = target_source.pull(spec.aws, start, start + measured_s)
     metrics = report.metrics if report else None
+    baseline = load_baseline(store, spec.name, run_id) if any(t.regression for t in spec.thresholds) else None
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
-                    target=metrics)
+                    target=metrics, baseline=baseline)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
+    result["baseline_run_id"] = baseline["run_id"] if baseline else None
     result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
     region = report.region if report else "us-east-1"
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),

@@ -13,6 +13,7 @@ from pathlib import Path as FilePath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from analysis.regression import parse_regression
 from analysis.target_thresholds import parse_target_threshold
 from analysis.thresholds import Threshold, parse_threshold
 from analysis.verdict import HealthLimits
@@ -388,9 +389,12 @@ def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tupl
         if "check" not in t:
             continue
         text = c.text(here + ("check",), t["check"], "")
-        target_ref = None
+        target_ref = regression_ref = None
         try:
-            if text.strip().startswith("aws."):
+            if " regression " in f" {text} ":
+                regression_ref, op, limit = parse_regression(text)
+                metric, percentile = "regression", None
+            elif text.strip().startswith("aws."):
                 target_ref, op, limit = parse_target_threshold(text)
                 metric, percentile = "aws", None
                 if "endpoint" in t:
@@ -415,7 +419,7 @@ def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tupl
             excluded = []
         thresholds.append(Threshold(text.strip(), metric, percentile, op, limit,
                                     None if endpoint is None else str(endpoint), str(severity), tuple(excluded),
-                                    target_ref))
+                                    target_ref, regression_ref))
     return tuple(thresholds)
 
 

@@ -135,3 +135,23 @@ def test_squall_report_renders_every_format_from_the_local_store(tmp_path: Path,
     assert csvs.returncode == 0 and (tmp_path / "csv" / "stats_history.csv").exists()
     missing = squall("report", "nope", "--store", "s", cwd=tmp_path)
     assert missing.returncode == 3 and "no result for run nope" in missing.stderr
+
+
+def test_a_regression_against_the_baseline_fails_and_compare_shows_it(tmp_path: Path, demo_target) -> None:
+    fast, slow = demo_target(latency="fixed:2ms"), demo_target(latency="fixed:30ms")
+    spec = write_spec(tmp_path, fast.url, threshold="p95 regression < 50%", duration="1s")
+    first = squall("run", str(spec), "--store", "s", "--workers", "1", cwd=tmp_path)
+    assert first.returncode == 4, first.stdout  # no baseline yet: the regression could not be judged
+    assert "no baseline run: `squall baseline set RUN_ID`" in first.stdout
+    [baseline_id] = [p.name for p in (tmp_path / "s" / "runs").iterdir()]
+    assert squall("baseline", "set", baseline_id, "--store", "s", cwd=tmp_path).returncode == 0
+    second = squall("run", str(spec), "--store", "s", "--workers", "1", "--target", slow.url, cwd=tmp_path)
+    assert second.returncode == 1, second.stdout
+    assert "- p95 regression < 50%: measured +" in second.stdout
+    [current_id] = [p.name for p in (tmp_path / "s" / "runs").iterdir() if p.name != baseline_id]
+    compared = squall("compare", baseline_id, current_id, "--store", "s", cwd=tmp_path)
+    assert compared.returncode == 0
+    p95 = [line for line in compared.stdout.splitlines() if line.startswith("overall") and "p95 ms" in line]
+    assert p95 and p95[0].split()[-1].startswith("+")
+    listed = squall("runs", "--store", "s", cwd=tmp_path)
+    assert listed.stdout.index(current_id) < listed.stdout.index(baseline_id)  # newest first

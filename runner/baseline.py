@@ -1,0 +1,35 @@
+"""Baselines: the run a spec's regression thresholds compare against, one per spec name,
+kept in the store (``baselines/<spec>.json``) beside the runs."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from runner.store import Store, StoreError, run_prefix
+
+
+def baseline_key(spec_name: str) -> str:
+    return f"baselines/{re.sub(r'[^A-Za-z0-9_.-]+', '-', spec_name)}.json"
+
+
+def set_baseline(store: Store, run_id: str) -> dict[str, Any]:
+    key = run_prefix(run_id) + "result.json"
+    if not store.exists(key):
+        raise StoreError(f"no result for run {run_id} in {store.uri(run_prefix(run_id))}")
+    result = store.get_json(key)
+    record = {"run_id": run_id, "spec_name": result["spec_name"], "verdict": result["verdict"]["status"]}
+    store.put_json(baseline_key(result["spec_name"]), record)
+    return record
+
+
+def load_baseline(store: Store, spec_name: str, current_run_id: str) -> dict[str, Any] | None:
+    """The baseline run's result document, or None (no baseline, or it is this very run)."""
+    try:
+        if not store.exists(baseline_key(spec_name)):
+            return None
+        run_id = store.get_json(baseline_key(spec_name))["run_id"]
+        if run_id == current_run_id or not store.exists(run_prefix(run_id) + "result.json"):
+            return None
+        return dict(store.get_json(run_prefix(run_id) + "result.json"))
+    except (StoreError, KeyError, TypeError):
+        return None
