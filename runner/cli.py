@@ -250,7 +250,37 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    import yaml
+
+    from runner.artillery import convert_artillery, looks_like_artillery
+    path = Path(args.file)
+    try:
+        script = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CouldNotRun(f"cannot read {path}: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path}: not YAML: {error}") from None
+    if not looks_like_artillery(script):
+        raise ValueError(f"{path}: not an Artillery script (expected 'config' with a target, and 'scenarios')")
+    spec, unconverted = convert_artillery(script, path.stem, path.parent)
+    text = f"# Converted from {path.name} by `squall import artillery`\n" + \
+        yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"squall: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    for item in unconverted:
+        print(f"squall: not converted: {item}", file=sys.stderr)
+    if not unconverted:
+        print("squall: every construct was converted", file=sys.stderr)
+    return EXIT_PASS
+
+
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
+    for note in spec.notes:
+        print(f"squall: {note}", file=sys.stderr)
     from runner.backends.local import LocalOptions, run_local
     from runner.estimate import check_cost_limit
     backend = getattr(args, "on", "local")
@@ -408,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="squall-runs/fetched")
     _aws_arguments(p)
     p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("import", help="convert another tool's script into a Squall spec")
+    p.add_argument("kind", choices=("artillery",))
+    p.add_argument("file")
+    p.add_argument("-o", "--output", help="write the spec here (default: stdout)")
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("demo-target", help="serve the demo API on 127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--latency", default="lognormal:20ms:0.5", help="fixed:5ms | uniform:5ms:50ms | lognormal:20ms:0.5")

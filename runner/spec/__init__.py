@@ -1,11 +1,13 @@
 """Load a spec file: YAML with line numbers, validated into frozen values, all problems at once."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from runner.spec.model import Spec
 from runner.spec.validate import Problem, SpecError, build_spec
-from runner.spec.yamlsource import SpecSyntaxError, load_yaml
+from runner.artillery import looks_like_artillery
+from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
@@ -18,12 +20,19 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         source = load_yaml(text, file)
     except SpecSyntaxError as error:
         raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
+    notes: list[str] = []
+    if looks_like_artillery(source.data):
+        from runner.artillery import convert_artillery
+        converted, unconverted = convert_artillery(source.data, Path(file).stem, base_dir or Path(file).parent)
+        source = Source(f"{file} (converted from Artillery)", converted)
+        notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
+            [f"not converted: {item}" for item in unconverted]
     if target_url and isinstance(source.data, dict):
         target = source.data.get("target")
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
-    if not read_files:
-        return build_spec(source, None)
-    return build_spec(source, base_dir if base_dir is not None else Path(file).parent)
+    spec = build_spec(source, None) if not read_files else \
+        build_spec(source, base_dir if base_dir is not None else Path(file).parent)
+    return dataclasses.replace(spec, notes=tuple(notes)) if notes else spec
 
 
 def load_spec(path: str | Path, target_url: str | None = None) -> Spec:

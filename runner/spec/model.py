@@ -110,6 +110,7 @@ class Spec:
     arrivals: str = "constant"  # or "poisson"
     raw: Any = None  # the parsed YAML, kept for the run record
     aws: AwsWatch | None = None
+    notes: tuple[str, ...] = ()  # e.g. what an imported Artillery script could not carry over
 
     @property
     def duration_s(self) -> float:

@@ -155,3 +155,39 @@ def test_a_regression_against_the_baseline_fails_and_compare_shows_it(tmp_path: 
     assert p95 and p95[0].split()[-1].startswith("+")
     listed = squall("runs", "--store", "s", cwd=tmp_path)
     assert listed.stdout.index(current_id) < listed.stdout.index(baseline_id)  # newest first
+
+
+ARTILLERY = """
+config:
+  target: "{url}"
+  phases:
+    - duration: 2
+      arrivalRate: 5
+  ensure:
+    maxErrorRate: 1
+scenarios:
+  - flow:
+      - post:
+          url: "/generate"
+          json: {{prompt: "x"}}
+          capture:
+            - json: "$.jobId"
+              as: "jobId"
+      - get:
+          url: "/status/{{{{ jobId }}}}"
+      - function: "hook"
+"""
+
+
+def test_an_artillery_script_is_imported_or_run_directly(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    script = tmp_path / "old.yml"
+    script.write_text(ARTILLERY.format(url=demo.url))
+    imported = squall("import", "artillery", str(script), "-o", "new.yaml", cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    assert "squall: not converted: scenarios[0].flow[2].function" in imported.stderr
+    assert squall("validate", "new.yaml", cwd=tmp_path).returncode == 0
+    ran = squall("run", str(script), "--store", "s", "--workers", "1", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "is an Artillery script, converted" in ran.stderr and "not converted: scenarios[0].flow[2]" in ran.stderr
+    assert "error_rate <= 1%" in ran.stdout and sum(demo.state.seen.values()) == 20

@@ -1,0 +1,236 @@
+"""Convert an Artillery script into a Squall spec, and list every construct that could not be
+converted (JavaScript hooks, plugins, loops…) instead of dropping it silently.
+
+Covers config.target, phases (duration, arrivalRate, rampTo, arrivalCount, pause, name),
+variables, payload CSV (inlined), http.timeout, defaults.headers, scenarios with weight and
+flow (get/post/put/patch/delete with url, json, form, qs, headers, capture json/header, think),
+and ensure (p95/p99/median/max, maxErrorRate, thresholds, conditions).
+"""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+from runner.units import parse_duration_s
+
+METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+_CONDITION = re.compile(r"^\s*(?P<metric>[\w.]+)\s*(?P<op><=|>=|==|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*$")
+_TIME_METRIC = re.compile(r"^http\.response_time\.(p\d+(?:\.\d+)?|median|max|min|mean)$")
+
+
+def looks_like_artillery(document: Any) -> bool:
+    return isinstance(document, dict) and isinstance(document.get("config"), dict) and \
+        "scenarios" in document and "load" not in document
+
+
+class Converter:
+    def __init__(self, base_dir: Path) -> None:
+        self.base_dir = base_dir
+        self.unconverted: list[str] = []
+        self.payload_fields: set[str] = set()
+
+    def skip(self, where: str, what: str) -> None:
+        self.unconverted.append(f"{where}: {what}")
+
+    def convert(self, script: dict[str, Any], name: str) -> dict[str, Any]:
+        config = script.get("config") or {}
+        spec: dict[str, Any] = {"name": name, "target": self.target(config)}
+        spec["load"] = {"phases": [self.phase(i, p) for i, p in enumerate(config.get("phases") or [])]}
+        data = self.variables(config.get("variables") or {})
+        payloads = config.get("payload") or []
+        for i, payload in enumerate([payloads] if isinstance(payloads, dict) else payloads):
+            data.update(self.payload(i, payload))
+        if data:
+            spec["data"] = data
+        spec["scenarios"] = [self.scenario(i, s) for i, s in enumerate(script.get("scenarios") or [])]
+        thresholds = self.ensure(config.get("ensure") or (config.get("plugins") or {}).get("ensure") or {})
+        if thresholds:
+            spec["thresholds"] = thresholds
+        for key in ("processor", "engines", "tls", "environments", "includeFiles", "socketio", "ws"):
+            if key in config:
+                self.skip(f"config.{key}", "not supported (JavaScript processors, other engines and environments "
+                          "have no Squall equivalent)")
+        for plugin in (config.get("plugins") or {}):
+            if plugin != "ensure":
+                self.skip(f"config.plugins.{plugin}", "Artillery plugins are not converted")
+        for key in ("before", "after"):
+            if key in script:
+                self.skip(key, "before/after flows are not converted")
+        return spec
+
+    def target(self, config: dict[str, Any]) -> dict[str, Any]:
+        target: dict[str, Any] = {"url": str(config.get("target", ""))}
+        http = config.get("http") or {}
+        if "timeout" in http:
+            target["timeout"] = f"{float(http['timeout']):g}s"
+        headers = (config.get("defaults") or {}).get("headers")
+        if headers:
+            target["headers"] = {k: self.template(v) for k, v in headers.items()}
+        for key in http:
+            if key != "timeout":
+                self.skip(f"config.http.{key}", "not converted")
+        return target
+
+    def phase(self, index: int, phase: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": str(phase.get("name") or f"phase-{index + 1}")}
+        if "pause" in phase:
+            return {**out, "duration": self.seconds(phase["pause"]), "pause": True}
+        duration_s = parse_duration_s(phase.get("duration", 0))
+        out["duration"] = f"{duration_s:g}s"
+        if "arrivalCount" in phase:
+            out["rate"] = f"{float(phase['arrivalCount']) / duration_s:g}/s"
+        else:
+            out["rate"] = f"{float(phase.get('arrivalRate', 0)):g}/s"
+            if "rampTo" in phase:
+                out["ramp_to"] = f"{float(phase['rampTo']):g}/s"
+        for key in phase:
+            if key not in ("name", "duration", "arrivalRate", "rampTo", "arrivalCount", "pause"):
+                self.skip(f"config.phases[{index}].{key}", "not converted (e.g. maxVusers has no Squall equivalent; "
+                          "limits.max_in_flight bounds concurrency instead)")
+        return out
+
+    @staticmethod
+    def seconds(value: Any) -> str:
+        return f"{parse_duration_s(value):g}s"
+
+    def variables(self, variables: dict[str, Any]) -> dict[str, Any]:
+        return {name: {"values": list(v) if isinstance(v, list) else [v], "order": "random"}
+                for name, v in variables.items()}
+
+    def payload(self, index: int, payload: dict[str, Any]) -> dict[str, Any]:
+        path = self.base_dir / str(payload.get("path", ""))
+        fields = [str(f) for f in payload.get("fields") or []]
+        try:
+            with path.open(newline="", encoding="utf-8") as handle:
+                rows = list(csv.reader(handle))
+        except OSError as error:
+            self.skip(f"config.payload[{index}]", f"cannot read {path}: {error.strerror}")
+            return {}
+        if payload.get("skipHeader"):
+            rows = rows[1:]
+        values = [dict(zip(fields, row, strict=False)) for row in rows if row]
+        self.payload_fields.update(fields)
+        name = "payload" if index == 0 else f"payload{index + 1}"
+        return {name: {"values": values, "order": "sequence" if payload.get("order") == "sequence" else "random"}}
+
+    def template(self, value: Any) -> Any:
+        """Artillery's {{ field }} of a payload column becomes {{ payload.field }}; $randomNumber → $random_int."""
+        if isinstance(value, str):
+            def replace(match: re.Match[str]) -> str:
+                name = match.group(1).strip()
+                if name in self.payload_fields:
+                    return "{{ payload." + name + " }}"
+                if name.startswith("$randomNumber("):
+                    return "{{ $random_int(" + name[len("$randomNumber("):] + " }}"
+                return match.group(0)
+            return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", replace, value)
+        if isinstance(value, list):
+            return [self.template(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.template(v) for k, v in value.items()}
+        return value
+
+    def scenario(self, index: int, scenario: dict[str, Any]) -> dict[str, Any]:
+        where = f"scenarios[{index}]"
+        out: dict[str, Any] = {"name": str(scenario.get("name") or f"scenario-{index + 1}"),
+                               "weight": scenario.get("weight", 1)}
+        for key in ("beforeScenario", "afterScenario", "beforeRequest", "afterResponse"):
+            if key in scenario:
+                self.skip(f"{where}.{key}", "JavaScript hooks are not converted")
+        if scenario.get("engine") not in (None, "http"):
+            self.skip(f"{where}.engine", f"the {scenario['engine']} engine is not supported")
+        flow = []
+        for j, step in enumerate(scenario.get("flow") or []):
+            converted = self.step(f"{where}.flow[{j}]", step)
+            if converted is not None:
+                flow.append(converted)
+        out["flow"] = flow or [{"think": "0s"}]
+        return out
+
+    def step(self, where: str, step: Any) -> dict[str, Any] | None:
+        if isinstance(step, dict) and "loop" in step:
+            self.skip(f"{where}.loop", "loops are not converted; write the steps out, or use closed-model users")
+            return None
+        if not isinstance(step, dict) or len(step) != 1:
+            self.skip(where, "not a single action")
+            return None
+        (action, body), = step.items()
+        if action == "think":
+            return {"think": self.seconds(body)}
+        if action not in METHODS:
+            self.skip(f"{where}.{action}", "not converted (functions, log, loop and parallel have no Squall "
+                      "equivalent; write the steps out)")
+            return None
+        request: dict[str, Any] = {"url": self.template(body.get("url", "/"))}
+        for source, target in (("json", "json"), ("form", "form"), ("qs", "query"), ("headers", "headers")):
+            if source in body:
+                request[target] = self.template(body[source])
+        if "name" in body:
+            request["name"] = str(body["name"])
+        captures = body.get("capture")
+        if captures:
+            request["capture"] = []
+            for capture in captures if isinstance(captures, list) else [captures]:
+                kind = "json" if "json" in capture else "header" if "header" in capture else None
+                if kind is None or "as" not in capture:
+                    self.skip(f"{where}.capture", f"only json and header captures are converted: {capture}")
+                    continue
+                request["capture"].append({kind: capture[kind], "as": capture["as"]})
+        for key in body:
+            if key not in ("url", "json", "form", "qs", "headers", "capture", "name"):
+                self.skip(f"{where}.{action}.{key}", "not converted (e.g. body, expect, beforeRequest, "
+                          "afterResponse, ifTrue)")
+        return {action: request}
+
+    def ensure(self, ensure: dict[str, Any]) -> list[Any]:
+        thresholds: list[Any] = []
+        for key in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min"):
+            if key in ensure:
+                metric = "p99.9" if key == "p999" else key
+                thresholds.append(f"{metric} < {float(ensure[key]):g}ms")
+        if "maxErrorRate" in ensure:
+            thresholds.append(f"error_rate <= {float(ensure['maxErrorRate']):g}%")
+        for i, item in enumerate(ensure.get("thresholds") or []):
+            for metric, limit in (item or {}).items():
+                match = _TIME_METRIC.match(str(metric))
+                if match:
+                    thresholds.append(f"{match.group(1)} < {float(limit):g}ms")
+                else:
+                    self.skip(f"config.ensure.thresholds[{i}]", f"{metric} has no Squall equivalent")
+        for i, condition in enumerate(ensure.get("conditions") or []):
+            for part in re.split(r"\s+and\s+", str(condition.get("expression", ""))):
+                converted = self.condition(part)
+                if converted is None:
+                    self.skip(f"config.ensure.conditions[{i}]", f"'{part}' is not converted")
+                    continue
+                thresholds.append(converted if condition.get("strict", True)
+                                  else {"check": converted, "severity": "should"})
+        for key in ensure:
+            if key not in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min", "maxErrorRate",
+                           "thresholds", "conditions"):
+                self.skip(f"config.ensure.{key}", "not converted")
+        return thresholds
+
+    @staticmethod
+    def condition(text: str) -> str | None:
+        match = _CONDITION.match(text)
+        if not match:
+            return None
+        metric, op, value = match["metric"], match["op"], float(match["value"])
+        time_metric = _TIME_METRIC.match(metric)
+        if time_metric:
+            return f"{time_metric.group(1)} {op} {value:g}ms"
+        if metric == "http.request_rate":
+            return f"rps {op} {value:g}"
+        return None
+
+
+def convert_artillery(script: dict[str, Any], name: str, base_dir: Path) -> tuple[dict[str, Any], list[str]]:
+    converter = Converter(base_dir)
+    # Payload fields must be known before templates are rewritten: read the config first.
+    payloads = (script.get("config") or {}).get("payload") or []
+    for payload in [payloads] if isinstance(payloads, dict) else payloads:
+        converter.payload_fields.update(str(f) for f in payload.get("fields") or [])
+    return converter.convert(script, name), converter.unconverted
