@@ -57,7 +57,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    spec = load_spec(args.spec, args.target)
+    spec = _load(args, args.spec)
     plan = make_plan(spec, "plan-preview", 0, workers=args.workers)
     print(f"{spec.name}: {format_duration(plan.duration_s)} in {len(plan.phases)} phases against {spec.target.base_url}")
     print(f"\n  {'phase':<14} {'from':>7} {'length':>7} {'load':<22} {'arrivals':>10} {'requests':>10}")
@@ -98,7 +98,7 @@ def _finish(result: dict[str, Any], store_dir: str) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    spec = load_spec(args.spec, args.target)
+    spec = _load(args, args.spec)
     return _run_spec(spec, args)
 
 
@@ -315,7 +315,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                     raise CouldNotRun(f"the demo target did not start on port {port}") from None
                 time.sleep(0.1)
         print(f"squall: demo target listening on {url}", file=sys.stderr)
-        spec = load_spec(args.spec or EXAMPLES / "quickstart.yaml", url)
+        args.target = url
+        spec = _load(args, args.spec or EXAMPLES / "quickstart.yaml")
         return _run_spec(spec, args)
     finally:
         target.terminate()
@@ -360,6 +361,27 @@ def cmd_demo_target(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+D: dict[str, Any] = {}  # option defaults: squall.toml / [tool.squall], then SQUALL_* variables
+
+
+def _spec_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default=D.get("target"), help="replace target.url")
+    p.add_argument("--set", dest="overrides", action="append", default=[s for s in D.get("set", "").split(";") if s],
+                   metavar="PATH=VALUE", help="override a spec value, e.g. load.phases.sustained.rate=200/s")
+    p.add_argument("--tags", default=D.get("tags", ""), help="run only scenarios with any of these tags (a,b)")
+    p.add_argument("--exclude-tags", default=D.get("exclude_tags", ""), help="skip scenarios with these tags")
+
+
+def _load(args: argparse.Namespace, path: str | Path) -> Spec:
+    from runner.spec import select_scenarios
+    spec = load_spec(path, args.target, tuple(args.overrides))
+    return select_scenarios(spec, _words(args.tags), _words(args.exclude_tags))
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="squall", description="Serverless load tests: local or on AWS.",
                                      epilog="Exit codes: 0 pass, 1 threshold failed, 2 invalid input, "
@@ -371,15 +393,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("plan", help="show what a spec will do: phases, arrivals, workers")
     p.add_argument("spec")
-    p.add_argument("--target", help="replace target.url")
-    p.add_argument("--workers", type=int)
+    _spec_selection(p)
+    p.add_argument("--workers", type=int, default=D.get("workers"))
     p.set_defaults(func=cmd_plan)
     for name, func, help_text in (("run", cmd_run, "run a spec"),
                                   ("demo", cmd_demo, "start the demo target and run the quickstart against it")):
         p = sub.add_parser(name, help=help_text)
         if name == "run":
             p.add_argument("spec")
-            p.add_argument("--target", help="replace target.url")
+            _spec_selection(p)
             p.add_argument("--on", choices=("local", "aws"), default="local", help="backend (default local)")
             _aws_arguments(p)
             p.add_argument("--settle", help="aws: wait for CloudWatch after the load (default 3m)")
@@ -388,10 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")
-        p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"),
+            p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
+            p.add_argument("--tags", default="")
+            p.add_argument("--exclude-tags", default="")
+        p.add_argument("--store", default=D.get("store", "squall-runs"),
                        help="result store directory (default ./squall-runs)")
-        p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
-        p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default="fast")
+        p.add_argument("--workers", type=int, default=D.get("workers"), help="worker processes (default: one per core)")
+        p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"))
         p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
         p.set_defaults(func=func)
     p = sub.add_parser("watch", help="re-attach to a run on AWS")
@@ -402,12 +427,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id")
     p.add_argument("--on", choices=("local", "aws"), default="aws")
     p.add_argument("--now", action="store_true", help="aws: also stop the execution at once")
-    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
     _aws_arguments(p)
     p.set_defaults(func=cmd_stop)
     p = sub.add_parser("runs", help="list past runs, newest first")
     p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
     p.add_argument("--limit", type=int, default=20)
     _aws_arguments(p)
     p.set_defaults(func=cmd_runs)
@@ -416,21 +441,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("html", "md", "csv", "junit", "json", "txt"), default="html")
     p.add_argument("-o", "--output", help="file (or folder, for csv); default: stdout for text formats")
     p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
     _aws_arguments(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("baseline", help="make a run the baseline its spec's regression thresholds compare with")
     p.add_argument("action", choices=("set",))
     p.add_argument("run_id")
     p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
     _aws_arguments(p)
     p.set_defaults(func=cmd_baseline)
     p = sub.add_parser("compare", help="per-metric and per-endpoint deltas between two runs")
     p.add_argument("run_a")
     p.add_argument("run_b")
     p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=os.environ.get("SQUALL_STORE", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
     _aws_arguments(p)
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("fetch", help="download a run's results and reports from S3")
@@ -463,12 +488,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _aws_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stack", default=os.environ.get("SQUALL_STACK", "Squall"), help="aws: stack name")
-    p.add_argument("--region", default=None, help="aws: region (default: your AWS configuration)")
-    p.add_argument("--profile", default=None, help="aws: credentials profile")
+    p.add_argument("--stack", default=D.get("stack", "Squall"), help="aws: stack name")
+    p.add_argument("--region", default=D.get("region"), help="aws: region (default: your AWS configuration)")
+    p.add_argument("--profile", default=D.get("profile"), help="aws: credentials profile")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from runner.settings import SettingsError, defaults
+    try:
+        D.clear()
+        D.update(defaults(Path.cwd(), os.environ))
+    except SettingsError as error:
+        print(f"squall: {error}", file=sys.stderr)
+        return EXIT_INVALID
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

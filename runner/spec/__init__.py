@@ -7,13 +7,14 @@ from pathlib import Path
 from runner.spec.model import Spec
 from runner.spec.validate import Problem, SpecError, build_spec
 from runner.artillery import looks_like_artillery
+from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
 
 def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
-               target_url: str | None = None, read_files: bool = True) -> Spec:
+               target_url: str | None = None, read_files: bool = True, overrides: tuple[str, ...] = ()) -> Spec:
     """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere);
     CSV data is read relative to ``base_dir`` (default: the spec's folder) unless ``read_files`` is off."""
     try:
@@ -27,6 +28,13 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
             [f"not converted: {item}" for item in unconverted]
+    for assignment in overrides:
+        if not isinstance(source.data, dict):
+            break
+        try:
+            apply_override(source.data, assignment)
+        except OverrideError as error:
+            raise SpecError([Problem(file, 0, "", str(error))]) from None
     if target_url and isinstance(source.data, dict):
         target = source.data.get("target")
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
@@ -35,10 +43,20 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     return dataclasses.replace(spec, notes=tuple(notes)) if notes else spec
 
 
-def load_spec(path: str | Path, target_url: str | None = None) -> Spec:
+def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]) -> Spec:
+    """Keep the scenarios with any of ``tags`` (all when none given) and none of ``exclude``."""
+    kept = tuple(s for s in spec.scenarios if (not tags or set(tags) & set(s.tags)) and not set(exclude) & set(s.tags))
+    if not kept:
+        known = sorted({t for s in spec.scenarios for t in s.tags})
+        raise SpecError([Problem(spec.file, 0, "scenarios", f"no scenario left after --tags/--exclude-tags "
+                                 f"(tags in this spec: {', '.join(known) or 'none'})")])
+    return dataclasses.replace(spec, scenarios=kept) if kept != spec.scenarios else spec
+
+
+def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError([Problem(str(path), 0, "", f"cannot read the spec: {error.strerror}")]) from None
-    return parse_spec(text, str(path), path.parent, target_url)
+    return parse_spec(text, str(path), path.parent, target_url, overrides=overrides)

@@ -69,6 +69,7 @@ class Scenario:
     name: str
     weight: float
     flow: tuple[Step, ...]
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

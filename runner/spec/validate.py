@@ -39,8 +39,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.path}: {self.message}" if self.path else \
-            f"{self.file}:{self.line}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
 
 
 class SpecError(ValueError):
@@ -272,7 +272,7 @@ def _scenarios(c: Checker, value: Any, data: tuple[DataSet, ...]) -> tuple[Scena
     scenarios: list[Scenario] = []
     for i, raw in enumerate(value):
         here = path + (i,)
-        s = c.mapping(here, raw, ("name", "weight", "flow"), required=("flow",))
+        s = c.mapping(here, raw, ("name", "weight", "flow", "tags"), required=("flow",))
         if not s:
             continue
         name = c.text(here + ("name",), s["name"]) if "name" in s else f"scenario-{i + 1}"
@@ -287,7 +287,11 @@ def _scenarios(c: Checker, value: Any, data: tuple[DataSet, ...]) -> tuple[Scena
             step = _step(c, here + ("flow", j), raw_step, defined)
             if step is not None:
                 steps.append(step)
-        scenarios.append(Scenario(name, weight, tuple(steps)))
+        tags = s.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            c.problem(here + ("tags",), "must be a list of words, e.g. [smoke, write]")
+            tags = []
+        scenarios.append(Scenario(name, weight, tuple(steps), tuple(tags)))
     if scenarios and sum(s.weight for s in scenarios) <= 0:
         c.problem(path, "at least one scenario needs a weight > 0")
     return tuple(scenarios)

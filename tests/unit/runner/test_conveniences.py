@@ -1,0 +1,70 @@
+"""--set overrides, scenario tags, and project defaults from squall.toml / pyproject / SQUALL_*."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.settings import SettingsError, defaults
+from runner.spec import SpecError, load_spec, select_scenarios
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def test_set_overrides_a_phase_by_its_name_and_any_other_value() -> None:
+    spec = load_spec(EXAMPLES / "quickstart.yaml", overrides=("load.phases.sustained.rate=200/s",
+                                                              "target.timeout=2s", "load.phases.0.duration=1s"))
+    assert [p.start for p in spec.phases if p.name == "sustained"] == [200.0]
+    assert spec.target.timeout_s == 2.0 and spec.phases[0].duration_s == 1.0
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("load.phases.steady.rate=1", "no item 'steady' at load.phases.steady (names: warm-up, ramp, sustained, cool-down)"),
+    ("load.phases", "write PATH=VALUE"),
+    ("name.x=1", "name is a value, not a map or a list"),
+])
+def test_a_bad_override_is_a_clear_spec_error(assignment: str, message: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        load_spec(EXAMPLES / "quickstart.yaml", overrides=(assignment,))
+    assert message in str(caught.value)
+
+
+def test_an_overridden_value_is_validated_like_any_other() -> None:
+    with pytest.raises(SpecError, match="load.phases\\[2\\].rate: 'lots' is not a rate"):
+        load_spec(EXAMPLES / "quickstart.yaml", overrides=("load.phases.sustained.rate=lots",))
+
+
+def test_tags_select_scenarios(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text("""
+target: http://127.0.0.1:1
+load: {phases: [{duration: 1s, rate: 1}]}
+scenarios:
+  - {name: read, tags: [smoke, read], flow: [{get: /a}]}
+  - {name: write, tags: [write], flow: [{post: /b}]}
+  - {name: untagged, flow: [{get: /c}]}
+""")
+    spec = load_spec(tmp_path / "t.yaml")
+    assert [s.name for s in select_scenarios(spec, ("smoke",), ()).scenarios] == ["read"]
+    assert [s.name for s in select_scenarios(spec, (), ("write",)).scenarios] == ["read", "untagged"]
+    with pytest.raises(SpecError, match="no scenario left after --tags/--exclude-tags \\(tags in this spec: read, "
+                                        "smoke, write\\)"):
+        select_scenarios(spec, ("nope",), ())
+
+
+def test_project_defaults_come_from_squall_toml_then_pyproject_and_env_wins(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.squall]\nstore = "from-pyproject"\nregion = "eu-west-1"\n')
+    assert defaults(tmp_path, {}) == {"store": "from-pyproject", "region": "eu-west-1"}
+    (tmp_path / "squall.toml").write_text('store = "from-squall-toml"\nworkers = 3\n')
+    assert defaults(tmp_path, {}) == {"store": "from-squall-toml", "workers": 3}
+    assert defaults(tmp_path, {"SQUALL_WORKERS": "8", "SQUALL_STACK": "Squall-staging"}) == \
+        {"store": "from-squall-toml", "workers": 8, "stack": "Squall-staging"}
+
+
+@pytest.mark.parametrize("content, env, message", [
+    ('stor = "x"\n', {}, "unknown setting stor"),
+    ("", {"SQUALL_WORKERS": "many"}, "SQUALL_WORKERS: workers must be a whole number, got 'many'"),
+])
+def test_bad_settings_are_named(tmp_path: Path, content: str, env: dict[str, str], message: str) -> None:
+    (tmp_path / "squall.toml").write_text(content or 'store = "x"\n')
+    with pytest.raises(SettingsError, match=message):
+        defaults(tmp_path, env)
