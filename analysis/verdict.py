@@ -62,8 +62,9 @@ def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
     return Outcome(threshold, measured, "FAIL" if threshold.severity == "must" else "WARN")
 
 
-def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int) -> list[str]:
-    problems: list[str] = []
+def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int, slices: int = 1,
+                       rejected_shards: tuple[str, ...] = ()) -> list[str]:
+    problems: list[str] = [f"shard rejected, its data is missing: {reason}" for reason in rejected_shards]
     health = run.health
     if health.intended:
         dropped_share = health.dropped / health.intended
@@ -79,13 +80,27 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
                 f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
                 f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator fell behind its schedule "
                 f"(saturated: use more workers; or its workers started late)")
-    finished = sum(1 for report in run.workers.values() if report.final and not report.error)
-    if planned_workers and finished < planned_workers * limits.min_worker_share:
-        missing = planned_workers - finished
-        crashed = [f"worker {w}: {r.error}" for (_, w), r in sorted(run.workers.items()) if r.error]
-        detail = f" ({'; '.join(crashed)})" if crashed else ""
-        problems.append(f"{missing} of {planned_workers} workers did not finish{detail}")
+    missing = missing_workers(run, planned_workers, slices)
+    planned = planned_workers * slices
+    if planned and planned - len(missing) < planned * limits.min_worker_share:
+        problems.append(f"{len(missing)} of {planned} workers did not finish: " + "; ".join(missing))
     return problems
+
+
+def missing_workers(run: MergedRun, planned_workers: int, slices: int = 1) -> list[str]:
+    """Each planned worker (of each slice) without a clean final shard, and what became of it."""
+    missing = []
+    for slice_index in range(slices):
+        for worker in range(planned_workers):
+            report = run.workers.get((slice_index, worker))
+            where = f"worker {worker}" + (f" of slice {slice_index}" if slices > 1 else "")
+            if report is None:
+                missing.append(f"{where} sent no results")
+            elif report.error:
+                missing.append(f"{where} failed: {report.error}")
+            elif not report.final:
+                missing.append(f"{where} stopped reporting after {report.shards} shards (its results so far count)")
+    return missing
 
 
 def judge(
@@ -97,6 +112,8 @@ def judge(
     stopped: bool = False,
     target: TargetMetrics | None = None,
     baseline: dict[str, Any] | None = None,
+    slices: int = 1,
+    rejected_shards: tuple[str, ...] = (),
 ) -> Verdict:
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
     reasons = [
@@ -105,7 +122,9 @@ def judge(
     reasons += [f"{o.threshold.label}: nothing was measured" + (" (no baseline run: `squall baseline set RUN_ID`)"
                 if o.threshold.regression is not None and baseline is None else "")
                 for o in outcomes if o.status == "NO_DATA"]
-    problems = generator_problems(run, limits, planned_workers) if not stopped else []
+    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
+    covered = [m for m in missing_workers(run, planned_workers, slices) if not any(m in p for p in problems)]
+    reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
     if stopped:
         status = "STOPPED"
     elif problems:

@@ -242,6 +242,25 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Merge, judge and report a run again from its shards (after a failed collect, say)."""
+    from runner.store import run_prefix
+    store = _store_for(args)
+    if not store.exists(run_prefix(args.run_id) + "plan.json"):
+        raise CouldNotRun(f"no run {args.run_id} in {store.uri(run_prefix(args.run_id))}")
+    if args.on == "aws":
+        from runner.aws_pipeline import collect_run
+        collect_run({"run_id": args.run_id}, store)
+        result = store.get_json(run_prefix(args.run_id) + "result.json")
+    else:
+        from runner.collect import collect
+        from runner.reports import write_reports
+        from runner.target_report import Boto3TargetSource
+        result = collect(store, args.run_id, target_source=Boto3TargetSource())
+        write_reports(store, result)
+    return _finish(result, store.uri("").rstrip("/") or args.store)
+
+
 def cmd_fetch(args: argparse.Namespace) -> int:
     from runner.backends.aws import fetch_run, find_deployment
     written = fetch_run(find_deployment(_aws_options(args)), args.run_id, Path(args.output))
@@ -283,9 +302,13 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
         print(f"squall: {note}", file=sys.stderr)
     from runner.backends.local import LocalOptions, run_local
     from runner.estimate import check_cost_limit
+    from runner.local_guardrails import check_local_guardrails
     backend = getattr(args, "on", "local")
-    check_cost_limit(spec, make_plan(spec, "preflight", 0, workers=args.workers if backend == "aws" else
-                                     (args.workers or os.cpu_count() or 1)), backend)
+    preflight = make_plan(spec, "preflight", 0, workers=args.workers if backend == "aws" else
+                          (args.workers or os.cpu_count() or 1))
+    if backend == "local":
+        check_local_guardrails(spec, preflight, tuple(getattr(args, "allow_host", []) or ()))
+    check_cost_limit(spec, preflight, backend)
     run_id = new_run_id(spec.name)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     if backend == "aws":
@@ -403,6 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("spec")
             _spec_selection(p)
             p.add_argument("--on", choices=("local", "aws"), default="local", help="backend (default local)")
+            p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
+                           help="allow this non-loopback target host for this run (also limits.allowed_hosts)")
             _aws_arguments(p)
             p.add_argument("--settle", help="aws: wait for CloudWatch after the load (default 3m)")
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
@@ -458,6 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--store", default=D.get("store", "squall-runs"))
     _aws_arguments(p)
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("collect", help="merge, judge and report a run again from its shards")
+    p.add_argument("run_id")
+    p.add_argument("--on", choices=("local", "aws"), default="local")
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
+    _aws_arguments(p)
+    p.set_defaults(func=cmd_collect)
     p = sub.add_parser("fetch", help="download a run's results and reports from S3")
     p.add_argument("run_id")
     p.add_argument("-o", "--output", default="squall-runs/fetched")

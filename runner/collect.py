@@ -50,8 +50,9 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         report = target_source.pull(spec.aws, start, start + measured_s)
     metrics = report.metrics if report else None
     baseline = load_baseline(store, spec.name, run_id) if any(t.regression for t in spec.thresholds) else None
+    slices = len(plan.slices) if meta.get("backend") == "aws" else 1
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
-                    target=metrics, baseline=baseline)
+                    target=metrics, baseline=baseline, slices=slices, rejected_shards=tuple(rejected))
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None

@@ -13,7 +13,7 @@ from analysis.shard import Shard
 from runner.engines import make_engine
 from runner.job import WorkerJob
 from runner.plan import RunPlan
-from runner.store import Store, run_prefix, shard_bytes
+from runner.store import Store, put_with_retry, run_prefix, shard_bytes
 from runner.worker import LoadGenerator, WorkerSettings
 
 
@@ -29,7 +29,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
     loop = asyncio.get_running_loop()
 
     def write(shard: Shard) -> None:
-        store.put_bytes(*shard_bytes(shard))
+        put_with_retry(store, *shard_bytes(shard))  # transient failures: backoff; permanent: raises
 
     async def sink(shard: Shard) -> None:
         # A taken shard's windows are never touched again (the recorder records into fresh

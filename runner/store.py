@@ -9,6 +9,8 @@ import gzip
 import json
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -90,6 +92,21 @@ def shard_bytes(shard: Shard) -> tuple[str, bytes]:
 
 def put_shard(store: Store, shard: Shard) -> None:
     store.put_bytes(*shard_bytes(shard))
+
+
+def put_with_retry(store: Store, key: str, data: bytes, attempts: int = 5, first_backoff_s: float = 0.2,
+                   sleep: Callable[[float], None] = time.sleep) -> int:
+    """Write, retrying a failed write with exponential backoff; returns the retries it took.
+    Raises the last StoreError when every attempt failed."""
+    for attempt in range(attempts):
+        try:
+            store.put_bytes(key, data)
+            return attempt
+        except StoreError:
+            if attempt == attempts - 1:
+                raise
+            sleep(first_backoff_s * 2 ** attempt)
+    return attempts
 
 
 def read_shard(store: Store, key: str) -> Shard:

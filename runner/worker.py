@@ -24,6 +24,10 @@ from runner.recorder import Recorder
 from runner.spec.model import Scenario, Spec
 
 ShardSink = Callable[[Shard], Awaitable[None]]
+
+
+class ShardWriteFailed(Exception):
+    """A shard could not be stored even after retries: the worker stops and fails."""
 TIMER_TICK_S = 0.001
 
 
@@ -58,6 +62,7 @@ class LoadGenerator:
         self.max_in_flight = plan.max_in_flight_per_worker
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         self.stopping = False
+        self.sink_failure: Exception | None = None
         self._next_stop_poll_s = float("-inf")
         weights = [s.weight for s in spec.scenarios]
         self.cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
@@ -86,6 +91,8 @@ class LoadGenerator:
                     await self._sleep_until(self.start_mono_s + min(phase.offset_s + phase.duration_s,
                                                                     self.window_end_s))
             await self._drain()
+            if self.sink_failure is not None:
+                raise ShardWriteFailed(f"results could not be written: {self.sink_failure}") from self.sink_failure
         except Exception as failure:  # the final shard must still say what happened
             error = f"{type(failure).__name__}: {failure}"
             raise
@@ -191,4 +198,9 @@ class LoadGenerator:
         while True:
             await self.sleep(self.settings.flush_interval_s)
             self._account_cpu()
-            await self.sink(self.recorder.take_shard())
+            try:
+                await self.sink(self.recorder.take_shard())
+            except Exception as failure:  # the sink already retried: stop sending load, fail loudly
+                self.sink_failure = failure
+                self.stopping = True
+                return

@@ -20,7 +20,8 @@ from runner.live import LiveView
 from runner.plan import make_plan
 from runner.preflight import check_reachable
 from runner.spec import Spec
-from runner.store import LocalStore, read_shard, run_prefix, shard_keys
+from runner.preflight import CouldNotRun
+from runner.store import LocalStore, StoreError, read_shard, run_prefix, shard_keys
 
 START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
 
@@ -104,7 +105,11 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
     if spec.aws is not None:
         from runner.target_report import Boto3TargetSource
         source = Boto3TargetSource(progress=lambda line: progress(line, True))
-    result = collect(store, run_id, stopped=stopped, target_source=source)
+    try:
+        result = collect(store, run_id, stopped=stopped, target_source=source)
+    except StoreError as error:
+        raise CouldNotRun(f"{error}; every shard is kept: `squall collect {run_id}` merges and judges "
+                          f"them again") from None
     try:
         result["reports"] = write_reports(store, result)
     except ReportError as error:

@@ -96,6 +96,10 @@ class Limits:
     max_workers: int = 1000
     drain_s: float = 10.0  # after the last phase, time allowed for in-flight scenarios
     max_cost_usd: float | None = None  # refuse to start a run whose estimate is higher
+    allowed_hosts: tuple[str, ...] = ()  # non-loopback target hosts this spec may load (globs)
+    max_rate_per_s: float | None = None  # refuse plans above this peak arrival rate
+    max_duration_s: float | None = None  # refuse longer runs
+    min_worker_share: float = 1.0  # of planned workers that must finish, or the run is INCONCLUSIVE
 
 
 @dataclass(frozen=True)

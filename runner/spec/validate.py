@@ -465,7 +465,8 @@ def _aws(c: Checker, value: Any) -> AwsWatch | None:
 
 def _limits(c: Checker, value: Any) -> Limits:
     path: Path = ("limits",)
-    allowed = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd")
+    allowed = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd",
+               "allowed_hosts", "max_rate", "max_duration", "min_workers")
     lim = c.mapping(path, value, allowed)
     defaults, health = Limits(), HealthLimits()
     in_flight = c.number(path + ("max_in_flight",), lim.get("max_in_flight", defaults.max_in_flight), 1,
@@ -479,4 +480,13 @@ def _limits(c: Checker, value: Any) -> Limits:
                      health.max_late_share)
     drain_s = c.convert(path + ("drain",), lim.get("drain", "10s"), parse_duration_s, 10.0)
     max_cost = c.number(path + ("max_cost_usd",), lim["max_cost_usd"], 0, 0.0) if "max_cost_usd" in lim else None
-    return Limits(int(in_flight), HealthLimits(dropped, late, lag_s * 1000), int(workers), drain_s, max_cost)
+    hosts = lim.get("allowed_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        c.problem(path + ("allowed_hosts",), "must be a list of host names (globs allowed), e.g. [api.staging.example.com]")
+        hosts = []
+    max_rate = c.convert(path + ("max_rate",), lim["max_rate"], parse_rate_per_s, 0.0) if "max_rate" in lim else None
+    max_duration = c.convert(path + ("max_duration",), lim["max_duration"], parse_duration_s, 0.0) \
+        if "max_duration" in lim else None
+    min_workers = c.convert(path + ("min_workers",), lim.get("min_workers", "100%"), parse_share, 1.0)
+    return Limits(int(in_flight), HealthLimits(dropped, late, lag_s * 1000, min_workers), int(workers), drain_s,
+                  max_cost, tuple(hosts), max_rate, max_duration, min_workers)

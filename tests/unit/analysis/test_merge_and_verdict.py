@@ -78,7 +78,7 @@ def test_a_crashed_worker_is_named_in_the_verdict() -> None:
     run = merge_shards([shard(0, 0, {0: window(10, 1_000)}), shard(1, 0, {0: window(10, 1_000)}, error="Boom: x")])
     verdict = judge(run, (), 10.0, HealthLimits(), 2)
     assert verdict.status == "INCONCLUSIVE"
-    assert "worker 1: Boom: x" in verdict.generator_problems[0]
+    assert verdict.generator_problems == ("1 of 2 workers did not finish: worker 1 failed: Boom: x",)
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -93,3 +93,22 @@ def test_a_malformed_shard_is_rejected_with_its_key(bad: dict[str, object], mess
     with pytest.raises(ValueError, match="runs/r/shards/0/0/000001.json.gz") as caught:
         Shard.from_dict(bad, "runs/r/shards/0/0/000001.json.gz")
     assert message in str(caught.value)
+
+
+def test_a_worker_that_stopped_reporting_is_named_and_its_shards_still_count() -> None:
+    run = merge_shards([shard(0, 0, {0: window(10, 1_000)}), shard(1, 0, {0: window(7, 1_000)}, final=False)])
+    assert run.overall.requests == 17
+    verdict = judge(run, (), 10.0, HealthLimits(), 2)
+    assert verdict.status == "INCONCLUSIVE"
+    assert verdict.generator_problems == ("1 of 2 workers did not finish: worker 1 stopped reporting after 1 shards "
+                                          "(its results so far count)",)
+    lenient = judge(run, (), 10.0, HealthLimits(min_worker_share=0.5), 2)
+    assert lenient.status == "PASS" and lenient.reasons == (
+        "worker 1 stopped reporting after 1 shards (its results so far count) (within limits.min_workers)",)
+
+
+def test_a_rejected_shard_makes_the_run_inconclusive() -> None:
+    verdict = judge(merge_shards([shard(0, 0, {0: window(10, 1_000)})]), (), 10.0, HealthLimits(), 1,
+                    rejected_shards=("runs/r/shards/0/0/000003.json.gz: not a readable shard",))
+    assert verdict.status == "INCONCLUSIVE"
+    assert verdict.generator_problems[0].startswith("shard rejected, its data is missing: runs/r/shards/0/0/000003")

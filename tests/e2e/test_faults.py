@@ -1,0 +1,95 @@
+"""Faults injected into real runs: a worker killed mid-run, the target going down mid-run,
+and a collect re-run from the shards. Each checks that nothing measured is lost and the
+outcome says what happened."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.aws_harness import free_port
+from tests.e2e.test_cli import squall, write_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def start_run(tmp_path: Path, spec: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", *extra],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+
+
+def wait_for(condition, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.1)
+
+
+def worker_pid(worker: int) -> int | None:
+    found = subprocess.run(["pgrep", "-f", f"runner.worker_process .*jobs/0/{worker}.json"], capture_output=True,
+                           text=True).stdout.split()
+    return int(found[0]) if found else None
+
+
+def test_a_worker_killed_mid_run_keeps_its_flushed_results_and_is_named(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    run = start_run(tmp_path, write_spec(tmp_path, demo.url, duration="8s"), "--workers", "2")
+    shards = tmp_path / "s" / "runs"
+    wait_for(lambda: len(list(shards.glob("*/shards/0/1/*.json.gz"))) >= 2 and worker_pid(1) is not None)
+    os.kill(worker_pid(1), signal.SIGKILL)  # type: ignore[arg-type]
+    stdout, stderr = run.communicate(timeout=120)
+    assert run.returncode == 4, stdout + stderr
+    [run_dir] = shards.iterdir()
+    result = json.loads((run_dir / "result.json").read_text())
+    [problem] = result["verdict"]["generator_problems"]
+    assert problem.startswith("1 of 2 workers did not finish: worker 1 stopped reporting after")
+    flushed_by_killed = [w for w in result["workers"] if w["worker"] == 1][0]["shards"]
+    assert flushed_by_killed >= 2
+    assert 0 < result["overall"]["requests"] <= sum(demo.state.seen.values())  # only unflushed seconds are lost
+
+
+def test_the_target_going_down_mid_run_is_counted_and_fails_the_run(tmp_path: Path) -> None:
+    port = free_port()
+    target = subprocess.Popen([sys.executable, "-m", "runner.cli", "demo-target", "--port", str(port), "--quiet",
+                               "--latency", "fixed:2ms"], env=ENV)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: subprocess.run(["curl", "-sf", url + "/__stats"], capture_output=True).returncode == 0
+                 if shutil.which("curl") else True)
+        time.sleep(0.5)
+        run = start_run(tmp_path, write_spec(tmp_path, url, duration="6s"), "--workers", "1")
+        wait_for(lambda: len(list((tmp_path / "s" / "runs").glob("*/shards/0/0/*.json.gz"))) >= 1)
+        target.kill()
+        stdout, stderr = run.communicate(timeout=120)
+    finally:
+        target.kill()
+        target.wait()
+    assert run.returncode == 1, stdout + stderr
+    [run_dir] = (tmp_path / "s" / "runs").iterdir()
+    result = json.loads((run_dir / "result.json").read_text())
+    errors = result["overall"]["errors_by_class"]
+    assert errors.get("connect", 0) > 0 and set(errors) <= {"connect", "read", "cancelled"}
+    assert any(r.startswith("error_rate < 1%: measured") for r in result["verdict"]["reasons"])
+
+
+def test_squall_collect_rebuilds_the_result_and_reports_from_the_shards(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    done = squall("run", str(write_spec(tmp_path, demo.url, duration="1s")), "--store", "s", "--workers", "1",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = (tmp_path / "s" / "runs").iterdir()
+    first = json.loads((run_dir / "result.json").read_text())
+    (run_dir / "result.json").unlink()
+    shutil.rmtree(run_dir / "reports")
+    again = squall("collect", run_dir.name, "--store", "s", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    second = json.loads((run_dir / "result.json").read_text())
+    assert second["overall"]["requests"] == first["overall"]["requests"] == sum(demo.state.seen.values())
+    assert second["verdict"]["status"] == first["verdict"]["status"] == "PASS"
+    assert (run_dir / "reports" / "report.html").exists()
