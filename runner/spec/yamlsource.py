@@ -31,7 +31,10 @@ class SpecSyntaxError(ValueError):
 
 
 def load_yaml(text: str, file: str) -> Source:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:  # the reader refuses some characters before parsing starts
+        raise SpecSyntaxError(file, 1, f"invalid YAML: {error}") from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:

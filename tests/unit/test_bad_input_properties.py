@@ -1,0 +1,101 @@
+"""Property tests: no generated spec or shard may end in a traceback. A spec is either valid
+or a SpecError listing problems; a shard is either valid or a ValueError naming its key."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.merge import merge_shards
+from analysis.shard import Shard
+from analysis.stats import EndpointStats, Window
+from runner.spec import SpecError, parse_spec
+from runner.store import LocalStore, read_shard, shard_bytes
+
+KEYS = ["name", "target", "url", "load", "phases", "duration", "rate", "ramp_to", "users", "pause", "scenarios",
+        "flow", "get", "post", "think", "json", "capture", "as", "weight", "thresholds", "check", "severity",
+        "endpoint", "data", "values", "csv", "limits", "aws", "resources", "lambda", "expect", "tags", "headers"]
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+                    st.text(max_size=12), st.sampled_from(["10s", "5/s", "p95 < 5s", "http://127.0.0.1:1", "/x",
+                                                           "{{ x }}", "$.a", "-1", "1e999", "aws.lambda.throttles == 0"]))
+documents = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=6)), inner,
+                                                 max_size=5)), max_leaves=30)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(documents)
+def test_any_document_is_a_spec_or_a_list_of_problems(document: Any) -> None:
+    text = yaml.safe_dump(document)
+    try:
+        parse_spec(text, "gen.yaml", base_dir=Path("/nonexistent"))
+    except SpecError as error:
+        assert error.problems and all(str(p).startswith("gen.yaml") for p in error.problems)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_is_a_spec_or_a_list_of_problems(text: str) -> None:
+    try:
+        parse_spec(text, "gen.yaml", base_dir=Path("/nonexistent"))
+    except SpecError as error:
+        assert error.problems
+
+
+def valid_shard_dict() -> dict[str, Any]:
+    stats = EndpointStats(requests=3, responses=3, statuses={"200": 3})
+    stats.latency.record(1000)
+    return Shard("r", 0, 0, 0, {0: Window(endpoints={"GET /": stats})}, final=True).to_dict()
+
+
+def mutate(value: Any, path: list[Any], replacement: Any) -> Any:
+    if not path:
+        return replacement
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and value:
+        key = list(value)[head % len(value)]
+        return {**value, key: mutate(value[key], rest, replacement)}
+    if isinstance(value, list) and value:
+        index = head % len(value)
+        return value[:index] + [mutate(value[index], rest, replacement)] + value[index + 1:]
+    return replacement
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 10), max_size=6), documents)
+def test_a_mutated_shard_is_valid_or_rejected_with_its_key(path: list[int], replacement: Any) -> None:
+    data = mutate(valid_shard_dict(), path, replacement)
+    try:
+        shard = Shard.from_dict(data, "runs/r/shards/0/0/000000.json.gz")
+    except ValueError as error:
+        assert str(error).startswith("runs/r/shards/0/0/000000.json.gz")
+        return
+    merged = merge_shards([shard])  # a shard that parses must merge
+    assert merged.overall.requests >= 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300))
+def test_garbage_bytes_in_the_store_are_rejected_with_their_key(tmp_path_factory: Any, garbage: bytes) -> None:
+    store = LocalStore(tmp_path_factory.mktemp("store"))
+    store.put_bytes("runs/r/shards/0/0/000001.json.gz", garbage)
+    try:
+        read_shard(store, "runs/r/shards/0/0/000001.json.gz")
+    except ValueError as error:
+        assert str(error).startswith("runs/r/shards/0/0/000001.json.gz")
+
+
+def test_a_malformed_shard_beside_good_ones_never_poisons_the_merge(tmp_path: Path) -> None:
+    from runner.collect import read_all_shards
+    store = LocalStore(tmp_path)
+    good = Shard.from_dict(valid_shard_dict(), "k")
+    store.put_bytes(*shard_bytes(good))
+    store.put_bytes("runs/r/shards/0/1/000000.json.gz", gzip.compress(json.dumps({"format": 1}).encode()))
+    shards, rejected = read_all_shards(store, "r")
+    assert [s.worker_index for s in shards] == [0] and merge_shards(shards).overall.requests == 3
+    assert rejected == ["runs/r/shards/0/1/000000.json.gz: slice: expected an integer >= 0, got None"]
