@@ -2,7 +2,8 @@
 
 PASS (warnings allowed), FAIL (a must-threshold failed), INCONCLUSIVE (the load generator
 itself was the bottleneck, or workers went missing: such a run neither passes nor fails the
-target), STOPPED (ended early by the user; judged on what was measured).
+target), STOPPED (ended early by the user; judged on what was measured), ABORTED (an abort
+rule stopped it).
 """
 from __future__ import annotations
 
@@ -114,6 +115,7 @@ def judge(
     baseline: dict[str, Any] | None = None,
     slices: int = 1,
     rejected_shards: tuple[str, ...] = (),
+    aborted: str | None = None,
 ) -> Verdict:
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
     reasons = [
@@ -125,7 +127,10 @@ def judge(
     problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
     covered = [m for m in missing_workers(run, planned_workers, slices) if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
-    if stopped:
+    if aborted:
+        status = "ABORTED"
+        reasons.insert(0, aborted)
+    elif stopped:
         status = "STOPPED"
     elif problems:
         status = "INCONCLUSIVE"

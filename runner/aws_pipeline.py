@@ -10,11 +10,13 @@ from typing import Any
 
 import yaml
 
+from analysis.abort import check_abort
 from analysis.merge import merge_shards
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
 from runner.collect import collect, read_all_shards
 from runner.guardrails import Guardrails, check_guardrails
+from runner.job import WorkerJob
 from runner.plan import make_plan
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
@@ -109,6 +111,11 @@ def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tupl
         "rejected_shards": rejected, "updated_at_epoch_s": now_epoch_s,
     }
     store.put_json(run_prefix(run_id) + "live.json", live)
+    spec = WorkerJob.from_dict(store.get_json(f"{run_prefix(run_id)}jobs/{slice_['index']}/0.json")).load_spec()
+    decision = check_abort(spec.abort_rules, run.timeline, int(elapsed_s) - 6) if spec.abort_rules else None
+    if decision is not None and not store.exists(run_prefix(run_id) + "control/stop"):
+        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "abort", **decision.to_dict()})
+        live["aborted"] = decision.describe()
     gave_up = now_epoch_s > start_at + float(slice_["duration_s"]) + DRAIN_GRACE_S
     done = finished >= int(slice_["workers"]) or gave_up
     return {"done": bool(done), "workers_finished": finished}, live

@@ -1,6 +1,6 @@
 """The `squall` command: parses arguments, calls the core, prints, sets the exit code.
 
-Exit codes: 0 passed (warnings allowed), 1 a must-threshold failed, 2 invalid input,
+Exit codes: 0 passed (warnings allowed), 1 a must-threshold failed or an abort rule fired, 2 invalid input,
 3 could not run (target unreachable, store unwritable…), 4 inconclusive (the load
 generator was the bottleneck, or workers went missing), 130 stopped by the user.
 """
@@ -25,7 +25,7 @@ from runner.store import StoreError
 from runner.units import format_duration
 
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_COULD_NOT_RUN, EXIT_INCONCLUSIVE, EXIT_STOPPED = 0, 1, 2, 3, 4, 130
-EXIT_BY_VERDICT = {"PASS": EXIT_PASS, "WARN": EXIT_PASS, "FAIL": EXIT_FAIL,
+EXIT_BY_VERDICT = {"PASS": EXIT_PASS, "WARN": EXIT_PASS, "FAIL": EXIT_FAIL, "ABORTED": EXIT_FAIL,
                    "INCONCLUSIVE": EXIT_INCONCLUSIVE, "STOPPED": EXIT_STOPPED}
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

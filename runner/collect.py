@@ -3,6 +3,7 @@ spec watches AWS resources, judge, price, and write ``result.json``. Malformed s
 aside with their key named; they never poison the merge."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from analysis.advice import advise
@@ -31,6 +32,15 @@ def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
     return shards, rejected
 
 
+def abort_reason(flag: bytes) -> str | None:
+    """The stop flag holds an abort decision (JSON) when an abort rule set it; plain text otherwise."""
+    try:
+        decision = json.loads(flag)
+    except ValueError:
+        return None
+    return str(decision["reason"]) if isinstance(decision, dict) and decision.get("kind") == "abort" else None
+
+
 def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
             worker_memory_mb: int = 1769, architecture: str = "arm64") -> dict[str, Any]:
     prefix = run_prefix(run_id)
@@ -40,7 +50,9 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     spec = job.load_spec()
     shards, rejected = read_all_shards(store, run_id)
     run = merge_shards(shards)
-    stopped = stopped or store.exists(prefix + "control/stop")
+    stop_flag = store.exists(prefix + "control/stop")
+    stopped = stopped or stop_flag
+    aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
     measured_s = plan.duration_s
     if stopped and run.timeline:
         measured_s = min(plan.duration_s, float(run.last_second + 1))
@@ -52,7 +64,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     baseline = load_baseline(store, spec.name, run_id) if any(t.regression for t in spec.thresholds) else None
     slices = len(plan.slices) if meta.get("backend") == "aws" else 1
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
-                    target=metrics, baseline=baseline, slices=slices, rejected_shards=tuple(rejected))
+                    target=metrics, baseline=baseline, slices=slices, rejected_shards=tuple(rejected), aborted=aborted)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None

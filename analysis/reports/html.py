@@ -8,14 +8,14 @@ import html
 import json
 from typing import Any
 
-MARK = {"PASS": "✓", "WARN": "!", "FAIL": "✗", "NO_DATA": "?", "INCONCLUSIVE": "?", "STOPPED": "■"}
+MARK = {"PASS": "✓", "WARN": "!", "FAIL": "✗", "NO_DATA": "?", "INCONCLUSIVE": "?", "STOPPED": "■", "ABORTED": "✗"}
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 main{max-width:1180px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px}
 .verdict{padding:16px 20px;border-radius:8px;margin:16px 0;color:#fff}
-.PASS{background:#1f8a4c}.FAIL{background:#c0392b}.INCONCLUSIVE,.STOPPED{background:#7f8c8d}
+.PASS{background:#1f8a4c}.FAIL,.ABORTED{background:#c0392b}.INCONCLUSIVE,.STOPPED{background:#7f8c8d}
 .verdict h2{margin:0;color:#fff;font-size:20px}.verdict li{margin:4px 0}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
 th,td{padding:6px 10px;border-bottom:1px solid #e3e6ea;text-align:right}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ICON = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "❔", "INCONCLUSIVE": "❔", "STOPPED": "⏹️"}
+ICON = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "❔", "INCONCLUSIVE": "❔", "STOPPED": "⏹️", "ABORTED": "🛑"}
 
 
 def _ms(value: float) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
+from analysis.abort import check_abort
 from runner.collect import collect
 from runner.prepare import prepare_run
 from runner.reports import ReportError, write_reports
@@ -93,7 +94,14 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions,
                         live.add(key, read_shard(store, key))
                     except ValueError:
                         live.seen.add(key)
-            progress(live.line(time.time() - start_at, options.flush_interval_s), False)
+            elapsed_s = time.time() - start_at
+            decision = check_abort(spec.abort_rules, live.windows, int(elapsed_s - options.flush_interval_s) - 2) \
+                if spec.abort_rules and not stopped else None
+            if decision is not None:
+                stopped = True
+                store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
+                progress(f"aborting: {decision.describe()}", True)
+            progress(live.line(elapsed_s, options.flush_interval_s), False)
             time.sleep(options.progress_interval_s)
     finally:
         signal.signal(signal.SIGINT, previous)

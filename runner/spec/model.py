@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.abort import AbortRule
 from analysis.target import TargetResources
 from analysis.thresholds import Threshold
 from analysis.verdict import HealthLimits
@@ -111,6 +112,7 @@ class Spec:
     scenarios: tuple[Scenario, ...]
     data: tuple[DataSet, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
+    abort_rules: tuple[AbortRule, ...] = ()
     limits: Limits = field(default_factory=Limits)
     arrivals: str = "constant"  # or "poisson"
     raw: Any = None  # the parsed YAML, kept for the run record

@@ -13,6 +13,7 @@ from pathlib import Path as FilePath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from analysis.abort import AbortRule
 from analysis.regression import parse_regression
 from analysis.target_thresholds import parse_target_threshold
 from analysis.thresholds import Threshold, parse_threshold
@@ -113,7 +114,8 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     phases, arrivals = _load(c, top["load"]) if "load" in top else ((), "constant")
     data = _data(c, top.get("data", {}), base_dir)
     scenarios = _scenarios(c, top["scenarios"], data) if "scenarios" in top else ()
-    thresholds = _thresholds(c, top.get("thresholds", []), scenarios)
+    aborts: list[AbortRule] = []
+    thresholds = _thresholds(c, top.get("thresholds", []), scenarios, aborts)
     limits = _limits(c, top.get("limits", {}))
     aws = _aws(c, top["aws"]) if "aws" in top else None
     if aws is None and any(t.target is not None for t in thresholds):
@@ -121,7 +123,8 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     if c.problems:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return Spec(name=name, file=source.file, target=target, phases=phases, scenarios=scenarios,
-                data=data, thresholds=thresholds, limits=limits, arrivals=arrivals, raw=source.data, aws=aws)
+                data=data, thresholds=thresholds, abort_rules=tuple(aborts), limits=limits, arrivals=arrivals,
+                raw=source.data, aws=aws)
 
 
 def _target(c: Checker, value: Any) -> Target:
@@ -378,7 +381,8 @@ def _captures(c: Checker, path: Path, value: Any) -> tuple[Capture, ...]:
     return tuple(captures)
 
 
-def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tuple[Threshold, ...]:
+def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...], aborts: list[AbortRule]) -> \
+        tuple[Threshold, ...]:
     path: Path = ("thresholds",)
     if not isinstance(value, list):
         c.problem(path, f"must be a list of thresholds such as 'p95 < 500ms', got {_kind(value)}")
@@ -389,7 +393,8 @@ def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tupl
         here = path + (i,)
         if isinstance(raw, str):
             raw = {"check": raw}
-        t = c.mapping(here, raw, ("check", "severity", "endpoint", "exclude_statuses"), required=("check",))
+        t = c.mapping(here, raw, ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after"),
+                      required=("check",))
         if "check" not in t:
             continue
         text = c.text(here + ("check",), t["check"], "")
@@ -424,6 +429,18 @@ def _thresholds(c: Checker, value: Any, scenarios: tuple[Scenario, ...]) -> tupl
         thresholds.append(Threshold(text.strip(), metric, percentile, op, limit,
                                     None if endpoint is None else str(endpoint), str(severity), tuple(excluded),
                                     target_ref, regression_ref))
+        if t.get("abort") is True:
+            if metric in ("aws", "regression", "rps", "requests", "errors"):
+                c.problem(here + ("abort",), f"abort rules judge each second of the run: use latency percentiles or "
+                          f"error_rate, not {metric}")
+            else:
+                for_s = c.convert(here + ("for",), t.get("for", "0s"), parse_duration_s, 0.0)
+                after_s = c.convert(here + ("after",), t.get("after", "0s"), parse_duration_s, 0.0)
+                aborts.append(AbortRule(thresholds[-1], for_s, after_s))
+        elif "abort" in t and t["abort"] is not False:
+            c.problem(here + ("abort",), f"must be true or false, got {_kind(t['abort'])}")
+        elif "for" in t or "after" in t:
+            c.problem(here, "'for' and 'after' go with 'abort: true'")
     return tuple(thresholds)
 
 

@@ -93,3 +93,37 @@ def test_squall_collect_rebuilds_the_result_and_reports_from_the_shards(tmp_path
     assert second["overall"]["requests"] == first["overall"]["requests"] == sum(demo.state.seen.values())
     assert second["verdict"]["status"] == first["verdict"]["status"] == "PASS"
     assert (run_dir / "reports" / "report.html").exists()
+
+
+ABORTING = """
+name: aborting
+target: {{url: "{url}", timeout: 5s}}
+load:
+  phases:
+    - {{name: steady, duration: 60s, rate: 20/s}}
+scenarios:
+  - flow:
+      - get: {{url: /gallery, name: GET /gallery}}
+thresholds:
+  - check: error_rate < 5%
+    abort: true
+    for: 2s
+    after: 1s
+  - p95 < 5s
+"""
+
+
+def test_an_abort_rule_stops_the_run_early_and_says_when_and_why(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms", error_rate=0.5)
+    spec = tmp_path / "aborting.yaml"
+    spec.write_text(ABORTING.format(url=demo.url))
+    done = squall("run", str(spec), "--store", "s", "--workers", "1", cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "VERDICT: ABORTED" in done.stdout
+    [run_dir] = (tmp_path / "s" / "runs").iterdir()
+    result = json.loads((run_dir / "result.json").read_text())
+    first = result["verdict"]["reasons"][0]
+    assert first.startswith("aborted at ") and "error_rate < 5% was broken (measured " in first
+    moment = int(first.split()[2])
+    assert 2 <= moment < 30
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) < 20 * 60  # ended early, all counted
