@@ -16,7 +16,7 @@ class Functions(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
                  architecture: lambda_.Architecture, worker_memory_mb: int,
-                 guardrail_env: dict[str, str]) -> None:
+                 guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/")) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
@@ -54,6 +54,14 @@ class Functions(Construct):
         for fn in (self.worker, self.monitor, self.collect):
             fn.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         stack = cdk.Stack.of(self)
+        # Secrets a spec references ({{ secret:ssm:/squall/... }}, {{ secret:secretsmanager:squall/... }}),
+        # read by the worker only, under the prefixes the context allows.
+        ssm_prefix, secret_prefix = secret_prefixes
+        self.worker.add_to_role_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+            stack.format_arn(service="ssm", resource="parameter", resource_name=f"{ssm_prefix.strip('/')}/*")]))
+        self.worker.add_to_role_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[
+            stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{secret_prefix}*",
+                             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
         self.collect.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:GetMetricData"], resources=["*"]))
         self.collect.add_to_role_policy(iam.PolicyStatement(
             actions=["cloudformation:ListStackResources", "cloudformation:DescribeStackResources"],

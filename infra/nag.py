@@ -55,6 +55,13 @@ def acknowledge_findings(stack: SquallStack) -> None:
         f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine}"}}]}}]}}/*:*]':
             "Distributed Map child executions of this state machine (granted by CDK)",
     }
+    ssm_prefix = str(stack.node.try_get_context("squall:ssmParameterPrefix") or "/squall/").strip("/")
+    secret_prefix = str(stack.node.try_get_context("squall:secretNamePrefix") or "squall/")
+    reasons[f"IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/{ssm_prefix}/*]"] = \
+        "workers read the secrets specs reference, by name at run time, only under the configured prefix"
+    reasons[f"IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
+            f"{secret_prefix}*]"] = \
+        "workers read the secrets specs reference, by name at run time, only under the configured prefix"
     for key in ("specs/*", "runs/*", "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*", "runs/*/live.json",
                 "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/slices/*"):
         reasons[f"IAM5[Resource::<{bucket}.Arn>/{key}]"] = RUN_KEYS

@@ -46,7 +46,9 @@ class SquallStack(cdk.Stack):
         }
         self.functions = Functions(self, "Functions", bucket=self.bucket, architecture=architecture,
                                    worker_memory_mb=int(context(self, "workerMemoryMb", 1769)),
-                                   guardrail_env=guardrail_env)
+                                   guardrail_env=guardrail_env,
+                                   secret_prefixes=(str(context(self, "ssmParameterPrefix", "/squall/")),
+                                                    str(context(self, "secretNamePrefix", "squall/"))))
         self.orchestration = Orchestration(
             self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,

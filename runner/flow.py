@@ -78,7 +78,7 @@ def data_sets_used(scenario: Scenario) -> frozenset[str]:
 
 class FlowRunner:
     def __init__(self, spec: Spec, engine: Engine, recorder: Recorder, clock: Clock, sleep: Sleep,
-                 rng: random.Random, worker_index: int) -> None:
+                 rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None) -> None:
         self.engine = engine
         self.recorder = recorder
         self.clock = clock
@@ -91,12 +91,13 @@ class FlowRunner:
         self.iteration = 0
         self.worker_index = worker_index
         self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
+        self.secrets = dict(secrets or {})  # resolved in this worker, never recorded
 
     async def run(self, scenario: Scenario, intended_s: float) -> bool:
         """Run the flow; True when every step succeeded. The first request's latency is
         measured from ``intended_s``, so time spent waiting for the generator counts."""
         self.iteration += 1
-        variables: dict[str, Any] = {"$worker": self.worker_index, "$iteration": self.iteration}
+        variables: dict[str, Any] = {"$worker": self.worker_index, "$iteration": self.iteration, **self.secrets}
         self.data.pick(self.uses[scenario.name], variables)
         self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
         start_s = intended_s

@@ -13,6 +13,7 @@ from analysis.shard import Shard
 from runner.engines import make_engine
 from runner.job import WorkerJob
 from runner.plan import RunPlan
+from runner.secrets import resolve_secrets, secret_references, with_secret_data
 from runner.store import Store, put_with_retry, run_prefix, shard_bytes
 from runner.worker import LoadGenerator, WorkerSettings
 
@@ -20,6 +21,14 @@ from runner.worker import LoadGenerator, WorkerSettings
 async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
                   deadline_mono_s: float | None = None, stop_poll_s: float = 0.5) -> LoadGenerator:
     spec = job.load_spec()
+    secrets: dict[str, str] = {}
+    references = secret_references(spec)
+    if references:
+        import boto3
+        session = boto3.Session()
+        secrets = await asyncio.get_running_loop().run_in_executor(
+            None, resolve_secrets, references, lambda service: session.client(service))
+        spec = with_secret_data(spec, secrets)
     plan = RunPlan.from_dict(job.plan)
     start_at = start_at_epoch_s if start_at_epoch_s is not None else job.start_at_epoch_s
     if start_at is None:
@@ -47,7 +56,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               window_start_s=job.slice_offset_s,
                               window_end_s=job.slice_offset_s + job.slice_duration_s)
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
-                              sleep=asyncio.sleep, stop_requested=stop_requested)
+                              sleep=asyncio.sleep, stop_requested=stop_requested, secrets=secrets)
     try:
         await generator.run()
     finally:

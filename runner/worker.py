@@ -21,6 +21,7 @@ from runner.flow import Clock, FlowRunner, Sleep
 from runner.pacing import user_windows, worker_arrival_offsets
 from runner.plan import PhasePlan, RunPlan
 from runner.recorder import Recorder
+from runner.secrets import Redactor
 from runner.spec.model import Scenario, Spec
 
 ShardSink = Callable[[Shard], Awaitable[None]]
@@ -47,7 +48,8 @@ class LoadGenerator:
     def __init__(self, spec: Spec, plan: RunPlan, settings: WorkerSettings, engine: Engine,
                  sink: ShardSink, start_mono_s: float, clock: Clock, sleep: Sleep,
                  stop_requested: Callable[[], bool] = lambda: False,
-                 cpu_clock: Callable[[], float] = time.process_time) -> None:
+                 cpu_clock: Callable[[], float] = time.process_time,
+                 secrets: dict[str, str] | None = None) -> None:
         self.spec, self.plan, self.settings = spec, plan, settings
         self.clock, self.sleep, self.sink = clock, sleep, sink
         self.start_mono_s = start_mono_s
@@ -57,7 +59,8 @@ class LoadGenerator:
         self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
         self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
         self.recorder = Recorder(plan.run_id, settings.slice_index, settings.worker_index, start_mono_s)
-        self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index)
+        self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index, secrets)
+        self.redact = Redactor(secrets or {}).redact
         self.in_flight: set[asyncio.Task[bool]] = set()
         self.max_in_flight = plan.max_in_flight_per_worker
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
@@ -94,7 +97,7 @@ class LoadGenerator:
             if self.sink_failure is not None:
                 raise ShardWriteFailed(f"results could not be written: {self.sink_failure}") from self.sink_failure
         except Exception as failure:  # the final shard must still say what happened
-            error = f"{type(failure).__name__}: {failure}"
+            error = self.redact(f"{type(failure).__name__}: {failure}")
             raise
         finally:
             flusher.cancel()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path as FilePath
@@ -340,6 +341,11 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
     used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + (form or ())
                                                        if isinstance(t, Template) for v in t.variables}
     for variable in sorted(used):
+        if variable.startswith("secret:"):
+            if not re.match(r"^secret:(ssm|secretsmanager):.+$", variable):
+                c.problem(path, f"'{{{{ {variable} }}}}' is not a secret reference (write "
+                          f"{{{{ secret:ssm:/path }}}} or {{{{ secret:secretsmanager:name }}}})")
+            continue
         if not variable.startswith("$") and variable not in defined:
             c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
                       f"(capture it in an earlier step or add it under data)")

@@ -1,0 +1,102 @@
+"""A spec with secrets (SSM and Secrets Manager, in moto's server on 127.0.0.1): the target
+receives the values; no artifact of the run — store, shards, reports, output — contains them."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.aws_harness import ROOT, Emulator
+
+TOKEN = "tok-7f3a91c2-very-secret"
+API_KEY = "key-0b5e-also-secret"
+SPEC = """
+name: with-secrets
+target:
+  url: "http://127.0.0.1:{port}"
+  headers:
+    Authorization: "Bearer {{{{ secret:ssm:/squall/demo/token }}}}"
+load:
+  phases:
+    - {{duration: 2s, rate: 5/s}}
+data:
+  keys:
+    values: ["{{{{ secret:secretsmanager:squall/demo/api-key }}}}"]
+scenarios:
+  - flow:
+      - get: {{url: "/items?key={{{{ keys }}}}", name: GET /items}}
+thresholds:
+  - error_rate < 1%
+"""
+
+
+class Recorder(BaseHTTPRequestHandler):
+    seen: list[tuple[str, str]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        Recorder.seen.append((self.headers.get("Authorization", ""), self.path))
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def test_secrets_reach_the_target_and_no_artifact_of_the_run(recorder: int, tmp_path: Path) -> None:
+    emulator = Emulator()
+    try:
+        emulator.client("ssm").put_parameter(Name="/squall/demo/token", Value=TOKEN, Type="SecureString")
+        emulator.client("secretsmanager").create_secret(Name="squall/demo/api-key", SecretString=API_KEY)
+        spec = tmp_path / "secrets.yaml"
+        spec.write_text(SPEC.format(port=recorder))
+        done = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)})
+    finally:
+        emulator.close()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(Recorder.seen) == 10
+    assert all(auth == f"Bearer {TOKEN}" and path == f"/items?key={API_KEY}" for auth, path in Recorder.seen)
+    artifacts = [p for p in (tmp_path / "s").rglob("*") if p.is_file()]
+    assert len(artifacts) > 10  # spec, plan, jobs, shards, result, reports
+    for path in artifacts:
+        content = path.read_bytes()
+        if path.suffix == ".gz":
+            import gzip
+            content = gzip.decompress(content)
+        assert TOKEN.encode() not in content and API_KEY.encode() not in content, path
+    assert TOKEN not in done.stdout + done.stderr and API_KEY not in done.stdout + done.stderr
+    assert b"secret:ssm:/squall/demo/token" in (next((tmp_path / "s").rglob("spec.json"))).read_bytes()
+
+
+def test_a_missing_secret_fails_the_worker_with_its_name_not_a_value(recorder: int, tmp_path: Path) -> None:
+    emulator = Emulator()
+    try:
+        spec = tmp_path / "secrets.yaml"
+        spec.write_text(SPEC.format(port=recorder).replace("squall/demo/api-key", "squall/demo/never-created"))
+        done = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)})
+    finally:
+        emulator.close()
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "cannot read secret secret:secretsmanager:squall/demo/never-created: ResourceNotFoundException" in \
+        done.stdout + done.stderr
