@@ -46,6 +46,13 @@ def render_summary(result: dict[str, Any]) -> str:
         lat = e["latency"]
         lines.append(f"  {name[:28]:<28} {e['requests']:>9,} {e['errors']:>7,} {_ms(lat['p50_ms']):>9} "
                      f"{_ms(lat['p95_ms']):>9} {_ms(lat['p99_ms']):>9} {_ms(lat['max_ms']):>9}")
+    slices = result.get("slices") or []
+    if len(slices) > 1:
+        lines += ["", "  time slices (one Lambda lifetime each)"]
+        for row in slices:
+            gap = "" if row["gap_s"] is None else f" · gap after the previous slice {row['gap_s']:.1f} s"
+            lines.append(f"  slice {row['index']}: {row['offset_s']:g} s → {row['offset_s'] + row['duration_s']:g} s"
+                         f"{gap}")
     lines += _target_lines(result.get("target")) + _cost_lines(result.get("cost"))
     verdict = result["verdict"]
     if verdict["thresholds"]:

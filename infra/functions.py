@@ -69,8 +69,8 @@ class Functions(Construct):
         self.collect.add_to_role_policy(iam.PolicyStatement(
             actions=["apigateway:GET"],
             resources=[stack.format_arn(service="apigateway", account="", resource="/restapis", resource_name="*")]))
-        self.collect.add_to_role_policy(iam.PolicyStatement(
-            actions=["lambda:GetAccountSettings"], resources=["*"]))  # no resource-level permission
+        for fn in (self.plan, self.collect):  # plan checks the concurrency headroom; collect reads the quota
+            fn.add_to_role_policy(iam.PolicyStatement(actions=["lambda:GetAccountSettings"], resources=["*"]))
         self.collect.add_to_role_policy(iam.PolicyStatement(
             actions=["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"],
             resources=[stack.format_arn(service="lambda", resource="function", resource_name="*",

@@ -17,7 +17,7 @@ from analysis.summary import render_summary
 from runner.collect import collect, read_all_shards
 from runner.guardrails import Guardrails, check_guardrails
 from runner.job import WorkerJob
-from runner.plan import make_plan
+from runner.plan import SLICE_MAX_S, PlanError, make_plan
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
@@ -51,7 +51,7 @@ def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: s
 
 
 def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
-             now_epoch_s: float) -> dict[str, Any]:
+             now_epoch_s: float, lambda_client: Any = None) -> dict[str, Any]:
     execution_input = event.get("input") or {}
     run_id = str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6))
     try:
@@ -60,8 +60,16 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
     seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
     workers = execution_input.get("workers")
-    plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None)
+    try:
+        plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None,
+                         slice_s=float(execution_input.get("slice_s", SLICE_MAX_S)))
+    except PlanError as error:
+        raise PlanRejected(str(error)) from None
     problems = check_guardrails(guardrails, spec.target.base_url, plan)
+    if lambda_client is not None and not problems:
+        shortfall = check_concurrency_headroom(lambda_client, plan.workers)
+        if shortfall:
+            problems.append(shortfall)
     if problems:
         raise PlanRejected("; ".join(problems))
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
@@ -80,10 +88,31 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     }
 
 
-def start_slice(event: dict[str, Any], now_epoch_s: float) -> dict[str, Any]:
-    """The instant every worker of the slice starts its schedule."""
-    margin_s = float((event.get("slice") or {}).get("start_margin_s", START_MARGIN_S))
-    return {"start_at": now_epoch_s + margin_s}
+def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None = None) -> dict[str, Any]:
+    """The instant every worker of the slice starts its schedule; recorded so the report can
+    show each slice's real start and the gap after the previous one."""
+    slice_ = event.get("slice") or {}
+    start_at = now_epoch_s + float(slice_.get("start_margin_s", START_MARGIN_S))
+    if store is not None and "run_id" in event and "index" in slice_:
+        store.put_json(f"{run_prefix(str(event['run_id']))}slices/{slice_['index']}.start.json",
+                       {"start_at_epoch_s": start_at, "offset_s": slice_.get("offset_s", 0.0),
+                        "duration_s": slice_.get("duration_s", 0.0)})
+    return {"start_at": start_at}
+
+
+def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
+    """On AWS, before anything starts: can the account run this many workers at once?"""
+    try:
+        limit = lambda_client.get_account_settings()["AccountLimit"]
+    except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
+        return None
+    unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
+    needed = workers + 3  # the workers, and the monitor, plan and collect beside them
+    if unreserved < needed:
+        return (f"the plan needs {workers} workers at once (+3 for the monitor, plan and collect functions) but the "
+                f"account has only {unreserved} unreserved concurrent executions in this region; raise the Lambda "
+                f"quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+    return None
 
 
 def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tuple[dict[str, Any], dict[str, Any]]:

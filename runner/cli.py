@@ -78,7 +78,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
           (f", peak users {plan.peak_users}" if plan.peak_users else ""))
     print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
           f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
-    print(f"  time slices   {len(plan.slices)} (a Lambda worker runs at most 14 min of load; local runs are unsliced)")
+    print(f"  time slices   {len(plan.slices)} on AWS (a Lambda worker runs at most 14 min of load; local runs are "
+          f"unsliced)" + ("".join(f"\n                slice {s.index}: {format_duration(s.offset_s)} → "
+                                  f"{format_duration(s.offset_s + s.duration_s)}" for s in plan.slices)
+                          if len(plan.slices) > 1 else ""))
     print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
     from runner.estimate import estimate_test_cost
     for backend in ("local", "aws"):
@@ -112,6 +115,7 @@ def _aws_options(args: argparse.Namespace) -> Any:
                       settle_s=seconds(getattr(args, "settle", None)),
                       monitor_interval_s=seconds(getattr(args, "monitor_interval", None)),
                       start_margin_s=seconds(getattr(args, "start_margin", None)),
+                      slice_s=seconds(getattr(args, "slice", None)),
                       workers=getattr(args, "workers", None), engine=getattr(args, "engine", "fast"))
 
 
@@ -432,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--settle", help="aws: wait for CloudWatch after the load (default 3m)")
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
             p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
+            p.add_argument("--slice", help="aws: load per Lambda time slice (default and most 14m)")
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")

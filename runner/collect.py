@@ -32,6 +32,20 @@ def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
     return shards, rejected
 
 
+def slice_timing(store: Store, run_id: str, plan: RunPlan) -> list[dict[str, Any]]:
+    """Each time slice: planned boundaries, real start, and the gap since the previous slice's end."""
+    rows: list[dict[str, Any]] = []
+    previous_end: float | None = None
+    for slice_ in plan.slices:
+        key = f"{run_prefix(run_id)}slices/{slice_.index}.start.json"
+        started = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else None
+        gap = started - previous_end if started is not None and previous_end is not None else None
+        rows.append({"index": slice_.index, "offset_s": slice_.offset_s, "duration_s": slice_.duration_s,
+                     "started_at_epoch_s": started, "gap_s": None if gap is None else round(gap, 3)})
+        previous_end = started + slice_.duration_s if started is not None else None
+    return rows
+
+
 def abort_reason(flag: bytes) -> str | None:
     """The stop flag holds an abort decision (JSON) when an abort rule set it; plain text otherwise."""
     try:
@@ -68,6 +82,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
+    result["slices"] = slice_timing(store, run_id, plan) if meta.get("backend") == "aws" else []
     result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
     region = report.region if report else "us-east-1"
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),

@@ -88,7 +88,7 @@ def requests_per_scenario(spec: Spec) -> float:
 
 
 def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
-              rate_ceiling_per_worker: float = RATE_CEILING_PER_WORKER) -> RunPlan:
+              rate_ceiling_per_worker: float = RATE_CEILING_PER_WORKER, slice_s: float = SLICE_MAX_S) -> RunPlan:
     per_arrival = requests_per_scenario(spec)
     phases: list[PhasePlan] = []
     offset_s = 0.0
@@ -107,8 +107,11 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
     if chosen > spec.limits.max_workers:
         raise PlanError(f"the plan needs {chosen} workers but limits.max_workers is {spec.limits.max_workers} "
                         f"(raise it, or lower the peak rate of {peak_rate:g}/s)")
-    slice_count = max(1, math.ceil(offset_s / SLICE_MAX_S))
-    slices = tuple(SlicePlan(i, i * SLICE_MAX_S, min(SLICE_MAX_S, offset_s - i * SLICE_MAX_S))
+    if not 0 < slice_s <= SLICE_MAX_S:
+        raise PlanError(f"a time slice lasts between 0 and {SLICE_MAX_S:g} s (a Lambda lives at most 15 min), "
+                        f"got {slice_s:g}")
+    slice_count = max(1, math.ceil(offset_s / slice_s - 1e-9))
+    slices = tuple(SlicePlan(i, i * slice_s, min(slice_s, offset_s - i * slice_s))
                    for i in range(slice_count))
     return RunPlan(
         run_id=run_id, spec_name=spec.name, seed=seed, workers=chosen, duration_s=offset_s,

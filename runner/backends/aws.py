@@ -34,6 +34,7 @@ class AwsOptions:
     monitor_interval_s: float | None = None
     start_margin_s: float | None = None
     workers: int | None = None
+    slice_s: float | None = None
     engine: str = "fast"
     poll_s: float = 2.0
 
@@ -89,7 +90,8 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
     spec_key = f"specs/runs/{run_id}.json"
     execution_input: dict[str, Any] = {"spec_key": spec_key, "run_id": run_id, "seed": seed, "engine": options.engine}
     for key, value in (("settle_s", options.settle_s), ("monitor_interval_s", options.monitor_interval_s),
-                       ("start_margin_s", options.start_margin_s), ("workers", options.workers)):
+                       ("start_margin_s", options.start_margin_s), ("workers", options.workers),
+                       ("slice_s", options.slice_s)):
         if value is not None:
             execution_input[key] = value
     try:

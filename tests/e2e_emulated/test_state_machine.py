@@ -177,3 +177,20 @@ def test_missing_credentials_are_one_clear_line_and_exit_3(tmp_path: Path) -> No
                           cwd=tmp_path, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 3
     assert done.stderr.strip().startswith("squall: could not run: no AWS credentials found")
+
+
+def test_a_run_longer_than_a_slice_runs_as_consecutive_slices_with_the_gap_measured(emulator, demo_target,
+                                                                                     tmp_path: Path) -> None:
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, demo.url, duration="4s")), "--slice", "2s")
+    assert done.returncode == 0, done.stdout + done.stderr
+    run_id = run_id_of(done)
+    result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    slices = result["slices"]
+    assert [(s["index"], s["offset_s"], s["duration_s"]) for s in slices] == [(0, 0.0, 2.0), (1, 2.0, 2.0)]
+    assert slices[0]["gap_s"] is None and slices[1]["gap_s"] > 0  # measured: the second slice starts after the first
+    assert {(w["slice"], w["worker"]) for w in result["workers"]} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 80  # 40 arrivals, 2 requests each
+    assert result["verdict"]["status"] == "PASS"
+    assert "slice 1: 2 s → 4 s · gap after the previous slice" in done.stdout

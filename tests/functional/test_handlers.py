@@ -138,3 +138,28 @@ def test_collect_writes_the_result_and_the_report_and_names_failed_thresholds(bu
     report = boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/report.txt")["Body"].read().decode()
     assert "VERDICT: FAIL" in report
     assert os.environ["SQUALL_BUCKET"] == "results"
+
+
+class QuotaClient:
+    def __init__(self, unreserved: int) -> None:
+        self.unreserved = unreserved
+
+    def get_account_settings(self) -> dict[str, Any]:
+        return {"AccountLimit": {"ConcurrentExecutions": 1000, "UnreservedConcurrentExecutions": self.unreserved}}
+
+
+def test_the_plan_checks_the_accounts_lambda_concurrency_headroom() -> None:
+    from runner.aws_pipeline import check_concurrency_headroom
+    assert check_concurrency_headroom(QuotaClient(1000), workers=40) is None
+    message = check_concurrency_headroom(QuotaClient(10), workers=40)
+    assert message == ("the plan needs 40 workers at once (+3 for the monitor, plan and collect functions) but the "
+                       "account has only 10 unreserved concurrent executions in this region; raise the Lambda quota "
+                       "'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+
+
+def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
+    out = call("plan", {"action": "start_slice", "run_id": "smoke-1",
+                        "slice": {"index": 1, "offset_s": 840.0, "duration_s": 840.0, "start_margin_s": 5}})
+    recorded = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/1.start.json")
+                          ["Body"].read())
+    assert recorded == {"start_at_epoch_s": out["start_at"], "offset_s": 840.0, "duration_s": 840.0}
