@@ -151,6 +151,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    if args.on is None:  # a run in the local store is stopped there; otherwise on AWS
+        from runner.store import LocalStore, run_prefix
+        args.on = "local" if LocalStore(args.store).exists(run_prefix(args.run_id) + "meta.json") else "aws"
     if args.on == "local":
         from runner.store import LocalStore, run_prefix
         store = LocalStore(args.store)
@@ -455,7 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_watch)
     p = sub.add_parser("stop", help="stop a run gracefully (its results are kept)")
     p.add_argument("run_id")
-    p.add_argument("--on", choices=("local", "aws"), default="aws")
+    p.add_argument("--on", choices=("local", "aws"), default=None,
+                   help="default: local when the run is in the local store, else aws")
     p.add_argument("--now", action="store_true", help="aws: also stop the execution at once")
     p.add_argument("--store", default=D.get("store", "squall-runs"))
     _aws_arguments(p)

@@ -127,3 +127,20 @@ def test_an_abort_rule_stops_the_run_early_and_says_when_and_why(tmp_path: Path,
     moment = int(first.split()[2])
     assert 2 <= moment < 30
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) < 20 * 60  # ended early, all counted
+
+
+def test_squall_stop_ends_a_local_run_within_a_poll_interval_and_keeps_its_results(tmp_path: Path,
+                                                                                    demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    run = start_run(tmp_path, write_spec(tmp_path, demo.url, duration="120s"), "--workers", "2")
+    runs = tmp_path / "s" / "runs"
+    wait_for(lambda: len(list(runs.glob("*/shards/0/*/*.json.gz"))) >= 2)
+    [run_id] = [p.name for p in runs.iterdir()]
+    stopped = squall("stop", run_id, "--store", "s", cwd=tmp_path)
+    assert stopped.returncode == 0 and "asked" in stopped.stdout
+    stdout, stderr = run.communicate(timeout=60)
+    assert run.returncode == 130, stdout + stderr
+    result = json.loads((runs / run_id / "result.json").read_text())
+    assert result["verdict"]["status"] == "STOPPED"
+    assert result["overall"]["requests"] == sum(demo.state.seen.values())
+    assert result["duration_s"] < 60 and all(w["final"] for w in result["workers"])
