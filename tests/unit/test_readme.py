@@ -1,0 +1,34 @@
+"""The spec examples in the README are valid specs (docs that cannot drift)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from runner.spec import parse_spec
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_the_spec_reference_example_is_valid(tmp_path: Path) -> None:
+    [block] = [b for b in yaml_blocks() if b.startswith("name: launch")]
+    (tmp_path / "users.csv").write_text("name,token\nada,t-1\n")
+    spec = parse_spec(block, "readme.yaml", base_dir=tmp_path)
+    assert len(spec.phases) == 5 and len(spec.thresholds) == 6
+
+
+def test_the_target_metrics_and_threshold_snippets_are_valid() -> None:
+    aws = [b for b in yaml_blocks() if b.startswith("aws:")][0]
+    base = ("name: t\ntarget: http://127.0.0.1:1\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+            "scenarios: [{flow: [{get: /}]}]\n")
+    spec = parse_spec(base + aws, "readme.yaml")
+    assert spec.aws is not None and len(spec.thresholds) == 5
+    for block in yaml_blocks():
+        if block.startswith("thresholds:"):
+            parse_spec(base + block, "readme.yaml")
+    assert yaml.safe_load([b for b in yaml_blocks() if "name: load-test" in b][0])["jobs"]
