@@ -67,6 +67,8 @@ def timeline(run: MergedRun, target_rate: list[float]) -> list[dict[str, Any]]:
             "p99_ms": _ms(merged.latency.percentile_us(99)),
             "arrivals": health.intended, "target_rate": target_rate[second] if second < len(target_rate) else 0.0,
             "dropped": health.dropped, "late": health.late, "lag_p99_ms": _ms(health.lag.percentile_us(99)),
+            # CPU is sampled at each flush: the share of one core used since the previous flush
+            "cpu_share": round(health.cpu_s / health.wall_s, 4) if health.wall_s > 0 else None,
         })
     return rows
 

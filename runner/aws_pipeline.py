@@ -15,7 +15,9 @@ from analysis.merge import merge_shards
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
 from runner.collect import collect, read_all_shards
+from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
+from runner.local_guardrails import spec_limit_problems
 from runner.job import WorkerJob
 from runner.plan import SLICE_MAX_S, PlanError, make_plan
 from runner.prepare import prepare_run, slice_manifest_key
@@ -65,7 +67,12 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                          slice_s=float(execution_input.get("slice_s", SLICE_MAX_S)))
     except PlanError as error:
         raise PlanRejected(str(error)) from None
-    problems = check_guardrails(guardrails, spec.target.base_url, plan)
+    problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
+    if not problems:
+        estimate = estimate_test_cost(spec, plan, "aws")
+        if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
+            problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
+                            f"${spec.limits.max_cost_usd:g}")
     if lambda_client is not None and not problems:
         shortfall = check_concurrency_headroom(lambda_client, plan.workers)
         if shortfall:

@@ -51,6 +51,7 @@ def chart_data(result: dict[str, Any]) -> dict[str, Any]:
         "statuses": {s: [row["statuses"].get(s, 0) for row in timeline] for s in statuses},
         "lag_p99": [row["lag_p99_ms"] for row in timeline], "dropped": [row["dropped"] for row in timeline],
         "late": [row["late"] for row in timeline], "target": [],
+        "cpu": [None if row.get("cpu_share") is None else round(row["cpu_share"] * 100, 1) for row in timeline],
     }
     target = result.get("target") or {}
     start = result.get("started_at_epoch_s", 0)
@@ -85,7 +86,9 @@ const errorLayout = Object.assign(layout('Errors by class (bars) and statuses (l
   {barmode: 'stack', yaxis2: {overlaying: 'y', side: 'right', title: {text: 'responses'}}});
 Plotly.newPlot('chart-errors', errs.concat(stats), errorLayout, {displaylogo: false, responsive: true});
 draw('chart-health', [line(D.x, D.lag_p99, 'schedule lag p99 (ms)'), {x: D.x, y: D.late, name: 'late', type: 'bar'},
-  {x: D.x, y: D.dropped, name: 'dropped', type: 'bar'}], 'Load generator health', 'ms / arrivals');
+  {x: D.x, y: D.dropped, name: 'dropped', type: 'bar'},
+  line(D.x, D.cpu, 'CPU % of a core', {connectgaps: true, mode: 'lines+markers'})],
+  'Load generator health', 'ms / arrivals / %');
 if (D.target.length) {
   draw('chart-target', D.target.map(s => line(s.x, s.y, s.name, {mode: 'lines+markers'})),
        'Target (CloudWatch, per minute)', 'count');

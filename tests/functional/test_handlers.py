@@ -163,3 +163,14 @@ def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
     recorded = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/1.start.json")
                           ["Body"].read())
     assert recorded == {"start_at_epoch_s": out["start_at"], "offset_s": 840.0, "duration_s": 840.0}
+
+
+def test_the_specs_own_limits_and_cost_cap_are_enforced_in_plan_too(bucket: str) -> None:
+    from runner.aws_pipeline import PlanRejected
+    capped = {**SPEC, "limits": {"max_rate": "5/s", "max_cost_usd": 0.000001}}
+    with pytest.raises(PlanRejected) as caught:
+        call("plan", {"action": "plan", "input": {"spec": capped}, "execution_name": "capped"})
+    assert str(caught.value) == "the peak rate 10/s is over limits.max_rate 5/s"
+    with pytest.raises(PlanRejected, match="over limits.max_cost_usd"):
+        call("plan", {"action": "plan", "input": {"spec": {**SPEC, "limits": {"max_cost_usd": 0.000001}}},
+                      "execution_name": "costly"})
