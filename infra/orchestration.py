@@ -4,7 +4,7 @@
               └─ StartSlice ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
                                          │    └─ Worker (Lambda, synchronous, never retried once started)
                                          └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
-    Verdict: FAIL ─► Fail (cause names the failed thresholds); otherwise Succeed with the summary.
+    Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); otherwise Succeed.
 
 Step Functions carries pointers (S3 keys), never results: S3 is the source of truth.
 """
@@ -112,7 +112,8 @@ class Orchestration(Construct):
     def verdict_state(self) -> sfn.Choice:
         """A failed verdict turns the execution red, with the failed thresholds as its cause."""
         verdict = sfn.Choice(self, "Verdict?")
-        verdict.when(sfn.Condition.string_equals("$.result.status", "FAIL"),
+        verdict.when(sfn.Condition.or_(sfn.Condition.string_equals("$.result.status", "FAIL"),
+                                       sfn.Condition.string_equals("$.result.status", "ABORTED")),
                      sfn.Fail(self, "ThresholdsFailed", error="Squall.ThresholdsFailed",
                               cause_path="$.result.cause"))
         summary = sfn.Pass(self, "Summary", input_path="$.result", comment="the verdict and where the reports are")

@@ -175,7 +175,8 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
     verdict = result["verdict"]
     failed = [f"{t['check']}{' [' + t['endpoint'] + ']' if t['endpoint'] else ''}: measured {t['measured_text']}"
               for t in verdict["thresholds"] if t["status"] == "FAIL"]
-    cause = f"{verdict['status']}: " + "; ".join(failed or verdict["generator_problems"] or verdict["reasons"])
+    aborted = [verdict["reasons"][0]] if verdict["status"] == "ABORTED" else []
+    cause = f"{verdict['status']}: " + "; ".join(aborted + failed or verdict["generator_problems"] or verdict["reasons"])
     return {
         "run_id": run_id, "status": verdict["status"], "cause": cause[:30000],
         "reasons": verdict["reasons"][:20], "generator_problems": verdict["generator_problems"][:20],

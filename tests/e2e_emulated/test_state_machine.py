@@ -194,3 +194,20 @@ def test_a_run_longer_than_a_slice_runs_as_consecutive_slices_with_the_gap_measu
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 80  # 40 arrivals, 2 requests each
     assert result["verdict"]["status"] == "PASS"
     assert "slice 1: 2 s → 4 s · gap after the previous slice" in done.stdout
+
+
+def test_an_abort_rule_judged_by_the_monitor_ends_the_execution_in_failed(emulator, demo_target,
+                                                                          tmp_path: Path) -> None:
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms", error_rate=0.5)
+    spec = write_spec(tmp_path, demo.url, duration="60s")
+    spec.write_text(spec.read_text().replace("  - error_rate < 1%\n", "  - {check: error_rate < 5%, abort: true, "
+                                                                      "for: 2s}\n"))
+    done = squall_aws(emu, tmp_path, *run_args(spec))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "VERDICT: ABORTED" in done.stdout
+    run_id = run_id_of(done)
+    described = execution(emu, machine, run_id)
+    assert described["status"] == "FAILED" and described["cause"].startswith("ABORTED: aborted at ")
+    result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) < 10 * 60 * 2

@@ -87,7 +87,8 @@ def test_a_worker_is_invoked_synchronously_and_retried_only_before_it_runs() -> 
 
 def test_a_failed_verdict_ends_in_a_fail_state_that_names_the_thresholds() -> None:
     every = states(plain_definition(synth()))
-    assert every["Verdict?"]["Choices"][0] == {"Variable": "$.result.status", "StringEquals": "FAIL",
+    assert every["Verdict?"]["Choices"][0] == {"Or": [{"Variable": "$.result.status", "StringEquals": "FAIL"},
+                                                      {"Variable": "$.result.status", "StringEquals": "ABORTED"}],
                                                "Next": "ThresholdsFailed"}
     assert every["ThresholdsFailed"] == {"Type": "Fail", "Error": "Squall.ThresholdsFailed",
                                          "CausePath": "$.result.cause"}
