@@ -48,12 +48,29 @@ def load_yaml(text: str, file: str) -> Source:
     source = Source(file, None)
     if node is None:
         return source
-    source.data = _build(node, (), source, yaml.SafeLoader(""))
+    try:
+        source.data = _build(node, (), source, yaml.SafeLoader(""))
+    except yaml.MarkedYAMLError as error:  # a value YAML cannot construct, e.g. a bare '=' (!!value)
+        mark = error.problem_mark or error.context_mark
+        raise SpecSyntaxError(file, mark.line + 1 if mark else 1, f"invalid YAML: {error.problem or error}") from None
+    except yaml.YAMLError as error:
+        raise SpecSyntaxError(file, 1, f"invalid YAML: {error}") from None
     return source
 
 
-def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLoader) -> Any:
-    source.lines[path] = node.start_mark.line + 1
+MAX_NODES = 200_000  # aliases can make a small file expand enormously ("billion laughs")
+
+
+def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLoader,
+           open_nodes: frozenset[int] = frozenset()) -> Any:
+    line = node.start_mark.line + 1
+    if id(node) in open_nodes:
+        raise SpecSyntaxError(source.file, line, "invalid YAML: an alias refers to a node that contains it")
+    if len(source.lines) > MAX_NODES:
+        raise SpecSyntaxError(source.file, line, f"invalid YAML: more than {MAX_NODES:,} values once aliases "
+                                                 f"are expanded")
+    open_nodes = open_nodes | {id(node)}
+    source.lines[path] = line
     if isinstance(node, yaml.MappingNode):
         constructor.flatten_mapping(node)
         result: dict[Any, Any] = {}
@@ -65,11 +82,11 @@ def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLo
             if key in result:
                 raise SpecSyntaxError(
                     source.file, key_node.start_mark.line + 1, f"{_dotted(path + (key,))}: duplicate key")
-            result[key] = _build(value_node, path + (key,), source, constructor)
+            result[key] = _build(value_node, path + (key,), source, constructor, open_nodes)
             source.lines[path + (key,)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, path + (i,), source, constructor) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), source, constructor, open_nodes) for i, item in enumerate(node.value)]
     return constructor.construct_object(node, deep=True)
 
 

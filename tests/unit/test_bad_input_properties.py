@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analysis.merge import merge_shards
@@ -28,7 +28,7 @@ documents = st.recursive(scalars, lambda inner: st.one_of(
                                                  max_size=5)), max_leaves=30)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None, derandomize=True)
 @given(documents)
 def test_any_document_is_a_spec_or_a_list_of_problems(document: Any) -> None:
     text = yaml.safe_dump(document)
@@ -38,8 +38,10 @@ def test_any_document_is_a_spec_or_a_list_of_problems(document: Any) -> None:
         assert error.problems and all(str(p).startswith("gen.yaml") for p in error.problems)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(st.text(max_size=200))
+@example("=")  # found by this test in CI: YAML's !!value tag has no constructor
+@example("\x1f")  # found by this test: a character the YAML reader refuses before parsing
 def test_any_text_is_a_spec_or_a_list_of_problems(text: str) -> None:
     try:
         parse_spec(text, "gen.yaml", base_dir=Path("/nonexistent"))
@@ -66,7 +68,7 @@ def mutate(value: Any, path: list[Any], replacement: Any) -> Any:
     return replacement
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.lists(st.integers(0, 10), max_size=6), documents)
 def test_a_mutated_shard_is_valid_or_rejected_with_its_key(path: list[int], replacement: Any) -> None:
     data = mutate(valid_shard_dict(), path, replacement)
@@ -79,7 +81,7 @@ def test_a_mutated_shard_is_valid_or_rejected_with_its_key(path: list[int], repl
     assert merged.overall.requests >= 0
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.binary(max_size=300))
 def test_garbage_bytes_in_the_store_are_rejected_with_their_key(tmp_path_factory: Any, garbage: bytes) -> None:
     store = LocalStore(tmp_path_factory.mktemp("store"))

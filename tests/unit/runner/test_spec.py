@@ -113,6 +113,12 @@ def test_every_problem_is_reported_at_once_with_file_line_and_field() -> None:
       "got a list"]),
     ("a: [1, 2\n", ["t.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"]),
     ("target: http://h\ntarget: http://i\n", ["t.yaml:2: target: duplicate key"]),
+    ("&a [*a]\n", ["t.yaml:1: invalid YAML: an alias refers to a node that contains it"]),
+    ("=\n", ["t.yaml:1: invalid YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:value'"]),
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [" + ", ".join(["*a"] * 10) + "]\nc: &c [" +
+     ", ".join(["*b"] * 10) + "]\nd: &d [" + ", ".join(["*c"] * 10) + "]\ne: &e [" + ", ".join(["*d"] * 10) +
+     "]\nf: [" + ", ".join(["*e"] * 10) + "]\n",  # a "billion laughs": a million values from six lines
+     ["t.yaml:1: invalid YAML: more than 200,000 values once aliases are expanded"]),
 ])
 def test_spec_errors(text: str, expected: list[str]) -> None:
     assert problems(text) == expected

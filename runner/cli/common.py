@@ -1,0 +1,110 @@
+"""What every squall command shares: exit codes, option defaults, progress printing, the
+summary at the end of a run, and the AWS and spec-selection options."""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.summary import render_summary
+from runner.spec import Spec, load_spec
+
+
+
+EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_COULD_NOT_RUN, EXIT_INCONCLUSIVE, EXIT_STOPPED = 0, 1, 2, 3, 4, 130
+
+
+EXIT_BY_VERDICT = {"PASS": EXIT_PASS, "WARN": EXIT_PASS, "FAIL": EXIT_FAIL, "ABORTED": EXIT_FAIL,
+                   "INCONCLUSIVE": EXIT_INCONCLUSIVE, "STOPPED": EXIT_STOPPED}
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+D: dict[str, Any] = {}  # option defaults: squall.toml / [tool.squall], then SQUALL_* variables
+
+
+def new_run_id(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
+    return f"{slug}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
+
+
+def progress_printer() -> Callable[[str, bool], None]:
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(line: str, important: bool) -> None:
+        if tty:
+            sys.stderr.write("\r\033[K" + line + ("\n" if important else ""))
+        elif important or time.monotonic() - last[0] >= 5:
+            sys.stderr.write(line + "\n")
+            last[0] = time.monotonic()
+        sys.stderr.flush()
+    return show
+
+
+def finish(result: dict[str, Any], store_dir: str) -> int:
+    print(render_summary(result))
+    print(f"\n  results: {store_dir.rstrip('/')}/runs/{result['run_id']}/result.json")
+    return EXIT_BY_VERDICT[result["verdict"]["status"]]
+
+
+def aws_options(args: argparse.Namespace) -> Any:
+    from runner.backends.aws import AwsOptions
+    from runner.units import parse_duration_s
+
+    def seconds(value: str | None) -> float | None:
+        return None if value is None else parse_duration_s(value)
+    return AwsOptions(stack=args.stack, region=args.region, profile=args.profile,
+                      settle_s=seconds(getattr(args, "settle", None)),
+                      monitor_interval_s=seconds(getattr(args, "monitor_interval", None)),
+                      start_margin_s=seconds(getattr(args, "start_margin", None)),
+                      slice_s=seconds(getattr(args, "slice", None)),
+                      workers=getattr(args, "workers", None), engine=getattr(args, "engine", "fast"))
+
+
+def interrupt_counter() -> Callable[[], int]:
+    import signal
+    count = [0]
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        count[0] += 1
+    signal.signal(signal.SIGINT, on_interrupt)
+    return lambda: count[0]
+
+
+def store_for(args: argparse.Namespace) -> Any:
+    if getattr(args, "on", "local") == "aws":
+        from runner.backends.aws import find_deployment
+        return find_deployment(aws_options(args)).store
+    from runner.store import LocalStore
+    return LocalStore(args.store)
+
+
+def spec_selection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default=D.get("target"), help="replace target.url")
+    p.add_argument("--set", dest="overrides", action="append", default=[s for s in D.get("set", "").split(";") if s],
+                   metavar="PATH=VALUE", help="override a spec value, e.g. load.phases.sustained.rate=200/s")
+    p.add_argument("--tags", default=D.get("tags", ""), help="run only scenarios with any of these tags (a,b)")
+    p.add_argument("--exclude-tags", default=D.get("exclude_tags", ""), help="skip scenarios with these tags")
+
+
+def load_selected_spec(args: argparse.Namespace, path: str | Path) -> Spec:
+    from runner.spec import select_scenarios
+    spec = load_spec(path, args.target, tuple(args.overrides))
+    return select_scenarios(spec, words(args.tags), words(args.exclude_tags))
+
+
+def words(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+def aws_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--stack", default=D.get("stack", "Squall"), help="aws: stack name")
+    p.add_argument("--region", default=D.get("region"), help="aws: region (default: your AWS configuration)")
+    p.add_argument("--profile", default=D.get("profile"), help="aws: credentials profile")

@@ -1,0 +1,174 @@
+"""squall validate, plan, run, demo and demo-target."""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+
+from runner.plan import RATE_MEASURED_PER_CORE, make_plan
+from runner.preflight import CouldNotRun
+from runner.spec import Spec, load_spec
+from runner.units import format_duration
+
+from runner.cli.common import (
+    EXIT_PASS,
+    EXAMPLES,
+    new_run_id,
+    progress_printer,
+    finish,
+    aws_options,
+    interrupt_counter,
+    load_selected_spec,
+)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    spec = load_spec(args.spec)
+    print(f"{args.spec}: valid — {len(spec.phases)} phases over {format_duration(spec.duration_s)}, "
+          f"{len(spec.scenarios)} scenarios, {len(spec.thresholds)} thresholds")
+    return EXIT_PASS
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    spec = load_selected_spec(args, args.spec)
+    plan = make_plan(spec, "plan-preview", 0, workers=args.workers)
+    print(f"{spec.name}: {format_duration(plan.duration_s)} in {len(plan.phases)} phases against {spec.target.base_url}")
+    print(f"\n  {'phase':<14} {'from':>7} {'length':>7} {'load':<22} {'arrivals':>10} {'requests':>10}")
+    for p in plan.phases:
+        if p.kind == "rate":
+            load = f"{p.start:g}/s" + (f" -> {p.end:g}/s" if p.end != p.start else "")
+        elif p.kind == "users":
+            load = f"{p.start:g} users" + (f" -> {p.end:g}" if p.end != p.start else "")
+        else:
+            load = "pause"
+        arrivals = f"{p.expected_arrivals:,.0f}" if p.kind == "rate" else "-"
+        requests = f"{p.expected_requests:,.0f}" if p.kind == "rate" else "-"
+        print(f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {format_duration(p.duration_s):>7} "
+              f"{load:<22} {arrivals:>10} {requests:>10}")
+    print(f"\n  total         {plan.expected_arrivals:,.0f} arrivals, {plan.expected_requests:,.0f} requests "
+          f"(open-model phases)")
+    print(f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s" +
+          (f", peak users {plan.peak_users}" if plan.peak_users else ""))
+    print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
+          f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
+    print(f"  time slices   {len(plan.slices)} on AWS (a Lambda worker runs at most 14 min of load; local runs are "
+          f"unsliced)" + ("".join(f"\n                slice {s.index}: {format_duration(s.offset_s)} → "
+                                  f"{format_duration(s.offset_s + s.duration_s)}" for s in plan.slices)
+                          if len(plan.slices) > 1 else ""))
+    print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
+    from runner.estimate import estimate_test_cost
+    for backend in ("local", "aws"):
+        estimate = estimate_test_cost(spec, make_plan(spec, "plan-preview", 0, workers=args.workers), backend)
+        detail = ", ".join(f"{i.name} ${i.cost_usd:.4f}" for i in estimate.items if i.cost_usd >= 0.00005)
+        print(f"  cost ({backend}) ${estimate.total_usd:.4f} estimated for the test itself" +
+              (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
+    if spec.limits.max_cost_usd is not None:
+        print(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
+    return EXIT_PASS
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    spec = load_selected_spec(args, args.spec)
+    return _run_spec(spec, args)
+
+
+def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
+    for note in spec.notes:
+        print(f"squall: {note}", file=sys.stderr)
+    from runner.backends.local import LocalOptions, run_local
+    from runner.estimate import check_cost_limit
+    from runner.local_guardrails import check_local_guardrails
+    backend = getattr(args, "on", "local")
+    preflight = make_plan(spec, "preflight", 0, workers=args.workers if backend == "aws" else
+                          (args.workers or os.cpu_count() or 1))
+    if backend == "local":
+        check_local_guardrails(spec, preflight, tuple(getattr(args, "allow_host", []) or ()))
+    check_cost_limit(spec, preflight, backend)
+    run_id = new_run_id(spec.name)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
+    if backend == "aws":
+        return _run_on_aws(spec, args, run_id, seed)
+    options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine)
+    print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+          f"(local, engine {args.engine})", file=sys.stderr)
+    result = run_local(spec, run_id, seed, options, progress_printer())
+    print(file=sys.stderr)
+    return finish(result, args.store)
+
+
+def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> int:
+    from runner.backends.aws import find_deployment, start_run, watch_run
+    options = aws_options(args)
+    deployment = find_deployment(options)
+    start_run(deployment, spec, run_id, seed, options)
+    print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+          f"(aws, stack {options.stack}); `squall watch {run_id}` re-attaches, `squall stop {run_id}` stops",
+          file=sys.stderr)
+    result = watch_run(deployment, run_id, progress_printer(), stop_requested=interrupt_counter())
+    print(file=sys.stderr)
+    return finish(result, f"s3://{deployment.bucket}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from runner.preflight import check_reachable
+    port = args.port or _free_port()
+    target = subprocess.Popen([sys.executable, "-m", "runner.cli", "demo-target", "--port", str(port), "--quiet"])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                check_reachable(url, timeout_s=0.5)
+                break
+            except CouldNotRun:
+                if target.poll() is not None:
+                    raise CouldNotRun(f"the demo target did not start on port {port}") from None
+                time.sleep(0.1)
+        print(f"squall: demo target listening on {url}", file=sys.stderr)
+        args.target = url
+        spec = load_selected_spec(args, args.spec or EXAMPLES / "quickstart.yaml")
+        return _run_spec(spec, args)
+    finally:
+        target.terminate()
+        target.wait()
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def cmd_demo_target(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import uvloop
+
+    from runner.demo_target import DemoState, bound_port, parse_latency, serve
+    state = DemoState(parse_latency(args.latency), args.concurrency, args.error_rate, random.Random(args.seed))
+
+    async def main() -> None:
+        runner = await serve("127.0.0.1", args.port, state)
+        if args.publish_metrics:
+            import boto3
+
+            from runner.demo_metrics import DemoIdentity, publish_forever
+            identity = DemoIdentity(args.function_name, args.api_name, args.stage)
+            client = boto3.client("cloudwatch", region_name=args.region)
+            asyncio.ensure_future(publish_forever(state, client, identity, args.metrics_interval))
+        if not args.quiet:
+            print(f"demo target on http://127.0.0.1:{bound_port(runner)} (latency {args.latency}, "
+                  f"concurrency limit {args.concurrency}, 5xx share {args.error_rate:g}); Ctrl-C stops", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+    try:
+        uvloop.run(main())
+    except KeyboardInterrupt:
+        pass
+    return EXIT_PASS
