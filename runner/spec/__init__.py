@@ -5,7 +5,8 @@ import dataclasses
 from pathlib import Path
 
 from runner.spec.model import Spec
-from runner.spec.validate import Problem, SpecError, build_spec
+from runner.spec.checker import Problem, SpecError
+from runner.spec.validate import build_spec
 from runner.artillery import looks_like_artillery
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
