@@ -93,7 +93,7 @@ def test_plan_prints_phases_workers_and_the_rate_ceiling(tmp_path: Path) -> None
     done = squall("plan", str(write_spec(tmp_path, "http://127.0.0.1:9")), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "80 arrivals, 160 requests" in done.stdout
-    assert "per-worker ceiling 3,250 arrivals/s" in done.stdout
+    assert "per-worker ceiling 3,750 arrivals/s" in done.stdout
 
 
 def test_ctrl_c_stops_gracefully_and_reports_what_was_measured(tmp_path: Path, demo_target) -> None:

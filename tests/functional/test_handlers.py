@@ -76,7 +76,7 @@ def test_a_spec_key_in_the_bucket_can_be_planned(bucket: str) -> None:
     ({"load": {"phases": [{"duration": "20m", "rate": "10/s"}]}},
      "the run lasts 20m, longer than the 10m allowed by the cdk.json context key squall:maxDurationSeconds"),
     ({"load": {"phases": [{"duration": "1m", "rate": "20000/s"}]}},
-     "the plan needs 7 workers, more than the 4 allowed by the cdk.json context key squall:maxWorkers"),
+     "the plan needs 6 workers, more than the 4 allowed by the cdk.json context key squall:maxWorkers"),
 ])
 def test_the_guardrails_refuse_a_run_in_plan(bucket: str, change: dict[str, Any], message: str) -> None:
     from runner.aws_pipeline import PlanRejected

@@ -85,7 +85,7 @@ scenarios:
 
 def test_the_plan_sizes_workers_from_the_rate_ceiling_and_slices_long_runs() -> None:
     plan = make_plan(parse_spec(SPEC, "p.yaml"), "r", 1)
-    assert plan.workers == 3  # 7001/s over 3,250/s per worker; 2,500 users over 1,000 per worker
+    assert plan.workers == 3  # 7001/s over 3,750/s per worker; 2,500 users over 1,000 per worker
     assert [p.expected_arrivals for p in plan.phases] == [35_010, 8_401_200, 0, 0]
     assert plan.phases[1].expected_requests == pytest.approx(8_401_200 * 1.25)
     assert plan.duration_s == 10 + 1200 + 60 + 60
