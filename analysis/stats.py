@@ -11,10 +11,6 @@ from typing import Any
 
 from analysis.histogram import Histogram
 
-ERROR_CLASSES = (
-    "timeout", "connect", "dns", "tls", "read",
-    "http_4xx", "http_429", "http_5xx", "expectation", "capture", "cancelled",
-)
 
 
 def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:

@@ -5,15 +5,12 @@ reference. ``Redactor`` masks a value should one reach an error message."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from typing import Any
 
 from runner.spec.model import Request, Spec
-from runner.templating import Template, variables_in
+from runner.templating import SECRET, Template, variables_in
 
-SECRET = re.compile(r"^secret:(ssm|secretsmanager):(.+)$")
-STORES = ("ssm", "secretsmanager")
 
 
 class SecretError(Exception):
@@ -86,8 +83,4 @@ class Redactor:
             text = text.replace(value, "****")
         return text
 
-
-def known_secret_store(name: str) -> bool:
-    match = SECRET.match(name)
-    return match is not None and match.group(1) in STORES
 

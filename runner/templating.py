@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 _VARIABLE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+SECRET = re.compile(r"^secret:(ssm|secretsmanager):(.+)$")  # {{ secret:ssm:/path }}, resolved in the worker
 _RANDOM_INT = re.compile(r"^\$random_int\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$")
 
 

@@ -13,7 +13,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from runner.cli.common import D, EXIT_COULD_NOT_RUN, EXIT_INVALID, aws_arguments, spec_selection_options
+from runner.cli.common import (
+    D, EXIT_COULD_NOT_RUN, EXIT_INVALID, aws_arguments, spec_selection_options, store_arguments,
+)
 from runner.plan import PlanError
 from runner.preflight import CouldNotRun, SpecRejected
 from runner.spec import SpecError
@@ -86,29 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_id")
     p.add_argument("--format", choices=("html", "md", "csv", "junit", "json", "txt"), default="html")
     p.add_argument("-o", "--output", help="file (or folder, for csv); default: stdout for text formats")
-    p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
-    aws_arguments(p)
+    store_arguments(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("baseline", help="make a run the baseline its spec's regression thresholds compare with")
     p.add_argument("action", choices=("set",))
     p.add_argument("run_id")
-    p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
-    aws_arguments(p)
+    store_arguments(p)
     p.set_defaults(func=cmd_baseline)
     p = sub.add_parser("compare", help="per-metric and per-endpoint deltas between two runs")
     p.add_argument("run_a")
     p.add_argument("run_b")
-    p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
-    aws_arguments(p)
+    store_arguments(p)
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("collect", help="merge, judge and report a run again from its shards")
     p.add_argument("run_id")
-    p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
-    aws_arguments(p)
+    store_arguments(p)
     p.set_defaults(func=cmd_collect)
     p = sub.add_parser("fetch", help="download a run's results and reports from S3")
     p.add_argument("run_id")

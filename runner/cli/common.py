@@ -108,3 +108,10 @@ def aws_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stack", default=D.get("stack", "Squall"), help="aws: stack name")
     p.add_argument("--region", default=D.get("region"), help="aws: region (default: your AWS configuration)")
     p.add_argument("--profile", default=D.get("profile"), help="aws: credentials profile")
+
+
+def store_arguments(p: argparse.ArgumentParser) -> None:
+    """Where a command finds runs: the local store (default) or, with --on aws, the stack's bucket."""
+    p.add_argument("--on", choices=("local", "aws"), default="local")
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
+    aws_arguments(p)

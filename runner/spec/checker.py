@@ -15,7 +15,6 @@ from runner.templating import Template
 T = TypeVar("T")
 
 
-MISSING = object()
 
 
 @dataclass(frozen=True)

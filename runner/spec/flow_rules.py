@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import difflib
-import re
 from typing import Any
 
 from runner.spec.model import (
     Capture, DataSet, Request, Scenario, Step, Think,
 )
 from runner.spec.yamlsource import Path
-from runner.templating import Template, compile_value, variables_in
+from runner.templating import SECRET, Template, compile_value, variables_in
 from runner.units import parse_duration_s
 
 from runner.spec.checker import Checker, kind_of, pairs
@@ -94,7 +93,7 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
                                                        if isinstance(t, Template) for v in t.variables}
     for variable in sorted(used):
         if variable.startswith("secret:"):
-            if not re.match(r"^secret:(ssm|secretsmanager):.+$", variable):
+            if not SECRET.match(variable):
                 c.problem(path, f"'{{{{ {variable} }}}}' is not a secret reference (write "
                           f"{{{{ secret:ssm:/path }}}} or {{{{ secret:secretsmanager:name }}}})")
             continue
