@@ -29,7 +29,8 @@ class AiohttpEngine:
             kind = classify_exception(error)
             return error_reply("connect" if kind == "read" else kind, 0)
         except (aiohttp.ClientError, OSError) as error:
-            return error_reply(classify_exception(error), bytes_out)
+            kind = classify_exception(error)
+            return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
         bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
         return Reply(response.status, headers_in, body_in, None, bytes_in, bytes_out)
 

@@ -172,7 +172,8 @@ class FastEngine:
         for _ in range(2):
             reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline)
             if reply.error != "stale":
-                reply.bytes_out = len(payload) if reply.error != "connect" else 0
+                # Nothing was sent when the connection could not be made (refused, no such name, TLS).
+                reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls") else len(payload)
                 return reply
         return error_reply("read", len(payload))
 

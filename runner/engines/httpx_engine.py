@@ -23,7 +23,8 @@ class HttpxEngine:
             kind = classify_exception(error)
             return error_reply("connect" if kind in ("read", "timeout") else kind, 0)
         except (httpx.HTTPError, OSError) as error:
-            return error_reply(classify_exception(error), bytes_out)
+            kind = classify_exception(error)
+            return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
         body_in = response.content
         headers_in = [(k.lower(), v) for k, v in response.headers.items()]
         bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17

@@ -113,3 +113,17 @@ def test_name_resolution_failures_are_classified_as_dns() -> None:
     wrapped = OSError("connect failed")
     wrapped.__cause__ = socket.gaierror(-3, "Temporary failure in name resolution")
     assert classify_exception(wrapped) == "dns"
+
+
+@pytest.mark.parametrize("engine", ["fast", "aiohttp", "httpx"])
+def test_a_name_that_does_not_resolve_is_a_dns_error(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Injected without sending a query anywhere: the resolver answers 'no such name'."""
+    real = socket.getaddrinfo
+
+    def no_such_name(host, *args, **kwargs):
+        if str(host).endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    reply = send(engine, "http://squall-dns-test.invalid:8080/")
+    assert (reply.status, reply.error, reply.bytes_out) == (0, "dns", 0)
