@@ -102,11 +102,12 @@ def _target_lines(target: dict[str, Any] | None) -> list[str]:
 def _cost_lines(cost: dict[str, Any] | None) -> list[str]:
     if not cost:
         return []
-    lines = [""]
+    lines: list[str] = []
     for part in (cost.get("test"), cost.get("target")):
-        if not part:
+        if not part or not part["items"]:  # a local run without AWS costs nothing worth a line
             continue
         per_1000 = part.get("per_1000_requests_usd")
+        lines.append("")
         lines.append(f"  cost of {part['title']}: ${part['total_usd']:.4f}" +
                      (f" (${per_1000:.6f} per 1,000 requests)" if per_1000 is not None else ""))
         for item in part["items"]:
