@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean chromium
+.PHONY: demo test lint bench clean chromium lambda-python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,22 @@ lint: $(VENV)/.dev-installed
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: lint node_modules/.installed chromium
+test: lint node_modules/.installed chromium lambda-python
 	$(BIN)/python -m pytest -q
+
+# The Lambda functions run CPython 3.13: the pure and load-generator tests run on it too, with the
+# runtime pins the Lambda bundle uses (skipped, and said so, where no python3.13 is installed).
+LAMBDA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13 /usr/bin/python3.13 \
+                   /usr/local/bin/python3.13))
+lambda-python:
+	@if [ -z "$(LAMBDA_PYTHON)" ] || ! $(LAMBDA_PYTHON) -c "import venv" 2>/dev/null; then \
+	  echo "python3.13 not found: the Lambda-runtime check is skipped"; else echo "tests on $(LAMBDA_PYTHON):"; \
+	  test -x .venv-lambda/bin/python || $(LAMBDA_PYTHON) -m venv .venv-lambda; \
+	  .venv-lambda/bin/pip install --quiet -r infra/lambda-requirements.txt aiohttp==3.14.5 pytest==9.2.0 \
+	    hypothesis==6.170.17 boto3; \
+	  PYTHONPATH=. .venv-lambda/bin/python -m pytest -q -p no:cacheprovider tests/unit \
+	    tests/functional/test_engines.py tests/functional/test_load_generator.py \
+	    --ignore=tests/unit/test_readme.py; fi
 
 bench: $(VENV)/.installed
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light)
@@ -44,4 +58,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/run_bench.py
 
 clean:
-	rm -rf $(VENV) squall-runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-lambda squall-runs .pytest_cache .mypy_cache .ruff_cache
