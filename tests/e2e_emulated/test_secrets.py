@@ -53,6 +53,7 @@ class Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def recorder() -> Iterator[int]:
+    Recorder.seen = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -60,18 +61,27 @@ def recorder() -> Iterator[int]:
     server.shutdown()
 
 
-def test_secrets_reach_the_target_and_no_artifact_of_the_run(recorder: int, tmp_path: Path) -> None:
+def run_with_secrets(spec_text: str, tmp_path: Path, secrets: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`squall run` with moto's server holding ``secrets`` (SSM names start with /, others are Secrets Manager)."""
     emulator = Emulator()
     try:
-        emulator.client("ssm").put_parameter(Name="/squall/demo/token", Value=TOKEN, Type="SecureString")
-        emulator.client("secretsmanager").create_secret(Name="squall/demo/api-key", SecretString=API_KEY)
+        for name, value in secrets.items():
+            if name.startswith("/"):
+                emulator.client("ssm").put_parameter(Name=name, Value=value, Type="SecureString")
+            else:
+                emulator.client("secretsmanager").create_secret(Name=name, SecretString=value)
         spec = tmp_path / "secrets.yaml"
-        spec.write_text(SPEC.format(port=recorder))
-        done = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
+        spec.write_text(spec_text)
+        return subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
                               cwd=tmp_path, capture_output=True, text=True, timeout=120,
                               env={**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)})
     finally:
         emulator.close()
+
+
+def test_secrets_reach_the_target_and_no_artifact_of_the_run(recorder: int, tmp_path: Path) -> None:
+    done = run_with_secrets(SPEC.format(port=recorder), tmp_path,
+                            {"/squall/demo/token": TOKEN, "squall/demo/api-key": API_KEY})
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(Recorder.seen) == 10
     assert all(auth == f"Bearer {TOKEN}" and path == f"/items?key={API_KEY}" for auth, path in Recorder.seen)
@@ -88,15 +98,8 @@ def test_secrets_reach_the_target_and_no_artifact_of_the_run(recorder: int, tmp_
 
 
 def test_a_missing_secret_fails_the_worker_with_its_name_not_a_value(recorder: int, tmp_path: Path) -> None:
-    emulator = Emulator()
-    try:
-        spec = tmp_path / "secrets.yaml"
-        spec.write_text(SPEC.format(port=recorder).replace("squall/demo/api-key", "squall/demo/never-created"))
-        done = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)})
-    finally:
-        emulator.close()
+    done = run_with_secrets(SPEC.format(port=recorder).replace("squall/demo/api-key", "squall/demo/never-created"),
+                            tmp_path, {})
     assert done.returncode == 4, done.stdout + done.stderr
     assert "cannot read secret secret:secretsmanager:squall/demo/never-created: ResourceNotFoundException" in \
         done.stdout + done.stderr
