@@ -8,22 +8,14 @@ for the error rate the increase in percentage points, for rps the relative decre
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from analysis.histogram import Histogram
 from analysis.stats import EndpointStats
-from analysis.thresholds import Threshold, error_rate, measure, parse_threshold
+from analysis.thresholds import RegressionRef, Threshold, error_rate, measure, parse_threshold
 
 _EXPRESSION = re.compile(r"^\s*(?P<metric>[a-z_]+|p\d+(?:\.\d+)?)\s+regression\s*(?P<op><=|<)\s*"
                          r"(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>%|pp)\s*$")
-
-
-@dataclass(frozen=True)
-class RegressionRef:
-    metric: str  # latency, error_rate, rps
-    percentile: float | None
-    unit: str  # "%" (relative) or "pp" (percentage points)
 
 
 def parse_regression(text: str) -> tuple[RegressionRef, str, float]:

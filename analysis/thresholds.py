@@ -9,13 +9,9 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from analysis.stats import EndpointStats
 from analysis.target_thresholds import TargetRef
-
-if TYPE_CHECKING:
-    from analysis.regression import RegressionRef
 
 _EXPRESSION = re.compile(
     r"^\s*(?P<metric>[a-z_]+|p\d+(?:\.\d+)?)\s*(?P<op><=|>=|==|!=|<|>)\s*"
@@ -29,6 +25,14 @@ LATENCY_NAMES = {"min": 0.0, "median": 50.0, "max": 100.0}
 KNOWN_METRICS = ("error_rate", "rps", "requests", "errors", "mean", "avg", "min", "median", "max",
                  "p50", "p90", "p95", "p99", "p99.9")
 _LATENCY_UNITS_MS = {None: 1.0, "ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}
+
+
+@dataclass(frozen=True)
+class RegressionRef:
+    """What a regression threshold compares with the baseline (parsed in analysis.regression)."""
+    metric: str  # latency, error_rate, rps
+    percentile: float | None
+    unit: str  # "%" (relative) or "pp" (percentage points)
 
 
 @dataclass(frozen=True)

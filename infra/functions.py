@@ -32,10 +32,10 @@ class Functions(Construct):
                 environment={**common_env, **(env or {})}, log_group=log_group,
                 description=f"Squall {name.lower()}")
 
-        self.plan = function("Plan", "runner.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
-        self.worker = function("Worker", "runner.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15))
-        self.monitor = function("Monitor", "runner.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
-        self.collect = function("Collect", "runner.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
+        self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
+        self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15))
+        self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
+        self.collect = function("Collect", "runner.aws.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
                                 {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),
                                  "SQUALL_ARCHITECTURE": "arm64" if architecture.name == "arm64" else "x86_64"})
 

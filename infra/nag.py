@@ -5,12 +5,9 @@ own constructs rather than copied strings.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import aws_cdk as cdk
-
-if TYPE_CHECKING:
-    from infra.stack import SquallStack
 
 PREFIX = "AwsSolutions::AwsSolutions-"
 RUN_KEYS = "objects are keyed by run id, unknown at deploy time: the grant is limited to that kind of key"
@@ -21,9 +18,11 @@ def _id(stack: cdk.Stack, construct: cdk.Resource | cdk.CfnElement) -> str:
     return stack.get_logical_id(element)  # type: ignore[arg-type]
 
 
-def acknowledge_findings(stack: SquallStack) -> None:
-    bucket = _id(stack, stack.bucket)
-    machine = _id(stack, stack.orchestration.state_machine)
+def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state_machine: cdk.Resource,
+                         functions: Sequence[cdk.Resource]) -> None:
+    """Acknowledge, on ``stack``, the findings its bucket, state machine and functions keep on purpose."""
+    bucket = _id(stack, bucket_construct)
+    machine = _id(stack, state_machine)
     reasons: dict[str, str] = {
         "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]":
             "AWSLambdaBasicExecutionRole only lets a function write its own logs",
@@ -65,8 +64,7 @@ def acknowledge_findings(stack: SquallStack) -> None:
     for key in ("specs/*", "runs/*", "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*", "runs/*/live.json",
                 "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/slices/*"):
         reasons[f"IAM5[Resource::<{bucket}.Arn>/{key}]"] = RUN_KEYS
-    for name in ("plan", "worker", "monitor", "collect"):
-        function = getattr(stack.functions, name)
+    for function in functions:
         reasons[f"IAM5[Resource::<{_id(stack, function)}.Arn>:*]"] = \
             "invoking this stack's own function with any version qualifier (granted by CDK's LambdaInvoke)"
     cdk.Validations.of(stack).acknowledge(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from runner.demo_target import DemoState, bound_port, parse_latency, serve
+from runner.demo.target import DemoState, bound_port, parse_latency, serve
 
 
 @dataclass

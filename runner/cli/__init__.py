@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from runner.settings import SettingsError, defaults
+    from runner.cli.settings import SettingsError, defaults
     try:
         D.clear()
         D.update(defaults(Path.cwd(), os.environ))

@@ -55,7 +55,7 @@ def finish(result: dict[str, Any], store_dir: str) -> int:
 
 
 def aws_options(args: argparse.Namespace) -> Any:
-    from runner.backends.aws import AwsOptions
+    from runner.aws.backend import AwsOptions
     from runner.units import parse_duration_s
 
     def seconds(value: str | None) -> float | None:
@@ -80,7 +80,7 @@ def interrupt_counter() -> Callable[[], int]:
 
 def store_for(args: argparse.Namespace) -> Any:
     if getattr(args, "on", "local") == "aws":
-        from runner.backends.aws import find_deployment
+        from runner.aws.backend import find_deployment
         return find_deployment(aws_options(args)).store
     from runner.store import LocalStore
     return LocalStore(args.store)

@@ -22,10 +22,10 @@ from runner.cli.common import (
 
 def cmd_runs(args: argparse.Namespace) -> int:
     if args.on == "aws":
-        from runner.backends.aws import find_deployment, list_runs
+        from runner.aws.backend import find_deployment, list_runs
         rows = list_runs(find_deployment(aws_options(args)), args.limit)
     else:
-        from runner.history import list_local_runs
+        from runner.results.history import list_local_runs
         rows = list_local_runs(args.store, args.limit)
     print(f"{'run id':<44} {'spec':<16} {'started (UTC)':<20} {'duration':>8} {'requests':>9} {'p95':>10} {'errors':>7}"
           f"  verdict")
@@ -42,7 +42,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from runner.reports import render
+    from runner.results.reports import render
     from runner.store import run_prefix
     store = store_for(args)
     key = run_prefix(args.run_id) + "result.json"
@@ -68,7 +68,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from runner.baseline import set_baseline
+    from runner.results.baseline import set_baseline
     record = set_baseline(store_for(args), args.run_id)
     print(f"squall: {args.run_id} is now the baseline of '{record['spec_name']}' (its verdict was {record['verdict']})")
     return EXIT_PASS
@@ -100,20 +100,20 @@ def cmd_collect(args: argparse.Namespace) -> int:
     if not store.exists(run_prefix(args.run_id) + "plan.json"):
         raise CouldNotRun(f"no run {args.run_id} in {store.uri(run_prefix(args.run_id))}")
     if args.on == "aws":
-        from runner.aws_pipeline import collect_run
+        from runner.aws.pipeline import collect_run
         collect_run({"run_id": args.run_id}, store)
         result = store.get_json(run_prefix(args.run_id) + "result.json")
     else:
-        from runner.collect import collect
-        from runner.reports import write_reports
-        from runner.target_report import Boto3TargetSource
+        from runner.results.collect import collect
+        from runner.results.reports import write_reports
+        from runner.aws.target_report import Boto3TargetSource
         result = collect(store, args.run_id, target_source=Boto3TargetSource())
         write_reports(store, result)
     return finish(result, store.uri("").rstrip("/") or args.store)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from runner.backends.aws import fetch_run, find_deployment
+    from runner.aws.backend import fetch_run, find_deployment
     written = fetch_run(find_deployment(aws_options(args)), args.run_id, Path(args.output))
     for path in written:
         print(path)
@@ -121,7 +121,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
-    from runner.backends.aws import find_deployment, watch_run
+    from runner.aws.backend import find_deployment, watch_run
     deployment = find_deployment(aws_options(args))
     result = watch_run(deployment, args.run_id, progress_printer(), stop_requested=interrupt_counter())
     print(file=sys.stderr)
@@ -139,7 +139,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
             raise CouldNotRun(f"no run {args.run_id} in {args.store}")
         store.put_bytes(run_prefix(args.run_id) + "control/stop", b"stopped by squall stop\n")
     else:
-        from runner.backends.aws import find_deployment, stop_run
+        from runner.aws.backend import find_deployment, stop_run
         stop_run(find_deployment(aws_options(args)), args.run_id, now=args.now)
     print(f"squall: asked {args.run_id} to stop" + (" now" if getattr(args, "now", False) else
                                                     " (workers finish within one poll interval)"))
@@ -149,7 +149,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     import yaml
 
-    from runner.artillery import convert_artillery, looks_like_artillery
+    from runner.importers.artillery import convert_artillery, looks_like_artillery
     path = Path(args.file)
     try:
         script = yaml.safe_load(path.read_text(encoding="utf-8"))

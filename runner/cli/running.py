@@ -77,9 +77,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
     for note in spec.notes:
         print(f"squall: {note}", file=sys.stderr)
-    from runner.backends.local import LocalOptions, run_local
+    from runner.local.backend import LocalOptions, run_local
     from runner.estimate import check_cost_limit
-    from runner.local_guardrails import check_local_guardrails
+    from runner.guardrails import check_local_guardrails
     backend = getattr(args, "on", "local")
     preflight = make_plan(spec, "preflight", 0, workers=args.workers if backend == "aws" else
                           (args.workers or os.cpu_count() or 1))
@@ -93,13 +93,15 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine)
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
           f"(local, engine {args.engine})", file=sys.stderr)
-    result = run_local(spec, run_id, seed, options, progress_printer())
+    from runner.aws.target_report import Boto3TargetSource
+    result = run_local(spec, run_id, seed, options, progress_printer(),
+                       target_source=lambda progress: Boto3TargetSource(progress=progress))
     print(file=sys.stderr)
     return finish(result, args.store)
 
 
 def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> int:
-    from runner.backends.aws import find_deployment, start_run, watch_run
+    from runner.aws.backend import find_deployment, start_run, watch_run
     options = aws_options(args)
     deployment = find_deployment(options)
     start_run(deployment, spec, run_id, seed, options)
@@ -148,7 +150,7 @@ def cmd_demo_target(args: argparse.Namespace) -> int:
 
     import uvloop
 
-    from runner.demo_target import DemoState, bound_port, parse_latency, serve
+    from runner.demo.target import DemoState, bound_port, parse_latency, serve
     state = DemoState(parse_latency(args.latency), args.concurrency, args.error_rate, random.Random(args.seed))
 
     async def main() -> None:
@@ -156,7 +158,7 @@ def cmd_demo_target(args: argparse.Namespace) -> int:
         if args.publish_metrics:
             import boto3
 
-            from runner.demo_metrics import DemoIdentity, publish_forever
+            from runner.demo.metrics import DemoIdentity, publish_forever
             identity = DemoIdentity(args.function_name, args.api_name, args.stage)
             client = boto3.client("cloudwatch", region_name=args.region)
             asyncio.ensure_future(publish_forever(state, client, identity, args.metrics_interval))

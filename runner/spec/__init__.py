@@ -7,7 +7,7 @@ from pathlib import Path
 from runner.spec.model import Spec
 from runner.spec.checker import Problem, SpecError
 from runner.spec.validate import build_spec
-from runner.artillery import looks_like_artillery
+from runner.importers.artillery import looks_like_artillery
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
 
@@ -24,7 +24,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
     notes: list[str] = []
     if looks_like_artillery(source.data):
-        from runner.artillery import convert_artillery
+        from runner.importers.artillery import convert_artillery
         converted, unconverted = convert_artillery(source.data, Path(file).stem, base_dir or Path(file).parent)
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \

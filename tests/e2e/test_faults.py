@@ -32,7 +32,7 @@ def wait_for(condition, timeout_s: float = 60.0) -> None:
 
 
 def worker_pid(worker: int) -> int | None:
-    found = subprocess.run(["pgrep", "-f", f"runner.worker_process .*jobs/0/{worker}.json"], capture_output=True,
+    found = subprocess.run(["pgrep", "-f", f"runner.local.worker_process .*jobs/0/{worker}.json"], capture_output=True,
                            text=True).stdout.split()
     return int(found[0]) if found else None
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from runner.engines import make_engine
-from runner.engines.base import classify_exception
+from runner.load.engines import make_engine
+from runner.load.engines.base import classify_exception
 
 ENGINES = ["fast", "httpx", "aiohttp"]
 

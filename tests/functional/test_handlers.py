@@ -40,7 +40,7 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def call(handler_module: str, event: dict[str, Any]) -> Any:
-    module = __import__(f"runner.handlers.{handler_module}", fromlist=["handler"])
+    module = __import__(f"runner.aws.handlers.{handler_module}", fromlist=["handler"])
     return module.handler(event, FakeContext(handler_module, 60))
 
 
@@ -79,7 +79,7 @@ def test_a_spec_key_in_the_bucket_can_be_planned(bucket: str) -> None:
      "the plan needs 6 workers, more than the 4 allowed by the cdk.json context key squall:maxWorkers"),
 ])
 def test_the_guardrails_refuse_a_run_in_plan(bucket: str, change: dict[str, Any], message: str) -> None:
-    from runner.aws_pipeline import PlanRejected
+    from runner.aws.pipeline import PlanRejected
     with pytest.raises(PlanRejected) as caught:
         call("plan", {"action": "plan", "input": {"spec": {**SPEC, **change}}, "execution_name": "refused"})
     assert str(caught.value) == message
@@ -87,7 +87,7 @@ def test_the_guardrails_refuse_a_run_in_plan(bucket: str, change: dict[str, Any]
 
 
 def test_an_invalid_spec_is_refused_with_every_problem(bucket: str) -> None:
-    from runner.aws_pipeline import PlanRejected
+    from runner.aws.pipeline import PlanRejected
     with pytest.raises(PlanRejected, match="invalid spec:\nexecution input: spec:1: load.phases\\[0\\].rate"):
         call("plan", {"action": "plan", "input": {"spec": {**SPEC, "load": {"phases": [{"duration": "1s",
                                                                                          "rate": "-1"}]}}}})
@@ -107,8 +107,8 @@ def test_the_monitor_writes_live_stats_publishes_emf_and_says_when_the_slice_is_
     put_shard(1, final=False, requests=5)
     slice_ = {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0}
     start_at = 1_000_000.0
-    from runner.aws_pipeline import watch_slice
-    from runner.s3store import S3Store
+    from runner.aws.pipeline import watch_slice
+    from runner.aws.s3store import S3Store
     decision, live = watch_slice({"run_id": "smoke-1", "slice": slice_, "start_at": start_at},
                                  S3Store(bucket, boto3.client("s3")), now_epoch_s=start_at + 9.5)
     assert decision == {"done": False, "workers_finished": 1}
@@ -149,7 +149,7 @@ class QuotaClient:
 
 
 def test_the_plan_checks_the_accounts_lambda_concurrency_headroom() -> None:
-    from runner.aws_pipeline import check_concurrency_headroom
+    from runner.aws.pipeline import check_concurrency_headroom
     assert check_concurrency_headroom(QuotaClient(1000), workers=40) is None
     message = check_concurrency_headroom(QuotaClient(10), workers=40)
     assert message == ("the plan needs 40 workers at once (+3 for the monitor, plan and collect functions) but the "
@@ -166,7 +166,7 @@ def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
 
 
 def test_the_specs_own_limits_and_cost_cap_are_enforced_in_plan_too(bucket: str) -> None:
-    from runner.aws_pipeline import PlanRejected
+    from runner.aws.pipeline import PlanRejected
     capped = {**SPEC, "limits": {"max_rate": "5/s", "max_cost_usd": 0.000001}}
     with pytest.raises(PlanRejected) as caught:
         call("plan", {"action": "plan", "input": {"spec": capped}, "execution_name": "capped"})

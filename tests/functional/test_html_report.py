@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis.reports.html import render_html
-from runner.reports import chart_library_js
+from runner.results.reports import chart_library_js
 from tests.report_fixture import report_result
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

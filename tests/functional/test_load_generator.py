@@ -7,10 +7,10 @@ import time
 
 from analysis.merge import merge_shards
 from analysis.shard import Shard
-from runner.engines import make_engine
+from runner.load.engines import make_engine
 from runner.plan import make_plan
 from runner.spec import parse_spec
-from runner.worker import LoadGenerator, WorkerSettings
+from runner.load.generator import LoadGenerator, WorkerSettings
 
 SPEC = """
 target: {url: "%s", timeout: %s}

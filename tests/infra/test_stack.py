@@ -23,7 +23,7 @@ def template(**overrides: object) -> Template:
 
 def functions(t: dict, handler_module: str) -> dict:
     [found] = [r for r in resources(t, "AWS::Lambda::Function").values()
-               if r["Properties"].get("Handler") == f"runner.handlers.{handler_module}.handler"]
+               if r["Properties"].get("Handler") == f"runner.aws.handlers.{handler_module}.handler"]
     return found["Properties"]
 
 
@@ -226,6 +226,6 @@ def test_the_npm_cdk_cli_synthesizes_and_bundles_arm64_wheels_without_docker(tmp
     template = json.loads((tmp_path / "Squall.template.json").read_text())
     worker = functions(template, "worker")
     bundle = tmp_path / f"asset.{worker['Code']['S3Key'].split('.')[0]}"
-    assert (bundle / "runner" / "handlers" / "worker.py").exists() and (bundle / "analysis" / "merge.py").exists()
+    assert (bundle / "runner" / "aws" / "handlers" / "worker.py").exists() and (bundle / "analysis" / "merge.py").exists()
     assert list(bundle.glob("uvloop/loop.cpython-313-aarch64-linux-gnu.so"))
     assert not (bundle / "bin").exists() and not (bundle / "infra").exists()

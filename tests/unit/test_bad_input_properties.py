@@ -93,7 +93,7 @@ def test_garbage_bytes_in_the_store_are_rejected_with_their_key(tmp_path_factory
 
 
 def test_a_malformed_shard_beside_good_ones_never_poisons_the_merge(tmp_path: Path) -> None:
-    from runner.collect import read_all_shards
+    from runner.results.collect import read_all_shards
     store = LocalStore(tmp_path)
     good = Shard.from_dict(valid_shard_dict(), "k")
     store.put_bytes(*shard_bytes(good))

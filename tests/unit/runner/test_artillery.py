@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from runner.artillery import convert_artillery, looks_like_artillery
+from runner.importers.artillery import convert_artillery, looks_like_artillery
 from runner.spec import load_spec
 from runner.spec.model import Request, Think
 

@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from analysis.target import HttpApi, RestApi, TargetResources, build_queries
-from runner.cloudwatch import fetch_metrics, pull_until_settled
-from runner.discovery import DiscoveryError, discover
+from runner.aws.cloudwatch import fetch_metrics, pull_until_settled
+from runner.aws.discovery import DiscoveryError, discover
 
 
 class ScriptedCloudWatch:

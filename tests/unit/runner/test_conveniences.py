@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.settings import SettingsError, defaults
+from runner.cli.settings import SettingsError, defaults
 from runner.spec import SpecError, load_spec, select_scenarios
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

@@ -8,7 +8,7 @@ from analysis.shard import Shard
 from runner.plan import make_plan
 from runner.spec import parse_spec
 from runner.store import StoreError, put_with_retry
-from runner.worker import LoadGenerator, WorkerSettings
+from runner.load.generator import LoadGenerator, WorkerSettings
 from tests.unit.runner.test_worker import OPEN, ScriptedEngine, ok
 from tests.unit.runner.virtual_time import VirtualTime
 

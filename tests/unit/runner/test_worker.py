@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from analysis.merge import merge_shards
 from analysis.shard import Shard
-from runner.engines.base import Reply
+from runner.load.engines.base import Reply
 from runner.plan import make_plan
 from runner.spec import parse_spec
-from runner.worker import LoadGenerator, WorkerSettings
+from runner.load.generator import LoadGenerator, WorkerSettings
 from tests.unit.runner.virtual_time import VirtualTime
 
 Script = Callable[[str, str, bytes | None], tuple[float, Reply]]

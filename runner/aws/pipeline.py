@@ -1,0 +1,191 @@
+"""The steps the AWS state machine runs, as plain functions of an event and a store: plan a
+run, start a slice, watch a slice, collect. The Lambda handlers only build the adapters and
+call these; tests call them directly too."""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from typing import Any
+
+import yaml
+
+from analysis.abort import check_abort
+from analysis.merge import merge_shards
+from analysis.stats import EndpointStats
+from analysis.summary import render_summary
+from runner.results.collect import collect, read_all_shards
+from runner.estimate import estimate_test_cost
+from runner.guardrails import Guardrails, check_guardrails
+from runner.guardrails import spec_limit_problems
+from runner.job import WorkerJob
+from runner.plan import SLICE_MAX_S, PlanError, make_plan
+from runner.prepare import prepare_run, slice_manifest_key
+from runner.spec import Spec, SpecError, parse_spec
+from runner.spec.validate import build_spec
+from runner.spec.yamlsource import Source
+from runner.results.reports import write_reports
+from runner.store import Store, StoreError, run_prefix
+from runner.aws.target_report import Boto3TargetSource
+
+START_MARGIN_S = 15.0  # from "start the slice" to its first arrival: time for the Map to start every worker
+DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
+DEFAULT_MONITOR_INTERVAL_S = 10
+DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
+
+
+class PlanRejected(Exception):
+    """The spec or the guardrails refuse this run; the message says every reason."""
+
+
+def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: str) -> Spec:
+    if "spec" in execution_input:
+        source = Source("execution input: spec", execution_input["spec"])
+        return build_spec(source, base_dir=None)
+    if "spec_key" in execution_input:
+        key = str(execution_input["spec_key"])
+        text = store.get_bytes(key).decode("utf-8")
+        if key.endswith(".json"):
+            return build_spec(Source(f"s3://{bucket}/{key}", yaml.safe_load(text)), base_dir=None)
+        return parse_spec(text, f"s3://{bucket}/{key}", read_files=False)
+    raise PlanRejected('the execution input needs "spec" (the spec itself) or "spec_key" (a key in the bucket), '
+                       'e.g. {"spec_key": "specs/launch.yaml"}')
+
+
+def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
+             now_epoch_s: float, lambda_client: Any = None) -> dict[str, Any]:
+    execution_input = event.get("input") or {}
+    run_id = str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6))
+    try:
+        spec = load_execution_spec(execution_input, store, bucket)
+    except SpecError as error:
+        raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
+    seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
+    workers = execution_input.get("workers")
+    try:
+        plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None,
+                         slice_s=float(execution_input.get("slice_s", SLICE_MAX_S)))
+    except PlanError as error:
+        raise PlanRejected(str(error)) from None
+    problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
+    if not problems:
+        estimate = estimate_test_cost(spec, plan, "aws")
+        if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
+            problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
+                            f"${spec.limits.max_cost_usd:g}")
+    if lambda_client is not None and not problems:
+        shortfall = check_concurrency_headroom(lambda_client, plan.workers)
+        if shortfall:
+            problems.append(shortfall)
+    if problems:
+        raise PlanRejected("; ".join(problems))
+    meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
+            "backend": "aws", "engine": execution_input.get("engine", "fast"), "started_at_epoch_s": now_epoch_s,
+            "workers": plan.workers}
+    slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
+                         float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True)
+    return {
+        "run_id": run_id, "bucket": bucket, "workers": plan.workers,
+        "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
+        "monitor_interval_s": int(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
+        "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
+                    "offset_s": s.offset_s, "duration_s": s.duration_s,
+                    "start_margin_s": float(execution_input.get("start_margin_s", START_MARGIN_S))}
+                   for s in slices],
+    }
+
+
+def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None = None) -> dict[str, Any]:
+    """The instant every worker of the slice starts its schedule; recorded so the report can
+    show each slice's real start and the gap after the previous one."""
+    slice_ = event.get("slice") or {}
+    start_at = now_epoch_s + float(slice_.get("start_margin_s", START_MARGIN_S))
+    if store is not None and "run_id" in event and "index" in slice_:
+        store.put_json(f"{run_prefix(str(event['run_id']))}slices/{slice_['index']}.start.json",
+                       {"start_at_epoch_s": start_at, "offset_s": slice_.get("offset_s", 0.0),
+                        "duration_s": slice_.get("duration_s", 0.0)})
+    return {"start_at": start_at}
+
+
+def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
+    """On AWS, before anything starts: can the account run this many workers at once?"""
+    try:
+        limit = lambda_client.get_account_settings()["AccountLimit"]
+    except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
+        return None
+    unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
+    needed = workers + 3  # the workers, and the monitor, plan and collect beside them
+    if unreserved < needed:
+        return (f"the plan needs {workers} workers at once (+3 for the monitor, plan and collect functions) but the "
+                f"account has only {unreserved} unreserved concurrent executions in this region; raise the Lambda "
+                f"quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+    return None
+
+
+def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Write live.json for the run so far. Returns (the decision for the state machine, the live
+    stats). Done when every worker of the slice has finished (a stopped run's workers finish
+    within a poll interval) or when missing workers are given up on."""
+    run_id, slice_ = str(event["run_id"]), event["slice"]
+    start_at = float(event["start_at"])
+    shards, rejected = read_all_shards(store, run_id)
+    run = merge_shards(shards)
+    finished = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and report.final)
+    running = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and not report.final)
+    elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
+    recent = run.timeline.get(int(elapsed_s) - 6)  # a second whose shards have all arrived (5 s flushes)
+    merged = EndpointStats()
+    for stats in (recent.endpoints.values() if recent else ()):
+        merged.merge(stats)
+    live = {
+        "run_id": run_id, "spec_name": _spec_name(store, run_id), "slice": slice_["index"],
+        "elapsed_s": round(elapsed_s, 1), "requests": run.overall.requests, "errors": run.overall.error_count,
+        "rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
+        "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
+        "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
+        "workers_running": running, "workers_finished": finished, "workers": slice_["workers"],
+        "rejected_shards": rejected, "updated_at_epoch_s": now_epoch_s,
+    }
+    store.put_json(run_prefix(run_id) + "live.json", live)
+    spec = WorkerJob.from_dict(store.get_json(f"{run_prefix(run_id)}jobs/{slice_['index']}/0.json")).load_spec()
+    decision = check_abort(spec.abort_rules, run.timeline, int(elapsed_s) - 6) if spec.abort_rules else None
+    if decision is not None and not store.exists(run_prefix(run_id) + "control/stop"):
+        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "abort", **decision.to_dict()})
+        live["aborted"] = decision.describe()
+    gave_up = now_epoch_s > start_at + float(slice_["duration_s"]) + DRAIN_GRACE_S
+    done = finished >= int(slice_["workers"]) or gave_up
+    return {"done": bool(done), "workers_finished": finished}, live
+
+
+def _spec_name(store: Store, run_id: str) -> str:
+    try:
+        return str(store.get_json(run_prefix(run_id) + "meta.json").get("spec_name", run_id))
+    except StoreError:
+        return run_id
+
+
+def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
+    run_id = str(event["run_id"])
+    result = collect(store, run_id, target_source=Boto3TargetSource(),
+                     worker_memory_mb=int(os.environ.get("SQUALL_WORKER_MEMORY_MB", "1769")),
+                     architecture=os.environ.get("SQUALL_ARCHITECTURE", "arm64"))
+    report_key = run_prefix(run_id) + "report.txt"
+    store.put_bytes(report_key, render_summary(result).encode())
+    reports = write_reports(store, result)
+    verdict = result["verdict"]
+    failed = [f"{t['check']}{' [' + t['endpoint'] + ']' if t['endpoint'] else ''}: measured {t['measured_text']}"
+              for t in verdict["thresholds"] if t["status"] == "FAIL"]
+    aborted = [verdict["reasons"][0]] if verdict["status"] == "ABORTED" else []
+    cause = f"{verdict['status']}: " + "; ".join(aborted + failed or verdict["generator_problems"] or verdict["reasons"])
+    return {
+        "run_id": run_id, "status": verdict["status"], "cause": cause[:30000],
+        "reasons": verdict["reasons"][:20], "generator_problems": verdict["generator_problems"][:20],
+        "requests": result["overall"]["requests"], "error_rate": result["overall"]["error_rate"],
+        "p95_ms": result["overall"]["latency"]["p95_ms"],
+        "result_uri": store.uri(run_prefix(run_id) + "result.json"), "report_uri": store.uri(report_key),
+        "html_report_uri": reports["report.html"],
+    }
+
+
+def now() -> float:
+    return time.time()

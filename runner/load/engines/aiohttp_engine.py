@@ -1,0 +1,39 @@
+"""An engine on aiohttp's client: kept to compare against ``fast`` in the benchmark."""
+from __future__ import annotations
+
+import aiohttp
+
+from runner.load.engines.base import Reply, classify_exception, error_reply
+
+
+class AiohttpEngine:
+    def __init__(self, timeout_s: float, verify_tls: bool = True) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._verify = verify_tls
+        self._session: aiohttp.ClientSession | None = None
+
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=0, ssl=True if self._verify else False)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
+                                                  skip_auto_headers=("User-Agent",))
+        bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
+        try:
+            async with self._session.request(method, url, headers=headers, data=body,
+                                             allow_redirects=False) as response:
+                body_in = await response.read()
+                headers_in = [(k.lower(), v) for k, v in response.headers.items()]
+        except TimeoutError:
+            return error_reply("timeout", bytes_out)
+        except aiohttp.ClientConnectorError as error:
+            kind = classify_exception(error)
+            return error_reply("connect" if kind == "read" else kind, 0)
+        except (aiohttp.ClientError, OSError) as error:
+            kind = classify_exception(error)
+            return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
+        bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
+        return Reply(response.status, headers_in, body_in, None, bytes_in, bytes_out)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,296 @@
+"""The default HTTP/1.1 engine: an asyncio Protocol per connection, httptools' C parser,
+and a LIFO keep-alive pool per origin. No per-request objects beyond a future and a timer.
+
+Timeouts cover the whole request (connect, send, wait, read). A request that finds a
+pooled connection closed by the server before any byte came back is retried once on a
+new connection: nothing was processed, so this cannot send load twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+from urllib.parse import urlsplit
+
+import httptools
+
+from runner.load.engines.base import Reply, classify_exception, error_reply
+
+_Origin = tuple[str, str, int]  # scheme, host, port
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = (
+        "body",
+        "bytes_in",
+        "closed",
+        "head",
+        "headers",
+        "keep_alive",
+        "parser",
+        "reset_parser",
+        "reused",
+        "status",
+        "transport",
+        "waiter",
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[Reply] | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.bytes_in = 0
+        self.closed = False
+        self.keep_alive = True
+        self.head = False
+        self.reused = False
+        self.reset_parser = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.bytes_in += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._finish(error_reply("read"))
+            self.keep_alive = False
+            self._close()
+        if self.reset_parser:
+            self.reset_parser = False
+            self.parser = httptools.HttpResponseParser(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is not None and not self.waiter.done():
+            if self.bytes_in == 0 and self.reused:
+                self._finish(error_reply("stale"))
+            else:
+                self._finish(error_reply("read"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))  # decoded only if a capture asks (Reply.header)
+
+    def on_headers_complete(self) -> None:
+        if self.head:
+            self.reset_parser = True
+            self.on_message_complete()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.keep_alive = self.parser.should_keep_alive()
+        status = self.parser.get_status_code()
+        body = b"".join(self.body) if len(self.body) != 1 else self.body[0]
+        self._finish(Reply(status, self.headers, body, None, self.bytes_in, 0))
+
+    def _finish(self, reply: Reply) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reply)
+
+    def _close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def start(self, payload: bytes, head: bool, waiter: asyncio.Future[Reply]) -> None:
+        self.waiter = waiter
+        self.headers = []
+        self.body = []
+        self.bytes_in = 0
+        self.head = head
+        try:
+            self.transport.write(payload)  # type: ignore[union-attr]
+        except (RuntimeError, AttributeError, OSError):  # closed under us
+            self.closed = True
+            self._finish(error_reply("stale" if self.reused else "read"))
+
+
+class FastEngine:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024) -> None:
+        self.timeout_s = timeout_s
+        self.max_connections = max_connections  # per origin
+        self._open: dict[_Origin, int] = {}
+        self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+        self._waiters: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
+        self._idle: dict[_Origin, list[_Connection]] = {}
+        self._origins: dict[str, tuple[_Origin, bytes, int]] = {}
+        self._ssl = ssl.create_default_context()
+        if not verify_tls:
+            self._ssl.check_hostname = False
+            self._ssl.verify_mode = ssl.CERT_NONE
+        self._all: set[_Connection] = set()
+
+    def _split(self, url: str) -> tuple[_Origin, bytes, str]:
+        # Cache by the scheme://host:port prefix so the hot path does one dict lookup.
+        slash = url.find("/", url.find("//") + 2) if "//" in url else -1
+        prefix, path = (url, "/") if slash < 0 else (url[:slash], url[slash:])
+        cached = self._origins.get(prefix)
+        if cached is None:
+            parts = urlsplit(prefix)
+            scheme = parts.scheme
+            port = parts.port or (443 if scheme == "https" else 80)
+            host = parts.hostname or ""
+            default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
+            host_header = host if default_port else f"{host}:{port}"
+            if ":" in host and not default_port:
+                host_header = f"[{host}]:{port}"
+            cached = ((scheme, host, port), f"Host: {host_header}\r\n".encode("latin-1"), 0)
+            self._origins[prefix] = cached
+        return cached[0], cached[1], path
+
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        try:
+            return await self._send(method, url, headers, body)
+        except (OSError, RuntimeError, ValueError) as error:  # an engine never raises for a request
+            return error_reply(classify_exception(error))
+
+    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        origin, host_line, path = self._split(url)
+        key = tuple(headers)
+        block = self._header_blocks.get(key)
+        if block is None:
+            if len(self._header_blocks) > 4096:
+                self._header_blocks.clear()
+            block = self._header_blocks[key] = b"".join(
+                f"{name}: {value}\r\n".encode("latin-1", "replace") for name, value in headers)
+        start = f"{method} {path} HTTP/1.1\r\n".encode("latin-1", "replace")
+        if body is not None:
+            payload = b"".join((start, host_line, block, b"Content-Length: %d\r\n\r\n" % len(body), body))
+        else:
+            payload = b"".join((start, host_line, block, b"\r\n"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout_s
+        for _ in range(2):
+            reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline)
+            if reply.error != "stale":
+                # Nothing was sent when the connection could not be made (refused, no such name, TLS).
+                reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls") else len(payload)
+                return reply
+        return error_reply("read", len(payload))
+
+    async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
+                       head: bool, deadline: float) -> Reply:
+        connection = self._take_idle(origin)
+        if connection is None and self._open.get(origin, 0) >= self.max_connections:
+            # At the connection cap: wait for a connection to come back (still within the deadline).
+            ticket: asyncio.Future[_Connection | None] = loop.create_future()
+            self._waiters.setdefault(origin, collections.deque()).append(ticket)
+            timer = loop.call_at(deadline, _expire_ticket, ticket)
+            try:
+                connection = await ticket
+            except TimeoutError:
+                return error_reply("timeout")
+            except asyncio.CancelledError:
+                if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
+                    handed = ticket.result()
+                    if handed is not None:
+                        self._give_back(origin, handed)
+                    else:
+                        self._wake_next(origin)  # pass the free slot on
+                raise
+            finally:
+                timer.cancel()
+        if connection is None:
+            self._open[origin] = self._open.get(origin, 0) + 1
+            try:
+                connection = await asyncio.wait_for(self._connect(loop, origin), deadline - loop.time())
+            except TimeoutError:
+                self._release_slot(origin)
+                return error_reply("timeout")
+            except (OSError, ssl.SSLError) as error:
+                self._release_slot(origin)
+                kind = classify_exception(error)
+                return error_reply("connect" if kind == "read" else kind)
+            except BaseException:
+                self._release_slot(origin)
+                raise
+        waiter: asyncio.Future[Reply] = loop.create_future()
+        timer = loop.call_at(deadline, _expire, waiter)
+        connection.start(payload, head, waiter)
+        try:
+            reply = await waiter
+        except BaseException:
+            timer.cancel()
+            self._discard(origin, connection)
+            raise
+        timer.cancel()
+        if reply.error is None and connection.keep_alive and not connection.closed:
+            connection.waiter = None
+            self._give_back(origin, connection)
+        else:
+            self._discard(origin, connection)
+        return reply
+
+    def _take_idle(self, origin: _Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            candidate = idle.pop()
+            if not candidate.closed and candidate.transport is not None and not candidate.transport.is_closing():
+                candidate.reused = True
+                return candidate
+            self._discard(origin, candidate)
+        return None
+
+    def _give_back(self, origin: _Origin, connection: _Connection) -> None:
+        waiters = self._waiters.get(origin)
+        while waiters:
+            ticket = waiters.popleft()
+            if not ticket.done():
+                connection.reused = True
+                ticket.set_result(connection)
+                return
+        self._idle.setdefault(origin, []).append(connection)
+
+    def _discard(self, origin: _Origin, connection: _Connection) -> None:
+        connection._close()
+        if connection in self._all:
+            self._all.discard(connection)
+            self._release_slot(origin)
+
+    def _release_slot(self, origin: _Origin) -> None:
+        self._open[origin] = self._open.get(origin, 1) - 1
+        self._wake_next(origin)
+
+    def _wake_next(self, origin: _Origin) -> None:
+        waiters = self._waiters.get(origin)
+        while waiters:  # a slot is free: let the next waiter open a connection
+            ticket = waiters.popleft()
+            if not ticket.done():
+                ticket.set_result(None)
+                return
+
+    async def _connect(self, loop: asyncio.AbstractEventLoop, origin: _Origin) -> _Connection:
+        scheme, host, port = origin
+        context = self._ssl if scheme == "https" else None
+        _, connection = await loop.create_connection(
+            _Connection, host, port, ssl=context, server_hostname=host if context else None)
+        sock = connection.transport.get_extra_info("socket") if connection.transport else None
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._all.add(connection)
+        return connection
+
+    async def close(self) -> None:
+        for connection in list(self._all):
+            connection._close()
+        self._all.clear()
+        self._idle.clear()
+
+
+def _expire_ticket(ticket: asyncio.Future[_Connection | None]) -> None:
+    if not ticket.done():
+        ticket.set_exception(TimeoutError())
+
+
+def _expire(waiter: asyncio.Future[Reply]) -> None:
+    if not waiter.done():
+        waiter.set_result(error_reply("timeout"))

@@ -1,0 +1,34 @@
+"""The HTTP/2-capable engine on httpx (slower: use it where a target needs HTTP/2)."""
+from __future__ import annotations
+
+import httpx
+
+from runner.load.engines.base import Reply, classify_exception, error_reply
+
+
+class HttpxEngine:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, http2: bool = False) -> None:
+        self._client = httpx.AsyncClient(
+            http2=http2, verify=verify_tls, timeout=httpx.Timeout(timeout_s),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+            follow_redirects=False)
+
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+        bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
+        try:
+            response = await self._client.request(method, url, headers=headers, content=body)
+        except httpx.TimeoutException:
+            return error_reply("timeout", bytes_out)
+        except httpx.ConnectError as error:
+            kind = classify_exception(error)
+            return error_reply("connect" if kind in ("read", "timeout") else kind, 0)
+        except (httpx.HTTPError, OSError) as error:
+            kind = classify_exception(error)
+            return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
+        body_in = response.content
+        headers_in = [(k.lower(), v) for k, v in response.headers.items()]
+        bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
+        return Reply(response.status_code, headers_in, body_in, None, bytes_in, bytes_out)
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,198 @@
+"""Runs one scenario's flow for one arrival (or one closed-model iteration) and records
+every request: status, error class, bytes, and latency both from the intended start
+(corrected for coordinated omission) and from the actual send (uncorrected).
+
+A step that fails (error reply, unexpected status, failed capture) ends its scenario: the
+later steps depend on it. Times are seconds on the injected monotonic clock.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from runner.load.capture import CaptureFailed, extract
+from runner.load.engines.base import Engine
+from runner.load.recorder import Recorder
+from runner.spec.model import DataSet, Request, Scenario, Spec, Think
+from runner.templating import MissingVariable, Template, render_value, variables_in
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def classify_status(status: int, expect: frozenset[int] | None) -> str | None:
+    if expect is not None:
+        if status in expect:
+            return None
+    elif status < 400:
+        return None
+    if status == 429:
+        return "http_429"
+    if 400 <= status < 500:
+        return "http_4xx"
+    if status >= 500:
+        return "http_5xx"
+    return "expectation"
+
+
+class DataPicker:
+    """Chooses each iteration's row of every data set: at random, or in sequence (each
+    worker starting at its own offset so workers do not all send the same rows)."""
+
+    def __init__(self, data: tuple[DataSet, ...], rng: random.Random, worker_index: int) -> None:
+        self.data = data
+        self.rng = rng
+        self.counters = {d.name: worker_index for d in data}
+
+    def pick(self, names: frozenset[str], into: dict[str, Any]) -> None:
+        for dataset in self.data:
+            if dataset.name not in names:
+                continue
+            if dataset.order == "sequence":
+                row = dataset.rows[self.counters[dataset.name] % len(dataset.rows)]
+                self.counters[dataset.name] += 1
+            else:
+                row = dataset.rows[int(self.rng.random() * len(dataset.rows))]
+            if isinstance(row, dict):
+                for column, value in row.items():
+                    into[f"{dataset.name}.{column}"] = value
+            into[dataset.name] = row
+
+
+def data_sets_used(scenario: Scenario) -> frozenset[str]:
+    names: set[str] = set()
+    for step in scenario.flow:
+        if isinstance(step, Request):
+            found = set(step.url.variables) if isinstance(step.url, Template) else set()
+            found |= variables_in(step.json)
+            for _, value in step.headers + step.query + (step.form or ()):
+                if isinstance(value, Template):
+                    found |= set(value.variables)
+            names |= {name.split(".")[0] for name in found}
+    return frozenset(names)
+
+
+class FlowRunner:
+    def __init__(self, spec: Spec, engine: Engine, recorder: Recorder, clock: Clock, sleep: Sleep,
+                 rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None) -> None:
+        self.engine = engine
+        self.recorder = recorder
+        self.clock = clock
+        self.sleep = sleep
+        self.rng = rng
+        self.base_url = spec.target.base_url
+        self.target_headers = spec.target.headers
+        self.data = DataPicker(spec.data, rng, worker_index)
+        self.uses = {s.name: data_sets_used(s) for s in spec.scenarios}
+        self.iteration = 0
+        self.worker_index = worker_index
+        self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
+        self.secrets = dict(secrets or {})  # resolved in this worker, never recorded
+
+    async def run(self, scenario: Scenario, intended_s: float) -> bool:
+        """Run the flow; True when every step succeeded. The first request's latency is
+        measured from ``intended_s``, so time spent waiting for the generator counts."""
+        self.iteration += 1
+        variables: dict[str, Any] = {"$worker": self.worker_index, "$iteration": self.iteration, **self.secrets}
+        self.data.pick(self.uses[scenario.name], variables)
+        self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
+        start_s = intended_s
+        for step in scenario.flow:
+            if isinstance(step, Think):
+                await self.sleep(step.duration_s)
+                start_s = self.clock()
+                continue
+            if not await self.request(step, variables, start_s):
+                self.recorder.window_at(intended_s).scenario(scenario.name).failed += 1
+                return False
+            start_s = self.clock()
+        self.recorder.window_at(intended_s).scenario(scenario.name).completed += 1
+        return True
+
+    def render(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
+        static = self.static.get(id(step))
+        if static is None:
+            static = self.static[id(step)] = self._static_parts(step)
+        url_static, headers_static = static
+        if url_static is not None and headers_static is not None and not step.has_json and step.form is None:
+            return url_static, headers_static, None
+        return self._render_all(step, variables)
+
+    def _static_parts(self, step: Request) -> tuple[str | None, list[tuple[str, str]] | None]:
+        """What of a request never changes: its full URL and headers, when no template is in them."""
+        url: str | None = None
+        if isinstance(step.url, str) and not step.query:
+            url = step.url if step.url.startswith(("http://", "https://")) else self.base_url + step.url
+        pairs = self.target_headers + step.headers
+        headers = None if any(isinstance(v, Template) for _, v in pairs) else [(k, str(v)) for k, v in pairs]
+        return url, headers
+
+    def _render_all(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
+        rng = self.rng
+        url = step.url.render(variables, rng) if isinstance(step.url, Template) else step.url
+        if not url.startswith(("http://", "https://")):
+            url = self.base_url + url
+        if step.query:
+            pairs = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in step.query]
+            url += ("&" if "?" in url else "?") + urlencode(pairs)
+        headers = [(k, v.render(variables, rng) if isinstance(v, Template) else v)
+                   for k, v in self.target_headers + step.headers]
+        body: bytes | None = None
+        if step.has_json:
+            body = json.dumps(render_value(step.json, variables, rng), separators=(",", ":")).encode()
+            headers.append(("Content-Type", "application/json"))
+        elif step.form is not None:
+            pairs = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in step.form]
+            body = urlencode(pairs).encode()
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+        return url, headers, body
+
+    async def request(self, step: Request, variables: dict[str, Any], intended_s: float) -> bool:
+        # Look the window up only after each await: a flush may have swapped the windows out.
+        try:
+            url, headers, body = self.render(step, variables)
+        except MissingVariable:  # only possible with a data row lacking a column
+            stats = self.recorder.window_at(intended_s).endpoint(step.name)
+            stats.errors["capture"] = stats.errors.get("capture", 0) + 1
+            stats.requests += 1
+            return False
+        sent_s = self.clock()
+        try:
+            reply = await self.engine.send(step.method, url, headers, body)
+        except asyncio.CancelledError:  # the run ended with this request unanswered: count it
+            stats = self.recorder.window_at(intended_s).endpoint(step.name)
+            stats.requests += 1
+            stats.errors["cancelled"] = stats.errors.get("cancelled", 0) + 1
+            raise
+        done_s = self.clock()
+        stats = self.recorder.window_at(intended_s).endpoint(step.name)
+        stats.requests += 1
+        stats.bytes_out += reply.bytes_out
+        # Failed requests are timed too (a timeout costs the user its full wait).
+        stats.latency.record(int((done_s - intended_s) * 1_000_000 + 0.5))
+        stats.latency_uncorrected.record(int((done_s - sent_s) * 1_000_000 + 0.5))
+        if reply.error is not None:
+            stats.errors[reply.error] = stats.errors.get(reply.error, 0) + 1
+            return False
+        stats.responses += 1
+        stats.bytes_in += reply.bytes_in
+        code = str(reply.status)
+        stats.statuses[code] = stats.statuses.get(code, 0) + 1
+        failure = classify_status(reply.status, step.expect)
+        if failure is not None:
+            stats.errors[failure] = stats.errors.get(failure, 0) + 1
+            stats.error_statuses[code] = stats.error_statuses.get(code, 0) + 1
+            return False
+        if step.captures:
+            parsed: list[Any] = []
+            try:
+                for capture in step.captures:
+                    variables[capture.variable] = extract(capture, reply, parsed)
+            except CaptureFailed:
+                stats.errors["capture"] = stats.errors.get("capture", 0) + 1
+                return False
+        return True

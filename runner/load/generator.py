@@ -1,0 +1,209 @@
+"""The load generator: one worker's share of the plan, phase by phase.
+
+Open model: arrivals are due at times fixed by the plan (runner.pacing) on the worker's
+clock, whatever the target does; each is launched when due, counted late when it starts
+more than the lag tolerance after its due time, and dropped (counted, never sent) when
+the in-flight cap is reached. Closed model: N users loop their scenarios.
+Clock, sleep, engine and shard sink are injected; times are monotonic seconds.
+"""
+from __future__ import annotations
+
+import asyncio
+import bisect
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from analysis.shard import Shard
+from runner.load.engines.base import Engine
+from runner.load.flow import Clock, FlowRunner, Sleep
+from runner.pacing import user_windows, worker_arrival_offsets
+from runner.plan import PhasePlan, RunPlan
+from runner.load.recorder import Recorder
+from runner.secrets import Redactor
+from runner.spec.model import Scenario, Spec
+
+ShardSink = Callable[[Shard], Awaitable[None]]
+
+
+class ShardWriteFailed(Exception):
+    """A shard could not be stored even after retries: the worker stops and fails."""
+TIMER_TICK_S = 0.001
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    worker_index: int
+    slice_index: int = 0
+    flush_interval_s: float = 5.0
+    stop_poll_s: float = 0.5
+    # The part of the run this worker covers, in seconds from the run's start: a Lambda
+    # worker runs one time slice; a local worker runs the whole run (window_end_s None).
+    window_start_s: float = 0.0
+    window_end_s: float | None = None
+
+
+class LoadGenerator:
+    def __init__(self, spec: Spec, plan: RunPlan, settings: WorkerSettings, engine: Engine,
+                 sink: ShardSink, start_mono_s: float, clock: Clock, sleep: Sleep,
+                 stop_requested: Callable[[], bool] = lambda: False,
+                 cpu_clock: Callable[[], float] = time.process_time,
+                 secrets: dict[str, str] | None = None) -> None:
+        self.spec, self.plan, self.settings = spec, plan, settings
+        self.clock, self.sleep, self.sink = clock, sleep, sink
+        self.start_mono_s = start_mono_s
+        self.stop_requested = stop_requested
+        self.cpu_clock = cpu_clock
+        self.window_start_s = settings.window_start_s
+        self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
+        self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
+        self.recorder = Recorder(plan.run_id, settings.slice_index, settings.worker_index, start_mono_s)
+        self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index, secrets)
+        self.redact = Redactor(secrets or {}).redact
+        self.in_flight: set[asyncio.Task[bool]] = set()
+        self.max_in_flight = plan.max_in_flight_per_worker
+        self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
+        self.stopping = False
+        self.sink_failure: Exception | None = None
+        self._next_stop_poll_s = float("-inf")
+        weights = [s.weight for s in spec.scenarios]
+        self.cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
+        self.scenarios = spec.scenarios
+        self._cpu_mark = (cpu_clock(), clock())
+
+    def pick_scenario(self) -> Scenario:
+        point = self.rng.random() * self.cumulative[-1]
+        return self.scenarios[min(bisect.bisect_right(self.cumulative, point), len(self.scenarios) - 1)]
+
+    async def run(self) -> None:
+        """Run every phase, drain, and write the final shard (also after an error)."""
+        flusher = asyncio.ensure_future(self._flush_loop())
+        error: str | None = None
+        try:
+            for phase in self.plan.phases:
+                if self.stopping:
+                    break
+                if phase.offset_s + phase.duration_s <= self.window_start_s or phase.offset_s >= self.window_end_s:
+                    continue  # outside this worker's time slice
+                if phase.kind == "rate":
+                    await self._open_phase(phase)
+                elif phase.kind == "users":
+                    await self._closed_phase(phase)
+                else:
+                    await self._sleep_until(self.start_mono_s + min(phase.offset_s + phase.duration_s,
+                                                                    self.window_end_s))
+            await self._drain()
+            if self.sink_failure is not None:
+                raise ShardWriteFailed(f"results could not be written: {self.sink_failure}") from self.sink_failure
+        except Exception as failure:  # the final shard must still say what happened
+            error = self.redact(f"{type(failure).__name__}: {failure}")
+            raise
+        finally:
+            flusher.cancel()
+            self._account_cpu()
+            await self.sink(self.recorder.take_shard(final=True, error=error))
+
+    def _check_stop(self) -> bool:
+        """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""
+        if not self.stopping:
+            now = self.clock()
+            if now >= self._next_stop_poll_s:
+                self._next_stop_poll_s = now + self.settings.stop_poll_s
+                self.stopping = self.stop_requested()
+        return self.stopping
+
+    async def _sleep_until(self, due_s: float) -> None:
+        while True:
+            remaining = due_s - self.clock()
+            if remaining <= 0 or self._check_stop():
+                return
+            # Event-loop timers tick in milliseconds: a shorter sleep returns at once and would
+            # spin the CPU, so wait at least one tick (the lag this adds is measured and reported).
+            await self.sleep(max(min(remaining, self.settings.stop_poll_s), TIMER_TICK_S))
+
+    async def _open_phase(self, phase: PhasePlan) -> None:
+        phase_start = self.start_mono_s + phase.offset_s
+        offsets = worker_arrival_offsets(
+            phase.start, phase.end, phase.duration_s, self.settings.worker_index, self.plan.workers,
+            poisson=self.spec.arrivals == "poisson", rng=self.rng)
+        clock, window_at = self.clock, self.recorder.window_at
+        tolerance, in_flight = self.lag_tolerance_s, self.in_flight
+        create_task = asyncio.get_running_loop().create_task
+        first_s = self.window_start_s - phase.offset_s  # this slice's part of the phase
+        last_s = self.window_end_s - phase.offset_s
+        for offset in offsets:
+            if offset < first_s:
+                continue
+            if offset >= last_s:
+                break
+            due = phase_start + offset
+            now = clock()
+            if due > now:
+                await self._sleep_until(due)
+                now = clock()
+            if self._check_stop():
+                return
+            health = window_at(due).health
+            health.intended += 1
+            lag_s = now - due
+            health.lag.record(int(lag_s * 1_000_000 + 0.5))
+            if lag_s > tolerance:
+                health.late += 1
+            if len(in_flight) >= self.max_in_flight:
+                health.dropped += 1
+                continue
+            task = create_task(self.flows.run(self.pick_scenario(), due))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        await self._sleep_until(phase_start + min(phase.duration_s, last_s))
+
+    async def _closed_phase(self, phase: PhasePlan) -> None:
+        phase_start = self.start_mono_s + phase.offset_s
+        start_users, end_users = self.plan.worker_users(phase, self.settings.worker_index)
+        first_s = max(0.0, self.window_start_s - phase.offset_s)
+        last_s = min(phase.duration_s, self.window_end_s - phase.offset_s)
+        windows = [(max(begin, first_s), min(stop, last_s))
+                   for begin, stop in user_windows(start_users, end_users, phase.duration_s)]
+        users = [asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop))
+                 for begin, stop in windows if stop > begin]
+        await self._sleep_until(phase_start + last_s)
+        if users:
+            await asyncio.gather(*users)
+
+    async def _user(self, begin_s: float, stop_s: float) -> None:
+        await self._sleep_until(begin_s)
+        while self.clock() < stop_s and not self.stopping:
+            now = self.clock()
+            health = self.recorder.window_at(now).health
+            health.intended += 1
+            health.lag.record(0)
+            await self.flows.run(self.pick_scenario(), now)
+
+    async def _drain(self) -> None:
+        """Give in-flight scenarios until the drain time (or the stop) to finish, then cancel them."""
+        deadline = self.clock() + self.spec.limits.drain_s
+        while self.in_flight and self.clock() < deadline and not self._check_stop():
+            await asyncio.wait(set(self.in_flight), timeout=min(self.settings.stop_poll_s, deadline - self.clock()))
+        for task in list(self.in_flight):
+            task.cancel()
+        if self.in_flight:
+            await asyncio.gather(*self.in_flight, return_exceptions=True)
+
+    def _account_cpu(self) -> None:
+        cpu_now, wall_now = self.cpu_clock(), self.clock()
+        health = self.recorder.window_at(max(wall_now, self.start_mono_s)).health
+        health.cpu_s += cpu_now - self._cpu_mark[0]
+        health.wall_s += wall_now - self._cpu_mark[1]
+        self._cpu_mark = (cpu_now, wall_now)
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self.sleep(self.settings.flush_interval_s)
+            self._account_cpu()
+            try:
+                await self.sink(self.recorder.take_shard())
+            except Exception as failure:  # the sink already retried: stop sending load, fail loudly
+                self.sink_failure = failure
+                self.stopping = True
+                return

@@ -1,0 +1,131 @@
+"""The local backend: plan, write jobs to the store, start one worker process per core
+with a synchronized start, show live progress, stop cleanly on Ctrl-C, then collect.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from analysis.abort import check_abort
+from runner.results.collect import collect
+from runner.prepare import prepare_run
+from runner.results.reports import ReportError, write_reports
+from runner.results.live import LiveView
+from runner.plan import make_plan
+from runner.preflight import check_reachable
+from runner.results.target import TargetSource
+from runner.spec import Spec
+from runner.preflight import CouldNotRun
+from runner.store import LocalStore, StoreError, read_shard, run_prefix, shard_keys
+
+START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    store_dir: str = "squall-runs"
+    workers: int | None = None  # default: one per core
+    engine: str = "fast"
+    flush_interval_s: float = 2.0
+    progress_interval_s: float = 1.0
+
+
+class _Interrupts:
+    """Ctrl-C once: set the stop flag (graceful). Twice: terminate the workers."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+
+
+def _start_when_ready(store: LocalStore, prefix: str, processes: list[subprocess.Popen[bytes]],
+                      progress: Callable[[str, bool], None], timeout_s: float = 120.0) -> float:
+    """Wait until every worker process is ready, then give them all one start instant."""
+    deadline = time.monotonic() + timeout_s
+    while len(store.list(prefix + "ready/")) < len(processes):
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            break  # a worker died before starting: the others still run, the verdict names it
+        time.sleep(0.02)
+    start_at = time.time() + START_DELAY_S
+    store.put_json(prefix + "start.json", {"start_at_epoch_s": start_at})
+    return start_at
+
+
+Progress = Callable[[str, bool], None]
+# Given the progress printer, where the target's metrics come from (the CLI hands in the
+# CloudWatch source; this backend never imports the AWS one).
+TargetSourceFactory = Callable[[Callable[[str], None]], TargetSource]
+
+
+def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progress: Progress,
+              target_source: TargetSourceFactory | None = None) -> dict[str, Any]:
+    """Run ``spec`` on this machine and return the result document (also in the store)."""
+    workers = options.workers or os.cpu_count() or 1
+    plan = make_plan(spec, run_id, seed, workers=workers)
+    check_reachable(spec.target.base_url)
+    store = LocalStore(options.store_dir)
+    prefix = run_prefix(run_id)
+    meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
+            "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers}
+    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, None, sliced=False)
+    processes = [subprocess.Popen([sys.executable, "-m", "runner.local.worker_process", str(store.root),
+                                   f"{prefix}jobs/0/{worker_index}.json"])
+                 for worker_index in range(plan.workers)]
+    start_at = _start_when_ready(store, prefix, processes, progress)
+    store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})
+    interrupts = _Interrupts()
+    previous = signal.signal(signal.SIGINT, interrupts)
+    live = LiveView(plan)
+    stopped = False
+    try:
+        while any(p.poll() is None for p in processes):
+            if interrupts.count and not stopped:
+                stopped = True
+                store.put_bytes(prefix + "control/stop", b"interrupted\n")
+                progress("stopping: finishing in-flight work (Ctrl-C again to kill the workers)", True)
+            if interrupts.count > 1:
+                for p in processes:
+                    p.terminate()
+            for key in shard_keys(store, run_id):
+                if key not in live.seen:
+                    try:
+                        live.add(key, read_shard(store, key))
+                    except ValueError:
+                        live.seen.add(key)
+            elapsed_s = time.time() - start_at
+            decision = check_abort(spec.abort_rules, live.windows, int(elapsed_s - options.flush_interval_s) - 2) \
+                if spec.abort_rules and not stopped else None
+            if decision is not None:
+                stopped = True
+                store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
+                progress(f"aborting: {decision.describe()}", True)
+            progress(live.line(elapsed_s, options.flush_interval_s), False)
+            time.sleep(options.progress_interval_s)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+    source = None
+    if spec.aws is not None and target_source is not None:
+        source = target_source(lambda line: progress(line, True))
+    try:
+        result = collect(store, run_id, stopped=stopped, target_source=source)
+    except StoreError as error:
+        raise CouldNotRun(f"{error}; every shard is kept: `squall collect {run_id}` merges and judges "
+                          f"them again") from None
+    try:
+        result["reports"] = write_reports(store, result)
+    except ReportError as error:
+        progress(f"reports not written: {error}", True)
+    return result

@@ -1,0 +1,122 @@
+"""Collect a run: read its shards from the store, merge, pull the target's metrics when the
+spec watches AWS resources, judge, price, and write ``result.json``. Malformed shards are set
+aside with their key named; they never poison the merge."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from analysis.advice import advise
+from analysis.cost import RunShape, target_cost, run_cost
+from analysis.merge import MergedRun, merge_shards
+from analysis.result import build_result
+from analysis.shard import Shard
+from analysis.target_summary import cross_check, resource_totals, target_usage
+from analysis.verdict import judge
+from runner.results.baseline import load_baseline
+from runner.job import WorkerJob
+from runner.plan import RunPlan, target_rate_per_second
+from runner.spec import Spec
+from runner.store import Store, read_shard, run_prefix, shard_keys
+from runner.results.target import TargetReport, TargetSource
+
+
+def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
+    shards: list[Shard] = []
+    rejected: list[str] = []
+    for key in shard_keys(store, run_id):
+        try:
+            shards.append(read_shard(store, key))
+        except ValueError as error:
+            rejected.append(str(error))
+    return shards, rejected
+
+
+def slice_timing(store: Store, run_id: str, plan: RunPlan) -> list[dict[str, Any]]:
+    """Each time slice: planned boundaries, real start, and the gap since the previous slice's end."""
+    rows: list[dict[str, Any]] = []
+    previous_end: float | None = None
+    for slice_ in plan.slices:
+        key = f"{run_prefix(run_id)}slices/{slice_.index}.start.json"
+        started = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else None
+        gap = started - previous_end if started is not None and previous_end is not None else None
+        rows.append({"index": slice_.index, "offset_s": slice_.offset_s, "duration_s": slice_.duration_s,
+                     "started_at_epoch_s": started, "gap_s": None if gap is None else round(gap, 3)})
+        previous_end = started + slice_.duration_s if started is not None else None
+    return rows
+
+
+def abort_reason(flag: bytes) -> str | None:
+    """The stop flag holds an abort decision (JSON) when an abort rule set it; plain text otherwise."""
+    try:
+        decision = json.loads(flag)
+    except ValueError:
+        return None
+    return str(decision["reason"]) if isinstance(decision, dict) and decision.get("kind") == "abort" else None
+
+
+def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
+            worker_memory_mb: int = 1769, architecture: str = "arm64") -> dict[str, Any]:
+    prefix = run_prefix(run_id)
+    meta = store.get_json(prefix + "meta.json")
+    plan = RunPlan.from_dict(store.get_json(prefix + "plan.json"))
+    job = WorkerJob.from_dict(store.get_json(f"{prefix}jobs/0/0.json"))
+    spec = job.load_spec()
+    shards, rejected = read_all_shards(store, run_id)
+    run = merge_shards(shards)
+    stop_flag = store.exists(prefix + "control/stop")
+    stopped = stopped or stop_flag
+    aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
+    measured_s = plan.duration_s
+    if stopped and run.timeline:
+        measured_s = min(plan.duration_s, float(run.last_second + 1))
+    report = None
+    if spec.aws is not None and target_source is not None:
+        start = float(meta["started_at_epoch_s"])
+        report = target_source.pull(spec.aws, start, start + measured_s)
+    metrics = report.metrics if report else None
+    baseline = load_baseline(store, spec.name, run_id) if any(t.regression for t in spec.thresholds) else None
+    slices = len(plan.slices) if meta.get("backend") == "aws" else 1
+    verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
+                    target=metrics, baseline=baseline, slices=slices, rejected_shards=tuple(rejected), aborted=aborted)
+    result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
+                                         "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
+    result["baseline_run_id"] = baseline["run_id"] if baseline else None
+    result["slices"] = slice_timing(store, run_id, plan) if meta.get("backend") == "aws" else []
+    result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
+    region = report.region if report else "us-east-1"
+    shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
+                      worker_memory_mb, architecture,
+                      monitor_invocations=int(measured_s / 10) + 1 if meta.get("backend") == "aws" else 0,
+                      transitions=12 + 3 * (int(measured_s / 10) + 1) + 3 * plan.workers if meta.get("backend") == "aws"
+                      else 0, s3_puts=len(shards) + 8, s3_gets=len(shards) * 3,
+                      metrics_requested=report.metrics_requested if report else 0)
+    cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
+    if metrics is not None and report is not None:
+        rest = {a.name for a in report.resources.rest_apis}
+        cost["target"] = target_cost(target_usage(metrics, rest, report.architectures), region,
+                                     run.overall.requests).to_dict()
+    result["cost"] = cost
+    store.put_json(prefix + "result.json", result)
+    return result
+
+
+def _target_section(spec: Spec, report: TargetReport | None, run: MergedRun, outcomes: Any) -> dict[str, Any]:
+    if report is None:
+        return {"pulled": False, "notes": ["target metrics not pulled on this backend"], "advice": []}
+    metrics = report.metrics
+    section: dict[str, Any] = {
+        "pulled": metrics is not None, "region": report.region, "notes": report.notes,
+        "resources": {"lambda": list(report.resources.lambdas), "dynamodb": list(report.resources.tables),
+                      "rest_apis": [f"{a.name}/{a.stage}" for a in report.resources.rest_apis],
+                      "http_apis": [f"{a.api_id}/{a.stage}" for a in report.resources.http_apis]},
+        "advice": [], "cross_check": None, "totals": None, "metrics": None,
+    }
+    if metrics is not None:
+        section["totals"] = resource_totals(metrics)
+        section["cross_check"] = cross_check(metrics, run.overall.requests)
+        section["advice"] = advise(outcomes, metrics, report.limits, run.overall.errors.get("http_429", 0))
+        section["metrics"] = metrics.to_dict()
+        section["limits"] = {"reserved_concurrency": report.limits.reserved_concurrency,
+                             "account_concurrency": report.limits.account_concurrency}
+    return section
