@@ -4,8 +4,10 @@
   asset bundling skipped.
 - ``Emulator``: moto's server on 127.0.0.1 with Step Functions execution on, running the
   *synthesized* state machine definition; Lambda tasks are routed in-process to the real
-  handlers named in the template. Where moto differs from AWS, this harness adapts; the
-  product does not.
+  handlers named in the template, each acting as its synthesized role, and the CLI
+  (``cli_env``) acts with the README's CLI policy: IAM is enforced (tests/iam_enforcement.py)
+  and every denied call is listed by ``denials()``. Where moto differs from AWS, this harness
+  adapts; the product does not.
 """
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ import importlib
 import io
 import json
 import os
+import shutil
 import socket
+import tempfile
 import traceback
 import urllib.request
 import uuid
@@ -23,9 +27,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from tests.iam_enforcement import ACCOUNT, REGION, Enforcer, Principal, act_as, cli_policy, role_policies
+
 ROOT = Path(__file__).resolve().parent.parent
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
@@ -118,6 +122,7 @@ class FakeContext:
 
 
 HANDLERS: dict[str, str] = {}  # function name -> "module.function"
+PRINCIPALS: dict[str, Principal] = {}  # function name -> its synthesized role's policies
 
 
 def _invoke_in_process(self: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
@@ -125,12 +130,15 @@ def _invoke_in_process(self: Any, body: str, request_headers: Any, response_head
     module_name, _, function_name = HANDLERS[self.function_name].rpartition(".")
     handler = getattr(importlib.import_module(module_name), function_name)
     event = json.loads(body) if body else {}
+    previous = act_as(PRINCIPALS.get(self.function_name))
     try:
         result = handler(event, FakeContext(self.function_name, float(self.timeout or 900)))
     except Exception as error:  # reported the way Lambda reports an unhandled error
         traceback.print_exc()
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
+    finally:
+        act_as(previous)
     return json.dumps(result).encode()
 
 
@@ -156,6 +164,8 @@ def _without_percentiles(original: Any) -> Any:
 class Emulator:
     """moto's server on 127.0.0.1, with the Squall stack 'deployed' into it."""
 
+    live: list[Emulator] = []  # open emulators, for the per-test IAM check (tests/e2e_emulated/conftest.py)
+
     def __init__(self) -> None:
         from moto.awslambda.models import LambdaFunction
         from moto.cloudwatch.models import CloudWatchBackend
@@ -172,12 +182,18 @@ class Emulator:
         os.environ.update(self.env)
         self._original_invoke = LambdaFunction.invoke
         LambdaFunction.invoke = _invoke_in_process  # type: ignore[method-assign]
+        self.work_dir = Path(tempfile.mkdtemp(prefix="squall-emulator-"))
+        self.enforcer = Enforcer()
+        self.enforcer.install()
+        self.cli_policy_path = self.work_dir / "cli-policy.json"
+        self.cli_denials_path = self.work_dir / "cli-denied.log"
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self.server.start()
         request = urllib.request.Request(f"{self.endpoint}/moto-api/config", method="POST",
                                          data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
                                          headers={"Content-Type": "application/json"})
         urllib.request.urlopen(request, timeout=10).read()
+        Emulator.live.append(self)
 
     def client(self, service: str) -> Any:
         import boto3
@@ -228,13 +244,38 @@ class Emulator:
         machine = self.client("stepfunctions").create_state_machine(
             name=f"Squall-{uuid.uuid4().hex[:6]}", definition=json.dumps(definition), roleArn=role,
             type="STANDARD")["stateMachineArn"]
+        [machine_logical] = resources(template, "AWS::StepFunctions::StateMachine")
+        policy_refs = {**refs, f"{bucket_logical}.Arn": f"arn:aws:s3:::{bucket}", machine_logical: machine,
+                       "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT}
+        for logical, policies in role_policies(template, policy_refs, resolve).items():
+            if logical in HANDLERS:
+                PRINCIPALS[logical] = Principal(logical, policies)
+        self.cli_policy_path.write_text(json.dumps(cli_policy((ROOT / "README.md").read_text(), bucket, machine)))
         self.client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps({
             "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
             "Outputs": {"StateMachineArn": {"Value": machine}, "BucketName": {"Value": bucket}}}))
         return machine, bucket
 
+    def cli_env(self) -> dict[str, str]:
+        """The environment of a `squall ... --on aws` subprocess: the emulator's endpoint, and the
+        README's CLI policy enforced on every call it makes."""
+        return {**os.environ, **self.env, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "iam_site"), str(ROOT)]),
+                "SQUALL_TEST_IAM_POLICY": str(self.cli_policy_path), "SQUALL_TEST_IAM_LOG": str(self.cli_denials_path)}
+
+    def denials(self) -> list[str]:
+        """Every call refused so far (handlers and CLI), then forgotten: each test sees its own."""
+        denied = list(self.enforcer.denied)
+        self.enforcer.denied.clear()
+        if self.cli_denials_path.exists():
+            denied += self.cli_denials_path.read_text(encoding="utf-8").splitlines()
+            self.cli_denials_path.unlink()
+        return denied
+
     def close(self) -> None:
         from moto.awslambda.models import LambdaFunction
+        Emulator.live.remove(self)
+        self.enforcer.uninstall()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
         self.server.stop()
         LambdaFunction.invoke = self._original_invoke  # type: ignore[method-assign]
         for key, value in self._saved_env.items():

@@ -44,7 +44,7 @@ def emulator() -> Iterator[tuple[Emulator, str, str]]:
 
 
 def squall_aws(emulator: Emulator, tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)}
+    env = emulator.cli_env()
     return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout, env=env)
 
@@ -107,7 +107,7 @@ def test_a_failed_verdict_fails_the_execution_with_the_threshold_in_its_cause(em
 def test_squall_stop_ends_a_run_early_and_keeps_its_results(emulator, demo_target, tmp_path: Path) -> None:
     emu, machine, bucket = emulator
     demo = demo_target(latency="fixed:2ms")
-    env = {**os.environ, **emu.env, "PYTHONPATH": str(ROOT)}
+    env = emu.cli_env()
     process = subprocess.Popen([sys.executable, "-m", "runner.cli",
                                 *run_args(write_spec(tmp_path, demo.url, duration="120s"))],
                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -211,3 +211,23 @@ def test_an_abort_rule_judged_by_the_monitor_ends_the_execution_in_failed(emulat
     assert described["status"] == "FAILED" and described["cause"].startswith("ABORTED: aborted at ")
     result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) < 10 * 60 * 2
+
+
+def test_a_regression_against_the_baseline_set_on_aws_fails_the_run(emulator, demo_target, tmp_path: Path) -> None:
+    emu, machine, bucket = emulator
+    fast, slow = demo_target(latency="fixed:2ms"), demo_target(latency="fixed:60ms")
+    spec = write_spec(tmp_path, fast.url, duration="2s")
+    spec.write_text(spec.read_text().replace("name: emulated", "name: emulated-baseline"))
+    first = squall_aws(emu, tmp_path, *run_args(spec))
+    assert first.returncode == 0, first.stdout + first.stderr
+    baseline_run = run_id_of(first)
+    aws = ["--on", "aws", "--stack", "Squall", "--region", "us-east-1"]
+    marked = squall_aws(emu, tmp_path, "baseline", "set", baseline_run, *aws)
+    assert marked.returncode == 0, marked.stdout + marked.stderr
+    spec.write_text(spec.read_text().replace(fast.url, slow.url).replace("  - p95 < 5s\n", "  - p95 regression < 50%\n"))
+    second = squall_aws(emu, tmp_path, *run_args(spec))
+    assert second.returncode == 1, second.stdout + second.stderr
+    result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id_of(second)}/result.json")["Body"].read())
+    assert result["baseline_run_id"] == baseline_run
+    assert result["verdict"]["status"] == "FAIL"
+    assert execution(emu, machine, run_id_of(second))["cause"].startswith("FAIL: p95 regression < 50%: measured +")
