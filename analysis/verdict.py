@@ -113,6 +113,7 @@ def judge(
     stopped: bool = False,
     target: TargetMetrics | None = None,
     baseline: dict[str, Any] | None = None,
+    baseline_problem: str | None = None,
     slices: int = 1,
     rejected_shards: tuple[str, ...] = (),
     aborted: str | None = None,
@@ -121,7 +122,8 @@ def judge(
     reasons = [
         f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status in ("FAIL", "WARN")
     ]
-    reasons += [f"{o.threshold.label}: nothing was measured" + (" (no baseline run: `squall baseline set RUN_ID`)"
+    no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
+    reasons += [f"{o.threshold.label}: nothing was measured" + (no_baseline
                 if o.threshold.regression is not None and baseline is None else "")
                 for o in outcomes if o.status == "NO_DATA"]
     problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []

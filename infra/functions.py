@@ -48,7 +48,9 @@ class Functions(Construct):
         bucket.grant_put(self.worker, "runs/*/shards/*")
         bucket.grant_read(self.monitor, "runs/*")
         bucket.grant_put(self.monitor, "runs/*/live.json")
+        bucket.grant_put(self.monitor, "runs/*/control/stop")  # an abort rule's breach stops the workers
         bucket.grant_read(self.collect, "runs/*")
+        bucket.grant_read(self.collect, "baselines/*")  # regression thresholds compare with the baseline run
         for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*"):
             bucket.grant_put(self.collect, key)
         for fn in (self.worker, self.monitor, self.collect):

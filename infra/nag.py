@@ -26,8 +26,9 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     reasons: dict[str, str] = {
         "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]":
             "AWSLambdaBasicExecutionRole only lets a function write its own logs",
-        "S1": "the results bucket is written only by this stack's roles; access logs would add a log object per "
-              "shard write of every run; enable CloudTrail data events where an audit trail is required",
+        "S1": "the results bucket is written by this stack's roles and by the squall CLI of the people allowed to "
+              "run tests (its IAM policy is in the README); access logs would add a log object per shard write of "
+              "every run; enable CloudTrail data events where an audit trail is required",
         "L1": "Python 3.13 is the newest runtime the pinned native wheels (uvloop, httptools) are verified on",
         "IAM5[Action::s3:GetObject*]": "CDK's read grant (GetObject and its variants), limited to run keys",
         "IAM5[Action::s3:GetBucket*]": "CDK's read grant on the results bucket",
@@ -61,7 +62,8 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     reasons[f"IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
             f"{secret_prefix}*]"] = \
         "workers read the secrets specs reference, by name at run time, only under the configured prefix"
-    for key in ("specs/*", "runs/*", "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*", "runs/*/live.json",
+    for key in ("specs/*", "runs/*", "runs/*/jobs/*", "runs/*/control/*", "runs/*/control/stop", "runs/*/shards/*",
+                "runs/*/live.json", "baselines/*",
                 "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/slices/*"):
         reasons[f"IAM5[Resource::<{bucket}.Arn>/{key}]"] = RUN_KEYS
     for function in functions:

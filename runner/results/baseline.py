@@ -23,13 +23,19 @@ def set_baseline(store: Store, run_id: str) -> dict[str, Any]:
 
 
 def load_baseline(store: Store, spec_name: str, current_run_id: str) -> dict[str, Any] | None:
-    """The baseline run's result document, or None (no baseline, or it is this very run)."""
-    try:
-        if not store.exists(baseline_key(spec_name)):
-            return None
-        run_id = store.get_json(baseline_key(spec_name))["run_id"]
-        if run_id == current_run_id or not store.exists(run_prefix(run_id) + "result.json"):
-            return None
-        return dict(store.get_json(run_prefix(run_id) + "result.json"))
-    except (StoreError, KeyError, TypeError):
+    """The baseline run's result document, or None when there is none (or it is this very run).
+    A baseline that exists but cannot be read (no permission, malformed) raises StoreError: a
+    regression threshold must never quietly become "no baseline"."""
+    key = baseline_key(spec_name)
+    if not store.exists(key):
         return None
+    try:
+        run_id = str(store.get_json(key)["run_id"])
+    except (KeyError, TypeError):
+        raise StoreError(f"{store.uri(key)} has no run_id: set it again with `squall baseline set RUN_ID`") from None
+    if run_id == current_run_id:
+        return None
+    if not store.exists(run_prefix(run_id) + "result.json"):
+        raise StoreError(f"the baseline run {run_id} has no result.json in {store.uri(run_prefix(run_id))} "
+                         f"(expired?): set another with `squall baseline set RUN_ID`")
+    return dict(store.get_json(run_prefix(run_id) + "result.json"))

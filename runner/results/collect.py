@@ -17,7 +17,7 @@ from runner.results.baseline import load_baseline
 from runner.job import WorkerJob
 from runner.plan import RunPlan, target_rate_per_second
 from runner.spec import Spec
-from runner.store import Store, read_shard, run_prefix, shard_keys
+from runner.store import Store, StoreError, read_shard, run_prefix, shard_keys
 from runner.results.target import TargetReport, TargetSource
 
 
@@ -75,10 +75,16 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         start = float(meta["started_at_epoch_s"])
         report = target_source.pull(spec.aws, start, start + measured_s)
     metrics = report.metrics if report else None
-    baseline = load_baseline(store, spec.name, run_id) if any(t.regression for t in spec.thresholds) else None
+    baseline, baseline_problem = None, None
+    if any(t.regression for t in spec.thresholds):
+        try:
+            baseline = load_baseline(store, spec.name, run_id)
+        except StoreError as error:
+            baseline_problem = f"the baseline could not be read: {error}"
     slices = len(plan.slices) if meta.get("backend") == "aws" else 1
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
-                    target=metrics, baseline=baseline, slices=slices, rejected_shards=tuple(rejected), aborted=aborted)
+                    target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
+                    rejected_shards=tuple(rejected), aborted=aborted)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None

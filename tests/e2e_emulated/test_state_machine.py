@@ -227,7 +227,8 @@ def test_a_regression_against_the_baseline_set_on_aws_fails_the_run(emulator, de
     spec.write_text(spec.read_text().replace(fast.url, slow.url).replace("  - p95 < 5s\n", "  - p95 regression < 50%\n"))
     second = squall_aws(emu, tmp_path, *run_args(spec))
     assert second.returncode == 1, second.stdout + second.stderr
-    result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id_of(second)}/result.json")["Body"].read())
+    key = f"runs/{run_id_of(second)}/result.json"
+    result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
     assert result["baseline_run_id"] == baseline_run
     assert result["verdict"]["status"] == "FAIL"
     assert execution(emu, machine, run_id_of(second))["cause"].startswith("FAIL: p95 regression < 50%: measured +")

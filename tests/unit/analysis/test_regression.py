@@ -70,6 +70,14 @@ def test_without_a_baseline_a_regression_threshold_says_how_to_set_one() -> None
                                "RUN_ID`)",)
 
 
+def test_a_baseline_that_could_not_be_read_is_named_as_the_reason_not_a_missing_one() -> None:
+    verdict = judge(run_with_latency(8_000), (threshold("p95 regression < 10%"),), 10.0, HealthLimits(), 0,
+                    baseline_problem="the baseline could not be read: AccessDenied")
+    assert verdict.status == "INCONCLUSIVE"
+    assert verdict.reasons == ("p95 regression < 10%: nothing was measured (the baseline could not be read: "
+                               "AccessDenied)",)
+
+
 def test_compare_gives_per_metric_and_per_endpoint_deltas() -> None:
     a = report_result()
     b = copy.deepcopy(a)

@@ -1,0 +1,44 @@
+"""A baseline that exists but cannot be read is said so, never taken for "no baseline"."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from runner.results.baseline import baseline_key, load_baseline
+from runner.store import LocalStore, StoreError
+
+
+class DeniedBaselines(LocalStore):
+    """What S3 answers a role without a grant on baselines/*: 403 on every read there."""
+
+    def get_bytes(self, key: str) -> bytes:
+        if key.startswith("baselines/"):
+            raise StoreError(f"cannot read {self.uri(key)}: An error occurred (AccessDenied)")
+        return super().get_bytes(key)
+
+
+def test_no_baseline_is_none(tmp_path: Path) -> None:
+    assert load_baseline(LocalStore(tmp_path), "launch", "run-2") is None
+
+
+def test_the_baseline_run_result_is_returned(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put_json(baseline_key("launch"), {"run_id": "run-1"})
+    store.put_json("runs/run-1/result.json", {"run_id": "run-1"})
+    assert load_baseline(store, "launch", "run-2") == {"run_id": "run-1"}
+    assert load_baseline(store, "launch", "run-1") is None  # a run is not its own baseline
+
+
+def test_an_unreadable_baseline_raises_with_the_store_s_reason(tmp_path: Path) -> None:
+    store = DeniedBaselines(tmp_path)
+    store.put_json(baseline_key("launch"), {"run_id": "run-1"})
+    with pytest.raises(StoreError, match="AccessDenied"):
+        load_baseline(store, "launch", "run-2")
+
+
+def test_a_baseline_whose_run_expired_raises_with_a_hint(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put_json(baseline_key("launch"), {"run_id": "run-1"})
+    with pytest.raises(StoreError, match=r"run-1 has no result.json .*squall baseline set"):
+        load_baseline(store, "launch", "run-2")
