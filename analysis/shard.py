@@ -23,6 +23,7 @@ class Shard:
     windows: dict[int, Window] = field(default_factory=dict)
     final: bool = False
     error: str | None = None  # set when the worker ended on an unexpected error
+    ended_at_epoch_s: float | None = None  # on a final shard: when the worker's drain ended (wall clock)
 
     @property
     def key(self) -> str:
@@ -32,6 +33,7 @@ class Shard:
         return {
             "format": SHARD_FORMAT, "run_id": self.run_id, "slice": self.slice_index,
             "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
+            "ended_at_epoch_s": self.ended_at_epoch_s,
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
@@ -54,8 +56,12 @@ class Shard:
                 raise ValueError(f"{key}: windows: {second!r} is not a second") from None
             parsed[index] = Window.from_dict(window, f"{key}: windows[{second}]")
         error = data.get("error")
+        ended = data.get("ended_at_epoch_s")
+        if ended is not None and (not isinstance(ended, int | float) or isinstance(ended, bool)):
+            raise ValueError(f"{key}: ended_at_epoch_s: expected a time in seconds, got {ended!r}")
         return cls(
             run_id=str(data.get("run_id", "")), slice_index=data["slice"],
             worker_index=data["worker"], seq=data["seq"], windows=parsed,
             final=bool(data.get("final", False)), error=None if error is None else str(error),
+            ended_at_epoch_s=None if ended is None else float(ended),
         )

@@ -119,6 +119,7 @@ class HealthStats:
     intended: int = 0  # arrivals the schedule asked for
     dropped: int = 0  # arrivals not sent (in-flight cap reached)
     late: int = 0  # arrivals sent later than the lag tolerance
+    cut: int = 0  # arrivals (or closed-model users) cut: the worker had to stop before its planned end
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
     cpu_s: float = 0.0  # CPU used by the worker process
     wall_s: float = 0.0  # wall time those CPU seconds were measured over
@@ -127,13 +128,14 @@ class HealthStats:
         self.intended += other.intended
         self.dropped += other.dropped
         self.late += other.late
+        self.cut += other.cut
         self.lag.merge(other.lag)
         self.cpu_s += other.cpu_s
         self.wall_s += other.wall_s
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "intended": self.intended, "dropped": self.dropped, "late": self.late,
+            "intended": self.intended, "dropped": self.dropped, "late": self.late, "cut": self.cut,
             "lag": self.lag.encode(), "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
 
@@ -148,7 +150,7 @@ class HealthStats:
             raise ValueError(f"{where}: {error}") from None
         return cls(
             intended=_count(data, "intended", where), dropped=_count(data, "dropped", where),
-            late=_count(data, "late", where), lag=lag, cpu_s=cpu_s, wall_s=wall_s,
+            late=_count(data, "late", where), cut=_count(data, "cut", where), lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )
 
 

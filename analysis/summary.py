@@ -32,7 +32,9 @@ def render_summary(result: dict[str, Any]) -> str:
     lines.append(f"              (from the actual send: p95 {_ms(unc['p95_ms'])} · p99 {_ms(unc['p99_ms'])})")
     lines.append(f"  error rate  {overall['error_rate'] * 100:.2f} % ({overall['errors']:,} errors)")
     lines.append(f"  generator   schedule lag p50 {health['lag_p50_ms']:.1f} ms · p99 {health['lag_p99_ms']:.1f} ms · "
-                 f"{health['late']:,} late · {health['dropped']:,} dropped of {health['intended_arrivals']:,} arrivals · "
+                 f"{health['late']:,} late · {health['dropped']:,} dropped"
+                 + (f" · {health['cut']:,} cut" if health.get("cut") else "")
+                 + f" of {health['intended_arrivals']:,} arrivals · "
                  f"CPU {health['cpu_share'] * 100:.0f} %")
     lines += ["", "  HTTP status  count"]
     for status, count in overall["statuses"].items():

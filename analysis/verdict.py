@@ -74,6 +74,11 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
                 f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
                 f"the in-flight cap was reached (raise limits.max_in_flight, or the target is too slow "
                 f"to measure at this rate)")
+        if health.cut:
+            problems.append(
+                f"{health.cut:,} of {health.intended:,} planned arrivals were never sent: a worker had to stop before "
+                f"its planned end (the Lambda time budget ran out: a shorter --slice or limits.drain leaves room); "
+                f"the run had less load than planned")
         late_share = health.late / health.intended
         if late_share > limits.max_late_share:
             problems.append(

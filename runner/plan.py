@@ -17,7 +17,39 @@ from runner.spec.model import Request, Spec
 RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (README)
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above
 USERS_CEILING_PER_WORKER = 1_000  # closed-model users a worker is planned for
-SLICE_MAX_S = 840.0  # a Lambda lives at most 15 min: 14 min of load leaves time to flush
+SLICE_MAX_S = 840.0  # the default slice: 14 min of load, shortened when the budget below needs it
+
+# A worker's time inside one Lambda invocation (the function's timeout):
+#   start margin (invoked at the slice's start instant minus the margin, at the earliest)
+#   + slice (load) + drain (in-flight requests finish) + final flush + slack <= LAMBDA_TIMEOUT_S
+LAMBDA_TIMEOUT_S = 900.0  # the Worker function's timeout (infra/functions.py), Lambda's maximum
+START_MARGIN_S = 15.0  # from "start the slice" to its first arrival: time for the Map to start every worker
+FINAL_FLUSH_S = 10.0  # the final shard: encoding and a PUT with its retries (0.2 + 0.4 + 0.8 + 1.6 s of backoff)
+SLACK_S = 5.0  # the handler's own start and return
+
+
+def slice_max_s(start_margin_s: float = START_MARGIN_S, drain_s: float = 10.0) -> float:
+    """The longest slice whose load, drain and final flush fit in one Lambda invocation."""
+    return float(math.floor(LAMBDA_TIMEOUT_S - start_margin_s - drain_s - FINAL_FLUSH_S - SLACK_S))
+
+
+@dataclass(frozen=True)
+class WorkerBudget:
+    """When a Lambda worker stops sending, and when its drain must end, in wall-clock seconds."""
+    send_until_epoch_s: float  # no arrival is sent at or after this (the rest are counted as cut)
+    drain_until_epoch_s: float  # in-flight requests are cancelled (and counted) at this instant
+    cut_short: bool  # the worker must stop before its planned end
+
+    @classmethod
+    def for_slice(cls, start_at_epoch_s: float, slice_duration_s: float, drain_s: float,
+                  lambda_end_epoch_s: float) -> WorkerBudget:
+        """Derived from the slice's start instant (not the invocation's): the planned end is
+        ``start_at + slice``; the Lambda's end bounds it, less drain, final flush and slack."""
+        planned_end = start_at_epoch_s + slice_duration_s
+        latest_send_end = lambda_end_epoch_s - drain_s - FINAL_FLUSH_S - SLACK_S
+        send_until = min(planned_end, latest_send_end)
+        drain_until = min(send_until + drain_s, lambda_end_epoch_s - FINAL_FLUSH_S - SLACK_S)
+        return cls(send_until, drain_until, latest_send_end < planned_end)
 
 
 class PlanError(ValueError):
@@ -88,7 +120,9 @@ def requests_per_scenario(spec: Spec) -> float:
 
 
 def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
-              rate_ceiling_per_worker: float = RATE_CEILING_PER_WORKER, slice_s: float = SLICE_MAX_S) -> RunPlan:
+              rate_ceiling_per_worker: float = RATE_CEILING_PER_WORKER, slice_s: float | None = None,
+              start_margin_s: float = START_MARGIN_S) -> RunPlan:
+    """``slice_s`` None: the default slice, as long as the Lambda time budget allows."""
     per_arrival = requests_per_scenario(spec)
     phases: list[PhasePlan] = []
     offset_s = 0.0
@@ -107,9 +141,17 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
     if chosen > spec.limits.max_workers:
         raise PlanError(f"the plan needs {chosen} workers but limits.max_workers is {spec.limits.max_workers} "
                         f"(raise it, or lower the peak rate of {peak_rate:g}/s)")
-    if not 0 < slice_s <= SLICE_MAX_S:
-        raise PlanError(f"a time slice lasts between 0 and {SLICE_MAX_S:g} s (a Lambda lives at most 15 min), "
-                        f"got {slice_s:g}")
+    longest_s = slice_max_s(start_margin_s, spec.limits.drain_s)
+    if longest_s <= 0:
+        raise PlanError(f"a start margin of {start_margin_s:g} s and limits.drain {spec.limits.drain_s:g} s leave no "
+                        f"time for load inside a {LAMBDA_TIMEOUT_S:g} s Lambda")
+    if slice_s is None:
+        slice_s = min(SLICE_MAX_S, longest_s)
+    if not 0 < slice_s <= longest_s:
+        raise PlanError(f"a time slice lasts between 0 and {longest_s:g} s: a Lambda lives at most "
+                        f"{LAMBDA_TIMEOUT_S:g} s, and the start margin ({start_margin_s:g} s), limits.drain "
+                        f"({spec.limits.drain_s:g} s), the final flush ({FINAL_FLUSH_S:g} s) and {SLACK_S:g} s of "
+                        f"slack must fit beside it; got {slice_s:g}")
     slice_count = max(1, math.ceil(offset_s / slice_s - 1e-9))
     slices = tuple(SlicePlan(i, i * slice_s, min(slice_s, offset_s - i * slice_s))
                    for i in range(slice_count))

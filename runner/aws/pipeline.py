@@ -19,7 +19,7 @@ from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
 from runner.guardrails import spec_limit_problems
 from runner.job import WorkerJob
-from runner.plan import SLICE_MAX_S, PlanError, make_plan
+from runner.plan import START_MARGIN_S, PlanError, make_plan
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
@@ -28,7 +28,6 @@ from runner.results.reports import write_reports
 from runner.store import Store, StoreError, run_prefix
 from runner.aws.target_report import Boto3TargetSource
 
-START_MARGIN_S = 15.0  # from "start the slice" to its first arrival: time for the Map to start every worker
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
 DEFAULT_MONITOR_INTERVAL_S = 10
 DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
@@ -62,9 +61,11 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
     seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
     workers = execution_input.get("workers")
+    start_margin_s = float(execution_input.get("start_margin_s", START_MARGIN_S))
+    slice_s = execution_input.get("slice_s")
     try:
         plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None,
-                         slice_s=float(execution_input.get("slice_s", SLICE_MAX_S)))
+                         slice_s=float(slice_s) if slice_s else None, start_margin_s=start_margin_s)
     except PlanError as error:
         raise PlanRejected(str(error)) from None
     problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
@@ -90,7 +91,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         "monitor_interval_s": int(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
         "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
                     "offset_s": s.offset_s, "duration_s": s.duration_s,
-                    "start_margin_s": float(execution_input.get("start_margin_s", START_MARGIN_S))}
+                    "start_margin_s": start_margin_s}
                    for s in slices],
     }
 

@@ -49,12 +49,17 @@ class LoadGenerator:
                  sink: ShardSink, start_mono_s: float, clock: Clock, sleep: Sleep,
                  stop_requested: Callable[[], bool] = lambda: False,
                  cpu_clock: Callable[[], float] = time.process_time,
-                 secrets: dict[str, str] | None = None) -> None:
+                 secrets: dict[str, str] | None = None, send_until_s: float = float("inf"),
+                 drain_until_s: float = float("inf"), epoch_clock: Callable[[], float] = time.time) -> None:
+        """``send_until_s`` / ``drain_until_s`` (on ``clock``): when a worker that must stop before its
+        planned end (a Lambda's time budget) stops sending, and when its drain must end; the
+        arrivals it could not send are counted as cut, never silently missing."""
         self.spec, self.plan, self.settings = spec, plan, settings
         self.clock, self.sleep, self.sink = clock, sleep, sink
         self.start_mono_s = start_mono_s
         self.stop_requested = stop_requested
-        self.cpu_clock = cpu_clock
+        self.cpu_clock, self.epoch_clock = cpu_clock, epoch_clock
+        self.send_until_s, self.drain_until_s = send_until_s, drain_until_s
         self.window_start_s = settings.window_start_s
         self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
         self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
@@ -102,7 +107,9 @@ class LoadGenerator:
         finally:
             flusher.cancel()
             self._account_cpu()
-            await self.sink(self.recorder.take_shard(final=True, error=error))
+            final = self.recorder.take_shard(final=True, error=error)
+            final.ended_at_epoch_s = self.epoch_clock()
+            await self.sink(final)
 
     def _check_stop(self) -> bool:
         """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""
@@ -114,6 +121,7 @@ class LoadGenerator:
         return self.stopping
 
     async def _sleep_until(self, due_s: float) -> None:
+        due_s = min(due_s, self.send_until_s)
         while True:
             remaining = due_s - self.clock()
             if remaining <= 0 or self._check_stop():
@@ -128,7 +136,7 @@ class LoadGenerator:
             phase.start, phase.end, phase.duration_s, self.settings.worker_index, self.plan.workers,
             poisson=self.spec.arrivals == "poisson", rng=self.rng)
         clock, window_at = self.clock, self.recorder.window_at
-        tolerance, in_flight = self.lag_tolerance_s, self.in_flight
+        tolerance, in_flight, send_until = self.lag_tolerance_s, self.in_flight, self.send_until_s
         create_task = asyncio.get_running_loop().create_task
         first_s = self.window_start_s - phase.offset_s  # this slice's part of the phase
         last_s = self.window_end_s - phase.offset_s
@@ -138,6 +146,11 @@ class LoadGenerator:
             if offset >= last_s:
                 break
             due = phase_start + offset
+            if due >= send_until:  # past the time budget: counted where it was due, never sent
+                health = window_at(due).health
+                health.intended += 1
+                health.cut += 1
+                continue
             now = clock()
             if due > now:
                 await self._sleep_until(due)
@@ -172,6 +185,9 @@ class LoadGenerator:
             await asyncio.gather(*users)
 
     async def _user(self, begin_s: float, stop_s: float) -> None:
+        if stop_s > self.send_until_s:  # this user's time is cut short by the time budget
+            self.recorder.window_at(max(begin_s, self.send_until_s)).health.cut += 1
+            stop_s = self.send_until_s
         await self._sleep_until(begin_s)
         while self.clock() < stop_s and not self.stopping:
             now = self.clock()
@@ -182,9 +198,12 @@ class LoadGenerator:
 
     async def _drain(self) -> None:
         """Give in-flight scenarios until the drain time (or the stop) to finish, then cancel them."""
-        deadline = self.clock() + self.spec.limits.drain_s
+        deadline = min(self.clock() + self.spec.limits.drain_s, self.drain_until_s)
         while self.in_flight and self.clock() < deadline and not self._check_stop():
-            await asyncio.wait(set(self.in_flight), timeout=min(self.settings.stop_poll_s, deadline - self.clock()))
+            # Wait on the injected clock (not asyncio's timeout), so a virtual clock drives it too.
+            timer = asyncio.ensure_future(self.sleep(min(self.settings.stop_poll_s, deadline - self.clock())))
+            await asyncio.wait({*self.in_flight, timer}, return_when=asyncio.FIRST_COMPLETED)
+            timer.cancel()
         for task in list(self.in_flight):
             task.cancel()
         if self.in_flight:

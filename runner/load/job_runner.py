@@ -1,25 +1,35 @@
 """Run one worker job: the same code in a local worker process and in the Lambda worker.
 
 The job's slice starts at ``start_at_epoch_s`` (wall clock); the schedule itself runs on the
-monotonic clock. The worker stops early when the run's stop flag appears in the store, or
-when ``deadline_mono_s`` (a Lambda's remaining time, less a margin) is reached.
+monotonic clock. The worker stops early when the run's stop flag appears in the store. In a
+Lambda (``lambda_end_epoch_s``) its time budget is derived from the slice's start: it sends
+until the planned end unless the invocation ends too soon for drain and final flush, and then
+counts what it could not send as cut.
+
+The stop flag is polled off the event loop (a thread), so a slow or failing store never
+stalls the schedule; an error reading it means "not stopped" and is logged.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 from analysis.shard import Shard
 from runner.load.engines import make_engine
 from runner.job import WorkerJob
-from runner.plan import RunPlan
+from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import resolve_secrets, secret_references, with_secret_data
 from runner.store import Store, put_with_retry, run_prefix, shard_bytes
 from runner.load.generator import LoadGenerator, WorkerSettings
 
+log = logging.getLogger(__name__)
+
 
 async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
-                  deadline_mono_s: float | None = None, stop_poll_s: float = 0.5) -> LoadGenerator:
+                  lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
+                  stop_store: Store | None = None) -> LoadGenerator:
+    """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts)."""
     spec = job.load_spec()
     secrets: dict[str, str] = {}
     references = secret_references(spec)
@@ -45,20 +55,43 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
         # ones), so encoding and writing happen in a thread, off the event loop.
         await loop.run_in_executor(None, write, shard)
 
-    def stop_requested() -> bool:
-        if deadline_mono_s is not None and time.monotonic() >= deadline_mono_s:
-            return True
-        return store.exists(stop_key)
+    stopped = False
+
+    def read_stop_flag() -> bool:
+        try:
+            return (stop_store or store).exists(stop_key)
+        except Exception as error:  # noqa: BLE001 - any failure to read the flag means "not stopped"
+            log.warning("stop flag %s not read (taken as not stopped): %s", stop_key, error)
+            return False
+
+    async def poll_stop_flag() -> None:
+        nonlocal stopped
+        while not stopped:
+            stopped = await loop.run_in_executor(None, read_stop_flag)
+            await asyncio.sleep(stop_poll_s)
 
     # Run second 0 is the run's start: the slice's start minus the slice's offset.
-    start_mono_s = time.monotonic() + (start_at - time.time()) - job.slice_offset_s
+    now_mono_s, now_epoch_s = time.monotonic(), time.time()
+    start_mono_s = now_mono_s + (start_at - now_epoch_s) - job.slice_offset_s
+    send_until_s = drain_until_s = float("inf")
+    if lambda_end_epoch_s is not None:
+        budget = WorkerBudget.for_slice(start_at, job.slice_duration_s, spec.limits.drain_s, lambda_end_epoch_s)
+        send_until_s = now_mono_s + (budget.send_until_epoch_s - now_epoch_s)
+        drain_until_s = now_mono_s + (budget.drain_until_epoch_s - now_epoch_s)
+        if budget.cut_short:
+            log.warning("this invocation ends too soon for the whole slice: load stops %.1f s before its planned "
+                        "end; the arrivals not sent are counted as cut",
+                        start_at + job.slice_duration_s - budget.send_until_epoch_s)
     settings = WorkerSettings(job.worker_index, job.slice_index, job.flush_interval_s, stop_poll_s,
                               window_start_s=job.slice_offset_s,
                               window_end_s=job.slice_offset_s + job.slice_duration_s)
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
-                              sleep=asyncio.sleep, stop_requested=stop_requested, secrets=secrets)
+                              sleep=asyncio.sleep, stop_requested=lambda: stopped, secrets=secrets,
+                              send_until_s=send_until_s, drain_until_s=drain_until_s)
+    poller = asyncio.ensure_future(poll_stop_flag())
     try:
         await generator.run()
     finally:
+        poller.cancel()
         await engine.close()
     return generator

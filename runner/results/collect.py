@@ -32,17 +32,24 @@ def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
     return shards, rejected
 
 
-def slice_timing(store: Store, run_id: str, plan: RunPlan) -> list[dict[str, Any]]:
-    """Each time slice: planned boundaries, real start, and the gap since the previous slice's end."""
+def slice_timing(store: Store, run_id: str, plan: RunPlan, shards: list[Shard]) -> list[dict[str, Any]]:
+    """Each time slice: planned boundaries, real start, real end (its last worker's end of drain,
+    from the final shards), and the gap between the previous slice's real end and this start."""
+    ends: dict[int, float] = {}
+    for shard in shards:
+        if shard.final and shard.ended_at_epoch_s is not None:
+            ends[shard.slice_index] = max(ends.get(shard.slice_index, 0.0), shard.ended_at_epoch_s)
     rows: list[dict[str, Any]] = []
     previous_end: float | None = None
     for slice_ in plan.slices:
         key = f"{run_prefix(run_id)}slices/{slice_.index}.start.json"
         started = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else None
         gap = started - previous_end if started is not None and previous_end is not None else None
+        ended = ends.get(slice_.index)
         rows.append({"index": slice_.index, "offset_s": slice_.offset_s, "duration_s": slice_.duration_s,
-                     "started_at_epoch_s": started, "gap_s": None if gap is None else round(gap, 3)})
-        previous_end = started + slice_.duration_s if started is not None else None
+                     "started_at_epoch_s": started, "ended_at_epoch_s": ended,
+                     "gap_s": None if gap is None else round(gap, 3)})
+        previous_end = ended if ended is not None else (started + slice_.duration_s if started is not None else None)
     return rows
 
 
@@ -88,7 +95,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
-    result["slices"] = slice_timing(store, run_id, plan) if meta.get("backend") == "aws" else []
+    result["slices"] = slice_timing(store, run_id, plan, shards) if meta.get("backend") == "aws" else []
     result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
     region = report.region if report else "us-east-1"
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),

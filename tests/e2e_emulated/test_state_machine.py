@@ -43,8 +43,10 @@ def emulator() -> Iterator[tuple[Emulator, str, str]]:
     emulator.close()
 
 
-def squall_aws(emulator: Emulator, tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = emulator.cli_env()
+def squall_aws(emulator: Emulator, tmp_path: Path, *args: str, timeout: float = 180,
+               cli_policy: bool = True) -> subprocess.CompletedProcess[str]:
+    """``cli_policy`` False: as a user whose rights go beyond the README's CLI policy."""
+    env = emulator.cli_env() if cli_policy else {**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout, env=env)
 
@@ -163,7 +165,8 @@ def test_a_host_outside_the_guardrails_is_refused_in_plan_with_exit_2(emulator, 
 
 def test_a_missing_stack_is_one_clear_line_and_exit_3(emulator, tmp_path: Path) -> None:
     emu, _, _ = emulator
-    done = squall_aws(emu, tmp_path, "runs", "--on", "aws", "--stack", "NoSuchStack", "--region", "us-east-1")
+    done = squall_aws(emu, tmp_path, "runs", "--on", "aws", "--stack", "NoSuchStack", "--region", "us-east-1",
+                      cli_policy=False)  # the README's policy names the Squall stack only
     assert done.returncode == 3
     assert done.stderr.strip() == ("squall: could not run: stack NoSuchStack not found in us-east-1: deploy it with "
                                    "`npx cdk deploy` or pass --stack/--region")

@@ -38,7 +38,8 @@ def ok(body: object = None, status: int = 200, delay_s: float = 0.005) -> tuple[
 
 
 def run(spec_text: str, script: Script, stall: tuple[float, float] | None = None,
-        stop_at: float | None = None, workers: int = 1, worker_index: int = 0):
+        stop_at: float | None = None, workers: int = 1, worker_index: int = 0,
+        send_until_s: float = float("inf"), drain_until_s: float = float("inf")):
     time = VirtualTime()
     spec = parse_spec(spec_text, "t.yaml")
     plan = make_plan(spec, "run-1", seed=42, workers=workers)
@@ -60,7 +61,8 @@ def run(spec_text: str, script: Script, stall: tuple[float, float] | None = None
     generator = LoadGenerator(spec, plan, WorkerSettings(worker_index, flush_interval_s=1.0), engine, sink,
                               start_mono_s=0.0, clock=clock, sleep=time.sleep,
                               stop_requested=lambda: stop_at is not None and time.now >= stop_at,
-                              cpu_clock=lambda: 0.0)
+                              cpu_clock=lambda: 0.0, send_until_s=send_until_s, drain_until_s=drain_until_s,
+                              epoch_clock=lambda: 1_000.0 + time.now)
     time.run(generator.run())
     return merge_shards(shards), engine, shards
 
@@ -202,3 +204,43 @@ def test_a_time_slice_sends_only_its_part_of_the_schedule() -> None:
                               cpu_clock=lambda: 0.0)
     time.run(generator.run())
     assert [round(t, 6) for t, _, _ in engine.sent] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+
+
+def test_a_worker_that_must_stop_early_counts_every_arrival_it_could_not_send_as_cut() -> None:
+    """A Lambda's time budget ends the load at 1.2 s of a 2 s phase: the 8 arrivals due after it
+    are counted where they were due, as cut; nothing is sent after the budget's end."""
+    run_, engine, shards = run(OPEN % 100, lambda m, u, b: ok(), send_until_s=1.2, drain_until_s=1.5)
+    assert [t for t, _, _ in engine.sent] == [i / 10 for i in range(12)]
+    assert (run_.health.intended, run_.health.cut, run_.health.dropped) == (20, 8, 0)
+    assert run_.timeline[1].health.cut == 8  # arrivals 1.2 s .. 1.9 s belong to second 1
+    assert shards[-1].final and shards[-1].ended_at_epoch_s == 1_000.0 + 1.2  # the drain found nothing in flight
+
+
+def test_a_cut_run_is_inconclusive_and_says_the_load_was_less_than_planned() -> None:
+    from analysis.verdict import HealthLimits, judge
+    run_, _, _ = run(OPEN % 100, lambda m, u, b: ok(), send_until_s=1.2)
+    verdict = judge(run_, (), 2.0, HealthLimits(), 1)
+    assert verdict.status == "INCONCLUSIVE"
+    assert verdict.generator_problems[0].startswith("8 of 20 planned arrivals were never sent: a worker had to stop "
+                                                    "before its planned end")
+
+
+def test_the_drain_ends_at_the_budget_s_drain_deadline() -> None:
+    """A 5 s answer is still in flight at the drain deadline: cancelled and counted there."""
+    run_, _, _ = run(OPEN % 100, lambda m, u, b: ok(delay_s=5.0), send_until_s=0.15, drain_until_s=0.5)
+    ping = run_.endpoints["ping"]
+    assert ping.requests == 2 and ping.errors == {"cancelled": 2}
+    assert run_.health.cut == 18
+
+
+CLOSED_THINKING = """
+target: http://127.0.0.1:1
+load: {phases: [{name: users, duration: 2s, users: 2}]}
+scenarios: [{flow: [{get: {url: /ping, name: ping}}, {think: 100ms}]}]
+"""
+
+
+def test_closed_model_users_cut_by_the_budget_are_counted() -> None:
+    run_, engine, _ = run(CLOSED_THINKING, lambda m, u, b: ok(), send_until_s=1.0)
+    assert max(t for t, _, _ in engine.sent) < 1.0
+    assert run_.health.cut == 2  # both users lost the rest of their time
