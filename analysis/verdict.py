@@ -122,7 +122,9 @@ def judge(
     slices: int = 1,
     rejected_shards: tuple[str, ...] = (),
     aborted: str | None = None,
+    incomplete: str | None = None,
 ) -> Verdict:
+    """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
     reasons = [
         f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status in ("FAIL", "WARN")
@@ -137,6 +139,9 @@ def judge(
     if aborted:
         status = "ABORTED"
         reasons.insert(0, aborted)
+    elif incomplete:
+        status = "INCONCLUSIVE"
+        problems.insert(0, incomplete)
     elif stopped:
         status = "STOPPED"
     elif problems:

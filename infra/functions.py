@@ -43,6 +43,7 @@ class Functions(Construct):
         # principal that may list the bucket (403 otherwise), so the readers may list it.
         bucket.grant_read(self.plan, "specs/*")
         bucket.grant_put(self.plan, "runs/*")
+        bucket.grant_read(self.plan, "runs/*/control/*")  # abandon: an abort's or a user's stop flag is kept
         bucket.grant_read(self.worker, "runs/*/jobs/*")
         bucket.grant_read(self.worker, "runs/*/control/*")
         bucket.grant_put(self.worker, "runs/*/shards/*")

@@ -2,9 +2,14 @@
 
     Plan ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
               └─ StartSlice ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
-                                         │    └─ Worker (Lambda, synchronous, never retried once started)
-                                         └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
-    Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); otherwise Succeed.
+              │                          │    └─ Worker (Lambda, synchronous, never retried once started)
+              │                          └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
+              └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
+    Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); INCONCLUSIVE ─► Fail
+    too (unless the input says "inconclusive_fails": false); otherwise Succeed.
+
+Monitor and Collect are idempotent and retried on any error; the Worker is retried only on
+errors Lambda raises before it runs.
 
 Step Functions carries pointers (S3 keys), never results: S3 is the source of truth.
 """
@@ -32,10 +37,16 @@ class Orchestration(Construct):
         super().__init__(scope, construct_id)
         self.plan_fn, self.worker_fn, self.monitor_fn, self.collect_fn = plan, worker, monitor, collect
         self.bucket, self.max_workers = bucket, max_workers
+        settle = sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
+                          comment="CloudWatch needs minutes before the last datapoints exist")
+        slices = self.slices_state()
+        slices.add_catch(self.abandon_state().next(sfn.Wait(
+            self, "WaitForWorkers", time=sfn.WaitTime.seconds_path("$.stop_wait_s"),
+            comment="workers still running see the stop flag within a poll and write their final shards")).next(settle),
+            errors=["States.ALL"], result_path="$.failure")
         definition = (self.plan_state()
-                      .next(self.slices_state())
-                      .next(sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
-                                     comment="CloudWatch needs minutes before the last datapoints exist"))
+                      .next(slices)
+                      .next(settle)
                       .next(self.collect_state())
                       .next(self.verdict_state()))
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
@@ -53,6 +64,17 @@ class Orchestration(Construct):
             self, "Plan", lambda_function=self.plan_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"action": "plan", "input": sfn.JsonPath.entire_payload,
                                                "execution_name": sfn.JsonPath.string_at("$$.Execution.Name")}))
+
+    def abandon_state(self) -> sfn.TaskStateBase:
+        """A slice failed for good: record why and set the stop flag, then still collect."""
+        abandon = tasks.LambdaInvoke(
+            self, "Abandon", lambda_function=self.plan_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "abandon", "run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "failure": sfn.JsonPath.object_at("$.failure"),
+                                               "stop_wait_s": sfn.JsonPath.number_at("$.stop_wait_s")}),
+            result_path=sfn.JsonPath.DISCARD)
+        abandon.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        return abandon
 
     def slices_state(self) -> sfn.Map:
         """Time slices one after another (a Lambda lives at most 15 minutes)."""
@@ -96,6 +118,8 @@ class Orchestration(Construct):
                                                "slice": sfn.JsonPath.object_at("$.slice"),
                                                "start_at": sfn.JsonPath.number_at("$.timing.start_at")}),
             result_path="$.monitor")
+        # Idempotent (live.json rewritten, the stop flag written once): retried on any error.
+        monitor.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
         wait = sfn.Wait(self, "MonitorInterval", time=sfn.WaitTime.seconds_path("$.monitor_interval_s"))
         done = sfn.Choice(self, "SliceDone?")
         done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "SliceDone"))
@@ -103,11 +127,13 @@ class Orchestration(Construct):
         return monitor.next(done)
 
     def collect_state(self) -> sfn.TaskStateBase:
-        """Merge the shards, judge, write result.json and the report."""
-        return tasks.LambdaInvoke(
+        """Merge the shards, judge, write result.json and the report (idempotent: retried)."""
+        collect = tasks.LambdaInvoke(
             self, "Collect", lambda_function=self.collect_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id")}),
             result_path="$.result")
+        collect.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(5), backoff_rate=2.0)
+        return collect
 
     def verdict_state(self) -> sfn.Choice:
         """A failed verdict turns the execution red, with the failed thresholds as its cause."""
@@ -116,6 +142,9 @@ class Orchestration(Construct):
                                        sfn.Condition.string_equals("$.result.status", "ABORTED")),
                      sfn.Fail(self, "ThresholdsFailed", error="Squall.ThresholdsFailed",
                               cause_path="$.result.cause"))
+        verdict.when(sfn.Condition.and_(sfn.Condition.string_equals("$.result.status", "INCONCLUSIVE"),
+                                        sfn.Condition.boolean_equals("$.result.fails_execution", True)),
+                     sfn.Fail(self, "Inconclusive", error="Squall.Inconclusive", cause_path="$.result.cause"))
         summary = sfn.Pass(self, "Summary", input_path="$.result", comment="the verdict and where the reports are")
         verdict.otherwise(summary.next(sfn.Succeed(self, "Done")))
         return verdict

@@ -30,6 +30,7 @@ from runner.aws.target_report import Boto3TargetSource
 
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
 DEFAULT_MONITOR_INTERVAL_S = 10
+STOP_WAIT_S = 20  # after the stop flag: a poll (1 s), a drain cut short, the final flush (10 s)
 DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
 
 
@@ -82,12 +83,16 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         raise PlanRejected("; ".join(problems))
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "backend": "aws", "engine": execution_input.get("engine", "fast"), "started_at_epoch_s": now_epoch_s,
-            "workers": plan.workers}
+            "workers": plan.workers,
+            # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
+            # unless the input says {"inconclusive_fails": false}.
+            "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
     slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
                          float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True)
     return {
         "run_id": run_id, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
+        "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
         "monitor_interval_s": int(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
         "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
                     "offset_s": s.offset_s, "duration_s": s.duration_s,
@@ -106,6 +111,20 @@ def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None =
                        {"start_at_epoch_s": start_at, "offset_s": slice_.get("offset_s", 0.0),
                         "duration_s": slice_.get("duration_s", 0.0)})
     return {"start_at": start_at}
+
+
+def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict[str, Any]:
+    """The state machine's catch around the slices: something failed for good (the monitor, a
+    slice's start). Record why, and set the stop flag unless there is one already, so workers
+    still running stop within a poll instead of loading the target until their slice ends."""
+    run_id = str(event["run_id"])
+    failure = event.get("failure") or {}
+    record = {"error": str(failure.get("Error", "error")), "cause": str(failure.get("Cause", ""))[:20000],
+              "at_epoch_s": now_epoch_s}
+    store.put_json(run_prefix(run_id) + "failure.json", record)
+    if not store.exists(run_prefix(run_id) + "control/stop"):
+        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "failure", "reason": record["error"]})
+    return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
 
 
 def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
@@ -178,8 +197,10 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
               for t in verdict["thresholds"] if t["status"] == "FAIL"]
     aborted = [verdict["reasons"][0]] if verdict["status"] == "ABORTED" else []
     cause = f"{verdict['status']}: " + "; ".join(aborted + failed or verdict["generator_problems"] or verdict["reasons"])
+    fails = verdict["status"] in ("FAIL", "ABORTED") or (
+        verdict["status"] == "INCONCLUSIVE" and bool(result.get("inconclusive_fails", True)))
     return {
-        "run_id": run_id, "status": verdict["status"], "cause": cause[:30000],
+        "run_id": run_id, "status": verdict["status"], "cause": cause[:30000], "fails_execution": fails,
         "reasons": verdict["reasons"][:20], "generator_problems": verdict["generator_problems"][:20],
         "requests": result["overall"]["requests"], "error_rate": result["overall"]["error_rate"],
         "p95_ms": result["overall"]["latency"]["p95_ms"],

@@ -17,19 +17,21 @@ import time
 
 from analysis.shard import Shard
 from runner.load.engines import make_engine
+from runner.load.engines.base import Engine
+from runner.load.recorder import Recorder
 from runner.job import WorkerJob
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import resolve_secrets, secret_references, with_secret_data
+from runner.spec import Spec
 from runner.store import Store, put_with_retry, run_prefix, shard_bytes
 from runner.load.generator import LoadGenerator, WorkerSettings
 
 log = logging.getLogger(__name__)
 
 
-async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
-                  lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
-                  stop_store: Store | None = None) -> LoadGenerator:
-    """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts)."""
+async def _prepare(job: WorkerJob, start_at_epoch_s: float | None) -> tuple[Spec, dict[str, str], RunPlan, float,
+                                                                         Engine]:
+    """Everything before the first request: the spec, its secrets, the plan, the engine."""
     spec = job.load_spec()
     secrets: dict[str, str] = {}
     references = secret_references(spec)
@@ -44,6 +46,23 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
     if start_at is None:
         raise ValueError(f"{job.key}: no start time (pass start_at)")
     engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2)
+    return spec, secrets, plan, start_at, engine
+
+
+async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
+                  lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
+                  stop_store: Store | None = None) -> LoadGenerator:
+    """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts)."""
+    try:
+        spec, secrets, plan, start_at, engine = await _prepare(job, start_at_epoch_s)
+    except Exception as failure:
+        # Before any load: say so in a final shard at once, so nobody waits out the slice for
+        # this worker, and the verdict names the cause.
+        shard = Recorder(job.run_id, job.slice_index, job.worker_index, time.monotonic()).take_shard(
+            final=True, error=f"{type(failure).__name__} before sending load: {failure}")
+        shard.ended_at_epoch_s = time.time()
+        await asyncio.get_running_loop().run_in_executor(None, lambda: put_with_retry(store, *shard_bytes(shard)))
+        raise
     stop_key = run_prefix(job.run_id) + "control/stop"
     loop = asyncio.get_running_loop()
 

@@ -62,6 +62,18 @@ def abort_reason(flag: bytes) -> str | None:
     return str(decision["reason"]) if isinstance(decision, dict) and decision.get("kind") == "abort" else None
 
 
+def failure_reason(failure: Any) -> str:
+    """failure.json, written when the run's orchestration failed (the state machine's catch)."""
+    error = str(failure.get("error") or "error") if isinstance(failure, dict) else "error"
+    cause = str(failure.get("cause") or "") if isinstance(failure, dict) else ""
+    try:
+        cause = str(json.loads(cause).get("errorMessage", cause))  # a Lambda error's cause is JSON
+    except (ValueError, AttributeError):
+        pass
+    return (f"the run could not finish: {error}: {cause[:1000]} (the stop flag was set, so workers stopped; "
+            f"what they measured is kept)")
+
+
 def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
             worker_memory_mb: int = 1769, architecture: str = "arm64") -> dict[str, Any]:
     prefix = run_prefix(run_id)
@@ -74,6 +86,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     stop_flag = store.exists(prefix + "control/stop")
     stopped = stopped or stop_flag
     aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
+    incomplete = failure_reason(store.get_json(prefix + "failure.json")) if store.exists(prefix + "failure.json") \
+        else None
     measured_s = plan.duration_s
     if stopped and run.timeline:
         measured_s = min(plan.duration_s, float(run.last_second + 1))
@@ -91,7 +105,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     slices = len(plan.slices) if meta.get("backend") == "aws" else 1
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
                     target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
-                    rejected_shards=tuple(rejected), aborted=aborted)
+                    rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None

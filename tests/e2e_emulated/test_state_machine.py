@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.aws_harness import ROOT, Emulator, synth
 
@@ -235,3 +236,44 @@ def test_a_regression_against_the_baseline_set_on_aws_fails_the_run(emulator, de
     assert result["baseline_run_id"] == baseline_run
     assert result["verdict"]["status"] == "FAIL"
     assert execution(emu, machine, run_id_of(second))["cause"].startswith("FAIL: p95 regression < 50%: measured +")
+
+
+def wait_for(emulator: Emulator, machine: str, run_id: str, timeout_s: float = 120) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        described = execution(emulator, machine, run_id)
+        if described["status"] != "RUNNING":
+            return described
+        time.sleep(0.5)
+    raise AssertionError(f"execution {run_id} still running after {timeout_s} s")
+
+
+def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_inconclusive_result(
+        emulator, demo_target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    calls = []
+
+    def broken_monitor(event, store, now_epoch_s):
+        calls.append(now_epoch_s)
+        raise RuntimeError("the monitor broke")
+
+    monkeypatch.setattr("runner.aws.handlers.monitor.watch_slice", broken_monitor)
+    spec = yaml.safe_load(SPEC.format(url=demo.url, threshold="p95 < 5s", duration="60s"))
+    run_id = "monitor-breaks"
+    emu.client("stepfunctions").start_execution(
+        stateMachineArn=machine, name=run_id, input=json.dumps({
+            "spec": spec, "run_id": run_id, "workers": 2, "settle_s": 0, "monitor_interval_s": 1,
+            "start_margin_s": 2, "stop_wait_s": 3}))
+    described = wait_for(emu, machine, run_id)
+    assert len(calls) == 3  # the first try and its two retries
+    assert described["status"] == "FAILED" and described["error"] == "Squall.Inconclusive"
+    assert described["cause"].startswith("INCONCLUSIVE: the run could not finish: RuntimeError: the monitor broke")
+    s3 = emu.client("s3")
+    flag = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/control/stop")["Body"].read())
+    assert flag["kind"] == "failure"
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    assert result["verdict"]["status"] == "INCONCLUSIVE"
+    # The workers stopped at the flag, long before their 60 s, and every request they sent is counted.
+    assert 0 < result["overall"]["requests"] == sum(demo.state.seen.values()) < 2 * 10 * 30
+    assert all(w["final"] for w in result["workers"])
