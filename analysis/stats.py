@@ -120,6 +120,7 @@ class HealthStats:
     dropped: int = 0  # arrivals not sent (in-flight cap reached)
     late: int = 0  # arrivals sent later than the lag tolerance
     cut: int = 0  # arrivals (or closed-model users) cut: the worker had to stop before its planned end
+    refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
     cpu_s: float = 0.0  # CPU used by the worker process
     wall_s: float = 0.0  # wall time those CPU seconds were measured over
@@ -129,6 +130,8 @@ class HealthStats:
         self.dropped += other.dropped
         self.late += other.late
         self.cut += other.cut
+        for host, count in other.refused_hosts.items():
+            self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
         self.lag.merge(other.lag)
         self.cpu_s += other.cpu_s
         self.wall_s += other.wall_s
@@ -136,7 +139,8 @@ class HealthStats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "intended": self.intended, "dropped": self.dropped, "late": self.late, "cut": self.cut,
-            "lag": self.lag.encode(), "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
+            "refused_hosts": dict(self.refused_hosts), "lag": self.lag.encode(),
+            "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
 
     @classmethod
@@ -150,7 +154,9 @@ class HealthStats:
             raise ValueError(f"{where}: {error}") from None
         return cls(
             intended=_count(data, "intended", where), dropped=_count(data, "dropped", where),
-            late=_count(data, "late", where), cut=_count(data, "cut", where), lag=lag, cpu_s=cpu_s, wall_s=wall_s,
+            late=_count(data, "late", where), cut=_count(data, "cut", where),
+            refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
+            lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )
 
 

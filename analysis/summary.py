@@ -8,6 +8,7 @@ _ERROR_NAMES = {
     "tls": "TLS handshake failed", "read": "connection dropped mid-response", "http_4xx": "HTTP 4xx",
     "http_429": "HTTP 429 (throttled)", "http_5xx": "HTTP 5xx", "expectation": "unexpected status",
     "capture": "capture failed", "cancelled": "unanswered when the run ended",
+    "refused_host": "not sent: host not allowed",
 }
 
 
@@ -36,6 +37,9 @@ def render_summary(result: dict[str, Any]) -> str:
                  + (f" · {health['cut']:,} cut" if health.get("cut") else "")
                  + f" of {health['intended_arrivals']:,} arrivals · "
                  f"CPU {health['cpu_share'] * 100:.0f} %")
+    if health.get("refused_hosts"):
+        lines.append("  refused     " + ", ".join(f"{host} ({count:,} requests)" for host, count in
+                                                   health["refused_hosts"].items()) + ": not an allowed host")
     lines += ["", "  HTTP status  count"]
     for status, count in overall["statuses"].items():
         lines.append(f"  {status:<12} {count:,}")

@@ -86,6 +86,10 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
                 f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
                 f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator fell behind its schedule "
                 f"(saturated: use more workers; or its workers started late)")
+    if health.refused_hosts:
+        refused = ", ".join(f"{host} ({count:,})" for host, count in sorted(health.refused_hosts.items()))
+        problems.append(f"requests to hosts outside the allowed list were refused, never sent: {refused} (allow them "
+                        f"with limits.allowed_hosts or --allow-host locally, squall:allowedHosts on AWS)")
     missing = missing_workers(run, planned_workers, slices)
     planned = planned_workers * slices
     if planned and planned - len(missing) < planned * limits.min_worker_share:

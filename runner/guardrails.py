@@ -21,8 +21,25 @@ from runner.units import format_duration
 
 
 @dataclass(frozen=True)
+class HostPolicy:
+    """Which hosts a worker may send to, checked for every request it sends (absolute and
+    templated URLs included): glob patterns, and on a local run this machine's own addresses."""
+    patterns: tuple[str, ...]
+    allow_loopback: bool
+
+    def allows(self, host: str) -> bool:
+        host = host.lower().strip("[]").rstrip(".")
+        return (self.allow_loopback and is_loopback(host)) or \
+            any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in self.patterns)
+
+    @classmethod
+    def local(cls, spec: Spec, allowed_by_flag: tuple[str, ...] = ()) -> HostPolicy:
+        return cls(spec.limits.allowed_hosts + allowed_by_flag, allow_loopback=True)
+
+
+@dataclass(frozen=True)
 class Guardrails:
-    allowed_hosts: tuple[str, ...] = ()  # glob patterns; empty: any host
+    allowed_hosts: tuple[str, ...] = ()  # glob patterns; empty: no host at all (every run is refused)
     max_workers: int = 100
     max_duration_s: float = 3600.0
 
@@ -33,10 +50,19 @@ class Guardrails:
                    float(env.get("SQUALL_MAX_DURATION_S", "3600")))
 
 
+    @property
+    def hosts(self) -> HostPolicy:
+        return HostPolicy(self.allowed_hosts, allow_loopback=False)
+
+
 def check_guardrails(guardrails: Guardrails, target_url: str, plan: RunPlan) -> list[str]:
     problems: list[str] = []
     host = urlsplit(target_url).hostname or ""
-    if guardrails.allowed_hosts and not any(fnmatch.fnmatch(host, p) for p in guardrails.allowed_hosts):
+    if not guardrails.allowed_hosts:
+        problems.append(f"no target host is allowed on this deployment, so no run can start: list the hosts you test "
+                        f"(e.g. \"{host or 'api.example.com'}\" or \"*.execute-api.us-east-1.amazonaws.com\") under the "
+                        f"cdk.json context key squall:allowedHosts and redeploy")
+    elif not guardrails.hosts.allows(host):
         problems.append(f"target host '{host}' is not allowed (allowed: {', '.join(guardrails.allowed_hosts)}); "
                         f"add it to the cdk.json context key squall:allowedHosts and redeploy")
     if plan.workers > guardrails.max_workers:
@@ -61,8 +87,7 @@ def is_loopback(host: str) -> bool:
 def check_local_guardrails(spec: Spec, plan: RunPlan, allowed_by_flag: tuple[str, ...] = ()) -> None:
     problems = []
     host = urlsplit(spec.target.base_url).hostname or ""
-    allowed = spec.limits.allowed_hosts + allowed_by_flag
-    if not is_loopback(host) and not any(fnmatch.fnmatch(host, pattern) for pattern in allowed):
+    if not HostPolicy.local(spec, allowed_by_flag).allows(host):
         problems.append(f"target host '{host}' is not on this machine and not allowed: list it under "
                         f"limits.allowed_hosts in the spec, or pass --allow-host {host}")
     problems += spec_limit_problems(spec, plan)

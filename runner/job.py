@@ -25,6 +25,9 @@ class WorkerJob:
     slice_duration_s: float
     spec: dict[str, Any]  # the validated spec's document, data inlined
     plan: dict[str, Any]
+    # The hosts this worker may send to (runner.guardrails.HostPolicy), checked per request.
+    allowed_hosts: tuple[str, ...] = ()
+    allow_loopback: bool = False
 
     @property
     def key(self) -> str:
@@ -35,7 +38,7 @@ class WorkerJob:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorkerJob:
-        return cls(**data)
+        return cls(**{**data, "allowed_hosts": tuple(data.get("allowed_hosts", ()))})
 
     def load_spec(self) -> Spec:
         return build_spec(Source(f"{self.run_id}/spec.json", self.spec), None)  # data is inlined

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runner.guardrails import HostPolicy
 from runner.job import WorkerJob, spec_document
 from runner.plan import RunPlan, SlicePlan
 from runner.spec import Spec
@@ -16,8 +17,10 @@ def slice_manifest_key(run_id: str, slice_index: int) -> str:
 
 
 def prepare_run(store: Store, spec: Spec, plan: RunPlan, meta: dict[str, Any], engine: str,
-                flush_interval_s: float, start_at_epoch_s: float | None, sliced: bool) -> list[SlicePlan]:
-    """Returns the slices written: the plan's slices, or one for the whole run when unsliced."""
+                flush_interval_s: float, start_at_epoch_s: float | None, sliced: bool,
+                hosts: HostPolicy) -> list[SlicePlan]:
+    """Returns the slices written: the plan's slices, or one for the whole run when unsliced.
+    ``hosts``: what every worker may send to (checked per request)."""
     prefix = run_prefix(plan.run_id)
     document = spec_document(spec)
     store.put_json(prefix + "spec.json", document)
@@ -28,7 +31,8 @@ def prepare_run(store: Store, spec: Spec, plan: RunPlan, meta: dict[str, Any], e
         keys = []
         for worker_index in range(plan.workers):
             job = WorkerJob(plan.run_id, slice_.index, worker_index, start_at_epoch_s, engine, flush_interval_s,
-                            slice_.offset_s, slice_.duration_s, document, plan.to_dict())
+                            slice_.offset_s, slice_.duration_s, document, plan.to_dict(),
+                            hosts.patterns, hosts.allow_loopback)
             store.put_json(job.key, job.to_dict())
             keys.append({"job_key": job.key, "worker": worker_index})
         store.put_json(slice_manifest_key(plan.run_id, slice_.index), keys)

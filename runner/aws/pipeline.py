@@ -88,7 +88,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
     slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
-                         float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True)
+                         float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True,
+                         hosts=guardrails.hosts)
     return {
         "run_id": run_id, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),

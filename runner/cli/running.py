@@ -90,7 +90,8 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     if backend == "aws":
         return _run_on_aws(spec, args, run_id, seed)
-    options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine)
+    options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine,
+                           allowed_hosts=tuple(getattr(args, "allow_host", []) or ()))
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
           f"(local, engine {args.engine})", file=sys.stderr)
     from runner.aws.target_report import Boto3TargetSource

@@ -12,8 +12,9 @@ import json
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
+from runner.guardrails import HostPolicy
 from runner.load.capture import CaptureFailed, extract
 from runner.load.engines.base import Engine
 from runner.load.recorder import Recorder
@@ -78,7 +79,9 @@ def data_sets_used(scenario: Scenario) -> frozenset[str]:
 
 class FlowRunner:
     def __init__(self, spec: Spec, engine: Engine, recorder: Recorder, clock: Clock, sleep: Sleep,
-                 rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None) -> None:
+                 rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None,
+                 hosts: HostPolicy | None = None) -> None:
+        """``hosts``: checked for every request before it is sent (None: no check, in unit tests)."""
         self.engine = engine
         self.recorder = recorder
         self.clock = clock
@@ -92,6 +95,10 @@ class FlowRunner:
         self.worker_index = worker_index
         self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
         self.secrets = dict(secrets or {})  # resolved in this worker, never recorded
+        self.hosts = hosts
+        parts = urlsplit(self.base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}"  # the target's host: checked before the run
+        self.host_allowed: dict[str, bool] = {}
 
     async def run(self, scenario: Scenario, intended_s: float) -> bool:
         """Run the flow; True when every step succeeded. The first request's latency is
@@ -151,6 +158,16 @@ class FlowRunner:
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
         return url, headers, body
 
+    def refused_host(self, url: str) -> str | None:
+        """The URL's host when the host policy refuses it; None when it may be sent."""
+        if self.hosts is None or url.startswith(self.origin + "/") or url == self.origin:
+            return None
+        host = (urlsplit(url).hostname or "").lower()
+        allowed = self.host_allowed.get(host)
+        if allowed is None:
+            allowed = self.host_allowed[host] = self.hosts.allows(host)
+        return None if allowed else host
+
     async def request(self, step: Request, variables: dict[str, Any], intended_s: float) -> bool:
         # Look the window up only after each await: a flush may have swapped the windows out.
         try:
@@ -159,6 +176,14 @@ class FlowRunner:
             stats = self.recorder.window_at(intended_s).endpoint(step.name)
             stats.errors["capture"] = stats.errors.get("capture", 0) + 1
             stats.requests += 1
+            return False
+        refused = self.refused_host(url)
+        if refused is not None:
+            window = self.recorder.window_at(intended_s)
+            stats = window.endpoint(step.name)
+            stats.requests += 1
+            stats.errors["refused_host"] = stats.errors.get("refused_host", 0) + 1
+            window.health.refused_hosts[refused] = window.health.refused_hosts.get(refused, 0) + 1
             return False
         sent_s = self.clock()
         try:

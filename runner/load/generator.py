@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from analysis.shard import Shard
 from runner.load.engines.base import Engine
+from runner.guardrails import HostPolicy
 from runner.load.flow import Clock, FlowRunner, Sleep
 from runner.pacing import user_windows, worker_arrival_offsets
 from runner.plan import PhasePlan, RunPlan
@@ -50,7 +51,8 @@ class LoadGenerator:
                  stop_requested: Callable[[], bool] = lambda: False,
                  cpu_clock: Callable[[], float] = time.process_time,
                  secrets: dict[str, str] | None = None, send_until_s: float = float("inf"),
-                 drain_until_s: float = float("inf"), epoch_clock: Callable[[], float] = time.time) -> None:
+                 drain_until_s: float = float("inf"), epoch_clock: Callable[[], float] = time.time,
+                 hosts: HostPolicy | None = None) -> None:
         """``send_until_s`` / ``drain_until_s`` (on ``clock``): when a worker that must stop before its
         planned end (a Lambda's time budget) stops sending, and when its drain must end; the
         arrivals it could not send are counted as cut, never silently missing."""
@@ -64,7 +66,8 @@ class LoadGenerator:
         self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
         self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
         self.recorder = Recorder(plan.run_id, settings.slice_index, settings.worker_index, start_mono_s)
-        self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index, secrets)
+        self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index, secrets,
+                                hosts)
         self.redact = Redactor(secrets or {}).redact
         self.in_flight: set[asyncio.Task[bool]] = set()
         self.max_in_flight = plan.max_in_flight_per_worker

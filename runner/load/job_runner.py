@@ -19,6 +19,7 @@ from analysis.shard import Shard
 from runner.load.engines import make_engine
 from runner.load.engines.base import Engine
 from runner.load.recorder import Recorder
+from runner.guardrails import HostPolicy
 from runner.job import WorkerJob
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import resolve_secrets, secret_references, with_secret_data
@@ -106,7 +107,8 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               window_end_s=job.slice_offset_s + job.slice_duration_s)
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
                               sleep=asyncio.sleep, stop_requested=lambda: stopped, secrets=secrets,
-                              send_until_s=send_until_s, drain_until_s=drain_until_s)
+                              send_until_s=send_until_s, drain_until_s=drain_until_s,
+                              hosts=HostPolicy(job.allowed_hosts, job.allow_loopback))
     poller = asyncio.ensure_future(poll_stop_flag())
     try:
         await generator.run()

@@ -15,6 +15,7 @@ from typing import Any
 
 from analysis.abort import check_abort
 from runner.results.collect import collect
+from runner.guardrails import HostPolicy
 from runner.prepare import prepare_run
 from runner.results.reports import ReportError, write_reports
 from runner.results.live import LiveView
@@ -35,6 +36,7 @@ class LocalOptions:
     engine: str = "fast"
     flush_interval_s: float = 2.0
     progress_interval_s: float = 1.0
+    allowed_hosts: tuple[str, ...] = ()  # --allow-host, beside the spec's limits.allowed_hosts
 
 
 class _Interrupts:
@@ -76,7 +78,8 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     prefix = run_prefix(run_id)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers}
-    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, None, sliced=False)
+    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, None, sliced=False,
+                hosts=HostPolicy.local(spec, options.allowed_hosts))
     processes = [subprocess.Popen([sys.executable, "-m", "runner.local.worker_process", str(store.root),
                                    f"{prefix}jobs/0/{worker_index}.json"])
                  for worker_index in range(plan.workers)]

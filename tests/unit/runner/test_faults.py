@@ -65,13 +65,15 @@ def test_a_worker_that_fails_before_sending_load_writes_its_final_error_shard_at
     from analysis.verdict import missing_workers
     from runner.job import WorkerJob
     from runner.load.job_runner import run_job
+    from runner.guardrails import HostPolicy
     from runner.prepare import prepare_run
     from runner.store import LocalStore, read_shard, shard_keys
 
     store = LocalStore(tmp_path)
     spec = parse_spec(OPEN % 100, "t.yaml")
     plan = make_plan(spec, "r", 1, workers=1)
-    prepare_run(store, spec, plan, {"run_id": "r"}, "no-such-engine", 1.0, 0.0, sliced=False)
+    prepare_run(store, spec, plan, {"run_id": "r"}, "no-such-engine", 1.0, 0.0, sliced=False,
+                hosts=HostPolicy((), allow_loopback=True))
     job = WorkerJob.from_dict(store.get_json("runs/r/jobs/0/0.json"))
     with pytest.raises(ValueError, match="no-such-engine"):
         asyncio.run(run_job(job, store, start_at_epoch_s=0.0))
