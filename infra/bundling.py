@@ -1,9 +1,14 @@
 """Package the Lambda code without Docker: runner/ and analysis/ plus pinned wheels built for
-Lambda's platform (manylinux, the function's architecture and Python), installed with pip."""
+Lambda's platform (manylinux, the function's architecture and Python), installed with pip.
+
+The wheels are downloaded once into a cache keyed by the pins, the platform and the Python
+version (``~/.cache/squall/lambda-wheels/<key>``, or ``$SQUALL_WHEEL_CACHE``); every later
+synth installs from that cache with ``--no-index``, so it needs no network."""
 from __future__ import annotations
 
 import hashlib
 import importlib.resources
+import os
 import shutil
 import subprocess
 import sys
@@ -30,14 +35,44 @@ class PipBundling:
         for package in PACKAGES:
             shutil.copytree(ROOT / package, out / package,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+        wheels = cached_wheels(self.platform)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(out),
-                        "--platform", self.platform, "--implementation", "cp", "--python-version", PYTHON_VERSION,
-                        "--only-binary=:all:", "-r", str(REQUIREMENTS)], check=True)
+                        "--no-index", "--find-links", str(wheels), *wheel_flags(self.platform),
+                        "-r", str(REQUIREMENTS)], check=True)
         shutil.rmtree(out / "bin", ignore_errors=True)  # scripts carry the build machine's Python path
         # The HTML report inlines plotly.js: the bundle carries that one file, not the plotly package.
         (out / "runner" / "assets").mkdir(parents=True, exist_ok=True)
         shutil.copyfile(chart_library_path(), out / "runner" / "assets" / "plotly.min.js")
         return True
+
+
+def wheel_flags(platform: str) -> list[str]:
+    """Wheels for Lambda's platform and Python, whatever this machine is."""
+    return ["--platform", platform, "--implementation", "cp", "--python-version", PYTHON_VERSION,
+            "--only-binary=:all:"]
+
+
+def wheel_cache_dir(platform: str) -> Path:
+    key = hashlib.sha256(REQUIREMENTS.read_bytes() + f"\0{platform}\0{PYTHON_VERSION}".encode()).hexdigest()[:16]
+    root = Path(os.environ.get("SQUALL_WHEEL_CACHE") or Path.home() / ".cache" / "squall" / "lambda-wheels")
+    return root / f"{platform}-py{PYTHON_VERSION}-{key}"
+
+
+def cached_wheels(platform: str) -> Path:
+    """The pinned wheels for ``platform``: downloaded the first time (the only step that needs
+    the package index), from the cache ever after."""
+    cache = wheel_cache_dir(platform)
+    if (cache / ".complete").exists():
+        return cache
+    partial = cache.with_name(cache.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(partial),
+                    *wheel_flags(platform), "-r", str(REQUIREMENTS)], check=True)
+    (partial / ".complete").write_text("the wheels for infra/lambda-requirements.txt\n")
+    shutil.rmtree(cache, ignore_errors=True)
+    partial.rename(cache)
+    return cache
 
 
 def chart_library_path() -> Path:

@@ -44,6 +44,7 @@ class Functions(Construct):
         bucket.grant_read(self.plan, "specs/*")
         bucket.grant_put(self.plan, "runs/*")
         bucket.grant_read(self.plan, "runs/*/control/*")  # abandon: an abort's or a user's stop flag is kept
+        bucket.grant_read(self.plan, "runs/*/meta.json")  # a schedule delivered twice finds its run planned
         bucket.grant_read(self.worker, "runs/*/jobs/*")
         bucket.grant_read(self.worker, "runs/*/control/*")
         bucket.grant_put(self.worker, "runs/*/shards/*")

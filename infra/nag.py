@@ -63,7 +63,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
             f"{secret_prefix}*]"] = \
         "workers read the secrets specs reference, by name at run time, only under the configured prefix"
     for key in ("specs/*", "runs/*", "runs/*/jobs/*", "runs/*/control/*", "runs/*/control/stop", "runs/*/shards/*",
-                "runs/*/live.json", "baselines/*",
+                "runs/*/live.json", "runs/*/meta.json", "baselines/*",
                 "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/slices/*"):
         reasons[f"IAM5[Resource::<{bucket}.Arn>/{key}]"] = RUN_KEYS
     for function in functions:

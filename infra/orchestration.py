@@ -1,6 +1,6 @@
 """The state machine that runs a load test.
 
-    Plan ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
+    Plan ─► Duplicate? ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
               └─ StartSlice ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
               │                          │    └─ Worker (Lambda, synchronous, never retried once started)
               │                          └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
@@ -44,11 +44,12 @@ class Orchestration(Construct):
             self, "WaitForWorkers", time=sfn.WaitTime.seconds_path("$.stop_wait_s"),
             comment="workers still running see the stop flag within a poll and write their final shards")).next(settle),
             errors=["States.ALL"], result_path="$.failure")
-        definition = (self.plan_state()
-                      .next(slices)
-                      .next(settle)
-                      .next(self.collect_state())
-                      .next(self.verdict_state()))
+        duplicate = sfn.Choice(self, "Duplicate?", comment="a schedule delivered twice: the run already exists")
+        duplicate.when(sfn.Condition.boolean_equals("$.duplicate", True), sfn.Succeed(self, "AlreadyPlanned"))
+        settle.next(self.collect_state()).next(self.verdict_state())
+        slices.next(settle)
+        duplicate.otherwise(slices)
+        definition = self.plan_state().next(duplicate)
         log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         self.state_machine = sfn.StateMachine(

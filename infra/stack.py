@@ -32,11 +32,12 @@ class SquallStack(cdk.Stack):
         architecture = lambda_.Architecture.X86_64 if context(self, "architecture", "arm64") == "x86_64" \
             else lambda_.Architecture.ARM_64
         max_workers = int(context(self, "maxWorkers", 100))
+        expire_days = int(context(self, "resultsExpireDays", 90))
         self.bucket = s3.Bucket(
             self, "Results", encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, versioned=False,
-            lifecycle_rules=[s3.LifecycleRule(
-                prefix="runs/", expiration=cdk.Duration.days(int(context(self, "resultsExpireDays", 90))))],
+            lifecycle_rules=[s3.LifecycleRule(prefix=prefix, expiration=cdk.Duration.days(expire_days))
+                             for prefix in ("runs/", "specs/runs/")],  # a run's uploaded spec goes with the run
             removal_policy=cdk.RemovalPolicy.RETAIN)
         allowed_hosts = context(self, "allowedHosts", [])
         guardrail_env = {
@@ -63,7 +64,10 @@ class SquallStack(cdk.Stack):
                 schedule=scheduler.ScheduleExpression.expression(
                     item["expression"], cdk.TimeZone.of(item.get("timezone", "Etc/UTC"))),
                 target=targets.StepFunctionsStartExecution(
-                    machine, input=scheduler.ScheduleTargetInput.from_object({"spec_key": item["specKey"]}),
+                    machine, input=scheduler.ScheduleTargetInput.from_object({
+                        "spec_key": item["specKey"],
+                        # one run id per scheduled time: a second delivery of it ends as AlreadyPlanned
+                        "run_id": f"{item['name']}-{scheduler.ContextAttribute.scheduled_time}"}),
                     retry_attempts=0))  # a run is never started twice by a retry
         self.dashboard = LoadTestDashboard(self, "Dashboard").dashboard
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)

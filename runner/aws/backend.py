@@ -106,20 +106,22 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
 
 
 def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
-    """The state the execution is in, and how many workers are running (from DescribeMapRun)."""
-    events = client.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=100)["events"]
+    """The state the execution is in (its newest history event), and how many workers are
+    running: from the newest Map Run (ListMapRuns, then DescribeMapRun), however long the
+    history has grown (a long run's Map Run started thousands of events ago)."""
+    events = client.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=20)["events"]
     state = next((str(e["stateEnteredEventDetails"]["name"]) for e in events if e.get("stateEnteredEventDetails")),
                  "starting")
-    map_run = next((e["mapRunStartedEventDetails"]["mapRunArn"] for e in events
-                    if e.get("mapRunStartedEventDetails")), None)
     workers = ""
-    if map_run:
-        try:
-            counts = client.describe_map_run(mapRunArn=map_run)["itemCounts"]
+    try:
+        runs = client.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
+        if runs:
+            newest = max(runs, key=lambda r: r.get("startDate") or 0)
+            counts = client.describe_map_run(mapRunArn=newest["mapRunArn"])["itemCounts"]
             workers = f"workers running {counts.get('running', 0)}, done {counts.get('succeeded', 0)}" + \
                 (f", failed {counts['failed']}" if counts.get("failed") else "")
-        except (ClientError, BotoCoreError, KeyError):
-            workers = ""
+    except (ClientError, BotoCoreError, KeyError):
+        workers = ""
     return state, workers
 
 

@@ -11,7 +11,9 @@ from typing import Any
 from analysis.target import MetricQuery, TargetMetrics, batches, metric_window, parse_results, PERIOD_S
 
 # Which series shows that a resource has reported its last period.
-_PRESENCE = {"lambda": "invocations", "dynamodb": "consumed_rcu", "apigateway": "count"}
+# A resource's metrics "have arrived" when any of these has a datapoint in the window's last period
+# (a table that is only written to has no consumed read capacity at all).
+_PRESENCE = {"lambda": ("invocations",), "dynamodb": ("consumed_rcu", "consumed_wcu"), "apigateway": ("count",)}
 
 
 def fetch_metrics(client: Any, queries: list[MetricQuery], start_epoch_s: float, end_epoch_s: float) -> \
@@ -44,10 +46,10 @@ def resources_without_last_period(queries: list[MetricQuery], points: dict[str, 
     _, end = metric_window(0, end_epoch_s)
     last_period = end - PERIOD_S
     waiting = []
-    for service, metric in _PRESENCE.items():
+    for service, metrics in _PRESENCE.items():
         for resource in sorted({q.resource for q in queries if q.service == service}):
             series = [points.get(q.query_id, {}) for q in queries
-                      if q.service == service and q.resource == resource and q.metric == metric]
+                      if q.service == service and q.resource == resource and q.metric in metrics]
             if not any(t >= last_period for s in series for t in s):
                 waiting.append(f"{service}:{resource}")
     return waiting

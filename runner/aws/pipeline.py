@@ -4,6 +4,7 @@ call these; tests call them directly too."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import time
 from typing import Any
@@ -34,8 +35,20 @@ STOP_WAIT_S = 20  # after the stop flag: a poll (1 s), a drain cut short, the fi
 DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
 
 
+# What collect hands the state machine stays far below its 256 KiB payload limit, however many
+# workers went missing: at most 30,000 + 2 × 20 × 2,000 characters; result.json keeps everything.
+CAUSE_MAX_CHARS = 30_000
+REASONS_MAX, REASON_MAX_CHARS = 20, 2_000
+
+
 class PlanRejected(Exception):
     """The spec or the guardrails refuse this run; the message says every reason."""
+
+
+def run_id_from(text: str) -> str:
+    """A run id safe in S3 keys and execution names: a scheduled time such as
+    2026-12-01T02:00:00Z becomes 2026-12-01T020000Z."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "", text)[:80] or secrets.token_hex(6)
 
 
 def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: str) -> Spec:
@@ -55,7 +68,11 @@ def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: s
 def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
              now_epoch_s: float, lambda_client: Any = None) -> dict[str, Any]:
     execution_input = event.get("input") or {}
-    run_id = str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6))
+    run_id = run_id_from(str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6)))
+    if store.exists(run_prefix(run_id) + "meta.json"):
+        # EventBridge Scheduler delivers at least once: a schedule's run id is its scheduled time,
+        # so a second delivery of the same run finds it planned and ends at once, green.
+        return {"run_id": run_id, "duplicate": True}
     try:
         spec = load_execution_spec(execution_input, store, bucket)
     except SpecError as error:
@@ -91,7 +108,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                          float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True,
                          hosts=guardrails.hosts)
     return {
-        "run_id": run_id, "bucket": bucket, "workers": plan.workers,
+        "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
         "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
         "monitor_interval_s": int(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
@@ -201,13 +218,19 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
     fails = verdict["status"] in ("FAIL", "ABORTED") or (
         verdict["status"] == "INCONCLUSIVE" and bool(result.get("inconclusive_fails", True)))
     return {
-        "run_id": run_id, "status": verdict["status"], "cause": cause[:30000], "fails_execution": fails,
-        "reasons": verdict["reasons"][:20], "generator_problems": verdict["generator_problems"][:20],
+        "run_id": run_id, "status": verdict["status"], "cause": _clip(cause, CAUSE_MAX_CHARS),
+        "fails_execution": fails,
+        "reasons": [_clip(r, REASON_MAX_CHARS) for r in verdict["reasons"][:REASONS_MAX]],
+        "generator_problems": [_clip(p, REASON_MAX_CHARS) for p in verdict["generator_problems"][:REASONS_MAX]],
         "requests": result["overall"]["requests"], "error_rate": result["overall"]["error_rate"],
         "p95_ms": result["overall"]["latency"]["p95_ms"],
         "result_uri": store.uri(run_prefix(run_id) + "result.json"), "report_uri": store.uri(report_key),
         "html_report_uri": reports["report.html"],
     }
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 40] + " … (cut: the whole text is in result.json)"
 
 
 def now() -> float:

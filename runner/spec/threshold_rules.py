@@ -82,6 +82,9 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
     return tuple(thresholds)
 
 
+SETTLE_MAX_S = 480.0  # the collect function's timeout (600 s) less time to merge and report
+
+
 def aws_from(c: Checker, value: Any) -> AwsWatch | None:
     path: Path = ("aws",)
     a = c.mapping(path, value, ("region", "stack", "resources", "settle"))
@@ -90,6 +93,10 @@ def aws_from(c: Checker, value: Any) -> AwsWatch | None:
     region = c.text(path + ("region",), a["region"]) if "region" in a else None
     stack = c.text(path + ("stack",), a["stack"]) if "stack" in a else None
     settle_s = c.convert(path + ("settle",), a.get("settle", "3m"), parse_duration_s, 180.0)
+    if settle_s > SETTLE_MAX_S:
+        c.problem(path + ("settle",), f"at most {SETTLE_MAX_S / 60:g}m (the collect function has 10 minutes to wait "
+                                      f"for the metrics, merge and write the reports)")
+        settle_s = SETTLE_MAX_S
     res = c.mapping(path + ("resources",), a.get("resources", {}), ("lambda", "dynamodb", "apigateway"))
 
     def names(key: str) -> tuple[str, ...]:

@@ -63,6 +63,16 @@ def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
                         {"job_key": "runs/smoke-1/jobs/0/1.json", "worker": 1}]
 
 
+def test_a_schedule_delivered_twice_plans_its_run_once(bucket: str) -> None:
+    """EventBridge Scheduler delivers at least once; the run id carries the scheduled time."""
+    event = {"action": "plan", "input": {"spec": SPEC, "run_id": "nightly-2026-12-01T02:00:00Z"}}
+    first = call("plan", event)
+    assert first["run_id"] == "nightly-2026-12-01T020000Z" and first["duplicate"] is False
+    written = keys(bucket, "runs/")
+    assert call("plan", event) == {"run_id": "nightly-2026-12-01T020000Z", "duplicate": True}
+    assert keys(bucket, "runs/") == written
+
+
 def test_a_spec_key_in_the_bucket_can_be_planned(bucket: str) -> None:
     boto3.client("s3").put_object(Bucket=bucket, Key="specs/smoke.yaml", Body=json.dumps(SPEC).encode())
     out = call("plan", {"action": "plan", "input": {"spec_key": "specs/smoke.yaml"}, "execution_name": "from-key"})
@@ -138,6 +148,21 @@ def test_collect_writes_the_result_and_the_report_and_names_failed_thresholds(bu
     report = boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/report.txt")["Body"].read().decode()
     assert "VERDICT: FAIL" in report
     assert os.environ["SQUALL_BUCKET"] == "results"
+
+
+def test_collect_s_answer_stays_small_however_many_workers_went_missing(bucket: str, monkeypatch) -> None:
+    """Step Functions refuses a task result over 256 KiB: 4,000 missing workers make a problem of
+    ~150,000 characters, cut in the answer and kept whole in result.json."""
+    monkeypatch.setenv("SQUALL_MAX_WORKERS", "5000")
+    spec = {**SPEC, "limits": {"max_workers": 4000}}
+    call("plan", {"action": "plan", "input": {"spec": spec, "workers": 4000}, "execution_name": "smoke-1"})
+    put_shard(0, final=True, requests=10)
+    out = call("collect", {"run_id": "smoke-1"})
+    assert out["status"] == "INCONCLUSIVE"
+    assert len(json.dumps(out)) < 100_000
+    assert out["generator_problems"][0].endswith("(cut: the whole text is in result.json)")
+    result = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/result.json")["Body"].read())
+    assert "worker 3999 sent no results" in result["verdict"]["generator_problems"][0]
 
 
 class QuotaClient:

@@ -57,7 +57,8 @@ def test_the_results_bucket_is_hardened() -> None:
             {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
         "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
                                            "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
-        "LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 30, "Prefix": "runs/"})]},
+        "LifecycleConfiguration": {"Rules": [Match.object_like({"ExpirationInDays": 30, "Prefix": "runs/"}),
+                                             Match.object_like({"ExpirationInDays": 30, "Prefix": "specs/runs/"})]},
     })
     t.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": Match.array_with([
         Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
@@ -142,7 +143,8 @@ def test_guardrails_and_schedules_come_from_context() -> None:
     props = schedule["Properties"]
     assert props["ScheduleExpression"] == "cron(0 2 * * ? *)"
     assert props["ScheduleExpressionTimezone"] == "Europe/Berlin"
-    assert json.loads(props["Target"]["Input"]) == {"spec_key": "specs/launch.yaml"}
+    assert json.loads(props["Target"]["Input"]) == {"spec_key": "specs/launch.yaml",
+                                                    "run_id": "nightly-<aws.scheduler.scheduled-time>"}
     assert props["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
 
 
@@ -219,13 +221,22 @@ def test_the_npm_cdk_cli_synthesizes_and_bundles_arm64_wheels_without_docker(tmp
     cdk_cli = root / "node_modules" / ".bin" / "cdk"
     if not cdk_cli.exists():
         pytest.fail("the aws-cdk CLI is missing: `make test` installs it with npm ci")
-    done = subprocess.run([str(cdk_cli), "synth", "--quiet", "-o", str(tmp_path)], cwd=root, capture_output=True,
-                          text=True, env={**os.environ, "CDK_DISABLE_VERSION_CHECK": "1",
-                                          "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    template = json.loads((tmp_path / "Squall.template.json").read_text())
-    worker = functions(template, "worker")
-    bundle = tmp_path / f"asset.{worker['Code']['S3Key'].split('.')[0]}"
+    env = {**os.environ, "CDK_DISABLE_VERSION_CHECK": "1", "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+           "SQUALL_WHEEL_CACHE": str(tmp_path / "wheels")}
+
+    def synth_into(out: Path, extra_env: dict[str, str]) -> Path:
+        done = subprocess.run([str(cdk_cli), "synth", "--quiet", "-o", str(out)], cwd=root, capture_output=True,
+                              text=True, env={**env, **extra_env}, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        template = json.loads((out / "Squall.template.json").read_text())
+        return out / f"asset.{functions(template, 'worker')['Code']['S3Key'].split('.')[0]}"
+
+    bundle = synth_into(tmp_path / "first", {})  # downloads the pinned wheels into the cache
     assert (bundle / "runner" / "aws" / "handlers" / "worker.py").exists() and (bundle / "analysis" / "merge.py").exists()
     assert list(bundle.glob("uvloop/loop.cpython-313-aarch64-linux-gnu.so"))
     assert not (bundle / "bin").exists() and not (bundle / "infra").exists()
+    # Again with no package index to reach (a closed port on this machine): the cache is enough.
+    offline = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_FIND_LINKS": "", "PIP_RETRIES": "0",
+               "PIP_TIMEOUT": "2"}
+    again = synth_into(tmp_path / "offline", offline)
+    assert list(again.glob("uvloop/loop.cpython-313-aarch64-linux-gnu.so"))

@@ -26,5 +26,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = plan_run(event, s3_store(), bucket_name(), Guardrails.from_env(os.environ), now(),
                       lambda_client=boto3.client("lambda"))
     logger.append_keys(run_id=result["run_id"])
-    logger.info("planned", extra={"workers": result["workers"], "slices": len(result["slices"])})
+    if result["duplicate"]:
+        logger.warning("already planned: a second delivery of the same scheduled run ends here")
+    else:
+        logger.info("planned", extra={"workers": result["workers"], "slices": len(result["slices"])})
     return result

@@ -65,6 +65,25 @@ def test_it_waits_until_the_last_period_has_datapoints() -> None:
     assert time.slept == [15.0, 15.0] and metrics.missing == []
 
 
+def test_a_table_that_is_only_written_to_counts_as_arrived_by_its_write_capacity() -> None:
+    """No reads at all: ConsumedReadCapacityUnits has no datapoints, ever; its writes do."""
+    queries = build_queries(TargetResources(tables=("events",)))
+    written = {q.query_id for q in queries if q.metric == "consumed_wcu"}
+
+    class WriteOnly(ScriptedCloudWatch):
+        def get_metric_data(self, **kwargs: Any) -> dict[str, Any]:
+            answer = super().get_metric_data(**kwargs)
+            for result in answer["MetricDataResults"]:
+                if result["Id"] not in written:
+                    result["Timestamps"], result["Values"] = [], []
+            return answer
+
+    time = FakeTime()
+    metrics, _ = pull_until_settled(WriteOnly([600]), queries, 0, 650, settle_max_s=180, clock=time.clock,
+                                    sleep=time.sleep)
+    assert time.slept == [] and metrics.missing == []
+
+
 def test_the_wait_is_bounded_and_names_what_is_still_missing() -> None:
     queries = build_queries(TargetResources(("fn",), rest_apis=(RestApi("api", "prod"),)))
     time = FakeTime()
