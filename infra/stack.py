@@ -73,5 +73,6 @@ class SquallStack(cdk.Stack):
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
         cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
-        acknowledge_findings(self, self.bucket, machine, [self.functions.plan, self.functions.worker,
-                                                          self.functions.monitor, self.functions.collect])
+        acknowledge_findings(self, self.bucket, machine, {
+            "plan": self.functions.plan, "worker": self.functions.worker, "monitor": self.functions.monitor,
+            "collect": self.functions.collect})

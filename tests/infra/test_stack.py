@@ -240,3 +240,19 @@ def test_the_npm_cdk_cli_synthesizes_and_bundles_arm64_wheels_without_docker(tmp
                "PIP_TIMEOUT": "2"}
     again = synth_into(tmp_path / "offline", offline)
     assert list(again.glob("uvloop/loop.cpython-313-aarch64-linux-gnu.so"))
+
+
+def test_an_acknowledgment_covers_only_the_resource_it_is_about() -> None:
+    """Collect may read the target's REST APIs; the same grant on the worker is a new finding."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+    from cdk_nag import AwsSolutionsChecks
+
+    from infra.app import build_app
+    app = App(context=cdk_context(nag=False))
+    _, stack = build_app(app)
+    stack.functions.worker.add_to_role_policy(iam.PolicyStatement(actions=["apigateway:GET"], resources=[
+        stack.format_arn(service="apigateway", account="", resource="/restapis", resource_name="*")]))
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(Exception, match=r"FunctionsWorker.*\n?.*IAM5|IAM5\[Resource::arn:<AWS::Partition>:apigateway"):
+        app.synth()
