@@ -75,9 +75,11 @@ def run_id_of(done: subprocess.CompletedProcess[str]) -> str:
 def test_a_run_on_aws_passes_with_every_request_counted(emulator, demo_target, tmp_path: Path) -> None:
     emu, machine, bucket = emulator
     demo = demo_target(latency="fixed:2ms")
+    judged_before = emu.enforcer.judged
     done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, demo.url)))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "VERDICT: PASS" in done.stdout
+    assert emu.enforcer.judged - judged_before > 20  # every handler's calls were judged against its role
     run_id = run_id_of(done)
     described = execution(emu, machine, run_id)
     assert described["status"] == "SUCCEEDED"
