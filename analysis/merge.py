@@ -1,7 +1,8 @@
 """Merge shards into one run result: overall, per endpoint, per scenario and per second.
 
 Histograms are merged and percentiles read afterwards; percentiles are never averaged.
-A shard delivered twice (same slice, worker and sequence number) counts once.
+A shard delivered twice (same slice, worker and sequence number) counts once. Give a worker's
+snapshot or its delta shards, never both (runner.results.collect chooses).
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def merge_shards(shards: Iterable[Shard]) -> MergedRun:
             continue
         seen.add(identity)
         report = run.workers.setdefault((shard.slice_index, shard.worker_index), WorkerReport())
-        report.shards += 1
+        report.shards += shard.covers if shard.covers is not None else 1
         report.final = report.final or shard.final
         report.error = report.error or shard.error
         for second, window in shard.windows.items():

@@ -1,8 +1,12 @@
 """A shard: what one worker recorded since its previous flush, keyed by run second.
 
-Shards are the unit the store holds (``shards/<slice>/<worker>/<seq>.json.gz``); a worker's
-last shard has ``final`` set. ``from_dict`` rejects a malformed shard with a message that
-names its key, so a bad file can never poison a merge.
+Shards are the unit the store holds. Delta shards (``shards/<slice>/<seq>/<worker>.json.gz``,
+in the order they were written, so a listing cursor finds the new ones) each hold one flush;
+a worker's last delta has ``final`` set. At its end a worker also writes a snapshot
+(``snapshots/<slice>/<worker>.json.gz``): every window of its slice in one object, with
+``covers`` the number of deltas it sums up — collect reads that one object per worker and the
+deltas only for a worker that left no snapshot. ``from_dict`` rejects a malformed shard with a
+message that names its key, so a bad file can never poison a merge.
 """
 from __future__ import annotations
 
@@ -24,16 +28,19 @@ class Shard:
     final: bool = False
     error: str | None = None  # set when the worker ended on an unexpected error
     ended_at_epoch_s: float | None = None  # on a final shard: when the worker's drain ended (wall clock)
+    covers: int | None = None  # a snapshot: how many delta shards (seq 0 .. covers - 1) it sums up
 
     @property
     def key(self) -> str:
-        return f"shards/{self.slice_index}/{self.worker_index}/{self.seq:06d}.json.gz"
+        if self.covers is not None:
+            return snapshot_key(self.slice_index, self.worker_index)
+        return f"shards/{self.slice_index}/{self.seq:06d}/{self.worker_index:05d}.json.gz"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": SHARD_FORMAT, "run_id": self.run_id, "slice": self.slice_index,
             "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
-            "ended_at_epoch_s": self.ended_at_epoch_s,
+            "ended_at_epoch_s": self.ended_at_epoch_s, "covers": self.covers,
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
@@ -59,9 +66,22 @@ class Shard:
         ended = data.get("ended_at_epoch_s")
         if ended is not None and (not isinstance(ended, int | float) or isinstance(ended, bool)):
             raise ValueError(f"{key}: ended_at_epoch_s: expected a time in seconds, got {ended!r}")
+        covers = data.get("covers")
+        if covers is not None and (not isinstance(covers, int) or isinstance(covers, bool) or covers < 0):
+            raise ValueError(f"{key}: covers: expected a count of shards, got {covers!r}")
         return cls(
             run_id=str(data.get("run_id", "")), slice_index=data["slice"],
             worker_index=data["worker"], seq=data["seq"], windows=parsed,
             final=bool(data.get("final", False)), error=None if error is None else str(error),
-            ended_at_epoch_s=None if ended is None else float(ended),
+            ended_at_epoch_s=None if ended is None else float(ended), covers=covers,
         )
+
+
+def snapshot_key(slice_index: int, worker_index: int) -> str:
+    return f"snapshots/{slice_index}/{worker_index:05d}.json.gz"
+
+
+def cumulate(into: dict[int, Window], shard: Shard) -> None:
+    """Add a delta shard's windows to a running per-second total (a worker's snapshot)."""
+    for second, window in shard.windows.items():
+        into.setdefault(second, Window()).merge(window)

@@ -48,9 +48,11 @@ class Functions(Construct):
         bucket.grant_read(self.worker, "runs/*/jobs/*")
         bucket.grant_read(self.worker, "runs/*/control/*")
         bucket.grant_put(self.worker, "runs/*/shards/*")
+        bucket.grant_put(self.worker, "runs/*/snapshots/*")  # each worker's whole slice in one object, for collect
         bucket.grant_read(self.monitor, "runs/*")
         bucket.grant_put(self.monitor, "runs/*/live.json")
         bucket.grant_put(self.monitor, "runs/*/control/stop")  # an abort rule's breach stops the workers
+        bucket.grant_put(self.monitor, "runs/*/monitor/*")  # its progress between ticks (listing cursor, totals)
         bucket.grant_read(self.collect, "runs/*")
         bucket.grant_read(self.collect, "baselines/*")  # regression thresholds compare with the baseline run
         for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*"):

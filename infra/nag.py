@@ -61,12 +61,14 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
             "IAM5[Resource::*]": "lambda:GetAccountSettings and X-Ray trace writes have no resource-level permissions",
         },
         "worker": {
-            **CDK_PUT, **_run_keys(bucket, "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*"),
+            **CDK_PUT, **_run_keys(bucket, "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*",
+                                              "runs/*/snapshots/*"),
             f"IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter/{ssm_prefix}/*]": secret,
             f"IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:"
             f"{secret_prefix}*]": secret,
         },
-        "monitor": {**CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/live.json", "runs/*/control/stop")},
+        "monitor": {**CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/live.json", "runs/*/control/stop",
+                                           "runs/*/monitor/*")},
         "collect": {
             **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*",
                                    "baselines/*"),

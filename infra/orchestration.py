@@ -99,7 +99,8 @@ class Orchestration(Construct):
         workers = sfn.DistributedMap(
             self, "Workers",
             item_reader=sfn.S3JsonItemReader(bucket=self.bucket, key=sfn.JsonPath.string_at("$.slice.items_key")),
-            item_selector={"job_key.$": "$$.Map.Item.Value.job_key", "start_at.$": "$.timing.start_at"},
+            item_selector={"job_key.$": "$$.Map.Item.Value.job_key", "worker.$": "$$.Map.Item.Value.worker",
+                           "start_at.$": "$.timing.start_at"},
             max_concurrency_path="$.slice.workers",  # every worker of the slice at once
             tolerated_failure_percentage=100,  # missing workers make the verdict INCONCLUSIVE, not the Map fail
             result_path=sfn.JsonPath.DISCARD)

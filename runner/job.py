@@ -1,9 +1,11 @@
-"""A worker job: everything one worker needs, as one JSON document in the store
-(``runs/<run_id>/jobs/<slice>/<worker>.json``) — the same document a Lambda worker gets.
+"""A worker job: everything one worker needs. One JSON document per time slice in the store
+(``runs/<run_id>/jobs/<slice>.json``), shared by the slice's workers: each is told its own
+index beside the job's key (the Distributed Map's item), so Plan writes one object per slice,
+not one per worker.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from runner.spec import Spec
@@ -31,7 +33,10 @@ class WorkerJob:
 
     @property
     def key(self) -> str:
-        return f"runs/{self.run_id}/jobs/{self.slice_index}/{self.worker_index}.json"
+        return job_key(self.run_id, self.slice_index)
+
+    def for_worker(self, worker_index: int) -> WorkerJob:
+        return replace(self, worker_index=worker_index)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,6 +47,10 @@ class WorkerJob:
 
     def load_spec(self) -> Spec:
         return build_spec(Source(f"{self.run_id}/spec.json", self.spec), None)  # data is inlined
+
+
+def job_key(run_id: str, slice_index: int) -> str:
+    return f"runs/{run_id}/jobs/{slice_index}.json"
 
 
 def spec_document(spec: Spec, target_url: str | None = None) -> dict[str, Any]:

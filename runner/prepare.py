@@ -28,12 +28,10 @@ def prepare_run(store: Store, spec: Spec, plan: RunPlan, meta: dict[str, Any], e
     store.put_json(prefix + "meta.json", meta)
     slices = list(plan.slices) if sliced else [SlicePlan(0, 0.0, plan.duration_s)]
     for slice_ in slices:
-        keys = []
-        for worker_index in range(plan.workers):
-            job = WorkerJob(plan.run_id, slice_.index, worker_index, start_at_epoch_s, engine, flush_interval_s,
-                            slice_.offset_s, slice_.duration_s, document, plan.to_dict(),
-                            hosts.patterns, hosts.allow_loopback)
-            store.put_json(job.key, job.to_dict())
-            keys.append({"job_key": job.key, "worker": worker_index})
-        store.put_json(slice_manifest_key(plan.run_id, slice_.index), keys)
+        job = WorkerJob(plan.run_id, slice_.index, 0, start_at_epoch_s, engine, flush_interval_s,
+                        slice_.offset_s, slice_.duration_s, document, plan.to_dict(),
+                        hosts.patterns, hosts.allow_loopback)
+        store.put_json(job.key, job.to_dict())  # one per slice: each worker is given its index
+        store.put_json(slice_manifest_key(plan.run_id, slice_.index),
+                       [{"job_key": job.key, "worker": worker_index} for worker_index in range(plan.workers)])
     return slices

@@ -1,7 +1,7 @@
 """The result store on a local directory, with keys that mirror the S3 layout:
-``runs/<run_id>/spec.json plan.json jobs/… shards/<slice>/<worker>/<seq>.json.gz control/stop
-result.json``. Writes are atomic (temporary file, then rename), so a reader never sees half
-a shard.
+``runs/<run_id>/spec.json plan.json jobs/… shards/<slice>/<seq>/<worker>.json.gz
+snapshots/<slice>/<worker>.json.gz control/stop result.json``. Writes are atomic (temporary
+file, then rename), so a reader never sees half a shard.
 """
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,7 +28,9 @@ class Store(Protocol):
     def put_bytes(self, key: str, data: bytes) -> None: ...
     def get_bytes(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
-    def list(self, prefix: str) -> list[str]: ...
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        """Keys under ``prefix`` in lexical order; only those after ``start_after`` when given."""
+        ...
     def put_json(self, key: str, value: Any) -> None: ...
     def get_json(self, key: str) -> Any: ...
     def uri(self, key: str) -> str: ...
@@ -63,12 +66,13 @@ class LocalStore:
     def uri(self, key: str) -> str:
         return str(self.path(key))
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
         base = self.path(prefix)
         if not base.is_dir():
             return []
-        return sorted(str(p.relative_to(self.root)) for p in base.rglob("*")
+        keys = sorted(str(p.relative_to(self.root)) for p in base.rglob("*")
                       if p.is_file() and not p.name.startswith(".tmp-"))
+        return [k for k in keys if k > start_after] if start_after is not None else keys
 
     def put_json(self, key: str, value: Any) -> None:
         self.put_bytes(key, json.dumps(value, indent=1, sort_keys=False).encode())
@@ -118,5 +122,43 @@ def read_shard(store: Store, key: str) -> Shard:
     return Shard.from_dict(data, key)
 
 
-def shard_keys(store: Store, run_id: str) -> list[str]:
-    return [k for k in store.list(run_prefix(run_id) + "shards/") if k.endswith(".json.gz")]
+def shard_keys(store: Store, run_id: str, slice_index: int | None = None, start_after: str | None = None) -> list[str]:
+    """Delta shard keys, in the order they were written (``shards/<slice>/<seq>/<worker>``)."""
+    prefix = run_prefix(run_id) + "shards/" + (f"{slice_index}/" if slice_index is not None else "")
+    return [k for k in store.list(prefix, start_after) if k.endswith(".json.gz")]
+
+
+def delta_key_parts(key: str) -> tuple[int, int, int] | None:
+    """(slice, seq, worker) of a delta shard key; None for any other key."""
+    parts = key.rsplit("/", 4)
+    if len(parts) < 4 or parts[-4] != "shards" or not parts[-1].endswith(".json.gz"):
+        return None
+    try:
+        return int(parts[-3]), int(parts[-2]), int(parts[-1].removesuffix(".json.gz"))
+    except ValueError:
+        return None
+
+
+def read_parallel(store: Store, keys: list[str], rejected: list[str], threads: int = 32) -> Iterator[Shard]:
+    """The shards at ``keys``, fetched ``threads`` at a time (S3 answers a GET in tens of ms), in
+    the order they arrive; at most twice ``threads`` are held at once. Unreadable ones are
+    named in ``rejected``."""
+    if not keys:
+        return
+    with ThreadPoolExecutor(max_workers=min(threads, len(keys))) as pool:
+        pending: set[Future[Shard]] = set()
+        queue = iter(keys)
+        for key in queue:
+            pending.add(pool.submit(read_shard, store, key))
+            if len(pending) >= 2 * threads:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    yield future.result()
+                except ValueError as error:
+                    rejected.append(str(error))
+                next_key = next(queue, None)
+                if next_key is not None:
+                    pending.add(pool.submit(read_shard, store, next_key))

@@ -12,21 +12,21 @@ from typing import Any
 import yaml
 
 from analysis.abort import check_abort
-from analysis.merge import merge_shards
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
-from runner.results.collect import collect, read_all_shards
+from runner.results.collect import collect
+from runner.results.progress import advance, save_progress
 from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
 from runner.guardrails import spec_limit_problems
-from runner.job import WorkerJob
+from runner.job import WorkerJob, job_key
 from runner.plan import START_MARGIN_S, PlanError, make_plan
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
 from runner.results.reports import write_reports
-from runner.store import Store, StoreError, run_prefix
+from runner.store import Store, run_prefix
 from runner.aws.target_report import Boto3TargetSource
 
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
@@ -161,45 +161,43 @@ def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
 
 
 def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Write live.json for the run so far. Returns (the decision for the state machine, the live
-    stats). Done when every worker of the slice has finished (a stopped run's workers finish
-    within a poll interval) or when missing workers are given up on."""
+    """One monitor tick: read the shards written since the last tick into the run's stored
+    progress (runner.results.progress), write live.json, judge the abort rules on the last
+    complete second. Returns (the decision for the state machine, the live stats). Done when
+    every worker of the slice has finished (a stopped run's workers finish within a poll
+    interval) or when missing workers are given up on."""
     run_id, slice_ = str(event["run_id"]), event["slice"]
     start_at = float(event["start_at"])
-    shards, rejected = read_all_shards(store, run_id)
-    run = merge_shards(shards)
-    finished = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and report.final)
-    running = sum(1 for (s, _), report in run.workers.items() if s == slice_["index"] and not report.final)
     elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
-    recent = run.timeline.get(int(elapsed_s) - 6)  # a second whose shards have all arrived (5 s flushes)
+    complete_second = int(elapsed_s) - 6  # a second whose shards have all arrived (5 s flushes)
+    spec = WorkerJob.from_dict(store.get_json(job_key(run_id, int(slice_["index"])))).load_spec()
+    keep_s = max((rule.for_s for rule in spec.abort_rules), default=0.0) + 30
+    progress, new_shards = advance(store, run_id, int(slice_["index"]), int(slice_["workers"]),
+                                   keep_from_second=int(elapsed_s - keep_s))
+    finished = len(progress.final)
+    running = len(set(progress.last_seq) - progress.final)
+    recent = progress.recent.get(complete_second)
     merged = EndpointStats()
     for stats in (recent.endpoints.values() if recent else ()):
         merged.merge(stats)
     live = {
-        "run_id": run_id, "spec_name": _spec_name(store, run_id), "slice": slice_["index"],
-        "elapsed_s": round(elapsed_s, 1), "requests": run.overall.requests, "errors": run.overall.error_count,
+        "run_id": run_id, "spec_name": spec.name, "slice": slice_["index"],
+        "elapsed_s": round(elapsed_s, 1), "requests": progress.requests, "errors": progress.errors,
         "rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
         "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
         "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
         "workers_running": running, "workers_finished": finished, "workers": slice_["workers"],
-        "rejected_shards": rejected, "updated_at_epoch_s": now_epoch_s,
+        "rejected_shards": progress.rejected, "shards_read_this_tick": new_shards, "updated_at_epoch_s": now_epoch_s,
     }
-    store.put_json(run_prefix(run_id) + "live.json", live)
-    spec = WorkerJob.from_dict(store.get_json(f"{run_prefix(run_id)}jobs/{slice_['index']}/0.json")).load_spec()
-    decision = check_abort(spec.abort_rules, run.timeline, int(elapsed_s) - 6) if spec.abort_rules else None
+    decision = check_abort(spec.abort_rules, progress.recent, complete_second) if spec.abort_rules else None
     if decision is not None and not store.exists(run_prefix(run_id) + "control/stop"):
         store.put_json(run_prefix(run_id) + "control/stop", {"kind": "abort", **decision.to_dict()})
         live["aborted"] = decision.describe()
+    save_progress(store, run_id, progress)
+    store.put_json(run_prefix(run_id) + "live.json", live)
     gave_up = now_epoch_s > start_at + float(slice_["duration_s"]) + DRAIN_GRACE_S
     done = finished >= int(slice_["workers"]) or gave_up
     return {"done": bool(done), "workers_finished": finished}, live
-
-
-def _spec_name(store: Store, run_id: str) -> str:
-    try:
-        return str(store.get_json(run_prefix(run_id) + "meta.json").get("spec_name", run_id))
-    except StoreError:
-        return run_id
 
 
 def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:

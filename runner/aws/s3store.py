@@ -44,10 +44,12 @@ class S3Store:
                 return False
             raise StoreError(f"cannot check {self.uri(key)}: {error}") from None
 
-    def list(self, prefix: str) -> list[str]:
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
         keys: list[str] = []
+        extra = {"StartAfter": start_after} if start_after is not None else {}
         try:
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix,
+                                                                                **extra):
                 keys.extend(item["Key"] for item in page.get("Contents", []))
         except (ClientError, BotoCoreError) as error:
             raise StoreError(f"cannot list {self.uri(prefix)}: {error}") from None

@@ -15,7 +15,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from analysis.shard import Shard
+from analysis.shard import Shard, cumulate
+from analysis.stats import Window
 from runner.load.engines.base import Engine
 from runner.guardrails import HostPolicy
 from runner.load.flow import Clock, FlowRunner, Sleep
@@ -52,16 +53,19 @@ class LoadGenerator:
                  cpu_clock: Callable[[], float] = time.process_time,
                  secrets: dict[str, str] | None = None, send_until_s: float = float("inf"),
                  drain_until_s: float = float("inf"), epoch_clock: Callable[[], float] = time.time,
-                 hosts: HostPolicy | None = None) -> None:
+                 hosts: HostPolicy | None = None, snapshot_sink: ShardSink | None = None) -> None:
         """``send_until_s`` / ``drain_until_s`` (on ``clock``): when a worker that must stop before its
         planned end (a Lambda's time budget) stops sending, and when its drain must end; the
-        arrivals it could not send are counted as cut, never silently missing."""
+        arrivals it could not send are counted as cut, never silently missing. ``snapshot_sink``:
+        where the worker's snapshot goes at its end (every window of its slice in one shard)."""
         self.spec, self.plan, self.settings = spec, plan, settings
         self.clock, self.sleep, self.sink = clock, sleep, sink
         self.start_mono_s = start_mono_s
         self.stop_requested = stop_requested
         self.cpu_clock, self.epoch_clock = cpu_clock, epoch_clock
         self.send_until_s, self.drain_until_s = send_until_s, drain_until_s
+        self.snapshot_sink = snapshot_sink
+        self.flushed: dict[int, Window] = {}  # every window flushed so far, for the snapshot
         self.window_start_s = settings.window_start_s
         self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
         self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
@@ -110,9 +114,14 @@ class LoadGenerator:
         finally:
             flusher.cancel()
             self._account_cpu()
-            final = self.recorder.take_shard(final=True, error=error)
+            final = self.recorder.take_shard(final=True, error=error, seq_at_least=self._flush_number())
             final.ended_at_epoch_s = self.epoch_clock()
             await self.sink(final)
+            if self.snapshot_sink is not None:
+                cumulate(self.flushed, final)
+                await self.snapshot_sink(Shard(
+                    final.run_id, final.slice_index, final.worker_index, final.seq, self.flushed, final=True,
+                    error=error, ended_at_epoch_s=final.ended_at_epoch_s, covers=self.recorder.taken))
 
     def _check_stop(self) -> bool:
         """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""
@@ -219,12 +228,20 @@ class LoadGenerator:
         health.wall_s += wall_now - self._cpu_mark[1]
         self._cpu_mark = (cpu_now, wall_now)
 
+    def _flush_number(self) -> int:
+        """Which flush interval of the slice this is, counted from the slice's start."""
+        elapsed_s = self.clock() - (self.start_mono_s + self.window_start_s)
+        return max(0, int(elapsed_s / self.settings.flush_interval_s))
+
     async def _flush_loop(self) -> None:
         while True:
             await self.sleep(self.settings.flush_interval_s)
             self._account_cpu()
+            shard = self.recorder.take_shard(seq_at_least=self._flush_number())
+            if self.snapshot_sink is not None:
+                cumulate(self.flushed, shard)
             try:
-                await self.sink(self.recorder.take_shard())
+                await self.sink(shard)
             except Exception as failure:  # the sink already retried: stop sending load, fail loudly
                 self.sink_failure = failure
                 self.stopping = True

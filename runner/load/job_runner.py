@@ -108,7 +108,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
                               sleep=asyncio.sleep, stop_requested=lambda: stopped, secrets=secrets,
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
-                              hosts=HostPolicy(job.allowed_hosts, job.allow_loopback))
+                              hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink)
     poller = asyncio.ensure_future(poll_stop_flag())
     try:
         await generator.run()

@@ -16,6 +16,7 @@ from typing import Any
 from analysis.abort import check_abort
 from runner.results.collect import collect
 from runner.guardrails import HostPolicy
+from runner.job import job_key
 from runner.prepare import prepare_run
 from runner.results.reports import ReportError, write_reports
 from runner.results.live import LiveView
@@ -81,7 +82,7 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, None, sliced=False,
                 hosts=HostPolicy.local(spec, options.allowed_hosts))
     processes = [subprocess.Popen([sys.executable, "-m", "runner.local.worker_process", str(store.root),
-                                   f"{prefix}jobs/0/{worker_index}.json"])
+                                   job_key(run_id, 0), str(worker_index)])
                  for worker_index in range(plan.workers)]
     start_at = _start_when_ready(store, prefix, processes, progress)
     store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})

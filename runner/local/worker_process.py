@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="squall-worker")
     parser.add_argument("store")
     parser.add_argument("job_key")
+    parser.add_argument("worker_index", type=int)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into the stop flag
     cpus = os.environ.get("SQUALL_WORKER_CPUS")  # e.g. "0": pin workers (the benchmark does)
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
     raise_file_limit()
     store = LocalStore(args.store)
-    job = WorkerJob.from_dict(store.get_json(args.job_key))
+    job = WorkerJob.from_dict(store.get_json(args.job_key)).for_worker(args.worker_index)
     try:
         import uvloop
         job.load_spec()  # everything imported and parsed before saying ready

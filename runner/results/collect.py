@@ -4,6 +4,8 @@ aside with their key named; they never poison the merge."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.advice import advise
@@ -14,31 +16,58 @@ from analysis.shard import Shard
 from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.results.baseline import load_baseline
-from runner.job import WorkerJob
+from runner.job import WorkerJob, job_key
 from runner.plan import RunPlan, target_rate_per_second
 from runner.spec import Spec
-from runner.store import Store, StoreError, read_shard, run_prefix, shard_keys
+from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
 from runner.results.target import TargetReport, TargetSource
 
 
+@dataclass
+class ShardsRead:
+    """What collect read of a run, besides the merge itself."""
+    rejected: list[str] = field(default_factory=list)
+    ends: dict[int, float] = field(default_factory=dict)  # slice -> its last worker's real end (epoch s)
+    objects: int = 0  # shard objects read (snapshots and deltas)
+
+
+def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead) -> Iterator[Shard]:
+    """Every worker's results, one object per worker and slice where it can: its snapshot;
+    its delta shards only when it left no readable snapshot (it crashed, or the snapshot was
+    lost). Fetched in parallel and handed out as they arrive, so a merge holds only a few."""
+    def noted(shards: Iterator[Shard]) -> Iterator[Shard]:
+        for shard in shards:
+            read.objects += 1
+            if shard.final and shard.ended_at_epoch_s is not None:
+                read.ends[shard.slice_index] = max(read.ends.get(shard.slice_index, 0.0), shard.ended_at_epoch_s)
+            yield shard
+
+    covered: set[tuple[int, int]] = set()
+    snapshots = [k for k in store.list(run_prefix(run_id) + "snapshots/") if k.endswith(".json.gz")]
+    for shard in noted(read_parallel(store, snapshots, read.rejected)):
+        if shard.covers is None:
+            read.rejected.append(f"{run_prefix(run_id)}{shard.key}: a delta shard where a snapshot belongs")
+            continue
+        covered.add((shard.slice_index, shard.worker_index))
+        yield shard
+    slices = {s.index for s in plan.slices} | {0}
+    for slice_index in sorted(slices):
+        if all((slice_index, w) in covered for w in range(plan.workers)):
+            continue
+        keys = [k for k in shard_keys(store, run_id, slice_index)
+                if (parts := delta_key_parts(k)) is not None and (parts[0], parts[2]) not in covered]
+        yield from noted(read_parallel(store, keys, read.rejected))
+
+
 def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
-    shards: list[Shard] = []
+    """Every delta shard of a run (a short local run's live view; tests)."""
     rejected: list[str] = []
-    for key in shard_keys(store, run_id):
-        try:
-            shards.append(read_shard(store, key))
-        except ValueError as error:
-            rejected.append(str(error))
-    return shards, rejected
+    return list(read_parallel(store, shard_keys(store, run_id), rejected)), rejected
 
 
-def slice_timing(store: Store, run_id: str, plan: RunPlan, shards: list[Shard]) -> list[dict[str, Any]]:
+def slice_timing(store: Store, run_id: str, plan: RunPlan, ends: dict[int, float]) -> list[dict[str, Any]]:
     """Each time slice: planned boundaries, real start, real end (its last worker's end of drain,
     from the final shards), and the gap between the previous slice's real end and this start."""
-    ends: dict[int, float] = {}
-    for shard in shards:
-        if shard.final and shard.ended_at_epoch_s is not None:
-            ends[shard.slice_index] = max(ends.get(shard.slice_index, 0.0), shard.ended_at_epoch_s)
     rows: list[dict[str, Any]] = []
     previous_end: float | None = None
     for slice_ in plan.slices:
@@ -79,10 +108,11 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     prefix = run_prefix(run_id)
     meta = store.get_json(prefix + "meta.json")
     plan = RunPlan.from_dict(store.get_json(prefix + "plan.json"))
-    job = WorkerJob.from_dict(store.get_json(f"{prefix}jobs/0/0.json"))
+    job = WorkerJob.from_dict(store.get_json(job_key(run_id, 0)))
     spec = job.load_spec()
-    shards, rejected = read_all_shards(store, run_id)
-    run = merge_shards(shards)
+    read = ShardsRead()
+    run = merge_shards(run_shards(store, run_id, plan, read))
+    rejected = read.rejected
     stop_flag = store.exists(prefix + "control/stop")
     stopped = stopped or stop_flag
     aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
@@ -109,15 +139,22 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
-    result["slices"] = slice_timing(store, run_id, plan, shards) if meta.get("backend") == "aws" else []
+    result["slices"] = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
     result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
     region = report.region if report else "us-east-1"
+    on_aws = meta.get("backend") == "aws"
+    ticks = int(measured_s / float(meta.get("monitor_interval_s", 10))) + 1 if on_aws else 0
+    deltas = sum(r.shards for r in run.workers.values())
+    # S3 requests as they ran: every delta and snapshot written; the monitor reads each delta once
+    # (plus its state and a listing per tick), collect its objects; on AWS every worker checks the
+    # stop flag once a second.
+    stop_checks = int(plan.workers * measured_s) if on_aws else 0
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
-                      worker_memory_mb, architecture,
-                      monitor_invocations=int(measured_s / 10) + 1 if meta.get("backend") == "aws" else 0,
-                      transitions=12 + 3 * (int(measured_s / 10) + 1) + 3 * plan.workers if meta.get("backend") == "aws"
-                      else 0, s3_puts=len(shards) + 8, s3_gets=len(shards) * 3,
-                      metrics_requested=report.metrics_requested if report else 0)
+                     worker_memory_mb, architecture, monitor_invocations=ticks,
+                     transitions=12 + 3 * ticks + 3 * plan.workers * len(plan.slices) if on_aws else 0,
+                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
+                     s3_gets=read.objects + (deltas + 2 * ticks if on_aws else 0) + stop_checks,
+                     metrics_requested=report.metrics_requested if report else 0)
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}

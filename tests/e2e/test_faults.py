@@ -32,7 +32,7 @@ def wait_for(condition, timeout_s: float = 60.0) -> None:
 
 
 def worker_pid(worker: int) -> int | None:
-    found = subprocess.run(["pgrep", "-f", f"runner.local.worker_process .*jobs/0/{worker}.json"], capture_output=True,
+    found = subprocess.run(["pgrep", "-f", f"runner.local.worker_process .*jobs/0.json {worker}$"], capture_output=True,
                            text=True).stdout.split()
     return int(found[0]) if found else None
 
@@ -41,7 +41,7 @@ def test_a_worker_killed_mid_run_keeps_its_flushed_results_and_is_named(tmp_path
     demo = demo_target(latency="fixed:2ms")
     run = start_run(tmp_path, write_spec(tmp_path, demo.url, duration="8s"), "--workers", "2")
     shards = tmp_path / "s" / "runs"
-    wait_for(lambda: len(list(shards.glob("*/shards/0/1/*.json.gz"))) >= 2 and worker_pid(1) is not None)
+    wait_for(lambda: len(list(shards.glob("*/shards/0/*/00001.json.gz"))) >= 2 and worker_pid(1) is not None)
     os.kill(worker_pid(1), signal.SIGKILL)  # type: ignore[arg-type]
     stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 4, stdout + stderr
@@ -64,7 +64,7 @@ def test_the_target_going_down_mid_run_is_counted_and_fails_the_run(tmp_path: Pa
                  if shutil.which("curl") else True)
         time.sleep(0.5)
         run = start_run(tmp_path, write_spec(tmp_path, url, duration="6s"), "--workers", "1")
-        wait_for(lambda: len(list((tmp_path / "s" / "runs").glob("*/shards/0/0/*.json.gz"))) >= 1)
+        wait_for(lambda: len(list((tmp_path / "s" / "runs").glob("*/shards/0/*/00000.json.gz"))) >= 1)
         target.kill()
         stdout, stderr = run.communicate(timeout=120)
     finally:

@@ -94,7 +94,8 @@ def test_a_run_on_aws_passes_with_every_request_counted(emulator, demo_target, t
     assert f"runs/{run_id}/live.json" in keys and f"runs/{run_id}/report.txt" in keys
     assert {f"runs/{run_id}/reports/{name}" for name in ("report.html", "report.md", "junit.xml", "stats.csv")} <= set(keys)
     assert output["html_report_uri"] == f"s3://{bucket}/runs/{run_id}/reports/report.html"
-    assert any("/shards/0/1/" in k for k in keys)
+    assert any("/shards/0/" in k and k.endswith("/00001.json.gz") for k in keys)
+    assert {f"runs/{run_id}/snapshots/0/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
 
 
 def test_a_failed_verdict_fails_the_execution_with_the_threshold_in_its_cause(emulator, demo_target,
@@ -221,7 +222,7 @@ def test_an_abort_rule_judged_by_the_monitor_ends_the_execution_in_failed(emulat
 
 def test_a_regression_against_the_baseline_set_on_aws_fails_the_run(emulator, demo_target, tmp_path: Path) -> None:
     emu, machine, bucket = emulator
-    fast, slow = demo_target(latency="fixed:2ms"), demo_target(latency="fixed:60ms")
+    fast, slow = demo_target(latency="fixed:2ms"), demo_target(latency="fixed:800ms")  # far beyond any noise
     spec = write_spec(tmp_path, fast.url, duration="2s")
     spec.write_text(spec.read_text().replace("name: emulated", "name: emulated-baseline"))
     first = squall_aws(emu, tmp_path, *run_args(spec))

@@ -56,11 +56,11 @@ def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
                               "duration_s": 20.0, "start_margin_s": 15.0}]
     assert len(json.dumps(out)) < 1000  # Step Functions carries pointers, not data
     assert sorted(keys(bucket, "runs/smoke-1/")) == [
-        "runs/smoke-1/jobs/0/0.json", "runs/smoke-1/jobs/0/1.json", "runs/smoke-1/meta.json",
+        "runs/smoke-1/jobs/0.json", "runs/smoke-1/meta.json",
         "runs/smoke-1/plan.json", "runs/smoke-1/slices/0.json", "runs/smoke-1/spec.json"]
     manifest = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/0.json")["Body"].read())
-    assert manifest == [{"job_key": "runs/smoke-1/jobs/0/0.json", "worker": 0},
-                        {"job_key": "runs/smoke-1/jobs/0/1.json", "worker": 1}]
+    assert manifest == [{"job_key": "runs/smoke-1/jobs/0.json", "worker": 0},
+                        {"job_key": "runs/smoke-1/jobs/0.json", "worker": 1}]
 
 
 def test_a_schedule_delivered_twice_plans_its_run_once(bucket: str) -> None:

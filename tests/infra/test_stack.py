@@ -108,11 +108,13 @@ def _statements_of(t: dict, role_prefix: str) -> list[dict]:
     return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
 
-def test_a_worker_may_read_its_jobs_and_the_stop_flag_and_write_only_shards() -> None:
+def test_a_worker_may_read_its_jobs_and_the_stop_flag_and_write_only_shards_and_its_snapshot() -> None:
     statements = _statements_of(synth(), "FunctionsWorkerServiceRoleDefaultPolicy")
     text = json.dumps(statements)
     puts = [s for s in statements if "s3:PutObject" in s["Action"]]
-    assert len(puts) == 1 and json.dumps(puts[0]["Resource"]).endswith('"/runs/*/shards/*"]]}')
+    resources_put = json.dumps([s["Resource"] for s in puts])
+    assert len(puts) == 1 and '"/runs/*/shards/*"' in resources_put and '"/runs/*/snapshots/*"' in resources_put
+    assert resources_put.count("/runs/*") == 2
     assert "/runs/*/jobs/*" in text and "/runs/*/control/*" in text
     assert "cloudwatch" not in text and "states:" not in text
     everywhere = [s for s in statements if s["Resource"] == "*"]

@@ -22,7 +22,7 @@ from runner.load.job_runner import run_job
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store = s3_store()
-    job = WorkerJob.from_dict(store.get_json(str(event["job_key"])))
+    job = WorkerJob.from_dict(store.get_json(str(event["job_key"]))).for_worker(int(event["worker"]))
     logger.append_keys(run_id=job.run_id, worker_id=job.worker_index, slice=job.slice_index)
     lambda_end_epoch_s = time.time() + context.get_remaining_time_in_millis() / 1000
     generator = uvloop.run(run_job(job, store, float(event["start_at"]), lambda_end_epoch_s=lambda_end_epoch_s,

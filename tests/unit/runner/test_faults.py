@@ -74,7 +74,7 @@ def test_a_worker_that_fails_before_sending_load_writes_its_final_error_shard_at
     plan = make_plan(spec, "r", 1, workers=1)
     prepare_run(store, spec, plan, {"run_id": "r"}, "no-such-engine", 1.0, 0.0, sliced=False,
                 hosts=HostPolicy((), allow_loopback=True))
-    job = WorkerJob.from_dict(store.get_json("runs/r/jobs/0/0.json"))
+    job = WorkerJob.from_dict(store.get_json("runs/r/jobs/0.json")).for_worker(0)
     with pytest.raises(ValueError, match="no-such-engine"):
         asyncio.run(run_job(job, store, start_at_epoch_s=0.0))
     [key] = shard_keys(store, "r")

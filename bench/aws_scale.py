@@ -1,0 +1,343 @@
+"""The AWS path at scale, without AWS (numbers, not a test).
+
+    python bench/aws_scale.py --workers 200 --minutes 60 [--rate-per-worker 50] [--dir /tmp/x]
+
+1. Shards like the workers write: the real Recorder fills per-second, per-endpoint windows
+   (latency histograms, statuses, errors, schedule lag) for 5 s flushes; a handful of such
+   flushes are recorded and rotated so that generating W x M x 12 shards stays fast (each
+   window is gzipped once as its own gzip member, and a shard is those members concatenated:
+   a valid gzip stream that the real reader decodes in full). Each worker's snapshot too.
+2. A store that adds 20 ms to every request (S3's typical latency) over a directory, and
+   shows each shard only once its flush has happened on a virtual clock.
+3. The real monitor tick (runner.aws.pipeline.watch_slice) every 10 s of the run, slice after
+   slice; the real collect (runner.aws.pipeline.collect_run, reports included); the real Plan
+   (plan_run) at 1,000 workers x 4 slices. Each phase runs in its own process, so each peak
+   RSS is that phase's own.
+
+Ends with exactly one line:
+aws-scale W workers M min: monitor tick max X.X s, peak RSS Y MB; collect Z.Z s, peak RSS V MB; plan P.P s
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from runner.store import LocalStore, delta_key_parts  # noqa: E402
+
+S3_LATENCY_S = 0.020
+FLUSH_S = 5
+TICK_S = 10
+RUN_ID = "scale"
+START_AT = 1_800_000_000.0
+ENDPOINTS = (("GET /items/{id}", 0.6, 40.0), ("POST /orders", 0.25, 120.0), ("GET /search", 0.15, 250.0))
+
+SPEC = {"name": "scale", "target": {"url": "https://api.example.com"},
+        "load": {"phases": [{"name": "steady", "duration": "{minutes}m", "rate": "{rate}/s"}]},
+        "scenarios": [{"name": "browse", "flow": [{"get": {"url": "/items/1", "name": ENDPOINTS[0][0]}}]}],
+        "thresholds": ["error_rate < 1%", "p95 < 500ms", {"check": "error_rate < 20%", "abort": True, "for": "30s"}],
+        "limits": {"max_workers": 5000}}
+
+
+def spec_for(workers: int, minutes: int, rate_per_worker: float) -> dict[str, Any]:
+    text = json.dumps(SPEC).replace("{minutes}", str(minutes)).replace("{rate}", f"{workers * rate_per_worker:g}")
+    return dict(json.loads(text))
+
+
+class S3LikeStore(LocalStore):
+    """A directory store that answers like S3: 20 ms a request (a LIST page holds 1,000 keys),
+    and a virtual clock: a delta shard appears once its flush has happened, a snapshot once its
+    slice has ended."""
+
+    def __init__(self, root: Path, slice_s: float) -> None:
+        super().__init__(root)
+        self.slice_s = slice_s
+        self.now_run_s = math.inf  # the run's elapsed time on the virtual clock
+        self.requests = 0
+        self._lock = threading.Lock()
+
+    def _wait(self, requests: int = 1) -> None:
+        with self._lock:
+            self.requests += requests
+        time.sleep(S3_LATENCY_S * requests)
+
+    def visible(self, key: str) -> bool:
+        parts = delta_key_parts(key)
+        if parts is not None:
+            slice_index, seq, _ = parts
+            return slice_index * self.slice_s + (seq + 1) * FLUSH_S <= self.now_run_s
+        if "/snapshots/" in key:
+            return (int(key.split("/snapshots/")[1].split("/")[0]) + 1) * self.slice_s <= self.now_run_s
+        return True
+
+    def get_bytes(self, key: str) -> bytes:
+        self._wait()
+        return super().get_bytes(key)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self._wait()
+        super().put_bytes(key, data)
+
+    def exists(self, key: str) -> bool:
+        self._wait()
+        return super().exists(key) and self.visible(key)
+
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        keys = [k for k in super().list(prefix, start_after) if self.visible(k)]
+        self._wait(max(1, math.ceil(len(keys) / 1000)))
+        return keys
+
+
+def recorded_flushes(count: int, rate_per_worker: float, seed: int = 7) -> list[list[str]]:
+    """``count`` flushes of 5 windows each, recorded by the real Recorder: each window's JSON."""
+    from runner.load.recorder import Recorder
+    rng = random.Random(seed)
+    flushes = []
+    for _ in range(count):
+        recorder = Recorder(RUN_ID, 0, 0, 0.0)
+        for second in range(FLUSH_S):
+            window = recorder.window_at(second + 0.5)
+            arrivals = int(rate_per_worker)
+            window.health.intended += arrivals
+            for _ in range(arrivals):
+                window.health.lag.record(int(rng.expovariate(1 / 300)))
+                name, _, median_ms = rng.choices(ENDPOINTS, weights=[e[1] for e in ENDPOINTS])[0]
+                stats = window.endpoint(name)
+                latency_us = int(rng.lognormvariate(math.log(median_ms * 1000), 0.5))
+                stats.requests += 1
+                stats.bytes_out += 180
+                stats.latency.record(latency_us)
+                stats.latency_uncorrected.record(max(1, latency_us - int(rng.expovariate(1 / 300))))
+                if rng.random() < 0.004:
+                    stats.errors["http_5xx"] = stats.errors.get("http_5xx", 0) + 1
+                    stats.error_statuses["503"] = stats.error_statuses.get("503", 0) + 1
+                    status = "503"
+                else:
+                    status = "200"
+                stats.responses += 1
+                stats.bytes_in += 900
+                stats.statuses[status] = stats.statuses.get(status, 0) + 1
+                scenario = window.scenario("browse")
+                scenario.launched += 1
+                scenario.completed += 1
+            window.health.cpu_s += 0.15
+            window.health.wall_s += 1.0
+        shard = recorder.take_shard()
+        flushes.append([json.dumps(shard.windows[s].to_dict(), separators=(",", ":")) for s in range(FLUSH_S)])
+    return flushes
+
+
+class MemberCache:
+    """One gzip member per (recorded window, run second, leading comma): shared by every worker."""
+
+    def __init__(self, flushes: list[list[str]]) -> None:
+        self.flushes = flushes
+        self.members: dict[tuple[int, int, bool], bytes] = {}
+
+    def window(self, variant: int, second: int, comma: bool) -> bytes:
+        key = (variant, second, comma)
+        member = self.members.get(key)
+        if member is None:
+            text = ("," if comma else "") + f'"{second}":' + self.flushes[variant][second % FLUSH_S]
+            member = self.members[key] = gzip.compress(text.encode(), compresslevel=5)
+        return member
+
+
+def shard_bytes(cache: MemberCache, slice_index: int, worker: int, seq: int, seconds: range, final: bool,
+                covers: int | None, variant_of: Any) -> bytes:
+    head = {"format": 1, "run_id": RUN_ID, "slice": slice_index, "worker": worker, "seq": seq, "final": final,
+            "error": None, "ended_at_epoch_s": START_AT + seconds.stop + 1 if final else None, "covers": covers}
+    parts = [gzip.compress((json.dumps(head)[:-1] + ',"windows":{').encode())]
+    parts += [cache.window(variant_of(second), second, i > 0) for i, second in enumerate(seconds)]
+    parts.append(gzip.compress(b"}}"))
+    return b"".join(parts)
+
+
+def generate(directory: Path, workers: int, minutes: int, rate_per_worker: float) -> dict[str, Any]:
+    """The run's plan and jobs (the real Plan step), every delta shard and snapshot."""
+    from runner.aws.pipeline import plan_run
+    from runner.guardrails import Guardrails
+    store = LocalStore(directory)
+    spec = spec_for(workers, minutes, rate_per_worker)
+    planned = plan_run({"input": {"spec": spec, "run_id": RUN_ID, "workers": workers, "seed": 1}}, store, "bench",
+                       Guardrails(("api.example.com",), max_workers=5000, max_duration_s=24 * 3600), START_AT)
+    slices = planned["slices"]
+    cache = MemberCache(recorded_flushes(12, rate_per_worker))
+    shards = snapshots = 0
+    prefix = directory / "runs" / RUN_ID
+    for slice_ in slices:
+        index, offset, duration = slice_["index"], int(slice_["offset_s"]), int(slice_["duration_s"])
+        flushes = math.ceil(duration / FLUSH_S)
+        for worker in range(workers):
+            def variant_of(second: int, worker: int = worker) -> int:
+                return (worker + second // FLUSH_S) % len(cache.flushes)
+            for seq in range(flushes):
+                seconds = range(offset + seq * FLUSH_S, min(offset + duration, offset + (seq + 1) * FLUSH_S))
+                path = prefix / "shards" / str(index) / f"{seq:06d}" / f"{worker:05d}.json.gz"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(shard_bytes(cache, index, worker, seq, seconds, seq == flushes - 1, None, variant_of))
+                shards += 1
+            path = prefix / "snapshots" / str(index) / f"{worker:05d}.json.gz"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(shard_bytes(cache, index, worker, flushes - 1, range(offset, offset + duration), True,
+                                         flushes, variant_of))
+            snapshots += 1
+        (prefix / "slices").mkdir(exist_ok=True)
+        (prefix / "slices" / f"{index}.start.json").write_text(json.dumps(
+            {"start_at_epoch_s": START_AT + offset, "offset_s": offset, "duration_s": duration}))
+    delta_bytes = sum(p.stat().st_size for p in (prefix / "shards" / "0" / "000001").iterdir())
+    return {"slices": slices, "shards": shards, "snapshots": snapshots,
+            "delta_kib": round(delta_bytes / workers / 1024, 1),
+            "snapshot_kib": round((prefix / "snapshots" / "0" / "00000.json.gz").stat().st_size / 1024, 1)}
+
+
+class PeakRss:
+    """Samples this process's resident memory every 20 ms (and reads the kernel's high-water mark)."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def current_mb() -> float:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, self.current_mb())
+            time.sleep(0.02)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, self.current_mb())
+
+
+def phase_monitor(directory: Path, slices: list[dict[str, Any]]) -> dict[str, Any]:
+    from runner.aws.pipeline import watch_slice
+    store = S3LikeStore(directory, float(slices[0]["duration_s"]))
+    ticks: list[dict[str, float]] = []
+    with PeakRss() as rss:
+        for slice_ in slices:
+            start_at = START_AT + float(slice_["offset_s"])
+            for t in range(TICK_S, int(slice_["duration_s"]) + 2 * TICK_S, TICK_S):
+                store.now_run_s = float(slice_["offset_s"]) + t
+                before_requests, began = store.requests, time.perf_counter()
+                decision, live = watch_slice({"run_id": RUN_ID, "slice": slice_, "start_at": start_at}, store,
+                                             start_at + t)
+                ticks.append({"s": time.perf_counter() - began, "rss_mb": PeakRss.current_mb(),
+                              "read": live["shards_read_this_tick"], "requests": store.requests - before_requests})
+                if decision["done"]:
+                    break
+    return {"tick_max_s": max(t["s"] for t in ticks), "tick_mean_s": sum(t["s"] for t in ticks) / len(ticks),
+            "ticks": len(ticks), "rss_peak_mb": rss.peak_mb, "kernel_peak_mb": _maxrss_mb(),
+            "first_ticks_s": [round(t["s"], 2) for t in ticks[:3]], "last_ticks_s": [round(t["s"], 2) for t in ticks[-3:]],
+            "shards_read_max": max(t["read"] for t in ticks), "requests_max": max(t["requests"] for t in ticks)}
+
+
+def phase_collect(directory: Path, slices: list[dict[str, Any]]) -> dict[str, Any]:
+    from runner.aws.pipeline import collect_run
+    store = S3LikeStore(directory, float(slices[0]["duration_s"]))
+    with PeakRss() as rss:
+        began = time.perf_counter()
+        out = collect_run({"run_id": RUN_ID}, store)
+        seconds = time.perf_counter() - began
+    return {"collect_s": seconds, "rss_peak_mb": rss.peak_mb, "kernel_peak_mb": _maxrss_mb(),
+            "status": out["status"], "requests": out["requests"], "store_requests": store.requests}
+
+
+def phase_plan(directory: Path) -> dict[str, Any]:
+    from runner.aws.pipeline import plan_run
+    from runner.guardrails import Guardrails
+    store = S3LikeStore(directory, 840.0)
+    spec = spec_for(1000, 56, 10.0)  # 1,000 workers x 4 slices of 14 min
+    began = time.perf_counter()
+    planned = plan_run({"input": {"spec": spec, "run_id": "plan-1000", "workers": 1000}}, store, "bench",
+                       Guardrails(("api.example.com",), max_workers=5000, max_duration_s=24 * 3600), START_AT)
+    return {"plan_s": time.perf_counter() - began, "slices": len(planned["slices"]), "workers": planned["workers"],
+            "store_requests": store.requests}
+
+
+def _maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(phase: str, directory: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--phase", phase, "--dir", str(directory),
+                           "--extra", json.dumps(extra)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"phase {phase} failed:\n{done.stderr[-4000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=200)
+    parser.add_argument("--minutes", type=int, default=60)
+    parser.add_argument("--rate-per-worker", type=float, default=50.0, help="arrivals/s each worker records")
+    parser.add_argument("--dir", type=Path, default=None, help="where the shards go (default: a temporary folder)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated shards")
+    parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    extra = json.loads(args.extra)
+    if args.phase == "generate":
+        print(json.dumps(generate(args.dir, extra["workers"], extra["minutes"], extra["rate_per_worker"])))
+        return
+    if args.phase in ("monitor", "collect"):
+        fn = phase_monitor if args.phase == "monitor" else phase_collect
+        print(json.dumps(fn(args.dir, extra["slices"])))
+        return
+    if args.phase == "plan":
+        print(json.dumps(phase_plan(args.dir)))
+        return
+    directory = args.dir or Path(tempfile.mkdtemp(prefix="squall-scale-"))
+    try:
+        began = time.perf_counter()
+        made = child("generate", directory, {"workers": args.workers, "minutes": args.minutes,
+                                             "rate_per_worker": args.rate_per_worker})
+        print(f"generated {made['shards']:,} delta shards (~{made['delta_kib']} KiB each) and {made['snapshots']:,} "
+              f"snapshots (~{made['snapshot_kib']} KiB each) in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        monitor = child("monitor", directory, {"slices": made["slices"]})
+        print(f"monitor: {monitor['ticks']} ticks, mean {monitor['tick_mean_s']:.2f} s, first {monitor['first_ticks_s']}"
+              f", last {monitor['last_ticks_s']}, at most {monitor['shards_read_max']} shards and "
+              f"{monitor['requests_max']} store requests a tick", file=sys.stderr)
+        collected = child("collect", directory, {"slices": made["slices"]})
+        print(f"collect: {collected['status']}, {collected['requests']:,} requests merged, "
+              f"{collected['store_requests']:,} store requests", file=sys.stderr)
+        planned = child("plan", directory / "plan", {})
+        print(f"plan: {planned['workers']} workers x {planned['slices']} slices, {planned['store_requests']} store "
+              f"requests; machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", file=sys.stderr)
+    finally:
+        if not args.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+    print(f"aws-scale {args.workers} workers {args.minutes} min: monitor tick max {monitor['tick_max_s']:.1f} s, "
+          f"peak RSS {monitor['rss_peak_mb']:.0f} MB; collect {collected['collect_s']:.1f} s, peak RSS "
+          f"{collected['rss_peak_mb']:.0f} MB; plan {planned['plan_s']:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
