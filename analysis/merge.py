@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from analysis.shard import Shard
+from analysis.shard import Shard, per_second
 from analysis.stats import EndpointStats, HealthStats, ScenarioStats, Window
 
 
@@ -40,10 +40,13 @@ class MergedRun:
 
 
 def merge_shards(shards: Iterable[Shard]) -> MergedRun:
+    """Totals per endpoint and scenario, and a compact per-second timeline (each second's
+    endpoints in one, runner.shard.per_second), folded in as the shards come: a collector can
+    hand them over one by one as it reads them."""
     run = MergedRun()
-    seen: set[tuple[int, int, int]] = set()
+    seen: set[tuple[int, int, int, bool]] = set()
     for shard in shards:
-        identity = (shard.slice_index, shard.worker_index, shard.seq)
+        identity = (shard.slice_index, shard.worker_index, shard.seq, shard.totals is not None)
         if identity in seen:
             run.duplicate_shards += 1
             continue
@@ -52,13 +55,21 @@ def merge_shards(shards: Iterable[Shard]) -> MergedRun:
         report.shards += shard.covers if shard.covers is not None else 1
         report.final = report.final or shard.final
         report.error = report.error or shard.error
+        if shard.totals is not None:  # a snapshot: totals once, its seconds already compact
+            _fold(run, shard.totals)
+            for second, window in shard.windows.items():
+                run.timeline.setdefault(second, Window()).merge(window)
+            continue
         for second, window in shard.windows.items():
-            run.timeline.setdefault(second, Window()).merge(window)
-    for window in run.timeline.values():
-        for name, stats in window.endpoints.items():
-            run.endpoints.setdefault(name, EndpointStats()).merge(stats)
-            run.overall.merge(stats)
-        for name, scenario in window.scenarios.items():
-            run.scenarios.setdefault(name, ScenarioStats()).merge(scenario)
-        run.health.merge(window.health)
+            _fold(run, window)
+            run.timeline.setdefault(second, Window()).merge(per_second(window))
     return run
+
+
+def _fold(run: MergedRun, window: Window) -> None:
+    for name, stats in window.endpoints.items():
+        run.endpoints.setdefault(name, EndpointStats()).merge(stats)
+        run.overall.merge(stats)
+    for name, scenario in window.scenarios.items():
+        run.scenarios.setdefault(name, ScenarioStats()).merge(scenario)
+    run.health.merge(window.health)

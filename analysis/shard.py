@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.stats import Window
+from analysis.stats import EndpointStats, HealthStats, Window
 
 SHARD_FORMAT = 1
 
@@ -29,6 +29,9 @@ class Shard:
     error: str | None = None  # set when the worker ended on an unexpected error
     ended_at_epoch_s: float | None = None  # on a final shard: when the worker's drain ended (wall clock)
     covers: int | None = None  # a snapshot: how many delta shards (seq 0 .. covers - 1) it sums up
+    # A snapshot's totals: every endpoint and scenario over the whole slice; its windows are then
+    # compact (each second's endpoints in one, under ALL_ENDPOINTS), as the timeline needs them.
+    totals: Window | None = None
 
     @property
     def key(self) -> str:
@@ -41,6 +44,7 @@ class Shard:
             "format": SHARD_FORMAT, "run_id": self.run_id, "slice": self.slice_index,
             "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
             "ended_at_epoch_s": self.ended_at_epoch_s, "covers": self.covers,
+            "totals": self.totals.to_dict() if self.totals is not None else None,
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
@@ -69,16 +73,48 @@ class Shard:
         covers = data.get("covers")
         if covers is not None and (not isinstance(covers, int) or isinstance(covers, bool) or covers < 0):
             raise ValueError(f"{key}: covers: expected a count of shards, got {covers!r}")
+        totals = data.get("totals")
         return cls(
             run_id=str(data.get("run_id", "")), slice_index=data["slice"],
             worker_index=data["worker"], seq=data["seq"], windows=parsed,
             final=bool(data.get("final", False)), error=None if error is None else str(error),
             ended_at_epoch_s=None if ended is None else float(ended), covers=covers,
+            totals=None if totals is None else Window.from_dict(totals, f"{key}: totals"),
         )
 
 
 def snapshot_key(slice_index: int, worker_index: int) -> str:
     return f"snapshots/{slice_index}/{worker_index:05d}.json.gz"
+
+
+ALL_ENDPOINTS = "*"  # a compact second: every endpoint's requests, statuses, errors and latency in one
+
+
+def per_second(window: Window) -> Window:
+    """One second as the run's timeline needs it: its endpoints' counts and latency (from the
+    intended start) merged into one, and the generator's health; no scenarios, no uncorrected
+    latency (the totals keep those)."""
+    merged = EndpointStats()
+    for stats in window.endpoints.values():
+        merged.requests += stats.requests
+        merged.responses += stats.responses
+        for name, source in (("statuses", stats.statuses), ("errors", stats.errors),
+                             ("error_statuses", stats.error_statuses)):
+            target = getattr(merged, name)
+            for key, count in source.items():
+                target[key] = target.get(key, 0) + count
+        merged.latency.merge(stats.latency)
+    health = HealthStats()
+    health.merge(window.health)
+    return Window(endpoints={ALL_ENDPOINTS: merged} if window.endpoints else {}, health=health)
+
+
+def compact(windows: dict[int, Window]) -> tuple[dict[int, Window], Window]:
+    """A worker's whole slice as its snapshot holds it: (compact seconds, totals)."""
+    totals = Window()
+    for window in windows.values():
+        totals.merge(window)
+    return {second: per_second(window) for second, window in windows.items()}, totals
 
 
 def cumulate(into: dict[int, Window], shard: Shard) -> None:

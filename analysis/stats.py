@@ -68,8 +68,8 @@ class EndpointStats:
             "statuses": self.statuses, "errors": self.errors,
             "error_statuses": self.error_statuses,
             "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
-            "latency": self.latency.encode(),
-            "latency_uncorrected": self.latency_uncorrected.encode(),
+            "latency": self.latency.to_list(),
+            "latency_uncorrected": self.latency_uncorrected.to_list(),
         }
 
     @classmethod
@@ -77,8 +77,8 @@ class EndpointStats:
         if not isinstance(data, dict):
             raise ValueError(f"{where}: expected a map")
         try:
-            latency = Histogram.decode(str(data["latency"]))
-            uncorrected = Histogram.decode(str(data["latency_uncorrected"]))
+            latency = Histogram.read(data["latency"])
+            uncorrected = Histogram.read(data["latency_uncorrected"]) if "latency_uncorrected" in data else Histogram()
         except (KeyError, ValueError) as error:
             raise ValueError(f"{where}.latency: {error}") from None
         return cls(
@@ -139,7 +139,7 @@ class HealthStats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "intended": self.intended, "dropped": self.dropped, "late": self.late, "cut": self.cut,
-            "refused_hosts": dict(self.refused_hosts), "lag": self.lag.encode(),
+            "refused_hosts": dict(self.refused_hosts), "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
 
@@ -148,7 +148,7 @@ class HealthStats:
         if not isinstance(data, dict):
             raise ValueError(f"{where}: expected a map")
         try:
-            lag = Histogram.decode(str(data.get("lag", Histogram().encode())))
+            lag = Histogram.read(data["lag"]) if "lag" in data else Histogram()
             cpu_s, wall_s = float(data.get("cpu_s", 0.0)), float(data.get("wall_s", 0.0))
         except (TypeError, ValueError) as error:
             raise ValueError(f"{where}: {error}") from None

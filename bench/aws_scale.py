@@ -103,8 +103,8 @@ class S3LikeStore(LocalStore):
         return keys
 
 
-def recorded_flushes(count: int, rate_per_worker: float, seed: int = 7) -> list[list[str]]:
-    """``count`` flushes of 5 windows each, recorded by the real Recorder: each window's JSON."""
+def recorded_flushes(count: int, rate_per_worker: float, seed: int = 7) -> list[list[Any]]:
+    """``count`` flushes of 5 windows each, recorded by the real Recorder: each Window."""
     from runner.load.recorder import Recorder
     rng = random.Random(seed)
     flushes = []
@@ -138,32 +138,51 @@ def recorded_flushes(count: int, rate_per_worker: float, seed: int = 7) -> list[
             window.health.cpu_s += 0.15
             window.health.wall_s += 1.0
         shard = recorder.take_shard()
-        flushes.append([json.dumps(shard.windows[s].to_dict(), separators=(",", ":")) for s in range(FLUSH_S)])
+        flushes.append([shard.windows[s] for s in range(FLUSH_S)])
     return flushes
 
 
 class MemberCache:
-    """One gzip member per (recorded window, run second, leading comma): shared by every worker."""
+    """One gzip member per (recorded window, run second, leading comma, compact or not): shared
+    by every worker; a snapshot's totals per (slice length, rotation)."""
 
-    def __init__(self, flushes: list[list[str]]) -> None:
+    def __init__(self, flushes: list[list[Any]]) -> None:
+        from analysis.shard import per_second
+        def text(window: Any) -> str:
+            return json.dumps(window.to_dict(), separators=(",", ":"))
+        self.full = [[text(w) for w in flush] for flush in flushes]
+        self.compact = [[text(per_second(w)) for w in flush] for flush in flushes]
         self.flushes = flushes
-        self.members: dict[tuple[int, int, bool], bytes] = {}
+        self.members: dict[tuple[int, int, bool, bool], bytes] = {}
+        self.totals: dict[tuple[int, int, int], str] = {}
 
-    def window(self, variant: int, second: int, comma: bool) -> bytes:
-        key = (variant, second, comma)
+    def window(self, variant: int, second: int, comma: bool, compact: bool) -> bytes:
+        key = (variant, second, comma, compact)
         member = self.members.get(key)
         if member is None:
-            text = ("," if comma else "") + f'"{second}":' + self.flushes[variant][second % FLUSH_S]
-            member = self.members[key] = gzip.compress(text.encode(), compresslevel=5)
+            body = (self.compact if compact else self.full)[variant][second % FLUSH_S]
+            member = self.members[key] = gzip.compress((("," if comma else "") + f'"{second}":' + body).encode(),
+                                                       compresslevel=5)
         return member
+
+    def slice_totals(self, offset: int, duration: int, rotation: int, variant_of: Any) -> str:
+        from analysis.stats import Window
+        key = (offset % (FLUSH_S * len(self.flushes)), duration, rotation)
+        if key not in self.totals:
+            totals = Window()
+            for second in range(offset, offset + duration):
+                totals.merge(self.flushes[variant_of(second)][second % FLUSH_S])
+            self.totals[key] = json.dumps(totals.to_dict(), separators=(",", ":"))
+        return self.totals[key]
 
 
 def shard_bytes(cache: MemberCache, slice_index: int, worker: int, seq: int, seconds: range, final: bool,
-                covers: int | None, variant_of: Any) -> bytes:
+                covers: int | None, variant_of: Any, totals: str | None = None) -> bytes:
     head = {"format": 1, "run_id": RUN_ID, "slice": slice_index, "worker": worker, "seq": seq, "final": final,
             "error": None, "ended_at_epoch_s": START_AT + seconds.stop + 1 if final else None, "covers": covers}
-    parts = [gzip.compress((json.dumps(head)[:-1] + ',"windows":{').encode())]
-    parts += [cache.window(variant_of(second), second, i > 0) for i, second in enumerate(seconds)]
+    text = json.dumps(head)[:-1] + (f',"totals":{totals}' if totals else "") + ',"windows":{'
+    parts = [gzip.compress(text.encode())]
+    parts += [cache.window(variant_of(second), second, i > 0, totals is not None) for i, second in enumerate(seconds)]
     parts.append(gzip.compress(b"}}"))
     return b"".join(parts)
 
@@ -194,8 +213,9 @@ def generate(directory: Path, workers: int, minutes: int, rate_per_worker: float
                 shards += 1
             path = prefix / "snapshots" / str(index) / f"{worker:05d}.json.gz"
             path.parent.mkdir(parents=True, exist_ok=True)
+            totals = cache.slice_totals(offset, duration, worker % len(cache.flushes), variant_of)
             path.write_bytes(shard_bytes(cache, index, worker, flushes - 1, range(offset, offset + duration), True,
-                                         flushes, variant_of))
+                                         flushes, variant_of, totals))
             snapshots += 1
         (prefix / "slices").mkdir(exist_ok=True)
         (prefix / "slices" / f"{index}.start.json").write_text(json.dumps(

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from analysis.shard import Shard, cumulate
+from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
 from runner.load.engines.base import Engine
 from runner.guardrails import HostPolicy
@@ -119,9 +119,10 @@ class LoadGenerator:
             await self.sink(final)
             if self.snapshot_sink is not None:
                 cumulate(self.flushed, final)
+                seconds, totals = compact(self.flushed)
                 await self.snapshot_sink(Shard(
-                    final.run_id, final.slice_index, final.worker_index, final.seq, self.flushed, final=True,
-                    error=error, ended_at_epoch_s=final.ended_at_epoch_s, covers=self.recorder.taken))
+                    final.run_id, final.slice_index, final.worker_index, final.seq, seconds, final=True,
+                    error=error, ended_at_epoch_s=final.ended_at_epoch_s, covers=self.recorder.taken, totals=totals))
 
     def _check_stop(self) -> bool:
         """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""
