@@ -120,6 +120,7 @@ class HealthStats:
     dropped: int = 0  # arrivals not sent (in-flight cap reached)
     late: int = 0  # arrivals sent later than the lag tolerance
     cut: int = 0  # arrivals (or closed-model users) cut: the worker had to stop before its planned end
+    skipped_late_start: int = 0  # of the dropped: overdue by more than the lag tolerance when the worker started
     refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
     cpu_s: float = 0.0  # CPU used by the worker process
@@ -130,6 +131,7 @@ class HealthStats:
         self.dropped += other.dropped
         self.late += other.late
         self.cut += other.cut
+        self.skipped_late_start += other.skipped_late_start
         for host, count in other.refused_hosts.items():
             self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
         self.lag.merge(other.lag)
@@ -139,7 +141,8 @@ class HealthStats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "intended": self.intended, "dropped": self.dropped, "late": self.late, "cut": self.cut,
-            "refused_hosts": dict(self.refused_hosts), "lag": self.lag.to_list(),
+            "skipped_late_start": self.skipped_late_start, "refused_hosts": dict(self.refused_hosts),
+            "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
 
@@ -155,6 +158,7 @@ class HealthStats:
         return cls(
             intended=_count(data, "intended", where), dropped=_count(data, "dropped", where),
             late=_count(data, "late", where), cut=_count(data, "cut", where),
+            skipped_late_start=_count(data, "skipped_late_start", where),
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
             lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )

@@ -70,10 +70,14 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
     if health.intended:
         dropped_share = health.dropped / health.intended
         if dropped_share > limits.max_dropped_share:
-            problems.append(
-                f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
-                f"the in-flight cap was reached (raise limits.max_in_flight, or the target is too slow "
-                f"to measure at this rate)")
+            capped = health.dropped - health.skipped_late_start
+            causes = ([f"{capped:,} because the in-flight cap was reached (raise limits.max_in_flight, or the target "
+                       f"is too slow to measure at this rate)"] if capped else []) + \
+                ([f"{health.skipped_late_start:,} skipped because a worker started later than the lag tolerance "
+                  f"(a cold start or the Map still launching: a longer start margin gives them time)"]
+                 if health.skipped_late_start else [])
+            problems.append(f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
+                            + "; ".join(causes))
         if health.cut:
             problems.append(
                 f"{health.cut:,} of {health.intended:,} planned arrivals were never sent: a worker had to stop before "

@@ -16,24 +16,28 @@ class Functions(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
                  architecture: lambda_.Architecture, worker_memory_mb: int,
-                 guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/")) -> None:
+                 guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
+                 worker_reserved_concurrency: int | None = None) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
                       "POWERTOOLS_LOG_LEVEL": "INFO"}
 
         def function(name: str, handler: str, memory_mb: int, timeout: cdk.Duration,
-                     env: dict[str, str] | None = None) -> lambda_.Function:
+                     env: dict[str, str] | None = None, reserved: int | None = None) -> lambda_.Function:
             log_group = logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH,
                                       removal_policy=cdk.RemovalPolicy.DESTROY)
             return lambda_.Function(
                 self, name, runtime=lambda_.Runtime.PYTHON_3_13, architecture=architecture, code=code,
                 handler=handler, memory_size=memory_mb, timeout=timeout, tracing=lambda_.Tracing.ACTIVE,
                 environment={**common_env, **(env or {})}, log_group=log_group,
-                description=f"Squall {name.lower()}")
+                description=f"Squall {name.lower()}", reserved_concurrent_executions=reserved)
 
         self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
-        self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15))
+        # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
+        # take the concurrency the target's functions need (and vice versa)
+        self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
+                               reserved=worker_reserved_concurrency)
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
         self.collect = function("Collect", "runner.aws.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
                                 {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),

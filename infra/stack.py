@@ -49,7 +49,9 @@ class SquallStack(cdk.Stack):
                                    worker_memory_mb=int(context(self, "workerMemoryMb", 1769)),
                                    guardrail_env=guardrail_env,
                                    secret_prefixes=(str(context(self, "ssmParameterPrefix", "/squall/")),
-                                                    str(context(self, "secretNamePrefix", "squall/"))))
+                                                    str(context(self, "secretNamePrefix", "squall/"))),
+                                   worker_reserved_concurrency=int(reserved) if (reserved := context(
+                                       self, "workerReservedConcurrency", None)) else None)
         self.orchestration = Orchestration(
             self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,

@@ -28,6 +28,13 @@ FINAL_FLUSH_S = 10.0  # the final shard: encoding and a PUT with its retries (0.
 SLACK_S = 5.0  # the handler's own start and return
 
 
+def start_margin_for(workers: int) -> float:
+    """From "start the slice" to its first arrival: the Distributed Map launches its children
+    over seconds, and Lambda adds about 1,000 new execution environments per 10 s; so the margin
+    grows by a second per 100 workers (25 s at 1,000)."""
+    return START_MARGIN_S + workers // 100
+
+
 def slice_max_s(start_margin_s: float = START_MARGIN_S, drain_s: float = 10.0) -> float:
     """The longest slice whose load, drain and final flush fit in one Lambda invocation."""
     return float(math.floor(LAMBDA_TIMEOUT_S - start_margin_s - drain_s - FINAL_FLUSH_S - SLACK_S))

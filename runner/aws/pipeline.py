@@ -3,6 +3,7 @@ run, start a slice, watch a slice, collect. The Lambda handlers only build the a
 call these; tests call them directly too."""
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -20,7 +21,7 @@ from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
 from runner.guardrails import spec_limit_problems
 from runner.job import WorkerJob, job_key
-from runner.plan import START_MARGIN_S, PlanError, make_plan
+from runner.plan import FINAL_FLUSH_S, START_MARGIN_S, PlanError, make_plan, start_margin_for
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
@@ -33,6 +34,34 @@ DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoint
 DEFAULT_MONITOR_INTERVAL_S = 10
 STOP_WAIT_S = 20  # after the stop flag: a poll (1 s), a drain cut short, the final flush (10 s)
 DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
+
+
+LAMBDA_ENGINES = ("fast", "httpx")  # what the Lambda bundle carries (aiohttp is for local comparisons)
+MONITOR_INTERVAL_MIN_S = 5
+HISTORY_EVENTS_MAX = 25_000  # a Standard execution's history limit
+EVENTS_PER_TICK = 9  # Monitor task (5 events), SliceDone? choice (2), MonitorInterval wait (2)
+EVENTS_PER_SLICE = 40  # StartSlice, the Parallel and Map states, the Map Run's own events
+EVENTS_FIXED = 40  # Plan, Duplicate?, Settle, Collect, Verdict?, the end
+
+
+def history_events(duration_s: float, slices: int, interval_s: float, per_slice_overhead_s: float) -> int:
+    """How many history events an execution of this shape writes (the monitor loop dominates)."""
+    ticks = math.ceil((duration_s + slices * per_slice_overhead_s) / interval_s) + slices
+    return ticks * EVENTS_PER_TICK + slices * EVENTS_PER_SLICE + EVENTS_FIXED
+
+
+def monitor_interval_problem(duration_s: float, slices: int, interval_s: float,
+                             per_slice_overhead_s: float) -> str | None:
+    if interval_s < MONITOR_INTERVAL_MIN_S:
+        return (f"monitor_interval_s must be at least {MONITOR_INTERVAL_MIN_S} s (each tick is a Lambda invocation "
+                f"and 9 history events), got {interval_s:g}")
+    events = history_events(duration_s, slices, interval_s, per_slice_overhead_s)
+    if events > HISTORY_EVENTS_MAX // 2:
+        needed = next(i for i in range(int(interval_s), 3600)
+                      if history_events(duration_s, slices, i, per_slice_overhead_s) <= HISTORY_EVENTS_MAX // 2)
+        return (f"a monitor tick every {interval_s:g} s makes about {events:,} history events for this run, too close "
+                f"to Step Functions' limit of {HISTORY_EVENTS_MAX:,}: use monitor_interval_s {needed} or more")
+    return None
 
 
 # What collect hands the state machine stays far below its 256 KiB payload limit, however many
@@ -79,14 +108,24 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
     seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
     workers = execution_input.get("workers")
-    start_margin_s = float(execution_input.get("start_margin_s", START_MARGIN_S))
     slice_s = execution_input.get("slice_s")
+    engine = str(execution_input.get("engine", "fast"))
     try:
         plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None,
-                         slice_s=float(slice_s) if slice_s else None, start_margin_s=start_margin_s)
+                         slice_s=float(slice_s) if slice_s else None)
+        start_margin_s = float(execution_input.get("start_margin_s", start_margin_for(plan.workers)))
+        plan = make_plan(spec, run_id, seed, workers=plan.workers, slice_s=float(slice_s) if slice_s else None,
+                         start_margin_s=start_margin_s)
     except PlanError as error:
         raise PlanRejected(str(error)) from None
+    monitor_interval_s = float(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S))
     problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
+    if engine not in LAMBDA_ENGINES:
+        problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
+    interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
+                                                start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S)
+    if interval_problem:
+        problems.append(interval_problem)
     if not problems:
         estimate = estimate_test_cost(spec, plan, "aws")
         if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
@@ -99,8 +138,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     if problems:
         raise PlanRejected("; ".join(problems))
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
-            "backend": "aws", "engine": execution_input.get("engine", "fast"), "started_at_epoch_s": now_epoch_s,
-            "workers": plan.workers,
+            "backend": "aws", "engine": engine, "started_at_epoch_s": now_epoch_s,
+            "workers": plan.workers, "monitor_interval_s": monitor_interval_s,
             # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
@@ -111,7 +150,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
         "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
-        "monitor_interval_s": int(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
+        "monitor_interval_s": int(monitor_interval_s),
         "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
                     "offset_s": s.offset_s, "duration_s": s.duration_s,
                     "start_margin_s": start_margin_s}

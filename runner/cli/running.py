@@ -103,7 +103,12 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
 
 def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> int:
     from runner.aws.backend import find_deployment, start_run, watch_run
+    from runner.aws.pipeline import LAMBDA_ENGINES
+    from runner.preflight import SpecRejected
     options = aws_options(args)
+    if options.engine not in LAMBDA_ENGINES:
+        raise SpecRejected(f"--engine {options.engine} does not run on AWS (the Lambda bundle carries "
+                           f"{' and '.join(LAMBDA_ENGINES)}); nothing was started")
     deployment = find_deployment(options)
     start_run(deployment, spec, run_id, seed, options)
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "

@@ -44,10 +44,12 @@ class DataPicker:
     """Chooses each iteration's row of every data set: at random, or in sequence (each
     worker starting at its own offset so workers do not all send the same rows)."""
 
-    def __init__(self, data: tuple[DataSet, ...], rng: random.Random, worker_index: int) -> None:
+    def __init__(self, data: tuple[DataSet, ...], rng: random.Random, worker_index: int, slice_index: int = 0) -> None:
         self.data = data
         self.rng = rng
-        self.counters = {d.name: worker_index for d in data}
+        # each time slice starts its sequences elsewhere too (104,729 is a prime), so a long run
+        # does not send the same rows every 14 minutes
+        self.counters = {d.name: worker_index + slice_index * 104_729 for d in data}
 
     def pick(self, names: frozenset[str], into: dict[str, Any]) -> None:
         for dataset in self.data:
@@ -80,7 +82,7 @@ def data_sets_used(scenario: Scenario) -> frozenset[str]:
 class FlowRunner:
     def __init__(self, spec: Spec, engine: Engine, recorder: Recorder, clock: Clock, sleep: Sleep,
                  rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None,
-                 hosts: HostPolicy | None = None) -> None:
+                 hosts: HostPolicy | None = None, slice_index: int = 0) -> None:
         """``hosts``: checked for every request before it is sent (None: no check, in unit tests)."""
         self.engine = engine
         self.recorder = recorder
@@ -89,7 +91,7 @@ class FlowRunner:
         self.rng = rng
         self.base_url = spec.target.base_url
         self.target_headers = spec.target.headers
-        self.data = DataPicker(spec.data, rng, worker_index)
+        self.data = DataPicker(spec.data, rng, worker_index, slice_index)
         self.uses = {s.name: data_sets_used(s) for s in spec.scenarios}
         self.iteration = 0
         self.worker_index = worker_index

@@ -53,11 +53,13 @@ class LoadGenerator:
                  cpu_clock: Callable[[], float] = time.process_time,
                  secrets: dict[str, str] | None = None, send_until_s: float = float("inf"),
                  drain_until_s: float = float("inf"), epoch_clock: Callable[[], float] = time.time,
-                 hosts: HostPolicy | None = None, snapshot_sink: ShardSink | None = None) -> None:
+                 hosts: HostPolicy | None = None, snapshot_sink: ShardSink | None = None,
+                 max_in_flight: int | None = None) -> None:
         """``send_until_s`` / ``drain_until_s`` (on ``clock``): when a worker that must stop before its
         planned end (a Lambda's time budget) stops sending, and when its drain must end; the
         arrivals it could not send are counted as cut, never silently missing. ``snapshot_sink``:
-        where the worker's snapshot goes at its end (every window of its slice in one shard)."""
+        where the worker's snapshot goes at its end (every window of its slice in one shard).
+        ``max_in_flight``: a ceiling below the plan's (a Lambda has 1,024 file descriptors)."""
         self.spec, self.plan, self.settings = spec, plan, settings
         self.clock, self.sleep, self.sink = clock, sleep, sink
         self.start_mono_s = start_mono_s
@@ -68,13 +70,16 @@ class LoadGenerator:
         self.flushed: dict[int, Window] = {}  # every window flushed so far, for the snapshot
         self.window_start_s = settings.window_start_s
         self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
-        self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index)
+        # One stream per worker and slice: $uuid, scenario picks and random rows never repeat from
+        # one 14-minute slice to the next (slice 0 keeps the stream it always had).
+        self.rng = random.Random(plan.seed * 1_000_003 + settings.worker_index + settings.slice_index * 1_000_000_007)
         self.recorder = Recorder(plan.run_id, settings.slice_index, settings.worker_index, start_mono_s)
         self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index, secrets,
-                                hosts)
+                                hosts, slice_index=settings.slice_index)
         self.redact = Redactor(secrets or {}).redact
         self.in_flight: set[asyncio.Task[bool]] = set()
-        self.max_in_flight = plan.max_in_flight_per_worker
+        self.max_in_flight = min(plan.max_in_flight_per_worker, max_in_flight or plan.max_in_flight_per_worker)
+        self.skip_before_s = float("-inf")  # a late start: arrivals due before this are skipped
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         self.stopping = False
         self.sink_failure: Exception | None = None
@@ -90,6 +95,11 @@ class LoadGenerator:
 
     async def run(self) -> None:
         """Run every phase, drain, and write the final shard (also after an error)."""
+        slice_start_s = self.start_mono_s + self.window_start_s
+        if self.clock() - slice_start_s > self.lag_tolerance_s:
+            # Started late (a cold start, the Map still launching): what is already older than
+            # the lag tolerance is skipped and counted, never fired at the target in one burst.
+            self.skip_before_s = self.clock() - self.lag_tolerance_s
         flusher = asyncio.ensure_future(self._flush_loop())
         error: str | None = None
         try:
@@ -159,6 +169,12 @@ class LoadGenerator:
             if offset >= last_s:
                 break
             due = phase_start + offset
+            if due < self.skip_before_s:  # overdue when this worker started: skipped, counted
+                health = window_at(due).health
+                health.intended += 1
+                health.dropped += 1
+                health.skipped_late_start += 1
+                continue
             if due >= send_until:  # past the time budget: counted where it was due, never sent
                 health = window_at(due).health
                 health.intended += 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 
 from analysis.shard import Shard
@@ -30,32 +31,41 @@ from runner.load.generator import LoadGenerator, WorkerSettings
 log = logging.getLogger(__name__)
 
 
-async def _prepare(job: WorkerJob, start_at_epoch_s: float | None) -> tuple[Spec, dict[str, str], RunPlan, float,
-                                                                         Engine]:
+async def _prepare(job: WorkerJob, start_at_epoch_s: float | None, max_connections: int | None) -> \
+        tuple[Spec, dict[str, str], RunPlan, float, Engine]:
     """Everything before the first request: the spec, its secrets, the plan, the engine."""
     spec = job.load_spec()
-    secrets: dict[str, str] = {}
-    references = secret_references(spec)
-    if references:
-        import boto3
-        session = boto3.Session()
-        secrets = await asyncio.get_running_loop().run_in_executor(
-            None, resolve_secrets, references, lambda service: session.client(service))
-        spec = with_secret_data(spec, secrets)
     plan = RunPlan.from_dict(job.plan)
     start_at = start_at_epoch_s if start_at_epoch_s is not None else job.start_at_epoch_s
     if start_at is None:
         raise ValueError(f"{job.key}: no start time (pass start_at)")
-    engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2)
+    secrets: dict[str, str] = {}
+    references = secret_references(spec)
+    if references:
+        import boto3
+        from botocore.config import Config
+        # Hundreds of workers start together and SSM answers about 40 reads/s: spread the first
+        # reads over part of the start margin, and let botocore back off adaptively on throttling.
+        await asyncio.sleep(random.uniform(0, min(plan.workers / 40, max(0.0, start_at - time.time() - 2) / 2)))
+        session = boto3.Session()
+        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+        secrets = await asyncio.get_running_loop().run_in_executor(
+            None, resolve_secrets, references, lambda service: session.client(service, config=config))
+        spec = with_secret_data(spec, secrets)
+    engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2,
+                         **({"max_connections": max_connections} if max_connections else {}))
     return spec, secrets, plan, start_at, engine
 
 
 async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
                   lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
-                  stop_store: Store | None = None) -> LoadGenerator:
-    """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts)."""
+                  stop_store: Store | None = None, max_connections: int | None = None) -> LoadGenerator:
+    """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts).
+    ``max_connections``: the most sockets the engine opens, and so the most requests in flight
+    (a Lambda's 1,024 file descriptors must also hold the store's connections); None: the
+    engine's own default, and the plan's in-flight limit alone."""
     try:
-        spec, secrets, plan, start_at, engine = await _prepare(job, start_at_epoch_s)
+        spec, secrets, plan, start_at, engine = await _prepare(job, start_at_epoch_s, max_connections)
     except Exception as failure:
         # Before any load: say so in a final shard at once, so nobody waits out the slice for
         # this worker, and the verdict names the cause.
@@ -108,7 +118,8 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
                               sleep=asyncio.sleep, stop_requested=lambda: stopped, secrets=secrets,
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
-                              hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink)
+                              hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink,
+                              max_in_flight=max_connections)
     poller = asyncio.ensure_future(poll_stop_flag())
     try:
         await generator.run()

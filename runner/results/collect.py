@@ -140,7 +140,9 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
     result["slices"] = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
-    result["target"] = _target_section(spec, report, run, verdict.outcomes) if spec.aws is not None else None
+    result["target"] = _target_section(spec, report, run, verdict.outcomes,
+                                       plan.workers if meta.get("backend") == "aws" else 0) \
+        if spec.aws is not None else None
     region = report.region if report else "us-east-1"
     on_aws = meta.get("backend") == "aws"
     ticks = int(measured_s / float(meta.get("monitor_interval_s", 10))) + 1 if on_aws else 0
@@ -165,7 +167,19 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     return result
 
 
-def _target_section(spec: Spec, report: TargetReport | None, run: MergedRun, outcomes: Any) -> dict[str, Any]:
+def shared_pool_note(report: TargetReport, workers: int) -> str | None:
+    """On AWS the workers are Lambda functions too: unless one side reserves its concurrency, the
+    target's functions and the load generator draw from the same account pool."""
+    shared = [f for f in report.resources.lambdas if f not in report.limits.reserved_concurrency]
+    if not shared:
+        return None
+    return (f"{', '.join(shared)} reserve no concurrency: they share this account's unreserved pool with Squall's "
+            f"{workers} workers, so the test itself can throttle them; set squall:workerReservedConcurrency (cdk.json) "
+            f"or reserve the target's concurrency when they run in the same account and region")
+
+
+def _target_section(spec: Spec, report: TargetReport | None, run: MergedRun, outcomes: Any,
+                    aws_workers: int = 0) -> dict[str, Any]:
     if report is None:
         return {"pulled": False, "notes": ["target metrics not pulled on this backend"], "advice": []}
     metrics = report.metrics
@@ -183,4 +197,7 @@ def _target_section(spec: Spec, report: TargetReport | None, run: MergedRun, out
         section["metrics"] = metrics.to_dict()
         section["limits"] = {"reserved_concurrency": report.limits.reserved_concurrency,
                              "account_concurrency": report.limits.account_concurrency}
+        note = shared_pool_note(report, aws_workers) if aws_workers else None
+        if note:
+            section["notes"] = [*report.notes, note]
     return section

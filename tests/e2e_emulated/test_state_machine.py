@@ -54,7 +54,7 @@ def squall_aws(emulator: Emulator, tmp_path: Path, *args: str, timeout: float = 
 
 def run_args(spec: Path) -> list[str]:
     return ["run", str(spec), "--on", "aws", "--stack", "Squall", "--region", "us-east-1", "--settle", "0s",
-            "--monitor-interval", "1s", "--start-margin", "3s", "--workers", "2"]
+            "--monitor-interval", "5s", "--start-margin", "3s", "--workers", "2"]
 
 
 def write_spec(tmp_path: Path, url: str, threshold: str = "p95 < 5s", duration: str = "3s") -> Path:
@@ -266,7 +266,7 @@ def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_in
     run_id = "monitor-breaks"
     emu.client("stepfunctions").start_execution(
         stateMachineArn=machine, name=run_id, input=json.dumps({
-            "spec": spec, "run_id": run_id, "workers": 2, "settle_s": 0, "monitor_interval_s": 1,
+            "spec": spec, "run_id": run_id, "workers": 2, "settle_s": 0, "monitor_interval_s": 5,
             "start_margin_s": 2, "stop_wait_s": 3}))
     described = wait_for(emu, machine, run_id)
     assert len(calls) == 3  # the first try and its two retries

@@ -96,6 +96,17 @@ def test_the_guardrails_refuse_a_run_in_plan(bucket: str, change: dict[str, Any]
     assert keys(bucket, "runs/refused/") == []
 
 
+def test_an_engine_the_lambda_bundle_does_not_carry_and_a_too_fast_monitor_are_refused(bucket: str) -> None:
+    from runner.aws.pipeline import PlanRejected
+    with pytest.raises(PlanRejected) as caught:
+        call("plan", {"action": "plan", "input": {"spec": SPEC, "engine": "aiohttp", "monitor_interval_s": 1},
+                      "execution_name": "refused"})
+    assert str(caught.value) == ("the aiohttp engine does not run on AWS (the Lambda bundle carries fast, httpx); "
+                                 "monitor_interval_s must be at least 5 s (each tick is a Lambda invocation and 9 "
+                                 "history events), got 1")
+    assert keys(bucket, "runs/refused/") == []
+
+
 def test_an_invalid_spec_is_refused_with_every_problem(bucket: str) -> None:
     from runner.aws.pipeline import PlanRejected
     with pytest.raises(PlanRejected, match="invalid spec:\nexecution input: spec:1: load.phases\\[0\\].rate"):

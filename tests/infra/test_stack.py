@@ -258,3 +258,8 @@ def test_an_acknowledgment_covers_only_the_resource_it_is_about() -> None:
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(Exception, match=r"FunctionsWorker.*\n?.*IAM5|IAM5\[Resource::arn:<AWS::Partition>:apigateway"):
         app.synth()
+
+
+def test_the_workers_concurrency_can_be_reserved_from_context() -> None:
+    assert "ReservedConcurrentExecutions" not in functions(synth(), "worker")
+    assert functions(synth(workerReservedConcurrency=50), "worker")["ReservedConcurrentExecutions"] == 50

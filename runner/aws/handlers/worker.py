@@ -19,6 +19,11 @@ from runner.load.job_runner import run_job
 
 
 
+# A Lambda execution environment has 1,024 file descriptors: the engine's sockets (and so the
+# requests in flight) stay below that, leaving room for the S3 clients, logs and the runtime.
+MAX_CONNECTIONS = 900
+
+
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store = s3_store()
@@ -26,6 +31,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(run_id=job.run_id, worker_id=job.worker_index, slice=job.slice_index)
     lambda_end_epoch_s = time.time() + context.get_remaining_time_in_millis() / 1000
     generator = uvloop.run(run_job(job, store, float(event["start_at"]), lambda_end_epoch_s=lambda_end_epoch_s,
-                                   stop_poll_s=1.0, stop_store=stop_flag_store()))
+                                   stop_poll_s=1.0, stop_store=stop_flag_store(), max_connections=MAX_CONNECTIONS))
     logger.info("worker done", extra={"stopped": generator.stopping})
-    return {"run_id": job.run_id, "slice": job.slice_index, "worker": job.worker_index, "stopped": generator.stopping}
+    return {}  # results are in S3: nothing for the Map to hold, whatever the number of workers

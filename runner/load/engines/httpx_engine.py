@@ -7,10 +7,11 @@ from runner.load.engines.base import Reply, classify_exception, error_reply
 
 
 class HttpxEngine:
-    def __init__(self, timeout_s: float, verify_tls: bool = True, http2: bool = False) -> None:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, http2: bool = False,
+                 max_connections: int | None = None) -> None:
         self._client = httpx.AsyncClient(
             http2=http2, verify=verify_tls, timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             follow_redirects=False)
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:

@@ -244,3 +244,41 @@ def test_closed_model_users_cut_by_the_budget_are_counted() -> None:
     run_, engine, _ = run(CLOSED_THINKING, lambda m, u, b: ok(), send_until_s=1.0)
     assert max(t for t, _, _ in engine.sent) < 1.0
     assert run_.health.cut == 2  # both users lost the rest of their time
+
+
+def test_a_worker_that_starts_late_skips_what_is_overdue_instead_of_bursting_it() -> None:
+    """Started 1 s into its slice (a cold start): the 10 arrivals older than the lag tolerance
+    are skipped and counted, not fired at once; the rest go out on schedule."""
+    time = VirtualTime()
+    time.now = 1.0
+    spec = parse_spec(OPEN % 100, "t.yaml")
+    engine = ScriptedEngine(time, lambda m, u, b: ok())
+    shards: list[Shard] = []
+
+    async def sink(shard: Shard) -> None:
+        shards.append(shard)
+    generator = LoadGenerator(spec, make_plan(spec, "run-1", seed=42, workers=1), WorkerSettings(0, flush_interval_s=1.0),
+                              engine, sink, start_mono_s=0.0, clock=time.clock, sleep=time.sleep, cpu_clock=lambda: 0.0)
+    time.run(generator.run())
+    run_ = merge_shards(shards)
+    assert [round(t, 1) for t, _, _ in engine.sent] == [i / 10 for i in range(10, 20)]
+    assert (run_.health.intended, run_.health.dropped, run_.health.skipped_late_start) == (20, 10, 10)
+    from analysis.verdict import HealthLimits, judge
+    problems = judge(run_, (), 2.0, HealthLimits(), 1).generator_problems
+    assert problems[0] == ("10 of 20 arrivals dropped (50.00%): 10 skipped because a worker started later than the lag "
+                           "tolerance (a cold start or the Map still launching: a longer start margin gives them time)")
+
+
+def test_each_time_slice_has_its_own_random_stream_and_sequence_start() -> None:
+    spec = parse_spec(OPEN % 100, "t.yaml")
+    plan = make_plan(spec, "run-1", seed=42, workers=1)
+    streams = []
+    for slice_index in (0, 1, 2):
+        time = VirtualTime()
+        generator = LoadGenerator(spec, plan, WorkerSettings(0, slice_index=slice_index), ScriptedEngine(time, ok),
+                                  lambda s: None, 0.0, clock=time.clock, sleep=time.sleep)  # type: ignore[arg-type]
+        streams.append(([generator.rng.random() for _ in range(3)], generator.flows.data.counters))
+    assert streams[0][0] != streams[1][0] != streams[2][0]
+    same = LoadGenerator(spec, plan, WorkerSettings(0), ScriptedEngine(VirtualTime(), ok), lambda s: None, 0.0,
+                         clock=lambda: 0.0, sleep=VirtualTime().sleep)  # type: ignore[arg-type]
+    assert [same.rng.random() for _ in range(3)] == streams[0][0]  # deterministic per seed, worker and slice

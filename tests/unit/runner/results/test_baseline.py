@@ -42,3 +42,18 @@ def test_a_baseline_whose_run_expired_raises_with_a_hint(tmp_path: Path) -> None
     store.put_json(baseline_key("launch"), {"run_id": "run-1"})
     with pytest.raises(StoreError, match=r"run-1 has no result.json .*squall baseline set"):
         load_baseline(store, "launch", "run-2")
+
+
+def test_target_functions_without_reserved_concurrency_are_said_to_share_the_workers_pool() -> None:
+    from analysis.advice import TargetLimits
+    from analysis.target import TargetResources
+    from runner.results.collect import shared_pool_note
+    from runner.results.target import TargetReport
+    report = TargetReport(TargetResources(("api-fn", "worker-fn")), None, "us-east-1",
+                          limits=TargetLimits({"worker-fn": 100}))
+    assert shared_pool_note(report, 40) == (
+        "api-fn reserve no concurrency: they share this account's unreserved pool with Squall's 40 workers, so the "
+        "test itself can throttle them; set squall:workerReservedConcurrency (cdk.json) or reserve the target's "
+        "concurrency when they run in the same account and region")
+    assert shared_pool_note(TargetReport(TargetResources(("worker-fn",)), None, "us-east-1",
+                                         limits=TargetLimits({"worker-fn": 100})), 40) is None

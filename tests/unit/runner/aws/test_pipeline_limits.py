@@ -1,0 +1,30 @@
+"""Lambda's and Step Functions' limits, checked in Plan before anything starts."""
+from __future__ import annotations
+
+from runner.aws.pipeline import HISTORY_EVENTS_MAX, history_events, monitor_interval_problem
+from runner.plan import start_margin_for
+
+
+def test_the_longest_allowed_run_at_the_default_interval_stays_far_from_the_history_limit() -> None:
+    """squall:maxDurationSeconds defaults to 3,600 s: 5 slices, a tick every 10 s (or 5 s);
+    each slice adds its start margin, drain and final flush (35 s) of ticks."""
+    # ceil((3600 + 5 x 35) / 10) + 5 = 383 ticks x 9 events, + 5 slices x 40, + 40
+    assert history_events(3600, 5, 10, 15 + 10 + 10) == 3_687
+    assert history_events(3600, 5, 5, 15 + 10 + 10) == 7_080 < HISTORY_EVENTS_MAX // 2
+    assert monitor_interval_problem(3600, 5, 5, 35) is None
+
+
+def test_a_monitor_interval_under_5_s_is_refused() -> None:
+    assert monitor_interval_problem(60, 1, 1, 35) == (
+        "monitor_interval_s must be at least 5 s (each tick is a Lambda invocation and 9 history events), got 1")
+
+
+def test_a_day_long_run_is_told_the_interval_that_fits() -> None:
+    problem = monitor_interval_problem(86_400, 103, 10, 35)
+    assert problem == ("a monitor tick every 10 s makes about 86,096 history events for this run, too close to Step "
+                       "Functions' limit of 25,000: use monitor_interval_s 110 or more")
+    assert history_events(86_400, 103, 110, 35) <= HISTORY_EVENTS_MAX // 2 < history_events(86_400, 103, 109, 35)
+
+
+def test_the_start_margin_grows_with_the_worker_count() -> None:
+    assert (start_margin_for(2), start_margin_for(100), start_margin_for(1000)) == (15.0, 16.0, 25.0)

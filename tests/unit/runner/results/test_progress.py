@@ -1,0 +1,79 @@
+"""The monitor's progress: each tick lists and reads only the shards written since the last."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis.histogram import Histogram
+from analysis.shard import Shard
+from analysis.stats import EndpointStats, Window
+from runner.results.progress import advance, save_progress
+from runner.store import LocalStore, put_shard
+
+
+class CountingStore(LocalStore):
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.reads: list[str] = []
+        self.listed: list[str] = []
+
+    def get_bytes(self, key: str) -> bytes:
+        self.reads.append(key)
+        return super().get_bytes(key)
+
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        keys = super().list(prefix, start_after)
+        self.listed += keys
+        return keys
+
+
+def shard(worker: int, seq: int, final: bool = False) -> Shard:
+    stats = EndpointStats(requests=5, responses=5, statuses={"200": 5}, latency=Histogram.of([10_000] * 5),
+                          latency_uncorrected=Histogram.of([9_000] * 5))
+    return Shard("r", 0, worker, seq, {seq * 5 + i: Window(endpoints={"GET /": stats}) for i in range(5)}, final)
+
+
+def tick(store: CountingStore, elapsed_s: int) -> tuple[int, list[str]]:
+    store.reads.clear()
+    store.listed.clear()
+    progress, read = advance(store, "r", 0, workers=3, keep_from_second=elapsed_s - 40)
+    save_progress(store, "r", progress)
+    return read, [k for k in store.reads if "/shards/" in k]
+
+
+def test_a_tick_reads_only_the_shards_that_are_new_since_the_last(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path)
+    for seq in range(3):
+        for worker in range(3):
+            put_shard(store, shard(worker, seq))
+    assert tick(store, 15)[0] == 9
+    for worker in range(3):
+        put_shard(store, shard(worker, 3))
+    read, keys = tick(store, 20)
+    assert read == 3 and keys == sorted(f"runs/r/shards/0/000003/{w:05d}.json.gz" for w in range(3))
+    assert all("/000003/" in k for k in store.listed if "/shards/" in k)  # the listing started at the cursor
+    assert tick(store, 25)[0] == 0  # nothing new: nothing read
+
+
+def test_totals_add_up_and_only_the_recent_seconds_are_kept(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path)
+    for seq in range(12):
+        for worker in range(3):
+            put_shard(store, shard(worker, seq, final=seq == 11))
+    progress, _ = advance(store, "r", 0, workers=3, keep_from_second=20)
+    assert progress.requests == 12 * 3 * 5 * 5 and progress.final == {0, 1, 2}
+    assert min(progress.recent) == 20 and max(progress.recent) == 59
+    assert progress.recent[30].endpoints["GET /"].requests == 15
+
+
+def test_a_worker_far_behind_does_not_hold_the_cursor_back(tmp_path: Path) -> None:
+    store = CountingStore(tmp_path)
+    put_shard(store, shard(2, 0))  # worker 2 wrote once, then went silent
+    for seq in range(10):
+        for worker in range(2):
+            put_shard(store, shard(worker, seq))
+    tick(store, 50)
+    put_shard(store, shard(0, 10))
+    put_shard(store, shard(1, 10))
+    read, _ = tick(store, 55)
+    assert read == 2
+    assert all(k >= "runs/r/shards/0/000010/" for k in store.listed if "/shards/" in k)
