@@ -89,6 +89,8 @@ class RunShape:
     s3_puts: int = 0
     s3_gets: int = 0
     metrics_requested: int = 0  # GetMetricData metrics (queries x calls)
+    bytes_out: int = 0  # what the workers sent to the target (request lines, headers, bodies)
+    bytes_out_assumed: bool = False  # planned: an assumed size per request, not a measured one
 
 
 def run_cost(shape: RunShape, region: str) -> CostBreakdown:
@@ -108,6 +110,12 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
                  shape.transitions / 1000 * prices.sfn_per_1000_transitions_usd)
         cost.add("S3 writes", shape.s3_puts, "PUT", shape.s3_puts / 1000 * prices.s3_per_1000_put_usd)
         cost.add("S3 reads", shape.s3_gets, "GET", shape.s3_gets / 1000 * prices.s3_per_1000_get_usd)
+    if shape.backend == "aws" and shape.bytes_out:
+        gb_out = shape.bytes_out / 1e9
+        cost.add("Data transfer out", gb_out, "GB", gb_out * prices.transfer_out_per_gb_usd)
+        cost.notes.append("data transfer priced as out to the internet; to an API in the same region it costs less"
+                          + (f"; {PLANNED_BYTES_PER_REQUEST} bytes assumed per request" if shape.bytes_out_assumed
+                             else ""))
     if shape.metrics_requested:
         cost.add("CloudWatch GetMetricData", shape.metrics_requested, "metrics",
                  shape.metrics_requested / 1000 * prices.cloudwatch_per_1000_metrics_usd)
@@ -116,19 +124,31 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
     return cost
 
 
+PLANNED_BYTES_PER_REQUEST = 500  # request line and headers of a small API call, before a run measures it
+
+
 def planned_shape(backend: str, duration_s: float, workers: int, slices: int, flush_interval_s: float,
                   monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
-                  worker_memory_mb: int = 1769, architecture: str = "arm64") -> RunShape:
-    """The shape of a test before it runs, from its plan and the backend's settings."""
+                  worker_memory_mb: int = 1769, architecture: str = "arm64", expected_requests: float = 0.0,
+                  stop_poll_s: float = 1.0) -> RunShape:
+    """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
+    the pipeline makes them: every delta shard written once and read once by the monitor, one
+    snapshot per worker and slice (written, and read by collect), the monitor's state and
+    live.json per tick, and each worker's stop-flag check once a poll interval."""
+    if backend != "aws":
+        return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
+                        metrics_requested=metrics_per_call * 2)
     worker_seconds = workers * (duration_s + slices * (start_margin_s + drain_s))
     monitor = int((duration_s + slices * (start_margin_s + drain_s)) / max(monitor_interval_s, 1.0)) + slices
     shards = int(worker_seconds / max(flush_interval_s, 0.1)) + workers * slices
+    snapshots = workers * slices
     # Plan, slice start and collect; per monitor tick: task, choice, wait; per worker: its Map child.
     transitions = 12 + slices * 6 + monitor * 3 + workers * slices * 3
-    return RunShape(backend, worker_seconds if backend == "aws" else 0.0, workers * slices, worker_memory_mb,
-                     architecture, monitor if backend == "aws" else 0, 1.0, transitions if backend == "aws" else 0,
-                     shards + workers * slices + 6 if backend == "aws" else 0,
-                     monitor * shards // 2 if backend == "aws" else 0, metrics_per_call * 2)
+    puts = shards + snapshots + 2 * monitor + 6 + 2 * slices
+    gets = shards + snapshots + 3 * monitor + int(worker_seconds / stop_poll_s)
+    return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor, 1.0,
+                    transitions, puts, gets, metrics_per_call * 2,
+                    bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True)
 
 
 @dataclass(frozen=True)

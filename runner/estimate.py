@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from analysis.cost import CostBreakdown, planned_shape, run_cost
 from analysis.target import build_queries
-from runner.plan import PlanError, RunPlan
+from runner.plan import PlanError, RunPlan, start_margin_for
 from runner.spec import Spec
 
 
@@ -11,8 +11,8 @@ def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | No
     queries = len(build_queries(spec.aws.resources)) if spec.aws else 0
     slices = len(plan.slices) if backend == "aws" else 1
     shape = planned_shape(backend, plan.duration_s, plan.workers, slices, flush_interval_s=5.0 if backend == "aws" else 2.0,
-                          monitor_interval_s=10.0, start_margin_s=15.0, drain_s=spec.limits.drain_s,
-                          metrics_per_call=queries)
+                          monitor_interval_s=10.0, start_margin_s=start_margin_for(plan.workers),
+                          drain_s=spec.limits.drain_s, metrics_per_call=queries, expected_requests=plan.expected_requests)
     return run_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
 
 

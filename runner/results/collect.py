@@ -91,6 +91,16 @@ def abort_reason(flag: bytes) -> str | None:
     return str(decision["reason"]) if isinstance(decision, dict) and decision.get("kind") == "abort" else None
 
 
+def metric_window_of(store: Store, run_id: str, started_at_epoch_s: float, measured_s: float,
+                     ends: dict[int, float]) -> tuple[float, float]:
+    """The target's metrics window: from the first slice's real start (its first arrival) to the
+    last worker's real end when the shards say so; else from the run's start for its length."""
+    key = f"{run_prefix(run_id)}slices/0.start.json"
+    start = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else started_at_epoch_s
+    end = max(ends.values()) if ends else start + measured_s
+    return start, max(end, start + 1.0)
+
+
 def failure_reason(failure: Any) -> str:
     """failure.json, written when the run's orchestration failed (the state machine's catch)."""
     error = str(failure.get("error") or "error") if isinstance(failure, dict) else "error"
@@ -123,8 +133,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         measured_s = min(plan.duration_s, float(run.last_second + 1))
     report = None
     if spec.aws is not None and target_source is not None:
-        start = float(meta["started_at_epoch_s"])
-        report = target_source.pull(spec.aws, start, start + measured_s)
+        start, end = metric_window_of(store, run_id, float(meta["started_at_epoch_s"]), measured_s, read.ends)
+        report = target_source.pull(spec.aws, start, end)
     metrics = report.metrics if report else None
     baseline, baseline_problem = None, None
     if any(t.regression for t in spec.thresholds):
@@ -156,7 +166,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                      transitions=12 + 3 * ticks + 3 * plan.workers * len(plan.slices) if on_aws else 0,
                      s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
                      s3_gets=read.objects + (deltas + 2 * ticks if on_aws else 0) + stop_checks,
-                     metrics_requested=report.metrics_requested if report else 0)
+                     metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out)
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}

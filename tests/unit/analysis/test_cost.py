@@ -73,3 +73,17 @@ def test_the_planned_shape_counts_workers_slices_and_monitor_ticks() -> None:
     assert shape.worker_seconds == 2 * (1800 + 3 * 25)
     assert shape.monitor_invocations == int((1800 + 75) / 10) + 3
     assert shape.metrics_requested == 40
+    # S3 as the pipeline runs: 756 deltas (3,750 worker-seconds / 5 s + one final each) and 6 snapshots
+    # written and read once; the monitor's state and live.json per tick (190 ticks); a stop-flag
+    # check per worker-second. Linear in the run's length, never ticks x shards.
+    assert shape.s3_puts == 756 + 6 + 2 * 190 + 6 + 2 * 3
+    assert shape.s3_gets == 756 + 6 + 3 * 190 + 3750
+
+
+def test_data_sent_to_the_target_is_priced_as_transfer_out() -> None:
+    shape = planned_shape("aws", duration_s=600, workers=1, slices=1, flush_interval_s=5, monitor_interval_s=10,
+                          start_margin_s=15, drain_s=10, metrics_per_call=0, expected_requests=2_000_000)
+    cost = run_cost(shape, "us-east-1")
+    [transfer] = [i for i in cost.items if i.name == "Data transfer out"]
+    assert transfer.quantity == 1.0 and transfer.cost_usd == 0.09  # 2 M requests x 500 B assumed = 1 GB
+    assert any("500 bytes assumed per request" in note for note in cost.notes)
