@@ -75,6 +75,11 @@ class Histogram:
         """Add every count of ``other`` into this histogram (exact, associative)."""
         if other.total_count == 0:
             return
+        if self.total_count == 0:  # into an empty one (a fresh second or total): a plain copy
+            self.counts = dict(other.counts)
+            self.min_us, self.max_us, self.total_count = other.min_us, other.max_us, other.total_count
+            self.clamped_count, self.sum_us = other.clamped_count, other.sum_us
+            return
         counts = self.counts
         for index, count in other.counts.items():
             counts[index] = counts.get(index, 0) + count
@@ -160,8 +165,7 @@ class Histogram:
     def from_list(cls, flat: list[int]) -> Histogram:
         """Inverse of ``to_list``; raises ValueError on anything malformed. Checked with
         built-ins over whole lists: a collector reads millions of these."""
-        if not isinstance(flat, list) or len(flat) < 5 or len(flat) % 2 == 0 or \
-                not all(type(v) is int for v in flat):
+        if not isinstance(flat, list) or len(flat) < 5 or len(flat) % 2 == 0 or set(map(type, flat)) != {int}:
             raise ValueError("malformed histogram: expected a list of integers")
         total, clamped, low, high, total_sum = flat[:5]
         deltas, counts = flat[5::2], flat[6::2]
