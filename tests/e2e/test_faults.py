@@ -31,9 +31,10 @@ def wait_for(condition, timeout_s: float = 60.0) -> None:
         time.sleep(0.1)
 
 
-def worker_pid(worker: int) -> int | None:
-    found = subprocess.run(["pgrep", "-f", f"runner.local.worker_process .*jobs/0.json {worker}$"], capture_output=True,
-                           text=True).stdout.split()
+def worker_pid(run: subprocess.Popen[str], worker: int) -> int | None:
+    """This run's worker process (a child of its squall process), never another run's."""
+    found = subprocess.run(["pgrep", "-P", str(run.pid), "-f", f"runner.local.worker_process .*jobs/0.json {worker}$"],
+                           capture_output=True, text=True).stdout.split()
     return int(found[0]) if found else None
 
 
@@ -41,8 +42,8 @@ def test_a_worker_killed_mid_run_keeps_its_flushed_results_and_is_named(tmp_path
     demo = demo_target(latency="fixed:2ms")
     run = start_run(tmp_path, write_spec(tmp_path, demo.url, duration="8s"), "--workers", "2")
     shards = tmp_path / "s" / "runs"
-    wait_for(lambda: len(list(shards.glob("*/shards/0/*/00001.json.gz"))) >= 2 and worker_pid(1) is not None)
-    os.kill(worker_pid(1), signal.SIGKILL)  # type: ignore[arg-type]
+    wait_for(lambda: len(list(shards.glob("*/shards/0/*/00001.json.gz"))) >= 2 and worker_pid(run, 1) is not None)
+    os.kill(worker_pid(run, 1), signal.SIGKILL)  # type: ignore[arg-type]
     stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 4, stdout + stderr
     [run_dir] = shards.iterdir()
