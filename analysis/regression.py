@@ -22,7 +22,9 @@ def parse_regression(text: str) -> tuple[RegressionRef, str, float]:
     match = _EXPRESSION.match(text)
     if not match:
         raise ValueError(f"cannot read {text!r} (write e.g. 'p95 regression < 10%' or 'error_rate regression < 0.5pp')")
-    metric, percentile, _, _ = parse_threshold(f"{match['metric']} < 1")
+    name = match["metric"]
+    probe_unit = "%" if name == "error_rate" else "" if name in ("rps", "requests", "errors") else "ms"
+    metric, percentile, _, _ = parse_threshold(f"{name} < 1{probe_unit}")
     unit = match["unit"]
     if metric == "error_rate" and unit != "pp":
         raise ValueError("an error_rate regression is measured in percentage points, e.g. 'error_rate regression < 0.5pp'")

@@ -81,11 +81,12 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
         **meta,
         "verdict": {
             "status": verdict.status, "reasons": list(verdict.reasons),
-            "generator_problems": list(verdict.generator_problems),
+            "generator_problems": list(verdict.generator_problems), "warnings": list(verdict.warnings),
             "thresholds": [{
                 "check": o.threshold.text, "endpoint": o.threshold.endpoint, "severity": o.threshold.severity,
                 "metric": o.threshold.metric, "limit": o.threshold.limit, "measured": o.measured,
                 "measured_text": o.measured_text, "status": o.status,
+                "samples": o.samples, "error_samples": o.error_samples,
             } for o in verdict.outcomes],
         },
         "duration_s": duration_s,

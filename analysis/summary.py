@@ -66,10 +66,15 @@ def render_summary(result: dict[str, Any]) -> str:
         for t in verdict["thresholds"]:
             label = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "") + \
                 (" (should)" if t["severity"] == "should" else "")
-            lines.append(f"  {label[:40]:<40} {t['measured_text']:>12}  {t['status']}")
+            errors = (f"  ({t['error_samples']:,} of {t['samples']:,} samples were errors)"
+                      if t.get("error_samples") else "")
+            lines.append(f"  {label[:40]:<40} {t['measured_text']:>12}  {t['status']}{errors}")
     lines += ["", f"  VERDICT: {verdict['status']}"]
     for reason in verdict["generator_problems"] + verdict["reasons"]:
         lines.append(f"    - {reason}")
+    if verdict.get("warnings"):
+        lines.append("  warnings (should-thresholds: they do not decide the verdict)")
+        lines += [f"    ~ {warning}" for warning in verdict["warnings"]]
     target = result.get("target") or {}
     check = target.get("cross_check") or {}
     if check.get("flagged"):

@@ -24,7 +24,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 LATENCY_NAMES = {"min": 0.0, "median": 50.0, "max": 100.0}
 KNOWN_METRICS = ("error_rate", "rps", "requests", "errors", "mean", "avg", "min", "median", "max",
                  "p50", "p90", "p95", "p99", "p99.9")
-_LATENCY_UNITS_MS = {None: 1.0, "ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}
+_LATENCY_UNITS_MS = {"ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class Threshold:
 
     @property
     def label(self) -> str:
-        return f"{self.text} [{self.endpoint}]" if self.endpoint else self.text
+        excluded = f" (excluding {', '.join(map(str, self.exclude_statuses))})" if self.exclude_statuses else ""
+        return (f"{self.text} [{self.endpoint}]" if self.endpoint else self.text) + excluded
 
 
 def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
@@ -61,9 +62,12 @@ def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
     name, op, unit = match["metric"], match["op"], match["unit"]
     value = float(match["value"])
     if name == "error_rate":
-        if unit not in (None, "%"):
-            raise ValueError(f"error_rate takes a percentage or a fraction, not {unit!r}")
-        return "error_rate", None, op, value / 100 if unit == "%" else value
+        if unit is None:
+            raise ValueError(f"{text.strip()!r}: error_rate needs its unit: {match['value']}% or "
+                             f"{value * 100:g}% (a fraction of {match['value']})?")
+        if unit != "%":
+            raise ValueError(f"error_rate takes a percentage such as 1%, not {unit!r}")
+        return "error_rate", None, op, value / 100
     if name == "rps":
         if unit not in (None, "/s", "/min", "/m"):
             raise ValueError(f"rps takes a rate such as 90/s or 6000/min, not {unit!r}")
@@ -82,14 +86,20 @@ def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
             raise ValueError(f"percentile {name} must be between p0 and p100")
     else:
         raise ValueError(f"unknown metric {name!r} (known: {', '.join(KNOWN_METRICS)})")
+    if unit is None:
+        raise ValueError(f"{text.strip()!r}: a latency needs its unit: {match['value']}ms or {match['value']}s?")
     if unit not in _LATENCY_UNITS_MS:
         raise ValueError(f"latency takes ms, s or us, not {unit!r}")
     return "latency", percentile, op, value * _LATENCY_UNITS_MS[unit]
 
 
+def excluded_errors(stats: EndpointStats, exclude_statuses: tuple[int, ...]) -> int:
+    """Errors whose status the threshold excludes (e.g. expected 429s)."""
+    return sum(stats.error_statuses.get(str(code), 0) for code in exclude_statuses)
+
+
 def error_rate(stats: EndpointStats, exclude_statuses: tuple[int, ...] = ()) -> float:
-    excluded = sum(stats.error_statuses.get(str(code), 0) for code in exclude_statuses)
-    return (stats.error_count - excluded) / stats.requests if stats.requests else 0.0
+    return (stats.error_count - excluded_errors(stats, exclude_statuses)) / stats.requests if stats.requests else 0.0
 
 
 def measure(threshold: Threshold, stats: EndpointStats, duration_s: float) -> float | None:
@@ -97,7 +107,7 @@ def measure(threshold: Threshold, stats: EndpointStats, duration_s: float) -> fl
     if threshold.metric == "requests":
         return float(stats.requests)
     if threshold.metric == "errors":
-        return float(stats.error_count)
+        return float(stats.error_count - excluded_errors(stats, threshold.exclude_statuses))
     if threshold.metric == "rps":
         return stats.requests / duration_s if duration_s > 0 else None
     if stats.requests == 0:

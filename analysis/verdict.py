@@ -30,6 +30,8 @@ class Outcome:
     threshold: Threshold
     measured: float | None
     status: str  # PASS, WARN, FAIL, NO_DATA
+    samples: int = 0  # a latency threshold: the timed requests it was read from
+    error_samples: int = 0  # of those, requests that failed (timeouts count with their full wait)
 
     @property
     def measured_text(self) -> str:
@@ -44,10 +46,12 @@ class Verdict:
     outcomes: tuple[Outcome, ...]
     reasons: tuple[str, ...]
     generator_problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # should-thresholds that broke: they never decide the verdict
 
 
 def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
                     target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
+    stats = None
     if threshold.target is not None:
         measured = measure_target(threshold.target, target)
     elif threshold.regression is not None:
@@ -56,11 +60,14 @@ def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
     else:
         stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
         measured = measure(threshold, stats, duration_s) if stats is not None else None
+    samples = errors = 0
+    if threshold.metric == "latency" and stats is not None:
+        samples, errors = stats.latency.total_count, stats.error_count
     if measured is None:
         return Outcome(threshold, None, "NO_DATA")
-    if OPERATORS[threshold.op](measured, threshold.limit):
-        return Outcome(threshold, measured, "PASS")
-    return Outcome(threshold, measured, "FAIL" if threshold.severity == "must" else "WARN")
+    status = "PASS" if OPERATORS[threshold.op](measured, threshold.limit) else \
+        "FAIL" if threshold.severity == "must" else "WARN"
+    return Outcome(threshold, measured, status, samples, errors)
 
 
 def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int, slices: int = 1,
@@ -134,13 +141,16 @@ def judge(
 ) -> Verdict:
     """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
-    reasons = [
-        f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status in ("FAIL", "WARN")
-    ]
+    reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "FAIL"]
     no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
-    reasons += [f"{o.threshold.label}: nothing was measured" + (no_baseline
-                if o.threshold.regression is not None and baseline is None else "")
-                for o in outcomes if o.status == "NO_DATA"]
+
+    def nothing(o: Outcome) -> str:
+        return f"{o.threshold.label}: nothing was measured" + (
+            no_baseline if o.threshold.regression is not None and baseline is None else "")
+    reasons += [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "must"]
+    # should-thresholds never decide the verdict: listed apart, as warnings
+    warnings = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "WARN"] + \
+        [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "should"]
     problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
     covered = [m for m in missing_workers(run, planned_workers, slices) if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
@@ -162,4 +172,4 @@ def judge(
         status = "INCONCLUSIVE"
     else:
         status = "PASS"
-    return Verdict(status, outcomes, tuple(reasons), tuple(problems))
+    return Verdict(status, outcomes, tuple(reasons), tuple(problems), tuple(warnings))

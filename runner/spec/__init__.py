@@ -41,7 +41,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
     spec = build_spec(source, None) if not read_files else \
         build_spec(source, base_dir if base_dir is not None else Path(file).parent)
-    return dataclasses.replace(spec, notes=tuple(notes)) if notes else spec
+    return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
 
 
 def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]) -> Spec:

@@ -20,9 +20,11 @@ from runner.units import parse_duration_s, parse_rate_per_s
 
 from runner.spec.checker import Checker, SpecError, kind_of, pairs
 from runner.spec.flow_rules import scenarios_from
+from analysis.thresholds import Threshold, parse_threshold
 from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
 
 
+DEFAULT_THRESHOLD = "error_rate < 1%"
 TOP_KEYS = ("name", "target", "load", "scenarios", "data", "thresholds", "limits", "aws")
 
 
@@ -39,6 +41,11 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     scenarios = scenarios_from(c, top["scenarios"], data) if "scenarios" in top else ()
     aborts: list[AbortRule] = []
     thresholds = thresholds_from(c, top.get("thresholds", []), scenarios, aborts)
+    notes: tuple[str, ...] = ()
+    if not top.get("thresholds") and not c.problems:
+        # A CI gate must not pass at 100 % errors (Locust fails a run with failures by default).
+        thresholds = (Threshold(DEFAULT_THRESHOLD, *parse_threshold(DEFAULT_THRESHOLD)),)
+        notes = (f"the spec has no thresholds: the default '{DEFAULT_THRESHOLD}' applies",)
     limits = limits_from(c, top.get("limits", {}))
     aws = aws_from(c, top["aws"]) if "aws" in top else None
     if aws is None and any(t.target is not None for t in thresholds):
@@ -47,7 +54,7 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return Spec(name=name, file=source.file, target=target, phases=phases, scenarios=scenarios,
                 data=data, thresholds=thresholds, abort_rules=tuple(aborts), limits=limits, arrivals=arrivals,
-                raw=source.data, aws=aws)
+                raw=source.data, aws=aws, notes=notes)
 
 
 def _target(c: Checker, value: Any) -> Target:

@@ -112,3 +112,19 @@ def test_a_rejected_shard_makes_the_run_inconclusive() -> None:
                     rejected_shards=("runs/r/shards/0/0/000003.json.gz: not a readable shard",))
     assert verdict.status == "INCONCLUSIVE"
     assert verdict.generator_problems[0].startswith("shard rejected, its data is missing: runs/r/shards/0/0/000003")
+
+
+def test_should_thresholds_are_warnings_apart_from_what_decided_the_verdict() -> None:
+    run = merge_shards([shard(0, 0, {0: window(100, 90_000, errors=5)})])
+    verdict = judge(run, (P95, P99_SHOULD), 10.0, HealthLimits(), 1)
+    assert verdict.status == "FAIL"
+    assert verdict.reasons == ("p95 < 50ms: measured 90.00 ms",)
+    assert verdict.warnings == ("p99 < 5ms: measured 90.00 ms",)
+    passing = judge(run, (P99_SHOULD,), 10.0, HealthLimits(), 1)
+    assert passing.status == "PASS" and passing.reasons == () and len(passing.warnings) == 1
+
+
+def test_a_latency_result_says_how_many_of_its_samples_were_errors() -> None:
+    run = merge_shards([shard(0, 0, {0: window(100, 90_000, errors=5)})])
+    [outcome] = judge(run, (P95,), 10.0, HealthLimits(), 1).outcomes
+    assert (outcome.samples, outcome.error_samples) == (100, 5)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analysis.histogram import Histogram
@@ -11,11 +13,11 @@ from analysis.thresholds import Threshold, error_rate, measure, parse_threshold
     ("p95 < 5000ms", ("latency", 95.0, "<", 5000.0)),
     ("p99 < 10s", ("latency", 99.0, "<", 10000.0)),
     ("p99.9 <= 2s", ("latency", 99.9, "<=", 2000.0)),
-    ("median < 300", ("latency", 50.0, "<", 300.0)),
+    ("median < 300ms", ("latency", 50.0, "<", 300.0)),
     ("max < 500us", ("latency", 100.0, "<", 0.5)),
     ("mean < 1s", ("latency", None, "<", 1000.0)),
     ("error_rate < 1%", ("error_rate", None, "<", 0.01)),
-    ("error_rate < 0.02", ("error_rate", None, "<", 0.02)),
+    ("error_rate < 2.5%", ("error_rate", None, "<", 0.025)),
     ("rps >= 90", ("rps", None, ">=", 90.0)),
     ("rps >= 6000/min", ("rps", None, ">=", 100.0)),
     ("errors == 0", ("errors", None, "==", 0.0)),
@@ -27,12 +29,16 @@ def test_threshold_expressions_parse_to_canonical_units(text: str, expected: tup
 @pytest.mark.parametrize("text, message", [
     ("p95 < 5 parsecs", "cannot read 'p95 < 5 parsecs'"),
     ("latency < 5ms", "unknown metric 'latency'"),
-    ("error_rate < 5ms", "error_rate takes a percentage or a fraction"),
+    ("error_rate < 5ms", "error_rate takes a percentage such as 1%, not 'ms'"),
+    # a number without its unit is ambiguous: refused with both readings
+    ("error_rate < 1", "'error_rate < 1': error_rate needs its unit: 1% or 100% (a fraction of 1)?"),
+    ("error_rate < 0.01", "'error_rate < 0.01': error_rate needs its unit: 0.01% or 1% (a fraction of 0.01)?"),
+    ("p95 < 5", "'p95 < 5': a latency needs its unit: 5ms or 5s?"),
     ("rps > 5%", "rps takes a rate"),
     ("p95 < 5%", "latency takes ms, s or us"),
 ])
 def test_bad_threshold_expressions_say_why(text: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         parse_threshold(text)
 
 
@@ -46,6 +52,13 @@ def test_expected_statuses_can_be_excluded_from_the_error_rate() -> None:
     stats = _stats({"200": 90, "429": 8, "500": 2}, {"http_429": 8, "http_5xx": 2}, {"429": 8, "500": 2})
     assert error_rate(stats) == pytest.approx(0.10)
     assert error_rate(stats, exclude_statuses=(429,)) == pytest.approx(0.02)
+
+
+def test_exclusions_apply_to_the_errors_count_too_and_show_in_the_label() -> None:
+    stats = _stats({"200": 90, "429": 8, "500": 2}, {"http_429": 8, "http_5xx": 2}, {"429": 8, "500": 2})
+    errors = Threshold("errors < 5", "errors", None, "<", 5.0, exclude_statuses=(429,))
+    assert measure(errors, stats, duration_s=1.0) == 2.0
+    assert errors.label == "errors < 5 (excluding 429)"
 
 
 def test_measure_reads_rates_over_the_run_duration_and_has_no_data_for_an_idle_endpoint() -> None:

@@ -152,3 +152,10 @@ def test_a_missing_csv_file_is_a_spec_problem(tmp_path: Path) -> None:
 
 def test_target_can_be_overridden() -> None:
     assert parse_spec(MINIMAL, "m.yaml", target_url="http://127.0.0.1:9999").target.base_url == "http://127.0.0.1:9999"
+
+
+def test_a_spec_without_thresholds_gets_the_default_error_rate_gate_and_says_so() -> None:
+    spec = parse_spec("target: http://h\nload: {phases: [{duration: 1s, rate: 1}]}\nscenarios: [{flow: [{get: /}]}]\n",
+                      "t.yaml")
+    assert [t.text for t in spec.thresholds] == ["error_rate < 1%"]
+    assert spec.notes == ("the spec has no thresholds: the default 'error_rate < 1%' applies",)
