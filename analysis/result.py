@@ -44,7 +44,10 @@ def endpoint_summary(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
 def health_summary(health: HealthStats) -> dict[str, Any]:
     return {
         "intended_arrivals": health.intended, "dropped": health.dropped, "late": health.late, "cut": health.cut,
-        "skipped_late_start": health.skipped_late_start, "refused_hosts": dict(sorted(health.refused_hosts.items())),
+        "skipped_late_start": health.skipped_late_start, "iterations": health.iterations,
+        "late_steps": health.late_steps, "pool_waits": health.pool_waits,
+        "pool_wait_p99_ms": _ms(health.pool_wait.percentile_us(99)),
+        "refused_hosts": dict(sorted(health.refused_hosts.items())),
         "lag_p50_ms": _ms(health.lag.percentile_us(50)), "lag_p99_ms": _ms(health.lag.percentile_us(99)),
         "lag_max_ms": _ms(health.lag.max_us),
         "cpu_share": health.cpu_s / health.wall_s if health.wall_s > 0 else 0.0,

@@ -121,6 +121,11 @@ class HealthStats:
     late: int = 0  # arrivals sent later than the lag tolerance
     cut: int = 0  # arrivals (or closed-model users) cut: the worker had to stop before its planned end
     skipped_late_start: int = 0  # of the dropped: overdue by more than the lag tolerance when the worker started
+    iterations: int = 0  # closed model: scenario iterations users started (not arrivals)
+    late_steps: int = 0  # steps after a think that started later than the lag tolerance past their due time
+    pool_waits: int = 0  # requests that waited for one of the engine's connections (limits.max_connections)
+    pool_waits_late: int = 0  # of those, waits longer than the lag tolerance: the generator's limit, not the target
+    pool_wait: Histogram = field(default_factory=Histogram)  # those waits, µs
     refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
     cpu_s: float = 0.0  # CPU used by the worker process
@@ -132,6 +137,11 @@ class HealthStats:
         self.late += other.late
         self.cut += other.cut
         self.skipped_late_start += other.skipped_late_start
+        self.iterations += other.iterations
+        self.late_steps += other.late_steps
+        self.pool_waits += other.pool_waits
+        self.pool_waits_late += other.pool_waits_late
+        self.pool_wait.merge(other.pool_wait)
         for host, count in other.refused_hosts.items():
             self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
         self.lag.merge(other.lag)
@@ -141,7 +151,9 @@ class HealthStats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "intended": self.intended, "dropped": self.dropped, "late": self.late, "cut": self.cut,
-            "skipped_late_start": self.skipped_late_start, "refused_hosts": dict(self.refused_hosts),
+            "skipped_late_start": self.skipped_late_start, "iterations": self.iterations,
+            "late_steps": self.late_steps, "pool_waits": self.pool_waits, "pool_waits_late": self.pool_waits_late,
+            "pool_wait": self.pool_wait.to_list(), "refused_hosts": dict(self.refused_hosts),
             "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
@@ -152,6 +164,7 @@ class HealthStats:
             raise ValueError(f"{where}: expected a map")
         try:
             lag = Histogram.read(data["lag"]) if "lag" in data else Histogram()
+            pool_wait = Histogram.read(data["pool_wait"]) if "pool_wait" in data else Histogram()
             cpu_s, wall_s = float(data.get("cpu_s", 0.0)), float(data.get("wall_s", 0.0))
         except (TypeError, ValueError) as error:
             raise ValueError(f"{where}: {error}") from None
@@ -159,6 +172,9 @@ class HealthStats:
             intended=_count(data, "intended", where), dropped=_count(data, "dropped", where),
             late=_count(data, "late", where), cut=_count(data, "cut", where),
             skipped_late_start=_count(data, "skipped_late_start", where),
+            iterations=_count(data, "iterations", where), late_steps=_count(data, "late_steps", where),
+            pool_waits=_count(data, "pool_waits", where), pool_waits_late=_count(data, "pool_waits_late", where),
+            pool_wait=pool_wait,
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
             lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )

@@ -101,6 +101,21 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
         refused = ", ".join(f"{host} ({count:,})" for host, count in sorted(health.refused_hosts.items()))
         problems.append(f"requests to hosts outside the allowed list were refused, never sent: {refused} (allow them "
                         f"with limits.allowed_hosts or --allow-host locally, squall:allowedHosts on AWS)")
+    requests = run.overall.requests
+    if requests and health.late_steps / requests > limits.max_late_share:
+        problems.append(f"{health.late_steps:,} steps after a think started more than {limits.lag_tolerance_ms:g} ms "
+                        f"after they were due: the load generator stalled (their latency counts from when they were "
+                        f"due)")
+    if requests and health.pool_waits_late / requests > limits.max_late_share:
+        problems.append(f"{health.pool_waits_late:,} requests waited more than {limits.lag_tolerance_ms:g} ms for a "
+                        f"connection (p99 wait {health.pool_wait.percentile_us(99) / 1000:,.1f} ms): the load "
+                        f"generator's connection limit, not the target (raise limits.max_connections); the waits are "
+                        f"kept out of the latency")
+    cancelled = run.overall.errors.get("cancelled", 0)
+    if requests and cancelled / requests > limits.max_dropped_share:
+        problems.append(f"{cancelled:,} requests ({cancelled / requests:.2%}) were still unanswered when the drain "
+                        f"ended: cancelled and timed at what they had waited (at least that long); give them a longer "
+                        f"limits.drain, or the target is slower than this run allows")
     missing = missing_workers(run, planned_workers, slices)
     planned = planned_workers * slices
     if planned and planned - len(missing) < planned * limits.min_worker_share:

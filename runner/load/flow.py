@@ -98,6 +98,7 @@ class FlowRunner:
         self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
         self.secrets = dict(secrets or {})  # resolved in this worker, never recorded
         self.hosts = hosts
+        self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         parts = urlsplit(self.base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"  # the target's host: checked before the run
         self.host_allowed: dict[str, bool] = {}
@@ -112,8 +113,13 @@ class FlowRunner:
         start_s = intended_s
         for step in scenario.flow:
             if isinstance(step, Think):
+                # the next step is due at this step's end plus the think: a generator that wakes up
+                # later is late, and the step's latency still counts from when it was due
+                due_s = self.clock() + step.duration_s
                 await self.sleep(step.duration_s)
-                start_s = self.clock()
+                if self.clock() - due_s > self.lag_tolerance_s:
+                    self.recorder.window_at(due_s).health.late_steps += 1
+                start_s = due_s
                 continue
             if not await self.request(step, variables, start_s):
                 self.recorder.window_at(intended_s).scenario(scenario.name).failed += 1
@@ -190,18 +196,29 @@ class FlowRunner:
         sent_s = self.clock()
         try:
             reply = await self.engine.send(step.method, url, headers, body)
-        except asyncio.CancelledError:  # the run ended with this request unanswered: count it
+        except asyncio.CancelledError:  # the run ended with this request unanswered: count and time it
+            cancelled_s = self.clock()
             stats = self.recorder.window_at(intended_s).endpoint(step.name)
             stats.requests += 1
             stats.errors["cancelled"] = stats.errors.get("cancelled", 0) + 1
+            # it took at least this long, like a timeout: never a request that vanishes untimed
+            stats.latency.record(int((cancelled_s - intended_s) * 1_000_000 + 0.5))
+            stats.latency_uncorrected.record(int((cancelled_s - sent_s) * 1_000_000 + 0.5))
             raise
         done_s = self.clock()
-        stats = self.recorder.window_at(intended_s).endpoint(step.name)
+        window = self.recorder.window_at(intended_s)
+        stats = window.endpoint(step.name)
         stats.requests += 1
         stats.bytes_out += reply.bytes_out
+        queued_s = reply.queued_s
+        if queued_s > 0:  # waited for one of the engine's connections: the generator's time, kept apart
+            window.health.pool_waits += 1
+            window.health.pool_wait.record(int(queued_s * 1_000_000 + 0.5))
+            if queued_s > self.lag_tolerance_s:
+                window.health.pool_waits_late += 1
         # Failed requests are timed too (a timeout costs the user its full wait).
-        stats.latency.record(int((done_s - intended_s) * 1_000_000 + 0.5))
-        stats.latency_uncorrected.record(int((done_s - sent_s) * 1_000_000 + 0.5))
+        stats.latency.record(int((done_s - intended_s - queued_s) * 1_000_000 + 0.5))
+        stats.latency_uncorrected.record(int((done_s - sent_s - queued_s) * 1_000_000 + 0.5))
         if reply.error is not None:
             stats.errors[reply.error] = stats.errors.get(reply.error, 0) + 1
             return False

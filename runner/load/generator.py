@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
@@ -77,7 +78,7 @@ class LoadGenerator:
         self.flows = FlowRunner(spec, engine, self.recorder, clock, sleep, self.rng, settings.worker_index, secrets,
                                 hosts, slice_index=settings.slice_index)
         self.redact = Redactor(secrets or {}).redact
-        self.in_flight: set[asyncio.Task[bool]] = set()
+        self.in_flight: set[asyncio.Task[Any]] = set()  # scenarios (open model) and users (closed)
         self.max_in_flight = min(plan.max_in_flight_per_worker, max_in_flight or plan.max_in_flight_per_worker)
         self.skip_before_s = float("-inf")  # a late start: arrivals due before this are skipped
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
@@ -207,11 +208,14 @@ class LoadGenerator:
         last_s = min(phase.duration_s, self.window_end_s - phase.offset_s)
         windows = [(max(begin, first_s), min(stop, last_s))
                    for begin, stop in user_windows(start_users, end_users, phase.duration_s)]
-        users = [asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop))
-                 for begin, stop in windows if stop > begin]
+        for begin, stop in windows:
+            if stop > begin:
+                # users finish their last iteration in the background (the drain waits for them):
+                # an overrun never delays the next phase, nor makes its arrivals late
+                user = asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop))
+                self.in_flight.add(user)
+                user.add_done_callback(self.in_flight.discard)
         await self._sleep_until(phase_start + last_s)
-        if users:
-            await asyncio.gather(*users)
 
     async def _user(self, begin_s: float, stop_s: float) -> None:
         if stop_s > self.send_until_s:  # this user's time is cut short by the time budget
@@ -220,9 +224,7 @@ class LoadGenerator:
         await self._sleep_until(begin_s)
         while self.clock() < stop_s and not self.stopping:
             now = self.clock()
-            health = self.recorder.window_at(now).health
-            health.intended += 1
-            health.lag.record(0)
+            self.recorder.window_at(now).health.iterations += 1  # an iteration, not an arrival
             await self.flows.run(self.pick_scenario(), now)
 
     async def _drain(self) -> None:

@@ -52,8 +52,9 @@ async def _prepare(job: WorkerJob, start_at_epoch_s: float | None, max_connectio
         secrets = await asyncio.get_running_loop().run_in_executor(
             None, resolve_secrets, references, lambda service: session.client(service, config=config))
         spec = with_secret_data(spec, secrets)
+    limit = min(filter(None, (spec.limits.max_connections, max_connections)), default=None)
     engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2,
-                         **({"max_connections": max_connections} if max_connections else {}))
+                         **({"max_connections": limit} if limit else {}))
     return spec, secrets, plan, start_at, engine
 
 

@@ -101,6 +101,7 @@ class Limits:
     max_rate_per_s: float | None = None  # refuse plans above this peak arrival rate
     max_duration_s: float | None = None  # refuse longer runs
     min_worker_share: float = 1.0  # of planned workers that must finish, or the run is INCONCLUSIVE
+    max_connections: int | None = None  # per worker and origin (the engine's default, 1,024, when None)
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,7 @@ def aws_from(c: Checker, value: Any) -> AwsWatch | None:
 def limits_from(c: Checker, value: Any) -> Limits:
     path: Path = ("limits",)
     allowed = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd",
-               "allowed_hosts", "max_rate", "max_duration", "min_workers")
+               "allowed_hosts", "max_rate", "max_duration", "min_workers", "max_connections")
     lim = c.mapping(path, value, allowed)
     defaults, health = Limits(), HealthLimits()
     in_flight = c.number(path + ("max_in_flight",), lim.get("max_in_flight", defaults.max_in_flight), 1,
@@ -150,5 +150,8 @@ def limits_from(c: Checker, value: Any) -> Limits:
     max_duration = c.convert(path + ("max_duration",), lim["max_duration"], parse_duration_s, 0.0) \
         if "max_duration" in lim else None
     min_workers = c.convert(path + ("min_workers",), lim.get("min_workers", "100%"), parse_share, 1.0)
+    connections = c.number(path + ("max_connections",), lim["max_connections"], 1, 1024, integer=True) \
+        if "max_connections" in lim else None
     return Limits(int(in_flight), HealthLimits(dropped, late, lag_s * 1000, min_workers), int(workers), drain_s,
-                  max_cost, tuple(hosts), max_rate, max_duration, min_workers)
+                  max_cost, tuple(hosts), max_rate, max_duration, min_workers,
+                  int(connections) if connections is not None else None)

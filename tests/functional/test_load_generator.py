@@ -86,3 +86,42 @@ def test_answers_slower_than_the_timeout_are_counted_as_timeouts(demo_target) ->
     run, _ = run_generator(demo.url, rate=5, timeout="200ms")
     assert run.overall.errors == {"timeout": run.overall.requests}
     assert run.overall.requests == 10  # the first step of every scenario, and nothing after it
+
+
+POOLED = """
+target: {url: "%s", timeout: 10s}
+load: {phases: [{name: steady, duration: 2s, rate: 150/s}]}
+limits: {max_connections: 10, lag_tolerance: 50ms}
+scenarios: [{flow: [{get: {url: /gallery, name: GET /gallery}}]}]
+"""
+
+
+def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_target_s(demo_target) -> None:
+    """10 connections to a 100 ms server hold 100 requests/s; at 150/s requests queue for a
+    connection. The target still answers in ~100 ms: its latency says so, the waits are counted
+    apart, and the run is the generator's problem (it reported p95 2,003 ms and FAILed before)."""
+    from analysis.verdict import HealthLimits, judge
+    demo = demo_target(latency="fixed:100ms")
+    spec = parse_spec(POOLED % demo.url, "f.yaml")
+    assert spec.limits.max_connections == 10
+    plan = make_plan(spec, "pooled", seed=3, workers=1)
+    shards: list[Shard] = []
+
+    async def main() -> None:
+        engine = make_engine("fast", spec.target.timeout_s, True, max_connections=10)
+
+        async def sink(shard: Shard) -> None:
+            shards.append(Shard.from_dict(shard.to_dict(), shard.key))
+        generator = LoadGenerator(spec, plan, WorkerSettings(0, flush_interval_s=0.5), engine, sink,
+                                  start_mono_s=time.monotonic() + 0.1, clock=time.monotonic, sleep=asyncio.sleep)
+        await generator.run()
+        await engine.close()
+    asyncio.run(main())
+    run = merge_shards(shards)
+    stats = run.endpoints["GET /gallery"]
+    assert stats.requests == 300 and stats.errors == {}
+    assert stats.latency.percentile_us(95) < 200_000  # the server's ~100 ms, not the queue's seconds
+    assert run.health.pool_waits > 100 and run.health.pool_wait.percentile_us(99) > 500_000
+    verdict = judge(run, spec.thresholds, 2.0, spec.limits.health, 1)
+    assert verdict.status == "INCONCLUSIVE"
+    assert any("for a connection" in p and "limits.max_connections" in p for p in verdict.generator_problems)

@@ -11,16 +11,17 @@ from typing import Protocol
 
 
 class Reply:
-    __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "status")
+    __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "queued_s", "status")
 
     def __init__(self, status: int, headers: list[tuple[str, str]] | list[tuple[bytes, bytes]], body: bytes,
-                 error: str | None, bytes_in: int, bytes_out: int) -> None:
+                 error: str | None, bytes_in: int, bytes_out: int, queued_s: float = 0.0) -> None:
         self.status = status  # 0 when there was no response
         self.headers = headers  # as the engine got them: str or raw bytes pairs
         self.body = body
         self.error = error
         self.bytes_in = bytes_in
         self.bytes_out = bytes_out
+        self.queued_s = queued_s  # waiting for one of the engine's connections: the generator's time, not the target's
 
     def header(self, name: str) -> str | None:
         """The first header of that name (case-insensitive), or None."""

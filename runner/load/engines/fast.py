@@ -169,26 +169,34 @@ class FastEngine:
             payload = b"".join((start, host_line, block, b"\r\n"))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
+        queued_s = 0.0
         for _ in range(2):
             reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline)
+            queued_s += reply.queued_s
             if reply.error != "stale":
                 # Nothing was sent when the connection could not be made (refused, no such name, TLS).
                 reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls") else len(payload)
+                reply.queued_s = queued_s
                 return reply
         return error_reply("read", len(payload))
 
     async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
                        head: bool, deadline: float) -> Reply:
         connection = self._take_idle(origin)
+        queued_s = 0.0
         if connection is None and self._open.get(origin, 0) >= self.max_connections:
             # At the connection cap: wait for a connection to come back (still within the deadline).
             ticket: asyncio.Future[_Connection | None] = loop.create_future()
             self._waiters.setdefault(origin, collections.deque()).append(ticket)
             timer = loop.call_at(deadline, _expire_ticket, ticket)
+            queued_since = loop.time()
             try:
                 connection = await ticket
+                queued_s = loop.time() - queued_since
             except TimeoutError:
-                return error_reply("timeout")
+                reply = error_reply("timeout")
+                reply.queued_s = loop.time() - queued_since
+                return reply
             except asyncio.CancelledError:
                 if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
                     handed = ticket.result()
@@ -228,6 +236,7 @@ class FastEngine:
             self._give_back(origin, connection)
         else:
             self._discard(origin, connection)
+        reply.queued_s = queued_s
         return reply
 
     def _take_idle(self, origin: _Origin) -> _Connection | None:

@@ -282,3 +282,55 @@ def test_each_time_slice_has_its_own_random_stream_and_sequence_start() -> None:
     same = LoadGenerator(spec, plan, WorkerSettings(0), ScriptedEngine(VirtualTime(), ok), lambda s: None, 0.0,
                          clock=lambda: 0.0, sleep=VirtualTime().sleep)  # type: ignore[arg-type]
     assert [same.rng.random() for _ in range(3)] == streams[0][0]  # deterministic per seed, worker and slice
+
+
+THINKING = """
+target: http://127.0.0.1:1
+load: {phases: [{name: steady, duration: 1s, rate: 1/s}]}
+limits: {lag_tolerance: 50ms}
+scenarios: [{flow: [{get: {url: /a, name: a}}, {think: 500ms}, {get: {url: /b, name: b}}]}]
+"""
+
+
+def test_a_step_after_a_think_is_timed_from_when_it_was_due_so_a_stall_in_the_think_shows() -> None:
+    """The generator freezes for 0.5 s during the think: step b was due at 0.51 s and went out at
+    ~1.0 s; its latency counts from 0.51 s, and the step is counted late."""
+    run_, engine, _ = run(THINKING, lambda m, u, b: ok(delay_s=0.01), stall=(0.2, 0.5))
+    b = run_.endpoints["b"]
+    assert b.latency.max_us >= 490_000  # today's code reported ~10 ms
+    assert b.latency_uncorrected.max_us < 20_000  # from the actual send: the target was fast
+    assert run_.health.late_steps == 1
+
+
+def test_requests_cancelled_at_the_end_of_the_drain_are_timed_at_what_they_waited() -> None:
+    """Half the answers take 3 s and the drain is 1 s: those are cancelled, and the percentiles
+    see them at 1 s or more instead of dropping them (p95 was 5 ms)."""
+    spec = OPEN.replace("lag_tolerance: 50ms}", "lag_tolerance: 50ms, drain: 1s}")
+    flip = iter(range(10**6))
+    run_, _, _ = run(spec % 100, lambda m, u, b: ok(delay_s=3.0 if next(flip) % 2 else 0.005))
+    ping = run_.endpoints["ping"]
+    assert ping.errors == {"cancelled": 10} and ping.requests == 20
+    assert ping.latency.percentile_us(95) >= 1_000_000
+    from analysis.verdict import HealthLimits, judge
+    problems = judge(run_, (), 2.0, HealthLimits(), 1).generator_problems
+    assert any(p.startswith("10 requests (50.00%) were still unanswered when the drain ended") for p in problems)
+
+
+CLOSED_THEN_OPEN = """
+target: http://127.0.0.1:1
+load:
+  phases:
+    - {name: users, duration: 1s, users: 1}
+    - {name: open, duration: 1s, rate: 10/s}
+limits: {lag_tolerance: 50ms}
+scenarios: [{flow: [{get: {url: /u, name: u}}, {think: 800ms}]}]
+"""
+
+
+def test_closed_iterations_are_not_arrivals_and_an_overrun_never_makes_the_next_phase_late() -> None:
+    """The user's second iteration starts at 0.81 s and runs to 1.62 s, past its phase: the open
+    phase still starts at 1 s on time, and its 10 arrivals are the only ones counted."""
+    run_, engine, _ = run(CLOSED_THEN_OPEN, lambda m, u, b: ok(delay_s=0.01))
+    open_sends = [round(t, 2) for t, _, url in engine.sent if t >= 1.0]
+    assert open_sends[:3] == [1.0, 1.1, 1.2]
+    assert (run_.health.intended, run_.health.late, run_.health.iterations) == (10, 0, 2)
