@@ -8,7 +8,7 @@ _ERROR_NAMES = {
     "tls": "TLS handshake failed", "read": "connection dropped mid-response", "http_4xx": "HTTP 4xx",
     "http_429": "HTTP 429 (throttled)", "http_5xx": "HTTP 5xx", "expectation": "unexpected status",
     "capture": "capture failed", "cancelled": "unanswered when the run ended",
-    "refused_host": "not sent: host not allowed",
+    "refused_host": "not sent: host not allowed", "invalid_header": "not sent: a line break in a header value",
 }
 
 

@@ -185,6 +185,13 @@ class FlowRunner:
             stats.errors["capture"] = stats.errors.get("capture", 0) + 1
             stats.requests += 1
             return False
+        if any("\r" in value or "\n" in value for _, value in headers):
+            # a header value with a line break (a capture can bring one) would split the request:
+            # refused, its own error class, never sent
+            stats = self.recorder.window_at(intended_s).endpoint(step.name)
+            stats.requests += 1
+            stats.errors["invalid_header"] = stats.errors.get("invalid_header", 0) + 1
+            return False
         refused = self.refused_host(url)
         if refused is not None:
             window = self.recorder.window_at(intended_s)

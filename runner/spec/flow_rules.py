@@ -88,6 +88,9 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
     body = compile_value(r["json"]) if "json" in r else None
     form = pairs(c, path + ("form",), r["form"]) if "form" in r else None
     headers = pairs(c, path + ("headers",), r.get("headers", {}))
+    for name, value in headers:
+        if isinstance(value, str) and ("\r" in value or "\n" in value):
+            c.problem(path + ("headers", name), "a header value cannot hold a line break (it would split the request)")
     query = pairs(c, path + ("query",), r.get("query", {}))
     used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + (form or ())
                                                        if isinstance(t, Template) for v in t.variables}

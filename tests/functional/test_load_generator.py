@@ -100,7 +100,7 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     """10 connections to a 100 ms server hold 100 requests/s; at 150/s requests queue for a
     connection. The target still answers in ~100 ms: its latency says so, the waits are counted
     apart, and the run is the generator's problem (it reported p95 2,003 ms and FAILed before)."""
-    from analysis.verdict import HealthLimits, judge
+    from analysis.verdict import judge
     demo = demo_target(latency="fixed:100ms")
     spec = parse_spec(POOLED % demo.url, "f.yaml")
     assert spec.limits.max_connections == 10

@@ -1,9 +1,12 @@
 """The default HTTP/1.1 engine: an asyncio Protocol per connection, httptools' C parser,
 and a LIFO keep-alive pool per origin. No per-request objects beyond a future and a timer.
 
-Timeouts cover the whole request (connect, send, wait, read). A request that finds a
-pooled connection closed by the server before any byte came back is retried once on a
-new connection: nothing was processed, so this cannot send load twice.
+Timeouts cover the whole request (connect, send, wait, read). An idempotent request (GET,
+HEAD, PUT, DELETE…) that finds a pooled connection closed by the server before any byte came
+back is retried once on a new connection; a POST or PATCH never is (the server may have acted
+on it). 1xx answers (100 Continue, 103 Early Hints) are skipped for the final one; a body
+without Content-Length or chunking ends where the connection does. Paths and queries are
+percent-encoded where they need it; a fragment is never sent.
 """
 from __future__ import annotations
 
@@ -11,13 +14,17 @@ import asyncio
 import collections
 import socket
 import ssl
-from urllib.parse import urlsplit
+import re
+from urllib.parse import quote, urlsplit
 
 import httptools
 
 from runner.load.engines.base import Reply, classify_exception, error_reply
 
 _Origin = tuple[str, str, int]  # scheme, host, port
+_PATH_SAFE = "/?&=%:@!$'()*+,;-._~[]"  # what a request target may carry as is (RFC 3986), % kept as sent
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/?&=%:@!$'()*+,;\-._~\[\]]")
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 
 class _Connection(asyncio.Protocol):
@@ -27,6 +34,7 @@ class _Connection(asyncio.Protocol):
         "closed",
         "head",
         "headers",
+        "headers_done",
         "keep_alive",
         "parser",
         "reset_parser",
@@ -46,6 +54,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
         self.keep_alive = True
         self.head = False
+        self.headers_done = False
         self.reused = False
         self.reset_parser = False
 
@@ -68,17 +77,30 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         if self.waiter is not None and not self.waiter.done():
-            if self.bytes_in == 0 and self.reused:
+            if self.headers_done and exc is None and self._delimited_by_close():
+                # HTTP/1.0, or no Content-Length and no chunking: the body ends where the connection does
+                self.keep_alive = False
+                body = b"".join(self.body)
+                self._finish(Reply(self.parser.get_status_code(), self.headers, body, None, self.bytes_in, 0))
+            elif self.bytes_in == 0 and self.reused:
                 self._finish(error_reply("stale"))
             else:
                 self._finish(error_reply("read"))
+
+    def _delimited_by_close(self) -> bool:
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
+                return False
+        return True
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
         self.headers.append((name, value))  # decoded only if a capture asks (Reply.header)
 
     def on_headers_complete(self) -> None:
-        if self.head:
+        self.headers_done = True
+        if self.head and not 100 <= self.parser.get_status_code() < 200:
             self.reset_parser = True
             self.on_message_complete()
 
@@ -86,8 +108,11 @@ class _Connection(asyncio.Protocol):
         self.body.append(body)
 
     def on_message_complete(self) -> None:
-        self.keep_alive = self.parser.should_keep_alive()
         status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # 100 Continue, 103 Early Hints: the final answer follows
+            self.headers, self.body, self.headers_done = [], [], False
+            return
+        self.keep_alive = self.parser.should_keep_alive()
         body = b"".join(self.body) if len(self.body) != 1 else self.body[0]
         self._finish(Reply(status, self.headers, body, None, self.bytes_in, 0))
 
@@ -104,6 +129,7 @@ class _Connection(asyncio.Protocol):
     def start(self, payload: bytes, head: bool, waiter: asyncio.Future[Reply]) -> None:
         self.waiter = waiter
         self.headers = []
+        self.headers_done = False
         self.body = []
         self.bytes_in = 0
         self.head = head
@@ -131,8 +157,17 @@ class FastEngine:
 
     def _split(self, url: str) -> tuple[_Origin, bytes, str]:
         # Cache by the scheme://host:port prefix so the hot path does one dict lookup.
-        slash = url.find("/", url.find("//") + 2) if "//" in url else -1
-        prefix, path = (url, "/") if slash < 0 else (url[:slash], url[slash:])
+        hash_at = url.find("#")
+        if hash_at >= 0:  # a fragment is never sent
+            url = url[:hash_at]
+        authority = url.find("//") + 2 if "//" in url else 0
+        ends = [i for i in (url.find("/", authority), url.find("?", authority)) if i >= 0]
+        cut = min(ends) if ends else -1
+        prefix, path = (url, "/") if cut < 0 else (url[:cut], url[cut:])
+        if path.startswith("?"):  # http://host?x=1: the query of the root
+            path = "/" + path
+        if _NEEDS_QUOTING.search(path):
+            path = quote(path, safe=_PATH_SAFE)
         cached = self._origins.get(prefix)
         if cached is None:
             parts = urlsplit(prefix)
@@ -170,9 +205,13 @@ class FastEngine:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout_s
         queued_s = 0.0
-        for _ in range(2):
+        for _ in range(2 if method in IDEMPOTENT else 1):
             reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline)
             queued_s += reply.queued_s
+            if reply.error == "stale" and method not in IDEMPOTENT:
+                # the server closed the pooled connection: it may have processed this POST, so it is
+                # never sent again (counted as a read error)
+                reply = error_reply("read")
             if reply.error != "stale":
                 # Nothing was sent when the connection could not be made (refused, no such name, TLS).
                 reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls") else len(payload)
