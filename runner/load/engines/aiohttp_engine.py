@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import aiohttp
+import yarl
 
-from runner.load.engines.base import Reply, classify_exception, error_reply
+from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
 
 
 class AiohttpEngine:
@@ -19,7 +20,8 @@ class AiohttpEngine:
                                                   skip_auto_headers=("User-Agent",))
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
-            async with self._session.request(method, url, headers=headers, data=body,
+            prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it
+            async with self._session.request(method, yarl.URL(prefix + target, encoded=True), headers=headers, data=body,
                                              allow_redirects=False) as response:
                 body_in = await response.read()
                 headers_in = [(k.lower(), v) for k, v in response.headers.items()]

@@ -5,6 +5,9 @@ the class (timeout, connect, dns, tls, read), so the hot path has no exception h
 """
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
 import socket
 import ssl
 from typing import Protocol
@@ -66,3 +69,26 @@ def classify_exception(error: BaseException) -> str:
 
 def error_reply(error: str, bytes_out: int = 0) -> Reply:
     return Reply(0, [], b"", error, 0, bytes_out)
+
+
+_PATH_SAFE = "/?&=%:@!$'()*+,;-._~[]"  # what a request target may carry as is (RFC 3986); % kept as sent
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/?&=%:@!$'()*+,;\-._~\[\]]")
+
+
+def split_target(url: str) -> tuple[str, str]:
+    """(scheme://authority, request target) as every engine sends them: a fragment is dropped,
+    a query with no path is the root's (``http://h?x=1`` -> ``/?x=1``), and what a target
+    cannot carry as is gets percent-encoded (``/a b/ü`` -> ``/a%20b/%C3%BC``); what is already
+    encoded stays as it is."""
+    hash_at = url.find("#")
+    if hash_at >= 0:
+        url = url[:hash_at]
+    authority = url.find("//") + 2 if "//" in url else 0
+    ends = [i for i in (url.find("/", authority), url.find("?", authority)) if i >= 0]
+    cut = min(ends) if ends else -1
+    prefix, target = (url, "/") if cut < 0 else (url[:cut], url[cut:])
+    if target.startswith("?"):
+        target = "/" + target
+    if _NEEDS_QUOTING.search(target):
+        target = quote(target, safe=_PATH_SAFE)
+    return prefix, target

@@ -14,16 +14,13 @@ import asyncio
 import collections
 import socket
 import ssl
-import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httptools
 
-from runner.load.engines.base import Reply, classify_exception, error_reply
+from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
 
 _Origin = tuple[str, str, int]  # scheme, host, port
-_PATH_SAFE = "/?&=%:@!$'()*+,;-._~[]"  # what a request target may carry as is (RFC 3986), % kept as sent
-_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/?&=%:@!$'()*+,;\-._~\[\]]")
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 
@@ -157,17 +154,7 @@ class FastEngine:
 
     def _split(self, url: str) -> tuple[_Origin, bytes, str]:
         # Cache by the scheme://host:port prefix so the hot path does one dict lookup.
-        hash_at = url.find("#")
-        if hash_at >= 0:  # a fragment is never sent
-            url = url[:hash_at]
-        authority = url.find("//") + 2 if "//" in url else 0
-        ends = [i for i in (url.find("/", authority), url.find("?", authority)) if i >= 0]
-        cut = min(ends) if ends else -1
-        prefix, path = (url, "/") if cut < 0 else (url[:cut], url[cut:])
-        if path.startswith("?"):  # http://host?x=1: the query of the root
-            path = "/" + path
-        if _NEEDS_QUOTING.search(path):
-            path = quote(path, safe=_PATH_SAFE)
+        prefix, path = split_target(url)
         cached = self._origins.get(prefix)
         if cached is None:
             parts = urlsplit(prefix)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import httpx
 
-from runner.load.engines.base import Reply, classify_exception, error_reply
+from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
 
 
 class HttpxEngine:
@@ -17,7 +17,8 @@ class HttpxEngine:
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
-            response = await self._client.request(method, url, headers=headers, content=body)
+            prefix, target = split_target(url)  # the same request target every engine sends
+            response = await self._client.request(method, prefix + target, headers=headers, content=body)
         except httpx.TimeoutException:
             return error_reply("timeout", bytes_out)
         except httpx.ConnectError as error:

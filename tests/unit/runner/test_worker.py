@@ -334,3 +334,20 @@ def test_closed_iterations_are_not_arrivals_and_an_overrun_never_makes_the_next_
     open_sends = [round(t, 2) for t, _, url in engine.sent if t >= 1.0]
     assert open_sends[:3] == [1.0, 1.1, 1.2]
     assert (run_.health.intended, run_.health.late, run_.health.iterations) == (10, 0, 2)
+
+
+INJECTED = """
+target: http://127.0.0.1:1
+load: {phases: [{name: steady, duration: 1s, rate: 2/s}]}
+scenarios:
+  - flow:
+      - get: {url: /token, name: token, capture: [{json: $.token, as: token}]}
+      - get: {url: /me, name: me, headers: {Authorization: "Bearer {{ token }}"}}
+"""
+
+
+def test_a_captured_line_break_in_a_header_is_refused_and_never_sent() -> None:
+    run_, engine, _ = run(INJECTED, lambda m, u, b: ok({"token": "abc\r\nX-Admin: yes"}) if u.endswith("/token")
+                          else ok())
+    assert [u for _, _, u in engine.sent if u.endswith("/me")] == []
+    assert run_.endpoints["me"].errors == {"invalid_header": 2} and run_.endpoints["me"].requests == 2

@@ -1,0 +1,176 @@
+"""HTTP/1.1 as servers out there speak it: raw-socket servers on 127.0.0.1 answer with exact
+bytes, and every engine must read the same thing; the requests the server saw are compared too."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from runner.load.engines import make_engine
+
+ENGINES = ["fast", "httpx", "aiohttp"]
+CLOSE = b""  # a scripted answer of nothing: the server closes the connection instead
+
+
+@dataclass
+class RawServer:
+    """Serves scripted answers, one per request in arrival order (whatever the connection), and
+    keeps every request line it read. An answer ending in ``close`` closes the connection."""
+    answers: list[tuple[bytes, bool]]
+    requests: list[str] = field(default_factory=list)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopped:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        connection.settimeout(10)
+        buffer = b""
+        with connection:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                length = next((int(line.split(":", 1)[1]) for line in lines[1:]
+                               if line.lower().startswith("content-length:")), 0)
+                while len(buffer) < length:
+                    buffer += connection.recv(65536)
+                buffer = buffer[length:]
+                index = len(self.requests)
+                self.requests.append(lines[0])
+                answer, close = self.answers[min(index, len(self.answers) - 1)]
+                if answer:
+                    connection.sendall(answer)
+                if close or not answer:
+                    return
+
+    def close(self) -> None:
+        self.stopped = True
+        self.listener.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(*answers: tuple[bytes, bool]) -> RawServer:
+        servers.append(RawServer(list(answers)))
+        return servers[-1]
+    yield start
+    for server in servers:
+        server.close()
+
+
+def send_all(engine_name: str, requests: list[tuple[str, str, bytes | None]]) -> list:
+    async def main() -> list:
+        engine = make_engine(engine_name, timeout_s=5.0, verify_tls=True)
+        try:
+            return [await engine.send(method, url, [("Accept", "*/*")], body) for method, url, body in requests]
+        finally:
+            await engine.close()
+    return asyncio.run(main())
+
+
+def ok(body: bytes, extra: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("informational", [b"HTTP/1.1 100 Continue\r\n\r\n",
+                                           b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"],
+                         ids=["100-continue", "103-early-hints"])
+def test_an_informational_answer_is_not_the_final_one(engine: str, informational: bytes, serve) -> None:
+    server = serve((informational + ok(b"hello"), False), (ok(b"second"), False))
+    url = f"http://127.0.0.1:{server.port}/x"
+    first, second = send_all(engine, [("GET", url, None), ("GET", url, None)])
+    assert (first.error, first.status, first.body) == (None, 200, b"hello")
+    assert (second.error, second.status, second.body) == (None, 200, b"second")  # not the previous body
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("answer", [b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclose-body",
+                                    b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nclose-body"],
+                         ids=["http-1.0", "no-length-connection-close"])
+def test_a_body_delimited_by_the_connection_closing_is_read_to_the_end(engine: str, answer: bytes, serve) -> None:
+    server = serve((answer, True))
+    [reply] = send_all(engine, [("GET", f"http://127.0.0.1:{server.port}/", None)])
+    assert (reply.error, reply.status, reply.body) == (None, 200, b"close-body")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_chunked_bodies_with_trailers_and_answers_without_bodies(engine: str, serve) -> None:
+    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"
+               b"5\r\nhello\r\n6\r\n world\r\n0\r\nX-Sum: 11\r\n\r\n")
+    server = serve((chunked, False), (b"HTTP/1.1 204 No Content\r\n\r\n", False),
+                   (b"HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n", False),
+                   (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", False), (ok(b"last"), False))
+    url = f"http://127.0.0.1:{server.port}/"
+    replies = send_all(engine, [("GET", url, None), ("GET", url, None), ("GET", url, None), ("HEAD", url, None),
+                                ("GET", url, None)])
+    assert [(r.error, r.status, r.body) for r in replies] == [
+        (None, 200, b"hello world"), (None, 204, b""), (None, 304, b""), (None, 200, b""), (None, 200, b"last")]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_answer_saying_connection_close_and_a_server_closing_idle_connections(engine: str, serve) -> None:
+    server = serve((ok(b"a", b"Connection: close\r\n"), True), (ok(b"b", b"Connection: close\r\n"), True),
+                   (ok(b"c"), True))
+    url = f"http://127.0.0.1:{server.port}/"
+    replies = send_all(engine, [("GET", url, None)] * 4)
+    assert [(r.error, r.body) for r in replies] == [(None, b"a"), (None, b"b"), (None, b"c"), (None, b"c")]
+    assert len(server.requests) == 4
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_post_the_server_closed_on_is_never_sent_again(engine: str, serve) -> None:
+    """The pooled connection's server reads the POST and closes without answering: it may have
+    acted on it, so the engine reports an error rather than sending it a second time."""
+    server = serve((ok(b"warm"), False), (CLOSE, True), (ok(b"again"), False))
+    url = f"http://127.0.0.1:{server.port}/orders"
+    warm, post = send_all(engine, [("GET", url, None), ("POST", url, b'{"n": 1}')])
+    assert warm.error is None
+    assert post.error is not None and post.status == 0
+    assert [line.split()[0] for line in server.requests] == ["GET", "POST"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("path, sent", [
+    ("?x=1", "/?x=1"),
+    ("/p#fragment", "/p"),
+    ("/a b/ü?q=a b", "/a%20b/%C3%BC?q=a%20b"),
+    ("/already%20encoded?q=%2F", "/already%20encoded?q=%2F"),
+], ids=["query-without-path", "fragment", "needs-encoding", "already-encoded"])
+def test_the_request_target_is_what_the_url_means(engine: str, path: str, sent: str, serve) -> None:
+    server = serve((ok(b"ok"), False))
+    [reply] = send_all(engine, [("GET", f"http://127.0.0.1:{server.port}{path}", None)])
+    assert reply.error is None
+    assert server.requests == [f"GET {sent} HTTP/1.1"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_large_body_arrives_whole_and_a_slow_one_is_bounded_by_the_timeout(engine: str, serve) -> None:
+    big = bytes(range(256)) * 8192  # 2 MiB
+    server = serve((ok(big), False))
+    [reply] = send_all(engine, [("GET", f"http://127.0.0.1:{server.port}/big", None)])
+    assert (reply.error, len(reply.body)) == (None, len(big)) and reply.body == big
