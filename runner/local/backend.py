@@ -27,6 +27,7 @@ from runner.spec import Spec
 from runner.preflight import CouldNotRun
 from runner.store import LocalStore, StoreError, read_shard, run_prefix, shard_keys
 
+ABORT_FLUSH_S = 0.25
 START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
 
 
@@ -79,7 +80,11 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     prefix = run_prefix(run_id)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers}
-    prepare_run(store, spec, plan, meta, options.engine, options.flush_interval_s, None, sliced=False,
+    # With abort rules, workers flush and the parent judges four times a second, so an abort acts
+    # within a second of the second that broke the rule (not ~5 s later).
+    flush_s = min(options.flush_interval_s, ABORT_FLUSH_S) if spec.abort_rules else options.flush_interval_s
+    poll_s = min(options.progress_interval_s, ABORT_FLUSH_S) if spec.abort_rules else options.progress_interval_s
+    prepare_run(store, spec, plan, meta, options.engine, flush_s, None, sliced=False,
                 hosts=HostPolicy.local(spec, options.allowed_hosts))
     processes = [subprocess.Popen([sys.executable, "-m", "runner.local.worker_process", str(store.root),
                                    job_key(run_id, 0), str(worker_index)])
@@ -106,14 +111,16 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
                     except ValueError:
                         live.seen.add(key)
             elapsed_s = time.time() - start_at
-            decision = check_abort(spec.abort_rules, live.windows, int(elapsed_s - options.flush_interval_s) - 2) \
-                if spec.abort_rules and not stopped else None
+            # a second is complete once every worker has flushed past its end
+            complete = int(elapsed_s - flush_s - ABORT_FLUSH_S) - 1
+            decision = check_abort(spec.abort_rules, live.windows, complete) if spec.abort_rules and not stopped \
+                else None
             if decision is not None:
                 stopped = True
                 store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
                 progress(f"aborting: {decision.describe()}", True)
-            progress(live.line(elapsed_s, options.flush_interval_s), False)
-            time.sleep(options.progress_interval_s)
+            progress(live.line(elapsed_s, flush_s), False)
+            time.sleep(poll_s)
     finally:
         signal.signal(signal.SIGINT, previous)
         for p in processes:

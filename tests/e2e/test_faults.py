@@ -128,6 +128,10 @@ def test_an_abort_rule_stops_the_run_early_and_says_when_and_why(tmp_path: Path,
     moment = int(first.split()[2])
     assert 2 <= moment < 30
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) < 20 * 60  # ended early, all counted
+    # it acted within about a second of the second that broke the rule: the load stopped right after
+    # (flushes and judgement every 0.25 s, the workers' stop poll 0.5 s), not ~5 s later
+    last_second = max(row["second"] for row in result["timeline"] if row["requests"])
+    assert last_second <= moment + 3
 
 
 def test_squall_stop_ends_a_local_run_within_a_poll_interval_and_keeps_its_results(tmp_path: Path,
