@@ -231,9 +231,12 @@ class LoadGenerator:
         """Give in-flight scenarios until the drain time (or the stop) to finish, then cancel them."""
         deadline = min(self.clock() + self.spec.limits.drain_s, self.drain_until_s)
         while self.in_flight and self.clock() < deadline and not self._check_stop():
-            # Wait on the injected clock (not asyncio's timeout), so a virtual clock drives it too.
-            timer = asyncio.ensure_future(self.sleep(min(self.settings.stop_poll_s, deadline - self.clock())))
-            await asyncio.wait({*self.in_flight, timer}, return_when=asyncio.FIRST_COMPLETED)
+            # Wait on the injected clock (not asyncio's timeout), so a virtual clock drives it too; one
+            # gather over what is in flight per poll interval (a wait per completion would cost O(n^2)).
+            everything: asyncio.Future[Any] = asyncio.gather(*self.in_flight, return_exceptions=True)
+            timer: asyncio.Future[Any] = asyncio.ensure_future(
+                self.sleep(min(self.settings.stop_poll_s, deadline - self.clock())))
+            await asyncio.wait({everything, timer}, return_when=asyncio.FIRST_COMPLETED)
             timer.cancel()
         for task in list(self.in_flight):
             task.cancel()

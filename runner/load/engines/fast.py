@@ -143,6 +143,7 @@ class FastEngine:
         self.max_connections = max_connections  # per origin
         self._open: dict[_Origin, int] = {}
         self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+        self._targets: dict[str, tuple[str, str]] = {}  # url -> (scheme://authority, request target)
         self._waiters: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._origins: dict[str, tuple[_Origin, bytes, int]] = {}
@@ -154,7 +155,12 @@ class FastEngine:
 
     def _split(self, url: str) -> tuple[_Origin, bytes, str]:
         # Cache by the scheme://host:port prefix so the hot path does one dict lookup.
-        prefix, path = split_target(url)
+        split = self._targets.get(url)
+        if split is None:
+            if len(self._targets) > 8192:
+                self._targets.clear()
+            split = self._targets[url] = split_target(url)
+        prefix, path = split
         cached = self._origins.get(prefix)
         if cached is None:
             parts = urlsplit(prefix)

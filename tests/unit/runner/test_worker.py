@@ -351,3 +351,27 @@ def test_a_captured_line_break_in_a_header_is_refused_and_never_sent() -> None:
                           else ok())
     assert [u for _, _, u in engine.sent if u.endswith("/me")] == []
     assert run_.endpoints["me"].errors == {"invalid_header": 2} and run_.endpoints["me"].requests == 2
+
+
+def test_the_drain_waits_per_poll_interval_not_once_per_finished_request() -> None:
+    """Found by the bench: a drain that re-waited on every in-flight task after each completion
+    cost O(n^2) and took the worker's CPU from 40 to 150 us a request at 12,000 arrivals/s."""
+    time = VirtualTime()
+    spec = parse_spec(OPEN.replace("duration: 2s, rate: 10/s", "duration: 1s, rate: 2000/s")
+                      .replace("lag_tolerance: 50ms}", "lag_tolerance: 50ms, drain: 5s}") % 5000, "t.yaml")
+    delays = iter(0.5 + (i % 300) / 100 for i in range(10**6))  # answers keep arriving for 3.5 s
+    engine = ScriptedEngine(time, lambda m, u, b: ok(delay_s=next(delays)))
+    sleeps_after_load: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        if time.now >= 1.0:
+            sleeps_after_load.append(seconds)
+        await time.sleep(seconds)
+
+    async def sink(shard: Shard) -> None:
+        pass
+    generator = LoadGenerator(spec, make_plan(spec, "r", seed=1, workers=1), WorkerSettings(0, flush_interval_s=1.0),
+                              engine, sink, 0.0, clock=time.clock, sleep=sleep, cpu_clock=lambda: 0.0)
+    time.run(generator.run())
+    assert len(engine.sent) == 2000
+    assert len(sleeps_after_load) < 30  # about one per 0.5 s poll (and the flushes), not one per answer
