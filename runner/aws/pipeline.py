@@ -57,10 +57,11 @@ def monitor_interval_problem(duration_s: float, slices: int, interval_s: float,
                 f"and 9 history events), got {interval_s:g}")
     events = history_events(duration_s, slices, interval_s, per_slice_overhead_s)
     if events > HISTORY_EVENTS_MAX // 2:
-        needed = next(i for i in range(int(interval_s), 3600)
-                      if history_events(duration_s, slices, i, per_slice_overhead_s) <= HISTORY_EVENTS_MAX // 2)
+        needed = next((i for i in range(int(interval_s), 3601)
+                       if history_events(duration_s, slices, i, per_slice_overhead_s) <= HISTORY_EVENTS_MAX // 2), None)
+        advice = f"use monitor_interval_s {needed} or more" if needed else "split it into shorter runs"
         return (f"a monitor tick every {interval_s:g} s makes about {events:,} history events for this run, too close "
-                f"to Step Functions' limit of {HISTORY_EVENTS_MAX:,}: use monitor_interval_s {needed} or more")
+                f"to Step Functions' limit of {HISTORY_EVENTS_MAX:,}: {advice}")
     return None
 
 

@@ -28,3 +28,8 @@ def test_a_day_long_run_is_told_the_interval_that_fits() -> None:
 
 def test_the_start_margin_grows_with_the_worker_count() -> None:
     assert (start_margin_for(2), start_margin_for(100), start_margin_for(1000)) == (15.0, 16.0, 25.0)
+
+
+def test_a_run_no_interval_can_fit_is_told_to_split() -> None:
+    problem = monitor_interval_problem(30 * 86_400, 3_086, 60, 35)
+    assert problem is not None and problem.endswith("split it into shorter runs")
