@@ -174,3 +174,38 @@ def test_a_large_body_arrives_whole_and_a_slow_one_is_bounded_by_the_timeout(eng
     server = serve((ok(big), False))
     [reply] = send_all(engine, [("GET", f"http://127.0.0.1:{server.port}/big", None)])
     assert (reply.error, len(reply.body)) == (None, len(big)) and reply.body == big
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_body_trickling_in_slower_than_the_timeout_is_a_timeout(engine: str) -> None:
+    """Headers at once, then a byte every 0.2 s of a 100-byte body: the total timeout (1 s)
+    covers reading the body too, so it ends as a timeout, not a hang."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+
+    def trickle() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+            for _ in range(15):  # bounded: 3 s at most
+                try:
+                    connection.sendall(b"x")
+                except OSError:
+                    return
+                threading.Event().wait(0.2)
+    threading.Thread(target=trickle, daemon=True).start()
+
+    async def main() -> object:
+        client = make_engine(engine, timeout_s=1.0, verify_tls=True)
+        try:
+            return await client.send("GET", f"http://127.0.0.1:{port}/slow", [], None)
+        finally:
+            await client.close()
+    try:
+        reply = asyncio.run(main())
+    finally:
+        listener.close()
+    assert reply.error == "timeout"  # type: ignore[attr-defined]

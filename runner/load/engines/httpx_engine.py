@@ -1,5 +1,10 @@
-"""The HTTP/2-capable engine on httpx (slower: use it where a target needs HTTP/2)."""
+"""The HTTP/2-capable engine on httpx (slower: use it where a target needs HTTP/2).
+
+httpx's timeouts are per operation (a read may wait that long for each chunk); the target's
+timeout is the whole request's, as in the other engines, so the request runs under it too."""
 from __future__ import annotations
+
+import asyncio
 
 import httpx
 
@@ -9,6 +14,7 @@ from runner.load.engines.base import Reply, classify_exception, error_reply, spl
 class HttpxEngine:
     def __init__(self, timeout_s: float, verify_tls: bool = True, http2: bool = False,
                  max_connections: int | None = None) -> None:
+        self._timeout_s = timeout_s
         self._client = httpx.AsyncClient(
             http2=http2, verify=verify_tls, timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
@@ -18,8 +24,9 @@ class HttpxEngine:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
             prefix, target = split_target(url)  # the same request target every engine sends
-            response = await self._client.request(method, prefix + target, headers=headers, content=body)
-        except httpx.TimeoutException:
+            response = await asyncio.wait_for(
+                self._client.request(method, prefix + target, headers=headers, content=body), self._timeout_s)
+        except (httpx.TimeoutException, TimeoutError):
             return error_reply("timeout", bytes_out)
         except httpx.ConnectError as error:
             kind = classify_exception(error)
