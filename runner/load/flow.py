@@ -40,6 +40,10 @@ def classify_status(status: int, expect: frozenset[int] | None) -> str | None:
     return "expectation"
 
 
+class InvalidHeader(Exception):
+    """A rendered header value holds a line break."""
+
+
 class DataPicker:
     """Chooses each iteration's row of every data set: at random, or in sequence (each
     worker starting at its own offset so workers do not all send the same rows)."""
@@ -101,6 +105,7 @@ class FlowRunner:
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         parts = urlsplit(self.base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}"  # the target's host: checked before the run
+        self.origin_slash = self.origin + "/"
         self.host_allowed: dict[str, bool] = {}
 
     async def run(self, scenario: Scenario, intended_s: float) -> bool:
@@ -156,6 +161,8 @@ class FlowRunner:
             url += ("&" if "?" in url else "?") + urlencode(pairs)
         headers = [(k, v.render(variables, rng) if isinstance(v, Template) else v)
                    for k, v in self.target_headers + step.headers]
+        if any("\r" in value or "\n" in value for _, value in headers):  # static ones are refused at validation
+            raise InvalidHeader
         body: bytes | None = None
         if step.has_json:
             body = json.dumps(render_value(step.json, variables, rng), separators=(",", ":")).encode()
@@ -168,7 +175,7 @@ class FlowRunner:
 
     def refused_host(self, url: str) -> str | None:
         """The URL's host when the host policy refuses it; None when it may be sent."""
-        if self.hosts is None or url.startswith(self.origin + "/") or url == self.origin:
+        if self.hosts is None or url.startswith(self.origin_slash) or url == self.origin:
             return None
         host = (urlsplit(url).hostname or "").lower()
         allowed = self.host_allowed.get(host)
@@ -185,7 +192,7 @@ class FlowRunner:
             stats.errors["capture"] = stats.errors.get("capture", 0) + 1
             stats.requests += 1
             return False
-        if any("\r" in value or "\n" in value for _, value in headers):
+        except InvalidHeader:
             # a header value with a line break (a capture can bring one) would split the request:
             # refused, its own error class, never sent
             stats = self.recorder.window_at(intended_s).endpoint(step.name)

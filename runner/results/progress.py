@@ -29,13 +29,12 @@ class Progress:
     errors: int = 0
     recent: dict[int, Window] = field(default_factory=dict)  # the last seconds of the merged timeline
     rejected: list[str] = field(default_factory=list)
-    shards_read: int = 0  # over the whole run
 
     def to_bytes(self) -> bytes:
         document = {"slice": self.slice_index, "last_seq": {str(w): s for w, s in self.last_seq.items()},
                     "final": sorted(self.final), "requests": self.requests, "errors": self.errors,
                     "recent": {str(s): w.to_dict() for s, w in sorted(self.recent.items())},
-                    "rejected": self.rejected[-50:], "shards_read": self.shards_read}
+                    "rejected": self.rejected[-50:]}
         return gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=5)
 
     @classmethod
@@ -44,7 +43,7 @@ class Progress:
         return cls(int(document["slice"]), {int(w): int(s) for w, s in document["last_seq"].items()},
                    {int(w) for w in document["final"]}, int(document["requests"]), int(document["errors"]),
                    {int(s): Window.from_dict(w, f"{where}: recent[{s}]") for s, w in document["recent"].items()},
-                   list(document["rejected"]), int(document.get("shards_read", 0)))
+                   list(document["rejected"]))
 
     def cursor_seq(self, workers: int) -> int:
         """The oldest delta any worker still running may write next; a worker far behind the
@@ -57,7 +56,6 @@ class Progress:
         return min(waiting) if waiting else newest + 1
 
     def add(self, shard: Shard, keep_from_second: int) -> None:
-        self.shards_read += 1
         self.last_seq[shard.worker_index] = max(self.last_seq.get(shard.worker_index, -1), shard.seq)
         if shard.final:
             self.final.add(shard.worker_index)

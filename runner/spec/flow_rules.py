@@ -17,6 +17,16 @@ from runner.spec.checker import Checker, kind_of, pairs
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
+def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Template | str], ...]:
+    """Header names and values; a value with a line break would split the request."""
+    headers = pairs(c, path, value)
+    for name, item in headers:
+        text = item if isinstance(item, str) else item.source
+        if "\r" in text or "\n" in text:
+            c.problem(path + (name,), "a header value cannot hold a line break (it would split the request)")
+    return headers
+
+
 def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...]) -> tuple[Scenario, ...]:
     path: Path = ("scenarios",)
     if not isinstance(value, list) or not value:
@@ -87,10 +97,7 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
         c.problem(path, "has both 'json' and 'form'; a request has one body")
     body = compile_value(r["json"]) if "json" in r else None
     form = pairs(c, path + ("form",), r["form"]) if "form" in r else None
-    headers = pairs(c, path + ("headers",), r.get("headers", {}))
-    for name, value in headers:
-        if isinstance(value, str) and ("\r" in value or "\n" in value):
-            c.problem(path + ("headers", name), "a header value cannot hold a line break (it would split the request)")
+    headers = header_pairs(c, path + ("headers",), r.get("headers", {}))
     query = pairs(c, path + ("query",), r.get("query", {}))
     used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + (form or ())
                                                        if isinstance(t, Template) for v in t.variables}

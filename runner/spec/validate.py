@@ -18,8 +18,8 @@ from runner.spec.model import (
 from runner.spec.yamlsource import Path, Source
 from runner.units import parse_duration_s, parse_rate_per_s
 
-from runner.spec.checker import Checker, SpecError, kind_of, pairs
-from runner.spec.flow_rules import scenarios_from
+from runner.spec.checker import Checker, SpecError, kind_of
+from runner.spec.flow_rules import header_pairs, scenarios_from
 from analysis.thresholds import Threshold, parse_threshold
 from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
 
@@ -66,7 +66,7 @@ def _target(c: Checker, value: Any) -> Target:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         c.problem(path + ("url",), f"must be an http:// or https:// URL with a host, got '{url}'")
-    headers = pairs(c, path + ("headers",), t.get("headers", {}))
+    headers = header_pairs(c, path + ("headers",), t.get("headers", {}))
     timeout_s = c.convert(path + ("timeout",), t.get("timeout", "10s"), parse_duration_s, 10.0)
     if timeout_s <= 0:
         c.problem(path + ("timeout",), "must be > 0 (e.g. 10s)")

@@ -31,13 +31,14 @@ data:
 """
 
 
-def run_generator(url: str, rate: int = 50, timeout: str = "5s"):
-    spec = parse_spec(SPEC % (url, timeout, rate), "f.yaml")
+def run_generator(url: str, rate: int = 50, timeout: str = "5s", spec_text: str | None = None):
+    spec = parse_spec(spec_text or SPEC % (url, timeout, rate), "f.yaml")
     plan = make_plan(spec, "functional", seed=3, workers=1)
     shards: list[Shard] = []
 
     async def main() -> None:
-        engine = make_engine("fast", spec.target.timeout_s, True)
+        engine = make_engine("fast", spec.target.timeout_s, True,
+                             **({"max_connections": spec.limits.max_connections} if spec.limits.max_connections else {}))
 
         async def sink(shard: Shard) -> None:
             shards.append(Shard.from_dict(shard.to_dict(), shard.key))
@@ -104,20 +105,7 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     demo = demo_target(latency="fixed:100ms")
     spec = parse_spec(POOLED % demo.url, "f.yaml")
     assert spec.limits.max_connections == 10
-    plan = make_plan(spec, "pooled", seed=3, workers=1)
-    shards: list[Shard] = []
-
-    async def main() -> None:
-        engine = make_engine("fast", spec.target.timeout_s, True, max_connections=10)
-
-        async def sink(shard: Shard) -> None:
-            shards.append(Shard.from_dict(shard.to_dict(), shard.key))
-        generator = LoadGenerator(spec, plan, WorkerSettings(0, flush_interval_s=0.5), engine, sink,
-                                  start_mono_s=time.monotonic() + 0.1, clock=time.monotonic, sleep=asyncio.sleep)
-        await generator.run()
-        await engine.close()
-    asyncio.run(main())
-    run = merge_shards(shards)
+    run, _ = run_generator(demo.url, spec_text=POOLED % demo.url)
     stats = run.endpoints["GET /gallery"]
     assert stats.requests == 300 and stats.errors == {}
     assert stats.latency.percentile_us(95) < 200_000  # the server's ~100 ms, not the queue's seconds
