@@ -44,7 +44,7 @@ def endpoint_summary(stats: EndpointStats, duration_s: float) -> dict[str, Any]:
 def health_summary(health: HealthStats) -> dict[str, Any]:
     return {
         "intended_arrivals": health.intended, "dropped": health.dropped, "late": health.late, "cut": health.cut,
-        "skipped_late_start": health.skipped_late_start, "iterations": health.iterations,
+        "skipped_late_start": health.skipped_late_start, "shed": health.shed, "iterations": health.iterations,
         "late_steps": health.late_steps, "pool_waits": health.pool_waits,
         "pool_wait_p99_ms": _ms(health.pool_wait.percentile_us(99)),
         "refused_hosts": dict(sorted(health.refused_hosts.items())),

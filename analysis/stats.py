@@ -121,6 +121,7 @@ class HealthStats:
     late: int = 0  # arrivals sent later than the lag tolerance
     cut: int = 0  # arrivals (or closed-model users) cut: the worker had to stop before its planned end
     skipped_late_start: int = 0  # of the dropped: overdue by more than the lag tolerance when the worker started
+    shed: int = 0  # of the dropped: the worker could not start them soon enough after they were due (saturated)
     iterations: int = 0  # closed model: scenario iterations users started (not arrivals)
     late_steps: int = 0  # steps after a think that started later than the lag tolerance past their due time
     pool_waits: int = 0  # requests that waited for one of the engine's connections (limits.max_connections)
@@ -137,6 +138,7 @@ class HealthStats:
         self.late += other.late
         self.cut += other.cut
         self.skipped_late_start += other.skipped_late_start
+        self.shed += other.shed
         self.iterations += other.iterations
         self.late_steps += other.late_steps
         self.pool_waits += other.pool_waits
@@ -151,7 +153,7 @@ class HealthStats:
     def to_dict(self) -> dict[str, Any]:
         return {
             "intended": self.intended, "dropped": self.dropped, "late": self.late, "cut": self.cut,
-            "skipped_late_start": self.skipped_late_start, "iterations": self.iterations,
+            "skipped_late_start": self.skipped_late_start, "shed": self.shed, "iterations": self.iterations,
             "late_steps": self.late_steps, "pool_waits": self.pool_waits, "pool_waits_late": self.pool_waits_late,
             "pool_wait": self.pool_wait.to_list(), "refused_hosts": dict(self.refused_hosts),
             "lag": self.lag.to_list(),
@@ -171,7 +173,7 @@ class HealthStats:
         return cls(
             intended=_count(data, "intended", where), dropped=_count(data, "dropped", where),
             late=_count(data, "late", where), cut=_count(data, "cut", where),
-            skipped_late_start=_count(data, "skipped_late_start", where),
+            skipped_late_start=_count(data, "skipped_late_start", where), shed=_count(data, "shed", where),
             iterations=_count(data, "iterations", where), late_steps=_count(data, "late_steps", where),
             pool_waits=_count(data, "pool_waits", where), pool_waits_late=_count(data, "pool_waits_late", where),
             pool_wait=pool_wait,

@@ -33,6 +33,11 @@ ShardSink = Callable[[Shard], Awaitable[None]]
 class ShardWriteFailed(Exception):
     """A shard could not be stored even after retries: the worker stops and fails."""
 TIMER_TICK_S = 0.001
+# An arrival the generator could not start within this long of its due time is shed: counted
+# (dropped and shed), never sent. A saturated worker that sent its whole backlog at once would
+# hold ever more requests in flight and slow down further; shedding lets the achieved rate
+# plateau near the worker's capacity (and the run is inconclusive either way).
+SHED_AFTER_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,10 @@ class LoadGenerator:
             health.lag.record(int(lag_s * 1_000_000 + 0.5))
             if lag_s > tolerance:
                 health.late += 1
+                if lag_s > SHED_AFTER_S:
+                    health.dropped += 1
+                    health.shed += 1
+                    continue
             if len(in_flight) >= self.max_in_flight:
                 health.dropped += 1
                 continue

@@ -14,6 +14,7 @@ import sys
 import time
 
 from runner.job import WorkerJob
+from runner.load.gc_policy import settle_for_load
 from runner.load.job_runner import run_job
 from runner.store import LocalStore, run_prefix
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import uvloop
         job.load_spec()  # everything imported and parsed before saying ready
+        settle_for_load()  # the garbage collector kept out of the schedule
         start_at = job.start_at_epoch_s if job.start_at_epoch_s is not None else await_start(store, job)
         uvloop.run(run_job(job, store, start_at))
     except Exception as error:  # noqa: BLE001 - reported in the final shard and here

@@ -15,9 +15,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from runner.aws.handlers.adapters import logger, s3_store, stop_flag_store
 from runner.job import WorkerJob
+from runner.load.gc_policy import settle_for_load
 from runner.load.job_runner import run_job
-
-
 
 # A Lambda execution environment has 1,024 file descriptors: the engine's sockets (and so the
 # requests in flight) stay below that, leaving room for the S3 clients, logs and the runtime.
@@ -29,6 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     store = s3_store()
     job = WorkerJob.from_dict(store.get_json(str(event["job_key"]))).for_worker(int(event["worker"]))
     logger.append_keys(run_id=job.run_id, worker_id=job.worker_index, slice=job.slice_index)
+    settle_for_load()  # the garbage collector kept out of the schedule
     lambda_end_epoch_s = time.time() + context.get_remaining_time_in_millis() / 1000
     generator = uvloop.run(run_job(job, store, float(event["start_at"]), lambda_end_epoch_s=lambda_end_epoch_s,
                                    stop_poll_s=1.0, stop_store=stop_flag_store(), max_connections=MAX_CONNECTIONS))

@@ -269,6 +269,20 @@ def test_a_worker_that_starts_late_skips_what_is_overdue_instead_of_bursting_it(
                            "tolerance (a cold start or the Map still launching: a longer start margin gives them time)")
 
 
+def test_arrivals_more_than_a_second_late_are_shed_not_sent_in_a_burst() -> None:
+    """A 1.55 s freeze at 0.5 s: the arrivals due 0.5 .. 1.0 s are over a second late when the
+    generator wakes at 2.05 s, so they are shed (dropped, counted); the rest still go, late."""
+    run_, engine, _ = run(OPEN % 100, lambda m, u, b: ok(), stall=(0.5, 1.55))
+    assert run_.health.intended == 20
+    assert (run_.health.dropped, run_.health.shed) == (6, 6)
+    assert len(engine.sent) == run_.endpoints["ping"].requests == 14
+    assert run_.health.late == 6 + 9  # the shed and the 1.1 .. 1.9 s arrivals sent at 2.05 s
+    from analysis.verdict import HealthLimits, judge
+    problems = judge(run_, (), 2.0, HealthLimits(), 1).generator_problems
+    assert problems[0] == ("6 of 20 arrivals dropped (30.00%): 6 shed because the load generator could not start them "
+                           "within a second of their time (saturated: use more workers)")
+
+
 def test_each_time_slice_has_its_own_random_stream_and_sequence_start() -> None:
     spec = parse_spec(OPEN % 100, "t.yaml")
     plan = make_plan(spec, "run-1", seed=42, workers=1)
