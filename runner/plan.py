@@ -145,6 +145,8 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
     peak_users = int(max((p.peak for p in spec.phases if p.kind == "users"), default=0.0))
     needed = max(1, math.ceil(peak_rate / rate_ceiling_per_worker), math.ceil(peak_users / USERS_CEILING_PER_WORKER))
     chosen = workers if workers is not None else needed
+    if chosen < 1:
+        raise PlanError(f"{chosen} workers: a run needs at least 1")
     if chosen > spec.limits.max_workers:
         raise PlanError(f"the plan needs {chosen} workers but limits.max_workers is {spec.limits.max_workers} "
                         f"(raise it, or lower the peak rate of {peak_rate:g}/s)")

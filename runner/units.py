@@ -1,4 +1,4 @@
-"""Human units in specs: durations (`90s`, `5m`, `1h`, `250ms`), rates (`100/s`, `6000/min`),
+"""Human units in specs: durations (`90s`, `5m`, `1h`, `4m30s`, `250ms`), rates (`100/s`, `6000/min`),
 percentages (`1%`). Each parser returns a plain number in the unit its name says, or raises
 ValueError with a hint."""
 from __future__ import annotations
@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
+_COMPOUND = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:ms|h|m|s)\s*){2,}$")
 _DURATION_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, None: 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|m|min|h))?\s*$")
 _RATE_PER_S = {"s": 1.0, "sec": 1.0, None: 1.0, "m": 1 / 60, "min": 1 / 60, "h": 1 / 3600}
@@ -18,9 +20,12 @@ def parse_duration_s(value: object) -> float:
         seconds = float(value)
     else:
         match = _DURATION.match(str(value))
-        if not match:
-            raise ValueError(f"{value!r} is not a duration (write 90s, 5m, 1h or 250ms)")
-        seconds = float(match[1]) * _DURATION_S[match[2]]
+        if match:
+            seconds = float(match[1]) * _DURATION_S[match[2]]
+        elif _COMPOUND.match(str(value)):  # 4m50s, 1h30m, 2m 30s
+            seconds = sum(float(number) * _DURATION_S[unit] for number, unit in _PART.findall(str(value)))
+        else:
+            raise ValueError(f"{value!r} is not a duration (write 90s, 5m, 1h, 4m30s or 250ms)")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds

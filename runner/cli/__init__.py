@@ -3,7 +3,7 @@
 Exit codes: 0 passed (warnings allowed), 1 a must-threshold failed or an abort rule fired,
 2 invalid input, 3 could not run (target unreachable, store unwritable…), 4 inconclusive (the
 load generator was the bottleneck, workers went missing, or a must-threshold had no data),
-130 stopped by the user. Subcommands live in running.py and results.py.
+130 stopped by the user; 141 the output's reader went away (as for SIGPIPE). Subcommands live in running.py and results.py.
 """
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ from runner.cli.results import (
 )
 from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd_validate
 
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="squall", description="Serverless load tests: local or on AWS.",
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plan", help="show what a spec will do: phases, arrivals, workers")
     p.add_argument("spec")
     spec_selection_options(p)
-    p.add_argument("--workers", type=int, default=D.get("workers"))
+    p.add_argument("--workers", type=worker_count, default=D.get("workers"))
     p.set_defaults(func=cmd_plan)
     for name, func, help_text in (("run", cmd_run, "run a spec"),
                                   ("demo", cmd_demo, "start the demo target and run the quickstart against it")):
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--exclude-tags", default="")
         p.add_argument("--store", default=D.get("store", "squall-runs"),
                        help="result store directory (default ./squall-runs)")
-        p.add_argument("--workers", type=int, default=D.get("workers"), help="worker processes (default: one per core)")
+        p.add_argument("--workers", type=worker_count, default=D.get("workers"),
+                       help="worker processes (default: one per core)")
         p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"))
         p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
         p.set_defaults(func=func)
@@ -130,7 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--metrics-interval", type=float, default=10.0, help="seconds between publications")
     p.set_defaults(func=cmd_demo_target)
+    for command in sub.choices.values():  # --debug before or after the subcommand
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks")
     return parser
+
+
+def worker_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{count} workers: at least 1 (or leave it out: one per core locally)")
+    return count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,7 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit
+        return code
+    except BrokenPipeError:  # `squall runs | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's own flush at exit is quiet too
+        return EXIT_BROKEN_PIPE
     except SpecRejected as error:
         print(f"squall: the run was refused: {error}", file=sys.stderr)
         return EXIT_INVALID

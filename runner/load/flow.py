@@ -40,6 +40,12 @@ def classify_status(status: int, expect: frozenset[int] | None) -> str | None:
     return "expectation"
 
 
+def _default_content_type(headers: list[tuple[str, str]], content_type: str) -> None:
+    """The body's type unless the spec names one (a second Content-Type gets a 400 from strict servers)."""
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("Content-Type", content_type))
+
+
 class InvalidHeader(Exception):
     """A rendered header value holds a line break."""
 
@@ -100,6 +106,7 @@ class FlowRunner:
         self.iteration = 0
         self.worker_index = worker_index
         self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
+        self.header_pairs: dict[int, tuple[tuple[str, str | Template], ...]] = {}
         self.secrets = dict(secrets or {})  # resolved in this worker, never recorded
         self.hosts = hosts
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
@@ -108,15 +115,17 @@ class FlowRunner:
         self.origin_slash = self.origin + "/"
         self.host_allowed: dict[str, bool] = {}
 
-    async def run(self, scenario: Scenario, intended_s: float) -> bool:
+    async def run(self, scenario: Scenario, intended_s: float, keep_pace: bool = False) -> bool:
         """Run the flow; True when every step succeeded. The first request's latency is
-        measured from ``intended_s``, so time spent waiting for the generator counts."""
+        measured from ``intended_s``, so time spent waiting for the generator counts.
+        ``keep_pace`` (a closed-model user): a failed step still leaves the flow's remaining
+        thinks to wait, so a user facing errors keeps its pace instead of looping at once."""
         self.iteration += 1
         variables: dict[str, Any] = {"$worker": self.worker_index, "$iteration": self.iteration, **self.secrets}
         self.data.pick(self.uses[scenario.name], variables)
         self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
         start_s = intended_s
-        for step in scenario.flow:
+        for index, step in enumerate(scenario.flow):
             if isinstance(step, Think):
                 # the next step is due at this step's end plus the think: a generator that wakes up
                 # later is late, and the step's latency still counts from when it was due
@@ -128,6 +137,10 @@ class FlowRunner:
                 continue
             if not await self.request(step, variables, start_s):
                 self.recorder.window_at(intended_s).scenario(scenario.name).failed += 1
+                if keep_pace:
+                    remaining_s = sum(s.duration_s for s in scenario.flow[index + 1:] if isinstance(s, Think))
+                    if remaining_s > 0:
+                        await self.sleep(remaining_s)
                 return False
             start_s = self.clock()
         self.recorder.window_at(intended_s).scenario(scenario.name).completed += 1
@@ -147,9 +160,18 @@ class FlowRunner:
         url: str | None = None
         if isinstance(step.url, str) and not step.query:
             url = step.url if step.url.startswith(("http://", "https://")) else self.base_url + step.url
-        pairs = self.target_headers + step.headers
+        pairs = self._header_pairs(step)
         headers = None if any(isinstance(v, Template) for _, v in pairs) else [(k, str(v)) for k, v in pairs]
         return url, headers
+
+    def _header_pairs(self, step: Request) -> tuple[tuple[str, str | Template], ...]:
+        """The target's headers, then the step's: a step's header replaces the target's of the same name."""
+        pairs = self.header_pairs.get(id(step))
+        if pairs is None:
+            own = {name.lower() for name, _ in step.headers}
+            pairs = self.header_pairs[id(step)] = tuple(
+                (name, value) for name, value in self.target_headers if name.lower() not in own) + step.headers
+        return pairs
 
     def _render_all(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
         rng = self.rng
@@ -159,18 +181,17 @@ class FlowRunner:
         if step.query:
             pairs = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in step.query]
             url += ("&" if "?" in url else "?") + urlencode(pairs)
-        headers = [(k, v.render(variables, rng) if isinstance(v, Template) else v)
-                   for k, v in self.target_headers + step.headers]
+        headers = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in self._header_pairs(step)]
         if any("\r" in value or "\n" in value for _, value in headers):  # static ones are refused at validation
             raise InvalidHeader
         body: bytes | None = None
         if step.has_json:
             body = json.dumps(render_value(step.json, variables, rng), separators=(",", ":")).encode()
-            headers.append(("Content-Type", "application/json"))
+            _default_content_type(headers, "application/json")
         elif step.form is not None:
             pairs = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in step.form]
             body = urlencode(pairs).encode()
-            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            _default_content_type(headers, "application/x-www-form-urlencoded")
         return url, headers, body
 
     def refused_host(self, url: str) -> str | None:

@@ -234,7 +234,7 @@ class LoadGenerator:
         while self.clock() < stop_s and not self.stopping:
             now = self.clock()
             self.recorder.window_at(now).health.iterations += 1  # an iteration, not an arrival
-            await self.flows.run(self.pick_scenario(), now)
+            await self.flows.run(self.pick_scenario(), now, keep_pace=True)
 
     async def _drain(self) -> None:
         """Give in-flight scenarios until the drain time (or the stop) to finish, then cancel them."""

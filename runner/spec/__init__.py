@@ -51,7 +51,20 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
         known = sorted({t for s in spec.scenarios for t in s.tags})
         raise SpecError([Problem(spec.file, 0, "scenarios", f"no scenario left after --tags/--exclude-tags "
                                  f"(tags in this spec: {', '.join(known) or 'none'})")])
-    return dataclasses.replace(spec, scenarios=kept) if kept != spec.scenarios else spec
+    if kept == spec.scenarios:
+        return spec
+    if sum(s.weight for s in kept) <= 0:  # only weight-0 ones picked (Locust's run-when-selected class): evenly
+        kept = tuple(dataclasses.replace(s, weight=1.0) for s in kept)
+    # The document the workers load holds just these, under the names they had (an unnamed
+    # scenario is named by its place in the full list) and with the weights they run with.
+    raw = dict(spec.raw or {})
+    raw_scenarios = raw.get("scenarios") if isinstance(raw.get("scenarios"), list) else []
+    chosen = {s.name: s for s in kept}
+    raw["scenarios"] = []
+    for original, item in zip(spec.scenarios, raw_scenarios, strict=True):
+        if original.name in chosen:
+            raw["scenarios"].append({**item, "name": original.name, "weight": chosen[original.name].weight})
+    return dataclasses.replace(spec, scenarios=kept, raw=raw)
 
 
 def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 SPEC = """
 name: e2e
 target: {{url: "{url}", timeout: 5s}}
@@ -94,6 +96,31 @@ def test_plan_prints_phases_workers_and_the_rate_ceiling(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "80 arrivals, 160 requests" in done.stdout
     assert "per-worker ceiling 3,750 arrivals/s" in done.stdout
+
+
+@pytest.mark.parametrize("workers, message", [("0", "0 workers: at least 1"), ("-3", "-3 workers: at least 1"),
+                                              ("many", "'many' is not a number of workers")])
+def test_a_worker_count_below_one_is_a_clear_input_error(tmp_path: Path, workers: str, message: str) -> None:
+    done = squall("plan", str(write_spec(tmp_path, "http://127.0.0.1:9")), "--workers", workers, cwd=tmp_path)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_debug_may_come_after_the_subcommand(tmp_path: Path) -> None:
+    done = squall("plan", str(write_spec(tmp_path, "http://127.0.0.1:9")), "--debug", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_broken_pipe_error(tmp_path: Path) -> None:
+    """`squall plan spec | head -1`: the reader closes the pipe; no traceback, the SIGPIPE exit code."""
+    spec = write_spec(tmp_path, "http://127.0.0.1:9")
+    process = subprocess.Popen([sys.executable, "-m", "runner.cli", "plan", str(spec)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the interpreter has started: every write finds the pipe closed
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 141
+    assert stderr == ""
 
 
 def test_ctrl_c_stops_gracefully_and_reports_what_was_measured(tmp_path: Path, demo_target) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from runner.cli.settings import SettingsError, defaults
+from runner.job import WorkerJob, spec_document
+from runner.plan import make_plan
 from runner.spec import SpecError, load_spec, select_scenarios
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -49,6 +51,35 @@ scenarios:
     with pytest.raises(SpecError, match="no scenario left after --tags/--exclude-tags \\(tags in this spec: read, "
                                         "smoke, write\\)"):
         select_scenarios(spec, ("nope",), ())
+
+
+TAGGED = """
+target: http://127.0.0.1:1
+load: {phases: [{duration: 1s, rate: 1}]}
+scenarios:
+  - {name: read, weight: 3, tags: [smoke], flow: [{get: /a}]}
+  - {weight: 1, tags: [write], flow: [{post: /b}]}
+  - {name: spike, weight: 0, tags: [spike], flow: [{get: /s}]}
+  - {weight: 0, tags: [spike], flow: [{get: /t}]}
+"""
+
+
+def test_the_workers_job_holds_only_the_selected_scenarios_under_their_own_names(tmp_path: Path) -> None:
+    """--tags reached validate and plan but not the job the workers load: they ran everything."""
+    (tmp_path / "t.yaml").write_text(TAGGED)
+    selected = select_scenarios(load_spec(tmp_path / "t.yaml"), ("write",), ())
+    job = WorkerJob("r", 0, 0, 0.0, "fast", 1.0, 0.0, 1.0, spec_document(selected), {})
+    assert [(s.name, s.weight) for s in job.load_spec().scenarios] == [("scenario-2", 1.0)]
+
+
+def test_selecting_only_weight_0_scenarios_runs_them_evenly(tmp_path: Path) -> None:
+    """Locust's weight-0 class: it runs only when picked, and then it is all there is."""
+    (tmp_path / "t.yaml").write_text(TAGGED)
+    selected = select_scenarios(load_spec(tmp_path / "t.yaml"), ("spike",), ())
+    assert [(s.name, s.weight) for s in selected.scenarios] == [("spike", 1.0), ("scenario-4", 1.0)]
+    job = WorkerJob("r", 0, 0, 0.0, "fast", 1.0, 0.0, 1.0, spec_document(selected), {})
+    assert [(s.name, s.weight) for s in job.load_spec().scenarios] == [("spike", 1.0), ("scenario-4", 1.0)]
+    make_plan(selected, "r", seed=1, workers=1)  # was a ZeroDivisionError
 
 
 def test_project_defaults_come_from_squall_toml_then_pyproject_and_env_wins(tmp_path: Path) -> None:

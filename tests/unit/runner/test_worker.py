@@ -240,6 +240,15 @@ scenarios: [{flow: [{get: {url: /ping, name: ping}}, {think: 100ms}]}]
 """
 
 
+def test_a_closed_model_user_whose_step_fails_still_waits_its_think() -> None:
+    """50 users with think 1 s against a throttling API sent 1,563 req/s instead of ~47: a
+    failed step skipped the think and the user looped at once."""
+    run_, engine, _ = run(CLOSED_THINKING, lambda m, u, b: ok(status=429))
+    # 2 users x 2 s at one request per 105 ms (5 ms answer + 100 ms think), not one per 5 ms
+    assert 36 <= len(engine.sent) <= 40
+    assert run_.endpoints["ping"].errors == {"http_429": len(engine.sent)}
+
+
 def test_closed_model_users_cut_by_the_budget_are_counted() -> None:
     run_, engine, _ = run(CLOSED_THINKING, lambda m, u, b: ok(), send_until_s=1.0)
     assert max(t for t, _, _ in engine.sent) < 1.0
@@ -389,3 +398,26 @@ def test_the_drain_waits_per_poll_interval_not_once_per_finished_request() -> No
     time.run(generator.run())
     assert len(engine.sent) == 2000
     assert len(sleeps_after_load) < 30  # about one per 0.5 s poll (and the flushes), not one per answer
+
+
+def test_a_content_type_the_spec_names_is_sent_once_on_json_steps() -> None:
+    """target.headers' Content-Type (the Artillery importer writes it from defaults.headers) was
+    sent beside the JSON body's own: strict servers answer 400 to every such POST."""
+    import random
+
+    from runner.load.flow import FlowRunner
+    from runner.load.recorder import Recorder
+    spec = parse_spec("""
+target: {url: "http://127.0.0.1:1", headers: {content-type: application/vnd.api+json}}
+load: {phases: [{duration: 1s, rate: 1}]}
+scenarios:
+  - flow: [{post: {url: /a, json: {x: 1}}}, {post: {url: /b, json: {x: 1}, headers: {Content-Type: text/plain}}},
+           {post: {url: /c, form: {x: 1}}}]
+""", "t.yaml")
+    time = VirtualTime()
+    flows = FlowRunner(spec, ScriptedEngine(time, lambda m, u, b: ok()), Recorder("r", 0, 0, 0.0), time.clock,
+                       time.sleep, random.Random(1), 0)
+    expected_types = ("application/vnd.api+json", "text/plain", "application/vnd.api+json")
+    for step, expected in zip(spec.scenarios[0].flow, expected_types, strict=True):
+        _, headers, _ = flows.render(step, {})  # type: ignore[arg-type]
+        assert [v for k, v in headers if k.lower() == "content-type"] == [expected]  # a step's header wins
