@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from runner.spec.model import Spec
 from runner.spec.checker import Problem, SpecError
@@ -58,7 +59,8 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
     # The document the workers load holds just these, under the names they had (an unnamed
     # scenario is named by its place in the full list) and with the weights they run with.
     raw = dict(spec.raw or {})
-    raw_scenarios = raw.get("scenarios") if isinstance(raw.get("scenarios"), list) else []
+    listed = raw.get("scenarios")
+    raw_scenarios: list[Any] = listed if isinstance(listed, list) else []
     chosen = {s.name: s for s in kept}
     raw["scenarios"] = []
     for original, item in zip(spec.scenarios, raw_scenarios, strict=True):
