@@ -1,7 +1,8 @@
 """`{{ name }}` templates in URLs, headers, query strings and bodies, compiled once at load.
 
 Rendering is on the hot path: a compiled template is a tuple of literal and variable parts.
-Built-in variables: `$uuid`, `$worker`, `$iteration`, `$random_int(LOW,HIGH)`.
+Built-in variables: `$uuid`, `$worker`, `$iteration`, `$random_int(LOW,HIGH)`, and
+`$env.NAME` (an environment variable of the local run, read in the worker like a secret).
 """
 from __future__ import annotations
 
@@ -14,6 +15,19 @@ from typing import Any
 _VARIABLE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 SECRET = re.compile(r"^secret:(ssm|secretsmanager):(.+)$")  # {{ secret:ssm:/path }}, resolved in the worker
 _RANDOM_INT = re.compile(r"^\$random_int\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$")
+ENV = re.compile(r"^\$env\.([A-Za-z_][A-Za-z0-9_]*)$")  # {{ $env.API_KEY }}, resolved in the worker
+BUILT_INS = ("$uuid", "$worker", "$iteration", "$random_int(LOW,HIGH)", "$env.NAME")
+
+
+def unknown_built_in(name: str) -> str | None:
+    """Why a `$name` is not one of the built-ins (with the nearest spelling), or None when it is."""
+    if name in ("$uuid", "$worker", "$iteration") or _RANDOM_INT.match(name) or ENV.match(name):
+        return None
+    if name.startswith("$processEnvironment."):  # Artillery's spelling
+        return f"Artillery's $processEnvironment is written {{{{ $env.{name.split('.', 1)[1]} }}}} here"
+    if name.startswith("$env"):
+        return "an environment variable is written {{ $env.NAME }} (letters, digits and _)"
+    return f"not a built-in (they are: {', '.join(BUILT_INS)})"
 
 
 class MissingVariable(KeyError):

@@ -6,9 +6,11 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from runner.plan import RATE_MEASURED_PER_CORE, make_plan
-from runner.preflight import CouldNotRun
+from runner.preflight import CouldNotRun, check_references, refuse_environment_on_aws
 from runner.spec import Spec, load_spec
 from runner.units import format_duration
 
@@ -85,6 +87,9 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
                           (args.workers or os.cpu_count() or 1))
     if backend == "local":
         check_local_guardrails(spec, preflight, tuple(getattr(args, "allow_host", []) or ()))
+        check_references(spec, os.environ, _aws_client_factory(spec))
+    else:
+        refuse_environment_on_aws(spec)
     check_cost_limit(spec, preflight, backend)
     run_id = new_run_id(spec.name)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
@@ -99,6 +104,16 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
                        target_source=lambda progress: Boto3TargetSource(progress=progress))
     print(file=sys.stderr)
     return finish(result, args.store)
+
+
+def _aws_client_factory(spec: Spec) -> Callable[[str], Any]:
+    def client_for(service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+        config = Config(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2})
+        region = spec.aws.region if spec.aws is not None else None
+        return boto3.Session().client(service, region_name=region, config=config)
+    return client_for
 
 
 def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
 
@@ -23,7 +24,7 @@ from runner.load.recorder import Recorder
 from runner.guardrails import HostPolicy
 from runner.job import WorkerJob
 from runner.plan import RunPlan, WorkerBudget
-from runner.secrets import resolve_secrets, secret_references, with_secret_data
+from runner.secrets import env_references, resolve_environment, resolve_secrets, secret_references, with_secret_data
 from runner.spec import Spec
 from runner.store import Store, put_with_retry, run_prefix, shard_bytes
 from runner.load.generator import LoadGenerator, WorkerSettings
@@ -51,6 +52,10 @@ async def _prepare(job: WorkerJob, start_at_epoch_s: float | None, max_connectio
         config = Config(retries={"mode": "adaptive", "max_attempts": 10})
         secrets = await asyncio.get_running_loop().run_in_executor(
             None, resolve_secrets, references, lambda service: session.client(service, config=config))
+    environment = env_references(spec)
+    if environment:
+        secrets.update(resolve_environment(environment, os.environ))
+    if secrets:
         spec = with_secret_data(spec, secrets)
     limit = min(filter(None, (spec.limits.max_connections, max_connections)), default=None)
     engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2,

@@ -8,7 +8,7 @@ from runner.spec.model import (
     Capture, DataSet, Request, Scenario, Step, Think,
 )
 from runner.spec.yamlsource import Path
-from runner.templating import SECRET, Template, compile_value, variables_in
+from runner.templating import SECRET, Template, compile_value, unknown_built_in, variables_in
 from runner.units import parse_duration_s
 
 from runner.spec.checker import Checker, kind_of, pairs
@@ -107,7 +107,12 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
                 c.problem(path, f"'{{{{ {variable} }}}}' is not a secret reference (write "
                           f"{{{{ secret:ssm:/path }}}} or {{{{ secret:secretsmanager:name }}}})")
             continue
-        if not variable.startswith("$") and variable not in defined:
+        if variable.startswith("$"):
+            why = unknown_built_in(variable)
+            if why:
+                c.problem(path, f"'{{{{ {variable} }}}}': {why}")
+            continue
+        if variable not in defined:
             c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
                       f"(capture it in an earlier step or add it under data)")
     expect = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else None

@@ -17,6 +17,7 @@ from runner.spec.model import (
 )
 from runner.spec.yamlsource import Path, Source
 from runner.units import parse_duration_s, parse_rate_per_s
+from runner.templating import Template, unknown_built_in
 
 from runner.spec.checker import Checker, SpecError, kind_of
 from runner.spec.flow_rules import header_pairs, scenarios_from
@@ -67,6 +68,11 @@ def _target(c: Checker, value: Any) -> Target:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         c.problem(path + ("url",), f"must be an http:// or https:// URL with a host, got '{url}'")
     headers = header_pairs(c, path + ("headers",), t.get("headers", {}))
+    for name, header in headers:  # the target's headers go with every request: built-ins checked here
+        for variable in header.variables if isinstance(header, Template) else ():
+            why = unknown_built_in(variable) if variable.startswith("$") else None
+            if why:
+                c.problem(path + ("headers", name), f"'{{{{ {variable} }}}}': {why}")
     timeout_s = c.convert(path + ("timeout",), t.get("timeout", "10s"), parse_duration_s, 10.0)
     if timeout_s <= 0:
         c.problem(path + ("timeout",), "must be > 0 (e.g. 10s)")

@@ -218,3 +218,75 @@ def test_an_artillery_script_is_imported_or_run_directly(tmp_path: Path, demo_ta
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "is an Artillery script, converted" in ran.stderr and "not converted: scenarios[0].flow[2]" in ran.stderr
     assert "error_rate <= 1%" in ran.stdout and sum(demo.state.seen.values()) == 20
+
+
+ENV_SPEC = """
+target: {{url: "{url}", headers: {{X-Api-Key: "{{{{ $env.SQUALL_E2E_KEY }}}}"}}}}
+load: {{phases: [{{duration: 1s, rate: 5/s}}]}}
+scenarios: [{{flow: [{{get: {{url: "/items?k={{{{ $env.SQUALL_E2E_KEY }}}}"}}}}]}}]
+"""
+
+
+def test_environment_variables_reach_the_requests_and_never_the_results(tmp_path: Path) -> None:
+    import http.server
+    import threading
+    seen: list[tuple[str, str | None]] = []
+
+    class Recording(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            seen.append((self.path, self.headers.get("X-Api-Key")))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recording)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        spec = tmp_path / "env.yaml"
+        spec.write_text(ENV_SPEC.format(url=f"http://127.0.0.1:{server.server_address[1]}"))
+        done = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s", "--workers", "1"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "SQUALL_E2E_KEY": "k-31337",
+                                   "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    finally:
+        server.shutdown()
+    assert done.returncode == 0, done.stderr
+    assert len(seen) == 5 and set(seen) == {("/items?k=k-31337", "k-31337")}
+    stored = "".join(p.read_text(errors="replace") for p in (tmp_path / "s").rglob("*") if p.is_file()
+                     and p.suffix in (".json", ".md", ".csv", ".html", ".txt"))
+    assert "k-31337" not in stored and "$env.SQUALL_E2E_KEY" in stored
+
+
+def test_a_missing_environment_variable_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    spec = tmp_path / "env.yaml"
+    spec.write_text(ENV_SPEC.format(url="http://127.0.0.1:9"))
+    done = squall("run", str(spec), "--store", "s", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "squall: the run was refused: environment variable SQUALL_E2E_KEY not set (the spec uses "
+        "{{ $env.SQUALL_E2E_KEY }})")
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("region, cause", [
+    ("eu-west-1", "NoCredentialsError (no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                  "AWS_SECRET_ACCESS_KEY)"),
+    (None, "NoRegionError (no AWS region: set AWS_DEFAULT_REGION, or aws.region in the spec)"),
+])
+def test_a_secret_that_cannot_be_read_here_is_named_before_the_run_starts(tmp_path: Path, region: str | None,
+                                                                           cause: str) -> None:
+    """Without AWS credentials the run used to wait out its duration and end INCONCLUSIVE unnamed."""
+    spec = tmp_path / "secret.yaml"
+    spec.write_text(ENV_SPEC.format(url="http://127.0.0.1:9").replace("$env.SQUALL_E2E_KEY", "secret:ssm:/team/key"))
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    done = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(spec), "--store", "s"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120,
+                          env={**bare, **({"AWS_DEFAULT_REGION": region} if region else {}),
+                               "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+                               "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                               "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == f"squall: could not run: cannot read secret secret:ssm:/team/key: {cause}"

@@ -122,6 +122,15 @@ def test_every_problem_is_reported_at_once_with_file_line_and_field() -> None:
     ("target: {url: http://h, headers: {X-T: \"t\\ny\"}}\nload: {phases: [{duration: 1s, rate: 1}]}\n"
      "scenarios: [{flow: [{get: /}]}]\n",
      ["t.yaml:1: target.headers.X-T: a header value cannot hold a line break (it would split the request)"]),
+    ("target: {url: http://h, headers: {X-K: \"{{ $processEnvironment.KEY }}\"}}\n"
+     "load: {phases: [{duration: 1s, rate: 1}]}\n"
+     "scenarios: [{flow: [{get: {url: \"/?a={{ $envy }}&b={{ $env.OK }}\", headers: {X-N: \"{{ $now }}\"}}}]}]\n",
+     ["t.yaml:1: target.headers.X-K: '{{ $processEnvironment.KEY }}': Artillery's $processEnvironment is written "
+      "{{ $env.KEY }} here",
+      "t.yaml:3: scenarios[0].flow[0].get: '{{ $envy }}': an environment variable is written {{ $env.NAME }} "
+      "(letters, digits and _)",
+      "t.yaml:3: scenarios[0].flow[0].get: '{{ $now }}': not a built-in (they are: $uuid, $worker, $iteration, "
+      "$random_int(LOW,HIGH), $env.NAME)"]),
     ("a: [1, 2\n", ["t.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"]),
     ("target: http://h\ntarget: http://i\n", ["t.yaml:2: target: duplicate key"]),
     ("&a [*a]\n", ["t.yaml:1: invalid YAML: an alias refers to a node that contains it"]),
