@@ -55,7 +55,9 @@ def health_summary(health: HealthStats) -> dict[str, Any]:
     }
 
 
-def timeline(run: MergedRun, target_rate: list[float]) -> list[dict[str, Any]]:
+def timeline(run: MergedRun, target_rate: list[float], target_users: list[int] | None = None) -> list[dict[str, Any]]:
+    """Per second of the run; ``target_users``: the closed-model users planned each second."""
+    users = target_users or []
     rows: list[dict[str, Any]] = []
     for second in range(max(0, run.first_second), run.last_second + 1):
         window = run.timeline.get(second)
@@ -70,6 +72,7 @@ def timeline(run: MergedRun, target_rate: list[float]) -> list[dict[str, Any]]:
             "p50_ms": _ms(merged.latency.percentile_us(50)), "p95_ms": _ms(merged.latency.percentile_us(95)),
             "p99_ms": _ms(merged.latency.percentile_us(99)),
             "arrivals": health.intended, "target_rate": target_rate[second] if second < len(target_rate) else 0.0,
+            "users": users[second] if second < len(users) else 0, "iterations": health.iterations,
             "dropped": health.dropped, "late": health.late, "lag_p99_ms": _ms(health.lag.percentile_us(99)),
             # CPU is sampled at each flush: the share of one core used since the previous flush
             "cpu_share": round(health.cpu_s / health.wall_s, 4) if health.wall_s > 0 else None,
@@ -78,7 +81,7 @@ def timeline(run: MergedRun, target_rate: list[float]) -> list[dict[str, Any]]:
 
 
 def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duration_s: float,
-                 target_rate: list[float]) -> dict[str, Any]:
+                 target_rate: list[float], target_users: list[int] | None = None) -> dict[str, Any]:
     """``meta`` carries what this module cannot know: run id, spec name, times, plan, target."""
     return {
         **meta,
@@ -100,5 +103,5 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
         "workers": [{"slice": s, "worker": w, "shards": r.shards, "final": r.final, "error": r.error}
                     for (s, w), r in sorted(run.workers.items())],
         "duplicate_shards": run.duplicate_shards,
-        "timeline": timeline(run, target_rate),
+        "timeline": timeline(run, target_rate, target_users),
     }

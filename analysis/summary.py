@@ -23,9 +23,17 @@ def render_summary(result: dict[str, Any]) -> str:
     launched = sum(s["launched"] for s in scenarios.values())
     completed = sum(s["completed"] for s in scenarios.values())
     lines.append(f"  scenarios   {launched:,} launched, {completed:,} completed, {launched - completed:,} failed")
+    phases = result["plan"].get("phases", [])
+    open_model = any(p.get("kind") == "rate" for p in phases) or not phases
+    closed_model = any(p.get("kind") == "users" for p in phases)
+    planned = f"(planned {result['plan']['expected_requests']:,.0f}" + (
+        " in the open-model phases)" if closed_model else ")") if open_model else \
+        "(closed model: as many as the users' loops made)"
     lines.append(f"  requests    {overall['requests']:,} sent, {overall['responses']:,} answered, "
-                 f"{overall['rps']:,.1f}/s achieved over {result['duration_s']:g} s "
-                 f"(planned {result['plan']['expected_requests']:,.0f})")
+                 f"{overall['rps']:,.1f}/s achieved over {result['duration_s']:g} s {planned}")
+    if closed_model:
+        lines.append(f"  users       {result['plan'].get('peak_users', 0):,} at most (closed model), "
+                     f"{health.get('iterations', 0):,} iterations")
     lat = overall["latency"]
     lines.append(f"  latency     min {_ms(lat['min_ms'])} · median {_ms(lat['p50_ms'])} · p95 {_ms(lat['p95_ms'])} "
                  f"· p99 {_ms(lat['p99_ms'])} · max {_ms(lat['max_ms'])}")
@@ -35,8 +43,8 @@ def render_summary(result: dict[str, Any]) -> str:
     lines.append(f"  generator   schedule lag p50 {health['lag_p50_ms']:.1f} ms · p99 {health['lag_p99_ms']:.1f} ms · "
                  f"{health['late']:,} late · {health['dropped']:,} dropped"
                  + (f" · {health['cut']:,} cut" if health.get("cut") else "")
-                 + f" of {health['intended_arrivals']:,} arrivals · "
-                 f"CPU {health['cpu_share'] * 100:.0f} %")
+                 + (f" of {health['intended_arrivals']:,} arrivals · " if open_model else " · ")
+                 + f"CPU {health['cpu_share'] * 100:.0f} %")
     if health.get("refused_hosts"):
         lines.append("  refused     " + ", ".join(f"{host} ({count:,} requests)" for host, count in
                                                    health["refused_hosts"].items()) + ": not an allowed host")

@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from runner.pacing import arrivals_in_phase, expected_arrivals, split_evenly
+from runner.pacing import arrivals_in_phase, expected_arrivals, split_evenly, user_windows
 from runner.spec.model import Request, Spec
 
 RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (README)
@@ -183,6 +183,20 @@ def target_rate_per_second(plan: RunPlan) -> list[float]:
                 rate = phase.start + (phase.end - phase.start) * (middle - phase.offset_s) / phase.duration_s
         rates.append(round(rate, 3))
     return rates
+
+
+def planned_users_per_second(plan: RunPlan) -> list[int]:
+    """Closed-model users the plan has running at the middle of each second of the run (0 in
+    open-model phases and pauses)."""
+    users = [0] * int(plan.duration_s + 0.999)
+    for phase in plan.phases:
+        if phase.kind != "users":
+            continue
+        for begin, stop in user_windows(int(phase.start), int(phase.end), phase.duration_s):
+            for second in range(int(phase.offset_s + begin), min(len(users), int(phase.offset_s + stop + 0.999))):
+                if phase.offset_s + begin <= second + 0.5 < phase.offset_s + stop:
+                    users[second] += 1
+    return users
 
 
 def phase_at(plan: RunPlan, elapsed_s: float) -> PhasePlan | None:

@@ -48,6 +48,15 @@ def render_stats(result: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def _status_class(status: int) -> str:
+    """The error class an unexpected status is counted under (as the load generator counts it)."""
+    if status == 429:
+        return "http_429"
+    if 400 <= status < 500:
+        return "http_4xx"
+    return "http_5xx" if status >= 500 else "expectation"
+
+
 def render_failures(result: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -55,9 +64,13 @@ def render_failures(result: dict[str, Any]) -> str:
     for name, e in result["endpoints"].items():
         method, path = _split(name)
         for error, count in sorted(e["errors_by_class"].items()):
-            statuses = [s for s in e["error_statuses"] if error.startswith("http_")]
-            detail = f"{error} ({', '.join(statuses)})" if statuses else error
-            writer.writerow([method, path, detail, count])
+            # one row per status of an HTTP error class, with that status's own count
+            statuses = sorted((s, n) for s, n in e["error_statuses"].items() if _status_class(int(s)) == error)
+            if statuses and sum(n for _, n in statuses) == count:
+                for status, occurrences in statuses:
+                    writer.writerow([method, path, f"{error} ({status})", occurrences])
+            else:
+                writer.writerow([method, path, error, count])
     return out.getvalue()
 
 
@@ -74,6 +87,8 @@ def render_history(result: dict[str, Any]) -> str:
         percentiles = ["N/A"] * len(PERCENTILES)
         percentiles[0], percentiles[5], percentiles[7] = (f"{row['p50_ms']:g}", f"{row['p95_ms']:g}",
                                                           f"{row['p99_ms']:g}")
-        writer.writerow([start + row["second"], row["arrivals"], "", "Aggregated", row["requests"], row["errors"]] +
+        # Locust's user count: closed-model users (an open-model second has none: its arrivals are
+        # in Squall's own timeline)
+        writer.writerow([start + row["second"], row.get("users", 0), "", "Aggregated", row["requests"], row["errors"]] +
                         percentiles + [total_requests, total_failures, "N/A", "N/A", "N/A", "N/A", "N/A"])
     return out.getvalue()

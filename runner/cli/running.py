@@ -49,10 +49,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
         requests = f"{p.expected_requests:,.0f}" if p.kind == "rate" else "-"
         print(f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {format_duration(p.duration_s):>7} "
               f"{load:<22} {arrivals:>10} {requests:>10}")
-    print(f"\n  total         {plan.expected_arrivals:,.0f} arrivals, {plan.expected_requests:,.0f} requests "
-          f"(open-model phases)")
-    print(f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s" +
-          (f", peak users {plan.peak_users}" if plan.peak_users else ""))
+    open_model = any(p.kind == "rate" for p in plan.phases)
+    print()
+    if open_model:
+        print(f"  total         {plan.expected_arrivals:,.0f} arrivals, {plan.expected_requests:,.0f} requests "
+              f"(open-model phases)")
+        print(f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s")
+    if plan.peak_users:
+        print(f"  users         {plan.peak_users:,} at most (closed model: each loops its scenario, so the requests "
+              f"depend on the target's answers and the thinks)")
     print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
           f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
     print(f"  time slices   {len(plan.slices)} on AWS (a Lambda worker runs at most 14 min of load; local runs are "

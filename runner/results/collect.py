@@ -17,7 +17,7 @@ from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
-from runner.plan import RunPlan, target_rate_per_second
+from runner.plan import RunPlan, planned_users_per_second, target_rate_per_second
 from runner.spec import Spec
 from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
 from runner.results.target import TargetReport, TargetSource
@@ -147,7 +147,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                     target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
                     rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
-                                         "rejected_shards": rejected}, measured_s, target_rate_per_second(plan))
+                                         "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
+                          planned_users_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
     result["slices"] = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
     result["target"] = _target_section(spec, report, run, verdict.outcomes,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
-from runner.plan import RunPlan, phase_at, target_rate_per_second
+from runner.plan import RunPlan, phase_at, planned_users_per_second, target_rate_per_second
 from runner.units import format_duration
 
 
@@ -15,6 +15,10 @@ class LiveView:
     windows: dict[int, Window] = field(default_factory=dict)
     total: EndpointStats = field(default_factory=EndpointStats)
     seen: set[str] = field(default_factory=set)
+    users: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.users = planned_users_per_second(self.plan)
 
     def add(self, key: str, shard: Shard) -> None:
         if key in self.seen:
@@ -41,8 +45,14 @@ class LiveView:
         errors = self.total.error_count
         share = errors / self.total.requests if self.total.requests else 0.0
         shown = min(max(elapsed_s, 0.0), self.plan.duration_s)
+        if phase is not None and phase.kind == "users":  # closed model: users and their iterations, not arrivals
+            users = self.users[second] if 0 <= second < len(self.users) else 0
+            iterations = window.health.iterations if window is not None else 0
+            load = f"users {users:,}  iterations {iterations:,}/s"
+        else:
+            load = f"arrivals {arrivals:,}/s (target {target:,.1f}/s)"
         return (f"[{format_duration(int(shown)):>6} / {format_duration(self.plan.duration_s)}] "
                 f"{(phase.name if phase else 'draining'):<12} "
-                f"arrivals {arrivals:,}/s (target {target:,.1f}/s)  requests {recent.requests:,}/s  "
+                f"{load}  requests {recent.requests:,}/s  "
                 f"p95 {recent.latency.percentile_us(95) / 1000:,.1f} ms  "
                 f"total {self.total.requests:,}  errors {errors:,} ({share:.2%})")

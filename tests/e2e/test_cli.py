@@ -290,3 +290,13 @@ def test_a_secret_that_cannot_be_read_here_is_named_before_the_run_starts(tmp_pa
                                "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     assert done.returncode == 3, done.stderr
     assert done.stderr.strip().splitlines()[-1] == f"squall: could not run: cannot read secret secret:ssm:/team/key: {cause}"
+
+
+def test_a_closed_model_plan_shows_its_users_not_zero_arrivals(tmp_path: Path) -> None:
+    spec = tmp_path / "users.yaml"
+    spec.write_text("target: http://127.0.0.1:9\nload: {phases: [{duration: 1m, users: 50}]}\n"
+                    "scenarios: [{flow: [{get: /}, {think: 1s}]}]\n")
+    done = squall("plan", str(spec), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "total " not in done.stdout and "peak rate" not in done.stdout  # was "0 arrivals, 0 requests"
+    assert "users         50 at most (closed model" in done.stdout

@@ -51,3 +51,23 @@ def test_junit_has_one_case_per_threshold_and_fails_the_failed_ones() -> None:
     assert [c.get("name") for c in cases] == ["error_rate < 1%", "p95 < 50ms", "p99 < 10ms [GET /status/{id}]",
                                               "load generator kept its schedule"]
     assert suite.get("failures") == str(sum(1 for c in cases if c.find("failure") is not None))
+
+
+def test_failures_csv_has_a_row_per_status_with_its_own_count() -> None:
+    """Every row listed every error status of its endpoint (a 429 row said "(404, 429, 503)")."""
+    result = report_result()
+    result["endpoints"] = {"GET /a": {**result["overall"], "errors_by_class": {"http_429": 3, "http_4xx": 2,
+                                                                               "http_5xx": 5, "timeout": 1},
+                                      "error_statuses": {"404": 2, "429": 3, "500": 1, "503": 4}}}
+    rows = list(csv.reader(io.StringIO(render_failures(result))))
+    assert rows == [["Method", "Name", "Error", "Occurrences"], ["GET", "/a", "http_429 (429)", "3"],
+                    ["GET", "/a", "http_4xx (404)", "2"], ["GET", "/a", "http_5xx (500)", "1"],
+                    ["GET", "/a", "http_5xx (503)", "4"], ["GET", "/a", "timeout", "1"]]
+
+
+def test_the_history_s_user_count_is_the_closed_model_users_not_arrivals() -> None:
+    result = report_result()
+    for row, users in zip(result["timeline"], range(100, 110), strict=False):
+        row["users"] = users
+    counts = [row[1] for row in csv.reader(io.StringIO(render_history(result)))][1:]
+    assert counts == [str(u) for u in range(100, 110)]

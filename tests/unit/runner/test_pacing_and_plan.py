@@ -107,3 +107,13 @@ load: {phases: [{duration: 2s, rate: 10}, {duration: 2s, rate: 10, ramp_to: 30},
 scenarios: [{flow: [{get: /}]}]
 """, "t.yaml")
     assert target_rate_per_second(make_plan(spec, "r", 1)) == [10, 10, 15, 25, 0]
+
+
+def test_the_planned_users_each_second_follow_a_closed_ramp_and_are_0_in_open_phases() -> None:
+    from runner.plan import planned_users_per_second
+    spec = parse_spec("""
+target: http://127.0.0.1:1
+load: {phases: [{duration: 4s, users: 0, ramp_to: 4}, {duration: 2s, users: 3}, {duration: 2s, rate: 5/s}]}
+scenarios: [{flow: [{get: /}]}]
+""", "t.yaml")
+    assert planned_users_per_second(make_plan(spec, "r", 1, workers=2)) == [1, 2, 3, 4, 3, 3, 0, 0]
