@@ -271,7 +271,7 @@ class FlowRunner:
             try:
                 for capture in step.captures:
                     variables[capture.variable] = extract(capture, reply, parsed)
-            except CaptureFailed:
+            except (CaptureFailed, RecursionError):  # RecursionError: a body nested deeper than Python reads
                 stats.errors["capture"] = stats.errors.get("capture", 0) + 1
                 return False
         return True

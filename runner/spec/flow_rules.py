@@ -8,6 +8,7 @@ from runner.spec.model import (
     Capture, DataSet, Request, Scenario, Step, Think,
 )
 from runner.spec.yamlsource import Path
+from runner.spec.jsonpath import json_path_steps
 from runner.templating import SECRET, Template, compile_value, unknown_built_in, variables_in
 from runner.units import parse_duration_s
 
@@ -147,7 +148,10 @@ def _captures(c: Checker, path: Path, value: Any) -> tuple[Capture, ...]:
             c.problem(here, "needs exactly one of 'json' (e.g. $.jobId) or 'header' (e.g. Location)")
             continue
         expression = c.text(here + (sources[0],), cap[sources[0]], "$")
-        if sources[0] == "json" and not expression.startswith("$"):
-            c.problem(here + ("json",), f"a JSONPath starts with $, got '{expression}' (e.g. $.data.id)")
+        if sources[0] == "json":
+            try:
+                json_path_steps(expression)
+            except ValueError as error:
+                c.problem(here + ("json",), str(error))
         captures.append(Capture(sources[0], expression, c.text(here + ("as",), cap.get("as"), "_")))
     return tuple(captures)

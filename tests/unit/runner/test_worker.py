@@ -125,6 +125,14 @@ def test_captured_values_flow_into_later_requests() -> None:
     assert sum(s.completed for s in run_.scenarios.values()) == 2
 
 
+def test_a_capture_of_several_values_takes_the_first_and_the_scenario_goes_on() -> None:
+    """`$..id` and `$.items[-1].id` used to pass validate and then kill the scenario uncounted."""
+    spec = FLOW.replace("$.jobId", "$..id").replace("{header: X-Request-Id, as: rid}", "{json: '$.items[-1].id', as: rid}")
+    run_, engine, _ = run(spec, lambda m, u, b: ok({"items": [{"id": "a"}, {"id": "z"}]}, status=202))
+    assert [u for _, _, u in engine.sent].count("http://127.0.0.1:1/status/a?r=z") == 2
+    assert sum(s.completed for s in run_.scenarios.values()) == 2
+
+
 def test_a_failed_capture_ends_the_scenario_and_is_counted() -> None:
     run_, engine, _ = run(FLOW, lambda m, u, b: ok({"other": 1}, status=202))
     assert [u for _, _, u in engine.sent] == ["http://127.0.0.1:1/generate"] * 2
