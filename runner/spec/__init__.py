@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,4 +76,11 @@ def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError([Problem(str(path), 0, "", f"cannot read the spec: {error.strerror}")]) from None
+    if path.suffix == ".py" or _PYTHON.search(text[:2000]):
+        raise SpecError([Problem(str(path), 0, "", "this is Python (a locustfile?), not a spec: Squall runs YAML specs "
+                                 "(see examples/quickstart.yaml); a Locust user class becomes a scenario with its "
+                                 "weight, its tasks become steps, and wait_time becomes a think")])
     return parse_spec(text, str(path), path.parent, target_url, overrides=overrides)
+
+
+_PYTHON = re.compile(r"^(?:from \w[\w.]* import |import \w|class \w+\(|def \w+\()", re.MULTILINE)

@@ -99,3 +99,11 @@ def test_bad_settings_are_named(tmp_path: Path, content: str, env: dict[str, str
     (tmp_path / "squall.toml").write_text(content or 'store = "x"\n')
     with pytest.raises(SettingsError, match=message):
         defaults(tmp_path, env)
+
+
+def test_a_locustfile_given_as_a_spec_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """It used to say `locustfile.py:3: invalid YAML` and nothing more."""
+    (tmp_path / "locustfile.py").write_text("from locust import HttpUser, task\n\n\nclass Api(HttpUser):\n"
+                                            "    @task\n    def index(self):\n        self.client.get('/')\n")
+    with pytest.raises(SpecError, match="this is Python \\(a locustfile\\?\\), not a spec: Squall runs YAML specs"):
+        load_spec(tmp_path / "locustfile.py")
