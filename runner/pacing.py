@@ -62,12 +62,18 @@ def split_evenly(total: int, parts: int, index: int) -> int:
     return total // parts + (1 if index < total % parts else 0)
 
 
-def user_windows(start_users: int, end_users: int, duration_s: float) -> list[tuple[float, float]]:
+def user_windows(start_users: int, end_users: int, duration_s: float, spawn_rate_per_s: float | None = None,
+                 first_index: int = 0, index_step: int = 1) -> list[tuple[float, float]]:
     """(start, stop) offsets, within the phase, of each user of a linearly ramped closed phase.
 
     On a ramp up, user k (from 0) starts when the ramp's target reaches k (so a ramp from 0
     starts its first user at once); on a ramp down it stops when the target falls below k + 1.
+    With a spawn rate (Locust's): user k starts at k / rate, where k is the user's place among
+    all workers' users (``first_index + i * index_step`` for this worker's i-th user).
     """
+    if spawn_rate_per_s:
+        return [(min((first_index + i * index_step) / spawn_rate_per_s, duration_s), duration_s)
+                for i in range(end_users)]
     windows: list[tuple[float, float]] = []
     for k in range(max(start_users, end_users)):
         slope = end_users - start_users

@@ -73,6 +73,7 @@ class PhasePlan:
     end: float
     expected_arrivals: float  # open model; 0 otherwise
     expected_requests: float  # open model; 0 otherwise
+    spawn_rate_per_s: float | None = None  # closed model: users started per second (None: a linear ramp)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
             arrivals = float(arrivals_in_phase(phase.start, phase.end, phase.duration_s)) \
                 if spec.arrivals == "constant" else expected_arrivals(phase.start, phase.end, phase.duration_s)
         phases.append(PhasePlan(phase.name, phase.kind, offset_s, phase.duration_s, phase.start, phase.end,
-                                arrivals, arrivals * per_arrival))
+                                arrivals, arrivals * per_arrival, phase.spawn_rate_per_s))
         offset_s += phase.duration_s
     peak_rate = max((p.peak for p in spec.phases if p.kind == "rate"), default=0.0)
     peak_users = int(max((p.peak for p in spec.phases if p.kind == "users"), default=0.0))
@@ -192,7 +193,7 @@ def planned_users_per_second(plan: RunPlan) -> list[int]:
     for phase in plan.phases:
         if phase.kind != "users":
             continue
-        for begin, stop in user_windows(int(phase.start), int(phase.end), phase.duration_s):
+        for begin, stop in user_windows(int(phase.start), int(phase.end), phase.duration_s, phase.spawn_rate_per_s):
             for second in range(int(phase.offset_s + begin), min(len(users), int(phase.offset_s + stop + 0.999))):
                 if phase.offset_s + begin <= second + 0.5 < phase.offset_s + stop:
                     users[second] += 1

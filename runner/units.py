@@ -31,6 +31,18 @@ def parse_duration_s(value: object) -> float:
     return seconds
 
 
+def parse_duration_range_s(value: object) -> tuple[float, float]:
+    """`1s..3s` (uniform between, as Locust's between(1, 3)) or one duration (low == high)."""
+    if isinstance(value, str) and ".." in value:
+        low_text, _, high_text = value.partition("..")
+        low, high = parse_duration_s(low_text.strip()), parse_duration_s(high_text.strip())
+        if high < low:
+            raise ValueError(f"{value!r}: the range ends before it starts (write LOW..HIGH, e.g. 1s..3s)")
+        return low, high
+    seconds = parse_duration_s(value)
+    return seconds, seconds
+
+
 def parse_rate_per_s(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a rate such as 100/s or 6000/min")

@@ -89,6 +89,30 @@ def data_sets_used(scenario: Scenario) -> frozenset[str]:
     return frozenset(names)
 
 
+class UserState:
+    """What one closed-model user of a user class carries from task to task."""
+
+    __slots__ = ("headers", "variables")
+
+    def __init__(self, headers: tuple[tuple[str, Template | str], ...] = ()) -> None:
+        self.variables: dict[str, Any] = {}  # captured by its on_start (a login's token)
+        self.headers = headers
+
+    def with_headers(self, headers: list[tuple[str, str]], variables: dict[str, Any],
+                     rng: random.Random) -> list[tuple[str, str]]:
+        """The request's headers with the class's (which replace those of the same name)."""
+        own: list[tuple[str, str]] = []
+        for name, value in self.headers:
+            try:
+                own.append((name, value.render(variables, rng) if isinstance(value, Template) else value))
+            except MissingVariable:  # during on_start, before it captured what the header needs
+                continue
+        if any("\r" in value or "\n" in value for _, value in own):
+            raise InvalidHeader
+        names = {name.lower() for name, _ in own}
+        return [(k, v) for k, v in headers if k.lower() not in names] + own
+
+
 class FlowRunner:
     def __init__(self, spec: Spec, engine: Engine, recorder: Recorder, clock: Clock, sleep: Sleep,
                  rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None,
@@ -114,14 +138,29 @@ class FlowRunner:
         self.origin = f"{parts.scheme}://{parts.netloc}"  # the target's host: checked before the run
         self.origin_slash = self.origin + "/"
         self.host_allowed: dict[str, bool] = {}
+        self.captured_names = {c.variable for s in spec.scenarios for step in s.flow if isinstance(step, Request)
+                               for c in step.captures}
 
-    async def run(self, scenario: Scenario, intended_s: float, keep_pace: bool = False) -> bool:
+    async def run(self, scenario: Scenario, intended_s: float, keep_pace: bool = False,
+                  user: UserState | None = None, keep_captures: bool = False) -> bool:
         """Run the flow; True when every step succeeded. The first request's latency is
         measured from ``intended_s``, so time spent waiting for the generator counts.
         ``keep_pace`` (a closed-model user): a failed step still leaves the flow's remaining
-        thinks to wait, so a user facing errors keeps its pace instead of looping at once."""
+        thinks to wait, so a user facing errors keeps its pace instead of looping at once.
+        ``user`` (a user class's user): its variables (what its on_start captured) and headers
+        go with every request; ``keep_captures``: this run's captures stay with the user."""
         self.iteration += 1
         variables: dict[str, Any] = {"$worker": self.worker_index, "$iteration": self.iteration, **self.secrets}
+        if user is not None:
+            variables.update(user.variables)
+        try:
+            return await self._run(scenario, intended_s, keep_pace, variables, user)
+        finally:
+            if keep_captures and user is not None:
+                user.variables.update({k: v for k, v in variables.items() if k in self.captured_names})
+
+    async def _run(self, scenario: Scenario, intended_s: float, keep_pace: bool, variables: dict[str, Any],
+                   user: UserState | None) -> bool:
         self.data.pick(self.uses[scenario.name], variables)
         self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
         start_s = intended_s
@@ -129,16 +168,18 @@ class FlowRunner:
             if isinstance(step, Think):
                 # the next step is due at this step's end plus the think: a generator that wakes up
                 # later is late, and the step's latency still counts from when it was due
-                due_s = self.clock() + step.duration_s
-                await self.sleep(step.duration_s)
+                think_s = step.draw_s(self.rng.uniform)
+                due_s = self.clock() + think_s
+                await self.sleep(think_s)
                 if self.clock() - due_s > self.lag_tolerance_s:
                     self.recorder.window_at(due_s).health.late_steps += 1
                 start_s = due_s
                 continue
-            if not await self.request(step, variables, start_s):
+            if not await self.request(step, variables, start_s, user):
                 self.recorder.window_at(intended_s).scenario(scenario.name).failed += 1
                 if keep_pace:
-                    remaining_s = sum(s.duration_s for s in scenario.flow[index + 1:] if isinstance(s, Think))
+                    remaining_s = sum(s.draw_s(self.rng.uniform) for s in scenario.flow[index + 1:]
+                                      if isinstance(s, Think))
                     if remaining_s > 0:
                         await self.sleep(remaining_s)
                 return False
@@ -204,10 +245,13 @@ class FlowRunner:
             allowed = self.host_allowed[host] = self.hosts.allows(host)
         return None if allowed else host
 
-    async def request(self, step: Request, variables: dict[str, Any], intended_s: float) -> bool:
+    async def request(self, step: Request, variables: dict[str, Any], intended_s: float,
+                      user: UserState | None = None) -> bool:
         # Look the window up only after each await: a flush may have swapped the windows out.
         try:
             url, headers, body = self.render(step, variables)
+            if user is not None and user.headers:
+                headers = user.with_headers(headers, variables, self.rng)
         except MissingVariable:  # only possible with a data row lacking a column
             stats = self.recorder.window_at(intended_s).endpoint(step.name)
             stats.errors["capture"] = stats.errors.get("capture", 0) + 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -20,12 +21,12 @@ from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
 from runner.load.engines.base import Engine
 from runner.guardrails import HostPolicy
-from runner.load.flow import Clock, FlowRunner, Sleep
+from runner.load.flow import Clock, FlowRunner, Sleep, UserState
 from runner.pacing import user_windows, worker_arrival_offsets
 from runner.plan import PhasePlan, RunPlan
 from runner.load.recorder import Recorder
 from runner.secrets import Redactor
-from runner.spec.model import Scenario, Spec
+from runner.spec.model import Scenario, Spec, UserClass
 
 ShardSink = Callable[[Shard], Awaitable[None]]
 
@@ -50,6 +51,40 @@ class WorkerSettings:
     # worker runs one time slice; a local worker runs the whole run (window_end_s None).
     window_start_s: float = 0.0
     window_end_s: float | None = None
+
+
+class WeightedPick:
+    def __init__(self, items: list[tuple[Scenario, float]]) -> None:
+        self.items = [item for item, _ in items]
+        self.cumulative = list(itertools.accumulate(weight for _, weight in items))
+
+    def pick(self, rng: random.Random) -> Scenario:
+        point = rng.random() * self.cumulative[-1]
+        return self.items[min(bisect.bisect_right(self.cumulative, point), len(self.items) - 1)]
+
+
+class UserClasses:
+    """Which class each user of the run is given: by weight, in a fixed order (smooth weighted
+    round robin), so that any number of users splits between classes as exactly as it can
+    (10:1 over 55 users is 50 and 5), whatever the number of workers."""
+
+    def __init__(self, classes: tuple[UserClass, ...], scenarios: dict[str, Scenario]) -> None:
+        self.classes = [k for k in classes if k.weight > 0] or list(classes)
+        self.order: list[UserClass] = []
+        self._current = [0.0] * len(self.classes)
+        self.tasks = {k.name: WeightedPick([(scenarios[name], weight) for name, weight in k.tasks if weight > 0])
+                      for k in self.classes}
+
+    def for_user(self, index: int) -> UserClass:
+        weights = [k.weight or 1.0 for k in self.classes]
+        total = sum(weights)
+        while len(self.order) <= index:
+            for i, weight in enumerate(weights):
+                self._current[i] += weight
+            chosen = max(range(len(weights)), key=lambda i: self._current[i])
+            self._current[chosen] -= total
+            self.order.append(self.classes[chosen])
+        return self.order[index]
 
 
 class LoadGenerator:
@@ -93,6 +128,8 @@ class LoadGenerator:
         weights = [s.weight for s in spec.scenarios]
         self.cumulative = [sum(weights[: i + 1]) for i in range(len(weights))]
         self.scenarios = spec.scenarios
+        self.by_name = {s.name: s for s in spec.scenarios}
+        self.classes = UserClasses(spec.user_classes, self.by_name) if spec.user_classes else None
         self._cpu_mark = (cpu_clock(), clock())
 
     def pick_scenario(self) -> Scenario:
@@ -215,26 +252,57 @@ class LoadGenerator:
         start_users, end_users = self.plan.worker_users(phase, self.settings.worker_index)
         first_s = max(0.0, self.window_start_s - phase.offset_s)
         last_s = min(phase.duration_s, self.window_end_s - phase.offset_s)
+        workers, me = self.plan.workers, self.settings.worker_index
         windows = [(max(begin, first_s), min(stop, last_s))
-                   for begin, stop in user_windows(start_users, end_users, phase.duration_s)]
-        for begin, stop in windows:
+                   for begin, stop in user_windows(start_users, end_users, phase.duration_s, phase.spawn_rate_per_s,
+                                                   first_index=me, index_step=workers)]
+        for i, (begin, stop) in enumerate(windows):
             if stop > begin:
                 # users finish their last iteration in the background (the drain waits for them):
-                # an overrun never delays the next phase, nor makes its arrivals late
-                user = asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop))
+                # an overrun never delays the next phase, nor makes its arrivals late; user i of
+                # this worker is user i * workers + me of the run (which class it is given)
+                user = asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop, i * workers + me))
                 self.in_flight.add(user)
                 user.add_done_callback(self.in_flight.discard)
         await self._sleep_until(phase_start + last_s)
 
-    async def _user(self, begin_s: float, stop_s: float) -> None:
+    async def _user(self, begin_s: float, stop_s: float, run_index: int = 0) -> None:
         if stop_s > self.send_until_s:  # this user's time is cut short by the time budget
             self.recorder.window_at(max(begin_s, self.send_until_s)).health.cut += 1
             stop_s = self.send_until_s
         await self._sleep_until(begin_s)
+        if self.classes is not None:
+            await self._class_user(self.classes.for_user(run_index), stop_s)
+            return
         while self.clock() < stop_s and not self.stopping:
             now = self.clock()
             self.recorder.window_at(now).health.iterations += 1  # an iteration, not an arrival
             await self.flows.run(self.pick_scenario(), now, keep_pace=True)
+
+    async def _class_user(self, klass: UserClass, stop_s: float) -> None:
+        """A user of a user class: its on_start once, then its tasks by weight, each followed by the
+        class's wait (or kept to its pacing: a task that starts late against it is a late step)."""
+        user = UserState(klass.headers)
+        if klass.on_start is not None and self.clock() < stop_s and not self.stopping:
+            await self.flows.run(self.by_name[klass.on_start], self.clock(), keep_pace=True, user=user,
+                                 keep_captures=True)
+        assert self.classes is not None
+        tasks = self.classes.tasks[klass.name]
+        next_start_s = self.clock()
+        while self.clock() < stop_s and not self.stopping:
+            now = self.clock()
+            if klass.pacing_s is not None and now - next_start_s > self.lag_tolerance_s:
+                self.recorder.window_at(next_start_s).health.late_steps += 1
+            self.recorder.window_at(now).health.iterations += 1
+            await self.flows.run(tasks.pick(self.rng), now, keep_pace=True, user=user)
+            if klass.pacing_s is not None:
+                next_start_s = max(next_start_s + klass.pacing_s, now)  # a task every pacing_s, never a burst
+                await self._sleep_until(min(next_start_s, stop_s))
+            else:
+                low, high = klass.wait_s
+                wait_s = low if high == low else self.rng.uniform(low, high)
+                if wait_s > 0:
+                    await self._sleep_until(min(self.clock() + wait_s, stop_s))
 
     async def _drain(self) -> None:
         """Give in-flight scenarios until the drain time (or the stop) to finish, then cancel them."""

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from runner.spec.model import Spec
+from runner.spec.model import Spec, UserClass
 from runner.spec.checker import Problem, SpecError
 from runner.spec.validate import build_spec
 from runner.importers.artillery import looks_like_artillery
@@ -47,16 +47,35 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
 
 
 def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]) -> Spec:
-    """Keep the scenarios with any of ``tags`` (all when none given) and none of ``exclude``."""
-    kept = tuple(s for s in spec.scenarios if (not tags or set(tags) & set(s.tags)) and not set(exclude) & set(s.tags))
-    if not kept:
-        known = sorted({t for s in spec.scenarios for t in s.tags})
+    """Keep the scenarios with any of ``tags`` (all when none given) and none of ``exclude``.
+    User classes, as Locust's --tags: a class's tags count for each of its tasks; a class left
+    with no task is dropped; a weight-0 class runs only when --tags names one of its own tags."""
+    wanted, unwanted = set(tags), set(exclude)
+
+    def keeps(own: set[str]) -> bool:
+        return (not wanted or bool(wanted & own)) and not unwanted & own
+
+    kept = [s for s in spec.scenarios if keeps(set(s.tags))]
+    classes: list[UserClass] = []
+    for klass in spec.user_classes:
+        by_name = {s.name: s for s in spec.scenarios}
+        tasks = tuple((name, w) for name, w in klass.tasks if keeps(set(by_name[name].tags) | set(klass.tags)))
+        picked_by_name = bool(wanted & set(klass.tags))
+        if tasks and (klass.weight > 0 or picked_by_name):
+            classes.append(dataclasses.replace(klass, tasks=tasks))
+    if classes and sum(k.weight for k in classes) <= 0:  # only weight-0 classes picked: evenly
+        classes = [dataclasses.replace(k, weight=1.0) for k in classes]
+    used = {name for k in classes for name, _ in k.tasks} | {k.on_start for k in classes if k.on_start}
+    kept_names = {s.name for s in kept} | used
+    kept = [s for s in spec.scenarios if s.name in kept_names]
+    if not kept or (spec.user_classes and not classes):
+        known = sorted({t for s in spec.scenarios for t in s.tags} | {t for k in spec.user_classes for t in k.tags})
         raise SpecError([Problem(spec.file, 0, "scenarios", f"no scenario left after --tags/--exclude-tags "
                                  f"(tags in this spec: {', '.join(known) or 'none'})")])
-    if kept == spec.scenarios:
+    if tuple(kept) == spec.scenarios and tuple(classes) == spec.user_classes:
         return spec
     if sum(s.weight for s in kept) <= 0:  # only weight-0 ones picked (Locust's run-when-selected class): evenly
-        kept = tuple(dataclasses.replace(s, weight=1.0) for s in kept)
+        kept = [dataclasses.replace(s, weight=1.0) for s in kept]
     # The document the workers load holds just these, under the names they had (an unnamed
     # scenario is named by its place in the full list) and with the weights they run with.
     raw = dict(spec.raw or {})
@@ -67,7 +86,13 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
     for original, item in zip(spec.scenarios, raw_scenarios, strict=True):
         if original.name in chosen:
             raw["scenarios"].append({**item, "name": original.name, "weight": chosen[original.name].weight})
-    return dataclasses.replace(spec, scenarios=kept, raw=raw)
+    if spec.user_classes:
+        listed_classes = raw.get("user_classes")
+        raw_classes = {str(k.get("name")): k for k in listed_classes if isinstance(k, dict)} \
+            if isinstance(listed_classes, list) else {}
+        raw["user_classes"] = [{**raw_classes.get(k.name, {}), "name": k.name, "weight": k.weight,
+                                "tasks": dict(k.tasks)} for k in classes]
+    return dataclasses.replace(spec, scenarios=tuple(kept), user_classes=tuple(classes), raw=raw)
 
 
 def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:

@@ -5,12 +5,12 @@ import difflib
 from typing import Any
 
 from runner.spec.model import (
-    Capture, DataSet, Request, Scenario, Step, Think,
+    Capture, DataSet, Request, Scenario, Step, Think, UserClass,
 )
 from runner.spec.yamlsource import Path
 from runner.spec.jsonpath import json_path_steps
 from runner.templating import SECRET, Template, compile_value, unknown_built_in, variables_in
-from runner.units import parse_duration_s
+from runner.units import parse_duration_range_s, parse_duration_s
 
 from runner.spec.checker import Checker, kind_of, pairs
 
@@ -28,7 +28,38 @@ def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Templat
     return headers
 
 
-def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...]) -> tuple[Scenario, ...]:
+def on_start_captures(raw_scenarios: Any, raw_classes: Any) -> dict[str, set[str]]:
+    """For each scenario that is a task of a user class with an on_start: the variables that
+    on_start captures (they stay with the user, so the task may use them)."""
+    if not isinstance(raw_scenarios, list) or not isinstance(raw_classes, list):
+        return {}
+    captured: dict[str, set[str]] = {}
+    for i, raw in enumerate(raw_scenarios):
+        if isinstance(raw, dict):
+            name = raw.get("name", f"scenario-{i + 1}")
+            flow = raw.get("flow")
+            names: set[str] = set()
+            for step in flow if isinstance(flow, list) else []:
+                for body in step.values() if isinstance(step, dict) else []:
+                    found = body.get("capture") if isinstance(body, dict) else None
+                    for cap in found if isinstance(found, list) else [found]:
+                        if isinstance(cap, dict) and "as" in cap:
+                            names.add(str(cap["as"]))
+            captured[str(name)] = names
+    defined: dict[str, set[str]] = {}
+    for klass in raw_classes:  # a task shared by classes may use only what every one of them captured
+        if isinstance(klass, dict):
+            on_start = klass.get("on_start")
+            tasks = klass.get("tasks")
+            task_names = tasks.keys() if isinstance(tasks, dict) else tasks if isinstance(tasks, list) else []
+            mine = captured.get(on_start, set()) if isinstance(on_start, str) else set()
+            for task in map(str, task_names):
+                defined[task] = defined[task] & mine if task in defined else set(mine)
+    return defined
+
+
+def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...],
+                   user_defined: dict[str, set[str]] | None = None) -> tuple[Scenario, ...]:
     path: Path = ("scenarios",)
     if not isinstance(value, list) or not value:
         c.problem(path, "must be a non-empty list of scenarios")
@@ -48,7 +79,7 @@ def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...]) -> tuple[S
             c.problem(here + ("flow",), "must be a non-empty list of steps")
             continue
         steps: list[Step] = []
-        defined = set(known)
+        defined = set(known) | (user_defined or {}).get(name, set())
         for j, raw_step in enumerate(flow):
             step = _step(c, here + ("flow", j), raw_step, defined)
             if step is not None:
@@ -58,9 +89,85 @@ def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...]) -> tuple[S
             c.problem(here + ("tags",), "must be a list of words, e.g. [smoke, write]")
             tags = []
         scenarios.append(Scenario(name, weight, tuple(steps), tuple(tags)))
-    if scenarios and sum(s.weight for s in scenarios) <= 0:
-        c.problem(path, "at least one scenario needs a weight > 0")
     return tuple(scenarios)
+
+
+def check_scenario_weights(c: Checker, scenarios: tuple[Scenario, ...], open_phases: bool, classes: bool) -> None:
+    """Open-model arrivals pick scenarios by weight (with user classes and only closed phases,
+    the classes' task weights are what count)."""
+    if scenarios and (open_phases or not classes) and sum(s.weight for s in scenarios) <= 0:
+        c.problem(("scenarios",), "at least one scenario needs a weight > 0")
+
+
+def user_classes_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...],
+                      data: tuple[DataSet, ...] = ()) -> tuple[UserClass, ...]:
+    path: Path = ("user_classes",)
+    if not isinstance(value, list) or not value:
+        c.problem(path, "must be a non-empty list of user classes (name, weight, tasks, wait or pacing, on_start)")
+        return ()
+    known = {s.name for s in scenarios}
+    data_names = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
+                                           if isinstance(row, dict) for col in row}
+    classes: list[UserClass] = []
+    for i, raw in enumerate(value):
+        here = path + (i,)
+        u = c.mapping(here, raw, ("name", "weight", "tasks", "wait", "pacing", "on_start", "headers", "tags"),
+                      required=("name", "tasks"))
+        if not u:
+            continue
+        name = c.text(here + ("name",), u.get("name"), f"class-{i + 1}")
+        weight = c.number(here + ("weight",), u.get("weight", 1), 0, 1.0)
+        tasks = _tasks(c, here + ("tasks",), u.get("tasks", {}), known)
+        wait = c.convert(here + ("wait",), u["wait"], parse_duration_range_s, (0.0, 0.0)) if "wait" in u else (0.0, 0.0)
+        pacing = c.convert(here + ("pacing",), u["pacing"], parse_duration_s, 0.0) if "pacing" in u else None
+        if "wait" in u and "pacing" in u:
+            c.problem(here, "has both 'wait' (after each task) and 'pacing' (a task every N s): choose one")
+        if pacing is not None and pacing <= 0:
+            c.problem(here + ("pacing",), f"must be > 0, got {u['pacing']}")
+        on_start = c.text(here + ("on_start",), u["on_start"]) if "on_start" in u else None
+        if on_start is not None and on_start not in known:
+            c.problem(here + ("on_start",), f"no scenario named '{on_start}' (scenarios: {', '.join(sorted(known))})")
+        headers = header_pairs(c, here + ("headers",), u.get("headers", {}))
+        start_captures = {cap.variable for s in scenarios if s.name == on_start for step in s.flow
+                          if isinstance(step, Request) for cap in step.captures}
+        for header, header_value in headers:  # the class's headers: data, built-ins, secrets, on_start captures
+            for variable in header_value.variables if isinstance(header_value, Template) else ():
+                if variable.startswith("$"):
+                    why = unknown_built_in(variable)
+                    if why:
+                        c.problem(here + ("headers", header), f"'{{{{ {variable} }}}}': {why}")
+                elif not SECRET.match(variable) and variable not in start_captures | data_names:
+                    c.problem(here + ("headers", header), f"uses '{{{{ {variable} }}}}', which neither the class's "
+                              f"on_start captures nor data defines")
+        tags = u.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            c.problem(here + ("tags",), "must be a list of words, e.g. [admin]")
+            tags = []
+        classes.append(UserClass(name, weight, tasks, wait, pacing, on_start, headers, tuple(tags)))
+    names = [k.name for k in classes]
+    for duplicate in sorted({n for n in names if names.count(n) > 1}):
+        c.problem(path, f"duplicate user class name '{duplicate}'")
+    if classes and sum(k.weight for k in classes) <= 0:
+        c.problem(path, "at least one user class needs a weight > 0 (a weight-0 class runs only when --tags picks it)")
+    return tuple(classes)
+
+
+def _tasks(c: Checker, path: Path, value: Any, known: set[str]) -> tuple[tuple[str, float], ...]:
+    """`{list-jobs: 4, create-job: 1}` (scenario: weight) or `[list-jobs, create-job]` (weight 1 each)."""
+    pairs = list(value.items()) if isinstance(value, dict) else [(v, 1) for v in value] if isinstance(value, list) \
+        else None
+    if not pairs:
+        c.problem(path, "must name the scenarios this class runs, with weights: {list-jobs: 4, create-job: 1}")
+        return ()
+    tasks: list[tuple[str, float]] = []
+    for name, weight in pairs:
+        if not isinstance(name, str) or name not in known:
+            c.problem(path, f"no scenario named '{name}' (scenarios: {', '.join(sorted(known))})")
+            continue
+        tasks.append((name, c.number(path + (name,), weight, 0, 1.0)))
+    if tasks and sum(w for _, w in tasks) <= 0:
+        c.problem(path, "at least one task needs a weight > 0")
+    return tuple(tasks)
 
 
 def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
@@ -69,8 +176,8 @@ def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
         return None
     (kind, body), = value.items()
     if kind == "think":
-        seconds = c.convert(path + ("think",), body, parse_duration_s, 0.0)
-        return Think(seconds)
+        low, high = c.convert(path + ("think",), body, parse_duration_range_s, (0.0, 0.0))
+        return Think(low, high if high != low else None)
     if kind not in METHODS and kind != "request":
         close = difflib.get_close_matches(kind, METHODS + ("request", "think"), n=1, cutoff=0.6)
         c.problem(path + (kind,), "unknown step" + (f" (did you mean '{close[0]}'?)" if close else

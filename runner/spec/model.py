@@ -5,6 +5,7 @@ Units: seconds, requests per second, milliseconds where a name says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from analysis.abort import AbortRule
@@ -30,6 +31,7 @@ class Phase:
     kind: str  # "rate" (open model), "users" (closed model) or "pause"
     start: float = 0.0  # arrivals/s for rate phases, users for users phases
     end: float = 0.0  # == start when there is no ramp
+    spawn_rate_per_s: float | None = None  # users phases: new users start at this rate (Locust's --spawn-rate)
 
     @property
     def peak(self) -> float:
@@ -60,6 +62,10 @@ class Request:
 @dataclass(frozen=True)
 class Think:
     duration_s: float
+    max_s: float | None = None  # a range (`1s..3s`): uniform between duration_s and max_s
+
+    def draw_s(self, uniform: Callable[[float, float], float]) -> float:
+        return self.duration_s if self.max_s is None else uniform(self.duration_s, self.max_s)
 
 
 Step = Request | Think
@@ -70,6 +76,22 @@ class Scenario:
     name: str
     weight: float
     flow: tuple[Step, ...]
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserClass:
+    """A Locust-style user class for the closed-model phases: users are given a class by weight
+    when they start, run its on_start scenario once (its captures stay with the user), then loop
+    its tasks (scenarios, by weight), waiting ``wait_s`` after each or keeping a pacing."""
+
+    name: str
+    weight: float
+    tasks: tuple[tuple[str, float], ...]  # scenario name, weight
+    wait_s: tuple[float, float] = (0.0, 0.0)  # uniform between low and high after each task
+    pacing_s: float | None = None  # instead of wait: a task starts every pacing_s (Locust's constant_pacing)
+    on_start: str | None = None  # a scenario's name
+    headers: tuple[tuple[str, Template | str], ...] = ()
     tags: tuple[str, ...] = ()
 
 
@@ -117,6 +139,7 @@ class Spec:
     limits: Limits = field(default_factory=Limits)
     arrivals: str = "constant"  # or "poisson"
     raw: Any = None  # the parsed YAML, kept for the run record
+    user_classes: tuple[UserClass, ...] = ()
     aws: AwsWatch | None = None
     notes: tuple[str, ...] = ()  # e.g. what an imported Artillery script could not carry over
 

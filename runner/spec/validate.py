@@ -20,13 +20,15 @@ from runner.units import parse_duration_s, parse_rate_per_s
 from runner.templating import Template, unknown_built_in
 
 from runner.spec.checker import Checker, SpecError, kind_of
-from runner.spec.flow_rules import header_pairs, scenarios_from
+from runner.spec.flow_rules import (
+    check_scenario_weights, header_pairs, on_start_captures, scenarios_from, user_classes_from,
+)
 from analysis.thresholds import Threshold, parse_threshold
 from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
 
 
 DEFAULT_THRESHOLD = "error_rate < 1%"
-TOP_KEYS = ("name", "target", "load", "scenarios", "data", "thresholds", "limits", "aws")
+TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "data", "thresholds", "limits", "aws")
 
 
 def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
@@ -39,7 +41,12 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     target = _target(c, top["target"]) if "target" in top else Target("http://127.0.0.1")
     phases, arrivals = _load(c, top["load"]) if "load" in top else ((), "constant")
     data = _data(c, top.get("data", {}), base_dir)
-    scenarios = scenarios_from(c, top["scenarios"], data) if "scenarios" in top else ()
+    user_defined = on_start_captures(top.get("scenarios"), top.get("user_classes"))
+    scenarios = scenarios_from(c, top["scenarios"], data, user_defined) if "scenarios" in top else ()
+    classes = user_classes_from(c, top["user_classes"], scenarios, data) if "user_classes" in top else ()
+    check_scenario_weights(c, scenarios, any(p.kind == "rate" for p in phases), bool(classes))
+    if classes and not any(p.kind == "users" for p in phases):
+        c.problem(("user_classes",), "user classes run in closed-model phases (users: N); this spec has none")
     aborts: list[AbortRule] = []
     thresholds = thresholds_from(c, top.get("thresholds", []), scenarios, aborts)
     notes: tuple[str, ...] = ()
@@ -55,7 +62,7 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return Spec(name=name, file=source.file, target=target, phases=phases, scenarios=scenarios,
                 data=data, thresholds=thresholds, abort_rules=tuple(aborts), limits=limits, arrivals=arrivals,
-                raw=source.data, aws=aws, notes=notes)
+                raw=source.data, aws=aws, notes=notes, user_classes=classes)
 
 
 def _target(c: Checker, value: Any) -> Target:
@@ -108,7 +115,8 @@ def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:
 
 
 def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
-    p = c.mapping(path, value, ("name", "duration", "rate", "ramp_to", "users", "pause"), required=("duration",))
+    p = c.mapping(path, value, ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "pause"),
+                  required=("duration",))
     if not p:
         return None
     name = c.text(path + ("name",), p["name"]) if "name" in p else f"phase-{index + 1}"
@@ -131,7 +139,18 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
     end = c.convert(path + ("ramp_to",), p["ramp_to"], parse, start) if "ramp_to" in p else start
     if start == 0 and end == 0 and len(c.problems) == before:
         c.problem(path + (kind,), f"must be > 0, got {p[kind]} (use 'pause: true' for a phase without load)")
-    return Phase(name, duration_s, kind, start, end)
+    spawn_rate = None
+    if "spawn_rate" in p:
+        if kind != "users":
+            c.problem(path + ("spawn_rate",), "only a users phase has a spawn rate (new users started per second)")
+        elif "ramp_to" in p:
+            c.problem(path + ("spawn_rate",), "has both 'ramp_to' and 'spawn_rate': a spawn rate starts users from 0 "
+                                               "up to 'users', at that many a second")
+        else:
+            spawn_rate = c.convert(path + ("spawn_rate",), p["spawn_rate"], parse_rate_per_s, 0.0) or None
+            if spawn_rate is None:
+                c.problem(path + ("spawn_rate",), f"must be > 0, got {p['spawn_rate']}")
+    return Phase(name, duration_s, kind, start, end, spawn_rate)
 
 
 def _users(value: Any) -> float:

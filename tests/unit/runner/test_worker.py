@@ -21,9 +21,11 @@ class ScriptedEngine:
     def __init__(self, time: VirtualTime, script: Script) -> None:
         self.time, self.script = time, script
         self.sent: list[tuple[float, str, str]] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, as sent
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
         self.sent.append((self.time.now, method, url))
+        self.headers.append(dict(headers))
         delay_s, reply = self.script(method, url, body)
         await self.time.sleep(delay_s)
         return reply
