@@ -1,8 +1,13 @@
 """The demo target: a small HTTP API on 127.0.0.1 shaped like a serverless image-generation
-backend (POST /generate, GET /status/{id}, POST /enhance, GET /gallery, GET /gallery/{id}).
+backend (POST /generate, GET /status/{id}, POST /enhance, GET /gallery, GET /gallery/{id}),
+with what the teams' suites in examples/seeds/ call besides: GET /health, POST /login (a
+bearer token and a session cookie), GET /me (needs the cookie), GET|POST /jobs, GET /jobs/{id},
+GET /templates, GET /admin/stats, POST /tokenize, POST /analyze (a cache: X-Cache HIT or MISS,
+"cached" in the body), GET /cache/stats.
 
 Latency comes from a configurable distribution; a concurrency limit answers 429 beyond it
-(as Lambda reserved concurrency would); a configurable share of requests answers 5xx.
+(as Lambda reserved concurrency would); a configurable share of requests answers 5xx; an API
+key starting "low-" (X-Api-Key) may send ``key_rate_per_s`` requests a second, 429 beyond.
 GET /__stats reports what the server saw (per route and status), for tests to compare.
 """
 from __future__ import annotations
@@ -65,9 +70,16 @@ class DemoState:
     window_peak_active: int = 0
     window_latency_s: float = 0.0
     window_handled: int = 0
+    key_rate_per_s: float = 5.0  # requests a second an X-Api-Key starting "low-" may send
+    key_windows: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (second, count)
+    cache: set[str] = field(default_factory=set)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    logins: int = 0
 
 
-_ROUTE_KEYS = [(re.compile(r"^/status/[^/]+$"), "/status/{id}"), (re.compile(r"^/gallery/[^/]+$"), "/gallery/{id}")]
+_ROUTE_KEYS = [(re.compile(r"^/status/[^/]+$"), "/status/{id}"), (re.compile(r"^/gallery/[^/]+$"), "/gallery/{id}"),
+               (re.compile(r"^/jobs/[^/]+$"), "/jobs/{id}")]
 
 
 def route_key(method: str, path: str) -> str:
@@ -84,6 +96,15 @@ def make_app(state: DemoState) -> web.Application:
             passed: web.StreamResponse = await handler(request)
             return passed
         key = route_key(request.method, request.path)
+        api_key = request.headers.get("X-Api-Key", "")
+        if api_key.startswith("low-"):
+            second = int(asyncio.get_running_loop().time())
+            window_second, count = state.key_windows.get(api_key, (second, 0))
+            count = count + 1 if window_second == second else 1
+            state.key_windows[api_key] = (second, count)
+            if count > state.key_rate_per_s:
+                state.seen[f"{key} 429"] += 1
+                return web.json_response({"message": "API key rate limit"}, status=429, headers={"Retry-After": "1"})
         if state.active >= state.concurrency_limit:
             state.seen[f"{key} 429"] += 1
             return web.json_response({"message": "Rate exceeded"}, status=429)
@@ -133,6 +154,57 @@ def make_app(state: DemoState) -> web.Application:
         item = request.match_info["item_id"]
         return web.json_response({"id": item, "url": f"https://example.invalid/{item}.png", "width": 1024})
 
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def login(request: web.Request) -> web.Response:
+        state.logins += 1
+        token = f"tok-{state.logins}"
+        response = web.json_response({"token": token}, status=200)
+        response.set_cookie("session", token, httponly=True)
+        return response
+
+    async def me(request: web.Request) -> web.Response:
+        session = request.cookies.get("session")
+        if not session:
+            return web.json_response({"message": "no session cookie"}, status=401)
+        return web.json_response({"session": session})
+
+    async def jobs(request: web.Request) -> web.Response:
+        if request.method == "POST":
+            job_id = str(uuid.UUID(int=state.rng.getrandbits(128), version=4))
+            return web.json_response({"id": job_id, "status": "queued"}, status=201)
+        return web.json_response({"jobs": [{"id": f"job-{i}", "status": "done"} for i in range(1, 6)]})
+
+    async def job(request: web.Request) -> web.Response:
+        return web.json_response({"id": request.match_info["job_id"], "status": "done"})
+
+    async def templates(request: web.Request) -> web.Response:
+        return web.json_response({"templates": [{"id": f"tpl-{i}"} for i in range(1, 4)]})
+
+    async def admin_stats(request: web.Request) -> web.Response:
+        return web.json_response({"jobs": 5, "users": state.logins})
+
+    async def tokenize(request: web.Request) -> web.Response:
+        text = (await request.read()).decode("utf-8", "replace")
+        return web.json_response({"tokens": len(text.split())})
+
+    async def analyze(request: web.Request) -> web.Response:
+        body = (await request.read()).decode("utf-8", "replace")
+        cached = body in state.cache
+        if cached:
+            state.cache_hits += 1
+        else:
+            state.cache_misses += 1
+            state.cache.add(body)
+            if len(state.cache) > 10_000:
+                state.cache.pop()
+        return web.json_response({"cached": cached, "score": len(body) % 10},
+                                 headers={"X-Cache": "HIT" if cached else "MISS"})
+
+    async def cache_stats(request: web.Request) -> web.Response:
+        return web.json_response({"hits": state.cache_hits, "misses": state.cache_misses})
+
     async def stats(request: web.Request) -> web.Response:
         return web.json_response({"seen": dict(state.seen), "peak_active": state.peak_active})
 
@@ -147,6 +219,17 @@ def make_app(state: DemoState) -> web.Application:
     app.router.add_post("/enhance", enhance)
     app.router.add_get("/gallery", gallery)
     app.router.add_get("/gallery/{item_id}", gallery_item)
+    app.router.add_get("/health", health)
+    app.router.add_post("/login", login)
+    app.router.add_get("/me", me)
+    app.router.add_get("/jobs", jobs)
+    app.router.add_post("/jobs", jobs)
+    app.router.add_get("/jobs/{job_id}", job)
+    app.router.add_get("/templates", templates)
+    app.router.add_get("/admin/stats", admin_stats)
+    app.router.add_post("/tokenize", tokenize)
+    app.router.add_post("/analyze", analyze)
+    app.router.add_get("/cache/stats", cache_stats)
     app.router.add_get("/__stats", stats)
     app.router.add_post("/__reset", reset)
     return app
