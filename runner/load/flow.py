@@ -16,6 +16,7 @@ from urllib.parse import urlencode, urlsplit
 
 from runner.guardrails import HostPolicy
 from runner.load.capture import CaptureFailed, extract
+from runner.load.cookies import CookieJar
 from runner.load.engines.base import Engine
 from runner.load.recorder import Recorder
 from runner.spec.model import DataSet, Request, Scenario, Spec, Think
@@ -89,14 +90,23 @@ def data_sets_used(scenario: Scenario) -> frozenset[str]:
     return frozenset(names)
 
 
+def _with_cookies(headers: list[tuple[str, str]], cookies: str) -> list[tuple[str, str]]:
+    """The jar's cookies after any Cookie header the spec sets itself."""
+    for i, (name, value) in enumerate(headers):
+        if name.lower() == "cookie":
+            return headers[:i] + [(name, f"{value}; {cookies}")] + headers[i + 1:]
+    return [*headers, ("Cookie", cookies)]
+
+
 class UserState:
     """What one closed-model user of a user class carries from task to task."""
 
-    __slots__ = ("headers", "variables")
+    __slots__ = ("cookies", "headers", "variables")
 
     def __init__(self, headers: tuple[tuple[str, Template | str], ...] = ()) -> None:
         self.variables: dict[str, Any] = {}  # captured by its on_start (a login's token)
         self.headers = headers
+        self.cookies = CookieJar()  # kept from iteration to iteration, as a browser would
 
     def with_headers(self, headers: list[tuple[str, str]], variables: dict[str, Any],
                      rng: random.Random) -> list[tuple[str, str]]:
@@ -138,6 +148,7 @@ class FlowRunner:
         self.origin = f"{parts.scheme}://{parts.netloc}"  # the target's host: checked before the run
         self.origin_slash = self.origin + "/"
         self.host_allowed: dict[str, bool] = {}
+        self.cookies = spec.target.cookies
         self.captured_names = {c.variable for s in spec.scenarios for step in s.flow if isinstance(step, Request)
                                for c in step.captures}
 
@@ -153,14 +164,15 @@ class FlowRunner:
         variables: dict[str, Any] = {"$worker": self.worker_index, "$iteration": self.iteration, **self.secrets}
         if user is not None:
             variables.update(user.variables)
+        jar = (user.cookies if user is not None else CookieJar()) if self.cookies else None
         try:
-            return await self._run(scenario, intended_s, keep_pace, variables, user)
+            return await self._run(scenario, intended_s, keep_pace, variables, user, jar)
         finally:
             if keep_captures and user is not None:
                 user.variables.update({k: v for k, v in variables.items() if k in self.captured_names})
 
     async def _run(self, scenario: Scenario, intended_s: float, keep_pace: bool, variables: dict[str, Any],
-                   user: UserState | None) -> bool:
+                   user: UserState | None, jar: CookieJar | None) -> bool:
         self.data.pick(self.uses[scenario.name], variables)
         self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
         start_s = intended_s
@@ -175,7 +187,7 @@ class FlowRunner:
                     self.recorder.window_at(due_s).health.late_steps += 1
                 start_s = due_s
                 continue
-            if not await self.request(step, variables, start_s, user):
+            if not await self.request(step, variables, start_s, user, jar):
                 self.recorder.window_at(intended_s).scenario(scenario.name).failed += 1
                 if keep_pace:
                     remaining_s = sum(s.draw_s(self.rng.uniform) for s in scenario.flow[index + 1:]
@@ -246,12 +258,14 @@ class FlowRunner:
         return None if allowed else host
 
     async def request(self, step: Request, variables: dict[str, Any], intended_s: float,
-                      user: UserState | None = None) -> bool:
+                      user: UserState | None = None, jar: CookieJar | None = None) -> bool:
         # Look the window up only after each await: a flush may have swapped the windows out.
         try:
             url, headers, body = self.render(step, variables)
             if user is not None and user.headers:
                 headers = user.with_headers(headers, variables, self.rng)
+            if jar is not None and jar.values:
+                headers = _with_cookies(headers, jar.header())
         except MissingVariable:  # only possible with a data row lacking a column
             stats = self.recorder.window_at(intended_s).endpoint(step.name)
             stats.errors["capture"] = stats.errors.get("capture", 0) + 1
@@ -303,6 +317,10 @@ class FlowRunner:
             return False
         stats.responses += 1
         stats.bytes_in += reply.bytes_in
+        if jar is not None:
+            set_cookies = reply.set_cookies()
+            if set_cookies:
+                jar.take(set_cookies)
         code = str(reply.status)
         stats.statuses[code] = stats.statuses.get(code, 0) + 1
         failure = classify_status(reply.status, step.expect)

@@ -274,10 +274,11 @@ class LoadGenerator:
         if self.classes is not None:
             await self._class_user(self.classes.for_user(run_index), stop_s)
             return
+        user = UserState()  # its cookies go from one iteration to the next
         while self.clock() < stop_s and not self.stopping:
             now = self.clock()
             self.recorder.window_at(now).health.iterations += 1  # an iteration, not an arrival
-            await self.flows.run(self.pick_scenario(), now, keep_pace=True)
+            await self.flows.run(self.pick_scenario(), now, keep_pace=True, user=user)
 
     async def _class_user(self, klass: UserClass, stop_s: float) -> None:
         """A user of a user class: its on_start once, then its tasks by weight, each followed by the

@@ -22,6 +22,7 @@ class Target:
     timeout_s: float = 10.0
     verify_tls: bool = True
     http2: bool = False
+    cookies: bool = True  # a cookie jar per virtual user (false: Set-Cookie is ignored)
 
 
 @dataclass(frozen=True)

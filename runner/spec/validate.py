@@ -69,7 +69,7 @@ def _target(c: Checker, value: Any) -> Target:
     path: Path = ("target",)
     if isinstance(value, str):
         value = {"url": value}
-    t = c.mapping(path, value, ("url", "headers", "timeout", "verify_tls", "http2"), required=("url",))
+    t = c.mapping(path, value, ("url", "headers", "timeout", "verify_tls", "http2", "cookies"), required=("url",))
     url = c.text(path + ("url",), t.get("url", "http://127.0.0.1"), "http://127.0.0.1")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -85,10 +85,11 @@ def _target(c: Checker, value: Any) -> Target:
         c.problem(path + ("timeout",), "must be > 0 (e.g. 10s)")
     verify = t.get("verify_tls", True)
     http2 = t.get("http2", False)
-    for key, flag in (("verify_tls", verify), ("http2", http2)):
+    cookies = t.get("cookies", True)
+    for key, flag in (("verify_tls", verify), ("http2", http2), ("cookies", cookies)):
         if not isinstance(flag, bool):
             c.problem(path + (key,), f"must be true or false, got {kind_of(flag)}")
-    return Target(url.rstrip("/"), headers, timeout_s, verify is not False, http2 is True)
+    return Target(url.rstrip("/"), headers, timeout_s, verify is not False, http2 is True, cookies is not False)
 
 
 def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from analysis.merge import merge_shards
 from analysis.shard import Shard
 from runner.load.engines import make_engine
@@ -31,13 +33,13 @@ data:
 """
 
 
-def run_generator(url: str, rate: int = 50, timeout: str = "5s", spec_text: str | None = None):
+def run_generator(url: str, rate: int = 50, timeout: str = "5s", spec_text: str | None = None, engine_name: str = "fast"):
     spec = parse_spec(spec_text or SPEC % (url, timeout, rate), "f.yaml")
     plan = make_plan(spec, "functional", seed=3, workers=1)
     shards: list[Shard] = []
 
     async def main() -> None:
-        engine = make_engine("fast", spec.target.timeout_s, True,
+        engine = make_engine(engine_name, spec.target.timeout_s, True,
                              **({"max_connections": spec.limits.max_connections} if spec.limits.max_connections else {}))
 
         async def sink(shard: Shard) -> None:
@@ -113,3 +115,31 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     verdict = judge(run, spec.thresholds, 2.0, spec.limits.health, 1)
     assert verdict.status == "INCONCLUSIVE"
     assert any("for a connection" in p and "limits.max_connections" in p for p in verdict.generator_problems)
+
+
+COOKIES = """
+target: {url: "%s", cookies: %s}
+load: {phases: [{duration: 2s, rate: 20/s}]}
+scenarios:
+  - name: logged-in
+    flow: [{post: {url: /login, json: {}}}, {get: {url: /me, name: me after login, expect: 200}}]
+  - name: anonymous
+    flow: [{get: {url: /me, name: me anonymous, expect: 401}}]
+"""
+
+
+@pytest.mark.parametrize("engine", ["fast", "httpx", "aiohttp"])
+def test_each_virtual_user_has_its_own_cookie_jar(demo_target, engine: str) -> None:
+    """A login's session cookie goes back on that scenario's next request, and never on another's
+    (httpx and aiohttp kept one jar for the whole worker: anonymous users were logged in)."""
+    demo = demo_target(latency="fixed:1ms")
+    run, _ = run_generator(demo.url, spec_text=COOKIES % (demo.url, "true"), engine_name=engine)
+    assert run.endpoints["me after login"].statuses == {"200": run.endpoints["me after login"].requests}
+    assert run.endpoints["me anonymous"].statuses == {"401": run.endpoints["me anonymous"].requests}
+    assert run.overall.error_count == 0
+
+
+def test_cookies_false_ignores_set_cookie(demo_target) -> None:
+    demo = demo_target(latency="fixed:1ms")
+    run, _ = run_generator(demo.url, spec_text=COOKIES % (demo.url, "false"))
+    assert run.endpoints["me after login"].statuses == {"401": run.endpoints["me after login"].requests}

@@ -16,8 +16,10 @@ class AiohttpEngine:
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=0, ssl=True if self._verify else False)
+            # cookies belong to each virtual user (runner.load.flow), never to the shared session
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
-                                                  skip_auto_headers=("User-Agent",))
+                                                  skip_auto_headers=("User-Agent",),
+                                                  cookie_jar=aiohttp.DummyCookieJar())
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
             prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it

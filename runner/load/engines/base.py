@@ -26,6 +26,14 @@ class Reply:
         self.bytes_out = bytes_out
         self.queued_s = queued_s  # waiting for one of the engine's connections: the generator's time, not the target's
 
+    def set_cookies(self) -> list[str]:
+        """Every Set-Cookie header's value, in order."""
+        found = []
+        for key, value in self.headers:
+            if len(key) == 10 and (key.lower() == b"set-cookie" if isinstance(key, bytes) else key.lower() == "set-cookie"):
+                found.append(value.decode("latin-1") if isinstance(value, bytes) else value)
+        return found
+
     def header(self, name: str) -> str | None:
         """The first header of that name (case-insensitive), or None."""
         wanted = name.lower()

@@ -5,10 +5,15 @@ timeout is the whole request's, as in the other engines, so the request runs und
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 
 import httpx
 
 from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
+
+
+# Cookies belong to each virtual user (runner.load.flow), never to the engine shared by all of them.
+_NO_COOKIES = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
 
 class HttpxEngine:
@@ -18,7 +23,7 @@ class HttpxEngine:
         self._client = httpx.AsyncClient(
             http2=http2, verify=verify_tls, timeout=httpx.Timeout(timeout_s),
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            follow_redirects=False)
+            follow_redirects=False, cookies=_NO_COOKIES)
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
@@ -35,7 +40,7 @@ class HttpxEngine:
             kind = classify_exception(error)
             return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
         body_in = response.content
-        headers_in = [(k.lower(), v) for k, v in response.headers.items()]
+        headers_in = [(k.lower(), v) for k, v in response.headers.multi_items()]  # each Set-Cookie apart
         bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
         return Reply(response.status_code, headers_in, body_in, None, bytes_in, bytes_out)
 
