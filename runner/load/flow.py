@@ -288,7 +288,8 @@ class FlowRunner:
             return False
         sent_s = self.clock()
         try:
-            reply = await self.engine.send(step.method, url, headers, body)
+            reply = await (self.engine.send(step.method, url, headers, body) if step.timeout_s is None else
+                           self.engine.send(step.method, url, headers, body, step.timeout_s))
         except asyncio.CancelledError:  # the run ended with this request unanswered: count and time it
             cancelled_s = self.clock()
             stats = self.recorder.window_at(intended_s).endpoint(step.name)

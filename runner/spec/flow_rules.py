@@ -189,7 +189,7 @@ def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
 def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -> Request | None:
     if isinstance(value, str):
         value = {"url": value}
-    allowed = ("url", "name", "headers", "query", "json", "form", "expect", "capture") + \
+    allowed = ("url", "name", "headers", "query", "json", "form", "expect", "capture", "timeout") + \
         (("method",) if kind == "request" else ())
     r = c.mapping(path, value, allowed, required=("url",) + (("method",) if kind == "request" else ()))
     if not r:
@@ -227,8 +227,12 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
     captures = _captures(c, path + ("capture",), r.get("capture", []))
     defined.update(capture.variable for capture in captures)
     name = c.text(path + ("name",), r["name"]) if "name" in r else f"{method} {url_text}"
+    timeout_s = c.convert(path + ("timeout",), r["timeout"], parse_duration_s, 0.0) if "timeout" in r else None
+    if timeout_s is not None and timeout_s <= 0:
+        c.problem(path + ("timeout",), f"must be > 0, got {r['timeout']}")
     return Request(method=method, url=url if url.variables else url_text, name=name, headers=headers,
-                   query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r)
+                   query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r,
+                   timeout_s=timeout_s or None)
 
 
 def _expect(c: Checker, path: Path, value: Any) -> frozenset[int] | None:

@@ -58,6 +58,7 @@ class Request:
     expect: frozenset[int] | None = None  # None: any status below 400
     captures: tuple[Capture, ...] = ()
     has_json: bool = False
+    timeout_s: float | None = None  # this step's own timeout (None: target.timeout)
 
 
 @dataclass(frozen=True)

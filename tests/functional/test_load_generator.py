@@ -143,3 +143,20 @@ def test_cookies_false_ignores_set_cookie(demo_target) -> None:
     demo = demo_target(latency="fixed:1ms")
     run, _ = run_generator(demo.url, spec_text=COOKIES % (demo.url, "false"))
     assert run.endpoints["me after login"].statuses == {"401": run.endpoints["me after login"].requests}
+
+
+@pytest.mark.parametrize("engine", ["fast", "httpx", "aiohttp"])
+def test_a_step_s_own_timeout_replaces_the_target_s(demo_target, engine: str) -> None:
+    """Seed 000's generate step waits up to 60 s while everything else keeps the short timeout."""
+    demo = demo_target(latency="fixed:300ms")
+    spec = f"""
+target: {{url: "{demo.url}", timeout: 100ms}}
+load: {{phases: [{{duration: 1s, rate: 5/s}}]}}
+limits: {{drain: 3s}}
+scenarios:
+  - flow: [{{get: {{url: /health, name: patient, timeout: 2s}}}}]
+  - flow: [{{get: {{url: /health, name: hasty}}}}]
+"""
+    run, _ = run_generator(demo.url, spec_text=spec, engine_name=engine)
+    assert run.endpoints["patient"].statuses == {"200": run.endpoints["patient"].requests}
+    assert run.endpoints["hasty"].errors == {"timeout": run.endpoints["hasty"].requests}

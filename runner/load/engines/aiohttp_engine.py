@@ -13,7 +13,8 @@ class AiohttpEngine:
         self._verify = verify_tls
         self._session: aiohttp.ClientSession | None = None
 
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=0, ssl=True if self._verify else False)
             # cookies belong to each virtual user (runner.load.flow), never to the shared session
@@ -23,8 +24,9 @@ class AiohttpEngine:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
             prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it
+            limit = aiohttp.ClientTimeout(total=timeout_s) if timeout_s else self._timeout
             async with self._session.request(method, yarl.URL(prefix + target, encoded=True), headers=headers, data=body,
-                                             allow_redirects=False) as response:
+                                             allow_redirects=False, timeout=limit) as response:
                 body_in = await response.read()
                 headers_in = [(k.lower(), v) for k, v in response.headers.items()]
         except TimeoutError:

@@ -45,7 +45,8 @@ class Reply:
 
 
 class Engine(Protocol):
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
         ...
 
     async def close(self) -> None:

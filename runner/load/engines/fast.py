@@ -175,13 +175,15 @@ class FastEngine:
             self._origins[prefix] = cached
         return cached[0], cached[1], path
 
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
         try:
-            return await self._send(method, url, headers, body)
+            return await self._send(method, url, headers, body, timeout_s or self.timeout_s)
         except (OSError, RuntimeError, ValueError) as error:  # an engine never raises for a request
             return error_reply(classify_exception(error))
 
-    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                    timeout_s: float) -> Reply:
         origin, host_line, path = self._split(url)
         key = tuple(headers)
         block = self._header_blocks.get(key)
@@ -196,7 +198,7 @@ class FastEngine:
         else:
             payload = b"".join((start, host_line, block, b"\r\n"))
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout_s
+        deadline = loop.time() + timeout_s
         queued_s = 0.0
         for _ in range(2 if method in IDEMPOTENT else 1):
             reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline)

@@ -25,12 +25,14 @@ class HttpxEngine:
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
             follow_redirects=False, cookies=_NO_COOKIES)
 
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
             prefix, target = split_target(url)  # the same request target every engine sends
-            response = await asyncio.wait_for(
-                self._client.request(method, prefix + target, headers=headers, content=body), self._timeout_s)
+            limit_s = timeout_s or self._timeout_s
+            response = await asyncio.wait_for(self._client.request(
+                method, prefix + target, headers=headers, content=body, timeout=httpx.Timeout(limit_s)), limit_s)
         except (httpx.TimeoutException, TimeoutError):
             return error_reply("timeout", bytes_out)
         except httpx.ConnectError as error:

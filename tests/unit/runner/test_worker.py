@@ -23,7 +23,8 @@ class ScriptedEngine:
         self.sent: list[tuple[float, str, str]] = []
         self.headers: list[dict[str, str]] = []  # each request's headers, as sent
 
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None) -> Reply:
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
         self.sent.append((self.time.now, method, url))
         self.headers.append(dict(headers))
         delay_s, reply = self.script(method, url, body)
