@@ -90,13 +90,15 @@ def spec_selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default=D.get("target"), help="replace target.url")
     p.add_argument("--set", dest="overrides", action="append", default=[s for s in D.get("set", "").split(";") if s],
                    metavar="PATH=VALUE", help="override a spec value, e.g. load.phases.sustained.rate=200/s")
+    p.add_argument("-e", "--load-profile", default=D.get("load_profile"), metavar="NAME",
+                   help="apply one of the spec's profiles (stress, spike…)")
     p.add_argument("--tags", default=D.get("tags", ""), help="run only scenarios with any of these tags (a,b)")
     p.add_argument("--exclude-tags", default=D.get("exclude_tags", ""), help="skip scenarios with these tags")
 
 
 def load_selected_spec(args: argparse.Namespace, path: str | Path) -> Spec:
     from runner.spec import select_scenarios
-    spec = load_spec(path, args.target, tuple(args.overrides))
+    spec = load_spec(path, getattr(args, "target", None), tuple(args.overrides), getattr(args, "load_profile", None))
     return select_scenarios(spec, words(args.tags), words(args.exclude_tags))
 
 

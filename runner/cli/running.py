@@ -11,7 +11,8 @@ from typing import Any
 
 from runner.plan import RATE_MEASURED_PER_CORE, make_plan
 from runner.preflight import CouldNotRun, check_references, refuse_environment_on_aws
-from runner.spec import Spec, load_spec
+from runner.spec import Spec, SpecError, load_spec, spec_profiles
+from runner.spec.checker import Problem
 from runner.units import format_duration
 
 from runner.cli.common import (
@@ -27,9 +28,21 @@ from runner.cli.common import (
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    spec = load_spec(args.spec)
-    print(f"{args.spec}: valid — {len(spec.phases)} phases over {format_duration(spec.duration_s)}, "
-          f"{len(spec.scenarios)} scenarios, {len(spec.thresholds)} thresholds")
+    """The spec as written, and with each of its profiles applied: every problem of all of them."""
+    problems: list[Problem] = []
+    shown: list[str] = []
+    for profile in [None, *spec_profiles(args.spec)]:
+        try:
+            spec = load_spec(args.spec, profile=profile)
+        except SpecError as error:
+            problems += [p for p in error.problems if p not in problems]
+            continue
+        shown.append(f"{f'profile {profile}' if profile else args.spec}: valid — {len(spec.phases)} phases over "
+                     f"{format_duration(spec.duration_s)}, {len(spec.scenarios)} scenarios, "
+                     f"{len(spec.thresholds)} thresholds")
+    if problems:
+        raise SpecError(problems)
+    print("\n".join(shown))
     return EXIT_PASS
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 KEYS = {"store": str, "stack": str, "region": str, "profile": str, "workers": int, "engine": str,
-        "target": str, "tags": str, "exclude_tags": str, "set": str}
+        "target": str, "tags": str, "exclude_tags": str, "set": str, "load_profile": str}
 
 
 class SettingsError(ValueError):

@@ -11,13 +11,15 @@ from runner.spec.checker import Problem, SpecError
 from runner.spec.validate import build_spec
 from runner.importers.artillery import looks_like_artillery
 from runner.spec.overrides import OverrideError, apply_override
+from runner.spec.profiles import apply_profile, profile_names
 from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
 
 def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
-               target_url: str | None = None, read_files: bool = True, overrides: tuple[str, ...] = ()) -> Spec:
+               target_url: str | None = None, read_files: bool = True, overrides: tuple[str, ...] = (),
+               profile: str | None = None) -> Spec:
     """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere);
     CSV data is read relative to ``base_dir`` (default: the spec's folder) unless ``read_files`` is off."""
     try:
@@ -31,6 +33,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
             [f"not converted: {item}" for item in unconverted]
+    apply_profile(source, profile)  # before --set, which may change what the profile brought
     for assignment in overrides:
         if not isinstance(source.data, dict):
             break
@@ -44,6 +47,14 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     spec = build_spec(source, None) if not read_files else \
         build_spec(source, base_dir if base_dir is not None else Path(file).parent)
     return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
+
+
+def spec_profiles(path: str | Path) -> list[str]:
+    """The profile names a spec file defines (none when it cannot be read as YAML)."""
+    try:
+        return profile_names(load_yaml(Path(path).read_text(encoding="utf-8"), str(path)))
+    except (OSError, SpecSyntaxError, UnicodeDecodeError):
+        return []
 
 
 def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]) -> Spec:
@@ -95,7 +106,8 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
     return dataclasses.replace(spec, scenarios=tuple(kept), user_classes=tuple(classes), raw=raw)
 
 
-def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = ()) -> Spec:
+def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = (),
+              profile: str | None = None) -> Spec:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -105,7 +117,7 @@ def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[
         raise SpecError([Problem(str(path), 0, "", "this is Python (a locustfile?), not a spec: Squall runs YAML specs "
                                  "(see examples/quickstart.yaml); a Locust user class becomes a scenario with its "
                                  "weight, its tasks become steps, and wait_time becomes a think")])
-    return parse_spec(text, str(path), path.parent, target_url, overrides=overrides)
+    return parse_spec(text, str(path), path.parent, target_url, overrides=overrides, profile=profile)
 
 
 _PYTHON = re.compile(r"^(?:from \w[\w.]* import |import \w|class \w+\(|def \w+\()", re.MULTILINE)

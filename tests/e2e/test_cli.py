@@ -300,3 +300,16 @@ def test_a_closed_model_plan_shows_its_users_not_zero_arrivals(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert "total " not in done.stdout and "peak rate" not in done.stdout  # was "0 arrivals, 0 requests"
     assert "users         50 at most (closed model" in done.stdout
+
+
+def test_validate_checks_every_profile_and_plan_takes_one(tmp_path: Path) -> None:
+    spec = tmp_path / "profiles.yaml"
+    spec.write_text("target: http://127.0.0.1:9\nload: {phases: [{duration: 5m, users: 50}]}\n"
+                    "scenarios: [{flow: [{get: /}, {think: 1s}]}]\n"
+                    "profiles:\n  spike: {load: {phases: [{duration: 2m, users: 100, spawn_rate: 50/s}]}}\n"
+                    "  broken: {load: {phases: [{duration: 0s, users: 1}]}}\n")
+    done = squall("validate", str(spec), cwd=tmp_path)
+    assert done.returncode == 2 and "profiles.yaml:6: load.phases[0].duration: must be > 0, got 0s" in done.stderr
+    planned = squall("plan", str(spec), "-e", "spike", cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert "100 at most" in planned.stdout
