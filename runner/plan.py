@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from runner.pacing import arrivals_in_phase, expected_arrivals, split_evenly, user_windows
-from runner.spec.model import Request, Spec
+from runner.spec.model import Spec, requests_sent
 
 RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (README)
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above
@@ -123,8 +123,7 @@ class RunPlan:
 def requests_per_scenario(spec: Spec) -> float:
     """Requests an arrival sends on average, by scenario weight."""
     total_weight = sum(s.weight for s in spec.scenarios)
-    return sum(s.weight * sum(1 for step in s.flow if isinstance(step, Request))
-               for s in spec.scenarios) / total_weight
+    return sum(s.weight * requests_sent(s.flow) for s in spec.scenarios) / total_weight
 
 
 def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,

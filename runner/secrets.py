@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from runner.spec.model import Request, Spec
+from runner.spec.model import Spec
 from runner.templating import ENV, SECRET, Template, variables_in
 
 class SecretError(Exception):
@@ -52,12 +52,14 @@ def template_references(spec: Spec) -> set[str]:
     for _, value in spec.target.headers:
         found |= _names(value) if isinstance(value, Template) else set()
     for scenario in spec.scenarios:
-        for step in scenario.flow:
-            if isinstance(step, Request):
-                found |= set(step.url.variables) if isinstance(step.url, Template) else set()
-                found |= variables_in(step.json)
-                for _, value in step.headers + step.query + (step.form or ()):
-                    found |= set(value.variables) if isinstance(value, Template) else set()
+        for step in scenario.requests:
+            found |= set(step.url.variables) if isinstance(step.url, Template) else set()
+            found |= variables_in(step.json)
+            for _, value in step.headers + step.query + (step.form or ()):
+                found |= set(value.variables) if isinstance(value, Template) else set()
+    for klass in spec.user_classes:
+        for _, value in klass.headers:
+            found |= _names(value) if isinstance(value, Template) else set()
     for dataset in spec.data:
         for row in dataset.rows:
             for value in (row.values() if isinstance(row, dict) else [row]):

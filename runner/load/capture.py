@@ -8,7 +8,7 @@ from typing import Any
 
 from runner.load.engines.base import Reply
 from runner.spec.jsonpath import json_path_steps, select
-from runner.spec.model import Capture
+from runner.spec.model import Capture, Check
 
 
 class CaptureFailed(Exception):
@@ -30,3 +30,22 @@ def extract(capture: Capture, reply: Reply, parsed: list[Any]) -> Any:
     for found in select(json_path_steps(capture.expression), parsed[0]):
         return found
     raise CaptureFailed(f"{capture.expression} not found")
+
+
+def holds(check: Check, reply: Reply) -> bool:
+    """Whether the response holds what the step expects of it besides its status."""
+    if check.kind == "content_type":
+        return (reply.header("content-type") or "").lower().startswith(check.key.lower())
+    if check.kind == "header":
+        return reply.header(check.key) == str(check.value)
+    try:
+        document = json.loads(reply.body)
+    except ValueError:
+        return False
+    found = select(json_path_steps(check.key), document)
+    if check.kind == "has":
+        return next(found, _MISSING) is not _MISSING
+    return bool(next(found, _MISSING) == check.value)  # json: the first value the path selects
+
+
+_MISSING = object()

@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from runner.guardrails import HostPolicy
-from runner.load.capture import CaptureFailed, extract
+from runner.load.capture import CaptureFailed, extract, holds
 from runner.load.cookies import CookieJar
 from runner.load.engines.base import Engine
 from runner.load.recorder import Recorder
-from runner.spec.model import DataSet, Request, Scenario, Spec, Think
+from runner.spec.model import DataSet, Loop, Request, Scenario, Spec, Step, Think
 from runner.templating import MissingVariable, Template, render_value, variables_in
 
 Clock = Callable[[], float]
@@ -79,14 +79,13 @@ class DataPicker:
 
 def data_sets_used(scenario: Scenario) -> frozenset[str]:
     names: set[str] = set()
-    for step in scenario.flow:
-        if isinstance(step, Request):
-            found = set(step.url.variables) if isinstance(step.url, Template) else set()
-            found |= variables_in(step.json)
-            for _, value in step.headers + step.query + (step.form or ()):
-                if isinstance(value, Template):
-                    found |= set(value.variables)
-            names |= {name.split(".")[0] for name in found}
+    for step in scenario.requests:
+        found = set(step.url.variables) if isinstance(step.url, Template) else set()
+        found |= variables_in(step.json)
+        for _, value in step.headers + step.query + (step.form or ()):
+            if isinstance(value, Template):
+                found |= set(value.variables)
+        names |= {name.split(".")[0] for name in found}
     return frozenset(names)
 
 
@@ -149,8 +148,7 @@ class FlowRunner:
         self.origin_slash = self.origin + "/"
         self.host_allowed: dict[str, bool] = {}
         self.cookies = spec.target.cookies
-        self.captured_names = {c.variable for s in spec.scenarios for step in s.flow if isinstance(step, Request)
-                               for c in step.captures}
+        self.captured_names = {c.variable for s in spec.scenarios for step in s.requests for c in step.captures}
 
     async def run(self, scenario: Scenario, intended_s: float, keep_pace: bool = False,
                   user: UserState | None = None, keep_captures: bool = False) -> bool:
@@ -177,17 +175,8 @@ class FlowRunner:
         self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
         start_s = intended_s
         for index, step in enumerate(scenario.flow):
-            if isinstance(step, Think):
-                # the next step is due at this step's end plus the think: a generator that wakes up
-                # later is late, and the step's latency still counts from when it was due
-                think_s = step.draw_s(self.rng.uniform)
-                due_s = self.clock() + think_s
-                await self.sleep(think_s)
-                if self.clock() - due_s > self.lag_tolerance_s:
-                    self.recorder.window_at(due_s).health.late_steps += 1
-                start_s = due_s
-                continue
-            if not await self.request(step, variables, start_s, user, jar):
+            succeeded, start_s = await self._step(step, variables, start_s, user, jar)
+            if not succeeded:
                 self.recorder.window_at(intended_s).scenario(scenario.name).failed += 1
                 if keep_pace:
                     remaining_s = sum(s.draw_s(self.rng.uniform) for s in scenario.flow[index + 1:]
@@ -195,9 +184,34 @@ class FlowRunner:
                     if remaining_s > 0:
                         await self.sleep(remaining_s)
                 return False
-            start_s = self.clock()
         self.recorder.window_at(intended_s).scenario(scenario.name).completed += 1
         return True
+
+    async def _step(self, step: Step, variables: dict[str, Any], start_s: float, user: UserState | None,
+                    jar: CookieJar | None) -> tuple[bool, float]:
+        """Run one step; (succeeded, when the next step is due)."""
+        if isinstance(step, Think):
+            # the next step is due at this step's end plus the think: a generator that wakes up
+            # later is late, and the step's latency still counts from when it was due
+            think_s = step.draw_s(self.rng.uniform)
+            due_s = self.clock() + think_s
+            await self.sleep(think_s)
+            if self.clock() - due_s > self.lag_tolerance_s:
+                self.recorder.window_at(due_s).health.late_steps += 1
+            return True, due_s
+        if isinstance(step, Loop):
+            items: Any = step.over if step.over is not None else range(step.count)
+            for item in items:
+                if step.over is not None:
+                    variables[step.as_name] = item
+                for inner in step.flow:
+                    succeeded, start_s = await self._step(inner, variables, start_s, user, jar)
+                    if not succeeded:
+                        return False, start_s
+                if step.until is not None and str(variables.get(step.until[0])) == step.until[1]:
+                    break
+            return True, start_s
+        return await self.request(step, variables, start_s, user, jar), self.clock()
 
     def render(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
         static = self.static.get(id(step))
@@ -329,6 +343,14 @@ class FlowRunner:
             stats.errors[failure] = stats.errors.get(failure, 0) + 1
             stats.error_statuses[code] = stats.error_statuses.get(code, 0) + 1
             return False
+        if step.checks:
+            try:
+                held = all(holds(check, reply) for check in step.checks)
+            except RecursionError:
+                held = False
+            if not held:
+                stats.errors["expectation"] = stats.errors.get("expectation", 0) + 1
+                return False
         if step.captures:
             parsed: list[Any] = []
             try:

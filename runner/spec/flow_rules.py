@@ -5,7 +5,7 @@ import difflib
 from typing import Any
 
 from runner.spec.model import (
-    Capture, DataSet, Request, Scenario, Step, Think, UserClass,
+    Capture, Check, DataSet, Loop, Request, Scenario, Step, Think, UserClass,
 )
 from runner.spec.yamlsource import Path
 from runner.spec.jsonpath import json_path_steps
@@ -128,8 +128,8 @@ def user_classes_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...],
         if on_start is not None and on_start not in known:
             c.problem(here + ("on_start",), f"no scenario named '{on_start}' (scenarios: {', '.join(sorted(known))})")
         headers = header_pairs(c, here + ("headers",), u.get("headers", {}))
-        start_captures = {cap.variable for s in scenarios if s.name == on_start for step in s.flow
-                          if isinstance(step, Request) for cap in step.captures}
+        start_captures = {cap.variable for s in scenarios if s.name == on_start for step in s.requests
+                          for cap in step.captures}
         for header, header_value in headers:  # the class's headers: data, built-ins, secrets, on_start captures
             for variable in header_value.variables if isinstance(header_value, Template) else ():
                 if variable.startswith("$"):
@@ -178,8 +178,10 @@ def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
     if kind == "think":
         low, high = c.convert(path + ("think",), body, parse_duration_range_s, (0.0, 0.0))
         return Think(low, high if high != low else None)
+    if kind == "loop":
+        return _loop(c, path + ("loop",), body, defined)
     if kind not in METHODS and kind != "request":
-        close = difflib.get_close_matches(kind, METHODS + ("request", "think"), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(kind, METHODS + ("request", "think", "loop"), n=1, cutoff=0.6)
         c.problem(path + (kind,), "unknown step" + (f" (did you mean '{close[0]}'?)" if close else
                                                      f" (use one of {', '.join(METHODS)}, request or think)"))
         return None
@@ -223,7 +225,7 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
         if variable not in defined:
             c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
                       f"(capture it in an earlier step or add it under data)")
-    expect = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else None
+    expect, checks = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else (None, ())
     captures = _captures(c, path + ("capture",), r.get("capture", []))
     defined.update(capture.variable for capture in captures)
     name = c.text(path + ("name",), r["name"]) if "name" in r else f"{method} {url_text}"
@@ -232,18 +234,85 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
         c.problem(path + ("timeout",), f"must be > 0, got {r['timeout']}")
     return Request(method=method, url=url if url.variables else url_text, name=name, headers=headers,
                    query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r,
-                   timeout_s=timeout_s or None)
+                   timeout_s=timeout_s or None, checks=checks)
 
 
-def _expect(c: Checker, path: Path, value: Any) -> frozenset[int] | None:
+def _expect(c: Checker, path: Path, value: Any) -> tuple[frozenset[int] | None, tuple[Check, ...]]:
+    """`expect: 200`, `[200, 404]`, or a map: status, content_type, json ({$.path: value}),
+    has ([$.path, ...]) and header ({name: value}), as Artillery's expect checks them."""
+    checks: list[Check] = []
     if isinstance(value, dict):
-        value = c.mapping(path, value, ("status",), required=("status",)).get("status", [])
+        e = c.mapping(path, value, ("status", "content_type", "json", "has", "header"))
+        if "content_type" in e:
+            checks.append(Check("content_type", c.text(path + ("content_type",), e["content_type"])))
+        for jpath, expected in (e.get("json") or {}).items() if isinstance(e.get("json", {}), dict) else ():
+            _check_path(c, path + ("json", jpath), str(jpath))
+            checks.append(Check("json", str(jpath), expected))
+        if "json" in e and not isinstance(e["json"], dict):
+            c.problem(path + ("json",), "must map JSONPaths to the values they must hold, e.g. {$.status: done}")
+        has = e.get("has", [])
+        for jpath in has if isinstance(has, list) else [has]:
+            _check_path(c, path + ("has",), str(jpath))
+            checks.append(Check("has", str(jpath)))
+        header = e.get("header", {})
+        if isinstance(header, dict):
+            checks += [Check("header", str(name), str(v)) for name, v in header.items()]
+        else:
+            c.problem(path + ("header",), "must map header names to the values they must have")
+        if "status" not in e:
+            return None, tuple(checks)
+        value = e["status"]
         path = path + ("status",)
     codes = value if isinstance(value, list) else [value]
     if not codes or not all(isinstance(x, int) and not isinstance(x, bool) and 100 <= x <= 599 for x in codes):
         c.problem(path, f"must be a status code or a list of them (100-599), got {kind_of(value)}")
+        return None, tuple(checks)
+    return frozenset(codes), tuple(checks)
+
+
+def _check_path(c: Checker, path: Path, expression: str) -> None:
+    try:
+        json_path_steps(expression)
+    except ValueError as error:
+        c.problem(path, str(error))
+
+
+def _loop(c: Checker, path: Path, value: Any, defined: set[str]) -> Loop | None:
+    """`loop: {count: 3, flow: [...]}`, `{over: [a, b], as: size, flow}`, or a poll:
+    `{count: 20, until: {status: done}, flow: [get + capture status, think]}`."""
+    lp = c.mapping(path, value, ("count", "over", "as", "until", "flow"), required=("flow",))
+    if not lp:
         return None
-    return frozenset(codes)
+    over = lp.get("over")
+    if over is not None and not isinstance(over, list):
+        c.problem(path + ("over",), f"must be a list of values to go over, got {kind_of(over)}")
+        over = None
+    if over is None and "count" not in lp:
+        c.problem(path, "needs 'count' (how many times, at most with 'until') or 'over' (a list)")
+    count = int(c.number(path + ("count",), lp.get("count", 1), 1, 1, integer=True))
+    as_name = c.text(path + ("as",), lp.get("as", "item"), "item")
+    if over is not None:
+        defined.add(as_name)
+    flow = lp.get("flow")
+    steps: list[Step] = []
+    if not isinstance(flow, list) or not flow:
+        c.problem(path + ("flow",), "must be a non-empty list of steps")
+    else:
+        for j, raw in enumerate(flow):
+            step = _step(c, path + ("flow", j), raw, defined)
+            if step is not None:
+                steps.append(step)
+    until = None
+    if "until" in lp:
+        if isinstance(lp["until"], dict) and len(lp["until"]) == 1:
+            (variable, expected), = lp["until"].items()
+            until = (str(variable), str(expected).lower() if isinstance(expected, bool) else str(expected))
+            if until[0] not in defined:
+                c.problem(path + ("until",), f"'{variable}' is never captured (capture it in the loop's flow)")
+        else:
+            c.problem(path + ("until",), "must be one captured variable and the value that ends the loop: "
+                                         "{status: done}")
+    return Loop(tuple(steps), count, tuple(over) if over is not None else None, as_name, until)
 
 
 def _captures(c: Checker, path: Path, value: Any) -> tuple[Capture, ...]:

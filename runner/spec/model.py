@@ -5,7 +5,7 @@ Units: seconds, requests per second, milliseconds where a name says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from analysis.abort import AbortRule
@@ -47,6 +47,17 @@ class Capture:
 
 
 @dataclass(frozen=True)
+class Check:
+    """What a response must hold besides its status (Artillery's expect): ``kind`` is
+    content_type (prefix), json (a JSONPath's first value equals ``value``), has (a JSONPath
+    selects something) or header (a header equals ``value``)."""
+
+    kind: str
+    key: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
 class Request:
     method: str
     url: Template | str
@@ -59,6 +70,7 @@ class Request:
     captures: tuple[Capture, ...] = ()
     has_json: bool = False
     timeout_s: float | None = None  # this step's own timeout (None: target.timeout)
+    checks: tuple[Check, ...] = ()  # failing one is an "expectation" error
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,39 @@ class Think:
         return self.duration_s if self.max_s is None else uniform(self.duration_s, self.max_s)
 
 
-Step = Request | Think
+@dataclass(frozen=True)
+class Loop:
+    """Steps repeated: ``count`` times (at most, with ``until``), or once per item of ``over``
+    (the item in ``{{ as_name }}``); ``until`` (variable, value): stop after the iteration
+    that left that variable equal to that value (a status poll that says done)."""
+
+    flow: tuple[Step, ...]
+    count: int = 1
+    over: tuple[Any, ...] | None = None
+    as_name: str = "item"
+    until: tuple[str, str] | None = None
+
+    @property
+    def repeats(self) -> int:
+        return len(self.over) if self.over is not None else self.count
+
+
+Step = Request | Think | Loop
+
+
+def requests_in(flow: tuple[Step, ...]) -> Iterator[Request]:
+    """Every request step, those inside loops too (each once)."""
+    for step in flow:
+        if isinstance(step, Request):
+            yield step
+        elif isinstance(step, Loop):
+            yield from requests_in(step.flow)
+
+
+def requests_sent(flow: tuple[Step, ...]) -> float:
+    """Requests one run of the flow sends when every step succeeds (a loop's at most)."""
+    return sum(1.0 if isinstance(step, Request) else step.repeats * requests_sent(step.flow)
+               if isinstance(step, Loop) else 0.0 for step in flow)
 
 
 @dataclass(frozen=True)
@@ -79,6 +123,10 @@ class Scenario:
     weight: float
     flow: tuple[Step, ...]
     tags: tuple[str, ...] = ()
+
+    @property
+    def requests(self) -> tuple[Request, ...]:
+        return tuple(requests_in(self.flow))
 
 
 @dataclass(frozen=True)
@@ -153,7 +201,6 @@ class Spec:
     def endpoint_names(self) -> tuple[str, ...]:
         names: dict[str, None] = {}
         for scenario in self.scenarios:
-            for step in scenario.flow:
-                if isinstance(step, Request):
-                    names[step.name] = None
+            for step in scenario.requests:
+                names[step.name] = None
         return tuple(names)

@@ -11,7 +11,7 @@ from analysis.thresholds import Threshold, parse_threshold
 from analysis.verdict import HealthLimits
 from analysis.target import HttpApi, RestApi, TargetResources
 from runner.spec.model import (
-    AwsWatch, Limits, Request, Scenario,
+    AwsWatch, Limits, Scenario,
 )
 from runner.spec.yamlsource import Path
 from runner.units import parse_duration_s, parse_rate_per_s, parse_share
@@ -25,7 +25,7 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
     if not isinstance(value, list):
         c.problem(path, f"must be a list of thresholds such as 'p95 < 500ms', got {kind_of(value)}")
         return ()
-    endpoints = [step.name for s in scenarios for step in s.flow if isinstance(step, Request)]
+    endpoints = [step.name for s in scenarios for step in s.requests]
     thresholds: list[Threshold] = []
     for i, raw in enumerate(value):
         here = path + (i,)
