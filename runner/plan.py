@@ -74,6 +74,7 @@ class PhasePlan:
     expected_arrivals: float  # open model; 0 otherwise
     expected_requests: float  # open model; 0 otherwise
     spawn_rate_per_s: float | None = None  # closed model: users started per second (None: a linear ramp)
+    iterations: int | None = None  # closed model: scenario runs in all (None: as many as the time allows)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ class RunPlan:
     @property
     def expected_requests(self) -> float:
         return sum(p.expected_requests for p in self.phases)
+
+    def worker_iterations(self, phase: PhasePlan, worker_index: int) -> int | None:
+        return None if phase.iterations is None else split_evenly(phase.iterations, self.workers, worker_index)
 
     def worker_users(self, phase: PhasePlan, worker_index: int) -> tuple[int, int]:
         return (split_evenly(int(phase.start), self.workers, worker_index),
@@ -139,7 +143,7 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
             arrivals = float(arrivals_in_phase(phase.start, phase.end, phase.duration_s)) \
                 if spec.arrivals == "constant" else expected_arrivals(phase.start, phase.end, phase.duration_s)
         phases.append(PhasePlan(phase.name, phase.kind, offset_s, phase.duration_s, phase.start, phase.end,
-                                arrivals, arrivals * per_arrival, phase.spawn_rate_per_s))
+                                arrivals, arrivals * per_arrival, phase.spawn_rate_per_s, phase.iterations))
         offset_s += phase.duration_s
     peak_rate = max((p.peak for p in spec.phases if p.kind == "rate"), default=0.0)
     peak_users = int(max((p.peak for p in spec.phases if p.kind == "users"), default=0.0))

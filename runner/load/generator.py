@@ -53,6 +53,15 @@ class WorkerSettings:
     window_end_s: float | None = None
 
 
+def _take_ticket(tickets: list[int] | None) -> bool:
+    if tickets is None:
+        return True
+    if tickets[0] <= 0:
+        return False
+    tickets[0] -= 1
+    return True
+
+
 class WeightedPick:
     def __init__(self, items: list[tuple[Scenario, float]]) -> None:
         self.items = [item for item, _ in items]
@@ -256,31 +265,44 @@ class LoadGenerator:
         windows = [(max(begin, first_s), min(stop, last_s))
                    for begin, stop in user_windows(start_users, end_users, phase.duration_s, phase.spawn_rate_per_s,
                                                    first_index=me, index_step=workers)]
+        share = self.plan.worker_iterations(phase, me)
+        tickets = [share] if share is not None else None  # iterations this worker's users may still start
+        users = []
         for i, (begin, stop) in enumerate(windows):
             if stop > begin:
                 # users finish their last iteration in the background (the drain waits for them):
                 # an overrun never delays the next phase, nor makes its arrivals late; user i of
                 # this worker is user i * workers + me of the run (which class it is given)
-                user = asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop, i * workers + me))
+                user = asyncio.ensure_future(self._user(phase_start + begin, phase_start + stop, i * workers + me,
+                                                        tickets))
                 self.in_flight.add(user)
                 user.add_done_callback(self.in_flight.discard)
+                users.append(user)
+        last_phase = phase is self.plan.phases[-1] or phase.offset_s + phase.duration_s >= self.window_end_s
+        if tickets is not None and last_phase:
+            # a fixed number of iterations (hey -n -c): once they are done, so is the run
+            while users and not all(u.done() for u in users) and self.clock() < phase_start + last_s \
+                    and not self._check_stop():
+                await self.sleep(min(self.settings.stop_poll_s, 0.05))
+            return
         await self._sleep_until(phase_start + last_s)
 
-    async def _user(self, begin_s: float, stop_s: float, run_index: int = 0) -> None:
+    async def _user(self, begin_s: float, stop_s: float, run_index: int = 0, tickets: list[int] | None = None) -> None:
+        """``tickets``: the iterations left to this worker's users of the phase (None: no limit)."""
         if stop_s > self.send_until_s:  # this user's time is cut short by the time budget
             self.recorder.window_at(max(begin_s, self.send_until_s)).health.cut += 1
             stop_s = self.send_until_s
         await self._sleep_until(begin_s)
         if self.classes is not None:
-            await self._class_user(self.classes.for_user(run_index), stop_s)
+            await self._class_user(self.classes.for_user(run_index), stop_s, tickets)
             return
         user = UserState()  # its cookies go from one iteration to the next
-        while self.clock() < stop_s and not self.stopping:
+        while self.clock() < stop_s and not self.stopping and _take_ticket(tickets):
             now = self.clock()
             self.recorder.window_at(now).health.iterations += 1  # an iteration, not an arrival
             await self.flows.run(self.pick_scenario(), now, keep_pace=True, user=user)
 
-    async def _class_user(self, klass: UserClass, stop_s: float) -> None:
+    async def _class_user(self, klass: UserClass, stop_s: float, tickets: list[int] | None = None) -> None:
         """A user of a user class: its on_start once, then its tasks by weight, each followed by the
         class's wait (or kept to its pacing: a task that starts late against it is a late step)."""
         user = UserState(klass.headers)
@@ -290,7 +312,7 @@ class LoadGenerator:
         assert self.classes is not None
         tasks = self.classes.tasks[klass.name]
         next_start_s = self.clock()
-        while self.clock() < stop_s and not self.stopping:
+        while self.clock() < stop_s and not self.stopping and _take_ticket(tickets):
             now = self.clock()
             if klass.pacing_s is not None and now - next_start_s > self.lag_tolerance_s:
                 self.recorder.window_at(next_start_s).health.late_steps += 1

@@ -129,7 +129,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     incomplete = failure_reason(store.get_json(prefix + "failure.json")) if store.exists(prefix + "failure.json") \
         else None
     measured_s = plan.duration_s
-    if stopped and run.timeline:
+    ends_when_done = bool(plan.phases) and plan.phases[-1].iterations is not None  # hey -n: ends when they are done
+    if (stopped or ends_when_done) and run.timeline:
         measured_s = min(plan.duration_s, float(run.last_second + 1))
     report = None
     if spec.aws is not None and target_source is not None:

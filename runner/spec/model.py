@@ -33,6 +33,7 @@ class Phase:
     start: float = 0.0  # arrivals/s for rate phases, users for users phases
     end: float = 0.0  # == start when there is no ramp
     spawn_rate_per_s: float | None = None  # users phases: new users start at this rate (Locust's --spawn-rate)
+    iterations: int | None = None  # users phases: this many scenario runs in all, then the users stop (hey -n)
 
     @property
     def peak(self) -> float:

@@ -116,7 +116,7 @@ def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:
 
 
 def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
-    p = c.mapping(path, value, ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "pause"),
+    p = c.mapping(path, value, ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "iterations", "pause"),
                   required=("duration",))
     if not p:
         return None
@@ -151,7 +151,14 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
             spawn_rate = c.convert(path + ("spawn_rate",), p["spawn_rate"], parse_rate_per_s, 0.0) or None
             if spawn_rate is None:
                 c.problem(path + ("spawn_rate",), f"must be > 0, got {p['spawn_rate']}")
-    return Phase(name, duration_s, kind, start, end, spawn_rate)
+    iterations = None
+    if "iterations" in p:
+        if kind != "users":
+            c.problem(path + ("iterations",), "only a users phase has a number of iterations (for a fixed number of "
+                                              "arrivals, set the rate: arrivals / duration)")
+        else:
+            iterations = int(c.number(path + ("iterations",), p["iterations"], 1, 1, integer=True))
+    return Phase(name, duration_s, kind, start, end, spawn_rate, iterations)
 
 
 def _users(value: Any) -> float:

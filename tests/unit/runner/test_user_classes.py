@@ -126,3 +126,22 @@ def test_a_task_may_use_what_its_class_s_on_start_captured_but_nothing_else_may(
     parse_spec(CLASSES, "t.yaml")  # list uses {{ token }}, captured by login, regular's on_start
     with pytest.raises(SpecError, match="uses '{{ token }}' before anything defines it"):
         parse_spec(CLASSES.replace("tasks: [stats]", "tasks: [stats, list]"), "t.yaml")
+
+
+def test_a_fixed_number_of_iterations_is_shared_by_the_users_and_then_the_run_ends() -> None:
+    """Seed 004's `hey -n 100 -c 10`: ten clients, a hundred requests in total."""
+    spec = """
+target: http://127.0.0.1:1
+load: {phases: [{duration: 1m, users: 10, iterations: 100}]}
+scenarios: [{flow: [{get: /health}]}]
+"""
+    for workers, worker in ((1, 0), (2, 0), (2, 1)):
+        run_, engine, _ = run(spec, lambda m, u, b: ok(delay_s=0.05), workers=workers, worker_index=worker)
+        assert len(engine.sent) == run_.health.iterations == 100 // workers
+        assert max(t for t, _, _ in engine.sent) < 1.0  # done in half a second, not after the minute
+
+
+def test_iterations_belong_to_users_phases() -> None:
+    with pytest.raises(SpecError, match="only a users phase has a number of iterations"):
+        parse_spec("target: http://127.0.0.1:1\nload: {phases: [{duration: 1m, rate: 5/s, iterations: 3}]}\n"
+                   "scenarios: [{flow: [{get: /}]}]\n", "t.yaml")
