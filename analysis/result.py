@@ -90,6 +90,7 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
             "generator_problems": list(verdict.generator_problems), "warnings": list(verdict.warnings),
             "thresholds": [{
                 "check": o.threshold.text, "endpoint": o.threshold.endpoint, "severity": o.threshold.severity,
+                "phase": o.threshold.phase,
                 "metric": o.threshold.metric, "limit": o.threshold.limit, "measured": o.measured,
                 "measured_text": o.measured_text, "status": o.status,
                 "samples": o.samples, "error_samples": o.error_samples,

@@ -73,6 +73,7 @@ def render_summary(result: dict[str, Any]) -> str:
         lines += ["", f"  {'threshold':<40} {'measured':>12}  result"]
         for t in verdict["thresholds"]:
             label = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "") + \
+                (f" during {t['phase']}" if t.get("phase") else "") + \
                 (" (should)" if t["severity"] == "should" else "")
             errors = (f"  ({t['error_samples']:,} of {t['samples']:,} samples were errors)"
                       if t.get("error_samples") else "")

@@ -47,11 +47,14 @@ class Threshold:
     exclude_statuses: tuple[int, ...] = ()
     target: TargetRef | None = None  # for metric "aws": which of the target's metrics
     regression: RegressionRef | None = None  # for metric "regression": against the baseline run
+    phase: str | None = None  # judged over this phase's seconds only
+    window_s: tuple[float, float] | None = None  # the phase's (start, end), seconds from the run's start
 
     @property
     def label(self) -> str:
         excluded = f" (excluding {', '.join(map(str, self.exclude_statuses))})" if self.exclude_statuses else ""
-        return (f"{self.text} [{self.endpoint}]" if self.endpoint else self.text) + excluded
+        during = f" during {self.phase}" if self.phase else ""
+        return (f"{self.text} [{self.endpoint}]" if self.endpoint else self.text) + during + excluded
 
 
 def parse_threshold(text: str) -> tuple[str, float | None, str, float]:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from analysis.merge import MergedRun
+from analysis.shard import ALL_ENDPOINTS
+from analysis.stats import EndpointStats
 from analysis.regression import measure_regression
 from analysis.target import TargetMetrics
 from analysis.target_thresholds import measure_target
@@ -49,6 +51,22 @@ class Verdict:
     warnings: tuple[str, ...] = ()  # should-thresholds that broke: they never decide the verdict
 
 
+def phase_stats(run: MergedRun, first_second: int, end_second: int) -> EndpointStats:
+    """Every request of the seconds [first, end) of the run, merged (a compact window's "*"
+    aggregate where there is one)."""
+    merged = EndpointStats()
+    for second in range(first_second, end_second):
+        window = run.timeline.get(second)
+        if window is None:
+            continue
+        if ALL_ENDPOINTS in window.endpoints:
+            merged.merge(window.endpoints[ALL_ENDPOINTS])
+        else:
+            for stats in window.endpoints.values():
+                merged.merge(stats)
+    return merged
+
+
 def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
                     target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
     stats = None
@@ -57,6 +75,10 @@ def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
     elif threshold.regression is not None:
         current = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
         measured = measure_regression(threshold, current, duration_s, baseline)
+    elif threshold.window_s is not None:  # one phase's seconds
+        start_s, end_s = threshold.window_s
+        stats = phase_stats(run, int(start_s), int(min(end_s, duration_s) + 0.999))
+        measured = measure(threshold, stats, max(1e-9, min(end_s, duration_s) - start_s)) if stats.requests else None
     else:
         stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
         measured = measure(threshold, stats, duration_s) if stats is not None else None

@@ -119,7 +119,8 @@ def render_html(result: dict[str, Any], chart_library_js: str) -> str:
     if verdict["thresholds"]:
         parts.append("<h2>Thresholds</h2><table><tr><th>threshold</th><th>severity</th><th>measured</th><th>result</th>"
                      "</tr>" + "".join(
-                         f"<tr><td>{_e(t['check'])}{' [' + _e(t['endpoint']) + ']' if t['endpoint'] else ''}</td>"
+                         f"<tr><td>{_e(t['check'])}{' [' + _e(t['endpoint']) + ']' if t['endpoint'] else ''}"
+                         f"{' during ' + _e(t['phase']) if t.get('phase') else ''}</td>"
                          f"<td>{_e(t['severity'])}</td><td>{_e(t['measured_text'])}</td>"
                          f"<td>{MARK.get(t['status'], '')} {_e(t['status'])}</td></tr>"
                          for t in verdict["thresholds"]) + "</table>")

@@ -16,7 +16,8 @@ def render_junit(result: dict[str, Any]) -> str:
                                   (1 if verdict["generator_problems"] else 0)),
                        time=f"{result['duration_s']:.3f}")
     for t in cases:
-        name = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "")
+        name = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "") + \
+            (f" during {t['phase']}" if t.get("phase") else "")
         case = ET.SubElement(suite, "testcase", classname=f"squall.{result['spec_name']}.thresholds", name=name)
         message = f"measured {t['measured_text']}"
         if t["status"] == "FAIL":

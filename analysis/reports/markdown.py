@@ -20,6 +20,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         lines += ["| threshold | measured | result |", "|---|---:|:---:|"]
         for t in verdict["thresholds"]:
             label = f"`{t['check']}`" + (f" on `{t['endpoint']}`" if t["endpoint"] else "") + \
+                (f" during `{t['phase']}`" if t.get("phase") else "") + \
                 (" *(should)*" if t["severity"] == "should" else "")
             lines.append(f"| {label} | {t['measured_text']} | {ICON.get(t['status'], '')} {t['status']} |")
         lines.append("")

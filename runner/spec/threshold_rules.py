@@ -11,7 +11,7 @@ from analysis.thresholds import Threshold, parse_threshold
 from analysis.verdict import HealthLimits
 from analysis.target import HttpApi, RestApi, TargetResources
 from runner.spec.model import (
-    AwsWatch, Limits, Scenario,
+    AwsWatch, Limits, Phase, Scenario,
 )
 from runner.spec.yamlsource import Path
 from runner.units import parse_duration_s, parse_rate_per_s, parse_share
@@ -19,8 +19,8 @@ from runner.units import parse_duration_s, parse_rate_per_s, parse_share
 from runner.spec.checker import Checker, kind_of
 
 
-def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], aborts: list[AbortRule]) -> \
-        tuple[Threshold, ...]:
+def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], aborts: list[AbortRule],
+                    phases: tuple[Phase, ...] = ()) -> tuple[Threshold, ...]:
     path: Path = ("thresholds",)
     if not isinstance(value, list):
         c.problem(path, f"must be a list of thresholds such as 'p95 < 500ms', got {kind_of(value)}")
@@ -31,8 +31,8 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
         here = path + (i,)
         if isinstance(raw, str):
             raw = {"check": raw}
-        t = c.mapping(here, raw, ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after"),
-                      required=("check",))
+        t = c.mapping(here, raw, ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after",
+                                  "phase"), required=("check",))
         if "check" not in t:
             continue
         text = c.text(here + ("check",), t["check"], "")
@@ -64,9 +64,10 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
         if not isinstance(excluded, list) or not all(isinstance(x, int) for x in excluded):
             c.problem(here + ("exclude_statuses",), "must be a list of status codes, e.g. [429]")
             excluded = []
+        phase, window = _phase_window(c, here, t, phases, metric)
         thresholds.append(Threshold(text.strip(), metric, percentile, op, limit,
                                     None if endpoint is None else str(endpoint), str(severity), tuple(excluded),
-                                    target_ref, regression_ref))
+                                    target_ref, regression_ref, phase, window))
         if t.get("abort") is True:
             if metric in ("aws", "regression", "rps", "requests", "errors"):
                 c.problem(here + ("abort",), f"abort rules judge each second of the run: use latency percentiles or "
@@ -80,6 +81,27 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
         elif "for" in t or "after" in t:
             c.problem(here, "'for' and 'after' go with 'abort: true'")
     return tuple(thresholds)
+
+
+def _phase_window(c: Checker, here: Path, t: dict[str, Any], phases: tuple[Phase, ...], metric: str) -> \
+        tuple[str | None, tuple[float, float] | None]:
+    """`phase: spike`: the threshold is judged over that phase's seconds only."""
+    if "phase" not in t:
+        return None, None
+    name = str(t["phase"])
+    offsets: dict[str, tuple[float, float]] = {}
+    start_s = 0.0
+    for phase in phases:
+        offsets[phase.name] = (start_s, start_s + phase.duration_s)
+        start_s += phase.duration_s
+    if name not in offsets:
+        c.problem(here + ("phase",), f"no phase named '{name}' (phases: {', '.join(offsets) or 'none'})")
+        return None, None
+    if metric in ("aws", "regression") or "endpoint" in t or t.get("abort") is True:
+        c.problem(here + ("phase",), "a phase threshold judges every request of that phase's seconds: latency, "
+                                     "error_rate, errors, requests or rps, without endpoint or abort")
+        return None, None
+    return name, offsets[name]
 
 
 SETTLE_MAX_S = 480.0  # the collect function's timeout (600 s) less time to merge and report

@@ -48,7 +48,7 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     if classes and not any(p.kind == "users" for p in phases):
         c.problem(("user_classes",), "user classes run in closed-model phases (users: N); this spec has none")
     aborts: list[AbortRule] = []
-    thresholds = thresholds_from(c, top.get("thresholds", []), scenarios, aborts)
+    thresholds = thresholds_from(c, top.get("thresholds", []), scenarios, aborts, phases)
     notes: tuple[str, ...] = ()
     if not top.get("thresholds") and not c.problems:
         # A CI gate must not pass at 100 % errors (Locust fails a run with failures by default).

@@ -82,3 +82,35 @@ def test_loop_mistakes_are_spec_problems(loop: str, problem: str) -> None:
     with pytest.raises(SpecError) as caught:
         parse_spec(text, "t.yaml")
     assert any(problem in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_a_phase_threshold_is_judged_over_that_phase_s_seconds_only() -> None:
+    """Seed 002: error rate < 15 % during the spike, < 5 % otherwise."""
+    from analysis.verdict import HealthLimits, judge
+    spec_text = """
+target: http://127.0.0.1:1
+load: {phases: [{name: steady, duration: 2s, rate: 10/s}, {name: spike, duration: 2s, rate: 10/s}]}
+scenarios: [{flow: [{get: /a}]}]
+thresholds:
+  - {check: error_rate < 5%, phase: steady}
+  - {check: error_rate < 15%, phase: spike}
+  - {check: error_rate < 5%, phase: spike}
+"""
+    sent = []
+
+    def script(method: str, url: str, body: bytes | None):
+        sent.append(url)
+        spiking = len(sent) > 20
+        return ok(status=503 if spiking and len(sent) % 10 == 0 else 200)
+    run_, _, _ = run(spec_text, script)
+    spec = parse_spec(spec_text, "t.yaml")
+    outcomes = judge(run_, spec.thresholds, 4.0, HealthLimits(), 1).outcomes
+    assert [(o.threshold.label, round(o.measured or 0, 3), o.status) for o in outcomes] == [
+        ("error_rate < 5% during steady", 0.0, "PASS"), ("error_rate < 15% during spike", 0.1, "PASS"),
+        ("error_rate < 5% during spike", 0.1, "FAIL")]
+
+
+def test_a_phase_threshold_names_a_phase_that_exists() -> None:
+    with pytest.raises(SpecError, match="no phase named 'spke' \\(phases: phase-1\\)"):
+        parse_spec("target: http://127.0.0.1:1\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+                   "scenarios: [{flow: [{get: /}]}]\nthresholds: [{check: p95 < 1s, phase: spke}]\n", "t.yaml")
