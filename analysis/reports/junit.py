@@ -8,6 +8,13 @@ from xml.etree import ElementTree as ET
 
 
 def render_junit(result: dict[str, Any]) -> str:
+    suites = ET.Element("testsuites", name="squall")
+    suites.append(junit_suite(result))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def junit_suite(result: dict[str, Any]) -> ET.Element:
+    """One run's testsuite element (a suite of runs puts several side by side)."""
     verdict = result["verdict"]
     cases = verdict["thresholds"]
     suite = ET.Element("testsuite", name=f"squall.{result['spec_name']}", tests=str(len(cases) + 1),
@@ -32,6 +39,4 @@ def render_junit(result: dict[str, Any]) -> str:
     if verdict["generator_problems"]:
         text = "; ".join(verdict["generator_problems"])
         ET.SubElement(health, "error", message=text, type="Inconclusive").text = text
-    suites = ET.Element("testsuites", name="squall")
-    suites.append(suite)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    return suite

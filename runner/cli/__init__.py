@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                                   ("demo", cmd_demo, "start the demo target and run the quickstart against it")):
         p = sub.add_parser(name, help=help_text)
         if name == "run":
-            p.add_argument("spec")
+            p.add_argument("spec", nargs="+", help="a spec, a suite file, or several specs run as a suite")
             spec_selection_options(p)
             p.add_argument("--on", choices=("local", "aws"), default="local", help="backend (default local)")
             p.add_argument("--allow-host", action="append", default=[], metavar="HOST",

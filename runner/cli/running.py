@@ -7,16 +7,23 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from runner.plan import RATE_MEASURED_PER_CORE, make_plan
 from runner.preflight import CouldNotRun, check_references, refuse_environment_on_aws
 from runner.spec import Spec, SpecError, load_spec, spec_profiles
 from runner.spec.checker import Problem
+from runner.spec.suite import SuiteTest, is_suite_file, load_suite
+from analysis.reports.suite import SuiteEntry, render_suite_junit, render_suite_summary, suite_status
 from runner.units import format_duration
 
 from runner.cli.common import (
+    EXIT_BY_VERDICT,
+    EXIT_COULD_NOT_RUN,
+    EXIT_INCONCLUSIVE,
     EXIT_PASS,
+    EXIT_STOPPED,
     EXAMPLES,
     new_run_id,
     progress_printer,
@@ -90,11 +97,64 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    spec = load_selected_spec(args, args.spec)
-    return _run_spec(spec, args)
+    paths = [Path(p) for p in args.spec]
+    if len(paths) == 1 and not is_suite_file(paths[0]):
+        return _run_spec(load_selected_spec(args, paths[0]), args)
+    if len(paths) == 1:
+        name, tests = load_suite(paths[0])
+    else:
+        name, tests = "suite", [SuiteTest(p.stem, p) for p in paths]
+    return _run_suite(name, tests, args)
+
+
+def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> int:
+    """Every test's spec is loaded before the first runs (a problem in the fourth must not
+    wait for three runs); then they run one after another; Ctrl-C stops the suite."""
+    specs: list[Spec] = []
+    problems: list[Problem] = []
+    for test in tests:
+        picked = argparse.Namespace(**{**vars(args), "load_profile": test.load_profile or args.load_profile,
+                                       "overrides": [*args.overrides, *test.overrides],
+                                       "tags": test.tags if test.tags is not None else args.tags,
+                                       "exclude_tags": test.exclude_tags if test.exclude_tags is not None
+                                       else args.exclude_tags})
+        try:
+            specs.append(load_selected_spec(picked, test.spec))
+        except SpecError as error:
+            problems += error.problems
+    if problems:
+        raise SpecError(problems)
+    entries: list[SuiteEntry] = []
+    for index, (test, spec) in enumerate(zip(tests, specs, strict=True)):
+        print(f"squall: suite {name}: test {index + 1} of {len(tests)}: {test.name}", file=sys.stderr)
+        try:
+            code, result = _run_spec_result(spec, args)
+        except CouldNotRun as error:
+            print(f"squall: could not run: {error}", file=sys.stderr)
+            entries.append(SuiteEntry(test.name, "COULD_NOT_RUN", note=str(error)))
+            continue
+        entries.append(SuiteEntry(test.name, result["verdict"]["status"], result))
+        if code == EXIT_STOPPED:
+            entries += [SuiteEntry(t.name, "NOT_RUN", note="the suite was stopped") for t in tests[index + 1:]]
+            break
+    suite_id = new_run_id(name)
+    folder = Path(args.store) / "suites" / suite_id
+    folder.mkdir(parents=True, exist_ok=True)
+    summary = render_suite_summary(name, entries)
+    (folder / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+    (folder / "junit.xml").write_text(render_suite_junit(name, entries), encoding="utf-8")
+    print("\n" + summary)
+    print(f"\n  suite: {folder}/summary.txt, {folder}/junit.xml")
+    status = suite_status(entries)
+    return EXIT_COULD_NOT_RUN if status == "COULD_NOT_RUN" else \
+        EXIT_INCONCLUSIVE if status == "NOT_RUN" else EXIT_BY_VERDICT[status]
 
 
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
+    return _run_spec_result(spec, args)[0]
+
+
+def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     for note in spec.notes:
         print(f"squall: {note}", file=sys.stderr)
     from runner.local.backend import LocalOptions, run_local
@@ -121,7 +181,7 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
     result = run_local(spec, run_id, seed, options, progress_printer(),
                        target_source=lambda progress: Boto3TargetSource(progress=progress))
     print(file=sys.stderr)
-    return finish(result, args.store)
+    return finish(result, args.store), result
 
 
 def _aws_client_factory(spec: Spec) -> Callable[[str], Any]:
@@ -134,7 +194,7 @@ def _aws_client_factory(spec: Spec) -> Callable[[str], Any]:
     return client_for
 
 
-def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> int:
+def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> tuple[int, dict[str, Any]]:
     from runner.aws.backend import find_deployment, start_run, watch_run
     from runner.aws.pipeline import LAMBDA_ENGINES
     from runner.preflight import SpecRejected
@@ -149,7 +209,7 @@ def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) ->
           file=sys.stderr)
     result = watch_run(deployment, run_id, progress_printer(), stop_requested=interrupt_counter())
     print(file=sys.stderr)
-    return finish(result, f"s3://{deployment.bucket}")
+    return finish(result, f"s3://{deployment.bucket}"), result
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -313,3 +313,32 @@ def test_validate_checks_every_profile_and_plan_takes_one(tmp_path: Path) -> Non
     planned = squall("plan", str(spec), "-e", "spike", cwd=tmp_path)
     assert planned.returncode == 0, planned.stderr
     assert "100 at most" in planned.stdout
+
+
+def test_a_suite_runs_its_tests_in_turn_with_one_summary_junit_and_exit_code(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    (tmp_path / "health.yaml").write_text(
+        f"name: health\ntarget: {demo.url}\nload: {{phases: [{{duration: 1s, rate: 5/s}}]}}\n"
+        "scenarios: [{flow: [{get: /health}]}]\nthresholds: [error_rate < 1%]\n"
+        "profiles:\n  strict: {thresholds: [p95 < 1ms]}\n")
+    (tmp_path / "suite.yaml").write_text("suite: gate\ntests:\n  - health.yaml\n"
+                                         "  - {spec: health.yaml, load_profile: strict}\n")
+    done = squall("run", "suite.yaml", "--store", "s", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # the strict profile's p95 < 1ms fails
+    assert "Squall suite gate: 2 tests" in done.stdout and "SUITE: FAIL" in done.stdout
+    rows = [(line[2:36].strip(), line[37:51].strip()) for line in done.stdout.splitlines()
+            if line.startswith("  health")]
+    assert rows == [("health", "PASS"), ("health (strict)", "FAIL")]
+    junit = next((tmp_path / "s" / "suites").glob("gate-*/junit.xml")).read_text()
+    assert junit.count("<testsuite ") == 2 and 'name="p95 &lt; 1ms"' in junit
+
+
+def test_a_problem_in_any_test_of_a_suite_stops_it_before_the_first_run(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text("target: http://127.0.0.1:9\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+                                        "scenarios: [{flow: [{get: /}]}]\n")
+    (tmp_path / "bad.yaml").write_text("target: http://127.0.0.1:9\nload: {phases: [{duration: 1s, rate: lots}]}\n"
+                                       "scenarios: [{flow: [{get: /}]}]\n")
+    done = squall("run", "good.yaml", "bad.yaml", "--store", "s", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "bad.yaml:2: load.phases[0].rate: 'lots' is not a rate" in done.stderr
+    assert not (tmp_path / "s").exists()
