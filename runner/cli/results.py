@@ -159,7 +159,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise ValueError(f"{path}: not YAML: {error}") from None
     if not looks_like_artillery(script):
         raise ValueError(f"{path}: not an Artillery script (expected 'config' with a target, and 'scenarios')")
-    spec, unconverted = convert_artillery(script, path.stem, path.parent)
+    spec, unconverted, built_in = convert_artillery(script, path.stem, path.parent)
     text = f"# Converted from {path.name} by `squall import artillery`\n" + \
         yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
     if args.output:
@@ -169,6 +169,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for item in unconverted:
         print(f"squall: not converted: {item}", file=sys.stderr)
+    for item in built_in:
+        print(f"squall: built in: {item}", file=sys.stderr)
     if not unconverted:
         print("squall: every construct was converted", file=sys.stderr)
     return EXIT_PASS

@@ -1,10 +1,12 @@
 """Convert an Artillery script into a Squall spec, and list every construct that could not be
-converted (JavaScript hooks, plugins, loops…) instead of dropping it silently.
+converted (JavaScript hooks and functions…) instead of dropping it silently.
 
-Covers config.target, phases (duration, arrivalRate, rampTo, arrivalCount, pause, name),
-variables, payload CSV (inlined), http.timeout, defaults.headers, scenarios with weight and
-flow (get/post/put/patch/delete with url, json, form, qs, headers, capture json/header, think),
-and ensure (p95/p99/median/max, maxErrorRate, thresholds, conditions).
+Covers config.target, phases (duration, arrivalRate, rampTo, arrivalCount, pause, name; none:
+one virtual user once), variables, payload CSV (inlined), http.timeout, defaults.headers,
+environments (as profiles: -e NAME), scenarios with weight and flow (get/post/put/patch/delete
+with url, json, form, qs, headers, cookie, capture json/header, expect and match; think; loop
+with count or over), $processEnvironment (as $env), and ensure (p95/p99/median/max,
+maxErrorRate, thresholds, conditions). Plugins Squall does natively are said to be built in.
 """
 from __future__ import annotations
 
@@ -17,6 +19,12 @@ from runner.units import parse_duration_s
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 _CONDITION = re.compile(r"^\s*(?P<metric>[\w.]+)\s*(?P<op><=|>=|==|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*$")
+BUILT_IN_PLUGINS = {
+    "ensure": "its checks became thresholds",
+    "expect": "Squall checks expect on each request",
+    "metrics-by-endpoint": "Squall reports every endpoint by name",
+    "apdex": "Squall reports latency percentiles per endpoint (write a threshold for the target)",
+}
 _TIME_METRIC = re.compile(r"^http\.response_time\.(p\d+(?:\.\d+)?|median|max|min|mean)$")
 
 
@@ -29,6 +37,7 @@ class Converter:
     def __init__(self, base_dir: Path) -> None:
         self.base_dir = base_dir
         self.unconverted: list[str] = []
+        self.built_in: list[str] = []  # plugins whose job Squall does natively
         self.payload_fields: set[str] = set()
 
     def skip(self, where: str, what: str) -> None:
@@ -37,7 +46,7 @@ class Converter:
     def convert(self, script: dict[str, Any], name: str) -> dict[str, Any]:
         config = script.get("config") or {}
         spec: dict[str, Any] = {"name": name, "target": self.target(config)}
-        spec["load"] = {"phases": [self.phase(i, p) for i, p in enumerate(config.get("phases") or [])]}
+        spec["load"] = self.load(config)
         data = self.variables(config.get("variables") or {})
         payloads = config.get("payload") or []
         for i, payload in enumerate([payloads] if isinstance(payloads, dict) else payloads):
@@ -47,13 +56,19 @@ class Converter:
         spec["scenarios"] = [self.scenario(i, s) for i, s in enumerate(script.get("scenarios") or [])]
         thresholds = self.ensure(config.get("ensure") or (config.get("plugins") or {}).get("ensure") or {})
         if thresholds:
-            spec["thresholds"] = thresholds
-        for key in ("processor", "engines", "tls", "environments", "includeFiles", "socketio", "ws"):
+            spec["thresholds"] = list({repr(t): t for t in thresholds}.values())  # each once
+        environments = config.get("environments")
+        if isinstance(environments, dict) and environments:
+            spec["profiles"] = {str(env): self.environment(str(env), body or {})
+                                for env, body in environments.items()}
+        for key in ("processor", "engines", "tls", "includeFiles", "socketio", "ws"):
             if key in config:
-                self.skip(f"config.{key}", "not supported (JavaScript processors, other engines and environments "
-                          "have no Squall equivalent)")
+                self.skip(f"config.{key}", "not supported (JavaScript processors and other engines have no Squall "
+                          "equivalent)")
         for plugin in (config.get("plugins") or {}):
-            if plugin != "ensure":
+            if plugin in BUILT_IN_PLUGINS:
+                self.built_in.append(f"config.plugins.{plugin}: {BUILT_IN_PLUGINS[plugin]}")
+            else:
                 self.skip(f"config.plugins.{plugin}", "Artillery plugins are not converted")
         for key in ("before", "after"):
             if key in script:
@@ -72,6 +87,26 @@ class Converter:
             if key != "timeout":
                 self.skip(f"config.http.{key}", "not converted")
         return target
+
+    def load(self, config: dict[str, Any]) -> dict[str, Any]:
+        phases = config.get("phases") or []
+        if not phases:  # Artillery runs a script without phases as one virtual user, once
+            return {"phases": [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
+        return {"phases": [self.phase(i, p) for i, p in enumerate(phases)]}
+
+    def environment(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An Artillery environment as a profile (`squall run script.yml -e NAME`)."""
+        profile: dict[str, Any] = {}
+        if "target" in body or "http" in body or "defaults" in body:
+            profile["target"] = {k: v for k, v in self.target(body).items() if v != ""}
+        if "phases" in body or "phases" not in body:
+            profile["load"] = self.load(body)
+        if "variables" in body:
+            profile["data"] = self.variables(body["variables"])
+        for key in body:
+            if key not in ("target", "http", "defaults", "phases", "variables"):
+                self.skip(f"config.environments.{name}.{key}", "not converted")
+        return profile
 
     def phase(self, index: int, phase: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"name": str(phase.get("name") or f"phase-{index + 1}")}
@@ -124,6 +159,12 @@ class Converter:
                     return "{{ payload." + name + " }}"
                 if name.startswith("$randomNumber("):
                     return "{{ $random_int(" + name[len("$randomNumber("):] + " }}"
+                if name.startswith("$processEnvironment."):
+                    return "{{ $env." + name[len("$processEnvironment."):] + " }}"
+                if name == "$loopElement":  # a loop's item: the loop below names it loopElement
+                    return "{{ loopElement }}"
+                if name.startswith("$env."):
+                    return match.group(0)
                 return match.group(0)
             return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", replace, value)
         if isinstance(value, list):
@@ -151,8 +192,7 @@ class Converter:
 
     def step(self, where: str, step: Any) -> dict[str, Any] | None:
         if isinstance(step, dict) and "loop" in step:
-            self.skip(f"{where}.loop", "loops are not converted; write the steps out, or use closed-model users")
-            return None
+            return self.loop(where, step)
         if not isinstance(step, dict) or len(step) != 1:
             self.skip(where, "not a single action")
             return None
@@ -178,11 +218,63 @@ class Converter:
                     self.skip(f"{where}.capture", f"only json and header captures are converted: {capture}")
                     continue
                 request["capture"].append({kind: capture[kind], "as": capture["as"]})
+        if "cookie" in body and isinstance(body["cookie"], dict):
+            cookies = "; ".join(f"{k}={self.template(v)}" for k, v in body["cookie"].items())
+            request["headers"] = {**request.get("headers", {}), "Cookie": cookies}
+        expect = self.expectations(f"{where}.{action}", body.get("expect"), body.get("match"))
+        if expect:
+            request["expect"] = expect
         for key in body:
-            if key not in ("url", "json", "form", "qs", "headers", "capture", "name"):
-                self.skip(f"{where}.{action}.{key}", "not converted (e.g. body, expect, beforeRequest, "
-                          "afterResponse, ifTrue)")
+            if key not in ("url", "json", "form", "qs", "headers", "capture", "name", "cookie", "expect", "match"):
+                self.skip(f"{where}.{action}.{key}", "not converted (e.g. body, beforeRequest, afterResponse, "
+                          "ifTrue)")
         return {action: request}
+
+    def loop(self, where: str, step: dict[str, Any]) -> dict[str, Any] | None:
+        """`- loop: [steps]` with `count: N` or `over: [values]` (the item is {{ $loopElement }})."""
+        flow = [c for j, inner in enumerate(step.get("loop") or []) if (c := self.step(f"{where}.loop[{j}]", inner))]
+        if not flow:
+            self.skip(f"{where}.loop", "a loop with no step Squall can run")
+            return None
+        loop: dict[str, Any] = {"flow": flow}
+        if isinstance(step.get("over"), list):
+            loop.update(over=step["over"], **{"as": "loopElement"})
+        elif "over" in step:
+            self.skip(f"{where}.over", f"over '{step['over']}' (a variable) is not converted; list the values")
+            return None
+        else:
+            loop["count"] = int(step.get("count", 1))
+        if "whileTrue" in step:
+            self.skip(f"{where}.whileTrue", "a JavaScript condition is not converted: Squall's loop has "
+                      "until: {captured_variable: value}")
+        for key in step:
+            if key not in ("loop", "count", "over", "whileTrue"):
+                self.skip(f"{where}.{key}", "not converted")
+        return {"loop": loop}
+
+    def expectations(self, where: str, expect: Any, match: Any) -> dict[str, Any]:
+        """Artillery's expect (statusCode, contentType, hasProperty, hasHeader) and match."""
+        out: dict[str, Any] = {}
+        for item in expect if isinstance(expect, list) else [expect] if expect else []:
+            for kind, value in (item or {}).items() if isinstance(item, dict) else ():
+                if kind == "statusCode":
+                    out["status"] = value if isinstance(value, (int, list)) else int(value)
+                elif kind == "contentType":
+                    out["content_type"] = "application/json" if value == "json" else str(value)
+                elif kind == "hasProperty":
+                    out.setdefault("has", []).append(f"$.{value}")
+                elif kind == "hasHeader":
+                    self.skip(f"{where}.expect.hasHeader", "a header's presence is not checked; header: {name: "
+                              "value} checks its value")
+                else:
+                    self.skip(f"{where}.expect.{kind}", "not converted (status, content type, property and "
+                              "header values are)")
+        for item in match if isinstance(match, list) else [match] if match else []:
+            if isinstance(item, dict) and "json" in item and "value" in item:
+                out.setdefault("json", {})[str(item["json"])] = item["value"]
+            else:
+                self.skip(f"{where}.match", f"only json matches are converted: {item}")
+        return out
 
     def ensure(self, ensure: dict[str, Any]) -> list[Any]:
         thresholds: list[Any] = []
@@ -227,10 +319,12 @@ class Converter:
         return None
 
 
-def convert_artillery(script: dict[str, Any], name: str, base_dir: Path) -> tuple[dict[str, Any], list[str]]:
+def convert_artillery(script: dict[str, Any], name: str, base_dir: Path) -> \
+        tuple[dict[str, Any], list[str], list[str]]:
+    """(the spec, what was not converted, the plugins Squall does natively)."""
     converter = Converter(base_dir)
     # Payload fields must be known before templates are rewritten: read the config first.
     payloads = (script.get("config") or {}).get("payload") or []
     for payload in [payloads] if isinstance(payloads, dict) else payloads:
         converter.payload_fields.update(str(f) for f in payload.get("fields") or [])
-    return converter.convert(script, name), converter.unconverted
+    return converter.convert(script, name), converter.unconverted, converter.built_in

@@ -29,10 +29,11 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     notes: list[str] = []
     if looks_like_artillery(source.data):
         from runner.importers.artillery import convert_artillery
-        converted, unconverted = convert_artillery(source.data, Path(file).stem, base_dir or Path(file).parent)
+        converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
+                                                             base_dir or Path(file).parent)
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
-            [f"not converted: {item}" for item in unconverted]
+            [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
     apply_profile(source, profile)  # before --set, which may change what the profile brought
     for assignment in overrides:
         if not isinstance(source.data, dict):

@@ -14,7 +14,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "data" / "artillery" / "image-api
 
 
 def converted() -> tuple[dict, list[str]]:
-    return convert_artillery(yaml.safe_load(SCRIPT.read_text()), "image-api", SCRIPT.parent)
+    spec, unconverted, _ = convert_artillery(yaml.safe_load(SCRIPT.read_text()), "image-api", SCRIPT.parent)
+    return spec, unconverted
 
 
 def test_config_phases_variables_and_payload_are_converted() -> None:
@@ -44,7 +45,8 @@ def test_flows_with_captures_bodies_and_think_are_converted() -> None:
     assert generate["flow"][1] == {"think": "1s"}
     assert generate["flow"][2] == {"get": {"url": "/status/{{ jobId }}", "query": {"verbose": "1"}}}
     browse = [list(step)[0] for step in spec["scenarios"][1]["flow"]]
-    assert browse == ["get", "put", "patch", "delete"]
+    assert browse == ["get", "put", "patch", "delete", "loop"]
+    assert post["expect"] == {"status": 202}
     assert spec["scenarios"][1]["flow"][1]["put"]["form"] == {"title": "renamed"}
 
 
@@ -59,14 +61,10 @@ def test_what_cannot_be_converted_is_listed_not_dropped() -> None:
     _, unconverted = converted()
     assert unconverted == [
         "scenarios[0].beforeScenario: JavaScript hooks are not converted",
-        "scenarios[0].flow[0].post.expect: not converted (e.g. body, expect, beforeRequest, afterResponse, ifTrue)",
         "scenarios[0].flow[3].function: not converted (functions, log, loop and parallel have no Squall "
         "equivalent; write the steps out)",
-        "scenarios[1].flow[4].loop: loops are not converted; write the steps out, or use closed-model users",
         "config.ensure.conditions[1]: 'vusers.failed == 0' is not converted",
-        "config.processor: not supported (JavaScript processors, other engines and environments have no Squall "
-        "equivalent)",
-        "config.plugins.expect: Artillery plugins are not converted",
+        "config.processor: not supported (JavaScript processors and other engines have no Squall equivalent)",
     ]
 
 
@@ -74,8 +72,60 @@ def test_the_converted_script_is_a_valid_spec_and_runs_as_one() -> None:
     assert looks_like_artillery(yaml.safe_load(SCRIPT.read_text()))
     spec = load_spec(SCRIPT)
     assert spec.notes[0].endswith("is an Artillery script, converted (`squall import artillery` writes the spec)")
-    assert len(spec.notes) == 8
+    assert len(spec.notes) == 7 and spec.notes[-2:] == (
+        "built in: config.plugins.expect: Squall checks expect on each request",
+        "built in: config.plugins.ensure: its checks became thresholds")
     assert [s.name for s in spec.scenarios] == ["Generate and poll", "Browse"]
     post, think, get = spec.scenarios[0].flow
     assert isinstance(post, Request) and isinstance(think, Think) and isinstance(get, Request)
     assert spec.target.timeout_s == 8.0 and spec.duration_s == 65.0
+
+
+ENVIRONMENTS = """
+config:
+  target: "http://127.0.0.1:8080"
+  phases: [{duration: 60, arrivalRate: 5}]
+  plugins: {metrics-by-endpoint: {}, expect: {}}
+  ensure: {p95: 200, thresholds: [{http.response_time.p95: 200}]}
+  environments:
+    staging: {target: "http://127.0.0.1:9090", phases: [{duration: 120, arrivalRate: 20}]}
+    functional: {}
+scenarios:
+  - flow:
+      - post:
+          url: /login
+          json: {key: "{{ $processEnvironment.API_KEY }}"}
+          cookie: {tenant: acme}
+          expect: [{statusCode: 200}, {contentType: json}, {hasProperty: token}]
+          match: {json: "$.role", value: admin}
+      - loop:
+          - get: {url: "/thumb?size={{ $loopElement }}"}
+        over: [s, m, l]
+"""
+
+
+def test_environments_become_profiles_and_checks_loops_cookies_and_env_carry_over() -> None:
+    spec, unconverted, built_in = convert_artillery(yaml.safe_load(ENVIRONMENTS), "envs", SCRIPT.parent)
+    assert spec["profiles"]["staging"] == {"target": {"url": "http://127.0.0.1:9090"},
+                                           "load": {"phases": [{"name": "phase-1", "duration": "120s", "rate": "20/s"}]}}
+    # an environment without phases runs one virtual user once, as Artillery does
+    assert spec["profiles"]["functional"] == {"load": {"phases": [{"name": "once", "duration": "10m", "users": 1,
+                                                                   "iterations": 1}]}}
+    post = spec["scenarios"][0]["flow"][0]["post"]
+    assert post["json"] == {"key": "{{ $env.API_KEY }}"} and post["headers"] == {"Cookie": "tenant=acme"}
+    assert post["expect"] == {"status": 200, "content_type": "application/json", "has": ["$.token"],
+                              "json": {"$.role": "admin"}}
+    assert spec["scenarios"][0]["flow"][1] == {"loop": {"flow": [{"get": {"url": "/thumb?size={{ loopElement }}"}}],
+                                                        "over": ["s", "m", "l"], "as": "loopElement"}}
+    assert spec["thresholds"] == ["p95 < 200ms"]  # ensure's p95 and its thresholds' p95: once
+    assert unconverted == []
+    assert built_in == ["config.plugins.metrics-by-endpoint: Squall reports every endpoint by name",
+                        "config.plugins.expect: Squall checks expect on each request"]
+
+
+def test_an_artillery_environment_is_picked_with_e(tmp_path: Path) -> None:
+    (tmp_path / "script.yml").write_text(ENVIRONMENTS)
+    staging = load_spec(tmp_path / "script.yml", profile="staging")
+    assert staging.target.base_url == "http://127.0.0.1:9090" and staging.phases[0].start == 20.0
+    functional = load_spec(tmp_path / "script.yml", profile="functional")
+    assert [(p.kind, p.start, p.iterations) for p in functional.phases] == [("users", 1.0, 1)]
