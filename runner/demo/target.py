@@ -2,8 +2,9 @@
 backend (POST /generate, GET /status/{id}, POST /enhance, GET /gallery, GET /gallery/{id}),
 with what the teams' suites in examples/seeds/ call besides: GET /health, POST /login (a
 bearer token and a session cookie), GET /me (needs the cookie), GET|POST /jobs, GET /jobs/{id},
-GET /templates, GET /admin/stats, POST /tokenize, POST /analyze (a cache: X-Cache HIT or MISS,
-"cached" in the body), GET /cache/stats.
+GET /templates, GET /admin/stats, POST /tokenize, POST /tokenize/batch, POST /generate/batch,
+POST /analyze (needs an X-Api-Key; a cache: X-Cache HIT or MISS, "cached" in the body),
+GET /cache/stats, GET /providers, POST /route, GET /scrape.
 
 Latency comes from a configurable distribution; a concurrency limit answers 429 beyond it
 (as Lambda reserved concurrency would); a configurable share of requests answers 5xx; an API
@@ -190,6 +191,8 @@ def make_app(state: DemoState) -> web.Application:
         return web.json_response({"tokens": len(text.split())})
 
     async def analyze(request: web.Request) -> web.Response:
+        if not request.headers.get("X-Api-Key"):
+            return web.json_response({"message": "X-Api-Key required"}, status=401)
         body = (await request.read()).decode("utf-8", "replace")
         cached = body in state.cache
         if cached:
@@ -201,6 +204,30 @@ def make_app(state: DemoState) -> web.Application:
                 state.cache.pop()
         return web.json_response({"cached": cached, "score": len(body) % 10},
                                  headers={"X-Cache": "HIT" if cached else "MISS"})
+
+    async def providers(request: web.Request) -> web.Response:
+        return web.json_response({"providers": ["alpha", "beta"]})
+
+    async def route(request: web.Request) -> web.Response:
+        body = await request.read()
+        return web.json_response({"model": "small" if len(body) < 64 else "large"})
+
+    async def scrape(request: web.Request) -> web.Response:
+        return web.json_response({"pages": 3})
+
+    async def tokenize_batch(request: web.Request) -> web.Response:
+        try:
+            texts = (await request.json()).get("texts", [])
+        except (ValueError, AttributeError):
+            return web.json_response({"message": "body must be JSON with texts"}, status=400)
+        return web.json_response({"tokens": [len(str(t).split()) for t in texts]})
+
+    async def generate_batch(request: web.Request) -> web.Response:
+        try:
+            prompts = (await request.json()).get("prompts", [])
+        except (ValueError, AttributeError):
+            return web.json_response({"message": "body must be JSON with prompts"}, status=400)
+        return web.json_response({"results": [{"prompt": str(p), "text": "ok"} for p in prompts]})
 
     async def cache_stats(request: web.Request) -> web.Response:
         return web.json_response({"hits": state.cache_hits, "misses": state.cache_misses})
@@ -230,6 +257,11 @@ def make_app(state: DemoState) -> web.Application:
     app.router.add_post("/tokenize", tokenize)
     app.router.add_post("/analyze", analyze)
     app.router.add_get("/cache/stats", cache_stats)
+    app.router.add_get("/providers", providers)
+    app.router.add_post("/route", route)
+    app.router.add_get("/scrape", scrape)
+    app.router.add_post("/tokenize/batch", tokenize_batch)
+    app.router.add_post("/generate/batch", generate_batch)
     app.router.add_get("/__stats", stats)
     app.router.add_post("/__reset", reset)
     return app
