@@ -32,3 +32,15 @@ def test_the_target_metrics_and_threshold_snippets_are_valid() -> None:
         if block.startswith("thresholds:"):
             parse_spec(base + block, "readme.yaml")
     assert yaml.safe_load([b for b in yaml_blocks() if "name: load-test" in b][0])["jobs"]
+
+
+def test_the_artillery_and_locust_vocabulary_example_is_valid_with_every_profile() -> None:
+    [block] = [b for b in yaml_blocks() if b.startswith("target: {url: https://api.example.com, cookies: true}")]
+    # the scenarios the example's classes name, which it leaves out
+    block = block.replace("scenarios:\n", "scenarios:\n"
+                          "  - {name: login, weight: 0, flow: [{post: {url: /login,\n"
+                          "                                            capture: [{json: $.token, as: token}]}}]}\n"
+                          "  - {name: list-jobs, flow: [{get: /jobs}]}\n  - {name: create-job, flow: [{post: /jobs}]}\n")
+    for profile in (None, "stress"):
+        spec = parse_spec(block, "readme.yaml", profile=profile)
+        assert [k.name for k in spec.user_classes] == ["Regular", "Spike"]
