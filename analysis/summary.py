@@ -31,7 +31,10 @@ def render_summary(result: dict[str, Any]) -> str:
         "(closed model: as many as the users' loops made)"
     lines.append(f"  requests    {overall['requests']:,} sent, {overall['responses']:,} answered, "
                  f"{overall['rps']:,.1f}/s achieved over {result['duration_s']:g} s {planned}")
-    if closed_model:
+    if result.get("engine") == "locust":
+        lines.append(f"  users       {result['plan'].get('peak_users', 0):,} at most, run by Locust on its own "
+                     f"timings (closed model, timed from the actual send: not corrected for coordinated omission)")
+    elif closed_model:
         lines.append(f"  users       {result['plan'].get('peak_users', 0):,} at most (closed model), "
                      f"{health.get('iterations', 0):,} iterations")
     lat = overall["latency"]

@@ -127,6 +127,8 @@ class RunPlan:
 def requests_per_scenario(spec: Spec) -> float:
     """Requests an arrival sends on average, by scenario weight."""
     total_weight = sum(s.weight for s in spec.scenarios)
+    if total_weight <= 0:  # a locustfile run: Locust's tasks, not scenarios
+        return 0.0
     return sum(s.weight * requests_sent(s.flow) for s in spec.scenarios) / total_weight
 
 

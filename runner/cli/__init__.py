@@ -56,6 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
             p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
             p.add_argument("--slice", help="aws: load per Lambda time slice (default and most 14m)")
+            locust = p.add_argument_group("a locustfile (squall run locustfile.py [UserClass ...])")
+            locust.add_argument("-u", "--users", type=worker_count, help="peak number of users (Locust's -u)")
+            locust.add_argument("-r", "--spawn-rate", type=float, help="users started per second (Locust's -r)")
+            locust.add_argument("-t", "--run-time", help="how long, e.g. 5m (Locust's -t)")
+            locust.add_argument("-H", "--host", help="the target (Locust's -H; default: the class's host)")
+            locust.add_argument("--csv", metavar="PREFIX", help="also write PREFIX_stats.csv, _failures.csv, "
+                                                                "_stats_history.csv (Locust's layout)")
+            locust.add_argument("--html", metavar="FILE", help="also write the HTML report there")
+            locust.add_argument("--spec", dest="sidecar", metavar="YAML",
+                                help="thresholds, limits and aws for the locustfile run")
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")

@@ -98,6 +98,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.spec]
+    if paths[0].suffix == ".py":  # a locustfile, and the user classes to run
+        return _run_locustfile(paths[0], [str(p) for p in paths[1:]], args)
     if len(paths) == 1 and not is_suite_file(paths[0]):
         return _run_spec(load_selected_spec(args, paths[0]), args)
     if len(paths) == 1:
@@ -148,6 +150,24 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
     status = suite_status(entries)
     return EXIT_COULD_NOT_RUN if status == "COULD_NOT_RUN" else \
         EXIT_INCONCLUSIVE if status == "NOT_RUN" else EXIT_BY_VERDICT[status]
+
+
+def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) -> int:
+    from runner.cli.locustfile import locust_spec
+    from runner.results.reports import render
+    args.user_classes = classes
+    spec = locust_spec(args, path)
+    args.engine = "locust"
+    code, result = _run_spec_result(spec, args)
+    if args.csv:
+        for name, content in render(result, "csv").items():
+            Path(f"{args.csv}_{name}").write_text(content, encoding="utf-8")
+        print(f"squall: wrote {args.csv}_stats.csv, {args.csv}_failures.csv, {args.csv}_stats_history.csv",
+              file=sys.stderr)
+    if args.html:
+        Path(args.html).write_text(render(result, "html")["report.html"], encoding="utf-8")
+        print(f"squall: wrote {args.html}", file=sys.stderr)
+    return code
 
 
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:

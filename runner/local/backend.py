@@ -86,8 +86,8 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     poll_s = min(options.progress_interval_s, ABORT_FLUSH_S) if spec.abort_rules else options.progress_interval_s
     prepare_run(store, spec, plan, meta, options.engine, flush_s, None, sliced=False,
                 hosts=HostPolicy.local(spec, options.allowed_hosts))
-    processes = [subprocess.Popen([sys.executable, "-m", "runner.local.worker_process", str(store.root),
-                                   job_key(run_id, 0), str(worker_index)])
+    module = "runner.local.locust_process" if spec.locust is not None else "runner.local.worker_process"
+    processes = [subprocess.Popen([sys.executable, "-m", module, str(store.root), job_key(run_id, 0), str(worker_index)])
                  for worker_index in range(plan.workers)]
     start_at = _start_when_ready(store, prefix, processes, progress)
     store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})

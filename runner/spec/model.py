@@ -147,6 +147,16 @@ class UserClass:
 
 
 @dataclass(frozen=True)
+class LocustSource:
+    """A locustfile whose user classes Locust itself runs (runner.load.locust_runner)."""
+
+    file: str  # its path (absolute once validated with a folder to read from)
+    classes: tuple[str, ...] = ()  # the classes to run (none: every one, as Locust does)
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class DataSet:
     name: str
     rows: tuple[Any, ...]  # scalars, or maps of column -> value
@@ -191,6 +201,7 @@ class Spec:
     arrivals: str = "constant"  # or "poisson"
     raw: Any = None  # the parsed YAML, kept for the run record
     user_classes: tuple[UserClass, ...] = ()
+    locust: LocustSource | None = None
     aws: AwsWatch | None = None
     notes: tuple[str, ...] = ()  # e.g. what an imported Artillery script could not carry over
 

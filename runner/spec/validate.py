@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from analysis.abort import AbortRule
 from runner.spec.model import (
-    DataSet, Phase, Spec, Target,
+    DataSet, LocustSource, Phase, Spec, Target,
 )
 from runner.spec.yamlsource import Path, Source
 from runner.units import parse_duration_s, parse_rate_per_s
@@ -28,23 +28,26 @@ from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
 
 
 DEFAULT_THRESHOLD = "error_rate < 1%"
-TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "data", "thresholds", "limits", "aws")
+TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "locust", "data", "thresholds", "limits", "aws")
 
 
 def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     """``base_dir``: where CSV data files are read from; None where no files can be read (AWS)."""
     c = Checker(source)
-    top = c.mapping((), source.data if source.data is not None else {}, TOP_KEYS,
-                    required=("target", "load", "scenarios"))
+    document = source.data if source.data is not None else {}
+    locust_run = isinstance(document, dict) and "locust" in document
+    top = c.mapping((), document, TOP_KEYS, required=("target", "load") if locust_run else ("target", "load", "scenarios"))
     name = c.text(("name",), top["name"], "run") if "name" in top else FilePath(source.file).stem
     # A missing section is reported once (above), not again for each key it lacks.
     target = _target(c, top["target"]) if "target" in top else Target("http://127.0.0.1")
     phases, arrivals = _load(c, top["load"]) if "load" in top else ((), "constant")
     data = _data(c, top.get("data", {}), base_dir)
+    locust = _locust(c, top["locust"], phases, base_dir) if "locust" in top else None
     user_defined = on_start_captures(top.get("scenarios"), top.get("user_classes"))
     scenarios = scenarios_from(c, top["scenarios"], data, user_defined) if "scenarios" in top else ()
     classes = user_classes_from(c, top["user_classes"], scenarios, data) if "user_classes" in top else ()
-    check_scenario_weights(c, scenarios, any(p.kind == "rate" for p in phases), bool(classes))
+    if locust is None:
+        check_scenario_weights(c, scenarios, any(p.kind == "rate" for p in phases), bool(classes))
     if classes and not any(p.kind == "users" for p in phases):
         c.problem(("user_classes",), "user classes run in closed-model phases (users: N); this spec has none")
     aborts: list[AbortRule] = []
@@ -62,7 +65,7 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return Spec(name=name, file=source.file, target=target, phases=phases, scenarios=scenarios,
                 data=data, thresholds=thresholds, abort_rules=tuple(aborts), limits=limits, arrivals=arrivals,
-                raw=source.data, aws=aws, notes=notes, user_classes=classes)
+                raw=source.data, aws=aws, notes=notes, user_classes=classes, locust=locust)
 
 
 def _target(c: Checker, value: Any) -> Target:
@@ -159,6 +162,31 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
         else:
             iterations = int(c.number(path + ("iterations",), p["iterations"], 1, 1, integer=True))
     return Phase(name, duration_s, kind, start, end, spawn_rate, iterations)
+
+
+def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePath | None) -> LocustSource | None:
+    """`locust: {file: locustfile.py, classes: [...], tags: [...], exclude_tags: [...]}`: one users phase."""
+    path: Path = ("locust",)
+    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags"), required=("file",))
+    if "file" not in lo:
+        return None
+    file = c.text(path + ("file",), lo["file"], "locustfile.py")
+    if base_dir is not None:
+        located = FilePath(file) if FilePath(file).is_absolute() else base_dir / file
+        if not located.is_file():
+            c.problem(path + ("file",), f"no such locustfile: {located}")
+        file = str(located.resolve())
+    if len(phases) != 1 or phases[0].kind != "users":
+        c.problem(("load", "phases"), "a locustfile run has one users phase (its -u users, -r spawn rate and "
+                                      "-t run time)")
+    words = {}
+    for key in ("classes", "tags", "exclude_tags"):
+        items = lo.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            c.problem(path + (key,), "must be a list of names")
+            items = []
+        words[key] = tuple(items)
+    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"])
 
 
 def _users(value: Any) -> float:

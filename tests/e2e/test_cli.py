@@ -342,3 +342,46 @@ def test_a_problem_in_any_test_of_a_suite_stops_it_before_the_first_run(tmp_path
     assert done.returncode == 2
     assert "bad.yaml:2: load.phases[0].rate: 'lots' is not a rate" in done.stderr
     assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("source, message", [
+    ("from locust import HttpUser\ndef broken(:\n", "bad.py:2: SyntaxError: invalid syntax"),
+    ("from locust import HttpUser, task\nimport no_such_module\n",
+     "bad.py:2: ModuleNotFoundError: No module named 'no_such_module'"),
+    ("x = 1\n", "bad.py: no User class in it"),
+])
+def test_a_locustfile_that_does_not_import_is_refused_with_its_line(tmp_path: Path, source: str, message: str) -> None:
+    (tmp_path / "bad.py").write_text(source)
+    done = squall("run", "bad.py", "-u", "1", "-t", "1s", "-H", "http://127.0.0.1:9", "--store", "s", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert message in done.stderr.splitlines()[0]
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_locustfile_run_needs_a_run_time_and_names_its_classes(tmp_path: Path) -> None:
+    locustfile = Path(__file__).resolve().parents[1] / "data" / "locust" / "realistic.py"
+    done = squall("run", str(locustfile), "-u", "1", "-H", "http://127.0.0.1:9", cwd=tmp_path)
+    assert done.returncode == 2 and "no run time: pass -t (e.g. -t 5m)" in done.stderr
+    done = squall("run", str(locustfile), "Guest", "-t", "1s", "-H", "http://127.0.0.1:9", cwd=tmp_path)
+    assert done.returncode == 2 and "no User class named Guest (classes: Admin, Member)" in done.stderr
+
+
+def test_a_realistic_locustfile_runs_with_locust_s_options_on_two_workers(tmp_path: Path, demo_target) -> None:
+    """Two classes, an on_start login, weighted and tagged tasks, catch_response: run with
+    -u/-r/-t, --tags and a sidecar spec with its thresholds; the same reports as a spec's."""
+    demo = demo_target(latency="fixed:2ms")
+    locustfile = Path(__file__).resolve().parents[1] / "data" / "locust" / "realistic.py"
+    (tmp_path / "sidecar.yaml").write_text("thresholds: [p95 < 1s, {check: error_rate < 1%, exclude_statuses: []}]\n"
+                                           "limits: {drain: 2s}\n")
+    done = squall("run", str(locustfile), "-u", "6", "-r", "50", "-t", "3s", "-H", demo.url, "--tags", "read,admin",
+                  "--spec", "sidecar.yaml", "--workers", "2", "--store", "s", "--html", "report.html", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]  # the failing check: error_rate
+    result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
+    endpoints = result["endpoints"]
+    assert "POST /jobs" not in endpoints  # tagged write: left out by --tags read,admin
+    assert {"GET /jobs", "GET /admin/stats", "GET /health (expects down)", "POST /login"} <= set(endpoints)
+    assert endpoints["GET /health (expects down)"]["errors_by_class"] == {
+        "failure: health says ok": endpoints["GET /health (expects down)"]["requests"]}
+    assert [t["check"] for t in result["verdict"]["thresholds"]] == ["p95 < 1s", "error_rate < 1%"]
+    assert {w["worker"] for w in result["workers"]} == {0, 1}
+    assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")

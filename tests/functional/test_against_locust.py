@@ -68,3 +68,52 @@ def test_squall_sends_what_locust_sends_for_the_same_user_classes(tmp_path: Path
     for name, share in tasks_locust.items():
         assert abs(tasks_squall[name] - share) <= 0.03, (name, tasks_squall, tasks_locust)
     assert sum(by_squall.values()) > 2_000 and sum(by_locust.values()) > 2_000  # enough for 3 points to mean something
+
+
+LOCUSTFILES = Path(__file__).resolve().parents[1] / "data" / "locust"
+
+
+def locust_failure_class(error: str) -> str:
+    """Locust's failure text as the class Squall files it under."""
+    if error.startswith("CatchResponseError("):
+        return "failure: " + error[len("CatchResponseError('"):-2]
+    if error.startswith("HTTPError('4"):
+        return "http_429" if error.startswith("HTTPError('429") else "http_4xx"
+    return "http_5xx" if error.startswith("HTTPError('5") else error
+
+
+@pytest.mark.functional
+def test_a_locustfile_run_by_squall_counts_what_locust_counts(tmp_path: Path, demo_target) -> None:
+    """Bring your locustfile: the same file run by Locust's headless runner and by `squall run`
+    on two workers: per-endpoint request rates within 5 %, one login per Member user, and the
+    same failures (a catch_response failure and a 404) under the same endpoints."""
+    demo = demo_target(latency="fixed:1ms")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    common = ["-u", "8", "-r", "100", "-t", "5s", "-H", demo.url]
+    locust = subprocess.run([sys.executable, "-m", "locust", "-f", str(LOCUSTFILES / "paced.py"), "--headless",
+                             *common, "--csv", str(tmp_path / "locust"), "--only-summary", "--loglevel", "WARNING"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert locust.returncode in (0, 1), locust.stderr[-2000:]  # 1: Locust exits 1 when a request failed
+    with open(tmp_path / "locust_stats.csv", newline="") as stats:
+        rows = [row for row in csv.DictReader(stats) if row["Name"] != "Aggregated"]
+    locust_rates = {f"{r['Type']} {r['Name']}": float(r["Requests/s"]) for r in rows}
+    locust_counts = {f"{r['Type']} {r['Name']}": int(r["Request Count"]) for r in rows}
+    with open(tmp_path / "locust_failures.csv", newline="") as failures:
+        locust_failures = {(f"{r['Method']} {r['Name']}", locust_failure_class(r["Error"]))
+                           for r in csv.DictReader(failures)}
+    squall = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(LOCUSTFILES / "paced.py"), *common,
+                             "--workers", "2", "--store", "s", "--csv", str(tmp_path / "squall")],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert squall.returncode == 1, squall.stdout[-3000:] + squall.stderr[-2000:]  # error_rate < 1% fails
+    result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
+    endpoints = result["endpoints"]
+    assert set(endpoints) == set(locust_rates)
+    assert endpoints["POST /login"]["requests"] == locust_counts["POST /login"] == 6  # 6 Members, one login each
+    for name, rate in locust_rates.items():
+        if name != "POST /login":
+            assert abs(endpoints[name]["rps"] - rate) <= 0.05 * rate, (name, endpoints[name]["rps"], rate)
+    squall_failures = {(name, kind) for name, e in endpoints.items() for kind in e["errors_by_class"]}
+    assert squall_failures == locust_failures == {("GET /health (expects down)", "failure: health says ok"),
+                                                  ("GET /nothing-here", "http_4xx")}
+    assert "run by Locust on its own timings" in squall.stdout
+    assert (tmp_path / "squall_stats.csv").read_text().startswith("Type,Name,Request Count,Failure Count")

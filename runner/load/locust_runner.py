@@ -1,0 +1,128 @@
+"""A locustfile's user classes, run by Locust itself (used as a library), recorded as Squall
+records everything: every request event goes into the per-second, per-endpoint histograms and
+is flushed as ordinary shards, so merge, verdict, reports, baselines and abort rules need no
+special case.
+
+Runs in a process of its own, after gevent's monkey-patching (runner.local.locust_process):
+Locust's greenlets never meet the asyncio worker. Users are split across workers as Locust's
+distributed mode splits them, without a master. Times are Locust's own (closed model: not
+corrected for coordinated omission); a request is filed under the second it started.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from runner.job import WorkerJob
+from runner.load.recorder import Recorder
+from runner.plan import RunPlan
+from runner.store import Store, put_with_retry, run_prefix, shard_bytes
+
+MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker; the rest are "failure: other"
+
+
+class LocustRecorder:
+    """Locust's request events, into a Squall Recorder."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.failure_classes: set[str] = set()
+
+    def on_request(self, request_type: str, name: str, response_time: float, response_length: int,
+                   response: Any = None, exception: BaseException | None = None, **_: Any) -> None:
+        began = time.monotonic() - (response_time or 0.0) / 1000
+        stats = self.recorder.window_at(began).endpoint(f"{request_type} {name}")
+        stats.requests += 1
+        latency_us = int((response_time or 0.0) * 1000 + 0.5)
+        stats.latency.record(latency_us)
+        stats.latency_uncorrected.record(latency_us)  # Locust's timings are from the actual send
+        status = int(getattr(response, "status_code", 0) or 0)
+        if status:
+            stats.responses += 1
+            stats.bytes_in += int(response_length or 0)
+            stats.statuses[str(status)] = stats.statuses.get(str(status), 0) + 1
+        if exception is not None:
+            kind = self.error_class(status, exception)
+            stats.errors[kind] = stats.errors.get(kind, 0) + 1
+            if status:
+                stats.error_statuses[str(status)] = stats.error_statuses.get(str(status), 0) + 1
+
+    def error_class(self, status: int, exception: BaseException) -> str:
+        if status >= 400 and "CatchResponseError" not in type(exception).__name__:
+            return "http_429" if status == 429 else "http_4xx" if status < 500 else "http_5xx"
+        name = type(exception).__name__.lower()
+        if "timeout" in name:
+            return "timeout"
+        if "connect" in name or "refused" in name:
+            return "connect"
+        # catch_response's failure(...) and anything else: Locust shows its message, and so do we
+        kind = f"failure: {str(exception)[:60]}"
+        if kind not in self.failure_classes and len(self.failure_classes) >= MAX_FAILURE_CLASSES:
+            return "failure: other"
+        self.failure_classes.add(kind)
+        return kind
+
+
+def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5) -> int:
+    """Run this worker's share of the users from ``start_at_epoch_s`` for the phase's duration.
+    Returns the number of requests recorded."""
+    import gevent
+    from locust.env import Environment
+    from locust.util.load_locustfile import load_locustfile
+
+    spec = job.load_spec()
+    plan = RunPlan.from_dict(job.plan)
+    assert spec.locust is not None
+    classes, _ = load_locustfile(spec.locust.file)
+    chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
+    for user_class in chosen:
+        if not getattr(user_class, "host", None):
+            user_class.host = spec.target.base_url
+    environment = Environment(user_classes=chosen, host=spec.target.base_url, tags=list(spec.locust.tags) or None,
+                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s)
+    phase = plan.phases[0]
+    users, _ = plan.worker_users(phase, job.worker_index)
+    spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers
+    wall_offset_s = time.time() - time.monotonic()
+    start_mono_s = start_at_epoch_s - wall_offset_s
+    recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
+    recording = LocustRecorder(recorder)
+    environment.events.request.add_listener(recording.on_request)  # type: ignore[no-untyped-call]
+    cpu_mark = [time.process_time(), time.monotonic()]
+
+    def flush(final: bool = False, error: str | None = None) -> None:
+        now_cpu, now = time.process_time(), time.monotonic()
+        health = recorder.window_at(max(now, start_mono_s)).health
+        health.cpu_s += now_cpu - cpu_mark[0]
+        health.wall_s += now - cpu_mark[1]
+        cpu_mark[:] = [now_cpu, now]
+        seq = max(0, int((now - start_mono_s) / job.flush_interval_s))
+        shard = recorder.take_shard(final=final, error=error, seq_at_least=seq)
+        if final:
+            shard.ended_at_epoch_s = time.time()
+        put_with_retry(store, *shard_bytes(shard))
+
+    def flusher() -> None:
+        while True:
+            gevent.sleep(job.flush_interval_s)
+            flush()
+
+    stop_key = run_prefix(job.run_id) + "control/stop"
+    runner = environment.create_local_runner()
+    gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
+    flushing = gevent.spawn(flusher)
+    error = None
+    try:
+        if users:
+            runner.start(users, spawn_rate=spawn_rate)
+        end = start_mono_s + phase.duration_s
+        while time.monotonic() < end and not store.exists(stop_key):
+            gevent.sleep(min(stop_poll_s, max(0.0, end - time.monotonic())))
+        runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
+    except Exception as failure:  # noqa: BLE001 - the final shard says what happened
+        error = f"{type(failure).__name__}: {failure}"
+        raise
+    finally:
+        flushing.kill()
+        flush(final=True, error=error)
+    return int(runner.stats.total.num_requests)
