@@ -8,6 +8,7 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402 - after the monkey-patching, on purpose
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
@@ -24,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("worker_index", type=int)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into the stop flag
+    cpus = os.environ.get("SQUALL_WORKER_CPUS")  # e.g. "0": pin workers (the benchmark does)
+    if cpus:
+        os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
     raise_file_limit()
     store = LocalStore(args.store)
     job = WorkerJob.from_dict(store.get_json(args.job_key)).for_worker(args.worker_index)
