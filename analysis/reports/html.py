@@ -45,6 +45,9 @@ def chart_data(result: dict[str, Any]) -> dict[str, Any]:
         "x": seconds,
         "rate": [row["requests"] for row in timeline], "arrivals": [row["arrivals"] for row in timeline],
         "target_rate": [row["target_rate"] for row in timeline],
+        "users": [row.get("users", 0) for row in timeline],
+        "closed": any(row.get("users") for row in timeline),
+        "locust": result.get("engine") == "locust",
         "p50": [row["p50_ms"] for row in timeline], "p95": [row["p95_ms"] for row in timeline],
         "p99": [row["p99_ms"] for row in timeline],
         "errors": {c: [row["errors_by_class"].get(c, 0) for row in timeline] for c in classes},
@@ -76,10 +79,15 @@ const layout = (title, y) => ({title: {text: title, font: {size: 14}}, margin: {
   xaxis: axis, yaxis: {title: {text: y}, rangemode: 'tozero'}, legend: {orientation: 'h'}});
 const line = (x, y, name, extra) => Object.assign({x: x, y: y, name: name, type: 'scatter', mode: 'lines'}, extra || {});
 const draw = (id, traces, title, y) => Plotly.newPlot(id, traces, layout(title, y), {displaylogo: false, responsive: true});
-draw('chart-rate', [line(D.x, D.rate, 'requests/s'), line(D.x, D.arrivals, 'arrivals/s'),
-  line(D.x, D.target_rate, 'planned arrivals/s', {line: {dash: 'dash'}})], 'Rate: achieved vs planned', 'per second');
+const rateTraces = [line(D.x, D.rate, 'requests/s')].concat(D.locust ? [] : [line(D.x, D.arrivals, 'arrivals/s'),
+  line(D.x, D.target_rate, 'planned arrivals/s', {line: {dash: 'dash'}})]).concat(D.closed ?
+  [line(D.x, D.users, 'users (planned)', {yaxis: 'y2', line: {dash: 'dot'}})] : []);
+const rateLayout = Object.assign(layout(D.closed ? 'Rate, and users over time' : 'Rate: achieved vs planned',
+  'per second'), D.closed ? {yaxis2: {overlaying: 'y', side: 'right', title: {text: 'users'}, rangemode: 'tozero'}} : {});
+Plotly.newPlot('chart-rate', rateTraces, rateLayout, {displaylogo: false, responsive: true});
 draw('chart-latency', [line(D.x, D.p50, 'p50'), line(D.x, D.p95, 'p95'), line(D.x, D.p99, 'p99')],
-  'Latency (from the intended start)', 'ms');
+  D.locust ? "Latency (Locust's own timings, from the actual send: not corrected for coordinated omission)"
+           : 'Latency (from the intended start)', 'ms');
 const errs = Object.entries(D.errors).map(([k, v]) => ({x: D.x, y: v, name: k, type: 'bar'}));
 const stats = Object.entries(D.statuses).map(([k, v]) => line(D.x, v, 'HTTP ' + k, {yaxis: 'y2'}));
 const errorLayout = Object.assign(layout('Errors by class (bars) and statuses (lines)', 'errors'),

@@ -27,8 +27,17 @@ def with_target(result: dict) -> dict:
     return result
 
 
+def as_locust_run(result: dict) -> dict:
+    """A locustfile run: users over time, Locust's own timings, no planned arrival rate."""
+    result["engine"] = "locust"
+    for row in result["timeline"]:
+        row["users"], row["arrivals"], row["target_rate"] = 8, 0, 0.0
+    return result
+
+
 @pytest.mark.parametrize("name, result, charts", [("report", report_result(), 4),
-                                                  ("report-with-target", with_target(report_result()), 5)])
+                                                  ("report-with-target", with_target(report_result()), 5),
+                                                  ("report-locust", as_locust_run(report_result()), 4)])
 def test_the_report_draws_every_chart_in_chromium_without_errors(name: str, result: dict, charts: int,
                                                                  tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
