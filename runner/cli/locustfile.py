@@ -6,6 +6,7 @@ that does not import is refused with its file:line, and nothing starts."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import configparser
 import json
 import os
@@ -96,4 +97,9 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
         for key, value in data.items():
             document[key] = {**document["target"], **value} if key == "target" and isinstance(value, dict) else value
         lines, sidecar_file = sidecar.lines, args.sidecar
-    return build_spec(Source(sidecar_file, document, lines), None)
+    spec = build_spec(Source(sidecar_file, document, lines), None)
+    shapes = described.get("shapes") or []
+    if shapes:  # not followed yet: say so rather than run another shape silently
+        spec = dataclasses.replace(spec, notes=spec.notes + (
+            f"{path.name}: LoadTestShape {', '.join(shapes)} is not followed (yet): -u, -r and -t drive this run",))
+    return spec
