@@ -39,8 +39,10 @@ def await_start(store: LocalStore, job: WorkerJob, timeout_s: float = 120.0) -> 
     raise TimeoutError(f"no start instant after {timeout_s:g} s")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="squall-worker")
+def worker_start(argv: list[str] | None, prog: str) -> tuple[LocalStore, WorkerJob]:
+    """What every local worker process does first: its arguments, Ctrl-C left to the parent,
+    pinning (SQUALL_WORKER_CPUS), the file limit, and its job."""
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("store")
     parser.add_argument("job_key")
     parser.add_argument("worker_index", type=int)
@@ -51,7 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
     raise_file_limit()
     store = LocalStore(args.store)
-    job = WorkerJob.from_dict(store.get_json(args.job_key)).for_worker(args.worker_index)
+    return store, WorkerJob.from_dict(store.get_json(args.job_key)).for_worker(args.worker_index)
+
+
+def main(argv: list[str] | None = None) -> int:
+    store, job = worker_start(argv, "squall-worker")
     try:
         import uvloop
         job.load_spec()  # everything imported and parsed before saying ready
