@@ -78,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="worker processes (default: one per core)")
         p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"))
         p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
+        p.add_argument("--ui", nargs="?", const="127.0.0.1:8089", metavar="HOST:PORT",
+                       help="serve a live page while the run lasts (default 127.0.0.1:8089), with /metrics")
+        p.add_argument("--ui-public", action="store_true",
+                       help="let --ui listen on an address other than loopback (the page has no authentication)")
+        p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve only /metrics (OpenMetrics) there")
+        p.add_argument("--ui-linger", type=float, default=10.0, metavar="SECONDS",
+                       help="keep the page up this long after the run, to show the verdict (default 10)")
         p.set_defaults(func=func)
     p = sub.add_parser("watch", help="re-attach to a run on AWS")
     p.add_argument("run_id")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.plan import RATE_MEASURED_PER_CORE, make_plan
-from runner.preflight import CouldNotRun, check_references, refuse_environment_on_aws
+from runner.preflight import CouldNotRun, SpecRejected, check_references, refuse_environment_on_aws
 from runner.spec import Spec, SpecError, load_spec, spec_profiles
 from runner.spec.checker import Problem
 from runner.spec.suite import SuiteTest, is_suite_file, load_suite
@@ -198,10 +198,40 @@ def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[st
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
           f"(local, engine {args.engine})", file=sys.stderr)
     from runner.aws.target_report import Boto3TargetSource
-    result = run_local(spec, run_id, seed, options, progress_printer(),
-                       target_source=lambda progress: Boto3TargetSource(progress=progress))
-    print(file=sys.stderr)
-    return finish(result, args.store), result
+    server = _live_server(args)
+    try:
+        result = run_local(spec, run_id, seed, options, progress_printer(),
+                           target_source=lambda progress: Boto3TargetSource(progress=progress), live_server=server)
+        print(file=sys.stderr)
+        code = finish(result, args.store)
+        if server is not None and server.page and args.ui_linger > 0:
+            print(f"squall: the live page shows the verdict for {args.ui_linger:g} s more: {server.url}", file=sys.stderr)
+            time.sleep(args.ui_linger)
+    finally:
+        if server is not None:
+            server.close()
+    return code, result
+
+
+def _live_server(args: argparse.Namespace) -> Any:
+    """The live page (--ui) or /metrics alone (--metrics-port), started before the run."""
+    from runner.results.live_server import LiveServer, UiAddressRefused, parse_address
+    if getattr(args, "ui", None) is None and getattr(args, "metrics_port", None) is None:
+        return None
+    try:
+        host, port = parse_address(args.ui, args.ui_public) if args.ui else ("127.0.0.1", int(args.metrics_port))
+    except UiAddressRefused as error:
+        raise SpecRejected(str(error)) from None
+    server = LiveServer(host, port, page=bool(args.ui))
+    server.start()
+    if args.ui:
+        print(f"squall: live page on {server.url} (metrics on {server.url}metrics)", file=sys.stderr)
+        if args.ui_public:
+            print("squall: the live page has no authentication: anyone who reaches it can stop the run",
+                  file=sys.stderr)
+    else:
+        print(f"squall: OpenMetrics on {server.url}metrics", file=sys.stderr)
+    return server
 
 
 def _aws_client_factory(spec: Spec) -> Callable[[str], Any]:

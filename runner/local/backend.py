@@ -10,16 +10,19 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from analysis.abort import check_abort
+from analysis.openmetrics import render_openmetrics
 from runner.results.collect import collect
 from runner.guardrails import HostPolicy
 from runner.job import job_key
 from runner.prepare import prepare_run
 from runner.results.reports import ReportError, write_reports
 from runner.results.live import LiveView
+from runner.results.live_server import LiveServer
 from runner.plan import make_plan
 from runner.preflight import check_reachable
 from runner.results.target import TargetSource
@@ -71,8 +74,10 @@ TargetSourceFactory = Callable[[Callable[[str], None]], TargetSource]
 
 
 def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progress: Progress,
-              target_source: TargetSourceFactory | None = None) -> dict[str, Any]:
-    """Run ``spec`` on this machine and return the result document (also in the store)."""
+              target_source: TargetSourceFactory | None = None, live_server: LiveServer | None = None) -> dict[str, Any]:
+    """Run ``spec`` on this machine and return the result document (also in the store).
+    ``live_server``: the live page and /metrics, fed from the live view every poll; its Stop
+    is a graceful stop, as Ctrl-C."""
     workers = options.workers or os.cpu_count() or 1
     plan = make_plan(spec, run_id, seed, workers=workers)
     check_reachable(spec.target.base_url)
@@ -101,6 +106,10 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
                 stopped = True
                 store.put_bytes(prefix + "control/stop", b"interrupted\n")
                 progress("stopping: finishing in-flight work (Ctrl-C again to kill the workers)", True)
+            if live_server is not None and live_server.stop_requested.is_set() and not stopped:
+                stopped = True
+                store.put_bytes(prefix + "control/stop", b"stopped from the live page\n")
+                progress("stopping: asked on the live page; finishing in-flight work", True)
             if interrupts.count > 1:
                 for p in processes:
                     p.terminate()
@@ -120,6 +129,8 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
                 store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
                 progress(f"aborting: {decision.describe()}", True)
             progress(live.line(elapsed_s, flush_s), False)
+            if live_server is not None:
+                publish_live(live_server, live, spec, elapsed_s, flush_s, "stopping" if stopped else "running")
             time.sleep(poll_s)
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -139,4 +150,21 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
         result["reports"] = write_reports(store, result)
     except ReportError as error:
         progress(f"reports not written: {error}", True)
+    if live_server is not None:
+        for key in shard_keys(store, run_id):  # the final shards, written as the workers ended
+            if key not in live.seen:
+                try:
+                    live.add(key, read_shard(store, key))
+                except ValueError:
+                    live.seen.add(key)
+        report = store.root / prefix / "reports" / "report.html"
+        publish_live(live_server, live, spec, time.time() - start_at, 0.0, result["verdict"]["status"],
+                     {"status": result["verdict"]["status"], "reasons": result["verdict"]["reasons"]}, report)
     return result
+
+
+def publish_live(server: LiveServer, live: LiveView, spec: Spec, elapsed_s: float, settled_s: float, state: str,
+                 verdict: dict[str, Any] | None = None, report: Path | None = None) -> None:
+    snapshot = live.snapshot(elapsed_s, settled_s, spec.thresholds, state)
+    snapshot.update(name=spec.name, verdict=verdict, report=bool(report and report.is_file()))
+    server.publish(snapshot, render_openmetrics(live.endpoints, live.health, live.users_now(elapsed_s), state), report)

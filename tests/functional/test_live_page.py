@@ -1,0 +1,100 @@
+"""The live page (`squall run --ui`) in real headless Chromium while a run goes on: the charts
+update, the endpoint table fills, no console error, no request leaves the page's own origin,
+and Stop ends the run as STOPPED with every result kept; /metrics read by prometheus_client's
+OpenMetrics parser."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.functional.test_html_report import ARGS, ARTIFACTS, CHROMIUM
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = """
+name: live
+target: "{url}"
+load: {{phases: [{{name: warm, duration: 20s, rate: 20/s}}, {{name: users, duration: 20s, users: 5}}]}}
+scenarios:
+  - {{name: ok, weight: 9, flow: [{{get: {{url: /health, name: GET /health}}}}, {{think: 50ms}}]}}
+  - {{name: missing, weight: 1, flow: [{{get: {{url: /nothing, name: GET /nothing}}}}]}}
+thresholds: [p95 < 1s, error_rate < 50%]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(url: str, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"nothing at {url}")
+
+
+@pytest.mark.functional
+def test_the_live_page_updates_and_its_stop_button_ends_the_run_keeping_results(tmp_path: Path, demo_target) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    demo = demo_target(latency="fixed:2ms")
+    (tmp_path / "live.yaml").write_text(SPEC.format(url=demo.url))
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    run = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "live.yaml", "--store", "s", "--workers", "1",
+                            "--ui", f"127.0.0.1:{port}", "--ui-linger", "8"], cwd=tmp_path, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    problems: list[str] = []
+    try:
+        wait_for(origin + "/metrics")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda error: problems.append(str(error)))
+            page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(origin) else None)
+            page.on("dialog", lambda dialog: dialog.accept())  # Stop asks to confirm
+            page.goto(origin + "/")
+            page.wait_for_function("Number(document.body.dataset.updates || 0) >= 4", timeout=30_000)
+            first = page.evaluate("document.getElementById('chart-rate').data[0].x.length")
+            page.wait_for_function(f"document.getElementById('chart-rate').data[0].x.length > {first}", timeout=15_000)
+            rows = page.inner_text("#endpoints tbody")
+            thresholds = page.inner_text("#thresholds tbody")
+            families = {f.name: f for f in text_string_to_metric_families(
+                urllib.request.urlopen(origin + "/metrics", timeout=5).read().decode())}
+            page.screenshot(path=str(ARTIFACTS / "live-page.png"), full_page=True)
+            page.click("#stop")
+            page.wait_for_function("document.getElementById('verdict').innerText.includes('VERDICT')", timeout=30_000)
+            verdict = page.inner_text("#verdict")
+            report_link = page.get_attribute("#report", "href")
+            browser.close()
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert problems == []
+    assert "GET /health" in rows and "GET /nothing" in rows
+    assert "p95 < 1s" in thresholds and "passing" in thresholds
+    requests = {s.labels["status"]: s.value for s in families["squall_requests"].samples if s.name.endswith("_total")}
+    assert requests.get("200", 0) > 0 and requests.get("404", 0) > 0
+    assert {s.labels["le"] for s in families["squall_latency_seconds"].samples if s.name.endswith("_bucket")} >= {"+Inf"}
+    assert "VERDICT: STOPPED" in verdict and report_link == "/report"
+    assert run.returncode == 130, out[-2000:] + err[-2000:]  # stopped
+    result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
+    assert result["verdict"]["status"] == "STOPPED" and result["overall"]["requests"] > 20
+    assert result["duration_s"] < 40  # stopped before its end, what was measured kept
