@@ -44,3 +44,12 @@ def test_the_artillery_and_locust_vocabulary_example_is_valid_with_every_profile
     for profile in (None, "stress"):
         spec = parse_spec(block, "readme.yaml", profile=profile)
         assert [k.name for k in spec.user_classes] == ["Regular", "Spike"]
+
+
+def test_the_grafana_dashboard_reads_the_metrics_squall_serves() -> None:
+    import json
+    dashboard = json.loads((README.parent / "examples" / "grafana" / "squall-dashboard.json").read_text())
+    exprs = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    served = re.findall(r"squall_[a-z_]+", Path(README.parent / "analysis" / "openmetrics.py").read_text())
+    used = set(re.findall(r"squall_[a-z_]+", exprs))
+    assert used and used <= {name + suffix for name in served for suffix in ("", "_total", "_bucket")}
