@@ -46,7 +46,7 @@ lambda-python:
 	@if [ -z "$(LAMBDA_PYTHON)" ] || ! $(LAMBDA_PYTHON) -c "import venv" 2>/dev/null; then \
 	  echo "python3.13 not found: the Lambda-runtime check is skipped"; else echo "tests on $(LAMBDA_PYTHON):"; \
 	  test -x .venv-lambda/bin/python || $(LAMBDA_PYTHON) -m venv .venv-lambda; \
-	  .venv-lambda/bin/pip install --quiet -r infra/lambda-requirements.txt aiohttp==3.14.5 pytest==9.2.0 \
+	  .venv-lambda/bin/pip install --quiet -r infra/lambda-requirements.txt aiohttp==3.14.5 pytest==9.2.0 prometheus-client==0.26.0 \
 	    hypothesis==6.170.17 boto3; \
 	  PYTHONPATH=. .venv-lambda/bin/python -m pytest -q -p no:cacheprovider tests/unit \
 	    tests/functional/test_engines.py tests/functional/test_load_generator.py \
