@@ -14,6 +14,9 @@ from runner.plan import RunPlan, phase_at, planned_users_per_second, target_rate
 from runner.units import format_duration
 
 
+REWORKED_S = 10  # the last seconds redrawn at each snapshot (a late flush can still add to them)
+
+
 class _NoPhase:
     name = "draining"
 
@@ -30,6 +33,7 @@ class LiveView:
     users: list[int] = field(default_factory=list)
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)  # totals so far, merged as shards arrive
     health: HealthStats = field(default_factory=HealthStats)
+    _rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # each second as the page draws it
 
     def __post_init__(self) -> None:
         self.users = planned_users_per_second(self.plan)
@@ -58,19 +62,17 @@ class LiveView:
                                         "target_rate": [], "users": [], "lag_p99": [], "late": [], "dropped": []}
         classes: dict[str, list[int]] = {}
         for index, second in enumerate(seconds):
-            window = self.windows[second]
-            merged = EndpointStats()
-            for stats in window.endpoints.values():
-                merged.merge(stats)
-            series["requests"].append(merged.requests)
+            row = self._rows.get(second)
+            if row is None or second >= last - REWORKED_S:  # older seconds no longer change: kept as drawn
+                row = self._rows[second] = self._row(second)
+            series["requests"].append(row["requests"])
             for p in (50, 95, 99):
-                series[f"p{p}"].append(round(merged.latency.percentile_us(p) / 1000, 3))
+                series[f"p{p}"].append(row[f"p{p}"])
             series["target_rate"].append(rates[second] if second < len(rates) else 0.0)
             series["users"].append(self.users[second] if second < len(self.users) else 0)
-            series["lag_p99"].append(round(window.health.lag.percentile_us(99) / 1000, 3))
-            series["late"].append(window.health.late)
-            series["dropped"].append(window.health.dropped)
-            for kind, count in merged.errors.items():
+            for key in ("lag_p99", "late", "dropped"):
+                series[key].append(row[key])
+            for kind, count in row["errors"].items():
                 classes.setdefault(kind, [0] * len(seconds))[index] = count
         duration_s = max(1.0, min(elapsed_s, self.plan.duration_s))
         run = MergedRun(overall=self._overall(), endpoints=dict(self.endpoints), timeline=self.windows)
@@ -94,6 +96,16 @@ class LiveView:
                        "cpu_share": round(self.health.cpu_s / self.health.wall_s, 3) if self.health.wall_s else None,
                        "workers": self.plan.workers},
         }
+
+    def _row(self, second: int) -> dict[str, Any]:
+        window = self.windows[second]
+        merged = EndpointStats()
+        for stats in window.endpoints.values():
+            merged.merge(stats)
+        return {"requests": merged.requests, "errors": dict(merged.errors),
+                **{f"p{p}": round(merged.latency.percentile_us(p) / 1000, 3) for p in (50, 95, 99)},
+                "lag_p99": round(window.health.lag.percentile_us(99) / 1000, 3), "late": window.health.late,
+                "dropped": window.health.dropped}
 
     def _overall(self) -> EndpointStats:
         overall = EndpointStats()
