@@ -192,6 +192,10 @@ def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[st
     run_id = new_run_id(spec.name)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     if backend == "aws":
+        if getattr(args, "ui", None) or getattr(args, "metrics_port", None):
+            raise SpecRejected("--ui and --metrics-port show local runs; for a run on AWS they are not built yet "
+                               "(`squall run --on aws` prints its progress, and so does `squall watch RUN_ID`); "
+                               "nothing was started")
         return _run_on_aws(spec, args, run_id, seed)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine,
                            allowed_hosts=tuple(getattr(args, "allow_host", []) or ()))

@@ -385,3 +385,9 @@ def test_a_realistic_locustfile_runs_with_locust_s_options_on_two_workers(tmp_pa
     assert [t["check"] for t in result["verdict"]["thresholds"]] == ["p95 < 1s", "error_rate < 1%"]
     assert {w["worker"] for w in result["workers"]} == {0, 1}
     assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
+
+
+def test_the_live_page_is_refused_for_a_run_on_aws_until_it_exists(tmp_path: Path) -> None:
+    done = squall("run", str(write_spec(tmp_path, "http://127.0.0.1:9")), "--on", "aws", "--ui", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--ui and --metrics-port show local runs; for a run on AWS they are not built yet" in done.stderr
