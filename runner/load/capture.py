@@ -32,17 +32,19 @@ def extract(capture: Capture, reply: Reply, parsed: list[Any]) -> Any:
     raise CaptureFailed(f"{capture.expression} not found")
 
 
-def holds(check: Check, reply: Reply) -> bool:
-    """Whether the response holds what the step expects of it besides its status."""
+def holds(check: Check, reply: Reply, parsed: list[Any]) -> bool:
+    """Whether the response holds what the step expects of it besides its status; ``parsed``
+    caches the decoded JSON body (shared with the captures)."""
     if check.kind == "content_type":
         return (reply.header("content-type") or "").lower().startswith(check.key.lower())
     if check.kind == "header":
         return reply.header(check.key) == str(check.value)
-    try:
-        document = json.loads(reply.body)
-    except ValueError:
-        return False
-    found = select(json_path_steps(check.key), document)
+    if not parsed:
+        try:
+            parsed.append(json.loads(reply.body))
+        except ValueError:
+            return False
+    found = select(json_path_steps(check.key), parsed[0])
     if check.kind == "has":
         return next(found, _MISSING) is not _MISSING
     return bool(next(found, _MISSING) == check.value)  # json: the first value the path selects

@@ -17,13 +17,6 @@ from runner.units import format_duration
 REWORKED_S = 10  # the last seconds redrawn at each snapshot (a late flush can still add to them)
 
 
-class _NoPhase:
-    name = "draining"
-
-
-PhasePlanMissing = _NoPhase()
-
-
 @dataclass
 class LiveView:
     plan: RunPlan
@@ -79,7 +72,7 @@ class LiveView:
         judged = [judge_threshold(t, run, duration_s) for t in thresholds if t.target is None and t.regression is None]
         return {
             "state": state, "elapsed_s": round(elapsed_s, 1), "duration_s": self.plan.duration_s,
-            "phase": (phase_at(self.plan, max(0.0, elapsed_s)) or PhasePlanMissing).name,
+            "phase": phase.name if (phase := phase_at(self.plan, max(0.0, elapsed_s))) else "draining",
             "phases": [{"name": p.name, "start_s": p.offset_s, "end_s": p.offset_s + p.duration_s}
                        for p in self.plan.phases],
             "series": series, "errors_by_class": classes,
