@@ -7,7 +7,7 @@ from analysis.histogram import Histogram, bucket_bounds_us
 from analysis.stats import EndpointStats, HealthStats
 
 BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-STATES = ("running", "stopping", "PASS", "WARN", "FAIL", "ABORTED", "INCONCLUSIVE", "STOPPED")
+STATES = ("running", "stopping", "aborting", "PASS", "WARN", "FAIL", "ABORTED", "INCONCLUSIVE", "STOPPED")
 
 
 def _label(value: str) -> str:

@@ -5,7 +5,10 @@ Every AWS failure becomes one line naming what is missing (CouldNotRun, exit 3).
 """
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +18,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from analysis.openmetrics import render_openmetrics
 from runner.job import spec_document
+from runner.plan import RunPlan
+from runner.results.live import StoredView
+from runner.results.live_server import LiveServer
 from runner.preflight import CouldNotRun, SpecRejected
 from runner.aws.s3store import S3Store
 from runner.spec import Spec
@@ -126,13 +133,15 @@ def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
 
 
 def watch_run(deployment: Deployment, run_id: str, progress: Progress, poll_s: float = 2.0,
-              stop_requested: Callable[[], int] = lambda: 0) -> dict[str, Any]:
+              stop_requested: Callable[[], int] = lambda: 0, live_server: LiveServer | None = None) -> dict[str, Any]:
     """Follow an execution to its end; return result.json. ``stop_requested`` counts Ctrl-Cs:
-    1 sets the stop flag (graceful), 2 also stops the execution."""
+    1 sets the stop flag (graceful), 2 also stops the execution. ``live_server``: the live page
+    and /metrics, drawn from the monitor's live.json; its Stop sets the stop flag."""
     client = deployment.session.client("stepfunctions")
     store = deployment.store
     arn = deployment.execution_arn(run_id)
     flagged = 0
+    page = _WatchedPage(store, run_id, live_server) if live_server is not None else None
     try:
         while True:
             described = client.describe_execution(executionArn=arn)
@@ -140,20 +149,85 @@ def watch_run(deployment: Deployment, run_id: str, progress: Progress, poll_s: f
             if status != "RUNNING":
                 break
             interrupts = stop_requested()
+            if page is not None and page.server.stop_requested.is_set() and not flagged:
+                interrupts = max(interrupts, 1)
+                page.stopping = True
             if interrupts > flagged:
                 flagged = interrupts
                 stop_run(deployment, run_id, now=interrupts > 1)
                 progress("stopping: workers finish within a second (Ctrl-C again stops the execution now)", True)
-            progress(_progress_line(client, arn, store, run_id), False)
+            state, workers = _current_state(client, arn)
+            live = _read_live(store, run_id)
+            progress(_progress_line(state, workers, live), False)
+            if page is not None:
+                page.publish(live, f"{state}{' · ' + workers if workers else ''}")
             time.sleep(poll_s)
     except (ClientError, BotoCoreError) as error:
         raise _explain(error, f"watch the execution {run_id}") from None
     if store.exists(run_prefix(run_id) + "result.json"):
-        return dict(store.get_json(run_prefix(run_id) + "result.json"))
+        result = dict(store.get_json(run_prefix(run_id) + "result.json"))
+        if page is not None:
+            page.finish(result)
+        return result
     failure, cause = described.get("error", ""), described.get("cause", "")
     if "PlanRejected" in failure or "PlanRejected" in cause:
         raise SpecRejected(_lambda_message(cause))
     raise CouldNotRun(f"execution {run_id} ended {status} without a result: {failure} {_lambda_message(cause)}".strip())
+
+
+class _WatchedPage:
+    """The live page of a run on AWS: the monitor's live.json ("view") accumulated into a
+    StoredView, the execution's state beside it; at the end the verdict and the HTML report
+    (downloaded once, served from a temporary folder)."""
+
+    def __init__(self, store: S3Store, run_id: str, server: LiveServer) -> None:
+        self.store, self.run_id, self.server = store, run_id, server
+        self.view: StoredView | None = None
+        self.stopping = False
+        self.elapsed_s = 0.0
+
+    def _plan(self) -> StoredView | None:
+        if self.view is None and self.store.exists(run_prefix(self.run_id) + "plan.json"):
+            self.view = StoredView(RunPlan.from_dict(self.store.get_json(run_prefix(self.run_id) + "plan.json")))
+        return self.view
+
+    def publish(self, live: dict[str, Any] | None, detail: str, state: str | None = None,
+                verdict: dict[str, Any] | None = None, report: Path | None = None) -> None:
+        view = self._plan()
+        if view is None:
+            return
+        if live and "view" in live:
+            view.update(live["view"], self.store.uri(run_prefix(self.run_id) + "live.json"))
+            self.elapsed_s = float(live["elapsed_s"]) + max(0.0, time.time() - float(live["updated_at_epoch_s"]))
+        state = state or ("aborting" if live and live.get("aborted") else "stopping" if self.stopping else "running")
+        snapshot = view.snapshot(self.elapsed_s, state)
+        snapshot.update(name=view.plan.spec_name, detail=detail, verdict=verdict,
+                        report=bool(report and report.is_file()))
+        metrics = render_openmetrics(view.endpoints, view.health, view.users_now(self.elapsed_s), state)
+        self.server.publish(snapshot, metrics, report)
+
+    def finish(self, result: dict[str, Any]) -> None:
+        report = None
+        key = run_prefix(self.run_id) + "reports/report.html"
+        try:
+            if self.store.exists(key):
+                folder = Path(tempfile.mkdtemp(prefix="squall-watch-"))
+                atexit.register(shutil.rmtree, folder, True)
+                report = folder / "report.html"
+                report.write_bytes(self.store.get_bytes(key))
+        except StoreError:
+            report = None
+        verdict = result["verdict"]
+        self.publish(_read_live(self.store, self.run_id), "finished", verdict["status"],
+                     {"status": verdict["status"], "reasons": verdict["reasons"]}, report)
+
+
+def _read_live(store: S3Store, run_id: str) -> dict[str, Any] | None:
+    try:
+        key = run_prefix(run_id) + "live.json"
+        return dict(store.get_json(key)) if store.exists(key) else None
+    except StoreError:
+        return None
 
 
 def _lambda_message(cause: str) -> str:
@@ -163,13 +237,7 @@ def _lambda_message(cause: str) -> str:
         return cause
 
 
-def _progress_line(client: Any, arn: str, store: S3Store, run_id: str) -> str:
-    state, workers = _current_state(client, arn)
-    try:
-        live = store.get_json(run_prefix(run_id) + "live.json") if store.exists(run_prefix(run_id) + "live.json") \
-            else None
-    except StoreError:
-        live = None
+def _progress_line(state: str, workers: str, live: dict[str, Any] | None) -> str:
     workers = f" · {workers}" if workers else ""
     if not live:
         return f"[{state}]{workers} waiting for the first results"

@@ -17,6 +17,7 @@ from analysis.stats import EndpointStats
 from analysis.summary import render_summary
 from runner.results.collect import collect
 from runner.results.progress import advance, save_progress
+from runner.results.live import view_document
 from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
 from runner.guardrails import spec_limit_problems
@@ -228,6 +229,8 @@ def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tupl
         "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
         "workers_running": running, "workers_finished": finished, "workers": slice_["workers"],
         "rejected_shards": progress.rejected, "shards_read_this_tick": new_shards, "updated_at_epoch_s": now_epoch_s,
+        "view": view_document(progress.recent, complete_second, progress.endpoints, progress.health, spec.thresholds,
+                              elapsed_s),
     }
     decision = check_abort(spec.abort_rules, progress.recent, complete_second) if spec.abort_rules else None
     if decision is not None and not store.exists(run_prefix(run_id) + "control/stop"):

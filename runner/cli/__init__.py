@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from runner.cli.common import (
-    D, EXIT_COULD_NOT_RUN, EXIT_INVALID, aws_arguments, spec_selection_options, store_arguments,
+    D, EXIT_COULD_NOT_RUN, EXIT_INVALID, aws_arguments, spec_selection_options, store_arguments, ui_arguments,
 )
 from runner.plan import PlanError
 from runner.preflight import CouldNotRun, SpecRejected
@@ -78,16 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="worker processes (default: one per core)")
         p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"))
         p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
-        p.add_argument("--ui", nargs="?", const="127.0.0.1:8089", metavar="HOST:PORT",
-                       help="serve a live page while the run lasts (default 127.0.0.1:8089), with /metrics")
-        p.add_argument("--ui-public", action="store_true",
-                       help="let --ui listen on an address other than loopback (the page has no authentication)")
-        p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve only /metrics (OpenMetrics) there")
-        p.add_argument("--ui-linger", type=float, default=10.0, metavar="SECONDS",
-                       help="keep the page up this long after the run, to show the verdict (default 10)")
+        ui_arguments(p)
         p.set_defaults(func=func)
-    p = sub.add_parser("watch", help="re-attach to a run on AWS")
+    p = sub.add_parser("watch", help="follow a run to its verdict: on AWS, or local in another terminal")
     p.add_argument("run_id")
+    p.add_argument("--on", choices=("local", "aws"), default=None,
+                   help="default: local when the run is in the local store, else aws")
+    p.add_argument("--store", default=D.get("store", "squall-runs"))
+    ui_arguments(p)
     aws_arguments(p)
     p.set_defaults(func=cmd_watch)
     p = sub.add_parser("stop", help="stop a run gracefully (its results are kept)")

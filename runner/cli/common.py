@@ -106,6 +106,16 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(t.strip() for t in text.split(",") if t.strip())
 
 
+def ui_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ui", nargs="?", const="127.0.0.1:8089", metavar="HOST:PORT",
+                   help="serve a live page while the run lasts (default 127.0.0.1:8089), with /metrics")
+    p.add_argument("--ui-public", action="store_true",
+                   help="let --ui listen on an address other than loopback (the page has no authentication)")
+    p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve only /metrics (OpenMetrics) there")
+    p.add_argument("--ui-linger", type=float, default=10.0, metavar="SECONDS",
+                   help="keep the page up this long after the run, to show the verdict (default 10)")
+
+
 def aws_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stack", default=D.get("stack", "Squall"), help="aws: stack name")
     p.add_argument("--region", default=D.get("region"), help="aws: region (default: your AWS configuration)")

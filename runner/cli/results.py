@@ -121,11 +121,19 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_watch(args: argparse.Namespace) -> int:
+    from runner.cli.running import followed
+    from runner.store import LocalStore, run_prefix
+    if args.on is None:  # a run in the local store is watched there; otherwise on AWS
+        args.on = "local" if LocalStore(args.store).exists(run_prefix(args.run_id) + "meta.json") else "aws"
+    if args.on == "local":
+        from runner.local.watch import watch_local
+        return followed(args, lambda server: watch_local(args.store, args.run_id, progress_printer(),
+                                                         interrupt_counter(), server), args.store)[0]
     from runner.aws.backend import find_deployment, watch_run
     deployment = find_deployment(aws_options(args))
-    result = watch_run(deployment, args.run_id, progress_printer(), stop_requested=interrupt_counter())
-    print(file=sys.stderr)
-    return finish(result, f"s3://{deployment.bucket}")
+    return followed(args, lambda server: watch_run(deployment, args.run_id, progress_printer(),
+                                                   stop_requested=interrupt_counter(), live_server=server),
+                    f"s3://{deployment.bucket}")[0]
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

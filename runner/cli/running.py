@@ -192,22 +192,27 @@ def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[st
     run_id = new_run_id(spec.name)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     if backend == "aws":
-        if getattr(args, "ui", None) or getattr(args, "metrics_port", None):
-            raise SpecRejected("--ui and --metrics-port show local runs; for a run on AWS they are not built yet "
-                               "(`squall run --on aws` prints its progress, and so does `squall watch RUN_ID`); "
-                               "nothing was started")
         return _run_on_aws(spec, args, run_id, seed)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine,
                            allowed_hosts=tuple(getattr(args, "allow_host", []) or ()))
     print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
           f"(local, engine {args.engine})", file=sys.stderr)
     from runner.aws.target_report import Boto3TargetSource
-    server = _live_server(args)
+    return followed(args, lambda server: run_local(
+        spec, run_id, seed, options, progress_printer(),
+        target_source=lambda progress: Boto3TargetSource(progress=progress), live_server=server), args.store)
+
+
+def followed(args: argparse.Namespace, follow: Callable[[Any], dict[str, Any]], store_text: str,
+             server: Any = None) -> tuple[int, dict[str, Any]]:
+    """Follow a run to its result with the live page (--ui) or /metrics (--metrics-port) up
+    while it lasts and, for the page, ``--ui-linger`` seconds more to show the verdict.
+    ``server``: one already started (before the run, so a busy port starts nothing)."""
+    server = server or live_server(args)
     try:
-        result = run_local(spec, run_id, seed, options, progress_printer(),
-                           target_source=lambda progress: Boto3TargetSource(progress=progress), live_server=server)
+        result = follow(server)
         print(file=sys.stderr)
-        code = finish(result, args.store)
+        code = finish(result, store_text)
         if server is not None and server.page and args.ui_linger > 0:
             print(f"squall: the live page shows the verdict for {args.ui_linger:g} s more: {server.url}", file=sys.stderr)
             time.sleep(args.ui_linger)
@@ -217,7 +222,7 @@ def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[st
     return code, result
 
 
-def _live_server(args: argparse.Namespace) -> Any:
+def live_server(args: argparse.Namespace) -> Any:
     """The live page (--ui) or /metrics alone (--metrics-port), started before the run."""
     from runner.results.live_server import LiveServer, UiAddressRefused, parse_address
     if getattr(args, "ui", None) is None and getattr(args, "metrics_port", None) is None:
@@ -256,14 +261,19 @@ def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) ->
     if options.engine not in LAMBDA_ENGINES:
         raise SpecRejected(f"--engine {options.engine} does not run on AWS (the Lambda bundle carries "
                            f"{' and '.join(LAMBDA_ENGINES)}); nothing was started")
-    deployment = find_deployment(options)
-    start_run(deployment, spec, run_id, seed, options)
-    print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
-          f"(aws, stack {options.stack}); `squall watch {run_id}` re-attaches, `squall stop {run_id}` stops",
-          file=sys.stderr)
-    result = watch_run(deployment, run_id, progress_printer(), stop_requested=interrupt_counter())
-    print(file=sys.stderr)
-    return finish(result, f"s3://{deployment.bucket}"), result
+    server = live_server(args)  # before the execution starts: a refused address or a busy port starts nothing
+    try:
+        deployment = find_deployment(options)
+        start_run(deployment, spec, run_id, seed, options)
+        print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+              f"(aws, stack {options.stack}); `squall watch {run_id}` re-attaches, `squall stop {run_id}` stops",
+              file=sys.stderr)
+        return followed(args, lambda page: watch_run(deployment, run_id, progress_printer(),
+                                                     stop_requested=interrupt_counter(), live_server=page),
+                        f"s3://{deployment.bucket}", server)
+    finally:
+        if server is not None:
+            server.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from runner.preflight import check_reachable
 from runner.results.target import TargetSource
 from runner.spec import Spec
 from runner.preflight import CouldNotRun
-from runner.store import LocalStore, StoreError, read_shard, run_prefix, shard_keys
+from runner.store import LocalStore, StoreError, run_prefix
 
 ABORT_FLUSH_S = 0.25
 START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
@@ -84,7 +84,8 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     store = LocalStore(options.store_dir)
     prefix = run_prefix(run_id)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
-            "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers}
+            "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers,
+            "pid": os.getpid()}  # `squall watch` in another terminal tells a dead run from a slow one
     # With abort rules, workers flush and the parent judges four times a second, so an abort acts
     # within a second of the second that broke the rule (not ~5 s later).
     flush_s = min(options.flush_interval_s, ABORT_FLUSH_S) if spec.abort_rules else options.flush_interval_s
@@ -113,12 +114,7 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
             if interrupts.count > 1:
                 for p in processes:
                     p.terminate()
-            for key in shard_keys(store, run_id):
-                if key not in live.seen:
-                    try:
-                        live.add(key, read_shard(store, key))
-                    except ValueError:
-                        live.seen.add(key)
+            live.read_new(store, run_id)
             elapsed_s = time.time() - start_at
             # a second is complete once every worker has flushed past its end
             complete = int(elapsed_s - flush_s - ABORT_FLUSH_S) - 1
@@ -151,12 +147,7 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     except ReportError as error:
         progress(f"reports not written: {error}", True)
     if live_server is not None:
-        for key in shard_keys(store, run_id):  # the final shards, written as the workers ended
-            if key not in live.seen:
-                try:
-                    live.add(key, read_shard(store, key))
-                except ValueError:
-                    live.seen.add(key)
+        live.read_new(store, run_id)  # the final shards, written as the workers ended
         report = store.root / prefix / "reports" / "report.html"
         publish_live(live_server, live, spec, time.time() - start_at, 0.0, result["verdict"]["status"],
                      {"status": result["verdict"]["status"], "reasons": result["verdict"]["reasons"]}, report)

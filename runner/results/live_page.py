@@ -67,7 +67,8 @@ function draw(d) {
     '</td><td>' + e.rate + '</td></tr>').join('');
   document.querySelector('#thresholds tbody').innerHTML = d.thresholds.map(t => '<tr><td>' + esc(t.check) +
     '</td><td>' + t.severity + '</td><td>' + esc(t.measured) + "</td><td class='" + t.status + "'>" +
-    ({PASS: 'passing', FAIL: 'breaking', WARN: 'breaking (should)', NO_DATA: 'no data yet'}[t.status] || t.status) +
+    ({PASS: 'passing', FAIL: 'breaking', WARN: 'breaking (should)', NO_DATA: 'no data yet',
+      AT_END: 'judged at the end'}[t.status] || t.status) +
     '</td></tr>').join('');
   const h = d.health;
   document.getElementById('health').textContent = 'schedule lag p99 ' + h.lag_p99_ms + ' ms · ' + h.late + ' late · ' +
@@ -75,7 +76,8 @@ function draw(d) {
     (h.cpu_share === null ? '' : ' · CPU ' + Math.round(h.cpu_share * 100) + ' % of a core');
   const state = document.getElementById('state');
   state.textContent = d.state; state.className = d.state;
-  document.getElementById('clock').textContent = d.phase + ' · ' + Math.round(d.elapsed_s) + ' s of ' + d.duration_s + ' s';
+  document.getElementById('clock').textContent = d.phase + ' · ' + Math.round(d.elapsed_s) + ' s of ' + d.duration_s + ' s' +
+    (d.detail ? ' · ' + d.detail : '');
   document.getElementById('title').textContent = 'Squall — ' + d.name;
   if (d.verdict) {
     document.getElementById('verdict').innerHTML = '<b>VERDICT: ' + esc(d.verdict.status) + '</b>' +

@@ -98,8 +98,10 @@ class LiveServer:
             raise OSError(f"the live page cannot listen on {self.host}:{self.port}: {failure[0]}")
 
     def close(self) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
+        """Stop serving (once; closing again does nothing)."""
+        loop, self._loop = self._loop, None
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(5)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.shard import Shard
-from analysis.stats import Window
+from analysis.stats import EndpointStats, HealthStats, Window
 from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
 
 STALE_SEQS = 6  # a worker this many flushes behind the newest no longer holds the cursor back
@@ -29,12 +29,16 @@ class Progress:
     errors: int = 0
     recent: dict[int, Window] = field(default_factory=dict)  # the last seconds of the merged timeline
     rejected: list[str] = field(default_factory=list)
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)  # the run's totals (the live page's table)
+    health: HealthStats = field(default_factory=HealthStats)
 
     def to_bytes(self) -> bytes:
         document = {"slice": self.slice_index, "last_seq": {str(w): s for w, s in self.last_seq.items()},
                     "final": sorted(self.final), "requests": self.requests, "errors": self.errors,
                     "recent": {str(s): w.to_dict() for s, w in sorted(self.recent.items())},
-                    "rejected": self.rejected[-50:]}
+                    "rejected": self.rejected[-50:],
+                    "endpoints": {name: stats.to_dict() for name, stats in sorted(self.endpoints.items())},
+                    "health": self.health.to_dict()}
         return gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=5)
 
     @classmethod
@@ -43,7 +47,11 @@ class Progress:
         return cls(int(document["slice"]), {int(w): int(s) for w, s in document["last_seq"].items()},
                    {int(w) for w in document["final"]}, int(document["requests"]), int(document["errors"]),
                    {int(s): Window.from_dict(w, f"{where}: recent[{s}]") for s, w in document["recent"].items()},
-                   list(document["rejected"]))
+                   list(document["rejected"]),
+                   {name: EndpointStats.from_dict(stats, f"{where}: endpoints[{name}]")
+                    for name, stats in document.get("endpoints", {}).items()},
+                   HealthStats.from_dict(document["health"], f"{where}: health") if "health" in document
+                   else HealthStats())
 
     def cursor_seq(self, workers: int) -> int:
         """The oldest delta any worker still running may write next; a worker far behind the
@@ -60,9 +68,11 @@ class Progress:
         if shard.final:
             self.final.add(shard.worker_index)
         for second, window in shard.windows.items():
-            for stats in window.endpoints.values():
+            self.health.merge(window.health)
+            for name, stats in window.endpoints.items():
                 self.requests += stats.requests
                 self.errors += stats.error_count
+                self.endpoints.setdefault(name, EndpointStats()).merge(stats)
             if second >= keep_from_second:
                 self.recent.setdefault(second, Window()).merge(window)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,6 +59,21 @@ def test_a_five_second_run_passes_and_writes_its_result(tmp_path: Path, demo_tar
     assert len(result["timeline"]) >= 5
     assert (run_dir / "spec.json").exists() and (run_dir / "plan.json").exists()
     assert list((run_dir / "shards" / "0").iterdir())
+
+
+def test_squall_watch_follows_a_finished_local_run_and_names_one_that_died(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    done = squall("run", str(write_spec(tmp_path, demo.url, duration="1s")), "--store", "store", "--workers", "1",
+                  cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [run_dir] = (tmp_path / "store" / "runs").iterdir()
+    watched = squall("watch", run_dir.name, "--store", "store", cwd=tmp_path)  # the local store is looked in first
+    assert watched.returncode == 0 and "VERDICT: PASS" in watched.stdout, watched.stderr
+    (run_dir / "result.json").unlink()  # as if the run's process had been killed before collecting
+    dead = squall("watch", run_dir.name, "--store", "store", cwd=tmp_path)
+    assert dead.returncode == 3 and "Traceback" not in dead.stderr
+    assert f"run {run_dir.name} is no longer running and left no result" in dead.stderr
+    assert f"`squall collect {run_dir.name}`" in dead.stderr
 
 
 def test_a_failed_must_threshold_exits_1_with_the_reason(tmp_path: Path, demo_target) -> None:
@@ -387,7 +403,14 @@ def test_a_realistic_locustfile_runs_with_locust_s_options_on_two_workers(tmp_pa
     assert (tmp_path / "report.html").read_text().startswith("<!doctype html>")
 
 
-def test_the_live_page_is_refused_for_a_run_on_aws_until_it_exists(tmp_path: Path) -> None:
-    done = squall("run", str(write_spec(tmp_path, "http://127.0.0.1:9")), "--on", "aws", "--ui", cwd=tmp_path)
-    assert done.returncode == 2
-    assert "--ui and --metrics-port show local runs; for a run on AWS they are not built yet" in done.stderr
+def test_the_live_page_of_a_run_on_aws_is_checked_before_anything_starts(tmp_path: Path) -> None:
+    spec = str(write_spec(tmp_path, "http://127.0.0.1:9"))
+    public = squall("run", spec, "--on", "aws", "--ui", "0.0.0.0:8089", cwd=tmp_path)
+    assert public.returncode == 2 and "binds to loopback unless --ui-public" in public.stderr
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = squall("run", spec, "--on", "aws", "--ui", f"127.0.0.1:{port}", cwd=tmp_path)
+    # (with no AWS credentials here, looking for the stack first would have failed on those instead)
+    assert taken.returncode == 3 and f"the live page cannot listen on 127.0.0.1:{port}" in taken.stderr

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -280,3 +281,63 @@ def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_in
     # The workers stopped at the flag, long before their 60 s, and every request they sent is counted.
     assert 0 < result["overall"]["requests"] == sum(demo.state.seen.values()) < 2 * 10 * 30
     assert all(w["final"] for w in result["workers"])
+
+
+def test_squall_watch_ui_draws_a_run_on_aws_and_its_stop_button_ends_it(emulator, demo_target, tmp_path: Path) -> None:
+    """`squall watch RUN_ID --ui` as the README's CLI policy allows: the page drawn from the
+    monitor's live.json and the execution's state; Stop on the page sets the stop flag."""
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    from tests.functional.test_live_page import free_port, wait_for
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    env = emu.cli_env()
+    run = subprocess.Popen([sys.executable, "-m", "runner.cli", *run_args(write_spec(tmp_path, demo.url, duration="120s"))],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    s3 = emu.client("s3")
+    watcher = None
+    try:
+        deadline = time.monotonic() + 60
+        run_id = None
+        while run_id is None and time.monotonic() < deadline:
+            for prefix in s3.list_objects_v2(Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", []):
+                if s3.list_objects_v2(Bucket=bucket, Prefix=prefix["Prefix"] + "plan.json").get("KeyCount", 0) and \
+                        not s3.list_objects_v2(Bucket=bucket, Prefix=prefix["Prefix"] + "result.json").get("KeyCount"):
+                    run_id = prefix["Prefix"].split("/")[1]
+            time.sleep(0.5)
+        assert run_id, "the run never started"
+        port = free_port()
+        origin = f"http://127.0.0.1:{port}"
+        watcher = subprocess.Popen([sys.executable, "-m", "runner.cli", "watch", run_id, "--stack", "Squall",
+                                    "--region", "us-east-1", "--ui", f"127.0.0.1:{port}", "--ui-linger", "5"],
+                                   cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        wait_for(origin + "/metrics")
+        state: dict = {}
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            state = json.loads(urllib.request.urlopen(origin + "/state", timeout=5).read())
+            if state.get("endpoints") and len(state["series"]["x"]) >= 3:
+                break
+            time.sleep(1)
+        families = {f.name: f for f in text_string_to_metric_families(
+            urllib.request.urlopen(origin + "/metrics", timeout=5).read().decode())}
+        urllib.request.urlopen(urllib.request.Request(origin + "/stop", method="POST"), timeout=5).read()
+        final: dict = {}
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not final.get("verdict"):
+            final = json.loads(urllib.request.urlopen(origin + "/state", timeout=5).read())
+            time.sleep(0.5)
+        report = urllib.request.urlopen(origin + "/report", timeout=5).read().decode()
+        watched_out, watched_err = watcher.communicate(timeout=60)
+        out, err = run.communicate(timeout=120)
+    finally:
+        for process in (run, watcher):
+            if process is not None and process.poll() is None:
+                process.kill()
+    assert [e["name"] for e in state["endpoints"]] == ["GET /status/{id}", "POST /generate"], state
+    assert state["series"]["requests"][-1] > 0 and state["thresholds"][0]["status"] == "PASS"
+    assert "workers running" in state["detail"] and state["name"] == "emulated"
+    assert sum(s.value for s in families["squall_requests"].samples if s.name.endswith("_total")) > 0
+    assert final["verdict"]["status"] == "STOPPED" and "<html" in report.lower()
+    assert watcher.returncode == 130 and "VERDICT: STOPPED" in watched_out, watched_out[-2000:] + watched_err[-2000:]
+    assert run.returncode == 130, out[-2000:] + err[-2000:]

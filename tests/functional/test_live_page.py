@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,55 +47,103 @@ def wait_for(url: str, timeout_s: float = 30.0) -> None:
     raise AssertionError(f"nothing at {url}")
 
 
+def watch_the_page(origin: str, screenshot: str) -> dict[str, Any]:
+    """In headless Chromium: wait for the charts to move and the tables to fill, read /metrics,
+    press Stop (confirming) and wait for the verdict. What was seen, and every problem."""
+    from playwright.sync_api import sync_playwright
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+    problems: list[str] = []
+    seen: dict[str, Any] = {"problems": problems}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(origin) else None)
+        page.on("dialog", lambda dialog: dialog.accept())  # Stop asks to confirm
+        page.goto(origin + "/")
+        page.wait_for_function("Number(document.body.dataset.updates || 0) >= 4", timeout=60_000)
+        first = page.evaluate("document.getElementById('chart-rate').data[0].x.length")
+        page.wait_for_function(f"document.getElementById('chart-rate').data[0].x.length > {first}", timeout=30_000)
+        seen["rows"] = page.inner_text("#endpoints tbody")
+        seen["thresholds"] = page.inner_text("#thresholds tbody")
+        seen["clock"] = page.inner_text("#clock")
+        seen["metrics"] = {f.name: f for f in text_string_to_metric_families(
+            urllib.request.urlopen(origin + "/metrics", timeout=5).read().decode())}
+        page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+        page.click("#stop")
+        page.wait_for_function("document.getElementById('verdict').innerText.includes('VERDICT')", timeout=60_000)
+        seen["verdict"] = page.inner_text("#verdict")
+        seen["report_link"] = page.get_attribute("#report", "href")
+        seen["report"] = urllib.request.urlopen(origin + "/report", timeout=5).read().decode()
+        browser.close()
+    return seen
+
+
+def squall(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "runner.cli", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
 @pytest.mark.functional
 def test_the_live_page_updates_and_its_stop_button_ends_the_run_keeping_results(tmp_path: Path, demo_target) -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-    from prometheus_client.openmetrics.parser import text_string_to_metric_families
     demo = demo_target(latency="fixed:2ms")
     (tmp_path / "live.yaml").write_text(SPEC.format(url=demo.url))
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    run = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", "live.yaml", "--store", "s", "--workers", "1",
-                            "--ui", f"127.0.0.1:{port}", "--ui-linger", "8"], cwd=tmp_path, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    problems: list[str] = []
+    run = squall(tmp_path, "run", "live.yaml", "--store", "s", "--workers", "1", "--ui", f"127.0.0.1:{port}",
+                 "--ui-linger", "8")
     try:
         wait_for(origin + "/metrics")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: problems.append(str(error)))
-            page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(origin) else None)
-            page.on("dialog", lambda dialog: dialog.accept())  # Stop asks to confirm
-            page.goto(origin + "/")
-            page.wait_for_function("Number(document.body.dataset.updates || 0) >= 4", timeout=30_000)
-            first = page.evaluate("document.getElementById('chart-rate').data[0].x.length")
-            page.wait_for_function(f"document.getElementById('chart-rate').data[0].x.length > {first}", timeout=15_000)
-            rows = page.inner_text("#endpoints tbody")
-            thresholds = page.inner_text("#thresholds tbody")
-            families = {f.name: f for f in text_string_to_metric_families(
-                urllib.request.urlopen(origin + "/metrics", timeout=5).read().decode())}
-            page.screenshot(path=str(ARTIFACTS / "live-page.png"), full_page=True)
-            page.click("#stop")
-            page.wait_for_function("document.getElementById('verdict').innerText.includes('VERDICT')", timeout=30_000)
-            verdict = page.inner_text("#verdict")
-            report_link = page.get_attribute("#report", "href")
-            browser.close()
+        seen = watch_the_page(origin, "live-page.png")
         out, err = run.communicate(timeout=60)
     finally:
         if run.poll() is None:
             run.kill()
-    assert problems == []
-    assert "GET /health" in rows and "GET /nothing" in rows
-    assert "p95 < 1s" in thresholds and "passing" in thresholds
+    assert seen["problems"] == []
+    assert "GET /health" in seen["rows"] and "GET /nothing" in seen["rows"]
+    assert "p95 < 1s" in seen["thresholds"] and "passing" in seen["thresholds"]
+    families = seen["metrics"]
     requests = {s.labels["status"]: s.value for s in families["squall_requests"].samples if s.name.endswith("_total")}
     assert requests.get("200", 0) > 0 and requests.get("404", 0) > 0
     assert {s.labels["le"] for s in families["squall_latency_seconds"].samples if s.name.endswith("_bucket")} >= {"+Inf"}
-    assert "VERDICT: STOPPED" in verdict and report_link == "/report"
+    assert "VERDICT: STOPPED" in seen["verdict"] and seen["report_link"] == "/report"
     assert run.returncode == 130, out[-2000:] + err[-2000:]  # stopped
     result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
     assert result["verdict"]["status"] == "STOPPED" and result["overall"]["requests"] > 20
     assert result["duration_s"] < 40  # stopped before its end, what was measured kept
+
+
+@pytest.mark.functional
+def test_squall_watch_shows_a_run_from_another_terminal_and_stops_it(tmp_path: Path, demo_target) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
+    demo = demo_target(latency="fixed:2ms")
+    (tmp_path / "live.yaml").write_text(SPEC.format(url=demo.url))
+    run = squall(tmp_path, "run", "live.yaml", "--store", "s", "--workers", "1")  # no page of its own
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    watcher = None
+    try:
+        deadline = time.monotonic() + 30
+        while not list((tmp_path / "s" / "runs").glob("*/start.json")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        run_id = next((tmp_path / "s" / "runs").glob("*/start.json")).parent.name
+        watcher = squall(tmp_path, "watch", run_id, "--store", "s", "--ui", f"127.0.0.1:{port}", "--ui-linger", "8")
+        wait_for(origin + "/metrics")
+        seen = watch_the_page(origin, "live-page-watch.png")
+        watched_out, watched_err = watcher.communicate(timeout=60)
+        out, err = run.communicate(timeout=60)
+    finally:
+        for process in (run, watcher):
+            if process is not None and process.poll() is None:
+                process.kill()
+    assert seen["problems"] == []
+    assert "GET /health" in seen["rows"] and "GET /nothing" in seen["rows"] and "passing" in seen["thresholds"]
+    assert "VERDICT: STOPPED" in seen["verdict"] and "<html" in seen["report"].lower()
+    assert run.returncode == 130, out[-2000:] + err[-2000:]  # stopped by the watcher's page
+    assert watcher.returncode == 130 and "VERDICT: STOPPED" in watched_out, watched_out[-2000:] + watched_err[-2000:]
+    result = json.loads((tmp_path / "s" / "runs" / run_id / "result.json").read_text())
+    assert result["verdict"]["status"] == "STOPPED" and result["overall"]["requests"] > 20

@@ -1,6 +1,8 @@
 """The live view the page draws: merged once as shards arrive, each second as it was."""
 from __future__ import annotations
 
+import json
+
 from analysis.histogram import Histogram
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
@@ -34,3 +36,40 @@ def test_the_snapshot_draws_complete_seconds_totals_thresholds_and_phases() -> N
                                                                           ("error_rate < 10%", "PASS")]
     assert [p["name"] for p in snapshot["phases"]] == ["a", "b"] and snapshot["phase"] == "a"
     assert live.users_now(7.0) == 3
+
+
+PHASED = parse_spec("target: http://127.0.0.1:1\nload: {phases: [{name: a, duration: 5s, rate: 10/s}, "
+                    "{name: b, duration: 5s, rate: 10/s}]}\nscenarios: [{flow: [{get: /x}]}]\n"
+                    "thresholds: [p95 < 50ms, {check: p99 < 1s, phase: b}]\n", "t.yaml")
+
+
+def test_a_watcher_draws_from_the_monitors_documents_what_the_runs_own_view_draws(tmp_path) -> None:
+    """The AWS monitor keeps only recent seconds and totals; a watcher rebuilds the page from
+    its successive live.json documents: the same series and table as from the shards."""
+    from runner.results.live import StoredView, view_document
+    from runner.results.progress import Progress
+    plan = make_plan(PHASED, "r", 1, workers=1)
+    shards = [Shard("r", 0, 0, 0, {0: window(10, 5), 1: window(10, 7, errors=2)}),
+              Shard("r", 0, 0, 1, {1: window(5, 9), 2: window(10, 200), 3: window(4, 1)})]
+    progress, local, watcher = Progress(), LiveView(plan), StoredView(plan)
+    for index, shard in enumerate(shards):
+        progress.add(shard, keep_from_second=0)
+        local.add(f"s{index}", shard)
+        recent = {s: w for s, w in progress.recent.items() if s >= index}  # the monitor forgets old seconds
+        document = view_document(recent, complete_second=2, endpoints=progress.endpoints, health=progress.health,
+                                 thresholds=PHASED.thresholds, elapsed_s=4.0)
+        watcher.update(json.loads(json.dumps(document)), "live.json")  # as stored and read back
+    drawn, own = watcher.snapshot(4.0, "running"), local.snapshot(4.0, 1.0, PHASED.thresholds)
+    assert drawn["series"] == own["series"] and drawn["series"]["requests"] == [10, 15, 10]  # second 1 completed
+    assert drawn["endpoints"] == own["endpoints"] and drawn["endpoints"][0]["requests"] == 39
+    assert drawn["thresholds"][0] == own["thresholds"][0] and drawn["thresholds"][0]["status"] == "FAIL"
+    assert drawn["thresholds"][1]["status"] == "AT_END"  # a phase's threshold needs the whole timeline
+
+
+def test_the_monitors_progress_keeps_the_totals_across_its_stored_state() -> None:
+    from runner.results.progress import Progress
+    progress = Progress()
+    progress.add(Shard("r", 0, 0, 0, {0: window(10, 5, errors=1)}), keep_from_second=0)
+    again = Progress.from_bytes(progress.to_bytes(), "state")
+    assert again.endpoints["GET /x"].requests == 10 and again.endpoints["GET /x"].errors == {"http_5xx": 1}
+    assert again.endpoints["GET /x"].latency.percentile_us(50) == progress.endpoints["GET /x"].latency.percentile_us(50)
