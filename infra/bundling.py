@@ -27,8 +27,7 @@ PYTHON_VERSION = "3.13"
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
     def __init__(self, architecture: lambda_.Architecture) -> None:
-        self.platform = "manylinux2014_aarch64" if architecture.name == lambda_.Architecture.ARM_64.name \
-            else "manylinux2014_x86_64"
+        self.platform = lambda_platforms(architecture)
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_: object) -> bool:
         out = Path(output_dir)
@@ -46,16 +45,24 @@ class PipBundling:
         return True
 
 
+def lambda_platforms(architecture: lambda_.Architecture) -> str:
+    """The wheel platform tags Lambda's Python 3.13 runtime (Amazon Linux 2023, glibc 2.34) can
+    load, space-separated: manylinux2014 for most wheels, manylinux_2_28 for those published
+    only so (gevent, greenlet and pyzmq, which Locust needs, for Python 3.13 on arm64)."""
+    machine = "aarch64" if architecture.name == lambda_.Architecture.ARM_64.name else "x86_64"
+    return f"manylinux2014_{machine} manylinux_2_28_{machine}"
+
+
 def wheel_flags(platform: str) -> list[str]:
     """Wheels for Lambda's platform and Python, whatever this machine is."""
-    return ["--platform", platform, "--implementation", "cp", "--python-version", PYTHON_VERSION,
-            "--only-binary=:all:"]
+    return [*(flag for tag in platform.split() for flag in ("--platform", tag)), "--implementation", "cp",
+            "--python-version", PYTHON_VERSION, "--only-binary=:all:"]
 
 
 def wheel_cache_dir(platform: str) -> Path:
     key = hashlib.sha256(REQUIREMENTS.read_bytes() + f"\0{platform}\0{PYTHON_VERSION}".encode()).hexdigest()[:16]
     root = Path(os.environ.get("SQUALL_WHEEL_CACHE") or Path.home() / ".cache" / "squall" / "lambda-wheels")
-    return root / f"{platform}-py{PYTHON_VERSION}-{key}"
+    return root / f"{platform.split()[0]}-py{PYTHON_VERSION}-{key}"
 
 
 def cached_wheels(platform: str) -> Path:

@@ -175,14 +175,22 @@ class Emulator:
                 CloudWatchBackend.get_metric_data)
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.work_dir = Path(tempfile.mkdtemp(prefix="squall-emulator-"))
+        self.roles_dir = self.work_dir / "roles"
+        self.roles_dir.mkdir()
+        self.processes_denials_path = self.work_dir / "processes-denied.log"
+        # Processes a handler starts (the Locust worker) act as its function's role, as on Lambda
+        # (tests/iam_site/sitecustomize.py, SQUALL_TEST_IAM_ROLES/<function>.json).
         self.env = {"AWS_ENDPOINT_URL": self.endpoint, "AWS_ACCESS_KEY_ID": "testing",
                     "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-                    "MOTO_PORT": str(self.port)}
+                    "MOTO_PORT": str(self.port), "SQUALL_TEST_IAM_ROLES": str(self.roles_dir),
+                    "SQUALL_TEST_IAM_LOG": str(self.processes_denials_path),
+                    "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "iam_site"), str(ROOT)] +
+                                                  ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))}
         self._saved_env = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         self._original_invoke = LambdaFunction.invoke
         LambdaFunction.invoke = _invoke_in_process  # type: ignore[method-assign]
-        self.work_dir = Path(tempfile.mkdtemp(prefix="squall-emulator-"))
         self.enforcer = Enforcer()
         self.enforcer.install()
         self.cli_policy_path = self.work_dir / "cli-policy.json"
@@ -250,6 +258,7 @@ class Emulator:
         for logical, policies in role_policies(template, policy_refs, resolve).items():
             if logical in HANDLERS:
                 PRINCIPALS[logical] = Principal(logical, policies)
+                (self.roles_dir / f"{logical}.json").write_text(json.dumps(policies))
         self.cli_policy_path.write_text(json.dumps(cli_policy((ROOT / "README.md").read_text(), bucket, machine)))
         self.client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps({
             "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
@@ -266,9 +275,10 @@ class Emulator:
         """Every call refused so far (handlers and CLI), then forgotten: each test sees its own."""
         denied = list(self.enforcer.denied)
         self.enforcer.denied.clear()
-        if self.cli_denials_path.exists():
-            denied += self.cli_denials_path.read_text(encoding="utf-8").splitlines()
-            self.cli_denials_path.unlink()
+        for log in (self.cli_denials_path, self.processes_denials_path):
+            if log.exists():
+                denied += log.read_text(encoding="utf-8").splitlines()
+                log.unlink()
         return denied
 
     def close(self) -> None:

@@ -24,6 +24,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 
 _current = threading.local()
+_process_principal: list[Principal] = []  # a subprocess that acts as one principal throughout (any greenlet)
 
 
 class Principal:
@@ -108,7 +109,8 @@ class Enforcer:
         enforcer = self
 
         def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            principal: Principal | None = getattr(_current, "principal", None)
+            principal: Principal | None = getattr(_current, "principal", None) or \
+                (_process_principal[0] if _process_principal else None)
             if principal is not None:
                 service = client.meta.service_model.service_name
                 try:
@@ -192,11 +194,48 @@ def cli_policy(readme: str, bucket: str, machine_arn: str) -> dict[str, Any]:
 
 
 def install_from_environment() -> None:
-    """For a CLI subprocess (tests/iam_site/sitecustomize.py): act as the policy in
-    SQUALL_TEST_IAM_POLICY, log denials to SQUALL_TEST_IAM_LOG."""
+    """For a subprocess (tests/iam_site/sitecustomize.py), log denials to SQUALL_TEST_IAM_LOG:
+    - a CLI: act as the policy in SQUALL_TEST_IAM_POLICY;
+    - a process a handler starts (the Locust worker): act as that function's role, from
+      SQUALL_TEST_IAM_ROLES/<AWS_LAMBDA_FUNCTION_NAME>.json.
+    Installed when botocore.client is first imported, not before: a process that patches the
+    standard library with gevent first thing (the Locust worker, the locustfile check) must be
+    able to, before botocore has imported ssl."""
     policy_path = os.environ.get("SQUALL_TEST_IAM_POLICY")
-    if not policy_path:
+    roles, function = os.environ.get("SQUALL_TEST_IAM_ROLES"), os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if policy_path:
+        principal = Principal("CLI", [json.loads(Path(policy_path).read_text(encoding="utf-8"))])
+    elif roles and function and (Path(roles) / f"{function}.json").exists():
+        principal = Principal(function, json.loads((Path(roles) / f"{function}.json").read_text(encoding="utf-8")))
+    else:
         return
-    enforcer = Enforcer(Path(os.environ["SQUALL_TEST_IAM_LOG"]))
-    enforcer.install()
-    act_as(Principal("CLI", [json.loads(Path(policy_path).read_text(encoding="utf-8"))]))
+    _process_principal[:] = [principal]
+    _after_import("botocore.client", lambda: Enforcer(Path(os.environ["SQUALL_TEST_IAM_LOG"])).install())
+
+
+def _after_import(name: str, then: Callable[[], None]) -> None:
+    import importlib.abc
+    import importlib.util
+    import sys
+
+    class AfterImport(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(fullname)
+            loader = spec.loader if spec is not None else None
+            if loader is None:
+                return spec
+            execute = loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                execute(module)
+                then()
+            loader.exec_module = exec_module  # type: ignore[method-assign]
+            return spec
+
+    if name in sys.modules:
+        then()
+    else:
+        sys.meta_path.insert(0, AfterImport())

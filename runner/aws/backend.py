@@ -26,6 +26,7 @@ from runner.results.live_server import LiveServer
 from runner.preflight import CouldNotRun, SpecRejected
 from runner.aws.s3store import S3Store
 from runner.spec import Spec
+from runner.spec.locust_folder import FolderTooLarge, pack
 from runner.store import StoreError, run_prefix
 from runner.units import format_duration
 
@@ -101,8 +102,15 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
                        ("slice_s", options.slice_s)):
         if value is not None:
             execution_input[key] = value
+    document = spec_document(spec)
+    if spec.locust is not None and spec.locust.inlined is None:  # the workers get the locustfile's folder
+        try:
+            document["locust"] = {**document["locust"], "file": Path(spec.locust.file).name,
+                                  "inlined": pack(Path(spec.locust.file))}
+        except FolderTooLarge as error:
+            raise SpecRejected(f"{error}; nothing was started") from None
     try:
-        deployment.store.put_json(spec_key, spec_document(spec))
+        deployment.store.put_json(spec_key, document)
         client = deployment.session.client("stepfunctions")
         return str(client.start_execution(stateMachineArn=deployment.state_machine_arn, name=run_id,
                                           input=json.dumps(execution_input))["executionArn"])

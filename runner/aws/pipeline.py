@@ -37,7 +37,7 @@ STOP_WAIT_S = 20  # after the stop flag: a poll (1 s), a drain cut short, the fi
 DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
 
 
-LAMBDA_ENGINES = ("fast", "httpx")  # what the Lambda bundle carries (aiohttp is for local comparisons)
+LAMBDA_ENGINES = ("fast", "httpx", "locust")  # what the Lambda bundle carries (aiohttp is for local comparisons)
 MONITOR_INTERVAL_MIN_S = 5
 HISTORY_EVENTS_MAX = 25_000  # a Standard execution's history limit
 EVENTS_PER_TICK = 9  # Monitor task (5 events), SliceDone? choice (2), MonitorInterval wait (2)
@@ -124,6 +124,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
     if engine not in LAMBDA_ENGINES:
         problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
+    if (engine == "locust") != (spec.locust is not None):
+        problems.append("the locust engine runs locustfiles, and a locustfile runs on it (`squall run locustfile.py`)")
     interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
                                                 start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S)
     if interval_problem:

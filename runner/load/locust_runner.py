@@ -11,12 +11,16 @@ corrected for coordinated omission); a request is filed under the second it star
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
+from analysis.shard import Shard, compact, cumulate
+from analysis.stats import Window
 from runner.job import WorkerJob
 from runner.load.recorder import Recorder
-from runner.plan import RunPlan
-from runner.store import Store, put_with_retry, run_prefix, shard_bytes
+from runner.plan import RunPlan, WorkerBudget
+from runner.spec.locust_folder import unpack
+from runner.store import Store, StoreError, put_with_retry, run_prefix, shard_bytes
 
 MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker; the rest are "failure: other"
 
@@ -63,9 +67,39 @@ class LocustRecorder:
         return kind
 
 
-def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5) -> int:
-    """Run this worker's share of the users from ``start_at_epoch_s`` for the phase's duration.
-    Returns the number of requests recorded."""
+def worker_class_counts(classes: list[tuple[str, float, int]], users: int, workers: int,
+                        worker_index: int) -> dict[str, int]:
+    """How many users of each class (name, weight, Locust's fixed_count) this worker runs: the
+    run's users are numbered and worker w runs numbers w, w + workers, ...; the classes with a
+    fixed_count take the first numbers, then the others by weight in a fixed order (smooth
+    weighted round robin), so the whole run has the mix Locust gives that many users (3:1 over
+    4 users is 3 and 1) however many workers share it."""
+    order: list[str] = []
+    for name, _, fixed in classes:
+        order += [name] * fixed
+    weighted = [(name, weight) for name, weight, fixed in classes if not fixed and weight > 0]
+    current = [0.0] * len(weighted)
+    total = sum(weight for _, weight in weighted)
+    while len(order) < users and weighted:
+        for i, (_, weight) in enumerate(weighted):
+            current[i] += weight
+        chosen = max(range(len(weighted)), key=lambda i: current[i])
+        current[chosen] -= total
+        order.append(weighted[chosen][0])
+    counts = {name: 0 for name, _, _ in classes}
+    for index in range(worker_index, min(users, len(order)), workers):
+        counts[order[index]] += 1
+    return counts
+
+
+def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5,
+                   stop_store: Store | None = None, lambda_end_epoch_s: float | None = None,
+                   folder: Path | None = None, snapshot: bool = False) -> int:
+    """Run this worker's share of the users from ``start_at_epoch_s`` for the slice's duration.
+    On Lambda: the locustfile's carried folder is unpacked into ``folder`` first, the stop flag
+    is polled in ``stop_store``, the users stop in time for the drain and the final shard to fit
+    before ``lambda_end_epoch_s``, and ``snapshot`` writes the worker's whole slice in one object
+    for collect. Returns the number of requests recorded."""
     import gevent
     from locust.env import Environment
     from locust.util.load_locustfile import load_locustfile
@@ -73,22 +107,41 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     spec = job.load_spec()
     plan = RunPlan.from_dict(job.plan)
     assert spec.locust is not None
-    classes, _ = load_locustfile(spec.locust.file)
+    locustfile = spec.locust.file
+    if spec.locust.inlined is not None:
+        assert folder is not None, "a carried locustfile needs a folder to be unpacked in"
+        unpack(spec.locust.inlined, folder)
+        locustfile = str(folder / spec.locust.file)
+    classes, _ = load_locustfile(locustfile)
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:
         if not getattr(user_class, "host", None):
             user_class.host = spec.target.base_url
-    environment = Environment(user_classes=chosen, host=spec.target.base_url, tags=list(spec.locust.tags) or None,
-                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s)
     phase = plan.phases[0]
-    users, _ = plan.worker_users(phase, job.worker_index)
-    spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers
+    counts = worker_class_counts([(k.__name__, float(getattr(k, "weight", 1) or 0),
+                                   int(getattr(k, "fixed_count", 0) or 0)) for k in chosen],
+                                 int(phase.start), plan.workers, job.worker_index)
+    mine = [k for k in chosen if counts[k.__name__]]
+    for user_class in mine:  # this worker's users of each class, as the whole run's distribution has them
+        user_class.fixed_count = counts[user_class.__name__]
+    users = sum(counts.values())
+    environment = Environment(user_classes=mine or chosen, host=spec.target.base_url,
+                              tags=list(spec.locust.tags) or None,
+                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s)
+    # A later slice's users come back at once (the run was at full strength when the slice began)
+    spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
+        else max(1.0, float(users))
+    send_until_epoch_s = start_at_epoch_s + job.slice_duration_s
+    if lambda_end_epoch_s is not None:
+        send_until_epoch_s = WorkerBudget.for_slice(start_at_epoch_s, job.slice_duration_s, spec.limits.drain_s,
+                                                    lambda_end_epoch_s).send_until_epoch_s
     wall_offset_s = time.time() - time.monotonic()
     start_mono_s = start_at_epoch_s - wall_offset_s
     recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
     recording = LocustRecorder(recorder)
     environment.events.request.add_listener(recording.on_request)  # type: ignore[no-untyped-call]
     cpu_mark = [time.process_time(), time.monotonic()]
+    flushed: dict[int, Window] = {}
 
     def flush(final: bool = False, error: str | None = None) -> None:
         now_cpu, now = time.process_time(), time.monotonic()
@@ -101,6 +154,13 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         if final:
             shard.ended_at_epoch_s = time.time()
         put_with_retry(store, *shard_bytes(shard))
+        if snapshot:
+            cumulate(flushed, shard)
+            if final:
+                seconds, totals = compact(flushed)
+                put_with_retry(store, *shard_bytes(Shard(
+                    shard.run_id, shard.slice_index, shard.worker_index, shard.seq, seconds, final=True, error=error,
+                    ended_at_epoch_s=shard.ended_at_epoch_s, covers=recorder.taken, totals=totals)))
 
     def flusher() -> None:
         while True:
@@ -108,6 +168,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
             flush()
 
     stop_key = run_prefix(job.run_id) + "control/stop"
+    flag_store = stop_store or store
     runner = environment.create_local_runner()
     gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
     flushing = gevent.spawn(flusher)
@@ -115,9 +176,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     try:
         if users:
             runner.start(users, spawn_rate=spawn_rate)
-        end = start_mono_s + phase.duration_s
-        while time.monotonic() < end and not store.exists(stop_key):
-            gevent.sleep(min(stop_poll_s, max(0.0, end - time.monotonic())))
+        while time.time() < send_until_epoch_s and not _stop_flag(flag_store, stop_key):
+            gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
         runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
     except Exception as failure:  # noqa: BLE001 - the final shard says what happened
         error = f"{type(failure).__name__}: {failure}"
@@ -126,3 +186,11 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         flushing.kill()
         flush(final=True, error=error)
     return int(runner.stats.total.num_requests)
+
+
+def _stop_flag(store: Store, key: str) -> bool:
+    """A missed poll (a slow or failed answer) is not a stop: the next one comes a poll later."""
+    try:
+        return store.exists(key)
+    except StoreError:
+        return False

@@ -167,11 +167,15 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
 def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePath | None) -> LocustSource | None:
     """`locust: {file: locustfile.py, classes: [...], tags: [...], exclude_tags: [...]}`: one users phase."""
     path: Path = ("locust",)
-    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags"), required=("file",))
+    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags", "inlined"), required=("file",))
     if "file" not in lo:
         return None
     file = c.text(path + ("file",), lo["file"], "locustfile.py")
-    if base_dir is not None:
+    inlined = lo.get("inlined")
+    if inlined is not None and not isinstance(inlined, str):
+        c.problem(path + ("inlined",), "is written by `squall run --on aws` (the locustfile's folder, zipped)")
+        inlined = None
+    if base_dir is not None and inlined is None:
         located = FilePath(file) if FilePath(file).is_absolute() else base_dir / file
         if not located.is_file():
             c.problem(path + ("file",), f"no such locustfile: {located}")
@@ -186,7 +190,7 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
             c.problem(path + (key,), "must be a list of names")
             items = []
         words[key] = tuple(items)
-    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"])
+    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"], inlined)
 
 
 def _users(value: Any) -> float:

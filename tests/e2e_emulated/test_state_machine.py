@@ -341,3 +341,36 @@ def test_squall_watch_ui_draws_a_run_on_aws_and_its_stop_button_ends_it(emulator
     assert final["verdict"]["status"] == "STOPPED" and "<html" in report.lower()
     assert watcher.returncode == 130 and "VERDICT: STOPPED" in watched_out, watched_out[-2000:] + watched_err[-2000:]
     assert run.returncode == 130, out[-2000:] + err[-2000:]
+
+
+def test_a_locustfile_runs_on_aws_through_the_state_machine(emulator, demo_target, tmp_path: Path) -> None:
+    """`squall run locustfile.py --on aws`: the file and the module it imports carried to the
+    workers, run by Locust in a process each Lambda worker starts (acting as the worker's role),
+    recorded as ordinary shards and snapshots, judged and reported like a YAML spec."""
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    folder = tmp_path / "suite"
+    folder.mkdir()
+    (folder / "locustfile.py").write_text((ROOT / "tests" / "data" / "locust" / "realistic.py").read_text()
+                                          .replace("from locust import", "from helpers import TEMPLATE\nfrom locust import")
+                                          .replace('"tpl-1"', "TEMPLATE"))
+    (folder / "helpers.py").write_text('TEMPLATE = "tpl-1"  # a module beside the locustfile, imported by it\n')
+    (tmp_path / "sidecar.yaml").write_text("thresholds: [p95 < 5s]\n")
+    done = squall_aws(emu, tmp_path, "run", str(folder / "locustfile.py"), "-u", "4", "-r", "4", "-t", "6s",
+                      "-H", demo.url, "--spec", "sidecar.yaml", *run_args(Path("unused"))[2:])
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "VERDICT: PASS" in done.stdout
+    run_id = run_id_of(done)
+    assert execution(emu, machine, run_id)["status"] == "SUCCEEDED"
+    s3 = emu.client("s3")
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    endpoints = result["endpoints"]
+    assert endpoints["POST /login"]["requests"] == 3  # one on_start login per Member (3 of 4 users by weight)
+    assert {"GET /jobs", "POST /jobs", "GET /admin/stats", "GET /health (expects down)"} <= set(endpoints)
+    assert endpoints["GET /health (expects down)"]["errors_by_class"] == {
+        "failure: health says ok": endpoints["GET /health (expects down)"]["requests"]}
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) > 50
+    assert {w["worker"] for w in result["workers"]} == {0, 1} and all(w["final"] for w in result["workers"])
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/")["Contents"]]
+    assert {f"runs/{run_id}/snapshots/0/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
+    assert f"runs/{run_id}/reports/report.html" in keys
