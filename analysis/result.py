@@ -48,6 +48,7 @@ def health_summary(health: HealthStats) -> dict[str, Any]:
         "late_steps": health.late_steps, "pool_waits": health.pool_waits,
         "pool_wait_p99_ms": _ms(health.pool_wait.percentile_us(99)),
         "refused_hosts": dict(sorted(health.refused_hosts.items())),
+        "exceptions": dict(sorted(health.exceptions.items(), key=lambda item: (-item[1], item[0]))),
         "lag_p50_ms": _ms(health.lag.percentile_us(50)), "lag_p99_ms": _ms(health.lag.percentile_us(99)),
         "lag_max_ms": _ms(health.lag.max_us),
         "cpu_share": health.cpu_s / health.wall_s if health.wall_s > 0 else 0.0,

@@ -128,6 +128,8 @@ class HealthStats:
     pool_waits_late: int = 0  # of those, waits longer than the lag tolerance: the generator's limit, not the target
     pool_wait: Histogram = field(default_factory=Histogram)  # those waits, µs
     refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
+    # a locustfile's tasks: exceptions they raised ("Type: message" -> count), as Locust's Exceptions tab counts them
+    exceptions: dict[str, int] = field(default_factory=dict)
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
     cpu_s: float = 0.0  # CPU used by the worker process
     wall_s: float = 0.0  # wall time those CPU seconds were measured over
@@ -146,6 +148,8 @@ class HealthStats:
         self.pool_wait.merge(other.pool_wait)
         for host, count in other.refused_hosts.items():
             self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
+        for message, count in other.exceptions.items():
+            self.exceptions[message] = self.exceptions.get(message, 0) + count
         self.lag.merge(other.lag)
         self.cpu_s += other.cpu_s
         self.wall_s += other.wall_s
@@ -156,6 +160,7 @@ class HealthStats:
             "skipped_late_start": self.skipped_late_start, "shed": self.shed, "iterations": self.iterations,
             "late_steps": self.late_steps, "pool_waits": self.pool_waits, "pool_waits_late": self.pool_waits_late,
             "pool_wait": self.pool_wait.to_list(), "refused_hosts": dict(self.refused_hosts),
+            **({"exceptions": dict(self.exceptions)} if self.exceptions else {}),
             "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
@@ -178,6 +183,7 @@ class HealthStats:
             pool_waits=_count(data, "pool_waits", where), pool_waits_late=_count(data, "pool_waits_late", where),
             pool_wait=pool_wait,
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
+            exceptions=_counts(data.get("exceptions", {}), f"{where}.exceptions"),
             lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )
 

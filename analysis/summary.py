@@ -51,6 +51,10 @@ def render_summary(result: dict[str, Any]) -> str:
     if health.get("refused_hosts"):
         lines.append("  refused     " + ", ".join(f"{host} ({count:,} requests)" for host, count in
                                                    health["refused_hosts"].items()) + ": not an allowed host")
+    if health.get("exceptions"):
+        lines += ["", "  exceptions raised inside tasks (not requests: Locust's Exceptions)"]
+        for message, count in health["exceptions"].items():
+            lines.append(f"  {count:>8,}  {message}")
     lines += ["", "  HTTP status  count"]
     for status, count in overall["statuses"].items():
         lines.append(f"  {status:<12} {count:,}")

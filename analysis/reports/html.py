@@ -138,6 +138,12 @@ def render_html(result: dict[str, Any], chart_library_js: str) -> str:
                      f"<td>{_ms(e['latency']['p50_ms'])}</td><td>{_ms(e['latency']['p90_ms'])}</td>"
                      f"<td>{_ms(e['latency']['p95_ms'])}</td><td>{_ms(e['latency']['p99_ms'])}</td>"
                      f"<td>{_ms(e['latency']['max_ms'])}</td></tr>" for name, e in result["endpoints"].items()) + "</table>")
+    exceptions = result["health"].get("exceptions") or {}
+    if exceptions:
+        parts.append("<h2>Exceptions raised inside tasks</h2><p>Not requests: Locust's Exceptions, by message.</p>"
+                     "<table><tr><th>count</th><th>message</th></tr>" + "".join(
+                         f"<tr><td>{count:,}</td><td>{_e(message)}</td></tr>" for message, count in exceptions.items())
+                     + "</table>")
     charts = ["chart-rate", "chart-latency", "chart-errors", "chart-health"]
     if chart_data(result)["target"]:
         charts.append("chart-target")

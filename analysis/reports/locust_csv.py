@@ -74,6 +74,16 @@ def render_failures(result: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def render_exceptions(result: dict[str, Any]) -> str:
+    """Locust's ``_exceptions.csv``: what the tasks raised, by message (no tracebacks kept)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Count", "Message", "Traceback", "Nodes"])
+    for message, count in result["health"].get("exceptions", {}).items():
+        writer.writerow([count, message, "", ""])
+    return out.getvalue()
+
+
 def render_history(result: dict[str, Any]) -> str:
     """One aggregated row per second (Squall keeps per-second windows for the whole run)."""
     out = io.StringIO()

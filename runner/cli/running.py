@@ -162,8 +162,8 @@ def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) ->
     if args.csv:
         for name, content in render(result, "csv").items():
             Path(f"{args.csv}_{name}").write_text(content, encoding="utf-8")
-        print(f"squall: wrote {args.csv}_stats.csv, {args.csv}_failures.csv, {args.csv}_stats_history.csv",
-              file=sys.stderr)
+        print(f"squall: wrote {args.csv}_stats.csv, {args.csv}_failures.csv, {args.csv}_stats_history.csv, "
+              f"{args.csv}_exceptions.csv", file=sys.stderr)
     if args.html:
         Path(args.html).write_text(render(result, "html")["report.html"], encoding="utf-8")
         print(f"squall: wrote {args.html}", file=sys.stderr)

@@ -31,6 +31,7 @@ class LocustRecorder:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
         self.failure_classes: set[str] = set()
+        self.exception_messages: set[str] = set()
 
     def on_request(self, request_type: str, name: str, response_time: float, response_length: int,
                    response: Any = None, exception: BaseException | None = None, **_: Any) -> None:
@@ -50,6 +51,16 @@ class LocustRecorder:
             stats.errors[kind] = stats.errors.get(kind, 0) + 1
             if status:
                 stats.error_statuses[str(status)] = stats.error_statuses.get(str(status), 0) + 1
+
+    def on_user_error(self, user_instance: Any, exception: BaseException, tb: Any = None, **_: Any) -> None:
+        """An exception a task raised (not a request's failure): counted by message, as Locust's
+        Exceptions tab counts it, under the second it was raised."""
+        exceptions = self.recorder.window_at(time.monotonic()).health.exceptions
+        message = f"{type(exception).__name__}: {str(exception)[:100]}"
+        if message not in self.exception_messages and len(self.exception_messages) >= MAX_FAILURE_CLASSES:
+            message = "other exceptions"
+        self.exception_messages.add(message)
+        exceptions[message] = exceptions.get(message, 0) + 1
 
     def error_class(self, status: int, exception: BaseException) -> str:
         if status >= 400 and "CatchResponseError" not in type(exception).__name__:
@@ -140,6 +151,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
     recording = LocustRecorder(recorder)
     environment.events.request.add_listener(recording.on_request)  # type: ignore[no-untyped-call]
+    environment.events.user_error.add_listener(recording.on_user_error)  # type: ignore[no-untyped-call]
     cpu_mark = [time.process_time(), time.monotonic()]
     flushed: dict[int, Window] = {}
 

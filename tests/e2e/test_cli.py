@@ -167,7 +167,8 @@ def test_squall_report_renders_every_format_from_the_local_store(tmp_path: Path,
     [run_dir] = (tmp_path / "s" / "runs").iterdir()
     run_id = run_dir.name
     assert sorted(p.name for p in (run_dir / "reports").iterdir()) == [
-        "failures.csv", "junit.xml", "report.html", "report.md", "report.txt", "stats.csv", "stats_history.csv"]
+        "exceptions.csv", "failures.csv", "junit.xml", "report.html", "report.md", "report.txt", "stats.csv",
+        "stats_history.csv"]
     md = squall("report", run_id, "--format", "md", "--store", "s", cwd=tmp_path)
     assert md.returncode == 0 and md.stdout.startswith("### ✅ Squall: e2e — **PASS**")
     junit = squall("report", run_id, "--format", "junit", "--store", "s", cwd=tmp_path)

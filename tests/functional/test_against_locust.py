@@ -117,3 +117,16 @@ def test_a_locustfile_run_by_squall_counts_what_locust_counts(tmp_path: Path, de
                                                   ("GET /nothing-here", "http_4xx")}
     assert "run by Locust on its own timings" in squall.stdout
     assert (tmp_path / "squall_stats.csv").read_text().startswith("Type,Name,Request Count,Failure Count")
+    with open(tmp_path / "locust_exceptions.csv", newline="") as raised:
+        by_locust = {row["Message"]: int(row["Count"]) for row in csv.DictReader(raised)}
+    with open(tmp_path / "squall_exceptions.csv", newline="") as raised:
+        by_squall = {row["Message"]: int(row["Count"]) for row in csv.DictReader(raised)}
+    assert list(by_locust) == ["the page parser broke"] and list(by_squall) == ["ValueError: the page parser broke"]
+    # the raising task comes once per visit in both, as GET /jobs does (whatever each one's measured length)
+    squall_per_visit = by_squall["ValueError: the page parser broke"] / endpoints["GET /jobs"]["requests"]
+    locust_per_visit = by_locust["the page parser broke"] / locust_counts["GET /jobs"]
+    assert abs(squall_per_visit - locust_per_visit) <= 0.05, (by_squall, by_locust, endpoints["GET /jobs"], locust_counts)
+    assert result["health"]["exceptions"] == by_squall and "ValueError: the page parser broke" in squall.stdout
+    assert not any("ValueError" in kind for e in endpoints.values() for kind in e["errors_by_class"])  # not requests
+    report = next((tmp_path / "s" / "runs").glob("*/reports/report.html")).read_text()
+    assert "Exceptions raised inside tasks" in report and "ValueError: the page parser broke" in report

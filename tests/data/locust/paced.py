@@ -1,6 +1,7 @@
 """Users whose requests are counted by their pacing, not by chance (a task sequence at a fixed
 pace), so Locust's counts and Squall's can be compared per endpoint within a few per cent; one
-check always fails and one request gets a 404, so failures are compared too."""
+check always fails and one request gets a 404, so failures are compared too; one task raises, so
+the exceptions raised inside tasks are compared as well."""
 from locust import HttpUser, SequentialTaskSet, constant_pacing, task
 
 
@@ -18,6 +19,10 @@ class Visit(SequentialTaskSet):
     @task
     def missing(self):
         self.client.get("/nothing-here")
+
+    @task
+    def broken(self):
+        raise ValueError("the page parser broke")
 
 
 class Member(HttpUser):
