@@ -18,8 +18,10 @@ from typing import Any
 
 from runner.spec import Spec
 from runner.spec.checker import Problem, SpecError
+from runner.spec.locust_shape import shape_phases, shape_users_per_second
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source, load_yaml
+from runner.units import parse_duration_s
 
 SIDECAR_KEYS = ("name", "thresholds", "limits", "aws", "target")
 
@@ -66,24 +68,45 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
     host = args.host or conf.get("host") or next((classes[n]["host"] for n in (picked or classes)
                                                  if classes[n]["host"]), None)
     run_time = args.run_time or conf.get("run-time")
+    shapes = described.get("shapes") or []
     problems = []
     if not host:
         problems.append(Problem(str(path), 0, "", "no host: pass -H http://HOST (or set host on the User class)"))
-    if not run_time:
+    if len(shapes) > 1:
+        problems.append(Problem(str(path), 0, "", f"more than one LoadTestShape ({', '.join(shapes)}): Locust, too, "
+                                "runs one; keep one in the file"))
+    elif described.get("shape_error"):
+        problems.append(Problem(str(path), int(described.get("shape_line") or 0), "", described["shape_error"]))
+    elif shapes and described.get("endless") and not run_time:
+        problems.append(Problem(str(path), 0, "", f"{shapes[0]} still has users after 24 h: pass -t to end the run"))
+    elif not shapes and not run_time:
         problems.append(Problem(str(path), 0, "", "no run time: pass -t (e.g. -t 5m); a Squall run has a planned "
                                 "length"))
+    phases: list[dict[str, Any]] = []
+    if shapes and not problems:
+        try:
+            limit_s = int(parse_duration_s(run_time)) if run_time else None
+        except ValueError as error:
+            raise SpecError([Problem(str(path), 0, "", f"-t {run_time}: {error}")]) from None
+        phases = shape_phases(shapes[0], shape_users_per_second(described["targets"], limit_s))
+        if not phases:
+            problems.append(Problem(str(path), 0, "", f"{shapes[0]}.tick() ends the test at once (it returned None "
+                                    "at 0 s): there is nothing to run"))
     if problems:
         raise SpecError(problems)
-    users = int(args.users or conf.get("users") or 1)
-    spawn_rate = float(args.spawn_rate or conf.get("spawn-rate") or 1)
+    if not shapes:
+        users = int(args.users or conf.get("users") or 1)
+        spawn_rate = float(args.spawn_rate or conf.get("spawn-rate") or 1)
+        phases = [{"name": "locust", "duration": run_time, "users": users, "spawn_rate": f"{spawn_rate:g}/s"}]
     document: dict[str, Any] = {
         "name": path.stem if path.stem != "locustfile" else path.resolve().parent.name or "locustfile",
         "target": {"url": host},
-        "load": {"phases": [{"name": "locust", "duration": run_time, "users": users, "spawn_rate": f"{spawn_rate:g}/s"}]},
+        "load": {"phases": phases},
         "locust": {"file": str(path.resolve()), "classes": picked,
                    "tags": [t for t in (args.tags or conf.get("tags", "")).replace(",", " ").split() if t],
                    "exclude_tags": [t for t in (args.exclude_tags or conf.get("exclude-tags", "")).replace(",", " ")
-                                    .split() if t]},
+                                    .split() if t],
+                   **({"shape": shapes[0]} if shapes else {})},
     }
     lines: dict[Any, int] = {}
     sidecar_file = str(path)
@@ -98,8 +121,7 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
             document[key] = {**document["target"], **value} if key == "target" and isinstance(value, dict) else value
         lines, sidecar_file = sidecar.lines, args.sidecar
     spec = build_spec(Source(sidecar_file, document, lines), None)
-    shapes = described.get("shapes") or []
-    if shapes:  # not followed yet: say so rather than run another shape silently
+    if shapes and (args.users or args.spawn_rate):  # as Locust: the shape decides
         spec = dataclasses.replace(spec, notes=spec.notes + (
-            f"{path.name}: LoadTestShape {', '.join(shapes)} is not followed (yet): -u, -r and -t drive this run",))
+            f"{path.name}: LoadTestShape {shapes[0]} sets the users and their spawn rate: -u and -r are ignored",))
     return spec

@@ -14,6 +14,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+MAX_SHAPE_S = 24 * 3600  # a shape is asked at most this far ahead
+
 
 def describe(path: str) -> dict[str, Any]:
     try:
@@ -27,12 +29,41 @@ def describe(path: str) -> dict[str, Any]:
         return {"error": f"Locust could not load it (exit {stop.code})", "line": 0, "file": path}
     except BaseException as error:  # noqa: BLE001 - any error of the user's file is reported, with its line
         return {"error": f"{type(error).__name__}: {error}", **_where(error, path)}
-    return {"classes": {name: {"host": getattr(cls, "host", None), "weight": getattr(cls, "weight", 1),
+    planned: dict[str, Any] = {}
+    if len(shapes) == 1:
+        planned = plan_shape(shapes[0], path)
+    return {**planned, "classes": {name: {"host": getattr(cls, "host", None), "weight": getattr(cls, "weight", 1),
                                "fixed_count": getattr(cls, "fixed_count", 0),
                                "tags": sorted({t for task in getattr(cls, "tasks", [])
                                                for t in getattr(task, "locust_tag_set", set())})}
                         for name, cls in classes.items()},
             "shapes": [type(shape).__name__ for shape in shapes]}
+
+
+def plan_shape(shape: Any, path: str) -> dict[str, Any]:
+    """A LoadTestShape's targets second by second, asked ahead of the run with its clock set to
+    each second in turn, until tick() says the test is over (or MAX_SHAPE_S: ``endless``):
+    ``targets`` as runs of [users, spawn_rate, seconds]. Squall plans a run's length, users and cost before it starts; a
+    shape whose tick() needs the running test (its users now) cannot be asked ahead."""
+    clock = [0.0]
+    shape.get_run_time = lambda: clock[0]
+    runs: list[list[Any]] = []
+    for second in range(MAX_SHAPE_S + 1):
+        clock[0] = float(second)
+        try:
+            value = shape.tick()
+        except Exception as error:  # noqa: BLE001 - the user's code: said with its line
+            return {"shape_error": f"{type(shape).__name__}.tick() at {second} s: {type(error).__name__}: {error} "
+                                   f"(Squall asks a shape for its users ahead of the run, from its run time alone)",
+                    **{"shape_line": _where(error, path)["line"]}}
+        if value is None:
+            return {"shape": type(shape).__name__, "targets": runs}
+        users, rate = int(value[0]), float(value[1])
+        if runs and runs[-1][:2] == [users, rate]:
+            runs[-1][2] += 1
+        else:
+            runs.append([users, rate, 1])
+    return {"shape": type(shape).__name__, "targets": runs, "endless": True}  # -t must end it
 
 
 def _where(error: BaseException, path: str) -> dict[str, Any]:

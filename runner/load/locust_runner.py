@@ -18,6 +18,7 @@ from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
 from runner.job import WorkerJob
 from runner.load.recorder import Recorder
+from runner.pacing import split_evenly
 from runner.plan import RunPlan, WorkerBudget
 from runner.spec.locust_folder import unpack
 from runner.store import Store, StoreError, put_with_retry, run_prefix, shard_bytes
@@ -123,25 +124,31 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         assert folder is not None, "a carried locustfile needs a folder to be unpacked in"
         unpack(spec.locust.inlined, folder)
         locustfile = str(folder / spec.locust.file)
-    classes, _ = load_locustfile(locustfile)
+    classes, shapes = load_locustfile(locustfile)
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:
         if not getattr(user_class, "host", None):
             user_class.host = spec.target.base_url
     phase = plan.phases[0]
-    counts = worker_class_counts([(k.__name__, float(getattr(k, "weight", 1) or 0),
-                                   int(getattr(k, "fixed_count", 0) or 0)) for k in chosen],
-                                 int(phase.start), plan.workers, job.worker_index)
-    mine = [k for k in chosen if counts[k.__name__]]
-    for user_class in mine:  # this worker's users of each class, as the whole run's distribution has them
-        user_class.fixed_count = counts[user_class.__name__]
-    users = sum(counts.values())
-    environment = Environment(user_classes=mine or chosen, host=spec.target.base_url,
+    shape = None
+    if spec.locust.shape is not None:  # the file's shape, followed by every worker for its share of the users
+        shape = _worker_share(shapes, spec.locust.shape, plan.workers, job.worker_index,
+                              lambda: job.slice_offset_s + time.time() - start_at_epoch_s)
+        users, spawn_rate, mine = 0, 0.0, chosen
+    else:
+        counts = worker_class_counts([(k.__name__, float(getattr(k, "weight", 1) or 0),
+                                       int(getattr(k, "fixed_count", 0) or 0)) for k in chosen],
+                                     int(phase.start), plan.workers, job.worker_index)
+        mine = [k for k in chosen if counts[k.__name__]]
+        for user_class in mine:  # this worker's users of each class, as the whole run's distribution has them
+            user_class.fixed_count = counts[user_class.__name__]
+        users = sum(counts.values())
+        # A later slice's users come back at once (the run was at full strength when the slice began)
+        spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
+            else max(1.0, float(users))
+    environment = Environment(user_classes=mine or chosen, host=spec.target.base_url, shape_class=shape,
                               tags=list(spec.locust.tags) or None,
                               exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s)
-    # A later slice's users come back at once (the run was at full strength when the slice began)
-    spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
-        else max(1.0, float(users))
     send_until_epoch_s = start_at_epoch_s + job.slice_duration_s
     if lambda_end_epoch_s is not None:
         send_until_epoch_s = WorkerBudget.for_slice(start_at_epoch_s, job.slice_duration_s, spec.limits.drain_s,
@@ -186,9 +193,13 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     flushing = gevent.spawn(flusher)
     error = None
     try:
-        if users:
+        if shape is not None:
+            runner.start_shape()
+        elif users:
             runner.start(users, spawn_rate=spawn_rate)
         while time.time() < send_until_epoch_s and not _stop_flag(flag_store, stop_key):
+            if shape is not None and runner.state == "stopped":
+                break  # the shape ended the test
             gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
         runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
     except Exception as failure:  # noqa: BLE001 - the final shard says what happened
@@ -198,6 +209,27 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         flushing.kill()
         flush(final=True, error=error)
     return int(runner.stats.total.num_requests)
+
+
+def _worker_share(shapes: list[Any], name: str, workers: int, worker_index: int, run_time: Any) -> Any:
+    """A LoadTestShape that asks the file's shape (on the run's clock: the slice's offset, plus
+    the time since the synchronized start) and answers this worker's share of its users and
+    spawn rate, as Locust's master would dispatch them between workers."""
+    from locust import LoadTestShape
+
+    [inner] = [s for s in shapes if type(s).__name__ == name]
+    inner.get_run_time = run_time
+
+    class WorkerShare(LoadTestShape):
+        def tick(self) -> Any:
+            inner.runner = self.runner
+            value = inner.tick()
+            if value is None:
+                return None
+            share, rate = split_evenly(int(value[0]), workers, worker_index), float(value[1]) / workers
+            return (share, rate) if len(value) == 2 else (share, rate, value[2])
+
+    return WorkerShare()  # type: ignore[no-untyped-call]
 
 
 def _stop_flag(store: Store, key: str) -> bool:

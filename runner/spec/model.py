@@ -157,6 +157,7 @@ class LocustSource:
     # On AWS: the locustfile's folder as a base64 zip (runner.job.inline_locustfile), ``file``
     # then naming the locustfile inside it; the worker unpacks it before importing.
     inlined: str | None = None
+    shape: str | None = None  # the file's LoadTestShape the workers follow (the phases only draw it)
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
 def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePath | None) -> LocustSource | None:
     """`locust: {file: locustfile.py, classes: [...], tags: [...], exclude_tags: [...]}`: one users phase."""
     path: Path = ("locust",)
-    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags", "inlined"), required=("file",))
+    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags", "shape", "inlined"), required=("file",))
     if "file" not in lo:
         return None
     file = c.text(path + ("file",), lo["file"], "locustfile.py")
@@ -180,7 +180,14 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
         if not located.is_file():
             c.problem(path + ("file",), f"no such locustfile: {located}")
         file = str(located.resolve())
-    if len(phases) != 1 or phases[0].kind != "users":
+    shape = lo.get("shape")
+    if shape is not None and not (isinstance(shape, str) and shape):
+        c.problem(path + ("shape",), "must be the name of the file's LoadTestShape class")
+        shape = None
+    if shape is not None and any(p.kind != "users" for p in phases):
+        c.problem(("load", "phases"), f"a locustfile run with a shape ({shape}) has users phases only (the shape's "
+                                      f"stretches, as `squall run locustfile.py` plans them)")
+    elif shape is None and (len(phases) != 1 or phases[0].kind != "users"):
         c.problem(("load", "phases"), "a locustfile run has one users phase (its -u users, -r spawn rate and "
                                       "-t run time)")
     words = {}
@@ -190,7 +197,7 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
             c.problem(path + (key,), "must be a list of names")
             items = []
         words[key] = tuple(items)
-    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"], inlined)
+    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"], inlined, shape)
 
 
 def _users(value: Any) -> float:

@@ -375,6 +375,30 @@ def test_a_locustfile_that_does_not_import_is_refused_with_its_line(tmp_path: Pa
     assert not (tmp_path / "s").exists()
 
 
+SHAPE = """from locust import HttpUser, LoadTestShape, task
+class U(HttpUser):
+    @task
+    def t(self):
+        self.client.get("/")
+"""
+
+
+@pytest.mark.parametrize("shapes, message", [
+    ("class S(LoadTestShape):\n    def tick(self):\n        return self.get_current_user_count() + 1, 1\n",
+     "bad.py:8: S.tick() at 0 s: AttributeError"),
+    ("class S(LoadTestShape):\n    def tick(self):\n        return 1, 1\n", "S still has users after 24 h: pass -t"),
+    ("class S(LoadTestShape):\n    def tick(self):\n        return None\n", "S.tick() ends the test at once"),
+    ("class S(LoadTestShape):\n    def tick(self):\n        return None\nclass T(S):\n    pass\n",
+     "more than one LoadTestShape (S, T)"),
+])
+def test_a_load_test_shape_that_cannot_be_planned_is_refused(tmp_path: Path, shapes: str, message: str) -> None:
+    (tmp_path / "bad.py").write_text(SHAPE + shapes)
+    done = squall("run", "bad.py", "-H", "http://127.0.0.1:9", "--store", "s", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert message in done.stderr, done.stderr
+    assert not (tmp_path / "s").exists()
+
+
 def test_a_locustfile_run_needs_a_run_time_and_names_its_classes(tmp_path: Path) -> None:
     locustfile = Path(__file__).resolve().parents[1] / "data" / "locust" / "realistic.py"
     done = squall("run", str(locustfile), "-u", "1", "-H", "http://127.0.0.1:9", cwd=tmp_path)

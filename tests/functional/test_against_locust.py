@@ -130,3 +130,31 @@ def test_a_locustfile_run_by_squall_counts_what_locust_counts(tmp_path: Path, de
     assert not any("ValueError" in kind for e in endpoints.values() for kind in e["errors_by_class"])  # not requests
     report = next((tmp_path / "s" / "runs").glob("*/reports/report.html")).read_text()
     assert "Exceptions raised inside tasks" in report and "ValueError: the page parser broke" in report
+
+
+@pytest.mark.functional
+def test_a_load_test_shape_is_followed_as_locust_follows_it(tmp_path: Path, demo_target) -> None:
+    """A LoadTestShape, run by Locust and by `squall run` on two workers: the shape ends both runs
+    (no -t), and each stage's users send what Locust's send (the second stage's three times the
+    first's); Squall plans the shape's stages as its phases."""
+    demo = demo_target(latency="fixed:1ms")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    locust = subprocess.run([sys.executable, "-m", "locust", "-f", str(LOCUSTFILES / "shaped.py"), "--headless",
+                             "-H", demo.url, "--csv", str(tmp_path / "locust"), "--only-summary", "--loglevel", "WARNING"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    assert locust.returncode == 0, locust.stderr[-2000:]
+    with open(tmp_path / "locust_stats.csv", newline="") as stats:
+        by_locust = {row["Name"]: int(row["Request Count"]) for row in csv.DictReader(stats)}
+    seen_before = sum(demo.state.seen.values())
+    squall = subprocess.run([sys.executable, "-m", "runner.cli", "run", str(LOCUSTFILES / "shaped.py"), "-H", demo.url,
+                             "--workers", "2", "--store", "s"], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path, env=env)
+    assert squall.returncode == 0, squall.stdout[-3000:] + squall.stderr[-2000:]
+    result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
+    assert [(p["name"], p["duration_s"]) for p in result["plan"]["phases"]] == [("Stages 1", 4.0), ("Stages 2", 4.0)]
+    sent = result["endpoints"]["GET /jobs"]["requests"]
+    assert sent == sum(demo.state.seen.values()) - seen_before
+    assert abs(sent - by_locust["/jobs"]) <= 0.1 * by_locust["/jobs"], (sent, by_locust)
+    per_second = {row["second"]: row["requests"] for row in result["timeline"]}
+    first, second = sum(per_second.get(s, 0) for s in (1, 2, 3)), sum(per_second.get(s, 0) for s in (5, 6, 7))
+    assert 2.5 <= second / first <= 3.5, per_second  # 6 users against 2
