@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
             locust.add_argument("--csv", metavar="PREFIX", help="also write PREFIX_stats.csv, _failures.csv, "
                                                                 "_stats_history.csv (Locust's layout)")
             locust.add_argument("--html", metavar="FILE", help="also write the HTML report there")
-            locust.add_argument("--spec", dest="sidecar", metavar="YAML",
-                                help="thresholds, limits and aws for the locustfile run")
+            locust.add_argument("--spec", dest="sidecar", metavar="YAML", default=D.get("sidecar"),
+                                help="thresholds, limits and aws for the locustfile run (squall.toml: sidecar)")
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 KEYS = {"store": str, "stack": str, "region": str, "profile": str, "workers": int, "engine": str,
-        "target": str, "tags": str, "exclude_tags": str, "set": str, "load_profile": str}
+        "target": str, "tags": str, "exclude_tags": str, "set": str, "load_profile": str,
+        "sidecar": str}  # a locustfile run's thresholds, limits and aws: the sidecar spec --spec names
 
 
 class SettingsError(ValueError):

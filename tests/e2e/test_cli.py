@@ -399,6 +399,15 @@ def test_a_load_test_shape_that_cannot_be_planned_is_refused(tmp_path: Path, sha
     assert not (tmp_path / "s").exists()
 
 
+def test_a_locustfile_runs_thresholds_from_the_sidecar_squall_toml_names(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:2ms")
+    (tmp_path / "squall.toml").write_text('sidecar = "gate.yaml"\n')
+    (tmp_path / "gate.yaml").write_text("thresholds: [p50 < 1us]\n")
+    locustfile = Path(__file__).resolve().parents[1] / "data" / "locust" / "two_classes.py"
+    done = squall("run", str(locustfile), "-u", "2", "-t", "2s", "-H", demo.url, "--store", "s", cwd=tmp_path)
+    assert done.returncode == 1 and "p50 < 1us" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+
+
 def test_a_locustfile_run_needs_a_run_time_and_names_its_classes(tmp_path: Path) -> None:
     locustfile = Path(__file__).resolve().parents[1] / "data" / "locust" / "realistic.py"
     done = squall("run", str(locustfile), "-u", "1", "-H", "http://127.0.0.1:9", cwd=tmp_path)
