@@ -1,7 +1,7 @@
 """The state machine that runs a load test.
 
     Plan ─► Duplicate? ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
-              └─ StartSlice ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
+              └─ StartSlice ─► stopped? ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
               │                          │    └─ Worker (Lambda, synchronous, never retried once started)
               │                          └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
               └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
@@ -87,11 +87,15 @@ class Orchestration(Construct):
             self, "StartSlice", lambda_function=self.plan_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"action": "start_slice", "run_id": sfn.JsonPath.string_at("$.run_id"),
                                                "slice": sfn.JsonPath.object_at("$.slice")}),
-            result_selector={"start_at.$": "$.start_at"}, result_path="$.timing")
+            result_selector={"start_at.$": "$.start_at", "stopped.$": "$.stopped"}, result_path="$.timing")
         running = sfn.Parallel(self, "RunSlice", result_path=sfn.JsonPath.DISCARD)
         running.branch(self.workers_state())
         running.branch(self.monitor_loop())
-        slices.item_processor(start.next(running))
+        # A stopped (or aborted) run's later slices start nothing: the run goes on to Settle and Collect
+        stopped = sfn.Choice(self, "SliceStopped?").when(
+            sfn.Condition.boolean_equals("$.timing.stopped", True),
+            sfn.Pass(self, "SkipSlice", comment="the stop flag is set: no workers for this slice")).otherwise(running)
+        slices.item_processor(start.next(stopped))
         return slices
 
     def workers_state(self) -> sfn.DistributedMap:

@@ -164,14 +164,17 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
 
 def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None = None) -> dict[str, Any]:
     """The instant every worker of the slice starts its schedule; recorded so the report can
-    show each slice's real start and the gap after the previous one."""
+    show each slice's real start and the gap after the previous one. ``stopped``: the run's stop
+    flag is set (a user's stop or an abort in an earlier slice): the slice is skipped."""
     slice_ = event.get("slice") or {}
     start_at = now_epoch_s + float(slice_.get("start_margin_s", START_MARGIN_S))
+    if store is not None and "run_id" in event and store.exists(run_prefix(str(event["run_id"])) + "control/stop"):
+        return {"start_at": start_at, "stopped": True}  # stopped or aborted in an earlier slice: this one is skipped
     if store is not None and "run_id" in event and "index" in slice_:
         store.put_json(f"{run_prefix(str(event['run_id']))}slices/{slice_['index']}.start.json",
                        {"start_at_epoch_s": start_at, "offset_s": slice_.get("offset_s", 0.0),
                         "duration_s": slice_.get("duration_s", 0.0)})
-    return {"start_at": start_at}
+    return {"start_at": start_at, "stopped": False}
 
 
 def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict[str, Any]:

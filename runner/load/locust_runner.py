@@ -193,7 +193,9 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     flushing = gevent.spawn(flusher)
     error = None
     try:
-        if shape is not None:
+        if _stop_flag(flag_store, stop_key):
+            pass  # stopped before this worker began (a slice started as the run was stopped): no users
+        elif shape is not None:
             runner.start_shape()
         elif users:
             runner.start(users, spawn_rate=spawn_rate)

@@ -374,3 +374,37 @@ def test_a_locustfile_runs_on_aws_through_the_state_machine(emulator, demo_targe
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/")["Contents"]]
     assert {f"runs/{run_id}/snapshots/0/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
     assert f"runs/{run_id}/reports/report.html" in keys
+
+
+def test_a_locustfile_on_aws_runs_slice_after_slice_and_stops_on_the_flag(emulator, demo_target,
+                                                                         tmp_path: Path) -> None:
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    locustfile = ROOT / "tests" / "data" / "locust" / "two_classes.py"
+    run = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(locustfile), "-u", "4", "-r", "100",
+                            "-t", "120s", "-H", demo.url, *run_args(Path("unused"))[2:], "--slice", "3s"],
+                           cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=emu.cli_env())
+    s3 = emu.client("s3")
+    run_id = None
+    deadline = time.monotonic() + 90
+    while run_id is None and time.monotonic() < deadline:  # until the second slice has sent something
+        for prefix in s3.list_objects_v2(Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", []):
+            if s3.list_objects_v2(Bucket=bucket, Prefix=prefix["Prefix"] + "shards/1/").get("KeyCount", 0) and \
+                    not s3.list_objects_v2(Bucket=bucket, Prefix=prefix["Prefix"] + "result.json").get("KeyCount"):
+                run_id = prefix["Prefix"].split("/")[1]
+        time.sleep(0.5)
+    try:
+        assert run_id, "the second slice never started"
+        stopped = squall_aws(emu, tmp_path, "stop", run_id, "--stack", "Squall", "--region", "us-east-1")
+        assert stopped.returncode == 0, stopped.stderr
+        out, err = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert run.returncode == 130 and "VERDICT: STOPPED" in out, out[-3000:] + err[-3000:]
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    assert {(w["slice"], w["worker"]) for w in result["workers"]} >= {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert all(w["final"] for w in result["workers"])
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) > 0
+    assert result["duration_s"] < 60  # stopped long before its 120 s
+    assert result["endpoints"]["POST /login"]["requests"] >= 2 * 3  # each slice's Regular users log in again

@@ -199,6 +199,16 @@ def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
     recorded = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/1.start.json")
                           ["Body"].read())
     assert recorded == {"start_at_epoch_s": out["start_at"], "offset_s": 840.0, "duration_s": 840.0}
+    assert out["stopped"] is False
+
+
+def test_a_slice_of_a_stopped_run_is_skipped(bucket: str) -> None:
+    boto3.client("s3").put_object(Bucket=bucket, Key="runs/smoke-2/control/stop", Body=b"stopped by squall stop\n")
+    out = call("plan", {"action": "start_slice", "run_id": "smoke-2",
+                        "slice": {"index": 1, "offset_s": 840.0, "duration_s": 840.0, "start_margin_s": 5}})
+    assert out["stopped"] is True
+    listed = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="runs/smoke-2/slices/")
+    assert listed.get("KeyCount", 0) == 0  # no start recorded for a slice that never ran
 
 
 def test_the_specs_own_limits_and_cost_cap_are_enforced_in_plan_too(bucket: str) -> None:
