@@ -101,7 +101,7 @@ def test_an_engine_the_lambda_bundle_does_not_carry_and_a_too_fast_monitor_are_r
     with pytest.raises(PlanRejected) as caught:
         call("plan", {"action": "plan", "input": {"spec": SPEC, "engine": "aiohttp", "monitor_interval_s": 1},
                       "execution_name": "refused"})
-    assert str(caught.value) == ("the aiohttp engine does not run on AWS (the Lambda bundle carries fast, httpx); "
+    assert str(caught.value) == ("the aiohttp engine does not run on AWS (the Lambda bundle carries fast, httpx, locust); "
                                  "monitor_interval_s must be at least 5 s (each tick is a Lambda invocation and 9 "
                                  "history events), got 1")
     assert keys(bucket, "runs/refused/") == []
