@@ -39,9 +39,10 @@ TIMER_TICK_S = 0.001
 # hold ever more requests in flight and slow down further; shedding lets the achieved rate
 # plateau near the worker's capacity (and the run is inconclusive either way).
 SHED_AFTER_S = 1.0
-# Requests in flight past which a late arrival is shed too (the fast engine's default pool: beyond
-# it, requests queue inside the generator for a connection).
+# A saturated worker's backlog: an arrival this late with this many requests in flight (the fast
+# engine's default pool: beyond it, requests queue inside the generator) is shed too.
 BACKLOG_IN_FLIGHT = 1024
+BACKLOG_LAG_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ class LoadGenerator:
             if len(in_flight) >= self.max_in_flight:
                 health.dropped += 1
                 continue
-            if lag_s > tolerance and len(in_flight) >= BACKLOG_IN_FLIGHT:
+            if lag_s > BACKLOG_LAG_S and len(in_flight) >= BACKLOG_IN_FLIGHT:
                 # behind its schedule with a backlog already: the generator is saturated, and each
                 # arrival added to the backlog makes every request dearer (objects that live a second
                 # instead of a millisecond). Shed it (counted) so the worker catches up and plateaus
