@@ -261,6 +261,8 @@ class FastEngine:
                 if patience is not None:
                     patience.cancel()
             patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
+            if connection is None:
+                connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
         if connection is None:
             self._open[origin] = self._open.get(origin, 0) + 1
             try:
