@@ -102,9 +102,8 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
             capped = health.dropped - health.skipped_late_start - health.shed
             causes = ([f"{capped:,} because the in-flight cap was reached (raise limits.max_in_flight, or the target "
                        f"is too slow to measure at this rate)"] if capped else []) + \
-                ([f"{health.shed:,} shed because the load generator fell behind its schedule (over a second late, "
-                  f"or over 50 ms late with a backlog of requests in flight): saturated, use more workers"]
-                 if health.shed else []) + \
+                ([f"{health.shed:,} shed because the load generator could not start them within a second of their "
+                  f"time (saturated: use more workers)"] if health.shed else []) + \
                 ([f"{health.skipped_late_start:,} skipped because a worker started later than the lag tolerance "
                   f"(a cold start or the Map still launching: a longer start margin gives them time)"]
                  if health.skipped_late_start else [])

@@ -39,10 +39,6 @@ TIMER_TICK_S = 0.001
 # hold ever more requests in flight and slow down further; shedding lets the achieved rate
 # plateau near the worker's capacity (and the run is inconclusive either way).
 SHED_AFTER_S = 1.0
-# A saturated worker's backlog: an arrival this late with this many requests in flight (the fast
-# engine's default pool: beyond it, requests queue inside the generator) is shed too.
-BACKLOG_IN_FLIGHT = 1024
-BACKLOG_LAG_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -258,14 +254,6 @@ class LoadGenerator:
                     continue
             if len(in_flight) >= self.max_in_flight:
                 health.dropped += 1
-                continue
-            if lag_s > BACKLOG_LAG_S and len(in_flight) >= BACKLOG_IN_FLIGHT:
-                # behind its schedule with a backlog already: the generator is saturated, and each
-                # arrival added to the backlog makes every request dearer (objects that live a second
-                # instead of a millisecond). Shed it (counted) so the worker catches up and plateaus
-                # near its ceiling instead of collapsing (measured: 14,600 req/s behind -> ~28,000).
-                health.dropped += 1
-                health.shed += 1
                 continue
             task = create_task(self.flows.run(self.pick_scenario(), due))
             in_flight.add(task)
