@@ -24,13 +24,15 @@ class LiveView:
     windows: dict[int, Window] = field(default_factory=dict)
     total: EndpointStats = field(default_factory=EndpointStats)
     seen: set[str] = field(default_factory=set)
-    users: list[int] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)  # the plan's, per second (computed once: a long run's are long)
+    rates: list[float] = field(default_factory=list)
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)  # totals so far, merged as shards arrive
     health: HealthStats = field(default_factory=HealthStats)
     _rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # each second as the page draws it
 
     def __post_init__(self) -> None:
         self.users = planned_users_per_second(self.plan)
+        self.rates = target_rate_per_second(self.plan)
 
     def add(self, key: str, shard: Shard) -> None:
         if key in self.seen:
@@ -65,8 +67,8 @@ class LiveView:
         duration_s = max(1.0, min(elapsed_s, self.plan.duration_s))
         run = MergedRun(overall=self._overall(), endpoints=dict(self.endpoints), timeline=self.windows)
         rows = {s: row for s, row in self._rows.items() if s <= last}
-        return draw(self.plan, rows, self.endpoints, self.health, judge_live(thresholds, run, duration_s),
-                    elapsed_s, state)
+        return draw(self.plan, self.rates, self.users, rows, self.endpoints, self.health,
+                    judge_live(thresholds, run, duration_s), elapsed_s, state)
 
     def _overall(self) -> EndpointStats:
         overall = EndpointStats()
@@ -87,7 +89,7 @@ class LiveView:
             for stats in window.endpoints.values():
                 recent.merge(stats)
         arrivals = window.health.intended - window.health.dropped if window is not None else 0
-        rates = target_rate_per_second(self.plan)
+        rates = self.rates
         target = rates[second] if 0 <= second < len(rates) else 0.0
         phase = phase_at(self.plan, max(0.0, elapsed_s))
         errors = self.total.error_count
@@ -126,13 +128,13 @@ def judge_live(thresholds: tuple[Threshold, ...], run: MergedRun, duration_s: fl
              "measured": o.measured_text} for o in judged]
 
 
-def draw(plan: RunPlan, rows: dict[int, dict[str, Any]], endpoints: dict[str, EndpointStats], health: HealthStats,
-         thresholds: list[dict[str, Any]], elapsed_s: float, state: str) -> dict[str, Any]:
+def draw(plan: RunPlan, rates: list[float], users: list[int], rows: dict[int, dict[str, Any]],
+         endpoints: dict[str, EndpointStats], health: HealthStats, thresholds: list[dict[str, Any]], elapsed_s: float,
+         state: str) -> dict[str, Any]:
     """The page's document: ``rows`` (second -> window_row) drawn as series beside the plan's
-    rate and users, the endpoint table from the totals, the thresholds as judged, the health."""
+    ``rates`` and ``users`` per second, the endpoint table from the totals, the thresholds as
+    judged, the health."""
     seconds = sorted(s for s in rows if s >= 0)
-    rates = target_rate_per_second(plan)
-    users = planned_users_per_second(plan)
     series: dict[str, list[Any]] = {"x": seconds, "requests": [], "p50": [], "p95": [], "p99": [],
                                     "target_rate": [], "users": [], "lag_p99": [], "late": [], "dropped": []}
     classes: dict[str, list[int]] = {}
@@ -191,6 +193,12 @@ class StoredView:
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     health: HealthStats = field(default_factory=HealthStats)
     thresholds: list[dict[str, Any]] = field(default_factory=list)
+    users: list[int] = field(default_factory=list)
+    rates: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.users = planned_users_per_second(self.plan)
+        self.rates = target_rate_per_second(self.plan)
 
     def update(self, view: dict[str, Any], where: str) -> None:
         self.rows.update({int(second): row for second, row in view["rows"].items()})
@@ -200,9 +208,9 @@ class StoredView:
         self.thresholds = list(view["thresholds"])
 
     def snapshot(self, elapsed_s: float, state: str) -> dict[str, Any]:
-        return draw(self.plan, self.rows, self.endpoints, self.health, self.thresholds, elapsed_s, state)
+        return draw(self.plan, self.rates, self.users, self.rows, self.endpoints, self.health, self.thresholds,
+                    elapsed_s, state)
 
     def users_now(self, elapsed_s: float) -> int:
-        users = planned_users_per_second(self.plan)
         second = int(elapsed_s)
-        return users[second] if 0 <= second < len(users) else 0
+        return self.users[second] if 0 <= second < len(self.users) else 0
