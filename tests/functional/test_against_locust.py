@@ -122,10 +122,12 @@ def test_a_locustfile_run_by_squall_counts_what_locust_counts(tmp_path: Path, de
     with open(tmp_path / "squall_exceptions.csv", newline="") as raised:
         by_squall = {row["Message"]: int(row["Count"]) for row in csv.DictReader(raised)}
     assert list(by_locust) == ["the page parser broke"] and list(by_squall) == ["ValueError: the page parser broke"]
-    # the raising task comes once per visit in both, as GET /jobs does (whatever each one's measured length)
-    squall_per_visit = by_squall["ValueError: the page parser broke"] / endpoints["GET /jobs"]["requests"]
-    locust_per_visit = by_locust["the page parser broke"] / locust_counts["GET /jobs"]
-    assert abs(squall_per_visit - locust_per_visit) <= 0.05, (by_squall, by_locust, endpoints["GET /jobs"], locust_counts)
+    # the raising task ends every visit that GET /jobs began, in both; a visit the end of the run cut short
+    # (at most one per Member user, so 6) began with GET /jobs but never reached it (whatever each one's length)
+    squall_unfinished = endpoints["GET /jobs"]["requests"] - by_squall["ValueError: the page parser broke"]
+    locust_unfinished = locust_counts["GET /jobs"] - by_locust["the page parser broke"]
+    assert 0 <= squall_unfinished <= 6 and 0 <= locust_unfinished <= 6, (by_squall, by_locust, endpoints["GET /jobs"],
+                                                                         locust_counts)
     assert result["health"]["exceptions"] == by_squall and "ValueError: the page parser broke" in squall.stdout
     assert not any("ValueError" in kind for e in endpoints.values() for kind in e["errors_by_class"])  # not requests
     report = next((tmp_path / "s" / "runs").glob("*/reports/report.html")).read_text()
