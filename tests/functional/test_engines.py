@@ -165,3 +165,17 @@ def test_a_burst_to_a_slow_target_grows_the_pool_unless_the_schedule_is_late(dem
     assert all(r.status == 200 for r in replies) and opened == 100  # none came back within 2 ms: opened
     opened, took_s, replies = burst(slow.url + "/health", 100, schedule_lag_s=0.5)  # the worker is behind
     assert all(r.status == 200 for r in replies) and opened == 16 and took_s > 1.2  # 7 rounds of 200 ms
+
+
+def test_a_target_that_pauses_for_a_moment_grows_the_pool_by_a_quarter_per_growth_window(demo_target,
+                                                                                      monkeypatch) -> None:
+    """A burst of 300 to a target answering in 10 ms (a fast target's hiccup): past 16 connections
+    the pool grows by at most a quarter of itself per growth window (2 ms; a long one here, to make
+    it certain), not by one connection per waiting request (before, all 300 opened one: a pool
+    that large then cost about twice the CPU per request). Every request is still answered, and
+    a target slow for good still gets its connections (the test above)."""
+    monkeypatch.setattr("runner.load.engines.fast.GROWTH_WINDOW_S", 30.0)
+    paused = demo_target(latency="fixed:10ms", concurrency=10_000)
+    opened, _, replies = burst(paused.url + "/health", 300)
+    assert all(r.status == 200 for r in replies) and len(replies) == 300
+    assert 16 <= opened <= 16 + 16 // 4, opened  # 16, and at most a quarter more within the window
