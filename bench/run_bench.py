@@ -9,7 +9,9 @@ against nginx pinned to core 1. It reports:
   2. past that ceiling, twice the highest held rate: the rate achieved there (a worker that
      degrades plateaus near its ceiling; one that collapses falls far below it) and its verdict;
   3. CPU microseconds per request at 1,000 req/s and at the highest held rate;
-  4. latency overhead against a fixed-delay endpoint (reported p50 minus the true delay).
+  4. latency overhead against a fixed-delay endpoint (reported p50 minus the true delay);
+  5. the machine's state at the start and the end, without Squall (GETs/s on one blocking
+     connection to nginx), so that runs on a shared VM can be compared.
 
     python bench/run_bench.py [--engine fast] [--step-s 20] [--repeat 2] [--rates 1000,2000,...]
 """
@@ -88,6 +90,27 @@ def pinned(core: int) -> list[str]:
     return ["taskset", "-c", str(core)] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else []
 
 
+def calibrate(port: int, seconds: float = 1.0) -> float:
+    """The machine's state now, without Squall: GETs per second one blocking keep-alive connection
+    gets from nginx, from a process pinned to core 0 (each costs a send, a receive and nginx's
+    work; on a shared VM this swings from hour to hour, and every figure here swings with it)."""
+    code = (
+        "import socket, time\n"
+        f"s = socket.create_connection(('127.0.0.1', {port}))\n"
+        "s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)\n"
+        "request = b'GET /items HTTP/1.1\\r\\nHost: bench\\r\\n\\r\\n'\n"
+        f"n, end = 0, time.monotonic() + {seconds}\n"
+        "while time.monotonic() < end:\n"
+        "    s.sendall(request)\n"
+        "    data = b''\n"
+        "    while not data.endswith(b'}'):\n"
+        "        data += s.recv(65536)\n"
+        "    n += 1\n"
+        f"print(n / {seconds})\n")
+    done = subprocess.run(pinned(0) + [sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout)
+
+
 def run_step(url: str, rate: float, duration_s: float, engine: str, work: Path) -> dict:
     spec = work / f"bench-{rate:g}.yaml"
     spec.write_text(SPEC.format(url=url, rate=rate, duration=duration_s))
@@ -138,6 +161,8 @@ def main() -> None:
         wait_port(delay_port)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, engine {args.engine}, {args.step_s:g} s per step")
+        print(f"machine now: {calibrate(port):,.0f} GET/s on one blocking connection to nginx (no Squall; "
+              f"compare runs by it)")
         print(f"{'rate/s':>8} {'req/s':>9} {'lag p99':>9} {'dropped':>8} {'late':>7} {'errors':>7} "
               f"{'CPU us/req':>11} {'held':>5}  verdict")
         best = None
@@ -175,6 +200,7 @@ def main() -> None:
                   f"{past['rps'] / best['rps']:.0%} of the highest held, verdict {past['verdict']}")
         if at_1000:
             print(f"at 1,000 arrivals/s: {at_1000['cpu_us_per_request']:.1f} CPU-us/request")
+        print(f"machine at the end: {calibrate(port):,.0f} GET/s on one blocking connection to nginx")
         print(f"latency overhead vs a {args.delay_ms:g} ms endpoint at 200/s: "
               f"p50 {delay_row['p50_ms']:.3f} ms -> {(delay_row['p50_ms'] - args.delay_ms) * 1000:.0f} us")
     finally:
