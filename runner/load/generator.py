@@ -104,12 +104,14 @@ class LoadGenerator:
                  secrets: dict[str, str] | None = None, send_until_s: float = float("inf"),
                  drain_until_s: float = float("inf"), epoch_clock: Callable[[], float] = time.time,
                  hosts: HostPolicy | None = None, snapshot_sink: ShardSink | None = None,
-                 max_in_flight: int | None = None) -> None:
+                 max_in_flight: int | None = None, at_flush: Callable[[bool], None] | None = None) -> None:
         """``send_until_s`` / ``drain_until_s`` (on ``clock``): when a worker that must stop before its
         planned end (a Lambda's time budget) stops sending, and when its drain must end; the
         arrivals it could not send are counted as cut, never silently missing. ``snapshot_sink``:
         where the worker's snapshot goes at its end (every window of its slice in one shard).
-        ``max_in_flight``: a ceiling below the plan's (a Lambda has 1,024 file descriptors)."""
+        ``max_in_flight``: a ceiling below the plan's (a Lambda has 1,024 file descriptors).
+        ``at_flush``: called at each flush with whether an arrival started late since the last one
+        (the worker collects its garbage there: runner/load/gc_policy.py)."""
         self.spec, self.plan, self.settings = spec, plan, settings
         self.clock, self.sleep, self.sink = clock, sleep, sink
         self.start_mono_s = start_mono_s
@@ -117,6 +119,8 @@ class LoadGenerator:
         self.cpu_clock, self.epoch_clock = cpu_clock, epoch_clock
         self.send_until_s, self.drain_until_s = send_until_s, drain_until_s
         self.snapshot_sink = snapshot_sink
+        self.at_flush = at_flush
+        self.late_since_flush = 0  # arrivals started late since the last flush
         self.flushed: dict[int, Window] = {}  # every window flushed so far, for the snapshot
         self.window_start_s = settings.window_start_s
         self.window_end_s = settings.window_end_s if settings.window_end_s is not None else plan.duration_s
@@ -248,6 +252,7 @@ class LoadGenerator:
                 pool.schedule_lag_s = lag_s
             if lag_s > tolerance:
                 health.late += 1
+                self.late_since_flush += 1
                 if lag_s > SHED_AFTER_S:
                     health.dropped += 1
                     health.shed += 1
@@ -368,6 +373,9 @@ class LoadGenerator:
             shard = self.recorder.take_shard(seq_at_least=self._flush_number())
             if self.snapshot_sink is not None:
                 cumulate(self.flushed, shard)
+            if self.at_flush is not None:
+                self.at_flush(self.late_since_flush > 0)
+            self.late_since_flush = 0
             try:
                 await self.sink(shard)
             except Exception as failure:  # the sink already retried: stop sending load, fail loudly

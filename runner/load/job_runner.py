@@ -20,6 +20,7 @@ import time
 from analysis.shard import Shard
 from runner.load.engines import make_engine
 from runner.load.engines.base import Engine
+from runner.load.gc_policy import FlushCollector
 from runner.load.recorder import Recorder
 from runner.guardrails import HostPolicy
 from runner.job import WorkerJob
@@ -118,6 +119,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
             log.warning("this invocation ends too soon for the whole slice: load stops %.1f s before its planned "
                         "end; the arrivals not sent are counted as cut",
                         start_at + job.slice_duration_s - budget.send_until_epoch_s)
+    collector = FlushCollector()  # the garbage collector, at the flushes only
     settings = WorkerSettings(job.worker_index, job.slice_index, job.flush_interval_s, stop_poll_s,
                               window_start_s=job.slice_offset_s,
                               window_end_s=job.slice_offset_s + job.slice_duration_s)
@@ -125,10 +127,11 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               sleep=asyncio.sleep, stop_requested=lambda: stopped, secrets=secrets,
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
                               hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink,
-                              max_in_flight=max_connections)
+                              max_in_flight=max_connections, at_flush=collector.at_flush)
     poller = asyncio.ensure_future(poll_stop_flag())
     try:
-        await generator.run()
+        with collector.automatic_off():
+            await generator.run()
     finally:
         poller.cancel()
         await engine.close()

@@ -42,7 +42,8 @@ def ok(body: object = None, status: int = 200, delay_s: float = 0.005) -> tuple[
 
 def run(spec_text: str, script: Script, stall: tuple[float, float] | None = None,
         stop_at: float | None = None, workers: int = 1, worker_index: int = 0,
-        send_until_s: float = float("inf"), drain_until_s: float = float("inf")):
+        send_until_s: float = float("inf"), drain_until_s: float = float("inf"),
+        at_flush: Callable[[bool], None] | None = None):
     time = VirtualTime()
     spec = parse_spec(spec_text, "t.yaml")
     plan = make_plan(spec, "run-1", seed=42, workers=workers)
@@ -65,7 +66,7 @@ def run(spec_text: str, script: Script, stall: tuple[float, float] | None = None
                               start_mono_s=0.0, clock=clock, sleep=time.sleep,
                               stop_requested=lambda: stop_at is not None and time.now >= stop_at,
                               cpu_clock=lambda: 0.0, send_until_s=send_until_s, drain_until_s=drain_until_s,
-                              epoch_clock=lambda: 1_000.0 + time.now)
+                              epoch_clock=lambda: 1_000.0 + time.now, at_flush=at_flush)
     time.run(generator.run())
     return merge_shards(shards), engine, shards
 
@@ -432,3 +433,11 @@ scenarios:
     for step, expected in zip(spec.scenarios[0].flow, expected_types, strict=True):
         _, headers, _ = flows.render(step, {})  # type: ignore[arg-type]
         assert [v for k, v in headers if k.lower() == "content-type"] == [expected]  # a step's header wins
+
+
+def test_at_each_flush_the_worker_is_told_whether_an_arrival_started_late_since_the_last() -> None:
+    """Where it collects its garbage (runner/load/gc_policy.py): not while it is behind, when a
+    young collection would scan the whole backlog."""
+    behind: list[bool] = []
+    run(OPEN.replace("2s", "5s") % 100, lambda m, u, b: ok(), stall=(1.0, 1.2), at_flush=behind.append)
+    assert behind == [False, True, False], behind  # the interval of the stall, then caught up again
