@@ -179,3 +179,24 @@ def test_a_target_that_pauses_for_a_moment_grows_the_pool_by_a_quarter_per_growt
     opened, _, replies = burst(paused.url + "/health", 300)
     assert all(r.status == 200 for r in replies) and len(replies) == 300
     assert 16 <= opened <= 16 + 16 // 4, opened  # 16, and at most a quarter more within the window
+
+
+def test_overdue_requests_that_were_served_meanwhile_do_not_pile_up() -> None:
+    """A worker behind its schedule lets no overdue request open a connection; those served by a
+    pooled connection meanwhile are swept out of the overdue queue now and then."""
+    from runner.load.engines.fast import OVERDUE_COMPACT, FastEngine
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        engine = FastEngine(timeout_s=10.0)
+        origin = ("http", "127.0.0.1", 1)
+        engine.schedule_lag_s = 1.0  # behind: no growth
+        try:
+            for _ in range(5 * OVERDUE_COMPACT):
+                ticket = loop.create_future()
+                engine._patience(loop, ticket, loop.time(), origin)
+                ticket.set_result(None)  # served by a connection that came back
+            return len(engine._overdue[origin])
+        finally:
+            await engine.close()
+    assert asyncio.run(main()) <= OVERDUE_COMPACT

@@ -27,6 +27,7 @@ GROWS_FREELY = 16  # connections per origin opened as soon as a request finds no
 PATIENCE_S = 0.002  # past those, how long a request waits for one to come back before opening another
 GROWTH_SHARE = 4  # past GROWS_FREELY, the pool grows by at most 1/GROWTH_SHARE of itself...
 GROWTH_WINDOW_S = 0.002  # ...per GROWTH_WINDOW_S
+OVERDUE_COMPACT = 4096  # overdue requests queued before those already served are swept out
 IDLE_REAP_S = 2.0  # a pooled connection unused this long is closed (the pool shrinks after a burst)
 
 
@@ -163,6 +164,7 @@ class FastEngine:
         self._growth: dict[_Origin, list[float]] = {}  # per origin: [since, connections let open since then]
         self._overdue: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
         self._grow_timers: dict[_Origin, asyncio.TimerHandle] = {}
+        self._overdue_limit: dict[_Origin, int] = {}
         # How late the generator's schedule is (set by it at each arrival): while it is later than
         # PATIENCE_S the worker is short of CPU, and more connections would only cost more of it.
         self.schedule_lag_s = 0.0
@@ -314,7 +316,13 @@ class FastEngine:
         if self._may_grow(loop, origin, late_s=loop.time() - due_s):
             ticket.set_result(None)
             return
-        self._overdue.setdefault(origin, collections.deque()).append(ticket)
+        overdue = self._overdue.setdefault(origin, collections.deque())
+        if len(overdue) >= self._overdue_limit.get(origin, OVERDUE_COMPACT):
+            # answered ones are dropped lazily: now and then all at once (amortized: the next sweep
+            # waits until the queue has doubled what is left)
+            self._overdue[origin] = overdue = collections.deque(t for t in overdue if not t.done())
+            self._overdue_limit[origin] = max(OVERDUE_COMPACT, 2 * len(overdue))
+        overdue.append(ticket)
         if origin not in self._grow_timers:
             self._grow_timers[origin] = loop.call_later(GROWTH_WINDOW_S, self._grow, loop, origin,
                                                         loop.time() + GROWTH_WINDOW_S)
