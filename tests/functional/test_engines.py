@@ -178,7 +178,7 @@ def test_a_target_that_pauses_for_a_moment_grows_the_pool_by_a_quarter_per_growt
     paused = demo_target(latency="fixed:10ms", concurrency=10_000)
     opened, _, replies = burst(paused.url + "/health", 300)
     assert all(r.status == 200 for r in replies) and len(replies) == 300
-    assert 16 <= opened <= 16 + 16 // 4, opened  # 16, and at most a quarter more within the window
+    assert 16 <= opened <= 16 + 16 // 4, opened  # 16, and at most a quarter of 16 more within the window
 
 
 def test_overdue_requests_that_were_served_meanwhile_do_not_pile_up() -> None:

@@ -161,7 +161,7 @@ class FastEngine:
             self._ssl.check_hostname = False
             self._ssl.verify_mode = ssl.CERT_NONE
         self._all: set[_Connection] = set()
-        self._growth: dict[_Origin, list[float]] = {}  # per origin: [since, connections let open since then]
+        self._growth: dict[_Origin, list[float]] = {}  # per origin: [window's start, connections it may still open]
         self._overdue: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
         self._grow_timers: dict[_Origin, asyncio.TimerHandle] = {}
         self._overdue_limit: dict[_Origin, int] = {}
@@ -339,10 +339,11 @@ class FastEngine:
         now = loop.time()
         growth = self._growth.get(origin)
         if growth is None or now - growth[0] >= GROWTH_WINDOW_S:
-            growth = self._growth[origin] = [now, 0]
-        if growth[1] >= max(1, self._open.get(origin, 0) // GROWTH_SHARE):
+            # this window's budget: a quarter of the pool as it is when the window starts
+            growth = self._growth[origin] = [now, max(1, self._open.get(origin, 0) // GROWTH_SHARE)]
+        if growth[1] <= 0:
             return False
-        growth[1] += 1
+        growth[1] -= 1
         return True
 
     def _grow(self, loop: asyncio.AbstractEventLoop, origin: _Origin, due_s: float) -> None:
