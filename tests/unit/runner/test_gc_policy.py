@@ -20,10 +20,15 @@ def test_settling_for_load_freezes_what_is_alive_and_makes_collections_rare() ->
 
 
 def test_during_the_load_the_automatic_collector_is_off_and_comes_back_after() -> None:
-    assert gc.isenabled()
-    with FlushCollector().automatic_off():
-        assert not gc.isenabled()
-    assert gc.isenabled()
+    was_enabled = gc.isenabled()
+    gc.enable()
+    try:
+        with FlushCollector().automatic_off():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+    finally:
+        if not was_enabled:
+            gc.disable()
 
 
 def test_the_worker_collects_at_its_flushes_young_and_middle_and_now_and_then_everything() -> None:
