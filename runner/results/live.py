@@ -89,8 +89,7 @@ class LiveView:
             for stats in window.endpoints.values():
                 recent.merge(stats)
         arrivals = window.health.intended - window.health.dropped if window is not None else 0
-        rates = self.rates
-        target = rates[second] if 0 <= second < len(rates) else 0.0
+        target = self.rates[second] if 0 <= second < len(self.rates) else 0.0
         phase = phase_at(self.plan, max(0.0, elapsed_s))
         errors = self.total.error_count
         share = errors / self.total.requests if self.total.requests else 0.0
