@@ -82,11 +82,25 @@ def test_keep_alive_connections_are_reused_for_many_requests(engine: str, demo_t
     assert demo.state.seen["GET /gallery 200"] == 50
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_a_slow_answer_is_a_timeout(engine: str, demo_target) -> None:
+@pytest.mark.parametrize("engine_name", ENGINES)
+@pytest.mark.parametrize("timeout_s", [0.02, 0.2])
+def test_a_slow_answer_is_a_timeout(engine_name: str, timeout_s: float, demo_target) -> None:
+    """Shorter and longer than the fast engine's deadline sweep (a timeout nearer than it gets its
+    timer at once; a later one when a sweep finds it near), on a keep-alive connection reused."""
     demo = demo_target(latency="fixed:2s")
-    reply = send(engine, demo.url + "/gallery", timeout_s=0.2)
-    assert (reply.status, reply.error) == (0, "timeout")
+    fast = demo_target(latency="fixed:0ms")
+
+    async def main():
+        engine = make_engine(engine_name, timeout_s, verify_tls=True)
+        try:
+            first = await engine.send("GET", fast.url + "/gallery", [], None)
+            slow = [await engine.send("GET", demo.url + "/gallery", [], None) for _ in range(2)]
+            return first, slow
+        finally:
+            await engine.close()
+    first, slow = asyncio.run(main())
+    assert first.status == 200
+    assert [(reply.status, reply.error) for reply in slow] == [(0, "timeout")] * 2
 
 
 @pytest.mark.parametrize("engine", ENGINES)

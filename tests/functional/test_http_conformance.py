@@ -143,6 +143,18 @@ def test_every_answer_saying_connection_close_and_a_server_closing_idle_connecti
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_get_the_server_closed_a_pooled_connection_on_is_sent_once_more(engine: str, serve) -> None:
+    """The other order of the race above: the server closes its idle connection only after the
+    next GET reached it, unanswered. A GET may be sent again (browsers do), once, on a new
+    connection; before, httpx reported it as a read error whenever the close came this late."""
+    server = serve((ok(b"a"), False), (CLOSE, True), (ok(b"again"), False))
+    url = f"http://127.0.0.1:{server.port}/"
+    replies = send_all(engine, [("GET", url, None)] * 2)
+    assert [(r.error, r.body) for r in replies] == [(None, b"a"), (None, b"again")]
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_post_the_server_closed_on_is_never_sent_again(engine: str, serve) -> None:
     """The pooled connection's server reads the POST and closes without answering: it may have
     acted on it, so the engine reports an error rather than sending it a second time."""

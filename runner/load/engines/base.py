@@ -12,6 +12,8 @@ import socket
 import ssl
 from typing import Protocol
 
+# Sent once more when a pooled connection turns out closed before any of the answer came back.
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 class Reply:
     __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "queued_s", "status")

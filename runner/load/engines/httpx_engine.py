@@ -9,7 +9,7 @@ import http.cookiejar
 
 import httpx
 
-from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
+from runner.load.engines.base import IDEMPOTENT, Reply, classify_exception, error_reply, split_target
 
 
 # Cookies belong to each virtual user (runner.load.flow), never to the engine shared by all of them.
@@ -31,8 +31,7 @@ class HttpxEngine:
         try:
             prefix, target = split_target(url)  # the same request target every engine sends
             limit_s = timeout_s or self._timeout_s
-            response = await asyncio.wait_for(self._client.request(
-                method, prefix + target, headers=headers, content=body, timeout=httpx.Timeout(limit_s)), limit_s)
+            response = await asyncio.wait_for(self._request(method, prefix + target, headers, body, limit_s), limit_s)
         except (httpx.TimeoutException, TimeoutError):
             return error_reply("timeout", bytes_out)
         except httpx.ConnectError as error:
@@ -45,6 +44,18 @@ class HttpxEngine:
         headers_in = [(k.lower(), v) for k, v in response.headers.multi_items()]  # each Set-Cookie apart
         bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
         return Reply(response.status_code, headers_in, body_in, None, bytes_in, bytes_out)
+
+    async def _request(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                       limit_s: float) -> httpx.Response:
+        # As the fast engine does: an idempotent request on a pooled connection the server closed
+        # before answering anything is sent once more (httpx checks a pooled connection before using
+        # it, but a close arriving just after that check reaches the request); a POST never is.
+        try:
+            return await self._client.request(method, url, headers=headers, content=body, timeout=httpx.Timeout(limit_s))
+        except httpx.RemoteProtocolError as error:
+            if method not in IDEMPOTENT or "without sending a response" not in str(error):
+                raise
+        return await self._client.request(method, url, headers=headers, content=body, timeout=httpx.Timeout(limit_s))
 
     async def close(self) -> None:
         await self._client.aclose()
