@@ -11,7 +11,8 @@ against nginx pinned to core 1. It reports:
   3. CPU microseconds per request at 1,000 req/s and at the highest held rate;
   4. latency overhead against a fixed-delay endpoint (reported p50 minus the true delay);
   5. the machine's state at the start and the end, without Squall (GETs/s on one blocking
-     connection to nginx), so that runs on a shared VM can be compared.
+     connection to nginx, and the interpreter's speed on a small loop), so that runs on a shared
+     VM can be compared.
 
     python bench/run_bench.py [--engine fast] [--step-s 20] [--repeat 2] [--rates 1000,2000,...]
 """
@@ -111,6 +112,36 @@ def calibrate(port: int, seconds: float = 1.0) -> float:
     return float(done.stdout)
 
 
+def interpreter_speed(seconds: float = 1.0) -> float:
+    """The machine's state for Python itself: how many times per CPU-second one pinned process runs
+    a small loop body of the kinds the worker's hot path is made of (an object, a dict lookup, a
+    method call, a list append). On 2026-12-02 the blocking-connection figure above read faster
+    than the day before while the worker cost about four times the CPU per request, and a profile
+    put 62 % of that in the interpreter: the two figures can move apart."""
+    code = (
+        "import time\n"
+        "class Reply:\n"
+        "    __slots__ = ('status', 'body')\n"
+        "    def __init__(self, status, body): self.status, self.body = status, body\n"
+        "    def ok(self): return self.status < 400\n"
+        "table, out = {str(i): i for i in range(64)}, []\n"
+        "n, start = 0, time.process_time()\n"
+        f"while time.process_time() - start < {seconds}:\n"
+        "    for i in range(1000):\n"
+        "        reply = Reply(table[str(i & 63)], b'x')\n"
+        "        if reply.ok(): out.append(reply)\n"
+        "    out.clear()\n"
+        "    n += 1000\n"
+        "print(n / (time.process_time() - start))\n")
+    done = subprocess.run(pinned(0) + [sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(done.stdout)
+
+
+def machine_state(port: int) -> str:
+    return (f"{calibrate(port):,.0f} GET/s on one blocking connection to nginx, "
+            f"{interpreter_speed() / 1e6:.2f} M loop bodies per CPU-s of Python (no Squall; compare runs by them)")
+
+
 def run_step(url: str, rate: float, duration_s: float, engine: str, work: Path) -> dict:
     spec = work / f"bench-{rate:g}.yaml"
     spec.write_text(SPEC.format(url=url, rate=rate, duration=duration_s))
@@ -161,8 +192,7 @@ def main() -> None:
         wait_port(delay_port)
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
               f"Python {platform.python_version()}, engine {args.engine}, {args.step_s:g} s per step")
-        print(f"machine now: {calibrate(port):,.0f} GET/s on one blocking connection to nginx (no Squall; "
-              f"compare runs by it)")
+        print(f"machine now: {machine_state(port)}")
         print(f"{'rate/s':>8} {'req/s':>9} {'lag p99':>9} {'dropped':>8} {'late':>7} {'errors':>7} "
               f"{'CPU us/req':>11} {'held':>5}  verdict")
         best = None
@@ -200,7 +230,7 @@ def main() -> None:
                   f"{past['rps'] / best['rps']:.0%} of the highest held, verdict {past['verdict']}")
         if at_1000:
             print(f"at 1,000 arrivals/s: {at_1000['cpu_us_per_request']:.1f} CPU-us/request")
-        print(f"machine at the end: {calibrate(port):,.0f} GET/s on one blocking connection to nginx")
+        print(f"machine at the end: {machine_state(port)}")
         print(f"latency overhead vs a {args.delay_ms:g} ms endpoint at 200/s: "
               f"p50 {delay_row['p50_ms']:.3f} ms -> {(delay_row['p50_ms'] - args.delay_ms) * 1000:.0f} us")
     finally:
