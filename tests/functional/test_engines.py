@@ -85,8 +85,9 @@ def test_keep_alive_connections_are_reused_for_many_requests(engine: str, demo_t
 @pytest.mark.parametrize("engine_name", ENGINES)
 @pytest.mark.parametrize("timeout_s", [0.02, 0.2])
 def test_a_slow_answer_is_a_timeout(engine_name: str, timeout_s: float, demo_target) -> None:
-    """Shorter and longer than the fast engine's deadline sweep (a timeout nearer than it gets its
-    timer at once; a later one when a sweep finds it near), on a keep-alive connection reused."""
+    """Timeouts shorter and longer than the fast engine's deadline sweep (a timeout nearer than
+    the sweep gets its timer at once; a later one when a sweep finds it near): a quick answer
+    first, then two slow requests in turn, each a timeout."""
     demo = demo_target(latency="fixed:2s")
     fast = demo_target(latency="fixed:0ms")
 

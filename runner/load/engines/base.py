@@ -15,6 +15,7 @@ from typing import Protocol
 # Sent once more when a pooled connection turns out closed before any of the answer came back.
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
+
 class Reply:
     __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "queued_s", "status")
 
