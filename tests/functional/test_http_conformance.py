@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from runner.load.engines import make_engine
 
 ENGINES = ["fast", "httpx", "aiohttp"]
 CLOSE = b""  # a scripted answer of nothing: the server closes the connection instead
+RESET = b"\0reset"  # nothing either, and the connection is reset (SO_LINGER 0), as a crashed server's is
 
 
 @dataclass
@@ -60,6 +62,9 @@ class RawServer:
                 index = len(self.requests)
                 self.requests.append(lines[0])
                 answer, close = self.answers[min(index, len(self.answers) - 1)]
+                if answer == RESET:
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    return
                 if answer:
                     connection.sendall(answer)
                 if close or not answer:
@@ -143,11 +148,12 @@ def test_every_answer_saying_connection_close_and_a_server_closing_idle_connecti
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_a_get_the_server_closed_a_pooled_connection_on_is_sent_once_more(engine: str, serve) -> None:
-    """The other order of the race above: the server closes its idle connection only after the
-    next GET reached it, unanswered. A GET may be sent again (browsers do), once, on a new
-    connection; before, httpx reported it as a read error whenever the close came this late."""
-    server = serve((ok(b"a"), False), (CLOSE, True), (ok(b"again"), False))
+@pytest.mark.parametrize("ending", [CLOSE, RESET], ids=["closed", "reset"])
+def test_a_get_the_server_closed_a_pooled_connection_on_is_sent_once_more(engine: str, ending: bytes, serve) -> None:
+    """The other order of the race above: the server closes (or resets) its idle connection only
+    after the next GET reached it, unanswered. A GET may be sent again (browsers do), once, on a
+    new connection; before, httpx reported it as a read error whenever the close came this late."""
+    server = serve((ok(b"a"), False), (ending, True), (ok(b"again"), False))
     url = f"http://127.0.0.1:{server.port}/"
     replies = send_all(engine, [("GET", url, None)] * 2)
     assert [(r.error, r.body) for r in replies] == [(None, b"a"), (None, b"again")]

@@ -47,15 +47,23 @@ class HttpxEngine:
 
     async def _request(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                        limit_s: float) -> httpx.Response:
-        # As the fast engine does: an idempotent request on a pooled connection the server closed
-        # before answering anything is sent once more (httpx checks a pooled connection before using
-        # it, but a close arriving just after that check reaches the request); a POST never is.
+        # As the fast engine does: an idempotent request whose connection failed before any answer
+        # came back (a pooled connection the server had closed: httpx checks one before using it, but
+        # a close arriving after that check reaches the request, as a clean close or a reset) is sent
+        # once more; a POST never is, nor a request whose answer had begun.
+        request = self._client.build_request(method, url, headers=headers, content=body, timeout=httpx.Timeout(limit_s))
         try:
-            return await self._client.request(method, url, headers=headers, content=body, timeout=httpx.Timeout(limit_s))
-        except httpx.RemoteProtocolError as error:
-            if method not in IDEMPOTENT or "without sending a response" not in str(error):
+            response = await self._client.send(request, stream=True)  # returns once the answer's head is read
+        except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+            nothing_back = isinstance(error, httpx.ReadError) or "without sending a response" in str(error)
+            if method not in IDEMPOTENT or not nothing_back:
                 raise
-        return await self._client.request(method, url, headers=headers, content=body, timeout=httpx.Timeout(limit_s))
+            response = await self._client.send(request, stream=True)
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     async def close(self) -> None:
         await self._client.aclose()
