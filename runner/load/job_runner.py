@@ -16,6 +16,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Callable
 
 from analysis.shard import Shard
 from runner.load.engines import make_engine
@@ -33,14 +34,11 @@ from runner.load.generator import LoadGenerator, WorkerSettings
 log = logging.getLogger(__name__)
 
 
-async def _prepare(job: WorkerJob, start_at_epoch_s: float | None, max_connections: int | None) -> \
-        tuple[Spec, dict[str, str], RunPlan, float, Engine]:
+async def _prepare(job: WorkerJob, start_at: float | None, max_connections: int | None) -> \
+        tuple[Spec, dict[str, str], RunPlan, Engine]:
     """Everything before the first request: the spec, its secrets, the plan, the engine."""
     spec = job.load_spec()
     plan = RunPlan.from_dict(job.plan)
-    start_at = start_at_epoch_s if start_at_epoch_s is not None else job.start_at_epoch_s
-    if start_at is None:
-        raise ValueError(f"{job.key}: no start time (pass start_at)")
     secrets: dict[str, str] = {}
     references = secret_references(spec)
     if references:
@@ -48,7 +46,8 @@ async def _prepare(job: WorkerJob, start_at_epoch_s: float | None, max_connectio
         from botocore.config import Config
         # Hundreds of workers start together and SSM answers about 40 reads/s: spread the first
         # reads over part of the start margin, and let botocore back off adaptively on throttling.
-        await asyncio.sleep(random.uniform(0, min(plan.workers / 40, max(0.0, start_at - time.time() - 2) / 2)))
+        if start_at is not None:
+            await asyncio.sleep(random.uniform(0, min(plan.workers / 40, max(0.0, start_at - time.time() - 2) / 2)))
         session = boto3.Session()
         config = Config(retries={"mode": "adaptive", "max_attempts": 10})
         secrets = await asyncio.get_running_loop().run_in_executor(
@@ -61,18 +60,27 @@ async def _prepare(job: WorkerJob, start_at_epoch_s: float | None, max_connectio
     limit = min(filter(None, (spec.limits.max_connections, max_connections)), default=None)
     engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2,
                          **({"max_connections": limit} if limit else {}))
-    return spec, secrets, plan, start_at, engine
+    return spec, secrets, plan, engine
 
 
 async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
                   lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
-                  stop_store: Store | None = None, max_connections: int | None = None) -> LoadGenerator:
+                  stop_store: Store | None = None, max_connections: int | None = None,
+                  await_start: Callable[[], float] | None = None) -> LoadGenerator:
     """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts).
     ``max_connections``: the most sockets the engine opens, and so the most requests in flight
     (a Lambda's 1,024 file descriptors must also hold the store's connections); None: the
-    engine's own default, and the plan's in-flight limit alone."""
+    engine's own default, and the plan's in-flight limit alone. ``await_start``: with no start
+    instant known yet, called once the worker is prepared (its secrets read, its engine made) to
+    say so and wait for the instant (a local worker's parent sets it once every worker is ready:
+    secrets read after it made the first arrivals late)."""
+    start_at = start_at_epoch_s if start_at_epoch_s is not None else job.start_at_epoch_s
     try:
-        spec, secrets, plan, start_at, engine = await _prepare(job, start_at_epoch_s, max_connections)
+        if start_at is None and await_start is None:
+            raise ValueError(f"{job.key}: no start time (pass start_at)")
+        spec, secrets, plan, engine = await _prepare(job, start_at, max_connections)
+        if start_at is None and await_start is not None:
+            start_at = await asyncio.get_running_loop().run_in_executor(None, await_start)
     except Exception as failure:
         # Before any load: say so in a final shard at once, so nobody waits out the slice for
         # this worker, and the verdict names the cause.
@@ -81,6 +89,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
         shard.ended_at_epoch_s = time.time()
         await asyncio.get_running_loop().run_in_executor(None, lambda: put_with_retry(store, *shard_bytes(shard)))
         raise
+    assert start_at is not None  # given, or waited for above
     stop_key = run_prefix(job.run_id) + "control/stop"
     loop = asyncio.get_running_loop()
 

@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         import uvloop
         job.load_spec()  # everything imported and parsed before saying ready
         settle_for_load()  # the garbage collector kept out of the schedule
-        start_at = job.start_at_epoch_s if job.start_at_epoch_s is not None else await_start(store, job)
-        uvloop.run(run_job(job, store, start_at))
+        # ready (and waiting for the start instant) only once its secrets are read and its engine made
+        uvloop.run(run_job(job, store, job.start_at_epoch_s, await_start=lambda: await_start(store, job)))
     except Exception as error:  # noqa: BLE001 - reported in the final shard and here
         print(f"squall worker {job.worker_index}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -23,3 +23,43 @@ def test_environment_references_resolve_or_name_every_missing_variable() -> None
     with pytest.raises(SecretError, match="^environment variables B, C not set \\(the spec uses "
                                           "{{ \\$env.B }}, {{ \\$env.C }}\\)$"):
         resolve_environment({"$env.A", "$env.B", "$env.C"}, {"A": "1"})
+
+
+def test_a_local_worker_reads_its_secrets_before_it_says_it_is_ready(tmp_path, monkeypatch) -> None:
+    """The parent gives every worker one start instant 0.3 s after the last says ready: secrets
+    read after that (a boto3 session and the reads: a second on a slow machine) made the first
+    arrivals late, and a fresh-clone CI run INCONCLUSIVE. The order is now: secrets, then ready."""
+    import asyncio
+    import time
+
+    from runner.guardrails import HostPolicy
+    from runner.job import WorkerJob
+    from runner.load import job_runner
+    from runner.plan import make_plan
+    from runner.prepare import prepare_run
+    from runner.spec import parse_spec
+    from runner.store import LocalStore
+
+    steps: list[str] = []
+
+    def read(references, client_for):  # stands in for SSM: records when it was asked
+        steps.append("secrets read")
+        return {reference: "s3cret" for reference in references}
+
+    def ready_then_start() -> float:
+        steps.append("ready")
+        return time.time() + 0.05
+
+    monkeypatch.setattr(job_runner, "resolve_secrets", read)
+    store = LocalStore(tmp_path)
+    spec = parse_spec("""
+target: {url: "http://127.0.0.1:1", headers: {Authorization: "Bearer {{ secret:ssm:/squall/token }}"}}
+load: {phases: [{duration: 1s, rate: 2/s}]}
+scenarios: [{flow: [{get: {url: /ping}}]}]
+""", "t.yaml")
+    plan = make_plan(spec, "r", 1, workers=1)
+    prepare_run(store, spec, plan, {"run_id": "r"}, "fast", 1.0, None, sliced=False,  # local: no instant yet
+                hosts=HostPolicy((), allow_loopback=True))
+    job = WorkerJob.from_dict(store.get_json("runs/r/jobs/0.json")).for_worker(0)
+    asyncio.run(job_runner.run_job(job, store, None, await_start=ready_then_start))
+    assert steps == ["secrets read", "ready"]
