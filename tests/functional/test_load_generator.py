@@ -3,6 +3,8 @@ what it reports must equal what the server saw."""
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 
 import pytest
@@ -99,17 +101,74 @@ scenarios: [{flow: [{get: {url: /gallery, name: GET /gallery}}]}]
 """
 
 
-def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_target_s(demo_target) -> None:
+class PausingServer:
+    """A raw-socket HTTP/1.1 server (not ours: no Squall code in it) that answers every request
+    after exactly ``delay_s``, one thread per connection, and counts what the client did: the
+    requests it read and the most connections it had open at once."""
+
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+        self.requests = 0
+        self.open_now = self.open_peak = 0
+        self.lock = threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=512)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.open_now += 1
+                self.open_peak = max(self.open_peak, self.open_now)
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        buffer = b""
+        try:
+            with connection:
+                while True:
+                    while b"\r\n\r\n" not in buffer:
+                        chunk = connection.recv(65536)
+                        if not chunk:
+                            return
+                        buffer += chunk
+                    _, _, buffer = buffer.partition(b"\r\n\r\n")  # GETs only: no body follows
+                    with self.lock:
+                        self.requests += 1
+                    time.sleep(self.delay_s)
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        except OSError:
+            return
+        finally:
+            with self.lock:
+                self.open_now -= 1
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.parametrize("engine", ["fast", "httpx", "aiohttp"])
+def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_target_s(engine: str) -> None:
     """10 connections to a 100 ms server hold 100 requests/s; at 150/s requests queue for a
-    connection. The target still answers in ~100 ms: its latency says so, the waits are counted
-    apart, and the run is the generator's problem (it reported p95 2,003 ms and FAILed before)."""
+    connection. The server never sees more than 10 connections, it still answers in ~100 ms and
+    the latency says so, the waits are counted apart, and the run is the generator's problem (it
+    reported p95 2,003 ms and FAILed before; the httpx engine counted the queue as the target's,
+    the aiohttp engine opened as many connections as it liked)."""
     from analysis.verdict import judge
-    demo = demo_target(latency="fixed:100ms")
-    spec = parse_spec(POOLED % demo.url, "f.yaml")
-    assert spec.limits.max_connections == 10
-    run, _ = run_generator(demo.url, spec_text=POOLED % demo.url)
+    server = PausingServer(0.1)
+    try:
+        spec = parse_spec(POOLED % server.url, "f.yaml")
+        assert spec.limits.max_connections == 10
+        run, _ = run_generator(server.url, spec_text=POOLED % server.url, engine_name=engine)
+    finally:
+        server.close()
     stats = run.endpoints["GET /gallery"]
-    assert stats.requests == 300 and stats.errors == {}
+    assert stats.requests == 300 == server.requests and stats.errors == {}
+    assert server.open_peak == 10  # every connection allowed was used, and not one more
     assert stats.latency.percentile_us(95) < 200_000  # the server's ~100 ms, not the queue's seconds
     assert run.health.pool_waits > 100 and run.health.pool_wait.percentile_us(99) > 500_000
     verdict = judge(run, spec.thresholds, 2.0, spec.limits.health, 1)

@@ -23,5 +23,5 @@ def make_engine(name: str, timeout_s: float, verify_tls: bool, http2: bool = Fal
         return HttpxEngine(timeout_s=timeout_s, verify_tls=verify_tls, http2=http2, max_connections=max_connections)
     if name == "aiohttp":
         from runner.load.engines.aiohttp_engine import AiohttpEngine
-        return AiohttpEngine(timeout_s=timeout_s, verify_tls=verify_tls)
+        return AiohttpEngine(timeout_s=timeout_s, verify_tls=verify_tls, max_connections=max_connections)
     raise ValueError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")

@@ -5,28 +5,35 @@ import aiohttp
 import yarl
 
 from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
+from runner.load.engines.gate import ConnectionGate
 
 
 class AiohttpEngine:
-    def __init__(self, timeout_s: float, verify_tls: bool = True) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024) -> None:
+        self._timeout_s = timeout_s
         self._verify = verify_tls
         self._session: aiohttp.ClientSession | None = None
+        self._gate = ConnectionGate(max_connections)  # the cap, per origin, its queue measured
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                    timeout_s: float | None = None) -> Reply:
+        prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it
+        limit_s = timeout_s or self._timeout_s
+        return await self._gate.send(prefix, limit_s, lambda remaining_s: self._send(
+            method, prefix + target, headers, body, remaining_s))
+
+    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                    limit_s: float) -> Reply:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=0, ssl=True if self._verify else False)
             # cookies belong to each virtual user (runner.load.flow), never to the shared session
-            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout,
-                                                  skip_auto_headers=("User-Agent",),
+            self._session = aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",),
                                                   cookie_jar=aiohttp.DummyCookieJar())
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         try:
-            prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it
-            limit = aiohttp.ClientTimeout(total=timeout_s) if timeout_s else self._timeout
-            async with self._session.request(method, yarl.URL(prefix + target, encoded=True), headers=headers, data=body,
-                                             allow_redirects=False, timeout=limit) as response:
+            async with self._session.request(method, yarl.URL(url, encoded=True), headers=headers, data=body,
+                                             allow_redirects=False, timeout=aiohttp.ClientTimeout(total=limit_s)) \
+                    as response:
                 body_in = await response.read()
                 headers_in = [(k.lower(), v) for k, v in response.headers.items()]
         except TimeoutError:

@@ -79,8 +79,8 @@ def classify_exception(error: BaseException) -> str:
     return "read"
 
 
-def error_reply(error: str, bytes_out: int = 0) -> Reply:
-    return Reply(0, [], b"", error, 0, bytes_out)
+def error_reply(error: str, bytes_out: int = 0, queued_s: float = 0.0) -> Reply:
+    return Reply(0, [], b"", error, 0, bytes_out, queued_s)
 
 
 _PATH_SAFE = "/?&=%:@!$'()*+,;-._~[]"  # what a request target may carry as is (RFC 3986); % kept as sent

@@ -10,6 +10,7 @@ import http.cookiejar
 import httpx
 
 from runner.load.engines.base import IDEMPOTENT, Reply, classify_exception, error_reply, split_target
+from runner.load.engines.gate import ConnectionGate
 
 
 # Cookies belong to each virtual user (runner.load.flow), never to the engine shared by all of them.
@@ -18,20 +19,28 @@ _NO_COOKIES = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy
 
 class HttpxEngine:
     def __init__(self, timeout_s: float, verify_tls: bool = True, http2: bool = False,
-                 max_connections: int | None = None) -> None:
+                 max_connections: int = 1024) -> None:
         self._timeout_s = timeout_s
+        # The cap is the gate's, per origin, and the time queued at it is measured; httpx's own
+        # (for all origins together, and queued inside the request) never binds.
+        self._gate = ConnectionGate(max_connections)
         self._client = httpx.AsyncClient(
             http2=http2, verify=verify_tls, timeout=httpx.Timeout(timeout_s),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=None),
             follow_redirects=False, cookies=_NO_COOKIES)
 
     async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                    timeout_s: float | None = None) -> Reply:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
+        prefix, target = split_target(url)  # the same request target every engine sends
+        limit_s = timeout_s or self._timeout_s
+        return await self._gate.send(prefix, limit_s, lambda remaining_s: self._send(
+            method, prefix + target, headers, body, remaining_s, bytes_out))
+
+    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                    limit_s: float, bytes_out: int) -> Reply:
         try:
-            prefix, target = split_target(url)  # the same request target every engine sends
-            limit_s = timeout_s or self._timeout_s
-            response = await asyncio.wait_for(self._request(method, prefix + target, headers, body, limit_s), limit_s)
+            response = await asyncio.wait_for(self._request(method, url, headers, body, limit_s), limit_s)
         except (httpx.TimeoutException, TimeoutError):
             return error_reply("timeout", bytes_out)
         except httpx.ConnectError as error:

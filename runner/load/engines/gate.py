@@ -1,0 +1,67 @@
+"""The connection cap of the engines built on an HTTP library (httpx, aiohttp).
+
+A library's own pool queues a request at its cap inside the request, so the wait would be
+reported as the target's latency (httpx), or it has no per-origin cap to give (aiohttp's
+connector is left unbounded). The gate admits at most ``limit`` requests per origin at once
+(HTTP/1.1: one connection each), the others waiting in arrival order, and says how long each
+waited: that time is the generator's, kept apart as the fast engine keeps its own
+(runner/load/engines/fast.py). A request that waits out its whole timeout is a timeout.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import Awaitable, Callable
+
+from runner.load.engines.base import Reply, error_reply
+
+
+class ConnectionGate:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._in_flight: dict[str, int] = {}
+        self._waiting: dict[str, collections.deque[asyncio.Future[None]]] = {}
+
+    async def send(self, origin: str, timeout_s: float, send: Callable[[float], Awaitable[Reply]]) -> Reply:
+        """``send(remaining_s)`` once a turn at ``origin`` comes, under what is left of the timeout; the
+        reply says how long it queued. No turn within the timeout: a timeout, never sent."""
+        try:
+            queued_s = await self.enter(origin, timeout_s)
+        except TimeoutError:
+            return error_reply("timeout", 0, timeout_s)
+        try:
+            remaining_s = timeout_s - queued_s
+            reply = await send(remaining_s) if remaining_s > 0 else error_reply("timeout")
+        finally:
+            self.leave(origin)
+        reply.queued_s = queued_s
+        return reply
+
+    async def enter(self, origin: str, timeout_s: float) -> float:
+        """Waits for a turn at ``origin``; returns the seconds waited (0.0 when admitted at once).
+        Raises TimeoutError when no turn came within ``timeout_s``."""
+        waiting = self._waiting.get(origin)
+        if not waiting and self._in_flight.get(origin, 0) < self.limit:
+            self._in_flight[origin] = self._in_flight.get(origin, 0) + 1
+            return 0.0
+        loop = asyncio.get_running_loop()
+        turn: asyncio.Future[None] = loop.create_future()
+        self._waiting.setdefault(origin, collections.deque()).append(turn)
+        since_s = loop.time()
+        try:
+            await asyncio.wait_for(turn, timeout_s)  # on a timeout or a cancel, the turn is cancelled
+        except BaseException:
+            if turn.done() and not turn.cancelled():  # handed a turn just as it gave up: pass it on
+                self.leave(origin)
+            raise
+        return loop.time() - since_s
+
+    def leave(self, origin: str) -> None:
+        """A request admitted by ``enter`` is done: its turn goes to the next one waiting."""
+        waiting = self._waiting.get(origin)
+        while waiting:
+            turn = waiting.popleft()
+            if not turn.done():  # a cancelled one gave up waiting
+                turn.set_result(None)
+                return
+        self._in_flight[origin] -= 1
