@@ -4,77 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import struct
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import pytest
 
 from runner.load.engines import make_engine
+from tests.raw_server import CLOSE, RESET, RawServer
 
 ENGINES = ["fast", "httpx", "aiohttp"]
-CLOSE = b""  # a scripted answer of nothing: the server closes the connection instead
-RESET = b"\0reset"  # nothing either, and the connection is reset (SO_LINGER 0), as a crashed server's is
-
-
-@dataclass
-class RawServer:
-    """Serves scripted answers, one per request in arrival order (whatever the connection), and
-    keeps every request line it read. An answer ending in ``close`` closes the connection."""
-    answers: list[tuple[bytes, bool]]
-    requests: list[str] = field(default_factory=list)
-    port: int = 0
-
-    def __post_init__(self) -> None:
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(16)
-        self.port = self.listener.getsockname()[1]
-        self.stopped = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.stopped:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        connection.settimeout(10)
-        buffer = b""
-        with connection:
-            while True:
-                while b"\r\n\r\n" not in buffer:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        return
-                    buffer += chunk
-                head, _, buffer = buffer.partition(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                length = next((int(line.split(":", 1)[1]) for line in lines[1:]
-                               if line.lower().startswith("content-length:")), 0)
-                while len(buffer) < length:
-                    buffer += connection.recv(65536)
-                buffer = buffer[length:]
-                index = len(self.requests)
-                self.requests.append(lines[0])
-                answer, close = self.answers[min(index, len(self.answers) - 1)]
-                if answer == RESET:
-                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    return
-                if answer:
-                    connection.sendall(answer)
-                if close or not answer:
-                    return
-
-    def close(self) -> None:
-        self.stopped = True
-        self.listener.close()
-
-
 @pytest.fixture
 def serve() -> Iterator[Callable[..., RawServer]]:
     servers: list[RawServer] = []

@@ -3,8 +3,6 @@ what it reports must equal what the server saw."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 
 import pytest
@@ -15,6 +13,7 @@ from runner.load.engines import make_engine
 from runner.plan import make_plan
 from runner.spec import parse_spec
 from runner.load.generator import LoadGenerator, WorkerSettings
+from tests.raw_server import RawServer
 
 SPEC = """
 target: {url: "%s", timeout: %s}
@@ -101,56 +100,6 @@ scenarios: [{flow: [{get: {url: /gallery, name: GET /gallery}}]}]
 """
 
 
-class PausingServer:
-    """A raw-socket HTTP/1.1 server (not ours: no Squall code in it) that answers every request
-    after exactly ``delay_s``, one thread per connection, and counts what the client did: the
-    requests it read and the most connections it had open at once."""
-
-    def __init__(self, delay_s: float) -> None:
-        self.delay_s = delay_s
-        self.requests = 0
-        self.open_now = self.open_peak = 0
-        self.lock = threading.Lock()
-        self.listener = socket.create_server(("127.0.0.1", 0), backlog=512)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.open_now += 1
-                self.open_peak = max(self.open_peak, self.open_now)
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
-
-    def _serve(self, connection: socket.socket) -> None:
-        buffer = b""
-        try:
-            with connection:
-                while True:
-                    while b"\r\n\r\n" not in buffer:
-                        chunk = connection.recv(65536)
-                        if not chunk:
-                            return
-                        buffer += chunk
-                    _, _, buffer = buffer.partition(b"\r\n\r\n")  # GETs only: no body follows
-                    with self.lock:
-                        self.requests += 1
-                    time.sleep(self.delay_s)
-                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-        except OSError:
-            return
-        finally:
-            with self.lock:
-                self.open_now -= 1
-
-    def close(self) -> None:
-        self.listener.close()
-
-
 @pytest.mark.parametrize("engine", ["fast", "httpx", "aiohttp"])
 def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_target_s(engine: str) -> None:
     """10 connections to a 100 ms server hold 100 requests/s; at 150/s requests queue for a
@@ -159,7 +108,7 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     reported p95 2,003 ms and FAILed before; the httpx engine counted the queue as the target's,
     the aiohttp engine opened as many connections as it liked)."""
     from analysis.verdict import judge
-    server = PausingServer(0.1)
+    server = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False)], delay_s=0.1)
     try:
         spec = parse_spec(POOLED % server.url, "f.yaml")
         assert spec.limits.max_connections == 10
@@ -167,7 +116,7 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     finally:
         server.close()
     stats = run.endpoints["GET /gallery"]
-    assert stats.requests == 300 == server.requests and stats.errors == {}
+    assert stats.requests == 300 == len(server.requests) and stats.errors == {}
     assert server.open_peak == 10  # every connection allowed was used, and not one more
     assert stats.latency.percentile_us(95) < 200_000  # the server's ~100 ms, not the queue's seconds
     assert run.health.pool_waits > 100 and run.health.pool_wait.percentile_us(99) > 500_000
