@@ -130,23 +130,26 @@ PLANNED_BYTES_PER_REQUEST = 500  # request line and headers of a small API call,
 def planned_shape(backend: str, duration_s: float, workers: int, slices: int, flush_interval_s: float,
                   monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
                   worker_memory_mb: int = 1769, architecture: str = "arm64", expected_requests: float = 0.0,
-                  stop_poll_s: float = 1.0) -> RunShape:
+                  stop_poll_s: float = 1.0, monitor_loop_s: float = 0.0, monitor_tick_s: float = 1.0) -> RunShape:
     """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
     the pipeline makes them: every delta shard written once and read once by the monitor, one
     snapshot per worker and slice (written, and read by collect), the monitor's state and
-    live.json per tick, and each worker's stop-flag check once a poll interval."""
+    live.json per tick, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
+    how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules)."""
     if backend != "aws":
         return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
                         metrics_requested=metrics_per_call * 2)
     worker_seconds = workers * (duration_s + slices * (start_margin_s + drain_s))
     monitor = int((duration_s + slices * (start_margin_s + drain_s)) / max(monitor_interval_s, 1.0)) + slices
+    ticks = monitor * max(1, int(monitor_loop_s / monitor_tick_s))
     shards = int(worker_seconds / max(flush_interval_s, 0.1)) + workers * slices
     snapshots = workers * slices
     # Plan, slice start and collect; per monitor tick: task, choice, wait; per worker: its Map child.
     transitions = 12 + slices * 6 + monitor * 3 + workers * slices * 3
-    puts = shards + snapshots + 2 * monitor + 6 + 2 * slices
-    gets = shards + snapshots + 3 * monitor + int(worker_seconds / stop_poll_s)
-    return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor, 1.0,
+    puts = shards + snapshots + 2 * ticks + 6 + 2 * slices
+    gets = shards + snapshots + 3 * ticks + int(worker_seconds / stop_poll_s)
+    return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
+                    max(1.0, monitor_loop_s),
                     transitions, puts, gets, metrics_per_call * 2,
                     bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True)
 

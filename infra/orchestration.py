@@ -122,11 +122,14 @@ class Orchestration(Construct):
             self, "Monitor", lambda_function=self.monitor_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id"),
                                                "slice": sfn.JsonPath.object_at("$.slice"),
-                                               "start_at": sfn.JsonPath.number_at("$.timing.start_at")}),
+                                               "start_at": sfn.JsonPath.number_at("$.timing.start_at"),
+                                               "monitor_interval_s": sfn.JsonPath.number_at("$.monitor_interval_s")}),
             result_path="$.monitor")
         # Idempotent (live.json rewritten, the stop flag written once): retried on any error.
         monitor.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
-        wait = sfn.Wait(self, "MonitorInterval", time=sfn.WaitTime.seconds_path("$.monitor_interval_s"))
+        # what is left of the interval: all of it after a single tick, nothing after an invocation
+        # that ticked every second through it (abort rules: runner.plan.MonitorCadence)
+        wait = sfn.Wait(self, "MonitorInterval", time=sfn.WaitTime.seconds_path("$.monitor.wait_s"))
         done = sfn.Choice(self, "SliceDone?")
         done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "SliceDone"))
         done.otherwise(wait.next(monitor))

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -22,7 +23,7 @@ from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
 from runner.guardrails import spec_limit_problems
 from runner.job import WorkerJob, job_key
-from runner.plan import FINAL_FLUSH_S, START_MARGIN_S, PlanError, make_plan, start_margin_for
+from runner.plan import FINAL_FLUSH_S, START_MARGIN_S, MonitorCadence, PlanError, make_plan, start_margin_for
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
@@ -131,7 +132,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     if interval_problem:
         problems.append(interval_problem)
     if not problems:
-        estimate = estimate_test_cost(spec, plan, "aws")
+        estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=monitor_interval_s)
         if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
             problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
                             f"${spec.limits.max_cost_usd:g}")
@@ -141,6 +142,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             problems.append(shortfall)
     if problems:
         raise PlanRejected("; ".join(problems))
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), monitor_interval_s)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "backend": "aws", "engine": engine, "started_at_epoch_s": now_epoch_s,
             "workers": plan.workers, "monitor_interval_s": monitor_interval_s,
@@ -148,7 +150,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
     slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
-                         float(execution_input.get("flush_interval_s", 5.0)), None, sliced=True,
+                         float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
                          hosts=guardrails.hosts)
     return {
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
@@ -206,7 +208,30 @@ def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
     return None
 
 
-def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tuple[dict[str, Any], dict[str, Any]]:
+def monitor_slice(event: dict[str, Any], store: Store, clock: Callable[[], float],
+                  sleep: Callable[[float], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One Monitor invocation: a tick, or with abort rules a tick every second for the monitor
+    interval (runner.plan.MonitorCadence). The decision says how long the state machine waits
+    before the next invocation (``wait_s``: what is left of the interval)."""
+    began_s = clock()
+    interval_s = float(event.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S))
+    job = WorkerJob.from_dict(store.get_json(job_key(str(event["run_id"]), int(event["slice"]["index"]))))
+    spec = job.load_spec()
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), interval_s)
+    ticks = 0
+    while True:
+        decision, live = watch_slice(event, store, clock(), job, spec)
+        ticks += 1
+        next_tick_s = began_s + ticks * cadence.tick_s
+        if decision["done"] or next_tick_s - began_s >= cadence.loop_s:
+            break
+        sleep(max(0.0, next_tick_s - clock()))
+    decision["wait_s"] = max(0, round(interval_s - (clock() - began_s))) if cadence.loop_s else int(interval_s)
+    return decision, live
+
+
+def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float, job: WorkerJob | None = None,
+                spec: Spec | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One monitor tick: read the shards written since the last tick into the run's stored
     progress (runner.results.progress), write live.json, judge the abort rules on the last
     complete second. Returns (the decision for the state machine, the live stats). Done when
@@ -215,8 +240,10 @@ def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float) -> tupl
     run_id, slice_ = str(event["run_id"]), event["slice"]
     start_at = float(event["start_at"])
     elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
-    complete_second = int(elapsed_s) - 6  # a second whose shards have all arrived (5 s flushes)
-    spec = WorkerJob.from_dict(store.get_json(job_key(run_id, int(slice_["index"])))).load_spec()
+    job = job or WorkerJob.from_dict(store.get_json(job_key(run_id, int(slice_["index"]))))
+    spec = spec or job.load_spec()
+    # a second whose shards have all arrived: a flush interval after its end, and a second for the PUTs
+    complete_second = math.floor(elapsed_s - job.flush_interval_s - 1.0)
     keep_s = max((rule.for_s for rule in spec.abort_rules), default=0.0) + 30
     progress, new_shards = advance(store, run_id, int(slice_["index"]), int(slice_["workers"]),
                                    keep_from_second=int(elapsed_s - keep_s))

@@ -17,7 +17,7 @@ from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
-from runner.plan import RunPlan, planned_users_per_second, target_rate_per_second
+from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, target_rate_per_second
 from runner.spec import Spec
 from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
 from runner.results.target import TargetReport, TargetSource
@@ -157,15 +157,19 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         if spec.aws is not None else None
     region = report.region if report else "us-east-1"
     on_aws = meta.get("backend") == "aws"
-    ticks = int(measured_s / float(meta.get("monitor_interval_s", 10))) + 1 if on_aws else 0
+    interval_s = float(meta.get("monitor_interval_s", 10))
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), interval_s)
+    invocations = int(measured_s / interval_s) + 1 if on_aws else 0
+    ticks = invocations * max(1, int(cadence.loop_s / cadence.tick_s))  # each invocation ticks for its loop
     deltas = sum(r.shards for r in run.workers.values())
     # S3 requests as they ran: every delta and snapshot written; the monitor reads each delta once
     # (plus its state and a listing per tick), collect its objects; on AWS every worker checks the
     # stop flag once a second.
     stop_checks = int(plan.workers * measured_s) if on_aws else 0
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
-                     worker_memory_mb, architecture, monitor_invocations=ticks,
-                     transitions=12 + 3 * ticks + 3 * plan.workers * len(plan.slices) if on_aws else 0,
+                     worker_memory_mb, architecture, monitor_invocations=invocations,
+                     monitor_seconds_each=max(1.0, cadence.loop_s),
+                     transitions=12 + 3 * invocations + 3 * plan.workers * len(plan.slices) if on_aws else 0,
                      s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
                      s3_gets=read.objects + (deltas + 2 * ticks if on_aws else 0) + stop_checks,
                      metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out)

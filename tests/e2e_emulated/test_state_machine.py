@@ -219,6 +219,11 @@ def test_an_abort_rule_judged_by_the_monitor_ends_the_execution_in_failed(emulat
     assert described["status"] == "FAILED" and described["cause"].startswith("ABORTED: aborted at ")
     result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) < 10 * 60 * 2
+    # it acted within a few seconds of the second that broke the rule: with abort rules the workers
+    # flush every second and the monitor judges every second (not every 5 s flush and 5 s tick)
+    moment = int(result["verdict"]["reasons"][0].split()[2])
+    last_second = max(row["second"] for row in result["timeline"] if row["requests"])
+    assert last_second <= moment + 5, (moment, last_second)  # measured: 3 s after (it was 8 s before)
 
 
 def test_a_regression_against_the_baseline_set_on_aws_fails_the_run(emulator, demo_target, tmp_path: Path) -> None:
@@ -258,11 +263,11 @@ def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_in
     demo = demo_target(latency="fixed:2ms")
     calls = []
 
-    def broken_monitor(event, store, now_epoch_s):
-        calls.append(now_epoch_s)
+    def broken_monitor(event, store, clock, sleep):
+        calls.append(clock())
         raise RuntimeError("the monitor broke")
 
-    monkeypatch.setattr("runner.aws.handlers.monitor.watch_slice", broken_monitor)
+    monkeypatch.setattr("runner.aws.handlers.monitor.monitor_slice", broken_monitor)
     spec = yaml.safe_load(SPEC.format(url=demo.url, threshold="p95 < 5s", duration="60s"))
     run_id = "monitor-breaks"
     emu.client("stepfunctions").start_execution(

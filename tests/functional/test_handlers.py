@@ -136,7 +136,7 @@ def test_the_monitor_writes_live_stats_publishes_emf_and_says_when_the_slice_is_
     assert (live["rate_per_s"], live["p95_ms"], live["workers_running"], live["spec_name"]) == (15, 12.0, 1, "smoke")
     capsys.readouterr()
     assert call("monitor", {"run_id": "smoke-1", "slice": slice_, "start_at": 0.0}) == \
-        {"done": True, "workers_finished": 1}  # long past the slice's end: missing workers are given up on
+        {"done": True, "workers_finished": 1, "wait_s": 10}  # long past the slice's end: missing workers are given up on
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     [metrics] = emf
     directive = metrics["_aws"]["CloudWatchMetrics"][0]
@@ -220,3 +220,52 @@ def test_the_specs_own_limits_and_cost_cap_are_enforced_in_plan_too(bucket: str)
     with pytest.raises(PlanRejected, match="over limits.max_cost_usd"):
         call("plan", {"action": "plan", "input": {"spec": {**SPEC, "limits": {"max_cost_usd": 0.000001}}},
                       "execution_name": "costly"})
+
+
+class VirtualClock:
+    def __init__(self, now_s: float) -> None:
+        self.now_s = now_s
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now_s += seconds
+
+
+@pytest.mark.parametrize("abort", [False, True])
+def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket: str, abort: bool) -> None:
+    """Without abort rules: one tick per invocation, the state machine waits the interval; workers flush
+    every 5 s. With them: workers flush every second, and one invocation ticks every second for the
+    interval, the abort acting at the first tick that sees the breach; the wait is then the last second."""
+    from runner.aws.pipeline import monitor_slice
+    from runner.aws.s3store import S3Store
+    from runner.job import WorkerJob
+    thresholds = [{"check": "error_rate < 5%", "abort": True}] if abort else ["error_rate < 1%"]
+    call("plan", {"action": "plan", "input": {"spec": {**SPEC, "thresholds": thresholds}, "workers": 2,
+                                              "monitor_interval_s": 5}, "execution_name": "smoke-1"})
+    store = S3Store(bucket, boto3.client("s3"))
+    assert WorkerJob.from_dict(store.get_json("runs/smoke-1/jobs/0.json")).flush_interval_s == (1.0 if abort else 5.0)
+    event = {"run_id": "smoke-1", "slice": {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0},
+             "start_at": 1_000_000.0, "monitor_interval_s": 5}
+    clock = VirtualClock(1_000_000.0 + 2.5)  # second 0 is complete (judged) from 2 s with 1 s flushes
+    decision, live = monitor_slice(event, store, clock, clock.sleep)
+    assert decision == {"done": False, "workers_finished": 0, "wait_s": 1 if abort else 5}  # the 5th second: waited
+    assert clock.slept == ([1.0] * 4 if abort else [])
+    assert "aborted" not in live  # nothing broke: no shard says so
+
+    failing = EndpointStats(requests=10, responses=10, statuses={"500": 10}, errors={"http_5xx": 10},
+                            error_statuses={"500": 10}, latency=Histogram.of([12_000] * 10))
+    key, data = shard_bytes(Shard("smoke-1", 0, 0, 1, {7: Window(endpoints={"GET /health": failing})}, False))
+    boto3.client("s3").put_object(Bucket="results", Key=key, Body=data)
+    clock.now_s = 1_000_000.0 + 8.5  # second 7 broke the rule; with 1 s flushes it is judged from 9 s
+    decision, live = monitor_slice(event, store, clock, clock.sleep)
+    flag = keys(bucket, "runs/smoke-1/control/stop")
+    if abort:
+        assert flag == ["runs/smoke-1/control/stop"]
+        stop = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key=flag[0])["Body"].read())
+        assert stop["second"] == 7 and stop["kind"] == "abort"
+    else:
+        assert flag == []

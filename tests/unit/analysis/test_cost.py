@@ -80,6 +80,15 @@ def test_the_planned_shape_counts_workers_slices_and_monitor_ticks() -> None:
     assert shape.s3_gets == 756 + 6 + 3 * 190 + 3750
 
 
+def test_with_abort_rules_the_shape_counts_one_second_flushes_and_a_monitor_that_ticks_through_its_interval() -> None:
+    shape = planned_shape("aws", duration_s=1800, workers=2, slices=3, flush_interval_s=1, monitor_interval_s=10,
+                          start_margin_s=15, drain_s=10, metrics_per_call=20, monitor_loop_s=10, monitor_tick_s=1)
+    assert shape.monitor_invocations == 190 and shape.monitor_seconds_each == 10  # as many, each 10 s long
+    # 3,756 deltas (3,750 worker-seconds / 1 s + one final each); 1,900 ticks, each its state and live.json
+    assert shape.s3_puts == 3756 + 6 + 2 * 1900 + 6 + 2 * 3
+    assert shape.s3_gets == 3756 + 6 + 3 * 1900 + 3750
+
+
 def test_data_sent_to_the_target_is_priced_as_transfer_out() -> None:
     shape = planned_shape("aws", duration_s=600, workers=1, slices=1, flush_interval_s=5, monitor_interval_s=10,
                           start_margin_s=15, drain_s=10, metrics_per_call=0, expected_requests=2_000_000)
