@@ -16,6 +16,7 @@ from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
 from runner.store import shard_bytes
 from tests.aws_harness import FakeContext
+from tests.unit.runner.virtual_time import FakeTime
 
 SPEC = {"name": "smoke", "target": {"url": "https://api.example.com"},
         "load": {"phases": [{"duration": "20s", "rate": "10/s"}]},
@@ -222,19 +223,6 @@ def test_the_specs_own_limits_and_cost_cap_are_enforced_in_plan_too(bucket: str)
                       "execution_name": "costly"})
 
 
-class VirtualClock:
-    def __init__(self, now_s: float) -> None:
-        self.now_s = now_s
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now_s
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now_s += seconds
-
-
 @pytest.mark.parametrize("abort", [False, True])
 def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket: str, abort: bool) -> None:
     """Without abort rules: one tick per invocation, the state machine waits the interval; workers flush
@@ -250,8 +238,8 @@ def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket
     assert WorkerJob.from_dict(store.get_json("runs/smoke-1/jobs/0.json")).flush_interval_s == (1.0 if abort else 5.0)
     event = {"run_id": "smoke-1", "slice": {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0},
              "start_at": 1_000_000.0, "monitor_interval_s": 5}
-    clock = VirtualClock(1_000_000.0 + 2.5)  # second 0 is complete (judged) from 2 s with 1 s flushes
-    decision, live = monitor_slice(event, store, clock, clock.sleep)
+    clock = FakeTime(1_000_000.0 + 2.5)  # second 0 is complete (judged) from 2 s with 1 s flushes
+    decision, live = monitor_slice(event, store, clock.clock, clock.sleep)
     assert decision == {"done": False, "workers_finished": 0, "wait_s": 1 if abort else 5}  # the 5th second: waited
     assert clock.slept == ([1.0] * 4 if abort else [])
     assert "aborted" not in live  # nothing broke: no shard says so
@@ -260,8 +248,8 @@ def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket
                             error_statuses={"500": 10}, latency=Histogram.of([12_000] * 10))
     key, data = shard_bytes(Shard("smoke-1", 0, 0, 1, {7: Window(endpoints={"GET /health": failing})}, False))
     boto3.client("s3").put_object(Bucket="results", Key=key, Body=data)
-    clock.now_s = 1_000_000.0 + 8.5  # second 7 broke the rule; with 1 s flushes it is judged from 9 s
-    decision, live = monitor_slice(event, store, clock, clock.sleep)
+    clock.now = 1_000_000.0 + 8.5  # second 7 broke the rule; with 1 s flushes it is judged from 9 s
+    decision, live = monitor_slice(event, store, clock.clock, clock.sleep)
     flag = keys(bucket, "runs/smoke-1/control/stop")
     if abort:
         assert flag == ["runs/smoke-1/control/stop"]

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from analysis.target import HttpApi, RestApi, TargetResources, build_queries
 from runner.aws.cloudwatch import fetch_metrics, pull_until_settled
 from runner.aws.discovery import DiscoveryError, discover
+from tests.unit.runner.virtual_time import FakeTime
 
 
 class ScriptedCloudWatch:
@@ -42,19 +43,6 @@ def test_pages_are_followed_and_every_metric_requested_is_counted() -> None:
     assert len(client.calls) == 5 and requested == 45
     assert set(points) == {q.query_id for q in queries}
     assert sorted(points["q0"]) == list(range(0, 601, 60))
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_it_waits_until_the_last_period_has_datapoints() -> None:

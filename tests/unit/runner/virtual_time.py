@@ -12,6 +12,21 @@ from collections.abc import Coroutine
 from typing import Any
 
 
+class FakeTime:
+    """For blocking code that takes a clock and a sleep: sleeping moves the clock, and is kept."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 class VirtualTime:
     def __init__(self) -> None:
         self.now = 0.0
