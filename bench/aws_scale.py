@@ -1,6 +1,7 @@
 """The AWS path at scale, without AWS (numbers, not a test).
 
     python bench/aws_scale.py --workers 200 --minutes 60 [--rate-per-worker 50] [--dir /tmp/x]
+    python bench/aws_scale.py --workers 200 --minutes 5 --flush-s 1 --tick-s 1   # a spec with abort rules
 
 1. Shards like the workers write: the real Recorder fills per-second, per-endpoint windows
    (latency histograms, statuses, errors, schedule lag) for 5 s flushes; a handful of such
@@ -9,7 +10,8 @@
    a valid gzip stream that the real reader decodes in full). Each worker's snapshot too.
 2. A store that adds 20 ms to every request (S3's typical latency) over a directory, and
    shows each shard only once its flush has happened on a virtual clock.
-3. The real monitor tick (runner.aws.pipeline.watch_slice) every 10 s of the run, slice after
+3. The real monitor tick (runner.aws.pipeline.watch_slice) every 10 s of the run (--tick-s; 1 s
+   with --flush-s 1 is the cadence of a spec with abort rules: runner.plan.MonitorCadence), slice after
    slice; the real collect (runner.aws.pipeline.collect_run, reports included); the real Plan
    (plan_run) at 1,000 workers x 4 slices. Each phase runs in its own process, so each peak
    RSS is that phase's own.
@@ -20,6 +22,7 @@ aws-scale W workers M min: monitor tick max X.X s, peak RSS Y MB; collect Z.Z s,
 from __future__ import annotations
 
 import argparse
+import bisect
 import gzip
 import json
 import math
@@ -41,8 +44,8 @@ sys.path.insert(0, str(ROOT))
 from runner.store import LocalStore, delta_key_parts  # noqa: E402
 
 S3_LATENCY_S = 0.020
-FLUSH_S = 5
-TICK_S = 10
+FLUSH_S = 5  # set from --flush-s (the parent passes it to every phase)
+TICK_S = 10  # set from --tick-s
 RUN_ID = "scale"
 START_AT = 1_800_000_000.0
 ENDPOINTS = (("GET /items/{id}", 0.6, 40.0), ("POST /orders", 0.25, 120.0), ("GET /search", 0.15, 250.0))
@@ -70,6 +73,7 @@ class S3LikeStore(LocalStore):
         self.now_run_s = math.inf  # the run's elapsed time on the virtual clock
         self.requests = 0
         self._lock = threading.Lock()
+        self._sorted: dict[str, list[str]] = {}
 
     def _wait(self, requests: int = 1) -> None:
         with self._lock:
@@ -85,6 +89,13 @@ class S3LikeStore(LocalStore):
             return (int(key.split("/snapshots/")[1].split("/")[0]) + 1) * self.slice_s <= self.now_run_s
         return True
 
+    def prime(self, prefix: str) -> list[str]:
+        """The generated shards under ``prefix``, walked once (before the timed ticks: the walk is
+        this directory's cost, not S3's)."""
+        if prefix not in self._sorted:
+            self._sorted[prefix] = super().list(prefix)
+        return self._sorted[prefix]
+
     def get_bytes(self, key: str) -> bytes:
         self._wait()
         return super().get_bytes(key)
@@ -98,13 +109,25 @@ class S3LikeStore(LocalStore):
         return super().exists(key) and self.visible(key)
 
     def list(self, prefix: str, start_after: str | None = None) -> list[str]:
-        keys = [k for k in super().list(prefix, start_after) if self.visible(k)]
+        if "/shards/" not in prefix:
+            keys = [k for k in super().list(prefix, start_after) if self.visible(k)]
+        else:
+            # As S3 lists from a cursor: only the keys after it, never a walk of every key before it
+            # (a walk of the directory would make each tick cost as much as all the shards so far).
+            # The generated shards never change: listed once, then bisected. Delta keys sort by
+            # slice, then flush: past the first one not yet flushed, none is.
+            every = self.prime(prefix)
+            keys = []
+            for key in every[bisect.bisect_right(every, start_after) if start_after else 0:]:
+                if not self.visible(key):
+                    break
+                keys.append(key)
         self._wait(max(1, math.ceil(len(keys) / 1000)))
         return keys
 
 
 def recorded_flushes(count: int, rate_per_worker: float, seed: int = 7) -> list[list[Any]]:
-    """``count`` flushes of 5 windows each, recorded by the real Recorder: each Window."""
+    """``count`` flushes of FLUSH_S windows each, recorded by the real Recorder: each Window."""
     from runner.load.recorder import Recorder
     rng = random.Random(seed)
     flushes = []
@@ -193,7 +216,8 @@ def generate(directory: Path, workers: int, minutes: int, rate_per_worker: float
     from runner.guardrails import Guardrails
     store = LocalStore(directory)
     spec = spec_for(workers, minutes, rate_per_worker)
-    planned = plan_run({"input": {"spec": spec, "run_id": RUN_ID, "workers": workers, "seed": 1}}, store, "bench",
+    planned = plan_run({"input": {"spec": spec, "run_id": RUN_ID, "workers": workers, "seed": 1,
+                                  "flush_interval_s": FLUSH_S}}, store, "bench",
                        Guardrails(("api.example.com",), max_workers=5000, max_duration_s=24 * 3600), START_AT)
     slices = planned["slices"]
     cache = MemberCache(recorded_flushes(12, rate_per_worker))
@@ -260,6 +284,8 @@ def phase_monitor(directory: Path, slices: list[dict[str, Any]]) -> dict[str, An
     from runner.aws.pipeline import watch_slice
     store = S3LikeStore(directory, float(slices[0]["duration_s"]))
     ticks: list[dict[str, float]] = []
+    for slice_ in slices:
+        store.prime(f"runs/{RUN_ID}/shards/{slice_['index']}/")
     with PeakRss() as rss:
         for slice_ in slices:
             start_at = START_AT + float(slice_["offset_s"])
@@ -307,7 +333,8 @@ def _maxrss_mb() -> float:
 
 def child(phase: str, directory: Path, extra: dict[str, Any]) -> dict[str, Any]:
     done = subprocess.run([sys.executable, __file__, "--phase", phase, "--dir", str(directory),
-                           "--extra", json.dumps(extra)], capture_output=True, text=True, check=False)
+                           "--flush-s", str(FLUSH_S), "--tick-s", str(TICK_S), "--extra", json.dumps(extra)],
+                          capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"phase {phase} failed:\n{done.stderr[-4000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -318,12 +345,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=200)
     parser.add_argument("--minutes", type=int, default=60)
     parser.add_argument("--rate-per-worker", type=float, default=50.0, help="arrivals/s each worker records")
+    parser.add_argument("--flush-s", type=int, default=5, help="the workers' flush interval")
+    parser.add_argument("--tick-s", type=int, default=10, help="the monitor's tick interval")
     parser.add_argument("--dir", type=Path, default=None, help="where the shards go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated shards")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     extra = json.loads(args.extra)
+    global FLUSH_S, TICK_S
+    FLUSH_S, TICK_S = args.flush_s, args.tick_s
     if args.phase == "generate":
         print(json.dumps(generate(args.dir, extra["workers"], extra["minutes"], extra["rate_per_worker"])))
         return
@@ -354,7 +385,8 @@ def main() -> None:
     finally:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
-    print(f"aws-scale {args.workers} workers {args.minutes} min: monitor tick max {monitor['tick_max_s']:.1f} s, "
+    cadence = f" (flush {FLUSH_S} s, tick {TICK_S} s)" if (FLUSH_S, TICK_S) != (5, 10) else ""
+    print(f"aws-scale {args.workers} workers {args.minutes} min{cadence}: monitor tick max {monitor['tick_max_s']:.1f} s, "
           f"peak RSS {monitor['rss_peak_mb']:.0f} MB; collect {collected['collect_s']:.1f} s, peak RSS "
           f"{collected['rss_peak_mb']:.0f} MB; plan {planned['plan_s']:.1f} s")
 
