@@ -70,8 +70,9 @@ class LocalStore:
         base = self.path(prefix)
         if not base.is_dir():
             return []
-        keys = sorted(str(p.relative_to(self.root)) for p in base.rglob("*")
-                      if p.is_file() and not p.name.startswith(".tmp-"))
+        keys: list[str] = []
+        _collect_keys(os.fspath(base), len(os.fspath(self.root)) + 1, start_after, keys)
+        keys.sort()
         return [k for k in keys if k > start_after] if start_after is not None else keys
 
     def put_json(self, key: str, value: Any) -> None:
@@ -82,6 +83,19 @@ class LocalStore:
             return json.loads(self.get_bytes(key))
         except ValueError as error:
             raise StoreError(f"{self.path(key)} is not valid JSON: {error}") from None
+
+
+def _collect_keys(directory: str, root_length: int, start_after: str | None, keys: list[str]) -> None:
+    """The keys below ``directory``, skipping each directory whose keys all sort before the cursor
+    (every key below ``d`` starts with ``d/``, so all sort before ``d0``)."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            key = entry.path[root_length:]
+            if entry.is_dir(follow_symlinks=False):
+                if start_after is None or start_after < key + "0":
+                    _collect_keys(entry.path, root_length, start_after, keys)
+            elif not entry.name.startswith(".tmp-"):
+                keys.append(key)
 
 
 def run_prefix(run_id: str) -> str:

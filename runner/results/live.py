@@ -11,7 +11,7 @@ from analysis.stats import EndpointStats, HealthStats, Window
 from analysis.thresholds import Threshold
 from analysis.verdict import judge_threshold
 from runner.plan import RunPlan, phase_at, planned_users_per_second, target_rate_per_second
-from runner.store import Store, read_shard, shard_keys
+from runner.store import Store, delta_key_parts, read_shard, run_prefix, shard_keys
 from runner.units import format_duration
 
 
@@ -29,6 +29,8 @@ class LiveView:
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)  # totals so far, merged as shards arrive
     health: HealthStats = field(default_factory=HealthStats)
     _rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # each second as the page draws it
+    _last_seq: dict[int, int] = field(default_factory=dict)  # each worker's newest flush read (slice 0)
+    _sliced: bool = False  # a shard of another slice was seen: no cursor (a local run has one slice)
 
     def __post_init__(self) -> None:
         self.users = planned_users_per_second(self.plan)
@@ -47,13 +49,32 @@ class LiveView:
                 self.endpoints.setdefault(name, EndpointStats()).merge(stats)
 
     def read_new(self, store: Store, run_id: str) -> None:
-        """Merge the run's shards not merged yet (an unreadable one is skipped: collect names it)."""
-        for key in shard_keys(store, run_id):
+        """Merge the run's shards not merged yet (an unreadable one is skipped: collect names it).
+        Lists from a cursor near the slowest worker's newest flush, not every shard of the run so
+        far (a long run's listing would cost more at every read)."""
+        cursor = self._cursor()
+        start_after = f"{run_prefix(run_id)}shards/0/{cursor:06d}/" if cursor > 0 else None
+        for key in shard_keys(store, run_id, 0 if start_after else None, start_after):
             if key not in self.seen:
                 try:
-                    self.add(key, read_shard(store, key))
+                    shard = read_shard(store, key)
                 except ValueError:
                     self.seen.add(key)
+                    continue
+                self.add(key, shard)
+                parts = delta_key_parts(key)
+                if parts is None or parts[0] != 0:
+                    self._sliced = True
+                else:
+                    self._last_seq[parts[2]] = max(self._last_seq.get(parts[2], -1), parts[1])
+
+    def _cursor(self) -> int:
+        """A worker's flushes come in increasing sequence numbers; one before the slowest worker's
+        newest read: a flush still being written when its worker's final shard was (at a worker's end
+        they can land out of order) is not passed over."""
+        if self._sliced or len(self._last_seq) < self.plan.workers:
+            return 0
+        return max(0, min(self._last_seq.values()) - 1)
 
     def snapshot(self, elapsed_s: float, settled_s: float, thresholds: tuple[Threshold, ...] = (),
                  state: str = "running") -> dict[str, Any]:

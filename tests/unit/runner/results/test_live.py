@@ -73,3 +73,38 @@ def test_the_monitors_progress_keeps_the_totals_across_its_stored_state() -> Non
     again = Progress.from_bytes(progress.to_bytes(), "state")
     assert again.endpoints["GET /x"].requests == 10 and again.endpoints["GET /x"].errors == {"http_5xx": 1}
     assert again.endpoints["GET /x"].latency.percentile_us(50) == progress.endpoints["GET /x"].latency.percentile_us(50)
+
+
+def test_a_local_run_s_view_lists_its_shards_from_where_the_slowest_worker_is(tmp_path) -> None:
+    """Each read lists from a flush before the slowest worker's newest (not every shard of the run
+    so far); a worker that lags behind the others, or whose last flush lands after its final one,
+    loses nothing."""
+    from runner.store import LocalStore, put_shard
+    listed: list[str | None] = []
+
+    class Recording(LocalStore):
+        def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+            listed.append(start_after)
+            return super().list(prefix, start_after)
+
+    store = Recording(tmp_path)
+    live = LiveView(make_plan(SPEC, "r", 1, workers=2))
+
+    def flush(worker: int, seq: int, final: bool = False) -> None:
+        put_shard(store, Shard("r", 0, worker, seq, {seq: window(10, 5)}, final))
+    flush(0, 0)
+    live.read_new(store, "r")  # worker 1 has written nothing yet: everything is listed
+    for seq in range(1, 8):
+        flush(0, seq)
+    for seq in range(4):
+        flush(1, seq)
+    live.read_new(store, "r")
+    flush(1, 4)  # worker 1 lags: its flush 4 comes after worker 0's flush 7
+    flush(0, 8, final=True)
+    flush(1, 6, final=True)  # worker 1's end: its final shard lands before its flush 5
+    live.read_new(store, "r")
+    flush(1, 5)
+    live.read_new(store, "r")
+    shards = "runs/r/shards/0/"
+    assert listed == [None, None, shards + "000002/", shards + "000005/"]
+    assert live.total.requests == 10 * 16  # nine flushes of worker 0 and seven of worker 1, each read once
