@@ -1,7 +1,7 @@
 """The connection cap of the engines built on an HTTP library (httpx, aiohttp).
 
 A library's own pool queues a request at its cap inside the request, so the wait would be
-reported as the target's latency (httpx), or it has no per-origin cap to give (aiohttp's
+reported as the target's latency (httpx's did; aiohttp's per-host limit would too, and its
 connector is left unbounded). The gate admits at most ``limit`` requests per origin at once
 (HTTP/1.1: one connection each), the others waiting in arrival order, and says how long each
 waited: that time is the generator's, kept apart as the fast engine keeps its own
