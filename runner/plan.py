@@ -59,6 +59,11 @@ class WorkerBudget:
         return cls(send_until, drain_until, latest_send_end < planned_end)
 
 
+AWS_FLUSH_S = 5.0
+ABORT_FLUSH_S = ABORT_TICK_S = 1.0
+MONITOR_LOOP_MAX_S = 60.0  # the Monitor function's timeout is 2 minutes (infra/functions.py)
+
+
 @dataclass(frozen=True)
 class MonitorCadence:
     """How often, on AWS, the workers flush their shards and the monitor judges them. Without abort
@@ -76,11 +81,6 @@ class MonitorCadence:
         if abort_rules:
             return cls(ABORT_FLUSH_S, ABORT_TICK_S, min(monitor_interval_s, MONITOR_LOOP_MAX_S))
         return cls(AWS_FLUSH_S, monitor_interval_s, 0.0)
-
-
-AWS_FLUSH_S = 5.0
-ABORT_FLUSH_S = ABORT_TICK_S = 1.0
-MONITOR_LOOP_MAX_S = 60.0  # the Monitor function's timeout is 2 minutes (infra/functions.py)
 
 
 class PlanError(ValueError):
