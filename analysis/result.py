@@ -8,7 +8,7 @@ from typing import Any
 
 from analysis.merge import MergedRun
 from analysis.stats import EndpointStats, HealthStats
-from analysis.verdict import Verdict
+from analysis.verdict import Verdict, in_order
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
 
@@ -89,12 +89,13 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
         "verdict": {
             "status": verdict.status, "reasons": list(verdict.reasons),
             "generator_problems": list(verdict.generator_problems), "warnings": list(verdict.warnings),
+            "explanation": list(verdict.explanation),
             "thresholds": [{
                 "check": o.threshold.text, "endpoint": o.threshold.endpoint, "severity": o.threshold.severity,
                 "phase": o.threshold.phase,
                 "metric": o.threshold.metric, "limit": o.threshold.limit, "measured": o.measured,
                 "measured_text": o.measured_text, "status": o.status,
-                "samples": o.samples, "error_samples": o.error_samples,
+                "samples": o.samples, "error_samples": o.error_samples, "measured_from_send": o.measured_from_send,
             } for o in verdict.outcomes],
         },
         "duration_s": duration_s,
@@ -107,3 +108,10 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
         "duplicate_shards": run.duplicate_shards,
         "timeline": timeline(run, target_rate, target_users),
     }
+
+
+def explanation(verdict: dict[str, Any]) -> list[str]:
+    """A result's reasons, the deciding one first (results written before ``explanation`` existed too)."""
+    if "explanation" in verdict:
+        return list(verdict["explanation"])
+    return list(in_order(verdict["status"], verdict["reasons"], verdict["generator_problems"]))

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analysis.result import explanation
+
 _ERROR_NAMES = {
     "timeout": "timeout", "connect": "connection refused/failed", "dns": "DNS lookup failed",
     "tls": "TLS handshake failed", "read": "connection dropped mid-response", "http_4xx": "HTTP 4xx",
@@ -86,7 +88,7 @@ def render_summary(result: dict[str, Any]) -> str:
                       if t.get("error_samples") else "")
             lines.append(f"  {label[:40]:<40} {t['measured_text']:>12}  {t['status']}{errors}")
     lines += ["", f"  VERDICT: {verdict['status']}"]
-    for reason in verdict["generator_problems"] + verdict["reasons"]:
+    for reason in explanation(verdict):  # the deciding reason first
         lines.append(f"    - {reason}")
     if verdict.get("warnings"):
         lines.append("  warnings (should-thresholds: they do not decide the verdict)")

@@ -1,13 +1,17 @@
 """The verdict: every threshold with its measured value, and one overall outcome.
 
-PASS (warnings allowed), FAIL (a must-threshold failed), INCONCLUSIVE (the load generator
-itself was the bottleneck, or workers went missing: such a run neither passes nor fails the
-target), STOPPED (ended early by the user; judged on what was measured), ABORTED (an abort
-rule stopped it).
+INCONCLUSIVE only where the load generator could have changed the answer:
+- a run that passes on less load than planned (dropped, cut, late, missing workers) is INCONCLUSIVE;
+- a must-threshold that fails on the load delivered (at or below plan) is FAIL: the target failed
+  under no more than was asked, whatever the generator's own problems (listed after);
+- a must-threshold that fails only because of the generator (a latency that passes measured from
+  the actual send; a throughput short because load was not sent) is INCONCLUSIVE.
+STOPPED: ended early by the user; ABORTED: an abort rule stopped it. ``explanation`` puts the
+deciding reason first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from analysis.merge import MergedRun
@@ -34,6 +38,7 @@ class Outcome:
     status: str  # PASS, WARN, FAIL, NO_DATA
     samples: int = 0  # a latency threshold: the timed requests it was read from
     error_samples: int = 0  # of those, requests that failed (timeouts count with their full wait)
+    measured_from_send: float | None = None  # a latency threshold: read from the actual send (ms)
 
     @property
     def measured_text(self) -> str:
@@ -49,6 +54,18 @@ class Verdict:
     reasons: tuple[str, ...]
     generator_problems: tuple[str, ...]
     warnings: tuple[str, ...] = ()  # should-thresholds that broke: they never decide the verdict
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """Every reason, the one that decided the verdict first."""
+        return in_order(self.status, self.reasons, self.generator_problems)
+
+
+def in_order(status: str, reasons: tuple[str, ...] | list[str], problems: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """INCONCLUSIVE is decided by the generator's problems; every other verdict by its reasons
+    (the thresholds that failed, the abort rule), the generator's problems following."""
+    first, then = (problems, reasons) if status == "INCONCLUSIVE" else (reasons, problems)
+    return (*first, *then)
 
 
 def phase_stats(run: MergedRun, first_second: int, end_second: int) -> EndpointStats:
@@ -83,13 +100,34 @@ def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
         stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
         measured = measure(threshold, stats, duration_s) if stats is not None else None
     samples = errors = 0
+    from_send = None
     if threshold.metric == "latency" and stats is not None:
         samples, errors = stats.latency.total_count, stats.error_count
+        if stats.latency_uncorrected.total_count:
+            from_send = measure(threshold, replace(stats, latency=stats.latency_uncorrected), duration_s)
     if measured is None:
         return Outcome(threshold, None, "NO_DATA")
     status = "PASS" if OPERATORS[threshold.op](measured, threshold.limit) else \
         "FAIL" if threshold.severity == "must" else "WARN"
-    return Outcome(threshold, measured, status, samples, errors)
+    return Outcome(threshold, measured, status, samples, errors, from_send)
+
+
+def generators_doing(outcome: Outcome, load_short: bool) -> str | None:
+    """Why a failed threshold may be the load generator's failure rather than the target's, or
+    None when the target failed it (the load delivered was at or below plan, so more load
+    could only have made it worse)."""
+    threshold = outcome.threshold
+    if threshold.metric == "latency" and outcome.measured_from_send is not None and \
+            OPERATORS[threshold.op](outcome.measured_from_send, threshold.limit):
+        return (f"{threshold.label}: measured {outcome.measured_text} from the intended send but "
+                f"{format_measured('latency', outcome.measured_from_send)} from the actual send: the difference is the "
+                f"load generator's own lateness, not the target's")
+    volume = threshold.metric in ("rps", "requests") or (
+        threshold.regression is not None and threshold.regression.metric == "rps")
+    if volume and threshold.op in (">", ">=", "==") and load_short:
+        return (f"{threshold.label}: measured {outcome.measured_text} while the load generator sent less than "
+                f"planned: the shortfall is the generator's, not the target's")
+    return None
 
 
 def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int, slices: int = 1,
@@ -180,7 +218,11 @@ def judge(
 ) -> Verdict:
     """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
-    reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "FAIL"]
+    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
+    failed = [o for o in outcomes if o.status == "FAIL"]
+    excuses = {id(o): generators_doing(o, bool(problems)) for o in failed}
+    target_failed = [o for o in failed if excuses[id(o)] is None]
+    reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in target_failed]
     no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
 
     def nothing(o: Outcome) -> str:
@@ -190,7 +232,8 @@ def judge(
     # should-thresholds never decide the verdict: listed apart, as warnings
     warnings = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "WARN"] + \
         [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "should"]
-    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
+    # a failure that is the generator's decides nothing about the target: it is one of its problems
+    problems = [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + problems
     covered = [m for m in missing_workers(run, planned_workers, slices) if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
     if aborted:
@@ -201,12 +244,12 @@ def judge(
         problems.insert(0, incomplete)
     elif stopped:
         status = "STOPPED"
+    elif run.overall.requests == 0:
+        status, problems = "INCONCLUSIVE", ["no request was sent", *problems]
+    elif target_failed:
+        status = "FAIL"  # the target failed under no more load than planned: the generator's problems follow
     elif problems:
         status = "INCONCLUSIVE"
-    elif run.overall.requests == 0:
-        status, problems = "INCONCLUSIVE", ["no request was sent"]
-    elif any(o.status == "FAIL" for o in outcomes):
-        status = "FAIL"
     elif any(o.status == "NO_DATA" and o.threshold.severity == "must" for o in outcomes):
         status = "INCONCLUSIVE"
     else:

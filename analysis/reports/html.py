@@ -8,6 +8,8 @@ import html
 import json
 from typing import Any
 
+from analysis.result import explanation
+
 MARK = {"PASS": "✓", "WARN": "!", "FAIL": "✗", "NO_DATA": "?", "INCONCLUSIVE": "?", "STOPPED": "■", "ABORTED": "✗"}
 
 STYLE = """
@@ -108,7 +110,7 @@ document.body.dataset.chartsDrawn = String(document.querySelectorAll('.js-plotly
 def render_html(result: dict[str, Any], chart_library_js: str) -> str:
     verdict, overall, health = result["verdict"], result["overall"], result["health"]
     status = verdict["status"]
-    reasons = verdict["generator_problems"] + verdict["reasons"] + ((result.get("target") or {}).get("advice") or [])
+    reasons = explanation(verdict) + ((result.get("target") or {}).get("advice") or [])
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Squall — {_e(result['spec_name'])} "
              f"— {_e(status)}</title><style>{STYLE}</style></head><body><main>",
              f"<h1>Squall: {_e(result['spec_name'])}</h1><div class='muted'>run {_e(result['run_id'])} against "

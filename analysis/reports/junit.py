@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from analysis.result import explanation
+
 
 def render_junit(result: dict[str, Any]) -> str:
     suites = ET.Element("testsuites", name="squall")
@@ -38,5 +40,10 @@ def junit_suite(result: dict[str, Any]) -> ET.Element:
                            name="load generator kept its schedule")
     if verdict["generator_problems"]:
         text = "; ".join(verdict["generator_problems"])
-        ET.SubElement(health, "error", message=text, type="Inconclusive").text = text
+        # INCONCLUSIVE: these decided the verdict; beside a FAIL they are only what else went wrong
+        kind = "Inconclusive" if verdict["status"] == "INCONCLUSIVE" else "GeneratorProblem"
+        ET.SubElement(health, "error", message=text, type=kind).text = text
+    # what a CI page shows first: the verdict and the reason that decided it, then the rest
+    ET.SubElement(suite, "system-out").text = "\n".join(
+        [f"VERDICT: {verdict['status']}", *(f"- {reason}" for reason in explanation(verdict))])
     return suite

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from analysis.result import explanation
+
 ICON = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "❔", "INCONCLUSIVE": "❔", "STOPPED": "⏹️", "ABORTED": "🛑"}
 
 
@@ -24,12 +26,13 @@ def render_markdown(result: dict[str, Any]) -> str:
                 (" *(should)*" if t["severity"] == "should" else "")
             lines.append(f"| {label} | {t['measured_text']} | {ICON.get(t['status'], '')} {t['status']} |")
         lines.append("")
-    for reason in verdict["generator_problems"]:
-        lines.append(f"> ❔ {reason}")
+    problems = set(verdict["generator_problems"])
+    for reason in explanation(verdict):  # the deciding reason first
+        lines.append(f"> {'❔' if reason in problems else '❌'} {reason}")
     advice = (result.get("target") or {}).get("advice") or []
     for line in advice:
         lines.append(f"> 💡 {line}")
-    if verdict["generator_problems"] or advice:
+    if explanation(verdict) or advice:
         lines.append("")
     lines += ["<details><summary>Endpoints</summary>", "",
               "| endpoint | requests | errors | p50 | p95 | p99 | max |", "|---|---:|---:|---:|---:|---:|---:|"]

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from analysis.result import explanation
 from analysis.openmetrics import render_openmetrics
 from runner.job import spec_document
 from runner.plan import RunPlan
@@ -227,7 +228,7 @@ class _WatchedPage:
             report = None
         verdict = result["verdict"]
         self.publish(_read_live(self.store, self.run_id), "finished", verdict["status"],
-                     {"status": verdict["status"], "reasons": verdict["reasons"]}, report)
+                     {"status": verdict["status"], "reasons": explanation(verdict)}, report)
 
 
 def _read_live(store: S3Store, run_id: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from analysis.result import explanation
 from analysis.abort import check_abort
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
@@ -284,10 +285,7 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
     store.put_bytes(report_key, render_summary(result).encode())
     reports = write_reports(store, result)
     verdict = result["verdict"]
-    failed = [f"{t['check']}{' [' + t['endpoint'] + ']' if t['endpoint'] else ''}: measured {t['measured_text']}"
-              for t in verdict["thresholds"] if t["status"] == "FAIL"]
-    aborted = [verdict["reasons"][0]] if verdict["status"] == "ABORTED" else []
-    cause = f"{verdict['status']}: " + "; ".join(aborted + failed or verdict["generator_problems"] or verdict["reasons"])
+    cause = f"{verdict['status']}: " + "; ".join(explanation(verdict))  # the deciding reason first
     fails = verdict["status"] in ("FAIL", "ABORTED") or (
         verdict["status"] == "INCONCLUSIVE" and bool(result.get("inconclusive_fails", True)))
     return {

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from analysis.result import explanation
 from analysis.abort import check_abort
 from analysis.openmetrics import render_openmetrics
 from runner.results.collect import collect
@@ -150,7 +151,7 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
         live.read_new(store, run_id)  # the final shards, written as the workers ended
         report = store.root / prefix / "reports" / "report.html"
         publish_live(live_server, live, spec, time.time() - start_at, 0.0, result["verdict"]["status"],
-                     {"status": result["verdict"]["status"], "reasons": result["verdict"]["reasons"]}, report)
+                     {"status": result["verdict"]["status"], "reasons": explanation(result["verdict"])}, report)
     return result
 
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analysis.result import explanation
 from runner.job import WorkerJob, job_key
 from runner.local.backend import publish_live
 from runner.plan import RunPlan
@@ -78,6 +79,6 @@ def watch_local(store_dir: str, run_id: str, progress: Callable[[str, bool], Non
         live.read_new(store, run_id)
         start_at = float(store.get_json(prefix + "start.json")["start_at_epoch_s"])
         publish_live(live_server, live, spec, time.time() - start_at, 0.0, result["verdict"]["status"],
-                     {"status": result["verdict"]["status"], "reasons": result["verdict"]["reasons"]},
+                     {"status": result["verdict"]["status"], "reasons": explanation(result["verdict"])},
                      Path(report))
     return result

@@ -1,0 +1,75 @@
+"""The verdict policy: INCONCLUSIVE only where the load generator could have changed the answer
+(the rule as the README's table states it), and the deciding reason first."""
+from __future__ import annotations
+
+import pytest
+
+from analysis.histogram import Histogram
+from analysis.merge import merge_shards
+from analysis.result import explanation
+from analysis.shard import Shard
+from analysis.stats import EndpointStats, HealthStats, Window
+from analysis.thresholds import Threshold
+from analysis.verdict import HealthLimits, judge
+
+P95 = Threshold("p95 < 50ms", "latency", 95.0, "<", 50.0)
+ERRORS = Threshold("error_rate < 1%", "error_rate", None, "<", 0.01)
+RPS = Threshold("rps >= 10", "rps", None, ">=", 10.0)
+
+
+def run_of(requests: int = 770, errors: int = 0, latency_ms: float = 10.0, from_send_ms: float | None = None,
+           intended: int | None = None, dropped: int = 0, late: int = 0, final: bool = True,
+           planned: int = 1) -> tuple[object, int]:
+    """One worker's second: ``latency_ms`` from the intended send, ``from_send_ms`` from the actual one."""
+    from_send_ms = latency_ms if from_send_ms is None else from_send_ms
+    stats = EndpointStats(requests=requests, responses=requests, statuses={"200": requests - errors, "502": errors},
+                          errors={"http_5xx": errors} if errors else {}, error_statuses={"502": errors} if errors else {},
+                          latency=Histogram.of([int(latency_ms * 1000)] * requests),
+                          latency_uncorrected=Histogram.of([int(from_send_ms * 1000)] * requests))
+    health = HealthStats(intended=requests + dropped if intended is None else intended, dropped=dropped, late=late)
+    return merge_shards([Shard("run", 0, 0, 0, {0: Window({"GET /": stats}, health=health)}, final, None)]), planned
+
+
+@pytest.mark.parametrize("case, run, thresholds, status", [
+    # a busy CI host: 8 of 770 arrivals late (> 1 %) and 3 % 502s: the target failed under the load it got
+    ("errors above the limit while some arrivals were late", run_of(errors=23, late=8), (ERRORS,), "FAIL"),
+    ("errors above the limit while arrivals were dropped", run_of(errors=23, dropped=200), (ERRORS,), "FAIL"),
+    ("errors above the limit while a worker went missing", run_of(errors=23, planned=2), (ERRORS,), "FAIL"),
+    ("a slow target (slow from the actual send too) with arrivals late", run_of(latency_ms=90, late=50), (P95,), "FAIL"),
+    ("latency that fails only from the intended send: the generator's lateness",
+     run_of(latency_ms=90, from_send_ms=10, late=50), (P95,), "INCONCLUSIVE"),
+    ("the same with no lateness beyond tolerance is still the generator's",
+     run_of(latency_ms=90, from_send_ms=10), (P95,), "INCONCLUSIVE"),
+    ("a pass on less load than planned", run_of(dropped=200), (ERRORS, P95), "INCONCLUSIVE"),
+    ("a pass while arrivals were late", run_of(late=50), (ERRORS, P95), "INCONCLUSIVE"),
+    ("a pass with a worker missing", run_of(planned=2), (ERRORS,), "INCONCLUSIVE"),
+    ("throughput short because the generator dropped load", run_of(requests=5, dropped=200), (RPS,), "INCONCLUSIVE"),
+    ("throughput short with the whole plan delivered", run_of(requests=5), (RPS,), "FAIL"),
+    ("a healthy run that holds", run_of(), (ERRORS, P95, RPS), "PASS"),
+])
+def test_the_verdict_rule(case: str, run: tuple[object, int], thresholds: tuple[Threshold, ...], status: str) -> None:
+    merged, planned = run
+    assert judge(merged, thresholds, 1.0, HealthLimits(), planned).status == status, case  # type: ignore[arg-type]
+
+
+def test_a_fail_says_the_target_s_failure_first_then_what_the_generator_got_wrong() -> None:
+    merged, _ = run_of(errors=23, late=8)
+    verdict = judge(merged, (ERRORS,), 1.0, HealthLimits(), 1)  # type: ignore[arg-type]
+    assert verdict.explanation[0] == "error_rate < 1%: measured 2.99 %"
+    assert "8 arrivals (1.04%) started more than 50 ms late" in verdict.explanation[1]
+
+
+def test_an_inconclusive_latency_says_both_measurements_first() -> None:
+    merged, _ = run_of(latency_ms=90, from_send_ms=10, late=50)
+    verdict = judge(merged, (P95, ERRORS), 1.0, HealthLimits(), 1)  # type: ignore[arg-type]
+    assert verdict.reasons == ()
+    assert verdict.explanation[0] == ("p95 < 50ms: measured 90.00 ms from the intended send but 10.00 ms from the "
+                                      "actual send: the difference is the load generator's own lateness, not the "
+                                      "target's")
+    assert verdict.outcomes[0].measured_from_send == 10.0
+
+
+def test_results_written_before_the_explanation_existed_are_ordered_by_their_status() -> None:
+    old = {"status": "FAIL", "reasons": ["p95 < 50ms: measured 90 ms"], "generator_problems": ["late"]}
+    assert explanation(old) == ["p95 < 50ms: measured 90 ms", "late"]
+    assert explanation({**old, "status": "INCONCLUSIVE"}) == ["late", "p95 < 50ms: measured 90 ms"]
