@@ -127,6 +127,8 @@ class HealthStats:
     pool_waits: int = 0  # requests that waited for one of the engine's connections (limits.max_connections)
     pool_waits_late: int = 0  # of those, waits longer than the lag tolerance: the generator's limit, not the target
     pool_wait: Histogram = field(default_factory=Histogram)  # those waits, µs
+    # requests that waited their whole timeout for a connection: never sent, so in no endpoint's counts
+    not_sent: int = 0
     refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
     # a locustfile's tasks: exceptions they raised ("Type: message" -> count), as Locust's Exceptions tab counts them
     exceptions: dict[str, int] = field(default_factory=dict)
@@ -146,6 +148,7 @@ class HealthStats:
         self.pool_waits += other.pool_waits
         self.pool_waits_late += other.pool_waits_late
         self.pool_wait.merge(other.pool_wait)
+        self.not_sent += other.not_sent
         for host, count in other.refused_hosts.items():
             self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
         for message, count in other.exceptions.items():
@@ -160,6 +163,7 @@ class HealthStats:
             "skipped_late_start": self.skipped_late_start, "shed": self.shed, "iterations": self.iterations,
             "late_steps": self.late_steps, "pool_waits": self.pool_waits, "pool_waits_late": self.pool_waits_late,
             "pool_wait": self.pool_wait.to_list(), "refused_hosts": dict(self.refused_hosts),
+            **({"not_sent": self.not_sent} if self.not_sent else {}),
             **({"exceptions": dict(self.exceptions)} if self.exceptions else {}),
             "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
@@ -181,7 +185,7 @@ class HealthStats:
             skipped_late_start=_count(data, "skipped_late_start", where), shed=_count(data, "shed", where),
             iterations=_count(data, "iterations", where), late_steps=_count(data, "late_steps", where),
             pool_waits=_count(data, "pool_waits", where), pool_waits_late=_count(data, "pool_waits_late", where),
-            pool_wait=pool_wait,
+            pool_wait=pool_wait, not_sent=_count(data, "not_sent", where),
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
             exceptions=_counts(data.get("exceptions", {}), f"{where}.exceptions"),
             lag=lag, cpu_s=cpu_s, wall_s=wall_s,

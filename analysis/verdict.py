@@ -168,6 +168,11 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
         problems.append(f"{health.late_steps:,} steps after a think started more than {limits.lag_tolerance_ms:g} ms "
                         f"after they were due: the load generator stalled (their latency counts from when they were "
                         f"due)")
+    if health.not_sent and health.not_sent / (requests + health.not_sent) > limits.max_dropped_share:
+        problems.append(f"{health.not_sent:,} requests were never sent: each waited its whole timeout for a connection "
+                        f"(p99 wait {health.pool_wait.percentile_us(99) / 1000:,.1f} ms), the load generator's limit "
+                        f"(limits.max_connections, or its CPU), not the target's; the run had less load than planned "
+                        f"and they count nowhere else")
     if requests and health.pool_waits_late / requests > limits.max_late_share:
         problems.append(f"{health.pool_waits_late:,} requests waited more than {limits.lag_tolerance_ms:g} ms for a "
                         f"connection (p99 wait {health.pool_wait.percentile_us(99) / 1000:,.1f} ms): the load "

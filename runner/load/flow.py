@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 from runner.guardrails import HostPolicy
 from runner.load.capture import CaptureFailed, extract, holds
 from runner.load.cookies import CookieJar
-from runner.load.engines.base import Engine
+from runner.load.engines.base import NOT_SENT, Engine
 from runner.load.recorder import Recorder
 from runner.spec.model import DataSet, Loop, Request, Scenario, Spec, Step, Think
 from runner.templating import MissingVariable, Template, render_value, variables_in
@@ -305,7 +305,10 @@ class FlowRunner:
         try:
             reply = await (self.engine.send(step.method, url, headers, body) if step.timeout_s is None else
                            self.engine.send(step.method, url, headers, body, step.timeout_s))
-        except asyncio.CancelledError:  # the run ended with this request unanswered: count and time it
+        except asyncio.CancelledError as cancel:  # the run ended with this request unanswered: count and time it
+            if cancel.args == (NOT_SENT,):  # still waiting for a connection: never sent, the generator's
+                self.recorder.window_at(intended_s).health.not_sent += 1
+                raise
             cancelled_s = self.clock()
             stats = self.recorder.window_at(intended_s).endpoint(step.name)
             stats.requests += 1
@@ -316,15 +319,18 @@ class FlowRunner:
             raise
         done_s = self.clock()
         window = self.recorder.window_at(intended_s)
-        stats = window.endpoint(step.name)
-        stats.requests += 1
-        stats.bytes_out += reply.bytes_out
         queued_s = reply.queued_s
         if queued_s > 0:  # waited for one of the engine's connections: the generator's time, kept apart
             window.health.pool_waits += 1
             window.health.pool_wait.record(int(queued_s * 1_000_000 + 0.5))
             if queued_s > self.lag_tolerance_s:
                 window.health.pool_waits_late += 1
+        if reply.error is not None and reply.error == NOT_SENT:  # waited out its timeout for a connection
+            window.health.not_sent += 1
+            return False
+        stats = window.endpoint(step.name)
+        stats.requests += 1
+        stats.bytes_out += reply.bytes_out
         # Failed requests are timed too (a timeout costs the user its full wait).
         stats.latency.record(int((done_s - intended_s - queued_s) * 1_000_000 + 0.5))
         stats.latency_uncorrected.record(int((done_s - sent_s - queued_s) * 1_000_000 + 0.5))

@@ -144,12 +144,12 @@ def test_a_name_that_does_not_resolve_is_a_dns_error(engine: str, monkeypatch: p
     assert (reply.status, reply.error, reply.bytes_out) == (0, "dns", 0)
 
 
-def burst(url: str, requests: int, schedule_lag_s: float = 0.0) -> tuple[int, float, list]:
+def burst(url: str, requests: int, schedule_lag_s: float = 0.0, timeout_s: float = 10.0) -> tuple[int, float, list]:
     """``requests`` GETs at once through one fast engine: (connections it opened, seconds, replies)."""
     from runner.load.engines.fast import FastEngine
 
     async def main():
-        engine = FastEngine(timeout_s=10.0)
+        engine = FastEngine(timeout_s=timeout_s)
         engine.schedule_lag_s = schedule_lag_s
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -178,8 +178,25 @@ def test_a_burst_to_a_slow_target_grows_the_pool_unless_the_schedule_is_late(dem
     slow = demo_target(latency="fixed:200ms", concurrency=10_000)
     opened, _, replies = burst(slow.url + "/health", 100)
     assert all(r.status == 200 for r in replies) and opened == 100  # none came back within 2 ms: opened
-    opened, took_s, replies = burst(slow.url + "/health", 100, schedule_lag_s=0.5)  # the worker is behind
+    opened, took_s, replies = burst(slow.url + "/health", 100, schedule_lag_s=5.0)  # the worker is far behind
     assert all(r.status == 200 for r in replies) and opened == 16 and took_s > 1.2  # 7 rounds of 200 ms
+
+
+def test_a_target_holding_every_connection_gets_them_while_the_worker_is_a_little_behind() -> None:
+    """A target that accepts and never answers, on a busy host (the worker's schedule 10 ms late):
+    requests that waited well past the worker's own lateness wait for the target, so the pool grows
+    for them and each request is the target's timeout. Before, no connection past 16 was opened
+    while the schedule was late: 44 of 60 requests timed out in the queue, never sent, and the run
+    blamed the generator's connection limit."""
+    from tests.raw_server import RawServer
+    holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
+    try:
+        opened, _, replies = burst(holding.url + "/", 60, schedule_lag_s=0.01, timeout_s=1.0)
+        peak = holding.open_peak
+    finally:
+        holding.close()
+    assert [r.error for r in replies] == ["timeout"] * 60  # the target's, each one sent
+    assert peak == 60 and len(holding.requests) == 60
 
 
 def test_a_target_that_pauses_for_a_moment_grows_the_pool_by_a_quarter_per_growth_window(demo_target,
@@ -209,9 +226,39 @@ def test_overdue_requests_that_were_served_meanwhile_do_not_pile_up() -> None:
         try:
             for _ in range(5 * OVERDUE_COMPACT):
                 ticket = loop.create_future()
-                engine._patience(loop, ticket, loop.time(), origin)
+                engine._patience(loop, ticket, loop.time(), origin, loop.time())
                 ticket.set_result(None)  # served by a connection that came back
             return len(engine._overdue[origin])
         finally:
             await engine.close()
     assert asyncio.run(main()) <= OVERDUE_COMPACT
+
+
+def test_a_request_cancelled_while_it_waits_for_a_connection_says_it_was_never_sent() -> None:
+    """The flow counts such a request as the generator's (never sent), not as a cancelled request."""
+    from runner.load.engines.base import NOT_SENT
+    from runner.load.engines.fast import FastEngine
+    from tests.raw_server import RawServer
+    holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
+
+    async def main() -> list[tuple[object, ...]]:
+        engine = FastEngine(timeout_s=5.0, max_connections=1)
+        caught: list[tuple[object, ...]] = []
+
+        async def send() -> None:
+            try:
+                await engine.send("GET", holding.url + "/", [], None)
+            except asyncio.CancelledError as cancel:
+                caught.append(cancel.args)
+                raise
+        first, queued = asyncio.ensure_future(send()), asyncio.ensure_future(send())
+        while not holding.requests:  # the first holds the one connection
+            await asyncio.sleep(0.01)
+        first.cancel(), queued.cancel()
+        await asyncio.gather(first, queued, return_exceptions=True)
+        await engine.close()
+        return caught
+    try:
+        assert asyncio.run(main()) == [(), (NOT_SENT,)]  # the first was sent: a plain cancel
+    finally:
+        holding.close()

@@ -125,6 +125,38 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     assert any("for a connection" in p and "limits.max_connections" in p for p in verdict.generator_problems)
 
 
+SHORT_OF_CONNECTIONS = """
+target: {url: "%s", timeout: 1s}
+load: {phases: [{name: steady, duration: 2s, rate: 100/s}]}
+limits: {max_connections: 10}
+thresholds: ["error_rate < 1%%"]
+scenarios: [{flow: [{get: {url: /slow, name: GET /slow}}]}]
+"""
+
+
+@pytest.mark.parametrize("engine", ["fast", "httpx", "aiohttp"])
+def test_requests_that_never_got_a_connection_are_not_sent_and_not_the_target_s_timeouts(engine: str) -> None:
+    """10 connections to a server answering in 500 ms carry 20 requests/s; asked for 100/s, most
+    requests wait their whole 1 s timeout for a connection. Those never left the generator: not
+    counted as sent, not the endpoint's timeouts. What Squall says it sent is what the server read,
+    every one answered in time, and the run is the generator's shortfall (INCONCLUSIVE). Before: 200
+    "sent" and most of them "timeout" errors (the queue's wait spent their timeout), a FAIL."""
+    from analysis.verdict import judge
+    server = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False)], delay_s=0.5)
+    try:
+        spec = parse_spec(SHORT_OF_CONNECTIONS % server.url, "f.yaml")
+        run, _ = run_generator(server.url, spec_text=SHORT_OF_CONNECTIONS % server.url, engine_name=engine)
+        received = len(server.requests)
+    finally:
+        server.close()
+    stats = run.endpoints["GET /slow"]
+    assert stats.requests == received and stats.errors == {}  # sent is what the target received, all answered
+    assert run.health.not_sent == 200 - received > 100
+    verdict = judge(run, spec.thresholds, 2.0, spec.limits.health, 1)
+    assert verdict.status == "INCONCLUSIVE"
+    assert "requests were never sent" in verdict.explanation[0]
+
+
 COOKIES = """
 target: {url: "%s", cookies: %s}
 load: {phases: [{duration: 2s, rate: 20/s}]}

@@ -19,8 +19,8 @@ class AiohttpEngine:
                    timeout_s: float | None = None) -> Reply:
         prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it
         limit_s = timeout_s or self._timeout_s
-        return await self._gate.send(prefix, limit_s, lambda remaining_s: self._send(
-            method, prefix + target, headers, body, remaining_s))
+        return await self._gate.send(prefix, limit_s, lambda send_timeout_s: self._send(
+            method, prefix + target, headers, body, send_timeout_s))
 
     async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                     limit_s: float) -> Reply:

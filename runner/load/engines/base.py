@@ -14,6 +14,10 @@ from typing import Protocol
 
 # Sent once more when a pooled connection turns out closed before any of the answer came back.
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+# The error of a request that waited its whole timeout for one of the engine's connections: it was
+# never sent, so it is the generator's (counted apart), never the target's timeout. Also the
+# message of the CancelledError an engine raises when a request is cancelled while still queued.
+NOT_SENT = "not_sent"
 
 
 class Reply:

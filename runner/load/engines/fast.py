@@ -2,7 +2,9 @@
 and a LIFO keep-alive pool per origin. No per-request objects beyond a future (a request's timeout
 gets a timer only when its deadline draws near: one sweep per engine arms those).
 
-Timeouts cover the whole request (connect, send, wait, read). An idempotent request (GET,
+Timeouts cover the whole request (connect, send, wait, read), from when it has a connection (or
+may open one): a request that waits its whole timeout for one was never sent (``NOT_SENT``, the
+generator's), and one that waited still gets the whole timeout for the target. An idempotent request (GET,
 HEAD, PUT, DELETE…) that finds a pooled connection closed by the server before any byte came
 back is retried once on a new connection; a POST or PATCH never is (the server may have acted
 on it). 1xx answers (100 Continue, 103 Early Hints) are skipped for the final one; a body
@@ -20,13 +22,17 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from runner.load.engines.base import IDEMPOTENT, Reply, classify_exception, error_reply, split_target
+from runner.load.engines.base import IDEMPOTENT, NOT_SENT, Reply, classify_exception, error_reply, split_target
 
 _Origin = tuple[str, str, int]  # scheme, host, port
 GROWS_FREELY = 16  # connections per origin opened as soon as a request finds none idle
 PATIENCE_S = 0.002  # past those, how long a request waits for one to come back before opening another
 GROWTH_SHARE = 4  # past GROWS_FREELY, the pool grows by at most 1/GROWTH_SHARE of itself...
 GROWTH_WINDOW_S = 0.002  # ...per GROWTH_WINDOW_S
+# A request queued this long, and more than twice as long as the worker is behind, waits for the target,
+# not for replies the worker has not read yet: the pool may grow for it even while the worker is behind
+# (a target holding every connection, on a busy host 10-50 ms behind, kept the pool at 16 before).
+STUCK_S = 0.02
 OVERDUE_COMPACT = 4096  # overdue requests queued before those already served are swept out
 IDLE_REAP_S = 2.0  # a pooled connection unused this long is closed (the pool shrinks after a burst)
 # A request's timeout gets a timer of its own only once its deadline is this near: a sweep every
@@ -176,7 +182,8 @@ class FastEngine:
             self._ssl.verify_mode = ssl.CERT_NONE
         self._all: set[_Connection] = set()
         self._growth: dict[_Origin, list[float]] = {}  # per origin: [window's start, connections it may still open]
-        self._overdue: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
+        # per origin: requests past their patience, oldest first, each with the loop time it began waiting
+        self._overdue: dict[_Origin, collections.deque[tuple[asyncio.Future[_Connection | None], float]]] = {}
         self._grow_timers: dict[_Origin, asyncio.TimerHandle] = {}
         self._overdue_limit: dict[_Origin, int] = {}
         self._sweeper: asyncio.TimerHandle | None = None
@@ -232,7 +239,7 @@ class FastEngine:
         deadline = loop.time() + timeout_s
         queued_s = 0.0
         for _ in range(2 if method in IDEMPOTENT else 1):
-            reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline)
+            reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline, timeout_s)
             queued_s += reply.queued_s
             if reply.error == "stale" and method not in IDEMPOTENT:
                 # the server closed the pooled connection: it may have processed this POST, so it is
@@ -240,13 +247,13 @@ class FastEngine:
                 reply = error_reply("read")
             if reply.error != "stale":
                 # Nothing was sent when the connection could not be made (refused, no such name, TLS).
-                reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls") else len(payload)
+                reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls", NOT_SENT) else len(payload)
                 reply.queued_s = queued_s
                 return reply
         return error_reply("read", len(payload))
 
     async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
-                       head: bool, deadline: float) -> Reply:
+                       head: bool, deadline: float, timeout_s: float) -> Reply:
         connection = self._take_idle(origin)
         queued_s = 0.0
         patient = self._open.get(origin, 0) >= GROWS_FREELY
@@ -259,18 +266,19 @@ class FastEngine:
             ticket: asyncio.Future[_Connection | None] = loop.create_future()
             self._waiters.setdefault(origin, collections.deque()).append(ticket)
             timer = loop.call_at(deadline, _expire_ticket, ticket)
-            at_cap = self._open.get(origin, 0) >= self.max_connections
-            grows = not at_cap and self.schedule_lag_s <= PATIENCE_S
             patience: list[asyncio.TimerHandle] = []
-            if grows:
-                due_s = loop.time() + PATIENCE_S
-                patience.append(loop.call_at(due_s, self._patience, loop, ticket, due_s, origin))
+            if self._open.get(origin, 0) < self.max_connections:
+                # a worker behind its schedule waits longer first: past STUCK_S and twice its lateness
+                lag_s = self.schedule_lag_s
+                patience_s = PATIENCE_S if lag_s <= PATIENCE_S else max(STUCK_S, 2 * lag_s) + PATIENCE_S
+                due_s = loop.time() + patience_s
+                patience.append(loop.call_at(due_s, self._patience, loop, ticket, due_s, origin, due_s - patience_s))
             queued_since = loop.time()
             try:
                 connection = await ticket
                 queued_s += loop.time() - queued_since
-            except TimeoutError:
-                reply = error_reply("timeout")
+            except TimeoutError:  # no connection within the timeout: never sent, the generator's
+                reply = error_reply(NOT_SENT)
                 reply.queued_s = queued_s + loop.time() - queued_since
                 return reply
             except asyncio.CancelledError:
@@ -280,7 +288,7 @@ class FastEngine:
                         self._give_back(origin, handed)
                     else:
                         self._wake_next(origin)  # pass the free slot on (a spare wake-up only re-checks)
-                raise
+                raise asyncio.CancelledError(NOT_SENT) from None
             finally:
                 timer.cancel()
                 if patience:
@@ -288,6 +296,8 @@ class FastEngine:
             patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
             if connection is None:
                 connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
+        if queued_s > 0:  # the target's time starts now: the wait was the generator's
+            deadline = max(deadline, loop.time() + timeout_s)
         if connection is None:
             self._open[origin] = self._open.get(origin, 0) + 1
             try:
@@ -337,35 +347,37 @@ class FastEngine:
             self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
 
     def _patience(self, loop: asyncio.AbstractEventLoop, ticket: asyncio.Future[_Connection | None],
-                  due_s: float, origin: _Origin) -> None:
+                  due_s: float, origin: _Origin, since_s: float) -> None:
         """Patience is out: the waiting request may open a connection, within the pool's growth budget.
         Past it, the request joins the origin's overdue queue, which one timer per origin lets grow
         in the next growth window (one timer, not one per waiting request: thousands of those made a
         timer storm)."""
         if ticket.done():
             return
-        if self._may_grow(loop, origin, late_s=loop.time() - due_s):
+        if self._may_grow(loop, origin, late_s=loop.time() - due_s, waited_s=loop.time() - since_s):
             ticket.set_result(None)
             return
         overdue = self._overdue.setdefault(origin, collections.deque())
         if len(overdue) >= self._overdue_limit.get(origin, OVERDUE_COMPACT):
             # answered ones are dropped lazily: now and then all at once (amortized: the next sweep
             # waits until the queue has doubled what is left)
-            self._overdue[origin] = overdue = collections.deque(t for t in overdue if not t.done())
+            self._overdue[origin] = overdue = collections.deque(t for t in overdue if not t[0].done())
             self._overdue_limit[origin] = max(OVERDUE_COMPACT, 2 * len(overdue))
-        overdue.append(ticket)
+        overdue.append((ticket, since_s))
         if origin not in self._grow_timers:
             self._grow_timers[origin] = loop.call_later(GROWTH_WINDOW_S, self._grow, loop, origin,
                                                         loop.time() + GROWTH_WINDOW_S)
 
-    def _may_grow(self, loop: asyncio.AbstractEventLoop, origin: _Origin, late_s: float) -> bool:
+    def _may_grow(self, loop: asyncio.AbstractEventLoop, origin: _Origin, late_s: float, waited_s: float) -> bool:
         """Whether one more connection may be opened now: not while the worker itself is behind (the
         timer fired late, or the schedule runs late: the connections in use may well be answered
         already, their replies unread), and by at most a quarter of the pool per 2 ms. Measured: a
         target pausing for a moment made the worker open 520 connections within 0.1 s, and a pool
         that large costs about twice the CPU per request from then on; a target slow for good still
-        grows it from 16 to 1,024 within ~19 windows (~40 ms, by the arithmetic)."""
-        if late_s > PATIENCE_S or self.schedule_lag_s > PATIENCE_S:
+        grows it from 16 to 1,024 within ~19 windows (~40 ms, by the arithmetic). A request that has
+        waited past STUCK_S and twice the worker's lateness waits for the target: it may grow the pool."""
+        behind_s = max(late_s, self.schedule_lag_s)
+        if behind_s > PATIENCE_S and (waited_s <= STUCK_S or waited_s <= 2 * behind_s):
             return False
         now = loop.time()
         growth = self._growth.get(origin)
@@ -384,10 +396,13 @@ class FastEngine:
         overdue = self._overdue.get(origin)
         late_s = loop.time() - due_s
         while overdue:
-            if overdue[0].done():
+            ticket, since_s = overdue[0]
+            if ticket.done():
                 overdue.popleft()
-            elif self._open.get(origin, 0) < self.max_connections and self._may_grow(loop, origin, late_s):
-                overdue.popleft().set_result(None)
+            elif self._open.get(origin, 0) < self.max_connections and \
+                    self._may_grow(loop, origin, late_s, waited_s=loop.time() - since_s):
+                overdue.popleft()
+                ticket.set_result(None)
             else:
                 break
         if overdue:

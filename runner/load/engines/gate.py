@@ -5,7 +5,8 @@ reported as the target's latency (httpx's did; aiohttp's per-host limit would to
 connector is left unbounded). The gate admits at most ``limit`` requests per origin at once
 (HTTP/1.1: one connection each), the others waiting in arrival order, and says how long each
 waited: that time is the generator's, kept apart as the fast engine keeps its own
-(runner/load/engines/fast.py). A request that waits out its whole timeout is a timeout.
+(runner/load/engines/fast.py). A request that waits out its whole timeout was never sent
+(``NOT_SENT``); one admitted gets the whole timeout for the target.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import asyncio
 import collections
 from collections.abc import Awaitable, Callable
 
-from runner.load.engines.base import Reply, error_reply
+from runner.load.engines.base import NOT_SENT, Reply, error_reply
 
 
 class ConnectionGate:
@@ -23,15 +24,17 @@ class ConnectionGate:
         self._waiting: dict[str, collections.deque[asyncio.Future[None]]] = {}
 
     async def send(self, origin: str, timeout_s: float, send: Callable[[float], Awaitable[Reply]]) -> Reply:
-        """``send(remaining_s)`` once a turn at ``origin`` comes, under what is left of the timeout; the
-        reply says how long it queued. No turn within the timeout: a timeout, never sent."""
+        """``send(timeout_s)`` once a turn at ``origin`` comes (the target's time starts then); the reply
+        says how long it queued. No turn within the timeout: never sent. Cancelled while queued: a
+        CancelledError whose message is ``NOT_SENT``."""
         try:
             queued_s = await self.enter(origin, timeout_s)
         except TimeoutError:
-            return error_reply("timeout", 0, timeout_s)
+            return error_reply(NOT_SENT, 0, timeout_s)
+        except asyncio.CancelledError:
+            raise asyncio.CancelledError(NOT_SENT) from None
         try:
-            remaining_s = timeout_s - queued_s
-            reply = await send(remaining_s) if remaining_s > 0 else error_reply("timeout")
+            reply = await send(timeout_s)
         finally:
             self.leave(origin)
         reply.queued_s = queued_s

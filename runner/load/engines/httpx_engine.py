@@ -34,8 +34,8 @@ class HttpxEngine:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         prefix, target = split_target(url)  # the same request target every engine sends
         limit_s = timeout_s or self._timeout_s
-        return await self._gate.send(prefix, limit_s, lambda remaining_s: self._send(
-            method, prefix + target, headers, body, remaining_s, bytes_out))
+        return await self._gate.send(prefix, limit_s, lambda send_timeout_s: self._send(
+            method, prefix + target, headers, body, send_timeout_s, bytes_out))
 
     async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                     limit_s: float, bytes_out: int) -> Reply:
