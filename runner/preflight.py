@@ -2,6 +2,8 @@
 environment variables the spec uses be read here?"""
 from __future__ import annotations
 
+import signal
+
 import socket
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -13,6 +15,15 @@ from runner.spec.model import Spec
 
 class CouldNotRun(Exception):
     """The run could not start (exit code 3): the message says what and how to fix it."""
+
+
+class Interrupted(Exception):
+    """A signal (SIGINT, SIGTERM, SIGHUP) came before any load was sent: nothing was run; the exit
+    code is 128 + the signal's number, as a shell reports a process the signal ended."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name} before any load was sent; nothing was run")
+        self.signum = signum
 
 
 class SpecRejected(Exception):

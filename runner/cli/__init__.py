@@ -17,7 +17,7 @@ from runner.cli.common import (
     D, EXIT_COULD_NOT_RUN, EXIT_INVALID, aws_arguments, spec_selection_options, store_arguments, ui_arguments,
 )
 from runner.plan import PlanError
-from runner.preflight import CouldNotRun, SpecRejected
+from runner.preflight import CouldNotRun, Interrupted, SpecRejected
 from runner.spec import SpecError
 from runner.store import StoreError
 from runner.cli.results import (
@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's own flush at exit is quiet too
         return EXIT_BROKEN_PIPE
+    except Interrupted as error:  # a run stopped before any load was sent
+        print(f"squall: {error}", file=sys.stderr)
+        return 128 + error.signum
     except SpecRejected as error:
         print(f"squall: the run was refused: {error}", file=sys.stderr)
         return EXIT_INVALID

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -51,7 +52,16 @@ def progress_printer() -> Callable[[str, bool], None]:
 def finish(result: dict[str, Any], store_dir: str) -> int:
     print(render_summary(result))
     print(f"\n  results: {store_dir.rstrip('/')}/runs/{result['run_id']}/result.json")
-    return EXIT_BY_VERDICT[result["verdict"]["status"]]
+    return exit_code(result)
+
+
+def exit_code(result: dict[str, Any]) -> int:
+    """By the verdict; a run stopped by SIGTERM or SIGHUP exits 128 + the signal (143, 129), as
+    Ctrl-C's STOPPED exits 130."""
+    status = result["verdict"]["status"]
+    if status == "STOPPED" and result.get("stop_signal") in ("SIGTERM", "SIGHUP"):
+        return 128 + int(signal.Signals[result["stop_signal"]])
+    return EXIT_BY_VERDICT[status]
 
 
 def aws_options(args: argparse.Namespace) -> Any:
@@ -69,13 +79,24 @@ def aws_options(args: argparse.Namespace) -> Any:
 
 
 def interrupt_counter() -> Callable[[], int]:
-    import signal
+    """Counts Ctrl-C, SIGTERM and SIGHUP alike (a run on AWS stops on the first)."""
     count = [0]
 
     def on_interrupt(signum: int, frame: object) -> None:
         count[0] += 1
-    signal.signal(signal.SIGINT, on_interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_interrupt)
     return lambda: count[0]
+
+
+def stop_signals_interrupt() -> None:
+    """Before a run starts, SIGTERM and SIGHUP end squall as Ctrl-C does: Interrupted, nothing run."""
+    from runner.preflight import Interrupted
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
 
 
 def store_for(args: argparse.Namespace) -> Any:

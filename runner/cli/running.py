@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.plan import RATE_MEASURED_PER_CORE, make_plan
-from runner.preflight import CouldNotRun, SpecRejected, check_references, refuse_environment_on_aws
+from runner.preflight import CouldNotRun, Interrupted, SpecRejected, check_references, refuse_environment_on_aws
 from runner.spec import Spec, SpecError, load_spec, spec_profiles
 from runner.spec.checker import Problem
 from runner.spec.suite import SuiteTest, is_suite_file, load_suite
@@ -31,6 +32,7 @@ from runner.cli.common import (
     aws_options,
     interrupt_counter,
     load_selected_spec,
+    stop_signals_interrupt,
 )
 
 
@@ -175,6 +177,14 @@ def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
 
 
 def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    stop_signals_interrupt()  # until the run itself listens: SIGTERM, SIGHUP or Ctrl-C end it with nothing sent
+    try:
+        return _start_run(spec, args)
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT) from None
+
+
+def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     for note in spec.notes:
         print(f"squall: {note}", file=sys.stderr)
     from runner.local.backend import LocalOptions, run_local
@@ -215,7 +225,10 @@ def followed(args: argparse.Namespace, follow: Callable[[Any], dict[str, Any]], 
         code = finish(result, store_text)
         if server is not None and server.page and args.ui_linger > 0:
             print(f"squall: the live page shows the verdict for {args.ui_linger:g} s more: {server.url}", file=sys.stderr)
-            time.sleep(args.ui_linger)
+            try:
+                time.sleep(args.ui_linger)
+            except (KeyboardInterrupt, Interrupted):  # the run is over: a signal only ends the wait
+                pass
     finally:
         if server is not None:
             server.close()

@@ -66,14 +66,16 @@ async def _prepare(job: WorkerJob, start_at: float | None, max_connections: int 
 async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None = None,
                   lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
                   stop_store: Store | None = None, max_connections: int | None = None,
-                  await_start: Callable[[], float] | None = None) -> LoadGenerator:
+                  await_start: Callable[[], float] | None = None,
+                  stop_now: Callable[[], bool] = lambda: False) -> LoadGenerator:
     """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts).
     ``max_connections``: the most sockets the engine opens, and so the most requests in flight
     (a Lambda's 1,024 file descriptors must also hold the store's connections); None: the
     engine's own default, and the plan's in-flight limit alone. ``await_start``: with no start
     instant known yet, called once the worker is prepared (its secrets read, its engine made) to
     say so and wait for the instant (a local worker's parent sets it once every worker is ready:
-    secrets read after it made the first arrivals late)."""
+    secrets read after it made the first arrivals late). ``stop_now``: a stop that needs no store
+    (a local worker whose parent is gone, or that was sent SIGTERM), checked at every stop poll."""
     start_at = start_at_epoch_s if start_at_epoch_s is not None else job.start_at_epoch_s
     try:
         if start_at is None and await_start is None:
@@ -113,7 +115,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
     async def poll_stop_flag() -> None:
         nonlocal stopped
         while not stopped:
-            stopped = await loop.run_in_executor(None, read_stop_flag)
+            stopped = stop_now() or await loop.run_in_executor(None, read_stop_flag)
             await asyncio.sleep(stop_poll_s)
 
     # Run second 0 is the run's start: the slice's start minus the slice's offset.
@@ -133,7 +135,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               window_start_s=job.slice_offset_s,
                               window_end_s=job.slice_offset_s + job.slice_duration_s)
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
-                              sleep=asyncio.sleep, stop_requested=lambda: stopped, secrets=secrets,
+                              sleep=asyncio.sleep, stop_requested=lambda: stopped or stop_now(), secrets=secrets,
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
                               hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink,
                               max_in_flight=max_connections, at_flush=collector.at_flush)

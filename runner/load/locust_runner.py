@@ -11,6 +11,7 @@ corrected for coordinated omission); a request is filed under the second it star
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,8 @@ def worker_class_counts(classes: list[tuple[str, float, int]], users: int, worke
 
 def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5,
                    stop_store: Store | None = None, lambda_end_epoch_s: float | None = None,
-                   folder: Path | None = None, snapshot: bool = False) -> int:
+                   folder: Path | None = None, snapshot: bool = False,
+                   stop_now: Callable[[], bool] = lambda: False) -> int:
     """Run this worker's share of the users from ``start_at_epoch_s`` for the slice's duration.
     On Lambda: the locustfile's carried folder is unpacked into ``folder`` first, the stop flag
     is polled in ``stop_store``, the users stop in time for the drain and the final shard to fit
@@ -193,16 +195,18 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     flushing = gevent.spawn(flusher)
     error = None
     try:
-        if _stop_flag(flag_store, stop_key):
+        if stop_now() or _stop_flag(flag_store, stop_key):
             pass  # stopped before this worker began (a slice started as the run was stopped): no users
         elif shape is not None:
             runner.start_shape()
         elif users:
             runner.start(users, spawn_rate=spawn_rate)
-        while time.time() < send_until_epoch_s and not _stop_flag(flag_store, stop_key):
+        while time.time() < send_until_epoch_s and not stop_now() and not _stop_flag(flag_store, stop_key):
             if shape is not None and runner.state == "stopped":
                 break  # the shape ended the test
             gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
+        if stop_now():  # signalled, or the parent is gone: no drain, the users stop where they are
+            environment.stop_timeout = 0
         runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
     except Exception as failure:  # noqa: BLE001 - the final shard says what happened
         error = f"{type(failure).__name__}: {failure}"

@@ -28,7 +28,7 @@ from runner.plan import make_plan
 from runner.preflight import check_reachable
 from runner.results.target import TargetSource
 from runner.spec import Spec
-from runner.preflight import CouldNotRun
+from runner.preflight import CouldNotRun, Interrupted
 from runner.store import LocalStore, StoreError, run_prefix
 
 ABORT_FLUSH_S = 0.25
@@ -45,27 +45,48 @@ class LocalOptions:
     allowed_hosts: tuple[str, ...] = ()  # --allow-host, beside the spec's limits.allowed_hosts
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 class _Interrupts:
-    """Ctrl-C once: set the stop flag (graceful). Twice: terminate the workers."""
+    """Ctrl-C, SIGTERM or SIGHUP once: set the stop flag (graceful). Twice: kill the workers.
+    Listens from the start of the run, so a signal before the workers start stops it cleanly."""
 
     def __init__(self) -> None:
         self.count = 0
+        self.first = 0  # the first signal's number
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         self.count += 1
+        self.first = self.first or signum
+
+    def listen(self) -> dict[int, Any]:
+        """Install for every stop signal; returns the handlers it replaced."""
+        return {int(signum): signal.signal(signum, self) for signum in STOP_SIGNALS}
 
 
 def _start_when_ready(store: LocalStore, prefix: str, processes: list[subprocess.Popen[bytes]],
-                      progress: Callable[[str, bool], None], timeout_s: float = 120.0) -> float:
-    """Wait until every worker process is ready, then give them all one start instant."""
+                      progress: Callable[[str, bool], None], interrupts: _Interrupts, timeout_s: float = 120.0) -> float:
+    """Wait until every worker process is ready, then give them all one start instant. A stop
+    signal meanwhile ends the workers, which have sent nothing: Interrupted."""
     deadline = time.monotonic() + timeout_s
     while len(store.list(prefix + "ready/")) < len(processes):
+        if interrupts.count:
+            _end(processes)
+            raise Interrupted(interrupts.first)
         if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
             break  # a worker died before starting: the others still run, the verdict names it
         time.sleep(0.02)
     start_at = time.time() + START_DELAY_S
     store.put_json(prefix + "start.json", {"start_at_epoch_s": start_at})
     return start_at
+
+
+def _end(processes: list[subprocess.Popen[bytes]]) -> None:
+    for p in processes:
+        if p.poll() is None:
+            p.kill()
+        p.wait()
 
 
 Progress = Callable[[str, bool], None]
@@ -79,6 +100,18 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     """Run ``spec`` on this machine and return the result document (also in the store).
     ``live_server``: the live page and /metrics, fed from the live view every poll; its Stop
     is a graceful stop, as Ctrl-C."""
+    interrupts = _Interrupts()
+    previous = interrupts.listen()
+    try:
+        return _run_local(spec, run_id, seed, options, progress, target_source, live_server, interrupts)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progress: Progress,
+               target_source: TargetSourceFactory | None, live_server: LiveServer | None,
+               interrupts: _Interrupts) -> dict[str, Any]:
     workers = options.workers or os.cpu_count() or 1
     plan = make_plan(spec, run_id, seed, workers=workers)
     check_reachable(spec.target.base_url)
@@ -93,48 +126,20 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     poll_s = min(options.progress_interval_s, ABORT_FLUSH_S) if spec.abort_rules else options.progress_interval_s
     prepare_run(store, spec, plan, meta, options.engine, flush_s, None, sliced=False,
                 hosts=HostPolicy.local(spec, options.allowed_hosts))
+    if interrupts.count:  # before any worker exists
+        raise Interrupted(interrupts.first)
     module = "runner.local.locust_process" if spec.locust is not None else "runner.local.worker_process"
-    processes = [subprocess.Popen([sys.executable, "-m", module, str(store.root), job_key(run_id, 0), str(worker_index)])
+    processes = [subprocess.Popen([sys.executable, "-m", module, str(store.root), job_key(run_id, 0), str(worker_index),
+                                   "--parent-pid", str(os.getpid())])
                  for worker_index in range(plan.workers)]
-    start_at = _start_when_ready(store, prefix, processes, progress)
-    store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})
-    interrupts = _Interrupts()
-    previous = signal.signal(signal.SIGINT, interrupts)
-    live = LiveView(plan)
-    stopped = False
     try:
-        while any(p.poll() is None for p in processes):
-            if interrupts.count and not stopped:
-                stopped = True
-                store.put_bytes(prefix + "control/stop", b"interrupted\n")
-                progress("stopping: finishing in-flight work (Ctrl-C again to kill the workers)", True)
-            if live_server is not None and live_server.stop_requested.is_set() and not stopped:
-                stopped = True
-                store.put_bytes(prefix + "control/stop", b"stopped from the live page\n")
-                progress("stopping: asked on the live page; finishing in-flight work", True)
-            if interrupts.count > 1:
-                for p in processes:
-                    p.terminate()
-            live.read_new(store, run_id)
-            elapsed_s = time.time() - start_at
-            # a second is complete once every worker has flushed past its end
-            complete = int(elapsed_s - flush_s - ABORT_FLUSH_S) - 1
-            decision = check_abort(spec.abort_rules, live.windows, complete) if spec.abort_rules and not stopped \
-                else None
-            if decision is not None:
-                stopped = True
-                store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
-                progress(f"aborting: {decision.describe()}", True)
-            progress(live.line(elapsed_s, flush_s), False)
-            if live_server is not None:
-                publish_live(live_server, live, spec, elapsed_s, flush_s, "stopping" if stopped else "running")
-            time.sleep(poll_s)
+        start_at = _start_when_ready(store, prefix, processes, progress, interrupts)
+        store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})
+        live = LiveView(plan)
+        stopped = _follow(spec, store, run_id, processes, live, start_at, flush_s, poll_s, progress, live_server,
+                          interrupts)
     finally:
-        signal.signal(signal.SIGINT, previous)
-        for p in processes:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
+        _end(processes)
     source = None
     if spec.aws is not None and target_source is not None:
         source = target_source(lambda line: progress(line, True))
@@ -143,6 +148,8 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
     except StoreError as error:
         raise CouldNotRun(f"{error}; every shard is kept: `squall collect {run_id}` merges and judges "
                           f"them again") from None
+    if interrupts.first:
+        result["stop_signal"] = signal.Signals(interrupts.first).name  # the exit code says which
     try:
         result["reports"] = write_reports(store, result)
     except ReportError as error:
@@ -153,6 +160,43 @@ def run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progres
         publish_live(live_server, live, spec, time.time() - start_at, 0.0, result["verdict"]["status"],
                      {"status": result["verdict"]["status"], "reasons": explanation(result["verdict"])}, report)
     return result
+
+
+def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subprocess.Popen[bytes]], live: LiveView,
+            start_at: float, flush_s: float, poll_s: float, progress: Progress, live_server: LiveServer | None,
+            interrupts: _Interrupts) -> bool:
+    """Show progress while the workers run; turn a signal, the live page's Stop or an abort rule
+    into the stop flag. Returns whether the run was stopped (by a person, not an abort rule)."""
+    prefix = run_prefix(run_id)
+    stopped = False
+    while any(p.poll() is None for p in processes):
+        if interrupts.count and not stopped:
+            stopped = True
+            name = signal.Signals(interrupts.first).name
+            store.put_bytes(prefix + "control/stop", f"interrupted ({name})\n".encode())
+            progress(f"stopping ({name}): finishing in-flight work (again to kill the workers)", True)
+        if live_server is not None and live_server.stop_requested.is_set() and not stopped:
+            stopped = True
+            store.put_bytes(prefix + "control/stop", b"stopped from the live page\n")
+            progress("stopping: asked on the live page; finishing in-flight work", True)
+        if interrupts.count > 1:
+            for p in processes:
+                p.kill()  # at once: a worker takes a single SIGTERM as a graceful stop
+        live.read_new(store, run_id)
+        elapsed_s = time.time() - start_at
+        # a second is complete once every worker has flushed past its end
+        complete = int(elapsed_s - flush_s - ABORT_FLUSH_S) - 1
+        decision = check_abort(spec.abort_rules, live.windows, complete) if spec.abort_rules and not stopped \
+            else None
+        if decision is not None:
+            stopped = True
+            store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
+            progress(f"aborting: {decision.describe()}", True)
+        progress(live.line(elapsed_s, flush_s), False)
+        if live_server is not None:
+            publish_live(live_server, live, spec, elapsed_s, flush_s, "stopping" if stopped else "running")
+        time.sleep(poll_s)
+    return stopped
 
 
 def publish_live(server: LiveServer, live: LiveView, spec: Spec, elapsed_s: float, settled_s: float, state: str,
