@@ -5,6 +5,7 @@ file, then rename), so a reader never sees half a shard.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -45,6 +46,7 @@ class LocalStore:
 
     def put_bytes(self, key: str, data: bytes) -> None:
         target = self.path(key)
+        temporary = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
@@ -52,6 +54,9 @@ class LocalStore:
                 out.write(data)
             os.replace(temporary, target)
         except OSError as error:
+            if temporary is not None:  # a full disk: nothing half-written is left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
             raise StoreError(f"cannot write {target}: {error.strerror}") from None
 
     def get_bytes(self, key: str) -> bytes:
@@ -83,6 +88,40 @@ class LocalStore:
             return json.loads(self.get_bytes(key))
         except ValueError as error:
             raise StoreError(f"{self.path(key)} is not valid JSON: {error}") from None
+
+
+class WritesKeptInMemory:
+    """A store whose writes stay in memory, over one that can still be read: what a run collects
+    once its store can no longer be written (a full disk), so the verdict is still judged."""
+
+    def __init__(self, under: Store) -> None:
+        self.under = under
+        self.written: dict[str, bytes] = {}
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self.written[key] = data
+
+    def get_bytes(self, key: str) -> bytes:
+        return self.written[key] if key in self.written else self.under.get_bytes(key)
+
+    def exists(self, key: str) -> bool:
+        return key in self.written or self.under.exists(key)
+
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        mine = [k for k in self.written if k.startswith(prefix) and (start_after is None or k > start_after)]
+        return sorted({*self.under.list(prefix, start_after), *mine})
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(key, json.dumps(value, indent=1).encode())
+
+    def get_json(self, key: str) -> Any:
+        try:
+            return json.loads(self.get_bytes(key))
+        except ValueError as error:
+            raise StoreError(f"{self.uri(key)} is not valid JSON: {error}") from None
+
+    def uri(self, key: str) -> str:
+        return self.under.uri(key)
 
 
 def _collect_keys(directory: str, root_length: int, start_after: str | None, keys: list[str]) -> None:

@@ -51,14 +51,19 @@ def progress_printer() -> Callable[[str, bool], None]:
 
 def finish(result: dict[str, Any], store_dir: str) -> int:
     print(render_summary(result))
-    print(f"\n  results: {store_dir.rstrip('/')}/runs/{result['run_id']}/result.json")
+    if result.get("store_failed"):
+        print(f"\n  results: not written ({result['store_failed']}); the summary above is all there is")
+    else:
+        print(f"\n  results: {store_dir.rstrip('/')}/runs/{result['run_id']}/result.json")
     return exit_code(result)
 
 
 def exit_code(result: dict[str, Any]) -> int:
-    """By the verdict; a run stopped by SIGTERM or SIGHUP exits 128 + the signal (143, 129), as
-    Ctrl-C's STOPPED exits 130."""
+    """By the verdict; 3 when the results store failed; a run stopped by SIGTERM or SIGHUP exits
+    128 + the signal (143, 129), as Ctrl-C's STOPPED exits 130."""
     status = result["verdict"]["status"]
+    if result.get("store_failed"):
+        return EXIT_COULD_NOT_RUN  # INCONCLUSIVE, and nothing was kept: the infrastructure failed
     if status == "STOPPED" and result.get("stop_signal") in ("SIGTERM", "SIGHUP"):
         return 128 + int(signal.Signals[result["stop_signal"]])
     return EXIT_BY_VERDICT[status]

@@ -105,10 +105,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
         result = store.get_json(run_prefix(args.run_id) + "result.json")
     else:
         from runner.results.collect import collect
-        from runner.results.reports import write_reports
+        from runner.results.reports import ReportError, write_reports
         from runner.aws.target_report import Boto3TargetSource
         result = collect(store, args.run_id, target_source=Boto3TargetSource())
-        write_reports(store, result)
+        try:
+            write_reports(store, result)
+        except ReportError as error:
+            print(f"squall: reports: {error}", file=sys.stderr)
     return finish(result, store.uri("").rstrip("/") or args.store)
 
 

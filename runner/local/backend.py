@@ -29,7 +29,7 @@ from runner.preflight import check_reachable
 from runner.results.target import TargetSource
 from runner.spec import Spec
 from runner.preflight import CouldNotRun, Interrupted
-from runner.store import LocalStore, StoreError, run_prefix
+from runner.store import LocalStore, StoreError, WritesKeptInMemory, run_prefix
 
 ABORT_FLUSH_S = 0.25
 START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
@@ -136,24 +136,24 @@ def _run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progre
         start_at = _start_when_ready(store, prefix, processes, progress, interrupts)
         store.put_json(prefix + "meta.json", {**meta, "started_at_epoch_s": start_at})
         live = LiveView(plan)
-        stopped = _follow(spec, store, run_id, processes, live, start_at, flush_s, poll_s, progress, live_server,
-                          interrupts)
+        stopped, failure = _follow(spec, store, run_id, processes, live, start_at, flush_s, poll_s, progress,
+                                   live_server, interrupts)
     finally:
         _end(processes)
     source = None
     if spec.aws is not None and target_source is not None:
         source = target_source(lambda line: progress(line, True))
-    try:
-        result = collect(store, run_id, stopped=stopped, target_source=source)
-    except StoreError as error:
-        raise CouldNotRun(f"{error}; every shard is kept: `squall collect {run_id}` merges and judges "
-                          f"them again") from None
+    result = _collect_despite(store, run_id, stopped, source, failure)
     if interrupts.first:
         result["stop_signal"] = signal.Signals(interrupts.first).name  # the exit code says which
-    try:
-        result["reports"] = write_reports(store, result)
-    except ReportError as error:
-        progress(f"reports not written: {error}", True)
+    if result.get("store_failed"):
+        progress("reports not written: the results store failed", True)
+    else:
+        try:
+            result["reports"] = write_reports(store, result)
+        except ReportError as error:
+            result["reports"] = error.written
+            progress(f"reports: {error}", True)
     if live_server is not None:
         live.read_new(store, run_id)  # the final shards, written as the workers ended
         report = store.root / prefix / "reports" / "report.html"
@@ -164,30 +164,40 @@ def _run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progre
 
 def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subprocess.Popen[bytes]], live: LiveView,
             start_at: float, flush_s: float, poll_s: float, progress: Progress, live_server: LiveServer | None,
-            interrupts: _Interrupts) -> bool:
+            interrupts: _Interrupts) -> tuple[bool, str | None]:
     """Show progress while the workers run; turn a signal, the live page's Stop or an abort rule
-    into the stop flag. Returns whether the run was stopped (by a person, not an abort rule)."""
+    into the stop flag; stop the workers when the store fails. Returns whether the run was stopped
+    (by a person, not an abort rule) and how the store failed, if it did."""
     prefix = run_prefix(run_id)
     stopped = False
+    failure: str | None = None
     while any(p.poll() is None for p in processes):
-        if interrupts.count and not stopped:
+        elapsed_s = time.time() - start_at
+        if failure is None:
+            try:  # the store still takes writes (a full disk would lose every shard from now on)
+                store.put_json(prefix + "parent.json", {"pid": os.getpid(), "elapsed_s": round(elapsed_s, 3)})
+                live.read_new(store, run_id)
+            except StoreError as error:
+                failure = f"results store failed at {max(0.0, elapsed_s):.0f} s: {error}"
+                progress(f"stopping: {failure}", True)
+                for p in processes:
+                    p.send_signal(signal.SIGTERM)  # a graceful stop: the flag cannot be written
+        if interrupts.count and not stopped and failure is None:
             stopped = True
             name = signal.Signals(interrupts.first).name
             store.put_bytes(prefix + "control/stop", f"interrupted ({name})\n".encode())
             progress(f"stopping ({name}): finishing in-flight work (again to kill the workers)", True)
-        if live_server is not None and live_server.stop_requested.is_set() and not stopped:
+        if live_server is not None and live_server.stop_requested.is_set() and not stopped and failure is None:
             stopped = True
             store.put_bytes(prefix + "control/stop", b"stopped from the live page\n")
             progress("stopping: asked on the live page; finishing in-flight work", True)
         if interrupts.count > 1:
             for p in processes:
                 p.kill()  # at once: a worker takes a single SIGTERM as a graceful stop
-        live.read_new(store, run_id)
-        elapsed_s = time.time() - start_at
         # a second is complete once every worker has flushed past its end
         complete = int(elapsed_s - flush_s - ABORT_FLUSH_S) - 1
-        decision = check_abort(spec.abort_rules, live.windows, complete) if spec.abort_rules and not stopped \
-            else None
+        decision = check_abort(spec.abort_rules, live.windows, complete) \
+            if spec.abort_rules and not stopped and failure is None else None
         if decision is not None:
             stopped = True
             store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
@@ -196,7 +206,27 @@ def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subproce
         if live_server is not None:
             publish_live(live_server, live, spec, elapsed_s, flush_s, "stopping" if stopped else "running")
         time.sleep(poll_s)
-    return stopped
+    return stopped, failure
+
+
+def _collect_despite(store: LocalStore, run_id: str, stopped: bool, source: TargetSource | None,
+                     failure: str | None) -> dict[str, Any]:
+    """Collect the run; when its store failed (during the run, or now as result.json is written),
+    judge what the store still holds with writes kept in memory: INCONCLUSIVE, the failure first,
+    ``store_failed`` set (the CLI exits 3)."""
+    if failure is None:
+        try:
+            return collect(store, run_id, stopped=stopped, target_source=source)
+        except StoreError as error:
+            failure = f"results store failed while collecting: {error}"
+    try:
+        result = collect(WritesKeptInMemory(store), run_id, stopped=stopped, target_source=source,
+                         incomplete=f"{failure}; the results are those flushed before it")
+    except StoreError as error:
+        raise CouldNotRun(f"{failure}; then {error}; every shard written is kept: `squall collect {run_id}` "
+                          f"merges and judges them again") from None
+    result["store_failed"] = failure
+    return result
 
 
 def publish_live(server: LiveServer, live: LiveView, spec: Spec, elapsed_s: float, settled_s: float, state: str,

@@ -114,7 +114,8 @@ def failure_reason(failure: Any) -> str:
 
 
 def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
-            worker_memory_mb: int = 1769, architecture: str = "arm64") -> dict[str, Any]:
+            worker_memory_mb: int = 1769, architecture: str = "arm64", incomplete: str | None = None) -> dict[str, Any]:
+    """``incomplete``: why the run could not finish as planned (its store failed): INCONCLUSIVE."""
     prefix = run_prefix(run_id)
     meta = store.get_json(prefix + "meta.json")
     plan = RunPlan.from_dict(store.get_json(prefix + "plan.json"))
@@ -126,8 +127,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     stop_flag = store.exists(prefix + "control/stop")
     stopped = stopped or stop_flag
     aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
-    incomplete = failure_reason(store.get_json(prefix + "failure.json")) if store.exists(prefix + "failure.json") \
-        else None
+    if incomplete is None and store.exists(prefix + "failure.json"):
+        incomplete = failure_reason(store.get_json(prefix + "failure.json"))
     measured_s = plan.duration_s
     ends_when_done = bool(plan.phases) and plan.phases[-1].iterations is not None  # hey -n: ends when they are done
     if (stopped or ends_when_done) and run.timeline:

@@ -12,13 +12,15 @@ from analysis.reports.junit import render_junit
 from analysis.reports.locust_csv import render_exceptions, render_failures, render_history, render_stats
 from analysis.reports.markdown import render_markdown
 from analysis.summary import render_summary
-from runner.store import Store, run_prefix
+from runner.store import Store, StoreError, run_prefix
 
 BUNDLED_CHART_LIBRARY = Path(__file__).resolve().parents[1] / "assets" / "plotly.min.js"  # Lambda bundles put it here
 
 
 class ReportError(Exception):
-    pass
+    def __init__(self, message: str, written: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.written = written or {}  # the reports that were written all the same
 
 
 def chart_library_js() -> str:
@@ -54,11 +56,19 @@ def render(result: dict[str, Any], fmt: str) -> dict[str, str]:
 
 
 def write_reports(store: Store, result: dict[str, Any]) -> dict[str, str]:
-    """Every format under runs/<id>/reports/; returns file name -> store URI."""
+    """Every format under runs/<id>/reports/; returns file name -> store URI. A report the store
+    cannot take (a full disk) does not stop the others: ReportError names each one not written."""
     prefix = run_prefix(result["run_id"]) + "reports/"
     written: dict[str, str] = {}
+    failed: list[str] = []
     for fmt in ("html", "md", "csv", "junit", "txt"):
         for name, content in render(result, fmt).items():
-            store.put_bytes(prefix + name, content.encode("utf-8"))
+            try:
+                store.put_bytes(prefix + name, content.encode("utf-8"))
+            except StoreError as error:
+                failed.append(f"{name} ({error})")
+                continue
             written[name] = store.uri(prefix + name)
+    if failed:
+        raise ReportError(f"{len(failed)} not written: " + "; ".join(failed), written)
     return written
