@@ -35,8 +35,10 @@ lint: $(VENV)/.dev-installed
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# In parallel, one test file per process (its fixtures and servers stay together); tests assume no
+# quiet machine (a virtual clock, generous lateness where timing is not what they test).
 test: lint node_modules/.installed chromium lambda-python
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 4 --dist loadfile
 
 # The Lambda functions run CPython 3.13: the pure and load-generator tests run on it too, with the
 # runtime pins the Lambda bundle uses (skipped, and said so, where no python3.13 is installed).
@@ -46,7 +48,7 @@ lambda-python:
 	@if [ -z "$(LAMBDA_PYTHON)" ] || ! $(LAMBDA_PYTHON) -c "import venv" 2>/dev/null; then \
 	  echo "python3.13 not found: the Lambda-runtime check is skipped"; else echo "tests on $(LAMBDA_PYTHON):"; \
 	  test -x .venv-lambda/bin/python || $(LAMBDA_PYTHON) -m venv .venv-lambda; \
-	  .venv-lambda/bin/pip install --quiet -r infra/lambda-requirements.txt aiohttp==3.14.5 pytest==9.2.0 prometheus-client==0.26.0 \
+	  .venv-lambda/bin/pip install --quiet -r infra/lambda-requirements.txt aiohttp==3.14.5 pytest==9.2.0 pytest-timeout==2.4.0 prometheus-client==0.26.0 \
 	    hypothesis==6.170.17 boto3; \
 	  PYTHONPATH=. .venv-lambda/bin/python -m pytest -q -p no:cacheprovider tests/unit \
 	    tests/functional/test_engines.py tests/functional/test_load_generator.py \

@@ -33,7 +33,7 @@ def wait_for(condition, timeout_s: float = 60.0) -> None:
 
 def worker_pid(run: subprocess.Popen[str], worker: int) -> int | None:
     """This run's worker process (a child of its squall process), never another run's."""
-    found = subprocess.run(["pgrep", "-P", str(run.pid), "-f", f"runner.local.worker_process .*jobs/0.json {worker}$"],
+    found = subprocess.run(["pgrep", "-P", str(run.pid), "-f", f"runner.local.worker_process .*jobs/0.json {worker} "],
                            capture_output=True, text=True).stdout.split()
     return int(found[0]) if found else None
 
