@@ -17,7 +17,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import tempfile
 import traceback
 import urllib.request
@@ -142,12 +141,6 @@ def _invoke_in_process(self: Any, body: str, request_headers: Any, response_head
     return json.dumps(result).encode()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _without_percentiles(original: Any) -> Any:
     """moto's CloudWatch crashes on percentile statistics (p95): answer them with no datapoints,
     as CloudWatch does for a metric it has nothing for, and pass the rest through."""
@@ -173,7 +166,10 @@ class Emulator:
         if not hasattr(CloudWatchBackend.get_metric_data, "original"):
             CloudWatchBackend.get_metric_data = _without_percentiles(  # type: ignore[method-assign]
                 CloudWatchBackend.get_metric_data)
-        self.port = free_port()
+        # port 0: the server's own port, never one probed free that another test could take meanwhile
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.server.start()
+        self.port = self.server.get_host_and_port()[1]
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.work_dir = Path(tempfile.mkdtemp(prefix="squall-emulator-"))
         self.roles_dir = self.work_dir / "roles"
@@ -195,8 +191,6 @@ class Emulator:
         self.enforcer.install()
         self.cli_policy_path = self.work_dir / "cli-policy.json"
         self.cli_denials_path = self.work_dir / "cli-denied.log"
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
         request = urllib.request.Request(f"{self.endpoint}/moto-api/config", method="POST",
                                          data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
                                          headers={"Content-Type": "application/json"})

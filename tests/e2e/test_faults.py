@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.aws_harness import free_port
+from tests.processes import demo_target_process
 from tests.e2e.test_cli import squall, write_spec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,14 +56,8 @@ def test_a_worker_killed_mid_run_keeps_its_flushed_results_and_is_named(tmp_path
 
 
 def test_the_target_going_down_mid_run_is_counted_and_fails_the_run(tmp_path: Path) -> None:
-    port = free_port()
-    target = subprocess.Popen([sys.executable, "-m", "runner.cli", "demo-target", "--port", str(port), "--quiet",
-                               "--latency", "fixed:2ms"], env=ENV)
+    target, url = demo_target_process("--latency", "fixed:2ms", env=ENV)
     try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: subprocess.run(["curl", "-sf", url + "/__stats"], capture_output=True).returncode == 0
-                 if shutil.which("curl") else True)
-        time.sleep(0.5)
         run = start_run(tmp_path, write_spec(tmp_path, url, duration="6s"), "--workers", "1")
         wait_for(lambda: len(list((tmp_path / "s" / "runs").glob("*/shards/0/*/00000.json.gz"))) >= 1)
         target.kill()

@@ -293,7 +293,8 @@ def test_squall_watch_ui_draws_a_run_on_aws_and_its_stop_button_ends_it(emulator
     monitor's live.json and the execution's state; Stop on the page sets the stop flag."""
     from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
-    from tests.functional.test_live_page import free_port, wait_for
+    from tests.functional.test_live_page import wait_for
+    from tests.processes import page_origin
     emu, machine, bucket = emulator
     demo = demo_target(latency="fixed:2ms")
     env = emu.cli_env()
@@ -311,11 +312,10 @@ def test_squall_watch_ui_draws_a_run_on_aws_and_its_stop_button_ends_it(emulator
                     run_id = prefix["Prefix"].split("/")[1]
             time.sleep(0.5)
         assert run_id, "the run never started"
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
         watcher = subprocess.Popen([sys.executable, "-m", "runner.cli", "watch", run_id, "--stack", "Squall",
-                                    "--region", "us-east-1", "--ui", f"127.0.0.1:{port}", "--ui-linger", "5"],
+                                    "--region", "us-east-1", "--ui", "127.0.0.1:0", "--ui-linger", "5"],
                                    cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        origin = page_origin(watcher)
         wait_for(origin + "/metrics")
         state: dict = {}
         deadline = time.monotonic() + 90

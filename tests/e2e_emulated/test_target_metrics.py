@@ -8,14 +8,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.aws_harness import ROOT, Emulator, free_port
+from tests.aws_harness import ROOT, Emulator
+from tests.processes import demo_target_process
 
 SPEC = """
 name: throttled
@@ -50,18 +50,9 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def publishing_demo(emulator: Emulator) -> Iterator[str]:
-    port = free_port()
     env = {**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-m", "runner.cli", "demo-target", "--port", str(port), "--quiet",
-                                "--latency", "fixed:200ms", "--concurrency", "2", "--publish-metrics",
-                                "--metrics-interval", "0.5"], env=env)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/__stats", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.05)
+    process, url = demo_target_process("--latency", "fixed:200ms", "--concurrency", "2", "--publish-metrics",
+                                       "--metrics-interval", "0.5", env=env)
     yield url
     process.terminate()
     process.wait()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.functional.test_html_report import ARGS, ARTIFACTS, CHROMIUM
+from tests.processes import page_origin
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = """
@@ -28,12 +28,6 @@ scenarios:
   - {{name: missing, weight: 1, flow: [{{get: {{url: /nothing, name: GET /nothing}}}}]}}
 thresholds: [p95 < 1s, error_rate < 50%]
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(url: str, timeout_s: float = 30.0) -> None:
@@ -91,11 +85,10 @@ def test_the_live_page_updates_and_its_stop_button_ends_the_run_keeping_results(
         pytest.fail("Debian's chromium is not installed: `make test` installs it (apt-get install chromium)")
     demo = demo_target(latency="fixed:2ms")
     (tmp_path / "live.yaml").write_text(SPEC.format(url=demo.url))
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    run = squall(tmp_path, "run", "live.yaml", "--store", "s", "--workers", "1", "--ui", f"127.0.0.1:{port}",
+    run = squall(tmp_path, "run", "live.yaml", "--store", "s", "--workers", "1", "--ui", "127.0.0.1:0",
                  "--ui-linger", "8")
     try:
+        origin = page_origin(run)
         wait_for(origin + "/metrics")
         seen = watch_the_page(origin, "live-page.png")
         out, err = run.communicate(timeout=60)
@@ -123,15 +116,14 @@ def test_squall_watch_shows_a_run_from_another_terminal_and_stops_it(tmp_path: P
     demo = demo_target(latency="fixed:2ms")
     (tmp_path / "live.yaml").write_text(SPEC.format(url=demo.url))
     run = squall(tmp_path, "run", "live.yaml", "--store", "s", "--workers", "1")  # no page of its own
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
     watcher = None
     try:
         deadline = time.monotonic() + 30
         while not list((tmp_path / "s" / "runs").glob("*/start.json")) and time.monotonic() < deadline:
             time.sleep(0.2)
         run_id = next((tmp_path / "s" / "runs").glob("*/start.json")).parent.name
-        watcher = squall(tmp_path, "watch", run_id, "--store", "s", "--ui", f"127.0.0.1:{port}", "--ui-linger", "8")
+        watcher = squall(tmp_path, "watch", run_id, "--store", "s", "--ui", "127.0.0.1:0", "--ui-linger", "8")
+        origin = page_origin(watcher)
         wait_for(origin + "/metrics")
         seen = watch_the_page(origin, "live-page-watch.png")
         watched_out, watched_err = watcher.communicate(timeout=60)

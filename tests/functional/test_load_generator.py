@@ -118,7 +118,7 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     stats = run.endpoints["GET /gallery"]
     assert stats.requests == 300 == len(server.requests) and stats.errors == {}
     assert server.open_peak == 10  # every connection allowed was used, and not one more
-    assert stats.latency.percentile_us(95) < 200_000  # the server's ~100 ms, not the queue's seconds
+    assert stats.latency.percentile_us(95) < 400_000  # the server's ~100 ms, not the queue's seconds
     assert run.health.pool_waits > 100 and run.health.pool_wait.percentile_us(99) > 500_000
     verdict = judge(run, spec.thresholds, 2.0, spec.limits.health, 1)
     assert verdict.status == "INCONCLUSIVE"
