@@ -17,6 +17,7 @@ from typing import Any
 
 from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
+from runner.guardrails import HostPolicy
 from runner.job import WorkerJob
 from runner.load.recorder import Recorder
 from runner.pacing import split_evenly
@@ -51,6 +52,10 @@ class LocustRecorder:
         if exception is not None:
             kind = self.error_class(status, exception)
             stats.errors[kind] = stats.errors.get(kind, 0) + 1
+            host = getattr(exception, "host", None) if kind == "refused_host" else None
+            if host is not None:
+                refused = self.recorder.window_at(began).health.refused_hosts
+                refused[host] = refused.get(host, 0) + 1
             if status:
                 stats.error_statuses[str(status)] = stats.error_statuses.get(str(status), 0) + 1
 
@@ -65,6 +70,8 @@ class LocustRecorder:
         exceptions[message] = exceptions.get(message, 0) + 1
 
     def error_class(self, status: int, exception: BaseException) -> str:
+        if type(exception).__name__ == "RefusedHost":  # runner.load.locust_hosts: never sent
+            return "refused_host"
         if status >= 400 and "CatchResponseError" not in type(exception).__name__:
             return "http_429" if status == 429 else "http_4xx" if status < 500 else "http_5xx"
         name = type(exception).__name__.lower()
@@ -126,6 +133,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         assert folder is not None, "a carried locustfile needs a folder to be unpacked in"
         unpack(spec.locust.inlined, folder)
         locustfile = str(folder / spec.locust.file)
+    from runner.load.locust_hosts import guard_hosts
+    guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), spec.target.base_url)
     classes, shapes = load_locustfile(locustfile)
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:

@@ -35,6 +35,7 @@ td:first-child,th:first-child{text-align:left} .PASS{color:#2e7d32} .FAIL{color:
 </main>
 <script src='/plotly.js'></script>
 <script>
+const TOKEN = '__SQUALL_TOKEN__';  // this page's own: a Stop from any other page is refused
 const cfg = {displaylogo: false, responsive: true};
 const lay = (title, y) => ({title: {text: title, font: {size: 13}}, margin: {l: 50, r: 40, t: 36, b: 30},
   xaxis: {title: {text: 's'}}, yaxis: {title: {text: y}, rangemode: 'tozero'}, legend: {orientation: 'h'}});
@@ -92,7 +93,7 @@ source.onmessage = (event) => draw(JSON.parse(event.data));
 document.getElementById('stop').onclick = async () => {
   if (!confirm('Stop the run? It ends gracefully and every result is kept.')) return;
   document.getElementById('stop').disabled = true;
-  await fetch('/stop', {method: 'POST'});
+  await fetch('/stop', {method: 'POST', headers: {'X-Squall-Token': TOKEN}});
 };
 </script></body></html>
 """

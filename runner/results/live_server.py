@@ -1,13 +1,18 @@
 """The live view's server (aiohttp, in a thread of the CLI's process): the page, its events
 (the merged live state once a second, never a re-read of the shards), /metrics in the
 OpenMetrics text format, a Stop the run loop turns into the stop flag, and the report when the
-run is over. Loopback by default: the page has no authentication."""
+run is over. Loopback by default: the page has no authentication. Other pages in the same browser
+cannot use it: a request naming another Host is refused (DNS rebinding), and Stop needs the page's
+own token in a header (a cross-origin request cannot send one without a preflight, which is never
+allowed) and, when the browser says where it comes from, this page's Origin."""
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import json
+import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +61,7 @@ class LiveServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self.token = secrets.token_urlsafe(24)  # in the page it serves; Stop must carry it
 
     @property
     def url(self) -> str:
@@ -105,8 +111,26 @@ class LiveServer:
         if self._thread is not None:
             self._thread.join(5)
 
+    def allowed_hosts(self) -> set[str] | None:
+        """The Host headers this server answers: its own address (and localhost's names when it
+        listens on loopback); None when it listens on every address (--ui-public 0.0.0.0)."""
+        if self.host in ("0.0.0.0", "::", ""):
+            return None
+        names = {self.host, f"[{self.host}]"}
+        if self.host == "localhost" or (_is_ip(self.host) and ipaddress.ip_address(self.host).is_loopback):
+            names |= {"localhost", "127.0.0.1", "[::1]"}
+        return {f"{name}:{self.port}" for name in names} | ({*names} if self.port == 80 else set())
+
+    @web.middleware
+    async def _guard(self, request: web.Request,
+                     handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        allowed = self.allowed_hosts()
+        if allowed is not None and request.host.lower() not in allowed:
+            return web.Response(status=421, text=f"this server answers for {self.host}:{self.port} only")
+        return await handler(request)
+
     def _app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self._guard])
         app.router.add_get("/metrics", self._metrics_handler)
         if self.page:
             app.router.add_get("/", self._page)
@@ -119,7 +143,8 @@ class LiveServer:
         return app
 
     async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(text=PAGE, content_type="text/html")
+        return web.Response(text=PAGE.replace("__SQUALL_TOKEN__", self.token), content_type="text/html",
+                            headers={"Cache-Control": "no-store"})
 
     async def _plotly(self, request: web.Request) -> web.Response:
         return web.Response(text=chart_library_js(), content_type="application/javascript")
@@ -138,6 +163,11 @@ class LiveServer:
         return web.Response(status=204)
 
     async def _stop(self, request: web.Request) -> web.Response:
+        origin = request.headers.get("Origin")
+        if not secrets.compare_digest(request.headers.get("X-Squall-Token", ""), self.token) or \
+                (origin is not None and origin.lower() != f"http://{request.host.lower()}"):
+            return web.json_response({"stopping": False, "error": "Stop is taken from this run's own page only"},
+                                     status=403)
         self.stop_requested.set()
         return web.json_response({"stopping": True})
 
