@@ -116,7 +116,7 @@ class UserState:
                 own.append((name, value.render(variables, rng) if isinstance(value, Template) else value))
             except MissingVariable:  # during on_start, before it captured what the header needs
                 continue
-        if any("\r" in value or "\n" in value for _, value in own):
+        if any("\r" in value or "\n" in value or "\0" in value for _, value in own):
             raise InvalidHeader
         names = {name.lower() for name, _ in own}
         return [(k, v) for k, v in headers if k.lower() not in names] + own
@@ -250,7 +250,7 @@ class FlowRunner:
             pairs = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in step.query]
             url += ("&" if "?" in url else "?") + urlencode(pairs)
         headers = [(k, v.render(variables, rng) if isinstance(v, Template) else v) for k, v in self._header_pairs(step)]
-        if any("\r" in value or "\n" in value for _, value in headers):  # static ones are refused at validation
+        if any("\r" in value or "\n" in value or "\0" in value for _, value in headers):  # static: refused at validate
             raise InvalidHeader
         body: bytes | None = None
         if step.has_json:

@@ -1,7 +1,9 @@
 """Spec rules for scenarios and their flows: requests, think steps, expectations, captures."""
 from __future__ import annotations
 
+
 import difflib
+import re
 from typing import Any
 
 from runner.spec.model import (
@@ -18,13 +20,27 @@ from runner.spec.checker import Checker, kind_of, pairs
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 
 
+# RFC 9110 5.1: a field name is a token
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# Framing is the engine's: it writes these from the URL and the body; a second one makes servers
+# reject the request, or read two requests where one was sent (request smuggling).
+FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
 def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Template | str], ...]:
-    """Header names and values; a value with a line break would split the request."""
+    """Header names (tokens, never a framing header) and values (no line break or NUL: they would
+    split the request or cut it short)."""
     headers = pairs(c, path, value)
     for name, item in headers:
         text = item if isinstance(item, str) else item.source
-        if "\r" in text or "\n" in text:
-            c.problem(path + (name,), "a header value cannot hold a line break (it would split the request)")
+        if not _TOKEN.match(name):
+            c.problem(path + (name,), "a header name is letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons "
+                                      "or line breaks: they would forge other headers)")
+        elif name.lower() in FRAMING_HEADERS:
+            c.problem(path + (name,), f"{name} is written by the engine from the URL and the body; a second one makes "
+                                      f"servers refuse the request or read it as two (leave it out)")
+        if "\r" in text or "\n" in text or "\0" in text:
+            c.problem(path + (name,), "a header value cannot hold a line break or NUL (it would split the request)")
     return headers
 
 

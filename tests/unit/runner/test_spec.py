@@ -117,11 +117,23 @@ def test_every_problem_is_reported_at_once_with_file_line_and_field() -> None:
       "write the reports)"]),
     ("target: http://h\nload: {phases: [{duration: 1s, rate: 1}]}\n"
      "scenarios: [{flow: [{get: {url: /, headers: {X-A: \"a\\r\\nX-B: b\"}}}]}]\n",
-     ["t.yaml:3: scenarios[0].flow[0].get.headers.X-A: a header value cannot hold a line break (it would split the "
-      "request)"]),
+     ["t.yaml:3: scenarios[0].flow[0].get.headers.X-A: a header value cannot hold a line break or NUL (it would "
+      "split the request)"]),
     ("target: {url: http://h, headers: {X-T: \"t\\ny\"}}\nload: {phases: [{duration: 1s, rate: 1}]}\n"
      "scenarios: [{flow: [{get: /}]}]\n",
-     ["t.yaml:1: target.headers.X-T: a header value cannot hold a line break (it would split the request)"]),
+     ["t.yaml:1: target.headers.X-T: a header value cannot hold a line break or NUL (it would split the request)"]),
+    # a name that is not a token forges headers (it arrived as a separate `X-Injected: 1`, or as `x-b: c: d`)
+    ("target: http://h\nload: {phases: [{duration: 1s, rate: 1}]}\n"
+     "scenarios: [{flow: [{get: {url: /, headers: {\"X-A\\r\\nX-Injected\": \"1\", \"X-B: c\": d}}}]}]\n",
+     ["t.yaml:3: scenarios[0].flow[0].get.headers.X-A\r\nX-Injected: a header name is letters, digits and "
+      "!#$%&'*+-.^_`|~ only (no spaces, colons or line breaks: they would forge other headers)",
+      "t.yaml:3: scenarios[0].flow[0].get.headers.X-B: c: a header name is letters, digits and !#$%&'*+-.^_`|~ only "
+      "(no spaces, colons or line breaks: they would forge other headers)"]),
+    ("target: {url: http://h, headers: {Host: other, content-length: \"5\", Transfer-Encoding: chunked}}\n"
+     "load: {phases: [{duration: 1s, rate: 1}]}\nscenarios: [{flow: [{get: /}]}]\n",
+     [f"t.yaml:1: target.headers.{name}: {name} is written by the engine from the URL and the body; a second one "
+      f"makes servers refuse the request or read it as two (leave it out)"
+      for name in ("Host", "content-length", "Transfer-Encoding")]),
     ("target: {url: http://h, headers: {X-K: \"{{ $processEnvironment.KEY }}\"}}\n"
      "load: {phases: [{duration: 1s, rate: 1}]}\n"
      "scenarios: [{flow: [{get: {url: \"/?a={{ $envy }}&b={{ $env.OK }}\", headers: {X-N: \"{{ $now }}\"}}}]}]\n",
