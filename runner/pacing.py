@@ -19,9 +19,13 @@ def expected_arrivals(start_per_s: float, end_per_s: float, duration_s: float) -
     return (start_per_s + end_per_s) / 2 * duration_s
 
 
-def arrivals_in_phase(start_per_s: float, end_per_s: float, duration_s: float) -> int:
-    """Arrivals a constant-pacing phase sends: every j >= 0 with G⁻¹(j) < duration."""
-    return max(0, math.ceil(expected_arrivals(start_per_s, end_per_s, duration_s) - _EPSILON))
+def arrivals_in_phase(start_per_s: float, end_per_s: float, duration_s: float, before: float = 0.0) -> int:
+    """Arrivals a constant-pacing phase sends: the run's arrival J falls at the instant the run's
+    expected count reaches J, so a phase that begins with ``before`` expected arrivals behind it
+    sends every whole J in [before, before + its expected) — fractions carry across phases (200
+    phases of 10 ms at 1/s send 2 arrivals, not one at the start of each)."""
+    first = math.ceil(before - _EPSILON)
+    return max(0, math.ceil(before + expected_arrivals(start_per_s, end_per_s, duration_s) - _EPSILON) - first)
 
 
 def arrival_offset_s(j: float, start_per_s: float, end_per_s: float, duration_s: float) -> float:
@@ -39,9 +43,10 @@ def arrival_offset_s(j: float, start_per_s: float, end_per_s: float, duration_s:
 def worker_arrival_offsets(
     start_per_s: float, end_per_s: float, duration_s: float,
     worker_index: int, workers: int,
-    poisson: bool = False, rng: random.Random | None = None,
+    poisson: bool = False, rng: random.Random | None = None, before: float = 0.0,
 ) -> Iterator[float]:
-    """Offsets (s, from the phase start, ascending) of this worker's arrivals."""
+    """Offsets (s, from the phase start, ascending) of this worker's arrivals; ``before``: the run's
+    expected arrivals before this phase (constant pacing carries their fraction over)."""
     total = expected_arrivals(start_per_s, end_per_s, duration_s)
     if poisson:
         # Time rescaling: unit-rate exponential gaps mapped through G⁻¹ give a Poisson process
@@ -52,9 +57,11 @@ def worker_arrival_offsets(
             yield arrival_offset_s(cumulative * workers, start_per_s, end_per_s, duration_s)
             cumulative += generator.expovariate(1.0)
         return
-    count = arrivals_in_phase(start_per_s, end_per_s, duration_s)
-    for j in range(worker_index, count, workers):
-        yield arrival_offset_s(j, start_per_s, end_per_s, duration_s)
+    first = math.ceil(before - _EPSILON)  # the run's index of this phase's first arrival
+    count = arrivals_in_phase(start_per_s, end_per_s, duration_s, before)
+    # worker w sends the run's arrivals J = w, w + workers, ... (balanced across phases too)
+    for j in range(first + (worker_index - first) % workers, first + count, workers):
+        yield arrival_offset_s(max(0.0, j - before), start_per_s, end_per_s, duration_s)
 
 
 def split_evenly(total: int, parts: int, index: int) -> int:

@@ -99,6 +99,7 @@ class PhasePlan:
     expected_requests: float  # open model; 0 otherwise
     spawn_rate_per_s: float | None = None  # closed model: users started per second (None: a linear ramp)
     iterations: int | None = None  # closed model: scenario runs in all (None: as many as the time allows)
+    arrivals_before: float = 0.0  # open model: the run's expected arrivals before this phase (carried over)
 
 
 @dataclass(frozen=True)
@@ -162,14 +163,16 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
     """``slice_s`` None: the default slice, as long as the Lambda time budget allows."""
     per_arrival = requests_per_scenario(spec)
     phases: list[PhasePlan] = []
-    offset_s = 0.0
+    offset_s = before = 0.0
     for phase in spec.phases:
         arrivals = 0.0
         if phase.kind == "rate":
-            arrivals = float(arrivals_in_phase(phase.start, phase.end, phase.duration_s)) \
+            arrivals = float(arrivals_in_phase(phase.start, phase.end, phase.duration_s, before)) \
                 if spec.arrivals == "constant" else expected_arrivals(phase.start, phase.end, phase.duration_s)
         phases.append(PhasePlan(phase.name, phase.kind, offset_s, phase.duration_s, phase.start, phase.end,
-                                arrivals, arrivals * per_arrival, phase.spawn_rate_per_s, phase.iterations))
+                                arrivals, arrivals * per_arrival, phase.spawn_rate_per_s, phase.iterations, before))
+        if phase.kind == "rate":
+            before += expected_arrivals(phase.start, phase.end, phase.duration_s)
         offset_s += phase.duration_s
     peak_rate = max((p.peak for p in spec.phases if p.kind == "rate"), default=0.0)
     peak_users = int(max((p.peak for p in spec.phases if p.kind == "users"), default=0.0))

@@ -213,7 +213,7 @@ class LoadGenerator:
         phase_start = self.start_mono_s + phase.offset_s
         offsets = worker_arrival_offsets(
             phase.start, phase.end, phase.duration_s, self.settings.worker_index, self.plan.workers,
-            poisson=self.spec.arrivals == "poisson", rng=self.rng)
+            poisson=self.spec.arrivals == "poisson", rng=self.rng, before=phase.arrivals_before)
         clock, window_at = self.clock, self.recorder.window_at
         tolerance, in_flight, send_until = self.lag_tolerance_s, self.in_flight, self.send_until_s
         create_task = asyncio.get_running_loop().create_task

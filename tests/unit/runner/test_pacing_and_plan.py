@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -11,7 +12,7 @@ from runner.pacing import (
     user_windows,
     worker_arrival_offsets,
 )
-from runner.plan import PlanError, make_plan, target_rate_per_second
+from runner.plan import PlanError, RunPlan, make_plan, target_rate_per_second
 from runner.spec import parse_spec
 
 
@@ -117,3 +118,48 @@ load: {phases: [{duration: 4s, users: 0, ramp_to: 4}, {duration: 2s, users: 3}, 
 scenarios: [{flow: [{get: /}]}]
 """, "t.yaml")
     assert planned_users_per_second(make_plan(spec, "r", 1, workers=2)) == [1, 2, 3, 4, 3, 3, 0, 0]
+
+
+def phases_spec(phases: str, limits: str = "") -> str:
+    return (f"target: http://127.0.0.1:1\nload: {{phases: [{phases}]}}\nscenarios: [{{flow: [{{get: /}}]}}]\n"
+            + (f"limits: {{{limits}}}\n" if limits else ""))
+
+
+@pytest.mark.parametrize("case, phases, arrivals", [
+    # before: each phase rounded up on its own, and its first arrival fell at its start
+    ("200 phases of 10 ms at 1/s last 2 s", ", ".join(["{duration: 10ms, rate: 1/s}"] * 200), 2),
+    ("60 one-second phases at 0.1/s are one 60 s phase", ", ".join(["{duration: 1s, rate: 0.1/s}"] * 60), 6),
+    ("whole phases keep their counts", "{duration: 2s, rate: 10/s}, {duration: 3s, rate: 10/s, ramp_to: 30/s}", 80),
+])
+def test_fractional_arrivals_carry_across_phases(case: str, phases: str, arrivals: int) -> None:
+    plan = make_plan(parse_spec(phases_spec(phases), "p.yaml"), "r", 1, workers=3)
+    assert sum(p.expected_arrivals for p in plan.phases) == arrivals, case
+    sent = [offset for p in plan.phases if p.kind == "rate" for w in range(3) for offset in worker_arrival_offsets(
+        p.start, p.end, p.duration_s, w, 3, before=p.arrivals_before)]
+    assert len(sent) == arrivals, case
+
+
+def arrivals_per_second(plan: RunPlan) -> list[int]:
+    """The plan's arrivals in each whole second: the run's arrival J falls where the expected count reaches J."""
+    def expected_by(t: float) -> float:
+        total = 0.0
+        for phase in plan.phases:
+            if phase.kind == "rate" and t > phase.offset_s:
+                x = min(t - phase.offset_s, phase.duration_s)
+                total = phase.arrivals_before + phase.start * x + (phase.end - phase.start) * x * x / (2 * phase.duration_s)
+        return total
+    whole = [math.ceil(expected_by(float(k)) - 1e-9) for k in range(int(plan.duration_s + 0.999) + 1)]
+    return [whole[k + 1] - whole[k] for k in range(len(whole) - 1)]
+
+
+@pytest.mark.parametrize("phases", [
+    ", ".join(["{duration: 10ms, rate: 1/s}"] * 200),
+    "{duration: 1s, rate: 1/s}, {duration: 10ms, rate: 1/s}, {duration: 990ms, rate: 1/s}",
+    ", ".join(["{duration: 300ms, rate: 3/s}"] * 10),
+])
+def test_limits_max_rate_holds_second_by_second_however_the_phases_are_cut(phases: str) -> None:
+    """limits.max_rate is checked on the phases' peak rate; with arrivals carried across phases no
+    second of the plan can hold more than that many arrivals (before: 200 in 2 s at 'max_rate: 1/s')."""
+    spec = parse_spec(phases_spec(phases, "max_rate: 3/s"), "p.yaml")
+    plan = make_plan(spec, "r", 1)
+    assert max(arrivals_per_second(plan)) <= math.ceil(plan.peak_rate_per_s)
