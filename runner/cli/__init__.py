@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a spec and report every problem")
     p.add_argument("spec")
+    p.add_argument("--data-root", default=D.get("data_root"), metavar="DIR",
+                   help="a folder data files may also be read from (default: only under the spec's folder)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("plan", help="show what a spec will do: phases, arrivals, workers")
     p.add_argument("spec")

@@ -120,11 +120,15 @@ def spec_selection_options(p: argparse.ArgumentParser) -> None:
                    help="apply one of the spec's profiles (stress, spike…)")
     p.add_argument("--tags", default=D.get("tags", ""), help="run only scenarios with any of these tags (a,b)")
     p.add_argument("--exclude-tags", default=D.get("exclude_tags", ""), help="skip scenarios with these tags")
+    p.add_argument("--data-root", default=D.get("data_root"), metavar="DIR",
+                   help="a folder data files may also be read from (default: only under the spec's folder)")
 
 
 def load_selected_spec(args: argparse.Namespace, path: str | Path) -> Spec:
     from runner.spec import select_scenarios
-    spec = load_spec(path, getattr(args, "target", None), tuple(args.overrides), getattr(args, "load_profile", None))
+    data_root = getattr(args, "data_root", None)
+    spec = load_spec(path, getattr(args, "target", None), tuple(args.overrides), getattr(args, "load_profile", None),
+                     Path(data_root) if data_root else None)
     return select_scenarios(spec, words(args.tags), words(args.exclude_tags))
 
 

@@ -42,7 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     shown: list[str] = []
     for profile in [None, *spec_profiles(args.spec)]:
         try:
-            spec = load_spec(args.spec, profile=profile)
+            spec = load_spec(args.spec, profile=profile, data_root=Path(args.data_root) if args.data_root else None)
         except SpecError as error:
             problems += [p for p in error.problems if p not in problems]
             continue

@@ -9,7 +9,7 @@ from typing import Any
 
 KEYS = {"store": str, "stack": str, "region": str, "profile": str, "workers": int, "engine": str,
         "target": str, "tags": str, "exclude_tags": str, "set": str, "load_profile": str,
-        "sidecar": str}  # a locustfile run's thresholds, limits and aws: the sidecar spec --spec names
+        "sidecar": str, "data_root": str}  # a locustfile run's thresholds, limits and aws: the sidecar spec --spec names
 
 
 class SettingsError(ValueError):

@@ -10,11 +10,11 @@ maxErrorRate, thresholds, conditions). Plugins Squall does natively are said to 
 """
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
 
+from runner.datafiles import DataFileError, csv_rows, locate, read_text
 from runner.units import parse_duration_s
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -34,8 +34,9 @@ def looks_like_artillery(document: Any) -> bool:
 
 
 class Converter:
-    def __init__(self, base_dir: Path) -> None:
+    def __init__(self, base_dir: Path, data_root: Path | None = None) -> None:
         self.base_dir = base_dir
+        self.data_root = data_root
         self.unconverted: list[str] = []
         self.built_in: list[str] = []  # plugins whose job Squall does natively
         self.payload_fields: set[str] = set()
@@ -135,13 +136,12 @@ class Converter:
                 for name, v in variables.items()}
 
     def payload(self, index: int, payload: dict[str, Any]) -> dict[str, Any]:
-        path = self.base_dir / str(payload.get("path", ""))
         fields = [str(f) for f in payload.get("fields") or []]
-        try:
-            with path.open(newline="", encoding="utf-8") as handle:
-                rows = list(csv.reader(handle))
-        except OSError as error:
-            self.skip(f"config.payload[{index}]", f"cannot read {path}: {error.strerror}")
+        try:  # as a spec's data: under the script's folder, a regular file, bounded
+            rows = csv_rows(read_text(locate(str(payload.get("path", "")), self.base_dir, self.data_root)),
+                            str(payload.get("path", "")))
+        except DataFileError as error:
+            self.skip(f"config.payload[{index}]", str(error))
             return {}
         if payload.get("skipHeader"):
             rows = rows[1:]
@@ -319,10 +319,10 @@ class Converter:
         return None
 
 
-def convert_artillery(script: dict[str, Any], name: str, base_dir: Path) -> \
+def convert_artillery(script: dict[str, Any], name: str, base_dir: Path, data_root: Path | None = None) -> \
         tuple[dict[str, Any], list[str], list[str]]:
     """(the spec, what was not converted, the plugins Squall does natively)."""
-    converter = Converter(base_dir)
+    converter = Converter(base_dir, data_root)
     # Payload fields must be known before templates are rewritten: read the config first.
     payloads = (script.get("config") or {}).get("payload") or []
     for payload in [payloads] if isinstance(payloads, dict) else payloads:

@@ -19,9 +19,10 @@ __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
 def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
                target_url: str | None = None, read_files: bool = True, overrides: tuple[str, ...] = (),
-               profile: str | None = None) -> Spec:
+               profile: str | None = None, data_root: Path | None = None) -> Spec:
     """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere);
-    CSV data is read relative to ``base_dir`` (default: the spec's folder) unless ``read_files`` is off."""
+    CSV data is read relative to ``base_dir`` (default: the spec's folder), from under it or under
+    ``data_root``, unless ``read_files`` is off."""
     try:
         source = load_yaml(text, file)
     except SpecSyntaxError as error:
@@ -30,7 +31,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     if looks_like_artillery(source.data):
         from runner.importers.artillery import convert_artillery
         converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
-                                                             base_dir or Path(file).parent)
+                                                             base_dir or Path(file).parent, data_root)
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
             [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
@@ -46,7 +47,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         target = source.data.get("target")
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
     spec = build_spec(source, None) if not read_files else \
-        build_spec(source, base_dir if base_dir is not None else Path(file).parent)
+        build_spec(source, base_dir if base_dir is not None else Path(file).parent, data_root)
     return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
 
 
@@ -108,7 +109,7 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
 
 
 def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = (),
-              profile: str | None = None) -> Spec:
+              profile: str | None = None, data_root: Path | None = None) -> Spec:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -118,7 +119,8 @@ def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[
         raise SpecError([Problem(str(path), 0, "", "this is Python (a locustfile?), not a spec: Squall runs YAML specs "
                                  "(see examples/quickstart.yaml); a Locust user class becomes a scenario with its "
                                  "weight, its tasks become steps, and wait_time becomes a think")])
-    return parse_spec(text, str(path), path.parent, target_url, overrides=overrides, profile=profile)
+    return parse_spec(text, str(path), path.parent, target_url, overrides=overrides, profile=profile,
+                      data_root=data_root)
 
 
 _PYTHON = re.compile(r"^(?:from \w[\w.]* import |import \w|class \w+\(|def \w+\()", re.MULTILINE)

@@ -39,6 +39,7 @@ class Checker:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.problems: list[Problem] = []
+        self.unread_data: set[str] = set()  # data sets whose file failed (already reported): their columns unknown
 
     def problem(self, path: Path, message: str) -> None:
         self.problems.append(Problem(self.source.file, self.source.line_of(path), dotted(path), message))
@@ -83,9 +84,9 @@ class Checker:
 def kind_of(value: Any) -> str:
     if value is None:
         return "nothing"
-    if isinstance(value, str):
-        return f"'{value}'"
-    return {dict: "a map", list: "a list", bool: f"{value}"}.get(type(value), repr(value))
+    if isinstance(value, str):  # quoted in full only when short: a file read as a spec is not echoed back
+        return f"'{value}'" if len(value) <= 60 and "\n" not in value else f"text of {len(value):,} characters"
+    return {dict: "a map", list: "a list", bool: f"{value}"}.get(type(value), repr(value)[:60])
 
 
 def pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Template | str], ...]:

@@ -238,7 +238,7 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
             if why:
                 c.problem(path, f"'{{{{ {variable} }}}}': {why}")
             continue
-        if variable not in defined:
+        if variable not in defined and variable.split(".")[0] not in c.unread_data:
             c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
                       f"(capture it in an earlier step or add it under data)")
     expect, checks = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else (None, ())

@@ -5,7 +5,6 @@ Each problem names file, line, field path, what is wrong and a hint:
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
@@ -15,6 +14,7 @@ from analysis.abort import AbortRule
 from runner.spec.model import (
     DataSet, LocustSource, Phase, Spec, Target,
 )
+from runner.datafiles import DataFileError, csv_rows, locate, read_text
 from runner.spec.yamlsource import Path, Source
 from runner.units import parse_duration_s, parse_rate_per_s
 from runner.templating import Template, unknown_built_in
@@ -31,8 +31,9 @@ DEFAULT_THRESHOLD = "error_rate < 1%"
 TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "locust", "data", "thresholds", "limits", "aws")
 
 
-def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
-    """``base_dir``: where CSV data files are read from; None where no files can be read (AWS)."""
+def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | None = None) -> Spec:
+    """``base_dir``: where CSV data files are read from (under it, or under ``data_root``); None where
+    no files can be read (AWS)."""
     c = Checker(source)
     document = source.data if source.data is not None else {}
     locust_run = isinstance(document, dict) and "locust" in document
@@ -41,7 +42,7 @@ def build_spec(source: Source, base_dir: FilePath | None) -> Spec:
     # A missing section is reported once (above), not again for each key it lacks.
     target = _target(c, top["target"]) if "target" in top else Target("http://127.0.0.1")
     phases, arrivals = _load(c, top["load"]) if "load" in top else ((), "constant")
-    data = _data(c, top.get("data", {}), base_dir)
+    data = _data(c, top.get("data", {}), base_dir, data_root)
     locust = _locust(c, top["locust"], phases, base_dir) if "locust" in top else None
     user_defined = on_start_captures(top.get("scenarios"), top.get("user_classes"))
     scenarios = scenarios_from(c, top["scenarios"], data, user_defined) if "scenarios" in top else ()
@@ -206,7 +207,7 @@ def _users(value: Any) -> float:
     return float(value)
 
 
-def _data(c: Checker, value: Any, base_dir: FilePath | None) -> tuple[DataSet, ...]:
+def _data(c: Checker, value: Any, base_dir: FilePath | None, data_root: FilePath | None = None) -> tuple[DataSet, ...]:
     path: Path = ("data",)
     if not isinstance(value, dict):
         c.problem(path, f"must be a map of data set names, got {kind_of(value)}")
@@ -230,23 +231,27 @@ def _data(c: Checker, value: Any, base_dir: FilePath | None) -> tuple[DataSet, .
             else:
                 rows = tuple(d["values"])
         else:
-            rows = _csv_rows(c, here + ("csv",), d["csv"], base_dir)
+            rows = _csv_rows(c, here + ("csv",), d["csv"], base_dir, data_root)
+            if not rows:
+                c.unread_data.add(str(name))  # its columns' uses are not problems of their own
         sets.append(DataSet(name, rows, str(order)))
     return tuple(sets)
 
 
-def _csv_rows(c: Checker, path: Path, value: Any, base_dir: FilePath | None) -> tuple[Any, ...]:
+def _csv_rows(c: Checker, path: Path, value: Any, base_dir: FilePath | None,
+              data_root: FilePath | None = None) -> tuple[Any, ...]:
     if base_dir is None:
         c.problem(path, "a CSV file cannot be read here (run it with the squall CLI, which inlines data, "
                   "or list the rows under 'values')")
         return ()
-    file = base_dir / str(value)
     try:
-        with file.open(newline="", encoding="utf-8") as handle:
-            rows = tuple(dict(row) for row in csv.DictReader(handle))
-    except OSError as error:
-        c.problem(path, f"cannot read '{file}': {error.strerror} (paths are relative to the spec file)")
+        file = locate(str(value), base_dir, data_root)
+        table = csv_rows(read_text(file), str(value))
+    except DataFileError as error:
+        c.problem(path, str(error))
         return ()
+    header, body = (table[0], table[1:]) if table else ([], [])
+    rows = tuple({name: (row[i] if i < len(row) else None) for i, name in enumerate(header)} for row in body if row)
     if not rows:
-        c.problem(path, f"'{file}' has a header but no rows")
+        c.problem(path, f"'{value}' has a header but no rows")
     return rows

@@ -119,4 +119,4 @@ def test_no_import_circles() -> None:
 
 def test_runner_top_level_stays_small() -> None:
     """The shared core only: everything else lives in a package named after where it runs."""
-    assert len(list((ROOT / "runner").glob("*.py"))) <= 12
+    assert len(list((ROOT / "runner").glob("*.py"))) <= 13  # datafiles: read by the spec and the importers alike
