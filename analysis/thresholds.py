@@ -64,6 +64,10 @@ def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
         raise ValueError(f"cannot read {text!r} (write it as 'METRIC OP VALUE', e.g. 'p95 < 500ms')")
     name, op, unit = match["metric"], match["op"], match["unit"]
     value = float(match["value"])
+    if value < 0:
+        raise ValueError(f"{text.strip()!r}: {name} is never negative (write a limit >= 0)")
+    if name == "error_rate" and unit == "%" and value > 100:
+        raise ValueError(f"{text.strip()!r}: an error rate is between 0% and 100%")
     if name == "error_rate":
         if unit is None:
             raise ValueError(f"{text.strip()!r}: error_rate needs its unit: {match['value']}% or "

@@ -21,8 +21,12 @@ BUILT_INS = ("$uuid", "$worker", "$iteration", "$random_int(LOW,HIGH)", "$env.NA
 
 def unknown_built_in(name: str) -> str | None:
     """Why a `$name` is not one of the built-ins (with the nearest spelling), or None when it is."""
-    if name in ("$uuid", "$worker", "$iteration") or _RANDOM_INT.match(name) or ENV.match(name):
+    if name in ("$uuid", "$worker", "$iteration") or ENV.match(name):
         return None
+    bounds = _RANDOM_INT.match(name)
+    if bounds:  # its bounds checked here: a low above the high made every such scenario vanish at run time
+        low, high = int(bounds[1]), int(bounds[2])
+        return None if low <= high else f"$random_int(LOW, HIGH) needs LOW <= HIGH, got {low} > {high}"
     if name.startswith("$processEnvironment."):  # Artillery's spelling
         return f"Artillery's $processEnvironment is written {{{{ $env.{name.split('.', 1)[1]} }}}} here"
     if name.startswith("$env"):

@@ -3,7 +3,11 @@ percentages (`1%`). Each parser returns a plain number in the unit its name says
 ValueError with a hint."""
 from __future__ import annotations
 
+import math
 import re
+
+MAX_DURATION_S = 7 * 86400.0  # any duration a spec gives (a phase, a think, a timeout): at most a week
+MAX_RATE_PER_S = 1_000_000.0  # arrivals per second a spec may ask for
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
@@ -26,8 +30,10 @@ def parse_duration_s(value: object) -> float:
             seconds = sum(float(number) * _DURATION_S[unit] for number, unit in _PART.findall(str(value)))
         else:
             raise ValueError(f"{value!r} is not a duration (write 90s, 5m, 1h, 4m30s or 250ms)")
-    if seconds < 0:
-        raise ValueError("a duration cannot be negative")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{value!r}: a duration is a finite length of time >= 0 (e.g. 90s)")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{value!r}: at most {MAX_DURATION_S / 86400:g} days")
     return seconds
 
 
@@ -53,8 +59,11 @@ def parse_rate_per_s(value: object) -> float:
         if not match:
             raise ValueError(f"{value!r} is not a rate (write 100/s, 6000/min or a number per second)")
         rate = float(match[1]) * _RATE_PER_S[match[2]]
-    if rate < 0:
-        raise ValueError("a rate cannot be negative")
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"{value!r}: a rate is a finite number >= 0 (e.g. 100/s)")
+    if rate > MAX_RATE_PER_S:
+        raise ValueError(f"{value!r}: at most {MAX_RATE_PER_S:,.0f} arrivals/s (about {MAX_RATE_PER_S / 3750:,.0f} "
+                         f"Lambda workers)")
     return rate
 
 

@@ -3,6 +3,7 @@ file, line, field path, what is wrong and a hint."""
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -74,6 +75,9 @@ class Checker:
     def number(self, path: Path, value: Any, minimum: float, default: float, integer: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
             self.problem(path, f"must be {'a whole number' if integer else 'a number'}, got {kind_of(value)}")
+            return default
+        if not math.isfinite(value):
+            self.problem(path, f"must be a finite number, got {value}")
             return default
         if value < minimum:
             self.problem(path, f"must be >= {minimum:g}, got {value}")

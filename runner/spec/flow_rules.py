@@ -3,7 +3,9 @@ from __future__ import annotations
 
 
 import difflib
+import ipaddress
 import re
+from urllib.parse import urlsplit
 from typing import Any
 
 from runner.spec.model import (
@@ -25,6 +27,31 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Framing is the engine's: it writes these from the URL and the body; a second one makes servers
 # reject the request, or read two requests where one was sent (request smuggling).
 FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(rf"^{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
+
+
+def url_problem(url: str) -> str | None:
+    """Why an absolute URL cannot be sent (by any engine), or None. Its path and query may hold
+    anything: the engines percent-encode them."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return f"is not a URL ({error})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    host = parts.hostname
+    if not _HOST_NAME.match(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"'{host}' is not a host name"
+    if port == 0:
+        return "port 0 is no port a server listens on"
+    return None
 
 
 def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Template | str], ...]:
@@ -219,6 +246,8 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
     url = Template(url_text)
     if not url_text.startswith(("/", "http://", "https://", "{{")):
         c.problem(path + ("url",), f"must start with / (relative to target.url) or be absolute, got '{url_text}'")
+    elif url_text.startswith(("http://", "https://")) and not url.variables and url_problem(url_text):
+        c.problem(path + ("url",), f"'{url_text}': {url_problem(url_text)}")
     if "json" in r and "form" in r:
         c.problem(path, "has both 'json' and 'form'; a request has one body")
     body = compile_value(r["json"]) if "json" in r else None

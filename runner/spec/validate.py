@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
-from urllib.parse import urlsplit
 
 from analysis.abort import AbortRule
 from runner.spec.model import (
@@ -17,11 +16,11 @@ from runner.spec.model import (
 from runner.datafiles import DataFileError, csv_rows, locate, read_text
 from runner.spec.yamlsource import Path, Source
 from runner.units import parse_duration_s, parse_rate_per_s
-from runner.templating import Template, unknown_built_in
+from runner.templating import SECRET, Template, unknown_built_in
 
 from runner.spec.checker import Checker, SpecError, kind_of
 from runner.spec.flow_rules import (
-    check_scenario_weights, header_pairs, on_start_captures, scenarios_from, user_classes_from,
+    check_scenario_weights, header_pairs, on_start_captures, scenarios_from, url_problem, user_classes_from,
 )
 from analysis.thresholds import Threshold, parse_threshold
 from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
@@ -46,6 +45,8 @@ def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | 
     locust = _locust(c, top["locust"], phases, base_dir) if "locust" in top else None
     user_defined = on_start_captures(top.get("scenarios"), top.get("user_classes"))
     scenarios = scenarios_from(c, top["scenarios"], data, user_defined) if "scenarios" in top else ()
+    _check_target_headers(c, target, data)
+    _check_unique_names(c, top.get("scenarios"))
     classes = user_classes_from(c, top["user_classes"], scenarios, data) if "user_classes" in top else ()
     if locust is None:
         check_scenario_weights(c, scenarios, any(p.kind == "rate" for p in phases), bool(classes))
@@ -69,15 +70,40 @@ def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | 
                 raw=source.data, aws=aws, notes=notes, user_classes=classes, locust=locust)
 
 
+def _check_target_headers(c: Checker, target: Target, data: tuple[DataSet, ...]) -> None:
+    """The target's headers go with every request, the first of each scenario included: they may use
+    data, secrets and built-ins, never a capture (every request failed as "capture failed")."""
+    known = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
+                                      if isinstance(row, dict) for col in row}
+    for name, header in target.headers:
+        for variable in header.variables if isinstance(header, Template) else ():
+            if variable.startswith("$") or SECRET.match(variable) or variable in known or \
+                    variable.split(".")[0] in c.unread_data:
+                continue
+            c.problem(("target", "headers", name), f"uses '{{{{ {variable} }}}}', which no data set defines: the "
+                                                    f"target's headers go with every request, before any capture "
+                                                    f"(put a captured header on the steps after the capture)")
+
+
+def _check_unique_names(c: Checker, raw_scenarios: Any) -> None:
+    """Two scenarios of one name would merge their counts and their thresholds."""
+    seen: set[str] = set()
+    for i, raw in enumerate(raw_scenarios if isinstance(raw_scenarios, list) else []):
+        name = raw.get("name") if isinstance(raw, dict) else None
+        if isinstance(name, str) and name in seen:
+            c.problem(("scenarios", i, "name"), f"'{name}' names another scenario too: each scenario needs its own name")
+        seen.add(str(name))
+
+
 def _target(c: Checker, value: Any) -> Target:
     path: Path = ("target",)
     if isinstance(value, str):
         value = {"url": value}
     t = c.mapping(path, value, ("url", "headers", "timeout", "verify_tls", "http2", "cookies"), required=("url",))
     url = c.text(path + ("url",), t.get("url", "http://127.0.0.1"), "http://127.0.0.1")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        c.problem(path + ("url",), f"must be an http:// or https:// URL with a host, got '{url}'")
+    problem = url_problem(url)
+    if problem:
+        c.problem(path + ("url",), f"'{url}': {problem}")
     headers = header_pairs(c, path + ("headers",), t.get("headers", {}))
     for name, header in headers:  # the target's headers go with every request: built-ins checked here
         for variable in header.variables if isinstance(header, Template) else ():
@@ -125,8 +151,9 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
     if not p:
         return None
     name = c.text(path + ("name",), p["name"]) if "name" in p else f"phase-{index + 1}"
+    before = len(c.problems)
     duration_s = c.convert(path + ("duration",), p.get("duration", 0), parse_duration_s, 0.0)
-    if "duration" in p and duration_s <= 0:
+    if "duration" in p and duration_s <= 0 and len(c.problems) == before:  # a value it could not read is said once
         c.problem(path + ("duration",), f"must be > 0, got {p['duration']}")
     kinds = [k for k in ("rate", "users", "pause") if k in p]
     if len(kinds) != 1:
@@ -152,8 +179,9 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
             c.problem(path + ("spawn_rate",), "has both 'ramp_to' and 'spawn_rate': a spawn rate starts users from 0 "
                                                "up to 'users', at that many a second")
         else:
+            before = len(c.problems)
             spawn_rate = c.convert(path + ("spawn_rate",), p["spawn_rate"], parse_rate_per_s, 0.0) or None
-            if spawn_rate is None:
+            if spawn_rate is None and len(c.problems) == before:
                 c.problem(path + ("spawn_rate",), f"must be > 0, got {p['spawn_rate']}")
     iterations = None
     if "iterations" in p:
@@ -201,9 +229,14 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
     return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"], inlined, shape)
 
 
+MAX_USERS = 1_000_000  # closed-model users a spec may ask for
+
+
 def _users(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"must be a whole number of users >= 0, got {kind_of(value)}")
+    if value > MAX_USERS:
+        raise ValueError(f"at most {MAX_USERS:,} users, got {value:,}")
     return float(value)
 
 

@@ -30,7 +30,41 @@ class SpecSyntaxError(ValueError):
         self.file, self.line, self.message = file, line, message
 
 
+MAX_NODES = 200_000  # aliases can make a small file expand enormously ("billion laughs")
+MAX_DEPTH = 64  # maps and lists inside each other; deeper specs crashed the parser (RecursionError)
+_EVENTS = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 200,000 values scanned in ~0.1 s
+
+
+def _scan(text: str, file: str) -> None:
+    """Before anything is built: no more than MAX_NODES values as written (one million inline
+    values took 61 s and 747 MB to be refused) and no deeper than MAX_DEPTH. Syntax errors are
+    left to the parse that follows, which locates them."""
+    depth = values = 0
+    try:
+        for event in yaml.parse(text, Loader=_EVENTS):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise SpecSyntaxError(file, _line(event), f"nested deeper than {MAX_DEPTH} levels (maps and "
+                                                              f"lists inside each other)")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.ScalarEvent):
+                values += 1
+                if values > MAX_NODES:
+                    raise SpecSyntaxError(file, _line(event), f"more than {MAX_NODES:,} values: a spec "
+                                          f"holds the load and its checks; rows of data belong in a CSV file "
+                                          f"(data: {{NAME: {{csv: FILE}}}})")
+    except yaml.YAMLError:
+        return
+
+
+def _line(event: yaml.Event) -> int:
+    return event.start_mark.line + 1 if event.start_mark is not None else 1
+
+
 def load_yaml(text: str, file: str) -> Source:
+    _scan(text, file)
     try:
         loader = yaml.SafeLoader(text)
     except yaml.YAMLError as error:  # the reader refuses some characters before parsing starts
@@ -56,9 +90,6 @@ def load_yaml(text: str, file: str) -> Source:
     except yaml.YAMLError as error:
         raise SpecSyntaxError(file, 1, f"invalid YAML: {error}") from None
     return source
-
-
-MAX_NODES = 200_000  # aliases can make a small file expand enormously ("billion laughs")
 
 
 def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLoader,
@@ -87,7 +118,14 @@ def _build(node: yaml.Node, path: Path, source: Source, constructor: yaml.SafeLo
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), source, constructor, open_nodes) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:  # an escape such as "\udc80": it ran, then failed writing results
+            raise SpecSyntaxError(source.file, line, f"{_dotted(path) or 'a value'}: not valid Unicode text "
+                                  f"({value[error.start]!a} at character {error.start + 1})") from None
+    return value
 
 
 def _dotted(path: Path) -> str:

@@ -92,7 +92,7 @@ def test_an_invalid_spec_exits_2_with_every_problem_and_no_traceback(tmp_path: P
     done = squall("validate", str(bad), cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        f"{bad}:1: target.url: must be an http:// or https:// URL with a host, got 'ftp://x'",
+        f"{bad}:1: target.url: 'ftp://x': must be an http:// or https:// URL with a host",
         f"{bad}:2: load.phases[0].rate: a rate cannot be negative",
         f"{bad}:3: scenarios[0].flow[0].gett: unknown step (did you mean 'get'?)",
         "squall: 3 problems in the spec; nothing was run",

@@ -262,3 +262,12 @@ def test_a_request_cancelled_while_it_waits_for_a_connection_says_it_was_never_s
         assert asyncio.run(main()) == [(), (NOT_SENT,)]  # the first was sent: a plain cancel
     finally:
         holding.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://127.0.0.1:99999/", "http://127.0.0.1:0/"])
+def test_a_url_no_engine_can_send_is_an_invalid_url_error_never_an_exception(engine: str, url: str) -> None:
+    """A template can make such a URL at run time. Before: the httpx and aiohttp engines raised,
+    and every scenario that met one vanished ("Task exception was never retrieved")."""
+    reply = send(engine, url)
+    assert (reply.status, reply.error, reply.bytes_out) == (0, "invalid_url", 0)

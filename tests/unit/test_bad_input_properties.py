@@ -101,3 +101,78 @@ def test_a_malformed_shard_beside_good_ones_never_poisons_the_merge(tmp_path: Pa
     shards, rejected = read_all_shards(store, "r")
     assert [s.worker_index for s in shards] == [0] and merge_shards(shards).overall.requests == 3
     assert rejected == ["runs/r/shards/0/1/000000.json.gz: slice: expected an integer >= 0, got None"]
+
+
+# Hostile specs, one class at a time, each inside an otherwise valid spec: every one is refused with
+# a located line naming the field it is about (never a traceback, a hang or a run that vanishes).
+VALID = {"target": {"url": "http://127.0.0.1:1"}, "load": {"phases": [{"duration": "2s", "rate": 5}]},
+         "scenarios": [{"name": "s", "weight": 1, "flow": [{"get": "/"}]}]}
+NOT_FINITE = st.sampled_from([float("inf"), float("-inf"), float("nan")])
+
+
+def hostile(case: str, value: Any, depth: int) -> tuple[dict[str, Any], str]:
+    """(the spec, the field its problem must name)."""
+    spec = json.loads(json.dumps(VALID))
+    phase, scenario = spec["load"]["phases"][0], spec["scenarios"][0]
+    if case == "weight":
+        scenario["weight"] = value
+        return spec, "scenarios[0].weight"
+    if case == "rate":
+        phase["rate"] = value
+        return spec, "load.phases[0].rate"
+    if case == "duration":
+        phase["duration"] = value
+        return spec, "load.phases[0].duration"
+    if case == "lag_tolerance":
+        spec["limits"] = {"lag_tolerance": value}
+        return spec, "limits.lag_tolerance"
+    if case == "users":
+        spec["load"]["phases"] = [{"duration": "2s", "users": value}]
+        return spec, "load.phases[0].users"
+    if case == "think":
+        scenario["flow"] = [{"think": value}, {"get": "/"}]
+        return spec, "scenarios[0].flow[0].think"
+    if case == "deep json":  # written out below: a body nested deeper than Python's own JSON encoder goes
+        scenario["flow"] = [{"post": {"url": "/", "json": "BODY"}}]
+        return spec, "nested deeper than 64 levels"
+    if case == "threshold":
+        spec["thresholds"] = [value]
+        return spec, "thresholds[0]"
+    if case == "random_int":
+        scenario["flow"] = [{"get": f"/{{{{ $random_int({value + 1}, {value}) }}}}"}]
+        return spec, "scenarios[0].flow[0].get"
+    if case == "url":
+        scenario["flow"] = [{"get": value}]
+        return spec, "scenarios[0].flow[0].get.url"
+    if case == "name":
+        spec["name"] = f"run{value}"
+        return spec, "name"
+    raise AssertionError(case)
+
+
+HOSTILE = st.one_of(
+    st.tuples(st.sampled_from(["weight", "rate", "duration", "lag_tolerance", "think"]), NOT_FINITE),
+    st.tuples(st.sampled_from(["rate", "duration", "think"]), st.sampled_from([1e12, 1e40, "100000000h", "1e9/s"])),
+    st.tuples(st.just("users"), st.integers(1_000_001, 10**15)),
+    st.tuples(st.just("threshold"), st.sampled_from(["p95 < -5s", "error_rate < 101%", "p99 <= -1ms", "rps > -3"])),
+    st.tuples(st.just("random_int"), st.integers(-1000, 1000)),
+    st.tuples(st.just("url"), st.sampled_from(["http://[::1/x", "http://127.0.0.1:0/", "http://127.0.0.1:70000/",
+                                               "http://bad host/"])),
+    st.tuples(st.just("name"), st.sampled_from(["\udc80", "\ud800x"])),
+    st.tuples(st.just("deep json"), st.none()),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None, derandomize=True)
+@given(HOSTILE, st.integers(65, 5000))
+def test_a_hostile_spec_is_one_located_line_naming_its_field(case: tuple[str, Any], depth: int) -> None:
+    spec, field = hostile(case[0], case[1], depth)
+    text = yaml.safe_dump(spec, allow_unicode=False) if case[0] != "deep json" else \
+        json.dumps(spec).replace('"BODY"', "[" * depth + "1" + "]" * depth)
+    try:
+        parse_spec(text, "hostile.yaml", base_dir=Path("/nonexistent"))
+    except SpecError as error:
+        [problem] = error.problems
+        assert str(problem).startswith("hostile.yaml:") and f": {field}" in str(problem), str(problem)
+        return
+    raise AssertionError(f"{case} was accepted")

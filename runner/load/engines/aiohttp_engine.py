@@ -4,7 +4,7 @@ from __future__ import annotations
 import aiohttp
 import yarl
 
-from runner.load.engines.base import Reply, classify_exception, error_reply, split_target
+from runner.load.engines.base import INVALID_URL, Reply, classify_exception, sendable_origin, error_reply, split_target
 from runner.load.engines.gate import ConnectionGate
 
 
@@ -19,6 +19,12 @@ class AiohttpEngine:
                    timeout_s: float | None = None) -> Reply:
         prefix, target = split_target(url)  # encoded as every engine sends it; yarl must not redo it
         limit_s = timeout_s or self._timeout_s
+        try:
+            yarl.URL(prefix + target, encoded=True)
+            if not sendable_origin(prefix):
+                raise ValueError(prefix)
+        except (ValueError, TypeError):  # an engine never raises for a request
+            return error_reply(INVALID_URL)
         return await self._gate.send(prefix, limit_s, lambda send_timeout_s: self._send(
             method, prefix + target, headers, body, send_timeout_s))
 

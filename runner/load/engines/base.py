@@ -6,7 +6,7 @@ the class (timeout, connect, dns, tls, read), so the hot path has no exception h
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import socket
 import ssl
@@ -18,6 +18,7 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 # never sent, so it is the generator's (counted apart), never the target's timeout. Also the
 # message of the CancelledError an engine raises when a request is cancelled while still queued.
 NOT_SENT = "not_sent"
+INVALID_URL = "invalid_url"  # a URL (made by a template at run time) no engine can send: never sent
 
 
 class Reply:
@@ -81,6 +82,16 @@ def classify_exception(error: BaseException) -> str:
     if "connect" in name:
         return "connect"
     return "read"
+
+
+def sendable_origin(prefix: str) -> bool:
+    """Whether ``scheme://authority`` names somewhere a request can go: a host, and a port in 1..65535."""
+    try:
+        parts = urlsplit(prefix)
+        port = parts.port
+    except ValueError:
+        return False
+    return bool(parts.hostname) and port != 0
 
 
 def error_reply(error: str, bytes_out: int = 0, queued_s: float = 0.0) -> Reply:

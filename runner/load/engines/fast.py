@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 import httptools
 
-from runner.load.engines.base import IDEMPOTENT, NOT_SENT, Reply, classify_exception, error_reply, split_target
+from runner.load.engines.base import (
+    IDEMPOTENT, INVALID_URL, NOT_SENT, Reply, classify_exception, error_reply, sendable_origin, split_target,
+)
 
 _Origin = tuple[str, str, int]  # scheme, host, port
 GROWS_FREELY = 16  # connections per origin opened as soon as a request finds none idle
@@ -201,6 +203,8 @@ class FastEngine:
         prefix, path = split
         cached = self._origins.get(prefix)
         if cached is None:
+            if not sendable_origin(prefix):
+                raise ValueError(prefix)
             parts = urlsplit(prefix)
             scheme = parts.scheme
             port = parts.port or (443 if scheme == "https" else 80)
@@ -217,7 +221,9 @@ class FastEngine:
                    timeout_s: float | None = None) -> Reply:
         try:
             return await self._send(method, url, headers, body, timeout_s or self.timeout_s)
-        except (OSError, RuntimeError, ValueError) as error:  # an engine never raises for a request
+        except ValueError:  # a URL a template made that cannot be parsed (a port out of range...): never sent
+            return error_reply(INVALID_URL)
+        except (OSError, RuntimeError) as error:  # an engine never raises for a request
             return error_reply(classify_exception(error))
 
     async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,

@@ -9,7 +9,9 @@ import http.cookiejar
 
 import httpx
 
-from runner.load.engines.base import IDEMPOTENT, Reply, classify_exception, error_reply, split_target
+from runner.load.engines.base import (
+    IDEMPOTENT, INVALID_URL, Reply, classify_exception, error_reply, sendable_origin, split_target,
+)
 from runner.load.engines.gate import ConnectionGate
 
 
@@ -34,6 +36,12 @@ class HttpxEngine:
         bytes_out = len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers) + len(url) + 16
         prefix, target = split_target(url)  # the same request target every engine sends
         limit_s = timeout_s or self._timeout_s
+        try:
+            httpx.URL(prefix + target)
+            if not sendable_origin(prefix):
+                raise ValueError(prefix)
+        except (httpx.InvalidURL, ValueError, TypeError):  # an engine never raises for a request
+            return error_reply(INVALID_URL)
         return await self._gate.send(prefix, limit_s, lambda send_timeout_s: self._send(
             method, prefix + target, headers, body, send_timeout_s, bytes_out))
 

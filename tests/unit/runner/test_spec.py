@@ -79,7 +79,7 @@ def test_every_problem_is_reported_at_once_with_file_line_and_field() -> None:
             endpoint: GET /statuss
             severity: must-ish
         """) == [
-        "t.yaml:4: target.url: must be an http:// or https:// URL with a host, got 'ftp://x'",
+        "t.yaml:4: target.url: 'ftp://x': must be an http:// or https:// URL with a host",
         "t.yaml:5: target.timout: unknown key (did you mean 'timeout'?)",
         "t.yaml:9: load.phases[0].rate: '-5/s' is not a rate (write 100/s, 6000/min or a number per second)",
         "t.yaml:10: load.phases[1]: needs exactly one of 'rate' (open model), 'users' (closed model) or "
