@@ -30,8 +30,10 @@ def parse_duration_s(value: object) -> float:
             seconds = sum(float(number) * _DURATION_S[unit] for number, unit in _PART.findall(str(value)))
         else:
             raise ValueError(f"{value!r} is not a duration (write 90s, 5m, 1h, 4m30s or 250ms)")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"{value!r}: a duration is a finite length of time >= 0 (e.g. 90s)")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r}: a duration is a finite length of time (e.g. 90s)")
     if seconds > MAX_DURATION_S:
         raise ValueError(f"{value!r}: at most {MAX_DURATION_S / 86400:g} days")
     return seconds
@@ -59,8 +61,10 @@ def parse_rate_per_s(value: object) -> float:
         if not match:
             raise ValueError(f"{value!r} is not a rate (write 100/s, 6000/min or a number per second)")
         rate = float(match[1]) * _RATE_PER_S[match[2]]
-    if not math.isfinite(rate) or rate < 0:
-        raise ValueError(f"{value!r}: a rate is a finite number >= 0 (e.g. 100/s)")
+    if rate < 0:
+        raise ValueError("a rate cannot be negative")
+    if not math.isfinite(rate):
+        raise ValueError(f"{value!r}: a rate is a finite number (e.g. 100/s)")
     if rate > MAX_RATE_PER_S:
         raise ValueError(f"{value!r}: at most {MAX_RATE_PER_S:,.0f} arrivals/s (about {MAX_RATE_PER_S / 3750:,.0f} "
                          f"Lambda workers)")

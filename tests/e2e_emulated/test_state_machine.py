@@ -326,7 +326,10 @@ def test_squall_watch_ui_draws_a_run_on_aws_and_its_stop_button_ends_it(emulator
             time.sleep(1)
         families = {f.name: f for f in text_string_to_metric_families(
             urllib.request.urlopen(origin + "/metrics", timeout=5).read().decode())}
-        urllib.request.urlopen(urllib.request.Request(origin + "/stop", method="POST"), timeout=5).read()
+        page = urllib.request.urlopen(origin + "/", timeout=5).read().decode()
+        token = page.split("const TOKEN = '", 1)[1].split("'", 1)[0]  # what the page's own Stop sends
+        urllib.request.urlopen(urllib.request.Request(origin + "/stop", method="POST",
+                                                      headers={"X-Squall-Token": token}), timeout=5).read()
         final: dict = {}
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not final.get("verdict"):
