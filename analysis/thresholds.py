@@ -22,7 +22,7 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "==": operator.eq, "!=": operator.ne,
 }
 LATENCY_NAMES = {"min": 0.0, "median": 50.0, "max": 100.0}
-KNOWN_METRICS = ("error_rate", "rps", "requests", "errors", "mean", "avg", "min", "median", "max",
+KNOWN_METRICS = ("error_rate", "rps", "requests", "errors", "exceptions", "mean", "avg", "min", "median", "max",
                  "p50", "p90", "p95", "p99", "p99.9")
 _LATENCY_UNITS_MS = {"ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}
 
@@ -38,7 +38,7 @@ class RegressionRef:
 @dataclass(frozen=True)
 class Threshold:
     text: str
-    metric: str  # "latency", "error_rate", "rps", "requests", "errors"
+    metric: str  # "latency", "error_rate", "rps", "requests", "errors", "exceptions" (a locustfile's tasks raised)
     percentile: float | None  # for latency; None means the mean
     op: str
     limit: float  # canonical unit
@@ -79,7 +79,7 @@ def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
         if unit not in (None, "/s", "/min", "/m"):
             raise ValueError(f"rps takes a rate such as 90/s or 6000/min, not {unit!r}")
         return "rps", None, op, value / 60 if unit in ("/min", "/m") else value
-    if name in ("requests", "errors"):
+    if name in ("requests", "errors", "exceptions"):
         if unit is not None:
             raise ValueError(f"{name} is a count and takes no unit, got {unit!r}")
         return name, None, op, value

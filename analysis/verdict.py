@@ -87,7 +87,10 @@ def phase_stats(run: MergedRun, first_second: int, end_second: int) -> EndpointS
 def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
                     target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
     stats = None
-    if threshold.target is not None:
+    measured: float | None
+    if threshold.metric == "exceptions":  # raised inside a locustfile's tasks: the run's, not an endpoint's
+        measured = float(sum(run.health.exceptions.values()))
+    elif threshold.target is not None:
         measured = measure_target(threshold.target, target)
     elif threshold.regression is not None:
         current = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall

@@ -23,6 +23,7 @@ from runner.store import StoreError
 from runner.cli.results import (
     cmd_baseline, cmd_collect, cmd_compare, cmd_fetch, cmd_import, cmd_report, cmd_runs, cmd_stop, cmd_watch,
 )
+from runner.cli.locust_options import add_locust_options
 from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd_validate
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
@@ -48,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   ("demo", cmd_demo, "start the demo target and run the quickstart against it")):
         p = sub.add_parser(name, help=help_text)
         if name == "run":
-            p.add_argument("spec", nargs="+", help="a spec, a suite file, or several specs run as a suite")
+            p.add_argument("spec", nargs="*", help="a spec, a suite file, several specs run as a suite, or a "
+                                                    "locustfile and its User classes (none: locust.conf's locustfile)")
             spec_selection_options(p)
             p.add_argument("--on", choices=("local", "aws"), default="local", help="backend (default local)")
             p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
             locust.add_argument("--html", metavar="FILE", help="also write the HTML report there")
             locust.add_argument("--spec", dest="sidecar", metavar="YAML", default=D.get("sidecar"),
                                 help="thresholds, limits and aws for the locustfile run (squall.toml: sidecar)")
+            add_locust_options(locust)
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")
@@ -165,6 +168,28 @@ def worker_count(text: str) -> int:
     return count
 
 
+def _may_carry_locust_options(args: argparse.Namespace) -> bool:
+    """`squall run` of a locustfile (-f, a .py, or locust.conf's): options Squall does not know are
+    the locustfile's own, checked by Locust's parser once the file is loaded."""
+    return args.func is cmd_run and (bool(getattr(args, "locustfile", None)) or not args.spec or
+                                      str(args.spec[0]).endswith(".py"))
+
+
+def _with_values(extra: list[str], argv: list[str], args: argparse.Namespace) -> list[str]:
+    """A locustfile's own options with their values: a value argparse took for a positional (a spec
+    or User class name) right after an option only the locustfile knows goes back to that option
+    (`--my-path /health`; write `--my-flag` after the User classes when it takes no value)."""
+    options: list[str] = []
+    for option in extra:
+        options.append(option)
+        at = argv.index(option) if option in argv else -1
+        follower = argv[at + 1] if 0 <= at < len(argv) - 1 else None
+        if option.startswith("-") and "=" not in option and follower is not None and follower in args.spec:
+            args.spec.remove(follower)
+            options.append(follower)
+    return options
+
+
 def main(argv: list[str] | None = None) -> int:
     from runner.cli.settings import SettingsError, defaults
     try:
@@ -173,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"squall: {error}", file=sys.stderr)
         return EXIT_INVALID
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not _may_carry_locust_options(args):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.locust_options = _with_values(extra, list(argv if argv is not None else sys.argv[1:]), args)
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,23 +27,37 @@ from runner.units import parse_duration_s
 SIDECAR_KEYS = ("name", "thresholds", "limits", "aws", "target")
 
 
-def locust_settings(cwd: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """locust.conf (or ~/.locust.conf), then LOCUST_* variables: Locust's own precedence below the CLI."""
+def locust_settings(cwd: Path, environ: Mapping[str, str], config: str | None = None) -> dict[str, str]:
+    """Locust's own precedence below the command line: ~/.locust.conf, ./locust.conf, [tool.locust]
+    in ./pyproject.toml, the --config file, then LOCUST_* variables (later ones win)."""
     found: dict[str, str] = {}
-    for path in (Path.home() / ".locust.conf", cwd / "locust.conf"):
-        if path.is_file():
-            parser = configparser.ConfigParser()
-            parser.read_string("[locust]\n" + path.read_text(encoding="utf-8"))
-            found.update({k.replace("_", "-"): v.strip() for k, v in parser["locust"].items()})
+    files = [Path.home() / ".locust.conf", cwd / "locust.conf", cwd / "pyproject.toml"] + \
+        ([Path(config)] if config else [])
+    for path in files:
+        if not path.is_file():
+            if config and path == Path(config):
+                raise SpecError([Problem(config, 0, "", "--config: no such file")])
+            continue
+        if path.suffix == ".toml":
+            try:
+                table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("locust", {})
+            except tomllib.TOMLDecodeError as error:
+                raise SpecError([Problem(str(path), 0, "", f"not valid TOML: {error}")]) from None
+            found.update({str(k).replace("_", "-"): " ".join(map(str, v)) if isinstance(v, list) else str(v)
+                          for k, v in table.items()})
+            continue
+        parser = configparser.ConfigParser()
+        parser.read_string("[locust]\n" + path.read_text(encoding="utf-8"))
+        found.update({k.replace("_", "-"): v.strip() for k, v in parser["locust"].items()})
     for key, value in environ.items():
         if key.startswith("LOCUST_"):
             found[key[len("LOCUST_"):].lower().replace("_", "-")] = value
     return found
 
 
-def check_locustfile(path: Path) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "runner.load.locust_check", str(path)], capture_output=True,
-                          text=True, timeout=120)
+def check_locustfile(path: Path, options: tuple[str, ...] = ()) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "runner.load.locust_check", str(path), *options],
+                          capture_output=True, text=True, timeout=120)
     try:
         described: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -54,8 +69,9 @@ def check_locustfile(path: Path) -> dict[str, Any]:
 
 
 def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
-    conf = locust_settings(Path.cwd(), os.environ)
-    described = check_locustfile(path)
+    conf = locust_settings(Path.cwd(), os.environ, getattr(args, "locust_config", None))
+    options = tuple(getattr(args, "locust_options", None) or ())
+    described = check_locustfile(path, options)
     classes: dict[str, Any] = described["classes"]
     if not classes:
         raise SpecError([Problem(str(path), 0, "", "no User class in it (a subclass of HttpUser, FastHttpUser or "
@@ -106,7 +122,7 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
                    "tags": [t for t in (args.tags or conf.get("tags", "")).replace(",", " ").split() if t],
                    "exclude_tags": [t for t in (args.exclude_tags or conf.get("exclude-tags", "")).replace(",", " ")
                                     .split() if t],
-                   **({"shape": shapes[0]} if shapes else {})},
+                   **({"shape": shapes[0]} if shapes else {}), **({"options": list(options)} if options else {})},
     }
     lines: dict[Any, int] = {}
     sidecar_file = str(path)
@@ -120,7 +136,18 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
         for key, value in data.items():
             document[key] = {**document["target"], **value} if key == "target" and isinstance(value, dict) else value
         lines, sidecar_file = sidecar.lines, args.sidecar
+    locust_exit = "thresholds" not in document
+    if locust_exit:  # as Locust: a failed request or a task that raised fails the run
+        document["thresholds"] = ["errors == 0", "exceptions == 0"]
+    stop_timeout = getattr(args, "stop_timeout", None) or conf.get("stop-timeout")
+    if stop_timeout:  # Locust's time for users to finish their task: Squall's drain
+        document["limits"] = {**(document.get("limits") or {}), "drain": f"{stop_timeout}s" if
+                              str(stop_timeout).replace(".", "", 1).isdigit() else stop_timeout}
     spec = build_spec(Source(sidecar_file, document, lines), None)
+    if locust_exit:
+        spec = dataclasses.replace(spec, notes=spec.notes + (
+            "no thresholds (--spec YAML gives some): as under Locust, a failed request or a task that raised fails "
+            "the run (exit 1, or --exit-code-on-error)",))
     if shapes and (args.users or args.spawn_rate):  # as Locust: the shape decides
         spec = dataclasses.replace(spec, notes=spec.notes + (
             f"{path.name}: LoadTestShape {shapes[0]} sets the users and their spawn rate: -u and -r are ignored",))

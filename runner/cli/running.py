@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import random
 import signal
@@ -22,6 +23,7 @@ from runner.units import format_duration
 from runner.cli.common import (
     EXIT_BY_VERDICT,
     EXIT_COULD_NOT_RUN,
+    EXIT_FAIL,
     EXIT_INCONCLUSIVE,
     EXIT_PASS,
     EXIT_STOPPED,
@@ -100,6 +102,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.spec]
+    locustfile = getattr(args, "locustfile", None)
+    if not locustfile and not paths:  # as `locust` alone: the locustfile locust.conf names
+        from runner.cli.locustfile import locust_settings
+        locustfile = locust_settings(Path.cwd(), os.environ, getattr(args, "locust_config", None)).get("locustfile")
+        if not locustfile:
+            raise SpecRejected("squall run needs a spec, a suite or a locustfile (-f locustfile.py, or a "
+                               "locust.conf that names one)")
+    if locustfile:  # Locust's -f: the positional arguments are User classes, as in Locust
+        return _run_locustfile(Path(locustfile), [str(p) for p in paths], args)
     if paths[0].suffix == ".py":  # a locustfile, and the user classes to run
         return _run_locustfile(paths[0], [str(p) for p in paths[1:]], args)
     if len(paths) == 1 and not is_suite_file(paths[0]):
@@ -155,12 +166,24 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
 
 
 def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) -> int:
-    from runner.cli.locustfile import locust_spec
+    from runner.cli.locust_options import notes_for
+    from runner.cli.locustfile import check_locustfile, locust_settings, locust_spec
     from runner.results.reports import render
+    if getattr(args, "locust_list", False):  # Locust's -l
+        print("\n".join(sorted(check_locustfile(path)["classes"])))
+        return EXIT_PASS
+    conf = locust_settings(Path.cwd(), os.environ, getattr(args, "locust_config", None))
+    args.csv = args.csv or conf.get("csv")  # locust.conf, [tool.locust] and LOCUST_CSV / LOCUST_HTML too
+    args.html = args.html or conf.get("html")
+    args.workers = args.workers or getattr(args, "processes", None)  # Locust's --processes
     args.user_classes = classes
     spec = locust_spec(args, path)
+    spec = dataclasses.replace(spec, notes=spec.notes + tuple(notes_for(getattr(args, "locust_noted", None) or [])))
     args.engine = "locust"
     code, result = _run_spec_result(spec, args)
+    exit_on_error = getattr(args, "exit_code_on_error", None)
+    if code == EXIT_FAIL and exit_on_error is not None:  # Locust's --exit-code-on-error
+        code = exit_on_error
     if args.csv:
         for name, content in render(result, "csv").items():
             Path(f"{args.csv}_{name}").write_text(content, encoding="utf-8")

@@ -8,6 +8,8 @@ imported: never in the CLI's process, nor in an asyncio worker.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import traceback
@@ -17,7 +19,22 @@ from typing import Any
 MAX_SHAPE_S = 24 * 3600  # a shape is asked at most this far ahead
 
 
-def describe(path: str) -> dict[str, Any]:
+def check_options(path: str, options: list[str]) -> dict[str, Any]:
+    """The locustfile's own options, parsed by Locust's parser once the file has added them (its
+    init_command_line_parser listeners): nothing, or why they are refused, in Locust's words."""
+    from locust.argument_parser import parse_options
+    errors = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(errors):
+            parse_options(args=["-f", path, "--headless", *options])
+    except SystemExit:
+        said = [line for line in errors.getvalue().splitlines() if "error:" in line]
+        return {"error": f"its options: {said[-1].split('error:', 1)[1].strip() if said else ' '.join(options)}",
+                "line": 0, "file": path}
+    return {}
+
+
+def describe(path: str, options: list[str] | None = None) -> dict[str, Any]:
     try:
         from locust.util.load_locustfile import load_locustfile
     except ImportError:
@@ -29,6 +46,9 @@ def describe(path: str) -> dict[str, Any]:
         return {"error": f"Locust could not load it (exit {stop.code})", "line": 0, "file": path}
     except BaseException as error:  # noqa: BLE001 - any error of the user's file is reported, with its line
         return {"error": f"{type(error).__name__}: {error}", **_where(error, path)}
+    refused = check_options(path, options or [])
+    if refused:
+        return refused
     planned: dict[str, Any] = {}
     if len(shapes) == 1:
         planned = plan_shape(shapes[0], path)
@@ -78,4 +98,4 @@ def _where(error: BaseException, path: str) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(describe(sys.argv[1])))
+    print(json.dumps(describe(sys.argv[1], sys.argv[2:])))

@@ -157,9 +157,16 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         # A later slice's users come back at once (the run was at full strength when the slice began)
         spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
             else max(1.0, float(users))
+    # Locust's own global events (the file's listeners are on them) and its parsed options (the
+    # file's own options among them), as `locust` gives them to a locustfile
+    import locust
+    from locust.argument_parser import parse_options
+    parsed_options = parse_options(args=["-f", locustfile, "--headless", "-H", spec.target.base_url,
+                                         *spec.locust.options])
     environment = Environment(user_classes=mine or chosen, host=spec.target.base_url, shape_class=shape,
-                              tags=list(spec.locust.tags) or None,
-                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s)
+                              tags=list(spec.locust.tags) or None, events=locust.events,
+                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s,
+                              parsed_options=parsed_options)
     send_until_epoch_s = start_at_epoch_s + job.slice_duration_s
     if lambda_end_epoch_s is not None:
         send_until_epoch_s = WorkerBudget.for_slice(start_at_epoch_s, job.slice_duration_s, spec.limits.drain_s,
@@ -200,6 +207,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     stop_key = run_prefix(job.run_id) + "control/stop"
     flag_store = stop_store or store
     runner = environment.create_local_runner()
+    # as Locust's main does: the file's init listeners see the environment and its runner
+    environment.events.init.fire(environment=environment, runner=runner, web_ui=None)  # type: ignore[no-untyped-call]
     gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
     flushing = gevent.spawn(flusher)
     error = None
@@ -222,6 +231,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         raise
     finally:
         flushing.kill()
+        # as Locust's shutdown does, before the final shard
+        environment.events.quitting.fire(environment=environment, reverse=True)  # type: ignore[no-untyped-call]
         flush(final=True, error=error)
     return int(runner.stats.total.num_requests)
 

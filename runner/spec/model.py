@@ -158,6 +158,7 @@ class LocustSource:
     # then naming the locustfile inside it; the worker unpacks it before importing.
     inlined: str | None = None
     shape: str | None = None  # the file's LoadTestShape the workers follow (the phases only draw it)
+    options: tuple[str, ...] = ()  # the locustfile's own command-line options (its init_command_line_parser)
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,8 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
 def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePath | None) -> LocustSource | None:
     """`locust: {file: locustfile.py, classes: [...], tags: [...], exclude_tags: [...]}`: one users phase."""
     path: Path = ("locust",)
-    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags", "shape", "inlined"), required=("file",))
+    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags", "shape", "inlined", "options"),
+                   required=("file",))
     if "file" not in lo:
         return None
     file = c.text(path + ("file",), lo["file"], "locustfile.py")
@@ -220,13 +221,13 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
         c.problem(("load", "phases"), "a locustfile run has one users phase (its -u users, -r spawn rate and "
                                       "-t run time)")
     words = {}
-    for key in ("classes", "tags", "exclude_tags"):
+    for key in ("classes", "tags", "exclude_tags", "options"):
         items = lo.get(key, [])
         if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
             c.problem(path + (key,), "must be a list of names")
             items = []
         words[key] = tuple(items)
-    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"], inlined, shape)
+    return LocustSource(file, words["classes"], words["tags"], words["exclude_tags"], inlined, shape, words["options"])
 
 
 MAX_USERS = 1_000_000  # closed-model users a spec may ask for

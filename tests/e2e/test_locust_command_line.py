@@ -1,0 +1,77 @@
+"""A Locust team's own command line, config file and event hooks on `squall run`, each beside
+Locust itself run on the same file: what Locust does with them is the truth."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HOOKS = ROOT / "tests" / "data" / "locust" / "hooks.py"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), cwd=tmp_path, capture_output=True, text=True, timeout=180, env=ENV)
+
+
+def endpoints_of(stats_csv: Path) -> dict[str, int]:
+    with open(stats_csv, newline="") as handle:
+        return {f"{r['Type']} {r['Name']}": int(r["Request Count"]) for r in csv.DictReader(handle)
+                if r["Name"] != "Aggregated"}
+
+
+def test_a_locust_ci_command_line_runs_unchanged_with_its_hooks_and_its_own_option(tmp_path: Path, demo_target) -> None:
+    """Before: -f, --headless, --only-summary, --loglevel were 'unrecognized arguments' (exit 2); the
+    file's listeners never fired (a task reading what test_start filled raised every time), its own
+    --probe-path was refused, and manual request events were lost."""
+    demo = demo_target(latency="fixed:1ms")
+    line = ["-f", str(HOOKS), "--headless", "--only-summary", "--loglevel", "WARNING", "-u", "2", "-r", "2",
+            "-t", "2s", "-H", demo.url, "--probe-path", "/health"]
+    locust = run(tmp_path, sys.executable, "-m", "locust", *line, "--csv", str(tmp_path / "locust"))
+    assert locust.returncode == 0, locust.stderr[-2000:]
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, "--csv", str(tmp_path / "squall"),
+                 "--store", "s", "--workers", "1")
+    assert squall.returncode == 0, squall.stdout[-2000:] + squall.stderr[-2000:]
+    assert "--only-summary: accepted as Locust's" in squall.stderr
+    theirs, ours = endpoints_of(tmp_path / "locust_stats.csv"), endpoints_of(tmp_path / "squall_stats.csv")
+    assert set(ours) == set(theirs) == {"GET probe", "MANUAL by hand"}
+    assert ours["GET probe"] == ours["MANUAL by hand"] > 0  # one by hand for every request, as under Locust
+    result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
+    assert result["health"]["exceptions"] == {}  # the listeners fired before the first task
+    assert set(demo.state.seen) == {"GET /health 200"}  # the file's own option reached its tasks (both runs)
+
+
+def test_exit_codes_follow_locust_on_failed_requests(tmp_path: Path, demo_target) -> None:
+    """Locust exits 1 when a request failed (the probe's 404 here), or --exit-code-on-error's code.
+    Before: `errors`-free thresholds aside, such a run could exit 0."""
+    demo = demo_target(latency="fixed:1ms")
+    line = ["-f", str(HOOKS), "--headless", "-u", "1", "-t", "1s", "-H", demo.url]  # probes /nothing-here: 404
+    assert run(tmp_path, sys.executable, "-m", "locust", *line).returncode == 1
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, "--store", "s", "--workers", "1")
+    assert squall.returncode == 1, squall.stdout[-2000:] + squall.stderr[-2000:]
+    assert "errors == 0: measured" in squall.stdout
+    chosen = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, "--exit-code-on-error", "3",
+                 "--store", "s", "--workers", "1")
+    assert chosen.returncode == 3
+
+
+def test_locust_conf_names_the_locustfile_and_its_csv(tmp_path: Path, demo_target) -> None:
+    """`squall run` alone, as `locust` alone: locust.conf's locustfile, host, users, run time and csv.
+    Before: 'the following arguments are required: spec', and csv/html there were ignored."""
+    demo = demo_target(latency="fixed:1ms")
+    (tmp_path / "locust.conf").write_text(f"locustfile = {HOOKS}\nheadless = true\nhost = {demo.url}\nusers = 1\n"
+                                          f"run-time = 1s\ncsv = fromconf\nprobe-path = /health\n")
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", "--store", "s", "--workers", "1")
+    assert squall.returncode == 0, squall.stdout[-2000:] + squall.stderr[-2000:]
+    assert (tmp_path / "fromconf_stats.csv").is_file()
+
+
+def test_an_option_neither_knows_is_refused_in_locust_s_words(tmp_path: Path) -> None:
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", "-f", str(HOOKS), "-t", "1s",
+                 "-H", "http://127.0.0.1:9", "--no-such-option", "--store", "s")
+    assert squall.returncode == 2
+    assert "unrecognized arguments: --no-such-option" in squall.stderr and "Traceback" not in squall.stderr
