@@ -35,8 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
                                             "3 could not run, 4 inconclusive, 130 stopped.")
     parser.add_argument("--debug", action="store_true", help="print tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("validate", help="check a spec and report every problem")
+    p = sub.add_parser("validate", help="check a spec (or a suite's specs) and report every problem")
     p.add_argument("spec")
+    p.add_argument("--target", default=D.get("target"), help="replace target.url, as squall run --target does")
     p.add_argument("--data-root", default=D.get("data_root"), metavar="DIR",
                    help="a folder data files may also be read from (default: only under the spec's folder)")
     p.set_defaults(func=cmd_validate)
@@ -60,14 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
             p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
             p.add_argument("--slice", help="aws: load per Lambda time slice (default and most 14m)")
+            p.add_argument("--csv", metavar="PREFIX", help="also write PREFIX_stats.csv, _failures.csv, "
+                                                           "_stats_history.csv, _exceptions.csv (Locust's layout)")
+            p.add_argument("--html", metavar="FILE", help="also write the HTML report there")
+            p.add_argument("--junit", metavar="FILE", help="also write the JUnit XML there")
+            p.add_argument("--report-dir", metavar="DIR", help="also write every report format into DIR")
             locust = p.add_argument_group("a locustfile (squall run locustfile.py [UserClass ...])")
             locust.add_argument("-u", "--users", type=worker_count, help="peak number of users (Locust's -u)")
             locust.add_argument("-r", "--spawn-rate", type=float, help="users started per second (Locust's -r)")
             locust.add_argument("-t", "--run-time", help="how long, e.g. 5m (Locust's -t)")
             locust.add_argument("-H", "--host", help="the target (Locust's -H; default: the class's host)")
-            locust.add_argument("--csv", metavar="PREFIX", help="also write PREFIX_stats.csv, _failures.csv, "
-                                                                "_stats_history.csv (Locust's layout)")
-            locust.add_argument("--html", metavar="FILE", help="also write the HTML report there")
             locust.add_argument("--spec", dest="sidecar", metavar="YAML", default=D.get("sidecar"),
                                 help="thresholds, limits and aws for the locustfile run (squall.toml: sidecar)")
             add_locust_options(locust)

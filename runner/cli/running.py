@@ -39,12 +39,24 @@ from runner.cli.common import (
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """The spec as written, and with each of its profiles applied: every problem of all of them."""
+    """The spec as written, and with each of its profiles applied; for a suite, each of its tests
+    as the suite runs it: every problem of all of them."""
     problems: list[Problem] = []
     shown: list[str] = []
-    for profile in [None, *spec_profiles(args.spec)]:
+    data_root = Path(args.data_root) if args.data_root else None
+    if is_suite_file(Path(args.spec)):
+        name, tests = load_suite(Path(args.spec))
+        for test in tests:
+            try:
+                spec = load_spec(test.spec, args.target, tuple(test.overrides), test.load_profile, data_root)
+            except SpecError as error:
+                problems += [p for p in error.problems if p not in problems]
+                continue
+            shown.append(f"suite {name}: {test.name}: valid — {len(spec.phases)} phases over "
+                         f"{format_duration(spec.duration_s)}")
+    for profile in [] if is_suite_file(Path(args.spec)) else [None, *spec_profiles(args.spec)]:
         try:
-            spec = load_spec(args.spec, profile=profile, data_root=Path(args.data_root) if args.data_root else None)
+            spec = load_spec(args.spec, args.target, profile=profile, data_root=data_root)
         except SpecError as error:
             problems += [p for p in error.problems if p not in problems]
             continue
@@ -58,6 +70,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
+    if is_suite_file(Path(args.spec)):  # each test of the suite, as it will run
+        name, tests = load_suite(Path(args.spec))
+        for index, test in enumerate(tests):
+            print(f"{'' if index == 0 else chr(10)}suite {name}: test {index + 1} of {len(tests)}: {test.name}")
+            picked = argparse.Namespace(**{**vars(args), "spec": str(test.spec),
+                                           "load_profile": test.load_profile or args.load_profile,
+                                           "overrides": [*args.overrides, *test.overrides]})
+            cmd_plan(picked)
+        return EXIT_PASS
     spec = load_selected_spec(args, args.spec)
     plan = make_plan(spec, "plan-preview", 0, workers=args.workers)
     print(f"{spec.name}: {format_duration(plan.duration_s)} in {len(plan.phases)} phases against {spec.target.base_url}")
@@ -168,7 +189,6 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
 def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) -> int:
     from runner.cli.locust_options import notes_for
     from runner.cli.locustfile import check_locustfile, locust_settings, locust_spec
-    from runner.results.reports import render
     if getattr(args, "locust_list", False):  # Locust's -l
         print("\n".join(sorted(check_locustfile(path)["classes"])))
         return EXIT_PASS
@@ -184,15 +204,30 @@ def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) ->
     exit_on_error = getattr(args, "exit_code_on_error", None)
     if code == EXIT_FAIL and exit_on_error is not None:  # Locust's --exit-code-on-error
         code = exit_on_error
-    if args.csv:
+    return code
+
+
+def write_requested_reports(result: dict[str, Any], args: argparse.Namespace) -> None:
+    """--csv PREFIX (Locust's files), --html FILE, --junit FILE and --report-dir DIR, for any run."""
+    from runner.results.reports import render
+    written: list[str] = []
+    if getattr(args, "csv", None):
         for name, content in render(result, "csv").items():
             Path(f"{args.csv}_{name}").write_text(content, encoding="utf-8")
-        print(f"squall: wrote {args.csv}_stats.csv, {args.csv}_failures.csv, {args.csv}_stats_history.csv, "
-              f"{args.csv}_exceptions.csv", file=sys.stderr)
-    if args.html:
-        Path(args.html).write_text(render(result, "html")["report.html"], encoding="utf-8")
-        print(f"squall: wrote {args.html}", file=sys.stderr)
-    return code
+            written.append(f"{args.csv}_{name}")
+    for option, fmt, name in (("html", "html", "report.html"), ("junit", "junit", "junit.xml")):
+        if getattr(args, option, None):
+            Path(getattr(args, option)).write_text(render(result, fmt)[name], encoding="utf-8")
+            written.append(getattr(args, option))
+    if getattr(args, "report_dir", None):
+        folder = Path(args.report_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for fmt in ("html", "md", "csv", "junit", "txt", "json"):
+            for name, content in render(result, fmt).items():
+                (folder / name).write_text(content, encoding="utf-8")
+                written.append(str(folder / name))
+    if written:
+        print(f"squall: wrote {', '.join(written)}", file=sys.stderr)
 
 
 def _run_spec(spec: Spec, args: argparse.Namespace) -> int:
@@ -214,6 +249,9 @@ def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any
     from runner.estimate import check_cost_limit
     from runner.guardrails import check_local_guardrails
     backend = getattr(args, "on", "local")
+    if spec.target.http2 and getattr(args, "engine", "fast") != "httpx":
+        raise SpecRejected(f"target.http2: true needs --engine httpx (the {args.engine} engine speaks HTTP/1.1 only; "
+                           f"it would send HTTP/1.1 without a word); nothing was started")
     preflight = make_plan(spec, "preflight", 0, workers=args.workers if backend == "aws" else
                           (args.workers or os.cpu_count() or 1))
     if backend == "local":
@@ -246,6 +284,10 @@ def followed(args: argparse.Namespace, follow: Callable[[Any], dict[str, Any]], 
         result = follow(server)
         print(file=sys.stderr)
         code = finish(result, store_text)
+        try:
+            write_requested_reports(result, args)
+        except OSError as error:  # a report the user asked for is named, the verdict still decides
+            print(f"squall: a requested report could not be written: {error}", file=sys.stderr)
         if server is not None and server.page and args.ui_linger > 0:
             print(f"squall: the live page shows the verdict for {args.ui_linger:g} s more: {server.url}", file=sys.stderr)
             try:

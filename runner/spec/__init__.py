@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +21,11 @@ __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
 def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
                target_url: str | None = None, read_files: bool = True, overrides: tuple[str, ...] = (),
-               profile: str | None = None, data_root: Path | None = None) -> Spec:
-    """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere);
+               profile: str | None = None, data_root: Path | None = None,
+               environ: Mapping[str, str] | None = None) -> Spec:
+    """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere); with
+    ``environ``, `{{ $env.NAME }}` in target.url is read from it (the URL is planned and its host
+    checked before anything starts, so it cannot wait for the workers);
     CSV data is read relative to ``base_dir`` (default: the spec's folder), from under it or under
     ``data_root``, unless ``read_files`` is off."""
     try:
@@ -46,9 +51,29 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     if target_url and isinstance(source.data, dict):
         target = source.data.get("target")
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
+    if environ is not None:
+        _target_url_from_environment(source, environ)
     spec = build_spec(source, None) if not read_files else \
         build_spec(source, base_dir if base_dir is not None else Path(file).parent, data_root)
     return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
+
+
+_ENV_IN_URL = re.compile(r"\{\{\s*\$env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _target_url_from_environment(source: Source, environ: Mapping[str, str]) -> None:
+    data = source.data if isinstance(source.data, dict) else {}
+    target = data.get("target")
+    url = target.get("url") if isinstance(target, dict) else target
+    if not isinstance(url, str) or "$env." not in url:
+        return
+    missing = sorted({name for name in _ENV_IN_URL.findall(url) if name not in environ})
+    if missing:
+        raise SpecError([Problem(source.file, source.line_of(("target",)), "target.url",
+                                 f"uses {', '.join('$env.' + m for m in missing)}, which is not set in the "
+                                 f"environment (or pass --target URL)")])
+    resolved = _ENV_IN_URL.sub(lambda m: environ[m.group(1)], url)
+    data["target"] = {**target, "url": resolved} if isinstance(target, dict) else resolved
 
 
 def spec_profiles(path: str | Path) -> list[str]:
@@ -120,7 +145,7 @@ def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[
                                  "(see examples/quickstart.yaml); a Locust user class becomes a scenario with its "
                                  "weight, its tasks become steps, and wait_time becomes a think")])
     return parse_spec(text, str(path), path.parent, target_url, overrides=overrides, profile=profile,
-                      data_root=data_root)
+                      data_root=data_root, environ=os.environ)
 
 
 _PYTHON = re.compile(r"^(?:from \w[\w.]* import |import \w|class \w+\(|def \w+\()", re.MULTILINE)

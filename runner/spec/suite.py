@@ -63,8 +63,13 @@ def load_suite(path: Path) -> tuple[str, list[SuiteTest]]:
         profile = entry.get("load_profile")
         label = str(entry.get("name") or (f"{spec.stem} ({profile})" if profile else spec.stem))
         tests.append(SuiteTest(label, spec, str(profile) if profile else None, tuple(overrides),
-                               str(entry["tags"]) if "tags" in entry else None,
-                               str(entry["exclude_tags"]) if "exclude_tags" in entry else None))
+                               _words(entry["tags"]) if "tags" in entry else None,
+                               _words(entry["exclude_tags"]) if "exclude_tags" in entry else None))
     if c.problems:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return name, tests
+
+
+def _words(value: object) -> str:
+    """Tags as `smoke` or `a,b`, or as a list (`[smoke, api]`): kept as `a,b`."""
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
