@@ -119,7 +119,8 @@ def _run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progre
     prefix = run_prefix(run_id)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "backend": "local", "engine": options.engine, "started_at_epoch_s": time.time(), "workers": plan.workers,
-            "pid": os.getpid()}  # `squall watch` in another terminal tells a dead run from a slow one
+            "pid": os.getpid(),  # `squall watch` in another terminal tells a dead run from a slow one
+            "profile": spec.profile}
     # With abort rules, workers flush and the parent judges four times a second, so an abort acts
     # within a second of the second that broke the rule (not ~5 s later).
     flush_s = min(options.flush_interval_s, ABORT_FLUSH_S) if spec.abort_rules else options.flush_interval_s

@@ -1,5 +1,6 @@
-"""Baselines: the run a spec's regression thresholds compare against, one per spec name,
-kept in the store (``baselines/<spec>.json``) beside the runs."""
+"""Baselines: the run a spec's regression thresholds compare against, one per spec name and load
+profile, kept in the store (``baselines/<spec>.json``, ``baselines/<spec>@<profile>.json``)
+beside the runs: a stress profile is never compared with the everyday one."""
 from __future__ import annotations
 
 import re
@@ -8,8 +9,9 @@ from typing import Any
 from runner.store import Store, StoreError, run_prefix
 
 
-def baseline_key(spec_name: str) -> str:
-    return f"baselines/{re.sub(r'[^A-Za-z0-9_.-]+', '-', spec_name)}.json"
+def baseline_key(spec_name: str, profile: str | None = None) -> str:
+    name = spec_name + (f"@{profile}" if profile else "")
+    return f"baselines/{re.sub(r'[^A-Za-z0-9_.@-]+', '-', name)}.json"
 
 
 def set_baseline(store: Store, run_id: str) -> dict[str, Any]:
@@ -17,16 +19,17 @@ def set_baseline(store: Store, run_id: str) -> dict[str, Any]:
     if not store.exists(key):
         raise StoreError(f"no result for run {run_id} in {store.uri(run_prefix(run_id))}")
     result = store.get_json(key)
-    record = {"run_id": run_id, "spec_name": result["spec_name"], "verdict": result["verdict"]["status"]}
-    store.put_json(baseline_key(result["spec_name"]), record)
+    record = {"run_id": run_id, "spec_name": result["spec_name"], "profile": result.get("profile"),
+              "verdict": result["verdict"]["status"]}
+    store.put_json(baseline_key(result["spec_name"], result.get("profile")), record)
     return record
 
 
-def load_baseline(store: Store, spec_name: str, current_run_id: str) -> dict[str, Any] | None:
+def load_baseline(store: Store, spec_name: str, current_run_id: str, profile: str | None = None) -> dict[str, Any] | None:
     """The baseline run's result document, or None when there is none (or it is this very run).
     A baseline that exists but cannot be read (no permission, malformed) raises StoreError: a
     regression threshold must never quietly become "no baseline"."""
-    key = baseline_key(spec_name)
+    key = baseline_key(spec_name, profile)
     if not store.exists(key):
         return None
     try:

@@ -141,7 +141,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     baseline, baseline_problem = None, None
     if any(t.regression for t in spec.thresholds):
         try:
-            baseline = load_baseline(store, spec.name, run_id)
+            baseline = load_baseline(store, spec.name, run_id, meta.get("profile"))
         except StoreError as error:
             baseline_problem = f"the baseline could not be read: {error}"
     slices = len(plan.slices) if meta.get("backend") == "aws" else 1

@@ -55,6 +55,8 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         _target_url_from_environment(source, environ)
     spec = build_spec(source, None) if not read_files else \
         build_spec(source, base_dir if base_dir is not None else Path(file).parent, data_root)
+    if profile:
+        spec = dataclasses.replace(spec, profile=profile)
     return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
 
 

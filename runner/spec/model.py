@@ -209,6 +209,7 @@ class Spec:
     locust: LocustSource | None = None
     aws: AwsWatch | None = None
     notes: tuple[str, ...] = ()  # e.g. what an imported Artillery script could not carry over
+    profile: str | None = None  # the load profile applied (-e NAME): a run's baseline is per spec and profile
 
     @property
     def duration_s(self) -> float:

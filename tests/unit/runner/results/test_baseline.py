@@ -30,6 +30,19 @@ def test_the_baseline_run_result_is_returned(tmp_path: Path) -> None:
     assert load_baseline(store, "launch", "run-1") is None  # a run is not its own baseline
 
 
+def test_each_load_profile_has_its_own_baseline(tmp_path: Path) -> None:
+    """Before: baselines were keyed by the spec's name alone, so a stress profile's run became the
+    baseline of the everyday one without a word."""
+    from runner.results.baseline import set_baseline
+    store = LocalStore(tmp_path)
+    store.put_json("runs/stress-1/result.json", {"run_id": "stress-1", "spec_name": "launch", "profile": "stress",
+                                                 "verdict": {"status": "PASS"}})
+    set_baseline(store, "stress-1")
+    assert load_baseline(store, "launch", "run-2") is None  # the everyday profile has none yet
+    assert load_baseline(store, "launch", "run-2", profile="stress")["run_id"] == "stress-1"  # type: ignore[index]
+    assert baseline_key("launch", "stress") == "baselines/launch@stress.json"
+
+
 def test_an_unreadable_baseline_raises_with_the_store_s_reason(tmp_path: Path) -> None:
     store = DeniedBaselines(tmp_path)
     store.put_json(baseline_key("launch"), {"run_id": "run-1"})
