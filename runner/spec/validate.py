@@ -147,12 +147,14 @@ def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:
 
 def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
     p = c.mapping(path, value, ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "iterations", "pause"),
-                  required=("duration",))
+                  required=() if isinstance(value, dict) and "iterations" in value else ("duration",))
     if not p:
         return None
     name = c.text(path + ("name",), p["name"]) if "name" in p else f"phase-{index + 1}"
     before = len(c.problems)
-    duration_s = c.convert(path + ("duration",), p.get("duration", 0), parse_duration_s, 0.0)
+    # a phase of N iterations (hey -n) ends when they are done: its duration, if any, is only a cap
+    duration_s = c.convert(path + ("duration",), p.get("duration", ITERATIONS_CAP_S if "iterations" in p else 0),
+                           parse_duration_s, 0.0)
     if "duration" in p and duration_s <= 0 and len(c.problems) == before:  # a value it could not read is said once
         c.problem(path + ("duration",), f"must be > 0, got {p['duration']}")
     kinds = [k for k in ("rate", "users", "pause") if k in p]
@@ -231,6 +233,7 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
 
 
 MAX_USERS = 1_000_000  # closed-model users a spec may ask for
+ITERATIONS_CAP_S = 3600.0  # a phase of iterations with no duration stops at the latest after this
 
 
 def _users(value: Any) -> float:

@@ -59,3 +59,14 @@ def test_the_target_url_may_come_from_the_environment(tmp_path: Path, monkeypatc
     assert squall("validate", str(spec), cwd=tmp_path).returncode == 0
     monkeypatch.delenv("SQUALL_TEST_TARGET")
     assert squall("validate", str(spec), "--target", "http://127.0.0.1:9", cwd=tmp_path).returncode == 0
+
+
+def test_a_phase_of_iterations_needs_no_duration_and_ends_when_they_are_done(tmp_path: Path, demo_target) -> None:
+    """`hey -n 40 -c 4`: 4 users, 40 scenario runs in all. Before: refused for a missing duration."""
+    demo = demo_target(latency="fixed:2ms")
+    spec = tmp_path / "hey.yaml"
+    spec.write_text(f"name: hey\ntarget: {demo.url}\nload: {{phases: [{{users: 4, iterations: 40}}]}}\n"
+                    f"scenarios: [{{flow: [{{get: /health}}]}}]\n")
+    done = squall("run", str(spec), "--store", "s", "--workers", "1", cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert sum(demo.state.seen.values()) == 40
