@@ -99,9 +99,11 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
         problems.append(Problem(str(path), 0, "", "no run time: pass -t (e.g. -t 5m); a Squall run has a planned "
                                 "length"))
     phases: list[dict[str, Any]] = []
+    ignored_run_time = bool(shapes and run_time and not described.get("shape_common_options")
+                            and not described.get("endless"))
     if shapes and not problems:
-        try:
-            limit_s = int(parse_duration_s(run_time)) if run_time else None
+        try:  # as Locust: -t ends a shape only when it reads the common options (or never ends by itself)
+            limit_s = int(parse_duration_s(run_time)) if run_time and not ignored_run_time else None
         except ValueError as error:
             raise SpecError([Problem(str(path), 0, "", f"-t {run_time}: {error}")]) from None
         phases = shape_phases(shapes[0], shape_users_per_second(described["targets"], limit_s))
@@ -151,4 +153,8 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
     if shapes and (args.users or args.spawn_rate):  # as Locust: the shape decides
         spec = dataclasses.replace(spec, notes=spec.notes + (
             f"{path.name}: LoadTestShape {shapes[0]} sets the users and their spawn rate: -u and -r are ignored",))
+    if ignored_run_time:
+        spec = dataclasses.replace(spec, notes=spec.notes + (
+            f"{path.name}: -t {run_time} is ignored, as Locust ignores it: LoadTestShape {shapes[0]} ends the test "
+            f"(set use_common_options = True on it to have -t end it sooner)",))
     return spec

@@ -57,7 +57,9 @@ def describe(path: str, options: list[str] | None = None) -> dict[str, Any]:
                                "tags": sorted({t for task in getattr(cls, "tasks", [])
                                                for t in getattr(task, "locust_tag_set", set())})}
                         for name, cls in classes.items()},
-            "shapes": [type(shape).__name__ for shape in shapes]}
+            "shapes": [type(shape).__name__ for shape in shapes],
+            # Locust ignores -t, -u and -r with a shape unless the shape says it reads them
+            "shape_common_options": any(bool(getattr(shape, "use_common_options", False)) for shape in shapes)}
 
 
 def plan_shape(shape: Any, path: str) -> dict[str, Any]:

@@ -75,3 +75,16 @@ def test_an_option_neither_knows_is_refused_in_locust_s_words(tmp_path: Path) ->
                  "-H", "http://127.0.0.1:9", "--no-such-option", "--store", "s")
     assert squall.returncode == 2
     assert "unrecognized arguments: --no-such-option" in squall.stderr and "Traceback" not in squall.stderr
+
+
+def test_a_shape_ends_the_test_and_t_is_ignored_as_locust_ignores_it(tmp_path: Path, demo_target) -> None:
+    """Locust ignores -t when a LoadTestShape runs (unless the shape reads the common options) and
+    says so. Before: Squall ended the run at -t."""
+    demo = demo_target(latency="fixed:1ms")
+    shaped = ROOT / "tests" / "data" / "locust" / "shaped.py"
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", "-f", str(shaped), "-t", "2s", "-H", demo.url,
+                 "--store", "s", "--workers", "1")
+    assert squall.returncode == 0, squall.stdout[-2000:] + squall.stderr[-2000:]
+    assert "-t 2s is ignored, as Locust ignores it: LoadTestShape Stages ends the test" in squall.stderr
+    result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
+    assert result["plan"]["duration_s"] == 8  # the shape's two stages, 4 s each
