@@ -11,6 +11,7 @@ from analysis.stats import EndpointStats, HealthStats
 from analysis.verdict import Verdict, in_order
 
 PERCENTILES = (50.0, 90.0, 95.0, 99.0)
+LOCUST_PERCENTILES = (50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100)  # the columns of Locust's CSV files
 
 
 def _ms(value_us: float) -> float:
@@ -49,6 +50,7 @@ def health_summary(health: HealthStats) -> dict[str, Any]:
         "pool_wait_p99_ms": _ms(health.pool_wait.percentile_us(99)), "not_sent": health.not_sent,
         "refused_hosts": dict(sorted(health.refused_hosts.items())),
         "exceptions": dict(sorted(health.exceptions.items(), key=lambda item: (-item[1], item[0]))),
+        "tracebacks": dict(sorted(health.tracebacks.items())),
         "lag_p50_ms": _ms(health.lag.percentile_us(50)), "lag_p99_ms": _ms(health.lag.percentile_us(99)),
         "lag_max_ms": _ms(health.lag.max_us),
         "cpu_share": health.cpu_s / health.wall_s if health.wall_s > 0 else 0.0,
@@ -60,18 +62,25 @@ def timeline(run: MergedRun, target_rate: list[float], target_users: list[int] |
     """Per second of the run; ``target_users``: the closed-model users planned each second."""
     users = target_users or []
     rows: list[dict[str, Any]] = []
+    so_far = EndpointStats()  # every request up to this second (Locust's "Total" columns)
     for second in range(max(0, run.first_second), run.last_second + 1):
         window = run.timeline.get(second)
         merged = EndpointStats()
         if window is not None:
             for stats in window.endpoints.values():
                 merged.merge(stats)
+        so_far.merge(merged)
         health = window.health if window is not None else HealthStats()
         rows.append({
             "second": second, "requests": merged.requests, "errors": merged.error_count,
             "errors_by_class": dict(merged.errors), "statuses": dict(merged.statuses),
             "p50_ms": _ms(merged.latency.percentile_us(50)), "p95_ms": _ms(merged.latency.percentile_us(95)),
             "p99_ms": _ms(merged.latency.percentile_us(99)),
+            "percentiles_ms": [_ms(merged.latency.percentile_us(p)) for p in LOCUST_PERCENTILES]
+            if merged.latency.total_count else None,
+            "total": {"median_ms": _ms(so_far.latency.percentile_us(50)), "mean_ms": _ms(so_far.latency.mean_us()),
+                      "min_ms": _ms(so_far.latency.min_us), "max_ms": _ms(so_far.latency.max_us),
+                      "content_size": so_far.bytes_in / so_far.responses if so_far.responses else 0.0},
             "arrivals": health.intended, "target_rate": target_rate[second] if second < len(target_rate) else 0.0,
             "users": users[second] if second < len(users) else 0, "iterations": health.iterations,
             "dropped": health.dropped, "late": health.late, "lag_p99_ms": _ms(health.lag.percentile_us(99)),
@@ -81,9 +90,20 @@ def timeline(run: MergedRun, target_rate: list[float], target_users: list[int] |
     return rows
 
 
+def errors_seen(run: MergedRun) -> dict[str, dict[str, list[int]]]:
+    """Per endpoint and error class: the first and the last second of the run it was seen in."""
+    seen: dict[str, dict[str, list[int]]] = {}
+    for second in sorted(run.timeline):
+        for name, stats in run.timeline[second].endpoints.items():
+            for error in stats.errors:
+                seen.setdefault(name, {}).setdefault(error, [second, second])[1] = second
+    return seen
+
+
 def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duration_s: float,
                  target_rate: list[float], target_users: list[int] | None = None) -> dict[str, Any]:
     """``meta`` carries what this module cannot know: run id, spec name, times, plan, target."""
+    seen = errors_seen(run)
     return {
         **meta,
         "verdict": {
@@ -100,7 +120,8 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
         },
         "duration_s": duration_s,
         "overall": endpoint_summary(run.overall, duration_s),
-        "endpoints": {name: endpoint_summary(s, duration_s) for name, s in sorted(run.endpoints.items())},
+        "endpoints": {name: {**endpoint_summary(s, duration_s), "errors_seen_s": seen.get(name, {})}
+                      for name, s in sorted(run.endpoints.items())},
         "scenarios": {name: s.to_dict() for name, s in sorted(run.scenarios.items())},
         "health": health_summary(run.health),
         "workers": [{"slice": s, "worker": w, "shards": r.shards, "final": r.final, "error": r.error}

@@ -26,6 +26,12 @@ def _counts(value: Any, where: str) -> dict[str, int]:
     return dict(value)
 
 
+def _texts(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError(f"{where}: expected a map of names to texts")
+    return dict(value)
+
+
 def _count(data: dict[str, Any], key: str, where: str) -> int:
     value = data.get(key, 0)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -132,6 +138,7 @@ class HealthStats:
     refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
     # a locustfile's tasks: exceptions they raised ("Type: message" -> count), as Locust's Exceptions tab counts them
     exceptions: dict[str, int] = field(default_factory=dict)
+    tracebacks: dict[str, str] = field(default_factory=dict)  # each exception message's first traceback
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
     cpu_s: float = 0.0  # CPU used by the worker process
     wall_s: float = 0.0  # wall time those CPU seconds were measured over
@@ -153,6 +160,8 @@ class HealthStats:
             self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
         for message, count in other.exceptions.items():
             self.exceptions[message] = self.exceptions.get(message, 0) + count
+        for message, text in other.tracebacks.items():
+            self.tracebacks.setdefault(message, text)
         self.lag.merge(other.lag)
         self.cpu_s += other.cpu_s
         self.wall_s += other.wall_s
@@ -165,6 +174,7 @@ class HealthStats:
             "pool_wait": self.pool_wait.to_list(), "refused_hosts": dict(self.refused_hosts),
             **({"not_sent": self.not_sent} if self.not_sent else {}),
             **({"exceptions": dict(self.exceptions)} if self.exceptions else {}),
+            **({"tracebacks": dict(self.tracebacks)} if self.tracebacks else {}),
             "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
@@ -188,6 +198,7 @@ class HealthStats:
             pool_wait=pool_wait, not_sent=_count(data, "not_sent", where),
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
             exceptions=_counts(data.get("exceptions", {}), f"{where}.exceptions"),
+            tracebacks=_texts(data.get("tracebacks", {}), f"{where}.tracebacks"),
             lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )
 

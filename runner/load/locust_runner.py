@@ -11,6 +11,7 @@ corrected for coordinated omission); a request is filed under the second it star
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class LocustRecorder:
         self.recorder = recorder
         self.failure_classes: set[str] = set()
         self.exception_messages: set[str] = set()
+        self.tracebacks_kept: set[str] = set()
 
     def on_request(self, request_type: str, name: str, response_time: float, response_length: int,
                    response: Any = None, exception: BaseException | None = None, **_: Any) -> None:
@@ -68,6 +70,9 @@ class LocustRecorder:
             message = "other exceptions"
         self.exception_messages.add(message)
         exceptions[message] = exceptions.get(message, 0) + 1
+        if tb is not None and message not in self.tracebacks_kept:  # the first one, as Locust's CSV shows it
+            self.tracebacks_kept.add(message)
+            self.recorder.window_at(time.monotonic()).health.tracebacks[message] = "".join(traceback.format_tb(tb))
 
     def error_class(self, status: int, exception: BaseException) -> str:
         if type(exception).__name__ == "RefusedHost":  # runner.load.locust_hosts: never sent

@@ -83,6 +83,24 @@ def locust_failure_class(error: str) -> str:
     return "http_5xx" if error.startswith("HTTPError('5") else error
 
 
+def csv_rows(path: Path) -> list[list[str]]:
+    with open(path, newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def kind(value: str) -> str:
+    """What kind of value a CSV cell holds, as tooling reading Locust's files would take it."""
+    if value in ("", "N/A"):
+        return value or "empty"
+    if value.isdigit():
+        return "integer"
+    try:
+        float(value)
+        return "decimal"
+    except ValueError:
+        return "time" if len(value) == 20 and value.endswith("Z") and value[10] == "T" else "text"
+
+
 @pytest.mark.functional
 def test_a_locustfile_run_by_squall_counts_what_locust_counts(tmp_path: Path, demo_target) -> None:
     """Bring your locustfile: the same file run by Locust's headless runner and by `squall run`
@@ -130,15 +148,22 @@ def test_a_locustfile_run_by_squall_counts_what_locust_counts(tmp_path: Path, de
         by_locust = {row["Message"]: int(row["Count"]) for row in csv.DictReader(raised)}
     with open(tmp_path / "squall_exceptions.csv", newline="") as raised:
         by_squall = {row["Message"]: int(row["Count"]) for row in csv.DictReader(raised)}
-    assert list(by_locust) == ["the page parser broke"] and list(by_squall) == ["ValueError: the page parser broke"]
+    assert list(by_locust) == ["the page parser broke"] == list(by_squall)  # str(exception), as Locust writes it
     # the raising task ends every visit that GET /jobs began, in both; a visit the end of the run cut short
     # (at most one per Member user, so 6) began with GET /jobs but never reached it (whatever each one's length)
-    squall_unfinished = endpoints["GET /jobs"]["requests"] - by_squall["ValueError: the page parser broke"]
+    squall_unfinished = endpoints["GET /jobs"]["requests"] - by_squall["the page parser broke"]
     locust_unfinished = locust_counts["GET /jobs"] - by_locust["the page parser broke"]
     assert 0 <= squall_unfinished <= 6 and 0 <= locust_unfinished <= 6, (by_squall, by_locust, endpoints["GET /jobs"],
                                                                          locust_counts)
-    assert result["health"]["exceptions"] == by_squall and "ValueError: the page parser broke" in squall.stdout
+    assert result["health"]["exceptions"] == {"ValueError: the page parser broke": by_squall["the page parser broke"]}
+    assert "ValueError: the page parser broke" in squall.stdout
     assert not any("ValueError" in kind for e in endpoints.values() for kind in e["errors_by_class"])  # not requests
+    # the CSV files column for column, with Locust's kinds of value (an integer, a decimal, a time, N/A, text)
+    for name in ("stats", "failures", "exceptions", "stats_history"):
+        theirs, ours = csv_rows(tmp_path / f"locust_{name}.csv"), csv_rows(tmp_path / f"squall_{name}.csv")
+        assert ours[0] == theirs[0], name
+        last_row = -1 if name != "stats_history" else -2  # Locust's last history row is the final summary line
+        assert [kind(v) for v in ours[last_row]] == [kind(v) for v in theirs[last_row]], (name, ours[-1], theirs[-1])
     report = next((tmp_path / "s" / "runs").glob("*/reports/report.html")).read_text()
     assert "Exceptions raised inside tasks" in report and "ValueError: the page parser broke" in report
 

@@ -59,10 +59,22 @@ def test_failures_csv_has_a_row_per_status_with_its_own_count() -> None:
     result["endpoints"] = {"GET /a": {**result["overall"], "errors_by_class": {"http_429": 3, "http_4xx": 2,
                                                                                "http_5xx": 5, "timeout": 1},
                                       "error_statuses": {"404": 2, "429": 3, "500": 1, "503": 4}}}
-    rows = list(csv.reader(io.StringIO(render_failures(result))))
+    rows = [row[:4] for row in csv.reader(io.StringIO(render_failures(result)))]
     assert rows == [["Method", "Name", "Error", "Occurrences"], ["GET", "/a", "http_429 (429)", "3"],
                     ["GET", "/a", "http_4xx (404)", "2"], ["GET", "/a", "http_5xx (500)", "1"],
                     ["GET", "/a", "http_5xx (503)", "4"], ["GET", "/a", "timeout", "1"]]
+
+
+def test_a_locustfile_run_s_failures_read_as_locust_writes_them() -> None:
+    result = {**report_result(), "engine": "locust"}
+    result["endpoints"] = {"GET /nothing-here": {**result["overall"], "errors_by_class": {"http_4xx": 2},
+                                                 "error_statuses": {"404": 2}, "errors_seen_s": {"http_4xx": [1, 3]}},
+                           "GET /health": {**result["overall"], "errors_by_class": {"failure: health says ok": 1},
+                                           "error_statuses": {}}}
+    rows = list(csv.reader(io.StringIO(render_failures(result))))
+    assert rows[1][2:] == ["HTTPError('404 Client Error: Not Found for url: /nothing-here')", "2",
+                           "2026-09-21T14:13:21Z", "2026-09-21T14:13:23Z"]
+    assert rows[2][2] == "CatchResponseError('health says ok')"
 
 
 def test_the_history_s_user_count_is_the_closed_model_users_not_arrivals() -> None:
