@@ -81,6 +81,11 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
     if unknown:
         raise SpecError([Problem(str(path), 0, "", f"no User class named {', '.join(unknown)} "
                                  f"(classes: {', '.join(sorted(classes))})")])
+    running = [classes[n] for n in (picked or classes)]
+    if running and not any((c.get("weight") or 0) > 0 or (c.get("fixed_count") or 0) > 0 for c in running):
+        raise SpecError([Problem(str(path), 0, "", f"no User class to run has a weight > 0 or a fixed_count "
+                                 f"({', '.join(picked or sorted(classes))}): Locust refuses it too ('There are no "
+                                 f"users with weight > 0.')")])
     host = args.host or conf.get("host") or next((classes[n]["host"] for n in (picked or classes)
                                                  if classes[n]["host"]), None)
     run_time = args.run_time or conf.get("run-time")

@@ -88,3 +88,14 @@ def test_a_shape_ends_the_test_and_t_is_ignored_as_locust_ignores_it(tmp_path: P
     assert "-t 2s is ignored, as Locust ignores it: LoadTestShape Stages ends the test" in squall.stderr
     result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
     assert result["plan"]["duration_s"] == 8  # the shape's two stages, 4 s each
+
+
+def test_a_class_of_weight_0_named_alone_is_refused_at_once_as_locust_refuses_it(tmp_path: Path) -> None:
+    """Before: the workers died ('no users with weight > 0') and the run still lasted its duration,
+    INCONCLUSIVE."""
+    (tmp_path / "idle.py").write_text("from locust import HttpUser, task\n\n\nclass Idle(HttpUser):\n"
+                                      "    weight = 0\n\n    @task\n    def nothing(self):\n        pass\n")
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", "-f", "idle.py", "Idle", "-t", "30s",
+                 "-H", "http://127.0.0.1:9", "--store", "s")
+    assert squall.returncode == 2 and "There are no users with weight > 0." in squall.stderr
+    assert not (tmp_path / "s").exists()  # nothing started
