@@ -29,11 +29,20 @@ from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
 
 
+def installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("squall")
+    except PackageNotFoundError:  # run from a checkout without installing it
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="squall", description="Serverless load tests: local or on AWS.",
                                      epilog="Exit codes: 0 pass, 1 threshold failed, 2 invalid input, "
-                                            "3 could not run, 4 inconclusive, 130 stopped.")
+                                            "3 could not run, 4 inconclusive, 130 stopped (143 SIGTERM, 129 SIGHUP).")
     parser.add_argument("--debug", action="store_true", help="print tracebacks")
+    parser.add_argument("--version", action="version", version=f"squall {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a spec (or a suite's specs) and report every problem")
     p.add_argument("spec")

@@ -24,7 +24,7 @@ EXIT_BY_VERDICT = {"PASS": EXIT_PASS, "WARN": EXIT_PASS, "FAIL": EXIT_FAIL, "ABO
                    "INCONCLUSIVE": EXIT_INCONCLUSIVE, "STOPPED": EXIT_STOPPED}
 
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"  # package data (./examples links here)
 
 
 D: dict[str, Any] = {}  # option defaults: squall.toml / [tool.squall], then SQUALL_* variables

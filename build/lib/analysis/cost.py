@@ -1,0 +1,205 @@
+"""What a test costs, and what the target cost while it ran: a dated, region-aware price
+table and plain arithmetic on it. Pure: quantities in, dollars out.
+
+Prices are AWS's public list prices (on-demand, first pricing tier), as published on
+aws.amazon.com/{lambda,step-functions,s3,cloudwatch,api-gateway,dynamodb}/pricing and the
+EC2 data-transfer page; DynamoDB on-demand after the November 2024 price reduction.
+Checked: 2025-06. Regions not in the table are priced as us-east-1, and the result says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PRICES_CHECKED = "2025-06"
+PRICES_SOURCE = "AWS public pricing pages (on-demand list prices, first tier)"
+
+
+@dataclass(frozen=True)
+class Prices:
+    lambda_gb_s_arm64_usd: float = 0.0000133334
+    lambda_gb_s_x86_64_usd: float = 0.0000166667
+    lambda_per_million_requests_usd: float = 0.20
+    sfn_per_1000_transitions_usd: float = 0.025  # Standard workflows; Distributed Map children too
+    s3_per_1000_put_usd: float = 0.005  # PUT, COPY, POST, LIST
+    s3_per_1000_get_usd: float = 0.0004  # GET, HEAD and others
+    cloudwatch_per_1000_metrics_usd: float = 0.01  # GetMetricData, per metric requested
+    apigw_rest_per_million_usd: float = 3.50
+    apigw_http_per_million_usd: float = 1.00
+    dynamodb_per_million_wru_usd: float = 0.625
+    dynamodb_per_million_rru_usd: float = 0.125
+    transfer_out_per_gb_usd: float = 0.09  # to the internet, first 10 TB
+
+
+PRICE_TABLE: dict[str, Prices] = {
+    "us-east-1": Prices(),
+    "us-east-2": Prices(),
+    "us-west-2": Prices(),  # the three regions list the same prices for every item above
+}
+
+
+def prices_for(region: str) -> tuple[Prices, str]:
+    """The region's prices, and a note when the region is not in the table."""
+    if region in PRICE_TABLE:
+        return PRICE_TABLE[region], ""
+    return PRICE_TABLE["us-east-1"], f"{region} is not in the price table: us-east-1 prices used"
+
+
+@dataclass(frozen=True)
+class CostItem:
+    name: str
+    quantity: float
+    unit: str
+    cost_usd: float
+
+
+@dataclass
+class CostBreakdown:
+    title: str
+    items: list[CostItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    per_1000_requests_usd: float | None = None
+
+    @property
+    def total_usd(self) -> float:
+        return sum(i.cost_usd for i in self.items)
+
+    def add(self, name: str, quantity: float, unit: str, cost_usd: float) -> None:
+        self.items.append(CostItem(name, quantity, unit, cost_usd))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "total_usd": self.total_usd, "notes": self.notes,
+                "per_1000_requests_usd": self.per_1000_requests_usd,
+                "items": [{"name": i.name, "quantity": i.quantity, "unit": i.unit, "cost_usd": i.cost_usd}
+                          for i in self.items]}
+
+
+@dataclass(frozen=True)
+class RunShape:
+    """What a test does, for its cost: measured after a run, planned before it."""
+
+    backend: str  # "local" or "aws"
+    worker_seconds: float  # sum over workers of their running time
+    workers: int
+    worker_memory_mb: int = 1769
+    architecture: str = "arm64"
+    monitor_invocations: int = 0
+    monitor_seconds_each: float = 1.0
+    transitions: int = 0
+    s3_puts: int = 0
+    s3_gets: int = 0
+    metrics_requested: int = 0  # GetMetricData metrics (queries x calls)
+    bytes_out: int = 0  # what the workers sent to the target (request lines, headers, bodies)
+    bytes_out_assumed: bool = False  # planned: an assumed size per request, not a measured one
+
+
+def run_cost(shape: RunShape, region: str) -> CostBreakdown:
+    prices, note = prices_for(region)
+    cost = CostBreakdown("the test itself")
+    if note:
+        cost.notes.append(note)
+    if shape.backend == "aws":
+        gb = shape.worker_memory_mb / 1024
+        per_gb_s = prices.lambda_gb_s_arm64_usd if shape.architecture == "arm64" else prices.lambda_gb_s_x86_64_usd
+        cost.add("Lambda workers", shape.worker_seconds * gb, "GB-s", shape.worker_seconds * gb * per_gb_s)
+        monitor_gb_s = shape.monitor_invocations * shape.monitor_seconds_each * 1.0
+        cost.add("Lambda monitor, plan, collect", monitor_gb_s + 30.0, "GB-s", (monitor_gb_s + 30.0) * per_gb_s)
+        invocations = shape.workers + shape.monitor_invocations + 3
+        cost.add("Lambda requests", invocations, "requests", invocations / 1e6 * prices.lambda_per_million_requests_usd)
+        cost.add("Step Functions", shape.transitions, "transitions",
+                 shape.transitions / 1000 * prices.sfn_per_1000_transitions_usd)
+        cost.add("S3 writes", shape.s3_puts, "PUT", shape.s3_puts / 1000 * prices.s3_per_1000_put_usd)
+        cost.add("S3 reads", shape.s3_gets, "GET", shape.s3_gets / 1000 * prices.s3_per_1000_get_usd)
+    if shape.backend == "aws" and shape.bytes_out:
+        gb_out = shape.bytes_out / 1e9
+        cost.add("Data transfer out", gb_out, "GB", gb_out * prices.transfer_out_per_gb_usd)
+        cost.notes.append("data transfer priced as out to the internet; to an API in the same region it costs less"
+                          + (f"; {PLANNED_BYTES_PER_REQUEST} bytes assumed per request" if shape.bytes_out_assumed
+                             else ""))
+    if shape.metrics_requested:
+        cost.add("CloudWatch GetMetricData", shape.metrics_requested, "metrics",
+                 shape.metrics_requested / 1000 * prices.cloudwatch_per_1000_metrics_usd)
+    if shape.backend == "local":
+        cost.notes.append("the load ran on this machine: no AWS compute cost")
+    return cost
+
+
+PLANNED_BYTES_PER_REQUEST = 500  # request line and headers of a small API call, before a run measures it
+
+
+def planned_shape(backend: str, duration_s: float, workers: int, slices: int, flush_interval_s: float,
+                  monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
+                  worker_memory_mb: int = 1769, architecture: str = "arm64", expected_requests: float = 0.0,
+                  stop_poll_s: float = 1.0, monitor_loop_s: float = 0.0, monitor_tick_s: float = 1.0) -> RunShape:
+    """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
+    the pipeline makes them: every delta shard written once and read once by the monitor, one
+    snapshot per worker and slice (written, and read by collect), the monitor's state and
+    live.json per tick, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
+    how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules)."""
+    if backend != "aws":
+        return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
+                        metrics_requested=metrics_per_call * 2)
+    worker_seconds = workers * (duration_s + slices * (start_margin_s + drain_s))
+    monitor = int((duration_s + slices * (start_margin_s + drain_s)) / max(monitor_interval_s, 1.0)) + slices
+    ticks = monitor * max(1, int(monitor_loop_s / monitor_tick_s))
+    shards = int(worker_seconds / max(flush_interval_s, 0.1)) + workers * slices
+    snapshots = workers * slices
+    # Plan, slice start and collect; per monitor tick: task, choice, wait; per worker: its Map child.
+    transitions = 12 + slices * 6 + monitor * 3 + workers * slices * 3
+    puts = shards + snapshots + 2 * ticks + 6 + 2 * slices
+    gets = shards + snapshots + 3 * ticks + int(worker_seconds / stop_poll_s)
+    return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
+                    max(1.0, monitor_loop_s),
+                    transitions, puts, gets, metrics_per_call * 2,
+                    bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True)
+
+
+@dataclass(frozen=True)
+class TargetUsage:
+    """The target's usage during the run, read from its CloudWatch metrics."""
+
+    rest_requests: float = 0.0
+    http_requests: float = 0.0
+    lambda_invocations: dict[str, float] = field(default_factory=dict)
+    lambda_duration_ms_avg: dict[str, float] = field(default_factory=dict)
+    lambda_memory_mb: dict[str, int] = field(default_factory=dict)
+    lambda_architecture: dict[str, str] = field(default_factory=dict)  # function -> arm64 or x86_64
+    dynamodb_rcu: float = 0.0
+    dynamodb_wcu: float = 0.0
+
+
+def target_cost(usage: TargetUsage, region: str, client_requests: int) -> CostBreakdown:
+    prices, note = prices_for(region)
+    cost = CostBreakdown("the target, during the test")
+    if note:
+        cost.notes.append(note)
+    if usage.rest_requests:
+        cost.add("API Gateway REST requests", usage.rest_requests, "requests",
+                 usage.rest_requests / 1e6 * prices.apigw_rest_per_million_usd)
+    if usage.http_requests:
+        cost.add("API Gateway HTTP requests", usage.http_requests, "requests",
+                 usage.http_requests / 1e6 * prices.apigw_http_per_million_usd)
+    for function, invocations in sorted(usage.lambda_invocations.items()):
+        arm = usage.lambda_architecture.get(function, "x86_64") == "arm64"
+        per_gb_s = prices.lambda_gb_s_arm64_usd if arm else prices.lambda_gb_s_x86_64_usd
+        cost.add(f"Lambda {function} requests", invocations, "requests",
+                 invocations / 1e6 * prices.lambda_per_million_requests_usd)
+        memory = usage.lambda_memory_mb.get(function)
+        duration = usage.lambda_duration_ms_avg.get(function)
+        if memory is None or duration is None:
+            cost.notes.append(f"Lambda {function}: compute not priced (memory size or duration unknown)")
+            continue
+        gb_s = invocations * duration / 1000 * memory / 1024
+        cost.add(f"Lambda {function} compute", gb_s, "GB-s", gb_s * per_gb_s)
+    if usage.dynamodb_rcu:
+        cost.add("DynamoDB reads", usage.dynamodb_rcu, "RRU",
+                 usage.dynamodb_rcu / 1e6 * prices.dynamodb_per_million_rru_usd)
+    if usage.dynamodb_wcu:
+        cost.add("DynamoDB writes", usage.dynamodb_wcu, "WRU",
+                 usage.dynamodb_wcu / 1e6 * prices.dynamodb_per_million_wru_usd)
+    if usage.dynamodb_rcu or usage.dynamodb_wcu:
+        cost.notes.append("DynamoDB priced as on-demand request units (a provisioned table pays for capacity instead)")
+    if client_requests:
+        cost.per_1000_requests_usd = cost.total_usd / client_requests * 1000
+    return cost
+

@@ -1,0 +1,123 @@
+"""A shard: what one worker recorded since its previous flush, keyed by run second.
+
+Shards are the unit the store holds. Delta shards (``shards/<slice>/<seq>/<worker>.json.gz``,
+in the order they were written, so a listing cursor finds the new ones) each hold one flush;
+a worker's last delta has ``final`` set. At its end a worker also writes a snapshot
+(``snapshots/<slice>/<worker>.json.gz``): every window of its slice in one object, with
+``covers`` the number of deltas it sums up — collect reads that one object per worker and the
+deltas only for a worker that left no snapshot. ``from_dict`` rejects a malformed shard with a
+message that names its key, so a bad file can never poison a merge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.stats import EndpointStats, HealthStats, Window
+
+SHARD_FORMAT = 1
+
+
+@dataclass
+class Shard:
+    run_id: str
+    slice_index: int
+    worker_index: int
+    seq: int
+    windows: dict[int, Window] = field(default_factory=dict)
+    final: bool = False
+    error: str | None = None  # set when the worker ended on an unexpected error
+    ended_at_epoch_s: float | None = None  # on a final shard: when the worker's drain ended (wall clock)
+    covers: int | None = None  # a snapshot: how many delta shards (seq 0 .. covers - 1) it sums up
+    # A snapshot's totals: every endpoint and scenario over the whole slice; its windows are then
+    # compact (each second's endpoints in one, under ALL_ENDPOINTS), as the timeline needs them.
+    totals: Window | None = None
+
+    @property
+    def key(self) -> str:
+        if self.covers is not None:
+            return snapshot_key(self.slice_index, self.worker_index)
+        return f"shards/{self.slice_index}/{self.seq:06d}/{self.worker_index:05d}.json.gz"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": SHARD_FORMAT, "run_id": self.run_id, "slice": self.slice_index,
+            "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
+            "ended_at_epoch_s": self.ended_at_epoch_s, "covers": self.covers,
+            "totals": self.totals.to_dict() if self.totals is not None else None,
+            "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any, key: str) -> Shard:
+        if not isinstance(data, dict) or data.get("format") != SHARD_FORMAT:
+            raise ValueError(f"{key}: not a Squall shard (format {SHARD_FORMAT} expected)")
+        for name in ("slice", "worker", "seq"):
+            value = data.get(name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key}: {name}: expected an integer >= 0, got {value!r}")
+        windows = data.get("windows")
+        if not isinstance(windows, dict):
+            raise ValueError(f"{key}: windows: expected a map of seconds to windows")
+        parsed: dict[int, Window] = {}
+        for second, window in windows.items():
+            try:
+                index = int(second)
+            except (TypeError, ValueError):
+                raise ValueError(f"{key}: windows: {second!r} is not a second") from None
+            parsed[index] = Window.from_dict(window, f"{key}: windows[{second}]")
+        error = data.get("error")
+        ended = data.get("ended_at_epoch_s")
+        if ended is not None and (not isinstance(ended, int | float) or isinstance(ended, bool)):
+            raise ValueError(f"{key}: ended_at_epoch_s: expected a time in seconds, got {ended!r}")
+        covers = data.get("covers")
+        if covers is not None and (not isinstance(covers, int) or isinstance(covers, bool) or covers < 0):
+            raise ValueError(f"{key}: covers: expected a count of shards, got {covers!r}")
+        totals = data.get("totals")
+        return cls(
+            run_id=str(data.get("run_id", "")), slice_index=data["slice"],
+            worker_index=data["worker"], seq=data["seq"], windows=parsed,
+            final=bool(data.get("final", False)), error=None if error is None else str(error),
+            ended_at_epoch_s=None if ended is None else float(ended), covers=covers,
+            totals=None if totals is None else Window.from_dict(totals, f"{key}: totals"),
+        )
+
+
+def snapshot_key(slice_index: int, worker_index: int) -> str:
+    return f"snapshots/{slice_index}/{worker_index:05d}.json.gz"
+
+
+ALL_ENDPOINTS = "*"  # a compact second: every endpoint's requests, statuses, errors and latency in one
+
+
+def per_second(window: Window) -> Window:
+    """One second as the run's timeline needs it: its endpoints' counts and latency (from the
+    intended start) merged into one, and the generator's health; no scenarios, no uncorrected
+    latency (the totals keep those)."""
+    merged = EndpointStats()
+    for stats in window.endpoints.values():
+        merged.requests += stats.requests
+        merged.responses += stats.responses
+        for name, source in (("statuses", stats.statuses), ("errors", stats.errors),
+                             ("error_statuses", stats.error_statuses)):
+            target = getattr(merged, name)
+            for key, count in source.items():
+                target[key] = target.get(key, 0) + count
+        merged.latency.merge(stats.latency)
+    health = HealthStats()
+    health.merge(window.health)
+    return Window(endpoints={ALL_ENDPOINTS: merged} if window.endpoints else {}, health=health)
+
+
+def compact(windows: dict[int, Window]) -> tuple[dict[int, Window], Window]:
+    """A worker's whole slice as its snapshot holds it: (compact seconds, totals)."""
+    totals = Window()
+    for window in windows.values():
+        totals.merge(window)
+    return {second: per_second(window) for second, window in windows.items()}, totals
+
+
+def cumulate(into: dict[int, Window], shard: Shard) -> None:
+    """Add a delta shard's windows to a running per-second total (a worker's snapshot)."""
+    for second, window in shard.windows.items():
+        into.setdefault(second, Window()).merge(window)

@@ -1,0 +1,265 @@
+"""The verdict: every threshold with its measured value, and one overall outcome.
+
+INCONCLUSIVE only where the load generator could have changed the answer:
+- a run that passes on less load than planned (dropped, cut, late, missing workers) is INCONCLUSIVE;
+- a must-threshold that fails on the load delivered (at or below plan) is FAIL: the target failed
+  under no more than was asked, whatever the generator's own problems (listed after);
+- a must-threshold that fails only because of the generator (a latency that passes measured from
+  the actual send; a throughput short because load was not sent) is INCONCLUSIVE.
+STOPPED: ended early by the user; ABORTED: an abort rule stopped it. ``explanation`` puts the
+deciding reason first.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from analysis.merge import MergedRun
+from analysis.shard import ALL_ENDPOINTS
+from analysis.stats import EndpointStats
+from analysis.regression import measure_regression
+from analysis.target import TargetMetrics
+from analysis.target_thresholds import measure_target
+from analysis.thresholds import OPERATORS, Threshold, format_measured, measure
+
+
+@dataclass(frozen=True)
+class HealthLimits:
+    max_dropped_share: float = 0.001  # of intended arrivals
+    max_late_share: float = 0.01  # arrivals sent later than the lag tolerance
+    lag_tolerance_ms: float = 50.0
+    min_worker_share: float = 1.0  # of planned workers that must report a final shard
+
+
+@dataclass(frozen=True)
+class Outcome:
+    threshold: Threshold
+    measured: float | None
+    status: str  # PASS, WARN, FAIL, NO_DATA
+    samples: int = 0  # a latency threshold: the timed requests it was read from
+    error_samples: int = 0  # of those, requests that failed (timeouts count with their full wait)
+    measured_from_send: float | None = None  # a latency threshold: read from the actual send (ms)
+
+    @property
+    def measured_text(self) -> str:
+        kind = self.threshold.target.kind if self.threshold.target else \
+            (self.threshold.regression.unit if self.threshold.regression else None)
+        return format_measured(self.threshold.metric, self.measured, kind)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    outcomes: tuple[Outcome, ...]
+    reasons: tuple[str, ...]
+    generator_problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # should-thresholds that broke: they never decide the verdict
+
+    @property
+    def explanation(self) -> tuple[str, ...]:
+        """Every reason, the one that decided the verdict first."""
+        return in_order(self.status, self.reasons, self.generator_problems)
+
+
+def in_order(status: str, reasons: tuple[str, ...] | list[str], problems: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """INCONCLUSIVE is decided by the generator's problems; every other verdict by its reasons
+    (the thresholds that failed, the abort rule), the generator's problems following."""
+    first, then = (problems, reasons) if status == "INCONCLUSIVE" else (reasons, problems)
+    return (*first, *then)
+
+
+def phase_stats(run: MergedRun, first_second: int, end_second: int) -> EndpointStats:
+    """Every request of the seconds [first, end) of the run, merged (a compact window's "*"
+    aggregate where there is one)."""
+    merged = EndpointStats()
+    for second in range(first_second, end_second):
+        window = run.timeline.get(second)
+        if window is None:
+            continue
+        if ALL_ENDPOINTS in window.endpoints:
+            merged.merge(window.endpoints[ALL_ENDPOINTS])
+        else:
+            for stats in window.endpoints.values():
+                merged.merge(stats)
+    return merged
+
+
+def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
+                    target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
+    stats = None
+    measured: float | None
+    if threshold.metric == "exceptions":  # raised inside a locustfile's tasks: the run's, not an endpoint's
+        measured = float(sum(run.health.exceptions.values()))
+    elif threshold.target is not None:
+        measured = measure_target(threshold.target, target)
+    elif threshold.regression is not None:
+        current = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+        measured = measure_regression(threshold, current, duration_s, baseline)
+    elif threshold.window_s is not None:  # one phase's seconds
+        start_s, end_s = threshold.window_s
+        stats = phase_stats(run, int(start_s), int(min(end_s, duration_s) + 0.999))
+        measured = measure(threshold, stats, max(1e-9, min(end_s, duration_s) - start_s)) if stats.requests else None
+    else:
+        stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+        measured = measure(threshold, stats, duration_s) if stats is not None else None
+    samples = errors = 0
+    from_send = None
+    if threshold.metric == "latency" and stats is not None:
+        samples, errors = stats.latency.total_count, stats.error_count
+        if stats.latency_uncorrected.total_count:
+            from_send = measure(threshold, replace(stats, latency=stats.latency_uncorrected), duration_s)
+    if measured is None:
+        return Outcome(threshold, None, "NO_DATA")
+    status = "PASS" if OPERATORS[threshold.op](measured, threshold.limit) else \
+        "FAIL" if threshold.severity == "must" else "WARN"
+    return Outcome(threshold, measured, status, samples, errors, from_send)
+
+
+def generators_doing(outcome: Outcome, load_short: bool) -> str | None:
+    """Why a failed threshold may be the load generator's failure rather than the target's, or
+    None when the target failed it (the load delivered was at or below plan, so more load
+    could only have made it worse)."""
+    threshold = outcome.threshold
+    if threshold.metric == "latency" and outcome.measured_from_send is not None and \
+            OPERATORS[threshold.op](outcome.measured_from_send, threshold.limit):
+        return (f"{threshold.label}: measured {outcome.measured_text} from the intended send but "
+                f"{format_measured('latency', outcome.measured_from_send)} from the actual send: the difference is the "
+                f"load generator's own lateness, not the target's")
+    volume = threshold.metric in ("rps", "requests") or (
+        threshold.regression is not None and threshold.regression.metric == "rps")
+    if volume and threshold.op in (">", ">=", "==") and load_short:
+        return (f"{threshold.label}: measured {outcome.measured_text} while the load generator sent less than "
+                f"planned: the shortfall is the generator's, not the target's")
+    return None
+
+
+def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int, slices: int = 1,
+                       rejected_shards: tuple[str, ...] = ()) -> list[str]:
+    problems: list[str] = [f"shard rejected, its data is missing: {reason}" for reason in rejected_shards]
+    health = run.health
+    if health.intended:
+        dropped_share = health.dropped / health.intended
+        if dropped_share > limits.max_dropped_share:
+            capped = health.dropped - health.skipped_late_start - health.shed
+            causes = ([f"{capped:,} because the in-flight cap was reached (raise limits.max_in_flight, or the target "
+                       f"is too slow to measure at this rate)"] if capped else []) + \
+                ([f"{health.shed:,} shed because the load generator could not start them within a second of their "
+                  f"time (saturated: use more workers)"] if health.shed else []) + \
+                ([f"{health.skipped_late_start:,} skipped because a worker started later than the lag tolerance "
+                  f"(a cold start or the Map still launching: a longer start margin gives them time)"]
+                 if health.skipped_late_start else [])
+            problems.append(f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
+                            + "; ".join(causes))
+        if health.cut:
+            problems.append(
+                f"{health.cut:,} of {health.intended:,} planned arrivals were never sent: a worker had to stop before "
+                f"its planned end (the Lambda time budget ran out: a shorter --slice or limits.drain leaves room); "
+                f"the run had less load than planned")
+        late_share = health.late / health.intended
+        if late_share > limits.max_late_share:
+            problems.append(
+                f"{health.late:,} arrivals ({late_share:.2%}) started more than "
+                f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
+                f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator fell behind its schedule "
+                f"(saturated: use more workers; or its workers started late)")
+    if health.refused_hosts:
+        refused = ", ".join(f"{host} ({count:,})" for host, count in sorted(health.refused_hosts.items()))
+        problems.append(f"requests to hosts outside the allowed list were refused, never sent: {refused} (allow them "
+                        f"with limits.allowed_hosts or --allow-host locally, squall:allowedHosts on AWS)")
+    requests = run.overall.requests
+    if requests and health.late_steps / requests > limits.max_late_share:
+        problems.append(f"{health.late_steps:,} steps after a think started more than {limits.lag_tolerance_ms:g} ms "
+                        f"after they were due: the load generator stalled (their latency counts from when they were "
+                        f"due)")
+    if health.not_sent and health.not_sent / (requests + health.not_sent) > limits.max_dropped_share:
+        problems.append(f"{health.not_sent:,} requests were never sent: each waited its whole timeout for a connection "
+                        f"(p99 wait {health.pool_wait.percentile_us(99) / 1000:,.1f} ms), the load generator's limit "
+                        f"(limits.max_connections, or its CPU), not the target's; the run had less load than planned "
+                        f"and they count nowhere else")
+    if requests and health.pool_waits_late / requests > limits.max_late_share:
+        problems.append(f"{health.pool_waits_late:,} requests waited more than {limits.lag_tolerance_ms:g} ms for a "
+                        f"connection (p99 wait {health.pool_wait.percentile_us(99) / 1000:,.1f} ms): the load "
+                        f"generator's connection limit, not the target (raise limits.max_connections); the waits are "
+                        f"kept out of the latency")
+    cancelled = run.overall.errors.get("cancelled", 0)
+    if requests and cancelled / requests > limits.max_dropped_share:
+        problems.append(f"{cancelled:,} requests ({cancelled / requests:.2%}) were still unanswered when the drain "
+                        f"ended: cancelled and timed at what they had waited (at least that long); give them a longer "
+                        f"limits.drain, or the target is slower than this run allows")
+    missing = missing_workers(run, planned_workers, slices)
+    planned = planned_workers * slices
+    if planned and planned - len(missing) < planned * limits.min_worker_share:
+        problems.append(f"{len(missing)} of {planned} workers did not finish: " + "; ".join(missing))
+    return problems
+
+
+def missing_workers(run: MergedRun, planned_workers: int, slices: int = 1) -> list[str]:
+    """Each planned worker (of each slice) without a clean final shard, and what became of it."""
+    missing = []
+    for slice_index in range(slices):
+        for worker in range(planned_workers):
+            report = run.workers.get((slice_index, worker))
+            where = f"worker {worker}" + (f" of slice {slice_index}" if slices > 1 else "")
+            if report is None:
+                missing.append(f"{where} sent no results")
+            elif report.error:
+                missing.append(f"{where} failed: {report.error}")
+            elif not report.final:
+                missing.append(f"{where} stopped reporting after {report.shards} shards (its results so far count)")
+    return missing
+
+
+def judge(
+    run: MergedRun,
+    thresholds: tuple[Threshold, ...],
+    duration_s: float,
+    limits: HealthLimits,
+    planned_workers: int,
+    stopped: bool = False,
+    target: TargetMetrics | None = None,
+    baseline: dict[str, Any] | None = None,
+    baseline_problem: str | None = None,
+    slices: int = 1,
+    rejected_shards: tuple[str, ...] = (),
+    aborted: str | None = None,
+    incomplete: str | None = None,
+) -> Verdict:
+    """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE."""
+    outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
+    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
+    failed = [o for o in outcomes if o.status == "FAIL"]
+    excuses = {id(o): generators_doing(o, bool(problems)) for o in failed}
+    target_failed = [o for o in failed if excuses[id(o)] is None]
+    reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in target_failed]
+    no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
+
+    def nothing(o: Outcome) -> str:
+        return f"{o.threshold.label}: nothing was measured" + (
+            no_baseline if o.threshold.regression is not None and baseline is None else "")
+    reasons += [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "must"]
+    # should-thresholds never decide the verdict: listed apart, as warnings
+    warnings = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "WARN"] + \
+        [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "should"]
+    # a failure that is the generator's decides nothing about the target: it is one of its problems
+    problems = [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + problems
+    covered = [m for m in missing_workers(run, planned_workers, slices) if not any(m in p for p in problems)]
+    reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
+    if aborted:
+        status = "ABORTED"
+        reasons.insert(0, aborted)
+    elif incomplete:
+        status = "INCONCLUSIVE"
+        problems.insert(0, incomplete)
+    elif stopped:
+        status = "STOPPED"
+    elif run.overall.requests == 0:
+        status, problems = "INCONCLUSIVE", ["no request was sent", *problems]
+    elif target_failed:
+        status = "FAIL"  # the target failed under no more load than planned: the generator's problems follow
+    elif problems:
+        status = "INCONCLUSIVE"
+    elif any(o.status == "NO_DATA" and o.threshold.severity == "must" for o in outcomes):
+        status = "INCONCLUSIVE"
+    else:
+        status = "PASS"
+    return Verdict(status, outcomes, tuple(reasons), tuple(problems), tuple(warnings))

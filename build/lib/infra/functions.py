@@ -1,0 +1,87 @@
+"""The four Lambda functions (plan, worker, monitor, collect), their logs and their grants."""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.bundling import lambda_code
+
+
+class Functions(Construct):
+    """Exposes ``plan``, ``worker``, ``monitor`` and ``collect``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
+                 architecture: lambda_.Architecture, worker_memory_mb: int,
+                 guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
+                 worker_reserved_concurrency: int | None = None) -> None:
+        super().__init__(scope, construct_id)
+        code = lambda_code(architecture)
+        common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
+                      "POWERTOOLS_LOG_LEVEL": "INFO"}
+
+        def function(name: str, handler: str, memory_mb: int, timeout: cdk.Duration,
+                     env: dict[str, str] | None = None, reserved: int | None = None) -> lambda_.Function:
+            log_group = logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH,
+                                      removal_policy=cdk.RemovalPolicy.DESTROY)
+            return lambda_.Function(
+                self, name, runtime=lambda_.Runtime.PYTHON_3_13, architecture=architecture, code=code,
+                handler=handler, memory_size=memory_mb, timeout=timeout, tracing=lambda_.Tracing.ACTIVE,
+                environment={**common_env, **(env or {})}, log_group=log_group,
+                description=f"Squall {name.lower()}", reserved_concurrent_executions=reserved)
+
+        self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
+        # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
+        # take the concurrency the target's functions need (and vice versa)
+        self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
+                               reserved=worker_reserved_concurrency)
+        self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
+        self.collect = function("Collect", "runner.aws.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
+                                {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),
+                                 "SQUALL_ARCHITECTURE": "arm64" if architecture.name == "arm64" else "x86_64"})
+
+        # Least privilege, by key prefix. HEAD of a missing key answers 404 only to a
+        # principal that may list the bucket (403 otherwise), so the readers may list it.
+        bucket.grant_read(self.plan, "specs/*")
+        bucket.grant_put(self.plan, "runs/*")
+        bucket.grant_read(self.plan, "runs/*/control/*")  # abandon: an abort's or a user's stop flag is kept
+        bucket.grant_read(self.plan, "runs/*/meta.json")  # a schedule delivered twice finds its run planned
+        bucket.grant_read(self.worker, "runs/*/jobs/*")
+        bucket.grant_read(self.worker, "runs/*/control/*")
+        bucket.grant_put(self.worker, "runs/*/shards/*")
+        bucket.grant_put(self.worker, "runs/*/snapshots/*")  # each worker's whole slice in one object, for collect
+        bucket.grant_read(self.monitor, "runs/*")
+        bucket.grant_put(self.monitor, "runs/*/live.json")
+        bucket.grant_put(self.monitor, "runs/*/control/stop")  # an abort rule's breach stops the workers
+        bucket.grant_put(self.monitor, "runs/*/monitor/*")  # its progress between ticks (listing cursor, totals)
+        bucket.grant_read(self.collect, "runs/*")
+        bucket.grant_read(self.collect, "baselines/*")  # regression thresholds compare with the baseline run
+        for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*"):
+            bucket.grant_put(self.collect, key)
+        for fn in (self.worker, self.monitor, self.collect):
+            fn.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
+        stack = cdk.Stack.of(self)
+        # Secrets a spec references ({{ secret:ssm:/squall/... }}, {{ secret:secretsmanager:squall/... }}),
+        # read by the worker only, under the prefixes the context allows.
+        ssm_prefix, secret_prefix = secret_prefixes
+        self.worker.add_to_role_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+            stack.format_arn(service="ssm", resource="parameter", resource_name=f"{ssm_prefix.strip('/')}/*")]))
+        self.worker.add_to_role_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[
+            stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{secret_prefix}*",
+                             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:GetMetricData"], resources=["*"]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["cloudformation:ListStackResources", "cloudformation:DescribeStackResources"],
+            resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name="*")]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["apigateway:GET"],
+            resources=[stack.format_arn(service="apigateway", account="", resource="/restapis", resource_name="*")]))
+        for fn in (self.plan, self.collect):  # plan checks the concurrency headroom; collect reads the quota
+            fn.add_to_role_policy(iam.PolicyStatement(actions=["lambda:GetAccountSettings"], resources=["*"]))
+        self.collect.add_to_role_policy(iam.PolicyStatement(
+            actions=["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"],
+            resources=[stack.format_arn(service="lambda", resource="function", resource_name="*",
+                                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))

@@ -1,0 +1,159 @@
+"""The state machine that runs a load test.
+
+    Plan ─► Duplicate? ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
+              └─ StartSlice ─► stopped? ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
+              │                          │    └─ Worker (Lambda, synchronous, never retried once started)
+              │                          └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
+              └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
+    Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); INCONCLUSIVE ─► Fail
+    too (unless the input says "inconclusive_fails": false); otherwise Succeed.
+
+Monitor and Collect are idempotent and retried on any error; the Worker is retried only on
+errors Lambda raises before it runs.
+
+Step Functions carries pointers (S3 keys), never results: S3 is the source of truth.
+"""
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+# Errors Lambda raises before the function runs: safe to retry, no load was sent.
+NOT_STARTED_ERRORS = ["Lambda.TooManyRequestsException", "Lambda.ServiceException",
+                      "Lambda.ResourceNotReadyException", "Lambda.EC2ThrottledException"]
+
+
+class Orchestration(Construct):
+    """Given the functions and the bucket; exposes ``state_machine``."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, plan: lambda_.IFunction, worker: lambda_.IFunction,
+                 monitor: lambda_.IFunction, collect: lambda_.IFunction, bucket: s3.IBucket,
+                 max_workers: int) -> None:
+        super().__init__(scope, construct_id)
+        self.plan_fn, self.worker_fn, self.monitor_fn, self.collect_fn = plan, worker, monitor, collect
+        self.bucket, self.max_workers = bucket, max_workers
+        settle = sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
+                          comment="CloudWatch needs minutes before the last datapoints exist")
+        slices = self.slices_state()
+        slices.add_catch(self.abandon_state().next(sfn.Wait(
+            self, "WaitForWorkers", time=sfn.WaitTime.seconds_path("$.stop_wait_s"),
+            comment="workers still running see the stop flag within a poll and write their final shards")).next(settle),
+            errors=["States.ALL"], result_path="$.failure")
+        duplicate = sfn.Choice(self, "Duplicate?", comment="a schedule delivered twice: the run already exists")
+        duplicate.when(sfn.Condition.boolean_equals("$.duplicate", True), sfn.Succeed(self, "AlreadyPlanned"))
+        settle.next(self.collect_state()).next(self.verdict_state())
+        slices.next(settle)
+        duplicate.otherwise(slices)
+        definition = self.plan_state().next(duplicate)
+        log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
+                                  removal_policy=cdk.RemovalPolicy.DESTROY)
+        self.state_machine = sfn.StateMachine(
+            self, "StateMachine", definition_body=sfn.DefinitionBody.from_chainable(definition),
+            state_machine_type=sfn.StateMachineType.STANDARD, tracing_enabled=True,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            timeout=cdk.Duration.hours(25))
+        bucket.grant_read(self.state_machine, "runs/*/slices/*")  # the Distributed Map's ItemReader
+
+    def plan_state(self) -> sfn.TaskStateBase:
+        """Validate the spec, apply the guardrails, write every job to S3."""
+        return tasks.LambdaInvoke(
+            self, "Plan", lambda_function=self.plan_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "plan", "input": sfn.JsonPath.entire_payload,
+                                               "execution_name": sfn.JsonPath.string_at("$$.Execution.Name")}))
+
+    def abandon_state(self) -> sfn.TaskStateBase:
+        """A slice failed for good: record why and set the stop flag, then still collect."""
+        abandon = tasks.LambdaInvoke(
+            self, "Abandon", lambda_function=self.plan_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "abandon", "run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "failure": sfn.JsonPath.object_at("$.failure"),
+                                               "stop_wait_s": sfn.JsonPath.number_at("$.stop_wait_s")}),
+            result_path=sfn.JsonPath.DISCARD)
+        abandon.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        return abandon
+
+    def slices_state(self) -> sfn.Map:
+        """Time slices one after another (a Lambda lives at most 15 minutes)."""
+        slices = sfn.Map(
+            self, "Slices", items_path="$.slices", max_concurrency=1, result_path=sfn.JsonPath.DISCARD,
+            item_selector={"slice.$": "$$.Map.Item.Value", "run_id.$": "$.run_id",
+                           "monitor_interval_s.$": "$.monitor_interval_s"})
+        start = tasks.LambdaInvoke(
+            self, "StartSlice", lambda_function=self.plan_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "start_slice", "run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "slice": sfn.JsonPath.object_at("$.slice")}),
+            result_selector={"start_at.$": "$.start_at", "stopped.$": "$.stopped"}, result_path="$.timing")
+        running = sfn.Parallel(self, "RunSlice", result_path=sfn.JsonPath.DISCARD)
+        running.branch(self.workers_state())
+        running.branch(self.monitor_loop())
+        # A stopped (or aborted) run's later slices start nothing: the run goes on to Settle and Collect
+        stopped = sfn.Choice(self, "SliceStopped?").when(
+            sfn.Condition.boolean_equals("$.timing.stopped", True),
+            sfn.Pass(self, "SkipSlice", comment="the stop flag is set: no workers for this slice")).otherwise(running)
+        slices.item_processor(start.next(stopped))
+        return slices
+
+    def workers_state(self) -> sfn.DistributedMap:
+        """Every worker of the slice at once, each invoked synchronously with the same start instant."""
+        workers = sfn.DistributedMap(
+            self, "Workers",
+            item_reader=sfn.S3JsonItemReader(bucket=self.bucket, key=sfn.JsonPath.string_at("$.slice.items_key")),
+            item_selector={"job_key.$": "$$.Map.Item.Value.job_key", "worker.$": "$$.Map.Item.Value.worker",
+                           "start_at.$": "$.timing.start_at"},
+            max_concurrency_path="$.slice.workers",  # every worker of the slice at once
+            tolerated_failure_percentage=100,  # missing workers make the verdict INCONCLUSIVE, not the Map fail
+            result_path=sfn.JsonPath.DISCARD)
+        invoke = tasks.LambdaInvoke(
+            self, "Worker", lambda_function=self.worker_fn, payload_response_only=True,
+            retry_on_service_exceptions=False)  # RequestResponse: synchronous, never an async event
+        invoke.add_retry(errors=NOT_STARTED_ERRORS, max_attempts=3, interval=cdk.Duration.seconds(2),
+                         backoff_rate=2.0)
+        workers.item_processor(invoke)
+        return workers
+
+    def monitor_loop(self) -> sfn.IChainable:
+        """Live stats into live.json every few seconds until the slice's workers are done."""
+        monitor = tasks.LambdaInvoke(
+            self, "Monitor", lambda_function=self.monitor_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "slice": sfn.JsonPath.object_at("$.slice"),
+                                               "start_at": sfn.JsonPath.number_at("$.timing.start_at"),
+                                               "monitor_interval_s": sfn.JsonPath.number_at("$.monitor_interval_s")}),
+            result_path="$.monitor")
+        # Idempotent (live.json rewritten, the stop flag written once): retried on any error.
+        monitor.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        # what is left of the interval: all of it after a single tick, nothing after an invocation
+        # that ticked every second through it (abort rules: runner.plan.MonitorCadence)
+        wait = sfn.Wait(self, "MonitorInterval", time=sfn.WaitTime.seconds_path("$.monitor.wait_s"))
+        done = sfn.Choice(self, "SliceDone?")
+        done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "SliceDone"))
+        done.otherwise(wait.next(monitor))
+        return monitor.next(done)
+
+    def collect_state(self) -> sfn.TaskStateBase:
+        """Merge the shards, judge, write result.json and the report (idempotent: retried)."""
+        collect = tasks.LambdaInvoke(
+            self, "Collect", lambda_function=self.collect_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id")}),
+            result_path="$.result")
+        collect.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(5), backoff_rate=2.0)
+        return collect
+
+    def verdict_state(self) -> sfn.Choice:
+        """A failed verdict turns the execution red, with the failed thresholds as its cause."""
+        verdict = sfn.Choice(self, "Verdict?")
+        verdict.when(sfn.Condition.or_(sfn.Condition.string_equals("$.result.status", "FAIL"),
+                                       sfn.Condition.string_equals("$.result.status", "ABORTED")),
+                     sfn.Fail(self, "ThresholdsFailed", error="Squall.ThresholdsFailed",
+                              cause_path="$.result.cause"))
+        verdict.when(sfn.Condition.and_(sfn.Condition.string_equals("$.result.status", "INCONCLUSIVE"),
+                                        sfn.Condition.boolean_equals("$.result.fails_execution", True)),
+                     sfn.Fail(self, "Inconclusive", error="Squall.Inconclusive", cause_path="$.result.cause"))
+        summary = sfn.Pass(self, "Summary", input_path="$.result", comment="the verdict and where the reports are")
+        verdict.otherwise(summary.next(sfn.Succeed(self, "Done")))
+        return verdict

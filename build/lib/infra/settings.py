@@ -1,0 +1,182 @@
+"""The stack's settings from CDK context: cdk.json, or `cdk deploy -c squall:key=value`, which hands
+every value over as text (a list given with -c arrived as its characters). Text is read as JSON
+where the key takes a list, a number or a flag; every value is checked; every problem is reported
+at once, one line each naming the key and what it takes (ContextError). Schedules are checked
+here too (a name, a schedule expression EventBridge accepts, a spec key that exists under specs/),
+and every spec under specs/ is validated by `squall validate` (run as a command: infra imports
+nothing from runner/)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from constructs import Construct
+
+
+class ContextError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    expression: str
+    timezone: str
+    spec_key: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    allowed_hosts: tuple[str, ...]
+    max_workers: int
+    max_duration_s: int
+    worker_memory_mb: int
+    architecture: str
+    results_expire_days: int
+    schedules: tuple[Schedule, ...]
+    ssm_parameter_prefix: str
+    secret_name_prefix: str
+    worker_reserved_concurrency: int | None
+
+
+_SCHEDULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+_RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$")
+_CRON = re.compile(r"^cron\(\s*\S+(\s+\S+){5}\s*\)$")  # six fields: minutes hours day-of-month month day-of-week year
+_AT = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
+_HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.\-\[\]:]+$")
+_validated: dict[str, str | None] = {}  # a spec's text hash -> its problems (synth runs many times in tests)
+
+
+class _Reader:
+    def __init__(self, scope: Construct) -> None:
+        self.scope = scope
+        self.problems: list[str] = []
+
+    def raw(self, key: str, default: Any, kind: type) -> Any:
+        value = self.scope.node.try_get_context(f"squall:{key}")
+        if value is None:
+            return default
+        if isinstance(value, str) and kind is not str:
+            try:
+                value = json.loads(value)  # `-c squall:key=...` gives text
+            except ValueError:
+                self.problems.append(f"squall:{key}: expected {_kind(kind)} written as JSON, got {value!r}")
+                return default
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.problems.append(f"squall:{key}: expected a whole number, got {value!r}")
+            return default
+        if kind is not int and not isinstance(value, kind):
+            self.problems.append(f"squall:{key}: expected {_kind(kind)}, got {value!r}")
+            return default
+        return value
+
+    def number(self, key: str, default: int, low: int, high: int) -> int:
+        value = int(self.raw(key, default, int))
+        if not low <= value <= high:
+            self.problems.append(f"squall:{key}: must be between {low:,} and {high:,}, got {value:,}")
+            return default
+        return value
+
+
+def _kind(kind: type) -> str:
+    return {list: "a JSON list", int: "a whole number", str: "text", bool: "true or false"}.get(kind, kind.__name__)
+
+
+def read_settings(scope: Construct, specs_dir: Path,
+                  validate: Callable[[Path], str | None] | None = None) -> Settings:
+    """Every squall: context key, checked; ContextError with every problem when any is wrong."""
+    r = _Reader(scope)
+    hosts = r.raw("allowedHosts", [], list)
+    for host in hosts:
+        if not isinstance(host, str) or not _HOST_PATTERN.match(host):
+            r.problems.append(f"squall:allowedHosts: {host!r} is not a host name or glob (e.g. api.example.com, "
+                              f"*.execute-api.us-east-1.amazonaws.com)")
+        elif host.strip("*.") == "":
+            r.problems.append(f"squall:allowedHosts: {host!r} would allow every host: name the hosts you test")
+    architecture = str(r.raw("architecture", "arm64", str))
+    if architecture not in ("arm64", "x86_64"):
+        r.problems.append(f"squall:architecture: arm64 or x86_64, got {architecture!r}")
+    reserved = r.raw("workerReservedConcurrency", None, int)
+    schedules = _schedules(r, r.raw("schedules", [], list), specs_dir)
+    _validate_specs(r, specs_dir, validate or validate_spec)
+    settings = Settings(
+        allowed_hosts=tuple(h for h in hosts if isinstance(h, str)),
+        max_workers=r.number("maxWorkers", 100, 1, 10_000),
+        max_duration_s=r.number("maxDurationSeconds", 3600, 1, 7 * 24 * 3600),
+        worker_memory_mb=r.number("workerMemoryMb", 1769, 128, 10_240),
+        architecture=architecture,
+        results_expire_days=r.number("resultsExpireDays", 90, 1, 36_500),
+        schedules=schedules,
+        ssm_parameter_prefix=str(r.raw("ssmParameterPrefix", "/squall/", str)),
+        secret_name_prefix=str(r.raw("secretNamePrefix", "squall/", str)),
+        worker_reserved_concurrency=int(reserved) if reserved else None)
+    if r.problems:
+        raise ContextError(r.problems)
+    return settings
+
+
+def _schedules(r: _Reader, items: list[Any], specs_dir: Path) -> tuple[Schedule, ...]:
+    found: list[Schedule] = []
+    names: set[str] = set()
+    for index, item in enumerate(items):
+        where = f"squall:schedules[{index}]"
+        if not isinstance(item, dict):
+            r.problems.append(f"{where}: expected an object with name, expression and specKey, got {item!r}")
+            continue
+        name, expression = str(item.get("name", "")), str(item.get("expression", "")).strip()
+        timezone, spec_key = str(item.get("timezone", "Etc/UTC")), str(item.get("specKey", ""))
+        unknown = sorted(set(item) - {"name", "expression", "timezone", "specKey"})
+        if unknown:
+            r.problems.append(f"{where}: unknown field {', '.join(unknown)} (known: name, expression, timezone, "
+                              f"specKey)")
+        if not _SCHEDULE_NAME.match(name):
+            r.problems.append(f"{where}.name: 1 to 40 letters, digits, - or _, got {name!r}")
+        elif name in names:
+            r.problems.append(f"{where}.name: {name!r} is used twice")
+        names.add(name)
+        if not (_RATE.match(expression) or _CRON.match(expression) or _AT.match(expression)):
+            r.problems.append(f"{where}.expression: {expression!r} is not a schedule expression: rate(1 day), "
+                              f"cron(0 2 * * ? *) (six fields) or at(2026-12-24T08:00:00)")
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            r.problems.append(f"{where}.timezone: {timezone!r} is not a time zone (e.g. Europe/Berlin, Etc/UTC)")
+        relative = spec_key.removeprefix("specs/")
+        if not spec_key.startswith("specs/") or ".." in Path(relative).parts or not (specs_dir / relative).is_file():
+            r.problems.append(f"{where}.specKey: {spec_key!r} is not a spec under specs/ (deployed to the bucket "
+                              f"as specs/...; e.g. specs/launch.yaml)")
+        found.append(Schedule(name, expression, timezone, spec_key))
+    return tuple(found)
+
+
+def _validate_specs(r: _Reader, specs_dir: Path, validate: Callable[[Path], str | None]) -> None:
+    if not specs_dir.is_dir():
+        return
+    for path in sorted(p for p in specs_dir.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()):
+        problems = validate(path)
+        if problems:
+            r.problems.append(f"specs/{path.relative_to(specs_dir)} is not a valid spec (a schedule or a console "
+                              f"run would fail on it): {problems}")
+
+
+def validate_spec(path: Path) -> str | None:
+    """`squall validate` on one spec: None when valid, else its problems on one line."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() + str(path)
+    if digest not in _validated:
+        root = str(Path(__file__).resolve().parent.parent)
+        done = subprocess.run([sys.executable, "-m", "runner.cli", "validate", str(path)], capture_output=True,
+                              text=True, timeout=120, cwd=root, env={**os.environ, "PYTHONPATH": root})
+        _validated[digest] = None if done.returncode == 0 else " | ".join(
+            line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip())[:2000]
+    return _validated[digest]

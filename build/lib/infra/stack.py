@@ -1,0 +1,71 @@
+"""The Squall stack: results bucket, functions, state machine, schedules, guardrails, outputs.
+Environment-agnostic (no account or region lookups), so it synthesizes with no credentials."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as targets
+from constructs import Construct
+
+from infra.dashboard import LoadTestDashboard
+from infra.functions import Functions
+from infra.nag import acknowledge_findings
+from infra.orchestration import Orchestration
+from infra.settings import read_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SquallStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        settings = read_settings(self, ROOT / "specs")
+        architecture = lambda_.Architecture.X86_64 if settings.architecture == "x86_64" else lambda_.Architecture.ARM_64
+        max_workers = settings.max_workers
+        expire_days = settings.results_expire_days
+        self.bucket = s3.Bucket(
+            self, "Results", encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL, enforce_ssl=True, versioned=False,
+            lifecycle_rules=[s3.LifecycleRule(prefix=prefix, expiration=cdk.Duration.days(expire_days))
+                             for prefix in ("runs/", "specs/runs/")],  # a run's uploaded spec goes with the run
+            removal_policy=cdk.RemovalPolicy.RETAIN)
+        guardrail_env = {
+            "SQUALL_ALLOWED_HOSTS": ",".join(settings.allowed_hosts),
+            "SQUALL_MAX_WORKERS": str(max_workers),
+            "SQUALL_MAX_DURATION_S": str(settings.max_duration_s),
+        }
+        self.functions = Functions(self, "Functions", bucket=self.bucket, architecture=architecture,
+                                   worker_memory_mb=settings.worker_memory_mb, guardrail_env=guardrail_env,
+                                   secret_prefixes=(settings.ssm_parameter_prefix, settings.secret_name_prefix),
+                                   worker_reserved_concurrency=settings.worker_reserved_concurrency)
+        self.orchestration = Orchestration(
+            self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
+            monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,
+            max_workers=max_workers)
+        machine = self.orchestration.state_machine
+        if (ROOT / "specs").is_dir():
+            s3deploy.BucketDeployment(self, "Specs", sources=[s3deploy.Source.asset(str(ROOT / "specs"))],
+                                      destination_bucket=self.bucket, destination_key_prefix="specs/", prune=False)
+        for item in settings.schedules:
+            scheduler.Schedule(
+                self, f"Schedule-{item.name}", description=f"Squall run of {item.spec_key}",
+                schedule=scheduler.ScheduleExpression.expression(item.expression, cdk.TimeZone.of(item.timezone)),
+                target=targets.StepFunctionsStartExecution(
+                    machine, input=scheduler.ScheduleTargetInput.from_object({
+                        "spec_key": item.spec_key,
+                        # one run id per scheduled time: a second delivery of it ends as AlreadyPlanned
+                        "run_id": f"{item.name}-{scheduler.ContextAttribute.scheduled_time}"}),
+                    retry_attempts=0))  # a run is never started twice by a retry
+        self.dashboard = LoadTestDashboard(self, "Dashboard").dashboard
+        cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
+        cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
+        cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
+        acknowledge_findings(self, self.bucket, machine, {
+            "plan": self.functions.plan, "worker": self.functions.worker, "monitor": self.functions.monitor,
+            "collect": self.functions.collect})

@@ -1,0 +1,308 @@
+"""The steps the AWS state machine runs, as plain functions of an event and a store: plan a
+run, start a slice, watch a slice, collect. The Lambda handlers only build the adapters and
+call these; tests call them directly too."""
+from __future__ import annotations
+
+import math
+import os
+import re
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+
+from analysis.result import explanation
+from analysis.abort import check_abort
+from analysis.stats import EndpointStats
+from analysis.summary import render_summary
+from runner.results.collect import collect
+from runner.results.progress import advance, save_progress
+from runner.results.live import view_document
+from runner.estimate import estimate_test_cost
+from runner.guardrails import Guardrails, check_guardrails
+from runner.guardrails import spec_limit_problems
+from runner.job import WorkerJob, job_key
+from runner.plan import FINAL_FLUSH_S, START_MARGIN_S, MonitorCadence, PlanError, make_plan, start_margin_for
+from runner.prepare import prepare_run, slice_manifest_key
+from runner.spec import Spec, SpecError, parse_spec
+from runner.spec.validate import build_spec
+from runner.spec.yamlsource import Source
+from runner.results.reports import write_reports
+from runner.store import Store, run_prefix
+from runner.aws.target_report import Boto3TargetSource
+
+DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
+DEFAULT_MONITOR_INTERVAL_S = 10
+STOP_WAIT_S = 20  # after the stop flag: a poll (1 s), a drain cut short, the final flush (10 s)
+DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
+
+
+LAMBDA_ENGINES = ("fast", "httpx", "locust")  # what the Lambda bundle carries (aiohttp is for local comparisons)
+MONITOR_INTERVAL_MIN_S = 5
+HISTORY_EVENTS_MAX = 25_000  # a Standard execution's history limit
+EVENTS_PER_TICK = 9  # Monitor task (5 events), SliceDone? choice (2), MonitorInterval wait (2)
+EVENTS_PER_SLICE = 40  # StartSlice, the Parallel and Map states, the Map Run's own events
+EVENTS_FIXED = 40  # Plan, Duplicate?, Settle, Collect, Verdict?, the end
+
+
+def history_events(duration_s: float, slices: int, interval_s: float, per_slice_overhead_s: float) -> int:
+    """How many history events an execution of this shape writes (the monitor loop dominates)."""
+    ticks = math.ceil((duration_s + slices * per_slice_overhead_s) / interval_s) + slices
+    return ticks * EVENTS_PER_TICK + slices * EVENTS_PER_SLICE + EVENTS_FIXED
+
+
+def monitor_interval_problem(duration_s: float, slices: int, interval_s: float,
+                             per_slice_overhead_s: float) -> str | None:
+    if interval_s < MONITOR_INTERVAL_MIN_S:
+        return (f"monitor_interval_s must be at least {MONITOR_INTERVAL_MIN_S} s (each tick is a Lambda invocation "
+                f"and 9 history events), got {interval_s:g}")
+    events = history_events(duration_s, slices, interval_s, per_slice_overhead_s)
+    if events > HISTORY_EVENTS_MAX // 2:
+        needed = next((i for i in range(int(interval_s), 3601)
+                       if history_events(duration_s, slices, i, per_slice_overhead_s) <= HISTORY_EVENTS_MAX // 2), None)
+        advice = f"use monitor_interval_s {needed} or more" if needed else "split it into shorter runs"
+        return (f"a monitor tick every {interval_s:g} s makes about {events:,} history events for this run, too close "
+                f"to Step Functions' limit of {HISTORY_EVENTS_MAX:,}: {advice}")
+    return None
+
+
+# What collect hands the state machine stays far below its 256 KiB payload limit, however many
+# workers went missing: at most 30,000 + 2 × 20 × 2,000 characters; result.json keeps everything.
+CAUSE_MAX_CHARS = 30_000
+REASONS_MAX, REASON_MAX_CHARS = 20, 2_000
+
+
+class PlanRejected(Exception):
+    """The spec or the guardrails refuse this run; the message says every reason."""
+
+
+def run_id_from(text: str) -> str:
+    """A run id safe in S3 keys and execution names: a scheduled time such as
+    2026-12-01T02:00:00Z becomes 2026-12-01T020000Z."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "", text)[:80] or secrets.token_hex(6)
+
+
+def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: str) -> Spec:
+    if "spec" in execution_input:
+        source = Source("execution input: spec", execution_input["spec"])
+        return build_spec(source, base_dir=None)
+    if "spec_key" in execution_input:
+        key = str(execution_input["spec_key"])
+        text = store.get_bytes(key).decode("utf-8")
+        if key.endswith(".json"):
+            return build_spec(Source(f"s3://{bucket}/{key}", yaml.safe_load(text)), base_dir=None)
+        return parse_spec(text, f"s3://{bucket}/{key}", read_files=False)
+    raise PlanRejected('the execution input needs "spec" (the spec itself) or "spec_key" (a key in the bucket), '
+                       'e.g. {"spec_key": "specs/launch.yaml"}')
+
+
+def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
+             now_epoch_s: float, lambda_client: Any = None) -> dict[str, Any]:
+    execution_input = event.get("input") or {}
+    run_id = run_id_from(str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6)))
+    if store.exists(run_prefix(run_id) + "meta.json"):
+        # EventBridge Scheduler delivers at least once: a schedule's run id is its scheduled time,
+        # so a second delivery of the same run finds it planned and ends at once, green.
+        return {"run_id": run_id, "duplicate": True}
+    try:
+        spec = load_execution_spec(execution_input, store, bucket)
+    except SpecError as error:
+        raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
+    seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
+    workers = execution_input.get("workers")
+    slice_s = execution_input.get("slice_s")
+    engine = str(execution_input.get("engine", "fast"))
+    try:
+        plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None,
+                         slice_s=float(slice_s) if slice_s else None)
+        start_margin_s = float(execution_input.get("start_margin_s", start_margin_for(plan.workers)))
+        plan = make_plan(spec, run_id, seed, workers=plan.workers, slice_s=float(slice_s) if slice_s else None,
+                         start_margin_s=start_margin_s)
+    except PlanError as error:
+        raise PlanRejected(str(error)) from None
+    monitor_interval_s = float(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S))
+    problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
+    if engine not in LAMBDA_ENGINES:
+        problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
+    if (engine == "locust") != (spec.locust is not None):
+        problems.append("the locust engine runs locustfiles, and a locustfile runs on it (`squall run locustfile.py`)")
+    interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
+                                                start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S)
+    if interval_problem:
+        problems.append(interval_problem)
+    if not problems:
+        estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=monitor_interval_s)
+        if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
+            problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
+                            f"${spec.limits.max_cost_usd:g}")
+    if lambda_client is not None and not problems:
+        shortfall = check_concurrency_headroom(lambda_client, plan.workers)
+        if shortfall:
+            problems.append(shortfall)
+    if problems:
+        raise PlanRejected("; ".join(problems))
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), monitor_interval_s)
+    meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
+            "backend": "aws", "engine": engine, "started_at_epoch_s": now_epoch_s,
+            "workers": plan.workers, "monitor_interval_s": monitor_interval_s,
+            # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
+            # unless the input says {"inconclusive_fails": false}.
+            "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
+    slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
+                         float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
+                         hosts=guardrails.hosts)
+    return {
+        "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
+        "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
+        "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
+        "monitor_interval_s": int(monitor_interval_s),
+        "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
+                    "offset_s": s.offset_s, "duration_s": s.duration_s,
+                    "start_margin_s": start_margin_s}
+                   for s in slices],
+    }
+
+
+def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None = None) -> dict[str, Any]:
+    """The instant every worker of the slice starts its schedule; recorded so the report can
+    show each slice's real start and the gap after the previous one. ``stopped``: the run's stop
+    flag is set (a user's stop or an abort in an earlier slice): the slice is skipped."""
+    slice_ = event.get("slice") or {}
+    start_at = now_epoch_s + float(slice_.get("start_margin_s", START_MARGIN_S))
+    if store is not None and "run_id" in event and store.exists(run_prefix(str(event["run_id"])) + "control/stop"):
+        return {"start_at": start_at, "stopped": True}  # stopped or aborted in an earlier slice: this one is skipped
+    if store is not None and "run_id" in event and "index" in slice_:
+        store.put_json(f"{run_prefix(str(event['run_id']))}slices/{slice_['index']}.start.json",
+                       {"start_at_epoch_s": start_at, "offset_s": slice_.get("offset_s", 0.0),
+                        "duration_s": slice_.get("duration_s", 0.0)})
+    return {"start_at": start_at, "stopped": False}
+
+
+def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict[str, Any]:
+    """The state machine's catch around the slices: something failed for good (the monitor, a
+    slice's start). Record why, and set the stop flag unless there is one already, so workers
+    still running stop within a poll instead of loading the target until their slice ends."""
+    run_id = str(event["run_id"])
+    failure = event.get("failure") or {}
+    record = {"error": str(failure.get("Error", "error")), "cause": str(failure.get("Cause", ""))[:20000],
+              "at_epoch_s": now_epoch_s}
+    store.put_json(run_prefix(run_id) + "failure.json", record)
+    if not store.exists(run_prefix(run_id) + "control/stop"):
+        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "failure", "reason": record["error"]})
+    return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
+
+
+def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
+    """On AWS, before anything starts: can the account run this many workers at once?"""
+    try:
+        limit = lambda_client.get_account_settings()["AccountLimit"]
+    except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
+        return None
+    unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
+    needed = workers + 3  # the workers, and the monitor, plan and collect beside them
+    if unreserved < needed:
+        return (f"the plan needs {workers} workers at once (+3 for the monitor, plan and collect functions) but the "
+                f"account has only {unreserved} unreserved concurrent executions in this region; raise the Lambda "
+                f"quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+    return None
+
+
+def monitor_slice(event: dict[str, Any], store: Store, clock: Callable[[], float],
+                  sleep: Callable[[float], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One Monitor invocation: a tick, or with abort rules a tick every second for the monitor
+    interval (runner.plan.MonitorCadence). The decision says how long the state machine waits
+    before the next invocation (``wait_s``: what is left of the interval)."""
+    began_s = clock()
+    interval_s = float(event.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S))
+    job = WorkerJob.from_dict(store.get_json(job_key(str(event["run_id"]), int(event["slice"]["index"]))))
+    spec = job.load_spec()
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), interval_s)
+    ticks = 0
+    while True:
+        decision, live = watch_slice(event, store, clock(), job, spec)
+        ticks += 1
+        next_tick_s = began_s + ticks * cadence.tick_s
+        if decision["done"] or next_tick_s - began_s >= cadence.loop_s:
+            break
+        sleep(max(0.0, next_tick_s - clock()))
+    decision["wait_s"] = max(0, round(interval_s - (clock() - began_s))) if cadence.loop_s else int(interval_s)
+    return decision, live
+
+
+def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float, job: WorkerJob | None = None,
+                spec: Spec | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One monitor tick: read the shards written since the last tick into the run's stored
+    progress (runner.results.progress), write live.json, judge the abort rules on the last
+    complete second. Returns (the decision for the state machine, the live stats). Done when
+    every worker of the slice has finished (a stopped run's workers finish within a poll
+    interval) or when missing workers are given up on."""
+    run_id, slice_ = str(event["run_id"]), event["slice"]
+    start_at = float(event["start_at"])
+    elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
+    job = job or WorkerJob.from_dict(store.get_json(job_key(run_id, int(slice_["index"]))))
+    spec = spec or job.load_spec()
+    # a second whose shards have all arrived: a flush interval after its end, and a second for the PUTs
+    complete_second = math.floor(elapsed_s - job.flush_interval_s - 1.0)
+    keep_s = max((rule.for_s for rule in spec.abort_rules), default=0.0) + 30
+    progress, new_shards = advance(store, run_id, int(slice_["index"]), int(slice_["workers"]),
+                                   keep_from_second=int(elapsed_s - keep_s))
+    finished = len(progress.final)
+    running = len(set(progress.last_seq) - progress.final)
+    recent = progress.recent.get(complete_second)
+    merged = EndpointStats()
+    for stats in (recent.endpoints.values() if recent else ()):
+        merged.merge(stats)
+    live = {
+        "run_id": run_id, "spec_name": spec.name, "slice": slice_["index"],
+        "elapsed_s": round(elapsed_s, 1), "requests": progress.requests, "errors": progress.errors,
+        "rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
+        "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
+        "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
+        "workers_running": running, "workers_finished": finished, "workers": slice_["workers"],
+        "rejected_shards": progress.rejected, "shards_read_this_tick": new_shards, "updated_at_epoch_s": now_epoch_s,
+        "view": view_document(progress.recent, complete_second, progress.endpoints, progress.health, spec.thresholds,
+                              elapsed_s),
+    }
+    decision = check_abort(spec.abort_rules, progress.recent, complete_second) if spec.abort_rules else None
+    if decision is not None and not store.exists(run_prefix(run_id) + "control/stop"):
+        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "abort", **decision.to_dict()})
+        live["aborted"] = decision.describe()
+    save_progress(store, run_id, progress)
+    store.put_json(run_prefix(run_id) + "live.json", live)
+    gave_up = now_epoch_s > start_at + float(slice_["duration_s"]) + DRAIN_GRACE_S
+    done = finished >= int(slice_["workers"]) or gave_up
+    return {"done": bool(done), "workers_finished": finished}, live
+
+
+def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
+    run_id = str(event["run_id"])
+    result = collect(store, run_id, target_source=Boto3TargetSource(),
+                     worker_memory_mb=int(os.environ.get("SQUALL_WORKER_MEMORY_MB", "1769")),
+                     architecture=os.environ.get("SQUALL_ARCHITECTURE", "arm64"))
+    report_key = run_prefix(run_id) + "report.txt"
+    store.put_bytes(report_key, render_summary(result).encode())
+    reports = write_reports(store, result)
+    verdict = result["verdict"]
+    cause = f"{verdict['status']}: " + "; ".join(explanation(verdict))  # the deciding reason first
+    fails = verdict["status"] in ("FAIL", "ABORTED") or (
+        verdict["status"] == "INCONCLUSIVE" and bool(result.get("inconclusive_fails", True)))
+    return {
+        "run_id": run_id, "status": verdict["status"], "cause": _clip(cause, CAUSE_MAX_CHARS),
+        "fails_execution": fails,
+        "reasons": [_clip(r, REASON_MAX_CHARS) for r in verdict["reasons"][:REASONS_MAX]],
+        "generator_problems": [_clip(p, REASON_MAX_CHARS) for p in verdict["generator_problems"][:REASONS_MAX]],
+        "requests": result["overall"]["requests"], "error_rate": result["overall"]["error_rate"],
+        "p95_ms": result["overall"]["latency"]["p95_ms"],
+        "result_uri": store.uri(run_prefix(run_id) + "result.json"), "report_uri": store.uri(report_key),
+        "html_report_uri": reports["report.html"],
+    }
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 40] + " … (cut: the whole text is in result.json)"
+
+
+def now() -> float:
+    return time.time()

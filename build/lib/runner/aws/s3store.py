@@ -1,0 +1,65 @@
+"""The result store on S3 (the AWS backend's source of truth): same keys, same interface as
+the local directory store. The boto3 client is passed in."""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from runner.store import StoreError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+else:
+    S3Client = Any
+
+
+class S3Store:
+    def __init__(self, bucket: str, client: S3Client) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"cannot write {self.uri(key)}: {error}") from None
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"cannot read {self.uri(key)}: {error}") from None
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+            return True
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise StoreError(f"cannot check {self.uri(key)}: {error}") from None
+
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        keys: list[str] = []
+        extra = {"StartAfter": start_after} if start_after is not None else {}
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix,
+                                                                                **extra):
+                keys.extend(item["Key"] for item in page.get("Contents", []))
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"cannot list {self.uri(prefix)}: {error}") from None
+        return sorted(keys)
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(key, json.dumps(value, indent=1).encode())
+
+    def get_json(self, key: str) -> Any:
+        try:
+            return json.loads(self.get_bytes(key))
+        except ValueError as error:
+            raise StoreError(f"{self.uri(key)} is not valid JSON: {error}") from None

@@ -1,0 +1,107 @@
+"""Guardrails, checked before anything is sent. Pure: values in, problems out.
+
+- An operator's, set once (cdk.json context on AWS): which hosts may be targets, how many
+  workers and how long a run may take.
+- A local run's: a target that is not on this machine must be listed in the spec's
+  limits.allowed_hosts (or allowed with --allow-host), so a typo cannot load-test someone
+  else's API.
+- The spec's own rate, duration and worker limits (both backends).
+"""
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from runner.plan import PlanError, RunPlan
+from runner.spec import Spec
+from runner.units import format_duration
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """Which hosts a worker may send to, checked for every request it sends (absolute and
+    templated URLs included): glob patterns, and on a local run this machine's own addresses."""
+    patterns: tuple[str, ...]
+    allow_loopback: bool
+
+    def allows(self, host: str) -> bool:
+        host = host.lower().strip("[]").rstrip(".")
+        return (self.allow_loopback and is_loopback(host)) or \
+            any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in self.patterns)
+
+    @classmethod
+    def local(cls, spec: Spec, allowed_by_flag: tuple[str, ...] = ()) -> HostPolicy:
+        return cls(spec.limits.allowed_hosts + allowed_by_flag, allow_loopback=True)
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    allowed_hosts: tuple[str, ...] = ()  # glob patterns; empty: no host at all (every run is refused)
+    max_workers: int = 100
+    max_duration_s: float = 3600.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Guardrails:
+        hosts = tuple(h.strip() for h in env.get("SQUALL_ALLOWED_HOSTS", "").split(",") if h.strip())
+        return cls(hosts, int(env.get("SQUALL_MAX_WORKERS", "100")),
+                   float(env.get("SQUALL_MAX_DURATION_S", "3600")))
+
+
+    @property
+    def hosts(self) -> HostPolicy:
+        return HostPolicy(self.allowed_hosts, allow_loopback=False)
+
+
+def check_guardrails(guardrails: Guardrails, target_url: str, plan: RunPlan) -> list[str]:
+    problems: list[str] = []
+    host = urlsplit(target_url).hostname or ""
+    if not guardrails.allowed_hosts:
+        problems.append(f"no target host is allowed on this deployment, so no run can start: list the hosts you test "
+                        f"(e.g. \"{host or 'api.example.com'}\" or \"*.execute-api.us-east-1.amazonaws.com\") under the "
+                        f"cdk.json context key squall:allowedHosts and redeploy")
+    elif not guardrails.hosts.allows(host):
+        problems.append(f"target host '{host}' is not allowed (allowed: {', '.join(guardrails.allowed_hosts)}); "
+                        f"add it to the cdk.json context key squall:allowedHosts and redeploy")
+    if plan.workers > guardrails.max_workers:
+        problems.append(f"the plan needs {plan.workers} workers, more than the {guardrails.max_workers} allowed "
+                        f"by the cdk.json context key squall:maxWorkers")
+    if plan.duration_s > guardrails.max_duration_s:
+        problems.append(f"the run lasts {format_duration(plan.duration_s)}, longer than the "
+                        f"{format_duration(guardrails.max_duration_s)} allowed by the cdk.json context key "
+                        f"squall:maxDurationSeconds")
+    return problems
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_local_guardrails(spec: Spec, plan: RunPlan, allowed_by_flag: tuple[str, ...] = ()) -> None:
+    problems = []
+    host = urlsplit(spec.target.base_url).hostname or ""
+    if not HostPolicy.local(spec, allowed_by_flag).allows(host):
+        problems.append(f"target host '{host}' is not on this machine and not allowed: list it under "
+                        f"limits.allowed_hosts in the spec, or pass --allow-host {host}")
+    problems += spec_limit_problems(spec, plan)
+    if problems:
+        raise PlanError("; ".join(problems))
+
+
+def spec_limit_problems(spec: Spec, plan: RunPlan) -> list[str]:
+    """The spec's own limits on rate and duration (both backends)."""
+    problems = []
+    if spec.limits.max_rate_per_s is not None and plan.peak_rate_per_s > spec.limits.max_rate_per_s:
+        problems.append(f"the peak rate {plan.peak_rate_per_s:g}/s is over limits.max_rate "
+                        f"{spec.limits.max_rate_per_s:g}/s")
+    if spec.limits.max_duration_s is not None and plan.duration_s > spec.limits.max_duration_s:
+        problems.append(f"the run lasts {format_duration(plan.duration_s)}, over limits.max_duration "
+                        f"{format_duration(spec.limits.max_duration_s)}")
+    return problems

@@ -1,0 +1,330 @@
+"""Convert an Artillery script into a Squall spec, and list every construct that could not be
+converted (JavaScript hooks and functions…) instead of dropping it silently.
+
+Covers config.target, phases (duration, arrivalRate, rampTo, arrivalCount, pause, name; none:
+one virtual user once), variables, payload CSV (inlined), http.timeout, defaults.headers,
+environments (as profiles: -e NAME), scenarios with weight and flow (get/post/put/patch/delete
+with url, json, form, qs, headers, cookie, capture json/header, expect and match; think; loop
+with count or over), $processEnvironment (as $env), and ensure (p95/p99/median/max,
+maxErrorRate, thresholds, conditions). Plugins Squall does natively are said to be built in.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from runner.datafiles import DataFileError, csv_rows, locate, read_text
+from runner.units import parse_duration_s
+
+METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+_CONDITION = re.compile(r"^\s*(?P<metric>[\w.]+)\s*(?P<op><=|>=|==|<|>)\s*(?P<value>\d+(?:\.\d+)?)\s*$")
+BUILT_IN_PLUGINS = {
+    "ensure": "its checks became thresholds",
+    "expect": "Squall checks expect on each request",
+    "metrics-by-endpoint": "Squall reports every endpoint by name",
+    "apdex": "Squall reports latency percentiles per endpoint (write a threshold for the target)",
+}
+_TIME_METRIC = re.compile(r"^http\.response_time\.(p\d+(?:\.\d+)?|median|max|min|mean)$")
+
+
+def looks_like_artillery(document: Any) -> bool:
+    return isinstance(document, dict) and isinstance(document.get("config"), dict) and \
+        "scenarios" in document and "load" not in document
+
+
+class Converter:
+    def __init__(self, base_dir: Path, data_root: Path | None = None) -> None:
+        self.base_dir = base_dir
+        self.data_root = data_root
+        self.unconverted: list[str] = []
+        self.built_in: list[str] = []  # plugins whose job Squall does natively
+        self.payload_fields: set[str] = set()
+
+    def skip(self, where: str, what: str) -> None:
+        self.unconverted.append(f"{where}: {what}")
+
+    def convert(self, script: dict[str, Any], name: str) -> dict[str, Any]:
+        config = script.get("config") or {}
+        spec: dict[str, Any] = {"name": name, "target": self.target(config)}
+        spec["load"] = self.load(config)
+        data = self.variables(config.get("variables") or {})
+        payloads = config.get("payload") or []
+        for i, payload in enumerate([payloads] if isinstance(payloads, dict) else payloads):
+            data.update(self.payload(i, payload))
+        if data:
+            spec["data"] = data
+        spec["scenarios"] = [self.scenario(i, s) for i, s in enumerate(script.get("scenarios") or [])]
+        thresholds = self.ensure(config.get("ensure") or (config.get("plugins") or {}).get("ensure") or {})
+        if thresholds:
+            spec["thresholds"] = list({repr(t): t for t in thresholds}.values())  # each once
+        environments = config.get("environments")
+        if isinstance(environments, dict) and environments:
+            spec["profiles"] = {str(env): self.environment(str(env), body or {})
+                                for env, body in environments.items()}
+        for key in ("processor", "engines", "tls", "includeFiles", "socketio", "ws"):
+            if key in config:
+                self.skip(f"config.{key}", "not supported (JavaScript processors and other engines have no Squall "
+                          "equivalent)")
+        for plugin in (config.get("plugins") or {}):
+            if plugin in BUILT_IN_PLUGINS:
+                self.built_in.append(f"config.plugins.{plugin}: {BUILT_IN_PLUGINS[plugin]}")
+            else:
+                self.skip(f"config.plugins.{plugin}", "Artillery plugins are not converted")
+        for key in ("before", "after"):
+            if key in script:
+                self.skip(key, "before/after flows are not converted")
+        return spec
+
+    def target(self, config: dict[str, Any]) -> dict[str, Any]:
+        target: dict[str, Any] = {"url": str(config.get("target", ""))}
+        http = config.get("http") or {}
+        if "timeout" in http:
+            target["timeout"] = f"{float(http['timeout']):g}s"
+        headers = (config.get("defaults") or {}).get("headers")
+        if headers:
+            target["headers"] = {k: self.template(v) for k, v in headers.items()}
+        for key in http:
+            if key != "timeout":
+                self.skip(f"config.http.{key}", "not converted")
+        return target
+
+    def load(self, config: dict[str, Any]) -> dict[str, Any]:
+        phases = config.get("phases") or []
+        if not phases:  # Artillery runs a script without phases as one virtual user, once
+            return {"phases": [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
+        return {"phases": [self.phase(i, p) for i, p in enumerate(phases)]}
+
+    def environment(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An Artillery environment as a profile (`squall run script.yml -e NAME`)."""
+        profile: dict[str, Any] = {}
+        if "target" in body or "http" in body or "defaults" in body:
+            profile["target"] = {k: v for k, v in self.target(body).items() if v != ""}
+        if "phases" in body or "phases" not in body:
+            profile["load"] = self.load(body)
+        if "variables" in body:
+            profile["data"] = self.variables(body["variables"])
+        for key in body:
+            if key not in ("target", "http", "defaults", "phases", "variables"):
+                self.skip(f"config.environments.{name}.{key}", "not converted")
+        return profile
+
+    def phase(self, index: int, phase: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": str(phase.get("name") or f"phase-{index + 1}")}
+        if "pause" in phase:
+            return {**out, "duration": self.seconds(phase["pause"]), "pause": True}
+        duration_s = parse_duration_s(phase.get("duration", 0))
+        out["duration"] = f"{duration_s:g}s"
+        if "arrivalCount" in phase:
+            out["rate"] = f"{float(phase['arrivalCount']) / duration_s:g}/s"
+        else:
+            out["rate"] = f"{float(phase.get('arrivalRate', 0)):g}/s"
+            if "rampTo" in phase:
+                out["ramp_to"] = f"{float(phase['rampTo']):g}/s"
+        for key in phase:
+            if key not in ("name", "duration", "arrivalRate", "rampTo", "arrivalCount", "pause"):
+                self.skip(f"config.phases[{index}].{key}", "not converted (e.g. maxVusers has no Squall equivalent; "
+                          "limits.max_in_flight bounds concurrency instead)")
+        return out
+
+    @staticmethod
+    def seconds(value: Any) -> str:
+        return f"{parse_duration_s(value):g}s"
+
+    def variables(self, variables: dict[str, Any]) -> dict[str, Any]:
+        return {name: {"values": list(v) if isinstance(v, list) else [v], "order": "random"}
+                for name, v in variables.items()}
+
+    def payload(self, index: int, payload: dict[str, Any]) -> dict[str, Any]:
+        fields = [str(f) for f in payload.get("fields") or []]
+        try:  # as a spec's data: under the script's folder, a regular file, bounded
+            rows = csv_rows(read_text(locate(str(payload.get("path", "")), self.base_dir, self.data_root)),
+                            str(payload.get("path", "")))
+        except DataFileError as error:
+            self.skip(f"config.payload[{index}]", str(error))
+            return {}
+        if payload.get("skipHeader"):
+            rows = rows[1:]
+        values = [dict(zip(fields, row, strict=False)) for row in rows if row]
+        self.payload_fields.update(fields)
+        name = "payload" if index == 0 else f"payload{index + 1}"
+        return {name: {"values": values, "order": "sequence" if payload.get("order") == "sequence" else "random"}}
+
+    def template(self, value: Any) -> Any:
+        """Artillery's {{ field }} of a payload column becomes {{ payload.field }}; $randomNumber → $random_int."""
+        if isinstance(value, str):
+            def replace(match: re.Match[str]) -> str:
+                name = match.group(1).strip()
+                if name in self.payload_fields:
+                    return "{{ payload." + name + " }}"
+                if name.startswith("$randomNumber("):
+                    return "{{ $random_int(" + name[len("$randomNumber("):] + " }}"
+                if name.startswith("$processEnvironment."):
+                    return "{{ $env." + name[len("$processEnvironment."):] + " }}"
+                if name == "$loopElement":  # a loop's item: the loop below names it loopElement
+                    return "{{ loopElement }}"
+                if name.startswith("$env."):
+                    return match.group(0)
+                return match.group(0)
+            return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", replace, value)
+        if isinstance(value, list):
+            return [self.template(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.template(v) for k, v in value.items()}
+        return value
+
+    def scenario(self, index: int, scenario: dict[str, Any]) -> dict[str, Any]:
+        where = f"scenarios[{index}]"
+        out: dict[str, Any] = {"name": str(scenario.get("name") or f"scenario-{index + 1}"),
+                               "weight": scenario.get("weight", 1)}
+        for key in ("beforeScenario", "afterScenario", "beforeRequest", "afterResponse"):
+            if key in scenario:
+                self.skip(f"{where}.{key}", "JavaScript hooks are not converted")
+        if scenario.get("engine") not in (None, "http"):
+            self.skip(f"{where}.engine", f"the {scenario['engine']} engine is not supported")
+        flow = []
+        for j, step in enumerate(scenario.get("flow") or []):
+            converted = self.step(f"{where}.flow[{j}]", step)
+            if converted is not None:
+                flow.append(converted)
+        out["flow"] = flow or [{"think": "0s"}]
+        return out
+
+    def step(self, where: str, step: Any) -> dict[str, Any] | None:
+        if isinstance(step, dict) and "loop" in step:
+            return self.loop(where, step)
+        if not isinstance(step, dict) or len(step) != 1:
+            self.skip(where, "not a single action")
+            return None
+        (action, body), = step.items()
+        if action == "think":
+            return {"think": self.seconds(body)}
+        if action not in METHODS:
+            self.skip(f"{where}.{action}", "not converted (functions, log, loop and parallel have no Squall "
+                      "equivalent; write the steps out)")
+            return None
+        request: dict[str, Any] = {"url": self.template(body.get("url", "/"))}
+        for source, target in (("json", "json"), ("form", "form"), ("qs", "query"), ("headers", "headers")):
+            if source in body:
+                request[target] = self.template(body[source])
+        if "name" in body:
+            request["name"] = str(body["name"])
+        captures = body.get("capture")
+        if captures:
+            request["capture"] = []
+            for capture in captures if isinstance(captures, list) else [captures]:
+                kind = "json" if "json" in capture else "header" if "header" in capture else None
+                if kind is None or "as" not in capture:
+                    self.skip(f"{where}.capture", f"only json and header captures are converted: {capture}")
+                    continue
+                request["capture"].append({kind: capture[kind], "as": capture["as"]})
+        if "cookie" in body and isinstance(body["cookie"], dict):
+            cookies = "; ".join(f"{k}={self.template(v)}" for k, v in body["cookie"].items())
+            request["headers"] = {**request.get("headers", {}), "Cookie": cookies}
+        expect = self.expectations(f"{where}.{action}", body.get("expect"), body.get("match"))
+        if expect:
+            request["expect"] = expect
+        for key in body:
+            if key not in ("url", "json", "form", "qs", "headers", "capture", "name", "cookie", "expect", "match"):
+                self.skip(f"{where}.{action}.{key}", "not converted (e.g. body, beforeRequest, afterResponse, "
+                          "ifTrue)")
+        return {action: request}
+
+    def loop(self, where: str, step: dict[str, Any]) -> dict[str, Any] | None:
+        """`- loop: [steps]` with `count: N` or `over: [values]` (the item is {{ $loopElement }})."""
+        flow = [c for j, inner in enumerate(step.get("loop") or []) if (c := self.step(f"{where}.loop[{j}]", inner))]
+        if not flow:
+            self.skip(f"{where}.loop", "a loop with no step Squall can run")
+            return None
+        loop: dict[str, Any] = {"flow": flow}
+        if isinstance(step.get("over"), list):
+            loop.update(over=step["over"], **{"as": "loopElement"})
+        elif "over" in step:
+            self.skip(f"{where}.over", f"over '{step['over']}' (a variable) is not converted; list the values")
+            return None
+        else:
+            loop["count"] = int(step.get("count", 1))
+        if "whileTrue" in step:
+            self.skip(f"{where}.whileTrue", "a JavaScript condition is not converted: Squall's loop has "
+                      "until: {captured_variable: value}")
+        for key in step:
+            if key not in ("loop", "count", "over", "whileTrue"):
+                self.skip(f"{where}.{key}", "not converted")
+        return {"loop": loop}
+
+    def expectations(self, where: str, expect: Any, match: Any) -> dict[str, Any]:
+        """Artillery's expect (statusCode, contentType, hasProperty, hasHeader) and match."""
+        out: dict[str, Any] = {}
+        for item in expect if isinstance(expect, list) else [expect] if expect else []:
+            for kind, value in (item or {}).items() if isinstance(item, dict) else ():
+                if kind == "statusCode":
+                    out["status"] = value if isinstance(value, (int, list)) else int(value)
+                elif kind == "contentType":
+                    out["content_type"] = "application/json" if value == "json" else str(value)
+                elif kind == "hasProperty":
+                    out.setdefault("has", []).append(f"$.{value}")
+                elif kind == "hasHeader":
+                    self.skip(f"{where}.expect.hasHeader", "a header's presence is not checked; header: {name: "
+                              "value} checks its value")
+                else:
+                    self.skip(f"{where}.expect.{kind}", "not converted (status, content type, property and "
+                              "header values are)")
+        for item in match if isinstance(match, list) else [match] if match else []:
+            if isinstance(item, dict) and "json" in item and "value" in item:
+                out.setdefault("json", {})[str(item["json"])] = item["value"]
+            else:
+                self.skip(f"{where}.match", f"only json matches are converted: {item}")
+        return out
+
+    def ensure(self, ensure: dict[str, Any]) -> list[Any]:
+        thresholds: list[Any] = []
+        for key in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min"):
+            if key in ensure:
+                metric = "p99.9" if key == "p999" else key
+                thresholds.append(f"{metric} < {float(ensure[key]):g}ms")
+        if "maxErrorRate" in ensure:
+            thresholds.append(f"error_rate <= {float(ensure['maxErrorRate']):g}%")
+        for i, item in enumerate(ensure.get("thresholds") or []):
+            for metric, limit in (item or {}).items():
+                match = _TIME_METRIC.match(str(metric))
+                if match:
+                    thresholds.append(f"{match.group(1)} < {float(limit):g}ms")
+                else:
+                    self.skip(f"config.ensure.thresholds[{i}]", f"{metric} has no Squall equivalent")
+        for i, condition in enumerate(ensure.get("conditions") or []):
+            for part in re.split(r"\s+and\s+", str(condition.get("expression", ""))):
+                converted = self.condition(part)
+                if converted is None:
+                    self.skip(f"config.ensure.conditions[{i}]", f"'{part}' is not converted")
+                    continue
+                thresholds.append(converted if condition.get("strict", True)
+                                  else {"check": converted, "severity": "should"})
+        for key in ensure:
+            if key not in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min", "maxErrorRate",
+                           "thresholds", "conditions"):
+                self.skip(f"config.ensure.{key}", "not converted")
+        return thresholds
+
+    @staticmethod
+    def condition(text: str) -> str | None:
+        match = _CONDITION.match(text)
+        if not match:
+            return None
+        metric, op, value = match["metric"], match["op"], float(match["value"])
+        time_metric = _TIME_METRIC.match(metric)
+        if time_metric:
+            return f"{time_metric.group(1)} {op} {value:g}ms"
+        if metric == "http.request_rate":
+            return f"rps {op} {value:g}"
+        return None
+
+
+def convert_artillery(script: dict[str, Any], name: str, base_dir: Path, data_root: Path | None = None) -> \
+        tuple[dict[str, Any], list[str], list[str]]:
+    """(the spec, what was not converted, the plugins Squall does natively)."""
+    converter = Converter(base_dir, data_root)
+    # Payload fields must be known before templates are rewritten: read the config first.
+    payloads = (script.get("config") or {}).get("payload") or []
+    for payload in [payloads] if isinstance(payloads, dict) else payloads:
+        converter.payload_fields.update(str(f) for f in payload.get("fields") or [])
+    return converter.convert(script, name), converter.unconverted, converter.built_in

@@ -1,0 +1,121 @@
+"""The engine port: what the load generator needs from an HTTP client, and nothing more.
+
+An engine never raises for a failed request: it returns a ``Reply`` whose ``error`` names
+the class (timeout, connect, dns, tls, read), so the hot path has no exception handling.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit
+
+import socket
+import ssl
+from typing import Protocol
+
+# Sent once more when a pooled connection turns out closed before any of the answer came back.
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+# The error of a request that waited its whole timeout for one of the engine's connections: it was
+# never sent, so it is the generator's (counted apart), never the target's timeout. Also the
+# message of the CancelledError an engine raises when a request is cancelled while still queued.
+NOT_SENT = "not_sent"
+INVALID_URL = "invalid_url"  # a URL (made by a template at run time) no engine can send: never sent
+
+
+class Reply:
+    __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "queued_s", "status")
+
+    def __init__(self, status: int, headers: list[tuple[str, str]] | list[tuple[bytes, bytes]], body: bytes,
+                 error: str | None, bytes_in: int, bytes_out: int, queued_s: float = 0.0) -> None:
+        self.status = status  # 0 when there was no response
+        self.headers = headers  # as the engine got them: str or raw bytes pairs
+        self.body = body
+        self.error = error
+        self.bytes_in = bytes_in
+        self.bytes_out = bytes_out
+        self.queued_s = queued_s  # waiting for one of the engine's connections: the generator's time, not the target's
+
+    def set_cookies(self) -> list[str]:
+        """Every Set-Cookie header's value, in order."""
+        found = []
+        for key, value in self.headers:
+            if len(key) == 10 and (key.lower() == b"set-cookie" if isinstance(key, bytes) else key.lower() == "set-cookie"):
+                found.append(value.decode("latin-1") if isinstance(value, bytes) else value)
+        return found
+
+    def header(self, name: str) -> str | None:
+        """The first header of that name (case-insensitive), or None."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            text = key.decode("latin-1") if isinstance(key, bytes) else key
+            if text.lower() == wanted:
+                return value.decode("latin-1") if isinstance(value, bytes) else value
+        return None
+
+
+class Engine(Protocol):
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
+        ...
+
+    async def close(self) -> None:
+        ...
+
+
+def classify_exception(error: BaseException) -> str:
+    """The error class of an exception raised while connecting or talking to a server."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror):
+            return "dns"
+        if isinstance(current, (ssl.SSLError, ssl.CertificateError)):
+            return "tls"
+        if isinstance(current, TimeoutError):
+            return "timeout"
+        if isinstance(current, (ConnectionRefusedError, ConnectionAbortedError)):
+            return "connect"
+        current = current.__cause__ or current.__context__
+    name = type(error).__name__.lower()
+    if "timeout" in name:
+        return "timeout"
+    if "connect" in name:
+        return "connect"
+    return "read"
+
+
+def sendable_origin(prefix: str) -> bool:
+    """Whether ``scheme://authority`` names somewhere a request can go: a host, and a port in 1..65535."""
+    try:
+        parts = urlsplit(prefix)
+        port = parts.port
+    except ValueError:
+        return False
+    return bool(parts.hostname) and port != 0
+
+
+def error_reply(error: str, bytes_out: int = 0, queued_s: float = 0.0) -> Reply:
+    return Reply(0, [], b"", error, 0, bytes_out, queued_s)
+
+
+_PATH_SAFE = "/?&=%:@!$'()*+,;-._~[]"  # what a request target may carry as is (RFC 3986); % kept as sent
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9/?&=%:@!$'()*+,;\-._~\[\]]")
+
+
+def split_target(url: str) -> tuple[str, str]:
+    """(scheme://authority, request target) as every engine sends them: a fragment is dropped,
+    a query with no path is the root's (``http://h?x=1`` -> ``/?x=1``), and what a target
+    cannot carry as is gets percent-encoded (``/a b/ü`` -> ``/a%20b/%C3%BC``); what is already
+    encoded stays as it is."""
+    hash_at = url.find("#")
+    if hash_at >= 0:
+        url = url[:hash_at]
+    authority = url.find("//") + 2 if "//" in url else 0
+    ends = [i for i in (url.find("/", authority), url.find("?", authority)) if i >= 0]
+    cut = min(ends) if ends else -1
+    prefix, target = (url, "/") if cut < 0 else (url[:cut], url[cut:])
+    if target.startswith("?"):
+        target = "/" + target
+    if _NEEDS_QUOTING.search(target):
+        target = quote(target, safe=_PATH_SAFE)
+    return prefix, target

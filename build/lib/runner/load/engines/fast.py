@@ -1,0 +1,491 @@
+"""The default HTTP/1.1 engine: an asyncio Protocol per connection, httptools' C parser,
+and a LIFO keep-alive pool per origin. No per-request objects beyond a future (a request's timeout
+gets a timer only when its deadline draws near: one sweep per engine arms those).
+
+Timeouts cover the whole request (connect, send, wait, read), from when it has a connection (or
+may open one): a request that waits its whole timeout for one was never sent (``NOT_SENT``, the
+generator's), and one that waited still gets the whole timeout for the target. An idempotent request (GET,
+HEAD, PUT, DELETE…) that finds a pooled connection closed by the server before any byte came
+back is retried once on a new connection; a POST or PATCH never is (the server may have acted
+on it). 1xx answers (100 Continue, 103 Early Hints) are skipped for the final one; a body
+without Content-Length or chunking ends where the connection does. Paths and queries are
+percent-encoded where they need it; a fragment is never sent.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+import time
+from urllib.parse import urlsplit
+
+import httptools
+
+from runner.load.engines.base import (
+    IDEMPOTENT, INVALID_URL, NOT_SENT, Reply, classify_exception, error_reply, sendable_origin, split_target,
+)
+
+_Origin = tuple[str, str, int]  # scheme, host, port
+GROWS_FREELY = 16  # connections per origin opened as soon as a request finds none idle
+PATIENCE_S = 0.002  # past those, how long a request waits for one to come back before opening another
+GROWTH_SHARE = 4  # past GROWS_FREELY, the pool grows by at most 1/GROWTH_SHARE of itself...
+GROWTH_WINDOW_S = 0.002  # ...per GROWTH_WINDOW_S
+# A request queued this long, and more than twice as long as the worker is behind, waits for the target,
+# not for replies the worker has not read yet: the pool may grow for it even while the worker is behind
+# (a target holding every connection, on a busy host 10-50 ms behind, kept the pool at 16 before).
+STUCK_S = 0.02
+OVERDUE_COMPACT = 4096  # overdue requests queued before those already served are swept out
+IDLE_REAP_S = 2.0  # a pooled connection unused this long is closed (the pool shrinks after a burst)
+# A request's timeout gets a timer of its own only once its deadline is this near: a sweep every
+# DEADLINE_SWEEP_S arms those. Measured: a uvloop timer armed and cancelled costs ~5 CPU-us, a
+# seventh to a fifth of what this engine spends per request (24-38 CPU-us on 2026-12-02); most
+# requests are answered long before their deadline.
+DEADLINE_SWEEP_S = 0.05
+
+
+class _Connection(asyncio.Protocol):
+    __slots__ = (
+        "body",
+        "bytes_in",
+        "closed",
+        "deadline",
+        "expiry",
+        "head",
+        "headers",
+        "headers_done",
+        "idle_since",
+        "keep_alive",
+        "parser",
+        "reset_parser",
+        "reused",
+        "status",
+        "transport",
+        "waiter",
+    )
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[Reply] | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.bytes_in = 0
+        self.closed = False
+        self.keep_alive = True
+        self.head = False
+        self.headers_done = False
+        self.reused = False
+        self.reset_parser = False
+        self.idle_since = 0.0
+        self.deadline = 0.0  # loop time the request now on this connection times out at
+        self.expiry: asyncio.TimerHandle | None = None  # its timer, armed only once that is near
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.bytes_in += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._finish(error_reply("read"))
+            self.keep_alive = False
+            self._close()
+        if self.reset_parser:
+            self.reset_parser = False
+            self.parser = httptools.HttpResponseParser(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is not None and not self.waiter.done():
+            if self.headers_done and exc is None and self._delimited_by_close():
+                # HTTP/1.0, or no Content-Length and no chunking: the body ends where the connection does
+                self.keep_alive = False
+                body = b"".join(self.body)
+                self._finish(Reply(self.parser.get_status_code(), self.headers, body, None, self.bytes_in, 0))
+            elif self.bytes_in == 0 and self.reused:
+                self._finish(error_reply("stale"))
+            else:
+                self._finish(error_reply("read"))
+
+    def _delimited_by_close(self) -> bool:
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
+                return False
+        return True
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))  # decoded only if a capture asks (Reply.header)
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        if self.head and not 100 <= self.parser.get_status_code() < 200:
+            self.reset_parser = True
+            self.on_message_complete()
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # 100 Continue, 103 Early Hints: the final answer follows
+            self.headers, self.body, self.headers_done = [], [], False
+            return
+        self.keep_alive = self.parser.should_keep_alive()
+        body = b"".join(self.body) if len(self.body) != 1 else self.body[0]
+        self._finish(Reply(status, self.headers, body, None, self.bytes_in, 0))
+
+    def _finish(self, reply: Reply) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reply)
+
+    def disarm(self) -> None:
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
+
+    def _close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def start(self, payload: bytes, head: bool, waiter: asyncio.Future[Reply]) -> None:
+        self.waiter = waiter
+        self.headers = []
+        self.headers_done = False
+        self.body = []
+        self.bytes_in = 0
+        self.head = head
+        try:
+            self.transport.write(payload)  # type: ignore[union-attr]
+        except (RuntimeError, AttributeError, OSError):  # closed under us
+            self.closed = True
+            self._finish(error_reply("stale" if self.reused else "read"))
+
+
+class FastEngine:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024) -> None:
+        self.timeout_s = timeout_s
+        self.max_connections = max_connections  # per origin
+        self._open: dict[_Origin, int] = {}
+        self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
+        self._targets: dict[str, tuple[str, str]] = {}  # url -> (scheme://authority, request target)
+        self._waiters: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
+        self._idle: dict[_Origin, list[_Connection]] = {}
+        self._origins: dict[str, tuple[_Origin, bytes, int]] = {}
+        self._ssl = ssl.create_default_context()
+        if not verify_tls:
+            self._ssl.check_hostname = False
+            self._ssl.verify_mode = ssl.CERT_NONE
+        self._all: set[_Connection] = set()
+        self._growth: dict[_Origin, list[float]] = {}  # per origin: [window's start, connections it may still open]
+        # per origin: requests past their patience, oldest first, each with the loop time it began waiting
+        self._overdue: dict[_Origin, collections.deque[tuple[asyncio.Future[_Connection | None], float]]] = {}
+        self._grow_timers: dict[_Origin, asyncio.TimerHandle] = {}
+        self._overdue_limit: dict[_Origin, int] = {}
+        self._sweeper: asyncio.TimerHandle | None = None
+        # How late the generator's schedule is (set by it at each arrival): while it is later than
+        # PATIENCE_S the worker is short of CPU, and more connections would only cost more of it.
+        self.schedule_lag_s = 0.0
+
+    def _split(self, url: str) -> tuple[_Origin, bytes, str]:
+        # Cache by the scheme://host:port prefix so the hot path does one dict lookup.
+        split = self._targets.get(url)
+        if split is None:
+            if len(self._targets) > 8192:
+                self._targets.clear()
+            split = self._targets[url] = split_target(url)
+        prefix, path = split
+        cached = self._origins.get(prefix)
+        if cached is None:
+            if not sendable_origin(prefix):
+                raise ValueError(prefix)
+            parts = urlsplit(prefix)
+            scheme = parts.scheme
+            port = parts.port or (443 if scheme == "https" else 80)
+            host = parts.hostname or ""
+            default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
+            host_header = host if default_port else f"{host}:{port}"
+            if ":" in host and not default_port:
+                host_header = f"[{host}]:{port}"
+            cached = ((scheme, host, port), f"Host: {host_header}\r\n".encode("latin-1"), 0)
+            self._origins[prefix] = cached
+        return cached[0], cached[1], path
+
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                   timeout_s: float | None = None) -> Reply:
+        try:
+            return await self._send(method, url, headers, body, timeout_s or self.timeout_s)
+        except ValueError:  # a URL a template made that cannot be parsed (a port out of range...): never sent
+            return error_reply(INVALID_URL)
+        except (OSError, RuntimeError) as error:  # an engine never raises for a request
+            return error_reply(classify_exception(error))
+
+    async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+                    timeout_s: float) -> Reply:
+        origin, host_line, path = self._split(url)
+        key = tuple(headers)
+        block = self._header_blocks.get(key)
+        if block is None:
+            if len(self._header_blocks) > 4096:
+                self._header_blocks.clear()
+            block = self._header_blocks[key] = b"".join(
+                f"{name}: {value}\r\n".encode("latin-1", "replace") for name, value in headers)
+        start = f"{method} {path} HTTP/1.1\r\n".encode("latin-1", "replace")
+        if body is not None:
+            payload = b"".join((start, host_line, block, b"Content-Length: %d\r\n\r\n" % len(body), body))
+        else:
+            payload = b"".join((start, host_line, block, b"\r\n"))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        queued_s = 0.0
+        for _ in range(2 if method in IDEMPOTENT else 1):
+            reply = await self._attempt(loop, origin, payload, method == "HEAD", deadline, timeout_s)
+            queued_s += reply.queued_s
+            if reply.error == "stale" and method not in IDEMPOTENT:
+                # the server closed the pooled connection: it may have processed this POST, so it is
+                # never sent again (counted as a read error)
+                reply = error_reply("read")
+            if reply.error != "stale":
+                # Nothing was sent when the connection could not be made (refused, no such name, TLS).
+                reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls", NOT_SENT) else len(payload)
+                reply.queued_s = queued_s
+                return reply
+        return error_reply("read", len(payload))
+
+    async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
+                       head: bool, deadline: float, timeout_s: float) -> Reply:
+        connection = self._take_idle(origin)
+        queued_s = 0.0
+        patient = self._open.get(origin, 0) >= GROWS_FREELY
+        while connection is None and (self._open.get(origin, 0) >= self.max_connections or patient):
+            # At the cap: wait for a connection to come back. Past the first GROWS_FREELY connections:
+            # wait PATIENCE_S for one first, and open a new one only if none came back by then. A
+            # fast target's connections come back within a millisecond, so a burst does not open
+            # hundreds of connections it will never need (measured: a pool grown to 1,024 costs 2.4x
+            # the CPU per request and the worker never catches up); a slow target's pool still grows.
+            ticket: asyncio.Future[_Connection | None] = loop.create_future()
+            self._waiters.setdefault(origin, collections.deque()).append(ticket)
+            timer = loop.call_at(deadline, _expire_ticket, ticket)
+            patience: list[asyncio.TimerHandle] = []
+            if self._open.get(origin, 0) < self.max_connections:
+                # a worker behind its schedule waits longer first: past STUCK_S and twice its lateness
+                lag_s = self.schedule_lag_s
+                patience_s = PATIENCE_S if lag_s <= PATIENCE_S else max(STUCK_S, 2 * lag_s) + PATIENCE_S
+                due_s = loop.time() + patience_s
+                patience.append(loop.call_at(due_s, self._patience, loop, ticket, due_s, origin, due_s - patience_s))
+            queued_since = loop.time()
+            try:
+                connection = await ticket
+                queued_s += loop.time() - queued_since
+            except TimeoutError:  # no connection within the timeout: never sent, the generator's
+                reply = error_reply(NOT_SENT)
+                reply.queued_s = queued_s + loop.time() - queued_since
+                return reply
+            except asyncio.CancelledError:
+                if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
+                    handed = ticket.result()
+                    if handed is not None:
+                        self._give_back(origin, handed)
+                    else:
+                        self._wake_next(origin)  # pass the free slot on (a spare wake-up only re-checks)
+                raise asyncio.CancelledError(NOT_SENT) from None
+            finally:
+                timer.cancel()
+                if patience:
+                    patience[0].cancel()
+            patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
+            if connection is None:
+                connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
+        if queued_s > 0:  # the target's time starts now: the wait was the generator's
+            deadline = max(deadline, loop.time() + timeout_s)
+        if connection is None:
+            self._open[origin] = self._open.get(origin, 0) + 1
+            try:
+                connection = await asyncio.wait_for(self._connect(loop, origin), deadline - loop.time())
+            except TimeoutError:
+                self._release_slot(origin)
+                return error_reply("timeout")
+            except (OSError, ssl.SSLError) as error:
+                self._release_slot(origin)
+                kind = classify_exception(error)
+                return error_reply("connect" if kind == "read" else kind)
+            except BaseException:
+                self._release_slot(origin)
+                raise
+        waiter: asyncio.Future[Reply] = loop.create_future()
+        connection.deadline = deadline
+        if deadline - loop.time() < DEADLINE_SWEEP_S:
+            connection.expiry = loop.call_at(deadline, _expire, waiter)
+        elif self._sweeper is None:
+            self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
+        connection.start(payload, head, waiter)
+        try:
+            reply = await waiter
+        except BaseException:
+            connection.disarm()
+            self._discard(origin, connection)
+            raise
+        connection.disarm()
+        if reply.error is None and connection.keep_alive and not connection.closed:
+            connection.waiter = None
+            self._give_back(origin, connection)
+        else:
+            self._discard(origin, connection)
+        reply.queued_s = queued_s
+        return reply
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Arms a timer for each request whose deadline comes before the next sweep; comes back while
+        any connection is open."""
+        self._sweeper = None
+        near = loop.time() + DEADLINE_SWEEP_S
+        for connection in self._all:
+            waiter = connection.waiter
+            if waiter is not None and connection.expiry is None and connection.deadline < near and not waiter.done():
+                connection.expiry = loop.call_at(connection.deadline, _expire, waiter)
+        if self._all:
+            self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
+
+    def _patience(self, loop: asyncio.AbstractEventLoop, ticket: asyncio.Future[_Connection | None],
+                  due_s: float, origin: _Origin, since_s: float) -> None:
+        """Patience is out: the waiting request may open a connection, within the pool's growth budget.
+        Past it, the request joins the origin's overdue queue, which one timer per origin lets grow
+        in the next growth window (one timer, not one per waiting request: thousands of those made a
+        timer storm)."""
+        if ticket.done():
+            return
+        if self._may_grow(loop, origin, late_s=loop.time() - due_s, waited_s=loop.time() - since_s):
+            ticket.set_result(None)
+            return
+        overdue = self._overdue.setdefault(origin, collections.deque())
+        if len(overdue) >= self._overdue_limit.get(origin, OVERDUE_COMPACT):
+            # answered ones are dropped lazily: now and then all at once (amortized: the next sweep
+            # waits until the queue has doubled what is left)
+            self._overdue[origin] = overdue = collections.deque(t for t in overdue if not t[0].done())
+            self._overdue_limit[origin] = max(OVERDUE_COMPACT, 2 * len(overdue))
+        overdue.append((ticket, since_s))
+        if origin not in self._grow_timers:
+            self._grow_timers[origin] = loop.call_later(GROWTH_WINDOW_S, self._grow, loop, origin,
+                                                        loop.time() + GROWTH_WINDOW_S)
+
+    def _may_grow(self, loop: asyncio.AbstractEventLoop, origin: _Origin, late_s: float, waited_s: float) -> bool:
+        """Whether one more connection may be opened now: not while the worker itself is behind (the
+        timer fired late, or the schedule runs late: the connections in use may well be answered
+        already, their replies unread), and by at most a quarter of the pool per 2 ms. Measured: a
+        target pausing for a moment made the worker open 520 connections within 0.1 s, and a pool
+        that large costs about twice the CPU per request from then on; a target slow for good still
+        grows it from 16 to 1,024 within ~19 windows (~40 ms, by the arithmetic). A request that has
+        waited past STUCK_S and twice the worker's lateness waits for the target: it may grow the pool."""
+        behind_s = max(late_s, self.schedule_lag_s)
+        if behind_s > PATIENCE_S and (waited_s <= STUCK_S or waited_s <= 2 * behind_s):
+            return False
+        now = loop.time()
+        growth = self._growth.get(origin)
+        if growth is None or now - growth[0] >= GROWTH_WINDOW_S:
+            # this window's budget: a quarter of the pool as it is when the window starts
+            growth = self._growth[origin] = [now, max(1, self._open.get(origin, 0) // GROWTH_SHARE)]
+        if growth[1] <= 0:
+            return False
+        growth[1] -= 1
+        return True
+
+    def _grow(self, loop: asyncio.AbstractEventLoop, origin: _Origin, due_s: float) -> None:
+        """The next growth window: the overdue requests still waiting open connections, oldest first,
+        as far as the budget goes; the timer comes back while any still wait."""
+        del self._grow_timers[origin]
+        overdue = self._overdue.get(origin)
+        late_s = loop.time() - due_s
+        while overdue:
+            ticket, since_s = overdue[0]
+            if ticket.done():
+                overdue.popleft()
+            elif self._open.get(origin, 0) < self.max_connections and \
+                    self._may_grow(loop, origin, late_s, waited_s=loop.time() - since_s):
+                overdue.popleft()
+                ticket.set_result(None)
+            else:
+                break
+        if overdue:
+            self._grow_timers[origin] = loop.call_later(GROWTH_WINDOW_S, self._grow, loop, origin,
+                                                        loop.time() + GROWTH_WINDOW_S)
+
+    def _take_idle(self, origin: _Origin) -> _Connection | None:
+        idle = self._idle.get(origin)
+        while idle:
+            candidate = idle.pop()
+            if not candidate.closed and candidate.transport is not None and not candidate.transport.is_closing():
+                candidate.reused = True
+                return candidate
+            self._discard(origin, candidate)
+        return None
+
+    def _give_back(self, origin: _Origin, connection: _Connection) -> None:
+        waiters = self._waiters.get(origin)
+        while waiters:
+            ticket = waiters.popleft()
+            if not ticket.done():
+                connection.reused = True
+                ticket.set_result(connection)
+                return
+        idle = self._idle.setdefault(origin, [])
+        connection.idle_since = now = time.monotonic()
+        idle.append(connection)
+        if len(idle) > GROWS_FREELY and now - idle[0].idle_since > IDLE_REAP_S:
+            self._discard(origin, idle.pop(0))  # the least recently used: a burst's extra connection
+
+    def _discard(self, origin: _Origin, connection: _Connection) -> None:
+        connection._close()
+        if connection in self._all:
+            self._all.discard(connection)
+            self._release_slot(origin)
+
+    def _release_slot(self, origin: _Origin) -> None:
+        self._open[origin] = self._open.get(origin, 1) - 1
+        self._wake_next(origin)
+
+    def _wake_next(self, origin: _Origin) -> None:
+        waiters = self._waiters.get(origin)
+        while waiters:  # a slot is free: let the next waiter open a connection
+            ticket = waiters.popleft()
+            if not ticket.done():
+                ticket.set_result(None)
+                return
+
+    async def _connect(self, loop: asyncio.AbstractEventLoop, origin: _Origin) -> _Connection:
+        scheme, host, port = origin
+        context = self._ssl if scheme == "https" else None
+        _, connection = await loop.create_connection(
+            _Connection, host, port, ssl=context, server_hostname=host if context else None)
+        sock = connection.transport.get_extra_info("socket") if connection.transport else None
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._all.add(connection)
+        return connection
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        for timer in self._grow_timers.values():
+            timer.cancel()
+        self._grow_timers.clear()
+        for connection in list(self._all):
+            connection._close()
+        self._all.clear()
+        self._idle.clear()
+
+
+def _expire_ticket(ticket: asyncio.Future[_Connection | None]) -> None:
+    if not ticket.done():
+        ticket.set_exception(TimeoutError())
+
+
+def _expire(waiter: asyncio.Future[Reply]) -> None:
+    if not waiter.done():
+        waiter.set_result(error_reply("timeout"))

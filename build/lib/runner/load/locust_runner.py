@@ -1,0 +1,271 @@
+"""A locustfile's user classes, run by Locust itself (used as a library), recorded as Squall
+records everything: every request event goes into the per-second, per-endpoint histograms and
+is flushed as ordinary shards, so merge, verdict, reports, baselines and abort rules need no
+special case.
+
+Runs in a process of its own, after gevent's monkey-patching (runner.local.locust_process):
+Locust's greenlets never meet the asyncio worker. Users are split across workers as Locust's
+distributed mode splits them, without a master. Times are Locust's own (closed model: not
+corrected for coordinated omission); a request is filed under the second it started.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from analysis.shard import Shard, compact, cumulate
+from analysis.stats import Window
+from runner.guardrails import HostPolicy
+from runner.job import WorkerJob
+from runner.load.recorder import Recorder
+from runner.pacing import split_evenly
+from runner.plan import RunPlan, WorkerBudget
+from runner.spec.locust_folder import unpack
+from runner.store import Store, StoreError, put_with_retry, run_prefix, shard_bytes
+
+MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker; the rest are "failure: other"
+
+
+class LocustRecorder:
+    """Locust's request events, into a Squall Recorder."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.failure_classes: set[str] = set()
+        self.exception_messages: set[str] = set()
+        self.tracebacks_kept: set[str] = set()
+
+    def on_request(self, request_type: str, name: str, response_time: float, response_length: int,
+                   response: Any = None, exception: BaseException | None = None, **_: Any) -> None:
+        began = time.monotonic() - (response_time or 0.0) / 1000
+        stats = self.recorder.window_at(began).endpoint(f"{request_type} {name}")
+        stats.requests += 1
+        latency_us = int((response_time or 0.0) * 1000 + 0.5)
+        stats.latency.record(latency_us)
+        stats.latency_uncorrected.record(latency_us)  # Locust's timings are from the actual send
+        status = int(getattr(response, "status_code", 0) or 0)
+        if status:
+            stats.responses += 1
+            stats.bytes_in += int(response_length or 0)
+            stats.statuses[str(status)] = stats.statuses.get(str(status), 0) + 1
+        if exception is not None:
+            kind = self.error_class(status, exception)
+            stats.errors[kind] = stats.errors.get(kind, 0) + 1
+            host = getattr(exception, "host", None) if kind == "refused_host" else None
+            if host is not None:
+                refused = self.recorder.window_at(began).health.refused_hosts
+                refused[host] = refused.get(host, 0) + 1
+            if status:
+                stats.error_statuses[str(status)] = stats.error_statuses.get(str(status), 0) + 1
+
+    def on_user_error(self, user_instance: Any, exception: BaseException, tb: Any = None, **_: Any) -> None:
+        """An exception a task raised (not a request's failure): counted by message, as Locust's
+        Exceptions tab counts it, under the second it was raised."""
+        exceptions = self.recorder.window_at(time.monotonic()).health.exceptions
+        message = f"{type(exception).__name__}: {str(exception)[:100]}"
+        if message not in self.exception_messages and len(self.exception_messages) >= MAX_FAILURE_CLASSES:
+            message = "other exceptions"
+        self.exception_messages.add(message)
+        exceptions[message] = exceptions.get(message, 0) + 1
+        if tb is not None and message not in self.tracebacks_kept:  # the first one, as Locust's CSV shows it
+            self.tracebacks_kept.add(message)
+            self.recorder.window_at(time.monotonic()).health.tracebacks[message] = "".join(traceback.format_tb(tb))
+
+    def error_class(self, status: int, exception: BaseException) -> str:
+        if type(exception).__name__ == "RefusedHost":  # runner.load.locust_hosts: never sent
+            return "refused_host"
+        if status >= 400 and "CatchResponseError" not in type(exception).__name__:
+            return "http_429" if status == 429 else "http_4xx" if status < 500 else "http_5xx"
+        name = type(exception).__name__.lower()
+        if "timeout" in name:
+            return "timeout"
+        if "connect" in name or "refused" in name:
+            return "connect"
+        # catch_response's failure(...) and anything else: Locust shows its message, and so do we
+        kind = f"failure: {str(exception)[:60]}"
+        if kind not in self.failure_classes and len(self.failure_classes) >= MAX_FAILURE_CLASSES:
+            return "failure: other"
+        self.failure_classes.add(kind)
+        return kind
+
+
+def worker_class_counts(classes: list[tuple[str, float, int]], users: int, workers: int,
+                        worker_index: int) -> dict[str, int]:
+    """How many users of each class (name, weight, Locust's fixed_count) this worker runs: the
+    run's users are numbered and worker w runs numbers w, w + workers, ...; the classes with a
+    fixed_count take the first numbers, then the others by weight in a fixed order (smooth
+    weighted round robin), so the whole run has the mix Locust gives that many users (3:1 over
+    4 users is 3 and 1) however many workers share it."""
+    order: list[str] = []
+    for name, _, fixed in classes:
+        order += [name] * fixed
+    weighted = [(name, weight) for name, weight, fixed in classes if not fixed and weight > 0]
+    current = [0.0] * len(weighted)
+    total = sum(weight for _, weight in weighted)
+    while len(order) < users and weighted:
+        for i, (_, weight) in enumerate(weighted):
+            current[i] += weight
+        chosen = max(range(len(weighted)), key=lambda i: current[i])
+        current[chosen] -= total
+        order.append(weighted[chosen][0])
+    counts = {name: 0 for name, _, _ in classes}
+    for index in range(worker_index, min(users, len(order)), workers):
+        counts[order[index]] += 1
+    return counts
+
+
+def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5,
+                   stop_store: Store | None = None, lambda_end_epoch_s: float | None = None,
+                   folder: Path | None = None, snapshot: bool = False,
+                   stop_now: Callable[[], bool] = lambda: False) -> int:
+    """Run this worker's share of the users from ``start_at_epoch_s`` for the slice's duration.
+    On Lambda: the locustfile's carried folder is unpacked into ``folder`` first, the stop flag
+    is polled in ``stop_store``, the users stop in time for the drain and the final shard to fit
+    before ``lambda_end_epoch_s``, and ``snapshot`` writes the worker's whole slice in one object
+    for collect. Returns the number of requests recorded."""
+    import gevent
+    from locust.env import Environment
+    from locust.util.load_locustfile import load_locustfile
+
+    spec = job.load_spec()
+    plan = RunPlan.from_dict(job.plan)
+    assert spec.locust is not None
+    locustfile = spec.locust.file
+    if spec.locust.inlined is not None:
+        assert folder is not None, "a carried locustfile needs a folder to be unpacked in"
+        unpack(spec.locust.inlined, folder)
+        locustfile = str(folder / spec.locust.file)
+    from runner.load.locust_hosts import guard_hosts
+    guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), spec.target.base_url)
+    classes, shapes = load_locustfile(locustfile)
+    chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
+    for user_class in chosen:
+        if not getattr(user_class, "host", None):
+            user_class.host = spec.target.base_url
+    phase = plan.phases[0]
+    shape = None
+    if spec.locust.shape is not None:  # the file's shape, followed by every worker for its share of the users
+        shape = _worker_share(shapes, spec.locust.shape, plan.workers, job.worker_index,
+                              lambda: job.slice_offset_s + time.time() - start_at_epoch_s)
+        users, spawn_rate, mine = 0, 0.0, chosen
+    else:
+        counts = worker_class_counts([(k.__name__, float(getattr(k, "weight", 1) or 0),
+                                       int(getattr(k, "fixed_count", 0) or 0)) for k in chosen],
+                                     int(phase.start), plan.workers, job.worker_index)
+        mine = [k for k in chosen if counts[k.__name__]]
+        for user_class in mine:  # this worker's users of each class, as the whole run's distribution has them
+            user_class.fixed_count = counts[user_class.__name__]
+        users = sum(counts.values())
+        # A later slice's users come back at once (the run was at full strength when the slice began)
+        spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
+            else max(1.0, float(users))
+    # Locust's own global events (the file's listeners are on them) and its parsed options (the
+    # file's own options among them), as `locust` gives them to a locustfile
+    import locust
+    from locust.argument_parser import parse_options
+    parsed_options = parse_options(args=["-f", locustfile, "--headless", "-H", spec.target.base_url,
+                                         *spec.locust.options])
+    environment = Environment(user_classes=mine or chosen, host=spec.target.base_url, shape_class=shape,
+                              tags=list(spec.locust.tags) or None, events=locust.events,
+                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s,
+                              parsed_options=parsed_options)
+    send_until_epoch_s = start_at_epoch_s + job.slice_duration_s
+    if lambda_end_epoch_s is not None:
+        send_until_epoch_s = WorkerBudget.for_slice(start_at_epoch_s, job.slice_duration_s, spec.limits.drain_s,
+                                                    lambda_end_epoch_s).send_until_epoch_s
+    wall_offset_s = time.time() - time.monotonic()
+    start_mono_s = start_at_epoch_s - wall_offset_s
+    recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
+    recording = LocustRecorder(recorder)
+    environment.events.request.add_listener(recording.on_request)  # type: ignore[no-untyped-call]
+    environment.events.user_error.add_listener(recording.on_user_error)  # type: ignore[no-untyped-call]
+    cpu_mark = [time.process_time(), time.monotonic()]
+    flushed: dict[int, Window] = {}
+
+    def flush(final: bool = False, error: str | None = None) -> None:
+        now_cpu, now = time.process_time(), time.monotonic()
+        health = recorder.window_at(max(now, start_mono_s)).health
+        health.cpu_s += now_cpu - cpu_mark[0]
+        health.wall_s += now - cpu_mark[1]
+        cpu_mark[:] = [now_cpu, now]
+        seq = max(0, int((now - start_mono_s) / job.flush_interval_s))
+        shard = recorder.take_shard(final=final, error=error, seq_at_least=seq)
+        if final:
+            shard.ended_at_epoch_s = time.time()
+        put_with_retry(store, *shard_bytes(shard))
+        if snapshot:
+            cumulate(flushed, shard)
+            if final:
+                seconds, totals = compact(flushed)
+                put_with_retry(store, *shard_bytes(Shard(
+                    shard.run_id, shard.slice_index, shard.worker_index, shard.seq, seconds, final=True, error=error,
+                    ended_at_epoch_s=shard.ended_at_epoch_s, covers=recorder.taken, totals=totals)))
+
+    def flusher() -> None:
+        while True:
+            gevent.sleep(job.flush_interval_s)
+            flush()
+
+    stop_key = run_prefix(job.run_id) + "control/stop"
+    flag_store = stop_store or store
+    runner = environment.create_local_runner()
+    # as Locust's main does: the file's init listeners see the environment and its runner
+    environment.events.init.fire(environment=environment, runner=runner, web_ui=None)  # type: ignore[no-untyped-call]
+    gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
+    flushing = gevent.spawn(flusher)
+    error = None
+    try:
+        if stop_now() or _stop_flag(flag_store, stop_key):
+            pass  # stopped before this worker began (a slice started as the run was stopped): no users
+        elif shape is not None:
+            runner.start_shape()
+        elif users:
+            runner.start(users, spawn_rate=spawn_rate)
+        while time.time() < send_until_epoch_s and not stop_now() and not _stop_flag(flag_store, stop_key):
+            if shape is not None and runner.state == "stopped":
+                break  # the shape ended the test
+            gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
+        if stop_now():  # signalled, or the parent is gone: no drain, the users stop where they are
+            environment.stop_timeout = 0
+        runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
+    except Exception as failure:  # noqa: BLE001 - the final shard says what happened
+        error = f"{type(failure).__name__}: {failure}"
+        raise
+    finally:
+        flushing.kill()
+        # as Locust's shutdown does, before the final shard
+        environment.events.quitting.fire(environment=environment, reverse=True)  # type: ignore[no-untyped-call]
+        flush(final=True, error=error)
+    return int(runner.stats.total.num_requests)
+
+
+def _worker_share(shapes: list[Any], name: str, workers: int, worker_index: int, run_time: Any) -> Any:
+    """A LoadTestShape that asks the file's shape (on the run's clock: the slice's offset, plus
+    the time since the synchronized start) and answers this worker's share of its users and
+    spawn rate, as Locust's master would dispatch them between workers."""
+    from locust import LoadTestShape
+
+    [inner] = [s for s in shapes if type(s).__name__ == name]
+    inner.get_run_time = run_time
+
+    class WorkerShare(LoadTestShape):
+        def tick(self) -> Any:
+            inner.runner = self.runner
+            value = inner.tick()
+            if value is None:
+                return None
+            share, rate = split_evenly(int(value[0]), workers, worker_index), float(value[1]) / workers
+            return (share, rate) if len(value) == 2 else (share, rate, value[2])
+
+    return WorkerShare()  # type: ignore[no-untyped-call]
+
+
+def _stop_flag(store: Store, key: str) -> bool:
+    """A missed poll (a slow or failed answer) is not a stop: the next one comes a poll later."""
+    try:
+        return store.exists(key)
+    except StoreError:
+        return False

@@ -1,0 +1,39 @@
+"""A local worker's tie to the squall process that started it: the worker stops sending when its
+parent is gone (killed with -9, crashed) or when it is sent SIGTERM or SIGHUP itself, and ends
+cleanly, its final shard written. Linux tells it at once (PR_SET_PDEATHSIG); everywhere, the
+parent's pid is compared at every stop poll (a reparented process has another parent)."""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from types import FrameType
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Lifeline:
+    def __init__(self, parent_pid: int) -> None:
+        self.parent_pid = parent_pid
+        self.signalled = 0  # the signal that asked this worker to stop, if any
+
+    def hold(self) -> None:
+        """SIGTERM and SIGHUP stop this worker gracefully (a second one ends it at once); on Linux the
+        parent's death sends SIGTERM."""
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+        if sys.platform.startswith("linux"):
+            try:
+                ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+            except (OSError, AttributeError):  # no prctl: the pid comparison still notices
+                pass
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.signalled:
+            os._exit(128 + signum)  # asked twice: at once, as the default would
+        self.signalled = signum
+
+    def cut(self) -> bool:
+        """Whether this worker must stop: it was signalled, or its parent is gone."""
+        return bool(self.signalled) or os.getppid() != self.parent_pid

@@ -1,0 +1,220 @@
+"""Collect a run: read its shards from the store, merge, pull the target's metrics when the
+spec watches AWS resources, judge, price, and write ``result.json``. Malformed shards are set
+aside with their key named; they never poison the merge."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from analysis.advice import advise
+from analysis.cost import RunShape, target_cost, run_cost
+from analysis.merge import MergedRun, merge_shards
+from analysis.result import build_result
+from analysis.shard import Shard
+from analysis.target_summary import cross_check, resource_totals, target_usage
+from analysis.verdict import judge
+from runner.results.baseline import load_baseline
+from runner.job import WorkerJob, job_key
+from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, target_rate_per_second
+from runner.spec import Spec
+from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
+from runner.results.target import TargetReport, TargetSource
+
+
+@dataclass
+class ShardsRead:
+    """What collect read of a run, besides the merge itself."""
+    rejected: list[str] = field(default_factory=list)
+    ends: dict[int, float] = field(default_factory=dict)  # slice -> its last worker's real end (epoch s)
+    objects: int = 0  # shard objects read (snapshots and deltas)
+
+
+def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead) -> Iterator[Shard]:
+    """Every worker's results, one object per worker and slice where it can: its snapshot;
+    its delta shards only when it left no readable snapshot (it crashed, or the snapshot was
+    lost). Fetched in parallel and handed out as they arrive, so a merge holds only a few."""
+    def noted(shards: Iterator[Shard]) -> Iterator[Shard]:
+        for shard in shards:
+            read.objects += 1
+            if shard.final and shard.ended_at_epoch_s is not None:
+                read.ends[shard.slice_index] = max(read.ends.get(shard.slice_index, 0.0), shard.ended_at_epoch_s)
+            yield shard
+
+    covered: set[tuple[int, int]] = set()
+    snapshots = [k for k in store.list(run_prefix(run_id) + "snapshots/") if k.endswith(".json.gz")]
+    for shard in noted(read_parallel(store, snapshots, read.rejected)):
+        if shard.covers is None:
+            read.rejected.append(f"{run_prefix(run_id)}{shard.key}: a delta shard where a snapshot belongs")
+            continue
+        covered.add((shard.slice_index, shard.worker_index))
+        yield shard
+    slices = {s.index for s in plan.slices} | {0}
+    for slice_index in sorted(slices):
+        if all((slice_index, w) in covered for w in range(plan.workers)):
+            continue
+        keys = [k for k in shard_keys(store, run_id, slice_index)
+                if (parts := delta_key_parts(k)) is not None and (parts[0], parts[2]) not in covered]
+        yield from noted(read_parallel(store, keys, read.rejected))
+
+
+def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
+    """Every delta shard of a run (a short local run's live view; tests)."""
+    rejected: list[str] = []
+    return list(read_parallel(store, shard_keys(store, run_id), rejected)), rejected
+
+
+def slice_timing(store: Store, run_id: str, plan: RunPlan, ends: dict[int, float]) -> list[dict[str, Any]]:
+    """Each time slice: planned boundaries, real start, real end (its last worker's end of drain,
+    from the final shards), and the gap between the previous slice's real end and this start."""
+    rows: list[dict[str, Any]] = []
+    previous_end: float | None = None
+    for slice_ in plan.slices:
+        key = f"{run_prefix(run_id)}slices/{slice_.index}.start.json"
+        started = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else None
+        gap = started - previous_end if started is not None and previous_end is not None else None
+        ended = ends.get(slice_.index)
+        rows.append({"index": slice_.index, "offset_s": slice_.offset_s, "duration_s": slice_.duration_s,
+                     "started_at_epoch_s": started, "ended_at_epoch_s": ended,
+                     "gap_s": None if gap is None else round(gap, 3)})
+        previous_end = ended if ended is not None else (started + slice_.duration_s if started is not None else None)
+    return rows
+
+
+def abort_reason(flag: bytes) -> str | None:
+    """The stop flag holds an abort decision (JSON) when an abort rule set it; plain text otherwise."""
+    try:
+        decision = json.loads(flag)
+    except ValueError:
+        return None
+    return str(decision["reason"]) if isinstance(decision, dict) and decision.get("kind") == "abort" else None
+
+
+def metric_window_of(store: Store, run_id: str, started_at_epoch_s: float, measured_s: float,
+                     ends: dict[int, float]) -> tuple[float, float]:
+    """The target's metrics window: from the first slice's real start (its first arrival) to the
+    last worker's real end when the shards say so; else from the run's start for its length."""
+    key = f"{run_prefix(run_id)}slices/0.start.json"
+    start = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else started_at_epoch_s
+    end = max(ends.values()) if ends else start + measured_s
+    return start, max(end, start + 1.0)
+
+
+def failure_reason(failure: Any) -> str:
+    """failure.json, written when the run's orchestration failed (the state machine's catch)."""
+    error = str(failure.get("error") or "error") if isinstance(failure, dict) else "error"
+    cause = str(failure.get("cause") or "") if isinstance(failure, dict) else ""
+    try:
+        cause = str(json.loads(cause).get("errorMessage", cause))  # a Lambda error's cause is JSON
+    except (ValueError, AttributeError):
+        pass
+    return (f"the run could not finish: {error}: {cause[:1000]} (the stop flag was set, so workers stopped; "
+            f"what they measured is kept)")
+
+
+def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
+            worker_memory_mb: int = 1769, architecture: str = "arm64", incomplete: str | None = None) -> dict[str, Any]:
+    """``incomplete``: why the run could not finish as planned (its store failed): INCONCLUSIVE."""
+    prefix = run_prefix(run_id)
+    meta = store.get_json(prefix + "meta.json")
+    plan = RunPlan.from_dict(store.get_json(prefix + "plan.json"))
+    job = WorkerJob.from_dict(store.get_json(job_key(run_id, 0)))
+    spec = job.load_spec()
+    read = ShardsRead()
+    run = merge_shards(run_shards(store, run_id, plan, read))
+    rejected = read.rejected
+    stop_flag = store.exists(prefix + "control/stop")
+    stopped = stopped or stop_flag
+    aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
+    if incomplete is None and store.exists(prefix + "failure.json"):
+        incomplete = failure_reason(store.get_json(prefix + "failure.json"))
+    measured_s = plan.duration_s
+    ends_when_done = bool(plan.phases) and plan.phases[-1].iterations is not None  # hey -n: ends when they are done
+    if (stopped or ends_when_done) and run.timeline:
+        measured_s = min(plan.duration_s, float(run.last_second + 1))
+    report = None
+    if spec.aws is not None and target_source is not None:
+        start, end = metric_window_of(store, run_id, float(meta["started_at_epoch_s"]), measured_s, read.ends)
+        report = target_source.pull(spec.aws, start, end)
+    metrics = report.metrics if report else None
+    baseline, baseline_problem = None, None
+    if any(t.regression for t in spec.thresholds):
+        try:
+            baseline = load_baseline(store, spec.name, run_id, meta.get("profile"))
+        except StoreError as error:
+            baseline_problem = f"the baseline could not be read: {error}"
+    slices = len(plan.slices) if meta.get("backend") == "aws" else 1
+    verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
+                    target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
+                    rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete)
+    result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
+                                         "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
+                          planned_users_per_second(plan))
+    result["baseline_run_id"] = baseline["run_id"] if baseline else None
+    result["slices"] = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
+    result["target"] = _target_section(spec, report, run, verdict.outcomes,
+                                       plan.workers if meta.get("backend") == "aws" else 0) \
+        if spec.aws is not None else None
+    region = report.region if report else "us-east-1"
+    on_aws = meta.get("backend") == "aws"
+    interval_s = float(meta.get("monitor_interval_s", 10))
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), interval_s)
+    invocations = int(measured_s / interval_s) + 1 if on_aws else 0
+    ticks = invocations * max(1, int(cadence.loop_s / cadence.tick_s))  # each invocation ticks for its loop
+    deltas = sum(r.shards for r in run.workers.values())
+    # S3 requests as they ran: every delta and snapshot written; the monitor reads each delta once
+    # (plus its state and a listing per tick), collect its objects; on AWS every worker checks the
+    # stop flag once a second.
+    stop_checks = int(plan.workers * measured_s) if on_aws else 0
+    shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
+                     worker_memory_mb, architecture, monitor_invocations=invocations,
+                     monitor_seconds_each=max(1.0, cadence.loop_s),
+                     transitions=12 + 3 * invocations + 3 * plan.workers * len(plan.slices) if on_aws else 0,
+                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
+                     s3_gets=read.objects + (deltas + 2 * ticks if on_aws else 0) + stop_checks,
+                     metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out)
+    cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
+    if metrics is not None and report is not None:
+        rest = {a.name for a in report.resources.rest_apis}
+        cost["target"] = target_cost(target_usage(metrics, rest, report.architectures), region,
+                                     run.overall.requests).to_dict()
+    result["cost"] = cost
+    store.put_json(prefix + "result.json", result)
+    return result
+
+
+def shared_pool_note(report: TargetReport, workers: int) -> str | None:
+    """On AWS the workers are Lambda functions too: unless one side reserves its concurrency, the
+    target's functions and the load generator draw from the same account pool."""
+    shared = [f for f in report.resources.lambdas if f not in report.limits.reserved_concurrency]
+    if not shared:
+        return None
+    return (f"{', '.join(shared)} reserve no concurrency: they share this account's unreserved pool with Squall's "
+            f"{workers} workers, so the test itself can throttle them; set squall:workerReservedConcurrency (cdk.json) "
+            f"or reserve the target's concurrency when they run in the same account and region")
+
+
+def _target_section(spec: Spec, report: TargetReport | None, run: MergedRun, outcomes: Any,
+                    aws_workers: int = 0) -> dict[str, Any]:
+    if report is None:
+        return {"pulled": False, "notes": ["target metrics not pulled on this backend"], "advice": []}
+    metrics = report.metrics
+    section: dict[str, Any] = {
+        "pulled": metrics is not None, "region": report.region, "notes": report.notes,
+        "resources": {"lambda": list(report.resources.lambdas), "dynamodb": list(report.resources.tables),
+                      "rest_apis": [f"{a.name}/{a.stage}" for a in report.resources.rest_apis],
+                      "http_apis": [f"{a.api_id}/{a.stage}" for a in report.resources.http_apis]},
+        "advice": [], "cross_check": None, "totals": None, "metrics": None,
+    }
+    if metrics is not None:
+        section["totals"] = resource_totals(metrics)
+        section["cross_check"] = cross_check(metrics, run.overall.requests)
+        section["advice"] = advise(outcomes, metrics, report.limits, run.overall.errors.get("http_429", 0))
+        section["metrics"] = metrics.to_dict()
+        section["limits"] = {"reserved_concurrency": report.limits.reserved_concurrency,
+                             "account_concurrency": report.limits.account_concurrency}
+        note = shared_pool_note(report, aws_workers) if aws_workers else None
+        if note:
+            section["notes"] = [*report.notes, note]
+    return section

@@ -1,0 +1,118 @@
+"""Secrets in specs: ``{{ secret:ssm:/path }}`` and ``{{ secret:secretsmanager:name }}`` in
+headers, URLs, bodies and data, and the local run's environment variables (``{{ $env.NAME }}``),
+handled the same way. They are resolved in the worker, just before the load starts,
+and never written anywhere: the store, the shards, the logs and the reports only ever hold the
+reference. ``Redactor`` masks a value should one reach an error message."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from runner.spec.model import Spec
+from runner.templating import ENV, SECRET, Template, variables_in
+
+class SecretError(Exception):
+    pass
+
+
+def _names(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return set(Template(value).variables)
+    return variables_in(value)
+
+
+def secret_references(spec: Spec) -> set[str]:
+    return {name for name in template_references(spec) if SECRET.match(name)}
+
+
+def env_references(spec: Spec) -> set[str]:
+    """Every ``$env.NAME`` the spec uses (headers, URLs, bodies, data)."""
+    return {name for name in template_references(spec) if ENV.match(name)}
+
+
+def resolve_environment(names: set[str], environ: Mapping[str, str]) -> dict[str, str]:
+    """The values of ``$env.NAME`` references, like secrets: in memory only; a missing one is named."""
+    missing = sorted(name for name in names if _env_name(name) not in environ)
+    if missing:
+        listed = ", ".join(_env_name(name) for name in missing)
+        raise SecretError(f"environment variable{'s' if len(missing) > 1 else ''} {listed} not set "
+                          f"(the spec uses {', '.join('{{ ' + name + ' }}' for name in missing)})")
+    return {name: environ[_env_name(name)] for name in names}
+
+
+def _env_name(reference: str) -> str:
+    match = ENV.match(reference)
+    assert match is not None
+    return match[1]
+
+
+def template_references(spec: Spec) -> set[str]:
+    found: set[str] = set()
+    for _, value in spec.target.headers:
+        found |= _names(value) if isinstance(value, Template) else set()
+    for scenario in spec.scenarios:
+        for step in scenario.requests:
+            found |= set(step.url.variables) if isinstance(step.url, Template) else set()
+            found |= variables_in(step.json)
+            for _, value in step.headers + step.query + (step.form or ()):
+                found |= set(value.variables) if isinstance(value, Template) else set()
+    for klass in spec.user_classes:
+        for _, value in klass.headers:
+            found |= _names(value) if isinstance(value, Template) else set()
+    for dataset in spec.data:
+        for row in dataset.rows:
+            for value in (row.values() if isinstance(row, dict) else [row]):
+                found |= _names(value) if isinstance(value, str) else set()
+    return found
+
+
+def resolve_secrets(names: set[str], client_for: Callable[[str], Any]) -> dict[str, str]:
+    """Fetch every secret; a failure names the secret (never a value) and what is missing."""
+    values: dict[str, str] = {}
+    for name in sorted(names):
+        match = SECRET.match(name)
+        assert match is not None
+        store, key = match.groups()
+        try:
+            if store == "ssm":
+                values[name] = str(client_for("ssm").get_parameter(Name=key, WithDecryption=True)["Parameter"]["Value"])
+            else:
+                values[name] = str(client_for("secretsmanager").get_secret_value(SecretId=key)["SecretString"])
+        except Exception as error:  # noqa: BLE001 - boto3 raises many kinds; the message must name the secret
+            code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+            permission = "ssm:GetParameter" if store == "ssm" else "secretsmanager:GetSecretValue"
+            hint = {"NoCredentialsError": "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+                                          "AWS_SECRET_ACCESS_KEY",
+                    "NoRegionError": "no AWS region: set AWS_DEFAULT_REGION, or aws.region in the spec",
+                    "ParameterNotFound": "no such parameter in this account and region",
+                    "ResourceNotFoundException": "no such secret in this account and region",
+                    }.get(code, f"the worker needs {permission} on it")
+            raise SecretError(f"cannot read secret {name}: {code} ({hint})") from None
+    return values
+
+
+def with_secret_data(spec: Spec, secrets: dict[str, str]) -> Spec:
+    """Data rows that reference secrets, with the values put in (in memory, in the worker only)."""
+    if not secrets:
+        return spec
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, str) and ("secret:" in value or "$env." in value):
+            return Template(value).render(secrets, None)  # type: ignore[arg-type]
+        return value
+    data = tuple(dataclasses.replace(d, rows=tuple({k: fill(v) for k, v in r.items()} if isinstance(r, dict)
+                                                    else fill(r) for r in d.rows)) for d in spec.data)
+    return dataclasses.replace(spec, data=data)
+
+
+class Redactor:
+    def __init__(self, secrets: dict[str, str]) -> None:
+        self.values = sorted((v for v in secrets.values() if v), key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for value in self.values:
+            text = text.replace(value, "****")
+        return text
+
+

@@ -1,0 +1,153 @@
+"""Load a spec file: YAML with line numbers, validated into frozen values, all problems at once."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from runner.spec.model import Spec, UserClass
+from runner.spec.checker import Problem, SpecError
+from runner.spec.validate import build_spec
+from runner.importers.artillery import looks_like_artillery
+from runner.spec.overrides import OverrideError, apply_override
+from runner.spec.profiles import apply_profile, profile_names
+from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
+
+__all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
+
+
+def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
+               target_url: str | None = None, read_files: bool = True, overrides: tuple[str, ...] = (),
+               profile: str | None = None, data_root: Path | None = None,
+               environ: Mapping[str, str] | None = None) -> Spec:
+    """Parse and validate; ``target_url`` replaces target.url (to point a spec elsewhere); with
+    ``environ``, `{{ $env.NAME }}` in target.url is read from it (the URL is planned and its host
+    checked before anything starts, so it cannot wait for the workers);
+    CSV data is read relative to ``base_dir`` (default: the spec's folder), from under it or under
+    ``data_root``, unless ``read_files`` is off."""
+    try:
+        source = load_yaml(text, file)
+    except SpecSyntaxError as error:
+        raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
+    notes: list[str] = []
+    if looks_like_artillery(source.data):
+        from runner.importers.artillery import convert_artillery
+        converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
+                                                             base_dir or Path(file).parent, data_root)
+        source = Source(f"{file} (converted from Artillery)", converted)
+        notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
+            [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
+    apply_profile(source, profile)  # before --set, which may change what the profile brought
+    for assignment in overrides:
+        if not isinstance(source.data, dict):
+            break
+        try:
+            apply_override(source.data, assignment)
+        except OverrideError as error:
+            raise SpecError([Problem(file, 0, "", str(error))]) from None
+    if target_url and isinstance(source.data, dict):
+        target = source.data.get("target")
+        source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
+    if environ is not None:
+        _target_url_from_environment(source, environ)
+    spec = build_spec(source, None) if not read_files else \
+        build_spec(source, base_dir if base_dir is not None else Path(file).parent, data_root)
+    if profile:
+        spec = dataclasses.replace(spec, profile=profile)
+    return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
+
+
+_ENV_IN_URL = re.compile(r"\{\{\s*\$env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def _target_url_from_environment(source: Source, environ: Mapping[str, str]) -> None:
+    data = source.data if isinstance(source.data, dict) else {}
+    target = data.get("target")
+    url = target.get("url") if isinstance(target, dict) else target
+    if not isinstance(url, str) or "$env." not in url:
+        return
+    missing = sorted({name for name in _ENV_IN_URL.findall(url) if name not in environ})
+    if missing:
+        raise SpecError([Problem(source.file, source.line_of(("target",)), "target.url",
+                                 f"uses {', '.join('$env.' + m for m in missing)}, which is not set in the "
+                                 f"environment (or pass --target URL)")])
+    resolved = _ENV_IN_URL.sub(lambda m: environ[m.group(1)], url)
+    data["target"] = {**target, "url": resolved} if isinstance(target, dict) else resolved
+
+
+def spec_profiles(path: str | Path) -> list[str]:
+    """The profile names a spec file defines (none when it cannot be read as YAML)."""
+    try:
+        return profile_names(load_yaml(Path(path).read_text(encoding="utf-8"), str(path)))
+    except (OSError, SpecSyntaxError, UnicodeDecodeError):
+        return []
+
+
+def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]) -> Spec:
+    """Keep the scenarios with any of ``tags`` (all when none given) and none of ``exclude``.
+    User classes, as Locust's --tags: a class's tags count for each of its tasks; a class left
+    with no task is dropped; a weight-0 class runs only when --tags names one of its own tags."""
+    wanted, unwanted = set(tags), set(exclude)
+
+    def keeps(own: set[str]) -> bool:
+        return (not wanted or bool(wanted & own)) and not unwanted & own
+
+    kept = [s for s in spec.scenarios if keeps(set(s.tags))]
+    classes: list[UserClass] = []
+    for klass in spec.user_classes:
+        by_name = {s.name: s for s in spec.scenarios}
+        tasks = tuple((name, w) for name, w in klass.tasks if keeps(set(by_name[name].tags) | set(klass.tags)))
+        picked_by_name = bool(wanted & set(klass.tags))
+        if tasks and (klass.weight > 0 or picked_by_name):
+            classes.append(dataclasses.replace(klass, tasks=tasks))
+    if classes and sum(k.weight for k in classes) <= 0:  # only weight-0 classes picked: evenly
+        classes = [dataclasses.replace(k, weight=1.0) for k in classes]
+    used = {name for k in classes for name, _ in k.tasks} | {k.on_start for k in classes if k.on_start}
+    kept_names = {s.name for s in kept} | used
+    kept = [s for s in spec.scenarios if s.name in kept_names]
+    if not kept or (spec.user_classes and not classes):
+        known = sorted({t for s in spec.scenarios for t in s.tags} | {t for k in spec.user_classes for t in k.tags})
+        raise SpecError([Problem(spec.file, 0, "scenarios", f"no scenario left after --tags/--exclude-tags "
+                                 f"(tags in this spec: {', '.join(known) or 'none'})")])
+    if tuple(kept) == spec.scenarios and tuple(classes) == spec.user_classes:
+        return spec
+    if sum(s.weight for s in kept) <= 0:  # only weight-0 ones picked (Locust's run-when-selected class): evenly
+        kept = [dataclasses.replace(s, weight=1.0) for s in kept]
+    # The document the workers load holds just these, under the names they had (an unnamed
+    # scenario is named by its place in the full list) and with the weights they run with.
+    raw = dict(spec.raw or {})
+    listed = raw.get("scenarios")
+    raw_scenarios: list[Any] = listed if isinstance(listed, list) else []
+    chosen = {s.name: s for s in kept}
+    raw["scenarios"] = []
+    for original, item in zip(spec.scenarios, raw_scenarios, strict=True):
+        if original.name in chosen:
+            raw["scenarios"].append({**item, "name": original.name, "weight": chosen[original.name].weight})
+    if spec.user_classes:
+        listed_classes = raw.get("user_classes")
+        raw_classes = {str(k.get("name")): k for k in listed_classes if isinstance(k, dict)} \
+            if isinstance(listed_classes, list) else {}
+        raw["user_classes"] = [{**raw_classes.get(k.name, {}), "name": k.name, "weight": k.weight,
+                                "tasks": dict(k.tasks)} for k in classes]
+    return dataclasses.replace(spec, scenarios=tuple(kept), user_classes=tuple(classes), raw=raw)
+
+
+def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = (),
+              profile: str | None = None, data_root: Path | None = None) -> Spec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SpecError([Problem(str(path), 0, "", f"cannot read the spec: {error.strerror}")]) from None
+    if path.suffix == ".py" or _PYTHON.search(text[:2000]):
+        raise SpecError([Problem(str(path), 0, "", "this is Python (a locustfile?), not a spec: Squall runs YAML specs "
+                                 "(see examples/quickstart.yaml); a Locust user class becomes a scenario with its "
+                                 "weight, its tasks become steps, and wait_time becomes a think")])
+    return parse_spec(text, str(path), path.parent, target_url, overrides=overrides, profile=profile,
+                      data_root=data_root, environ=os.environ)
+
+
+_PYTHON = re.compile(r"^(?:from \w[\w.]* import |import \w|class \w+\(|def \w+\()", re.MULTILINE)

@@ -1,0 +1,382 @@
+"""Spec rules for scenarios and their flows: requests, think steps, expectations, captures."""
+from __future__ import annotations
+
+
+import difflib
+import ipaddress
+import re
+from urllib.parse import urlsplit
+from typing import Any
+
+from runner.spec.model import (
+    Capture, Check, DataSet, Loop, Request, Scenario, Step, Think, UserClass,
+)
+from runner.spec.yamlsource import Path
+from runner.spec.jsonpath import json_path_steps
+from runner.templating import SECRET, Template, compile_value, unknown_built_in, variables_in
+from runner.units import parse_duration_range_s, parse_duration_s
+
+from runner.spec.checker import Checker, kind_of, pairs
+
+
+METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+
+
+# RFC 9110 5.1: a field name is a token
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# Framing is the engine's: it writes these from the URL and the body; a second one makes servers
+# reject the request, or read two requests where one was sent (request smuggling).
+FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+_HOST_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_HOST_NAME = re.compile(rf"^{_HOST_LABEL}(?:\.{_HOST_LABEL})*\.?$")
+
+
+def url_problem(url: str) -> str | None:
+    """Why an absolute URL cannot be sent (by any engine), or None. Its path and query may hold
+    anything: the engines percent-encode them."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        return f"is not a URL ({error})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an http:// or https:// URL with a host"
+    host = parts.hostname
+    if not _HOST_NAME.match(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return f"'{host}' is not a host name"
+    if port == 0:
+        return "port 0 is no port a server listens on"
+    return None
+
+
+def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Template | str], ...]:
+    """Header names (tokens, never a framing header) and values (no line break or NUL: they would
+    split the request or cut it short)."""
+    headers = pairs(c, path, value)
+    for name, item in headers:
+        text = item if isinstance(item, str) else item.source
+        if not _TOKEN.match(name):
+            c.problem(path + (name,), "a header name is letters, digits and !#$%&'*+-.^_`|~ only (no spaces, colons "
+                                      "or line breaks: they would forge other headers)")
+        elif name.lower() in FRAMING_HEADERS:
+            c.problem(path + (name,), f"{name} is written by the engine from the URL and the body; a second one makes "
+                                      f"servers refuse the request or read it as two (leave it out)")
+        if "\r" in text or "\n" in text or "\0" in text:
+            c.problem(path + (name,), "a header value cannot hold a line break or NUL (it would split the request)")
+    return headers
+
+
+def on_start_captures(raw_scenarios: Any, raw_classes: Any) -> dict[str, set[str]]:
+    """For each scenario that is a task of a user class with an on_start: the variables that
+    on_start captures (they stay with the user, so the task may use them)."""
+    if not isinstance(raw_scenarios, list) or not isinstance(raw_classes, list):
+        return {}
+    captured: dict[str, set[str]] = {}
+    for i, raw in enumerate(raw_scenarios):
+        if isinstance(raw, dict):
+            name = raw.get("name", f"scenario-{i + 1}")
+            flow = raw.get("flow")
+            names: set[str] = set()
+            for step in flow if isinstance(flow, list) else []:
+                for body in step.values() if isinstance(step, dict) else []:
+                    found = body.get("capture") if isinstance(body, dict) else None
+                    for cap in found if isinstance(found, list) else [found]:
+                        if isinstance(cap, dict) and "as" in cap:
+                            names.add(str(cap["as"]))
+            captured[str(name)] = names
+    defined: dict[str, set[str]] = {}
+    for klass in raw_classes:  # a task shared by classes may use only what every one of them captured
+        if isinstance(klass, dict):
+            on_start = klass.get("on_start")
+            tasks = klass.get("tasks")
+            task_names = tasks.keys() if isinstance(tasks, dict) else tasks if isinstance(tasks, list) else []
+            mine = captured.get(on_start, set()) if isinstance(on_start, str) else set()
+            for task in map(str, task_names):
+                defined[task] = defined[task] & mine if task in defined else set(mine)
+    return defined
+
+
+def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...],
+                   user_defined: dict[str, set[str]] | None = None) -> tuple[Scenario, ...]:
+    path: Path = ("scenarios",)
+    if not isinstance(value, list) or not value:
+        c.problem(path, "must be a non-empty list of scenarios")
+        return ()
+    known = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
+                                      if isinstance(row, dict) for col in row}
+    scenarios: list[Scenario] = []
+    for i, raw in enumerate(value):
+        here = path + (i,)
+        s = c.mapping(here, raw, ("name", "weight", "flow", "tags"), required=("flow",))
+        if not s:
+            continue
+        name = c.text(here + ("name",), s["name"]) if "name" in s else f"scenario-{i + 1}"
+        weight = c.number(here + ("weight",), s.get("weight", 1), 0, 1.0)
+        flow = s.get("flow", [])
+        if not isinstance(flow, list) or not flow:
+            c.problem(here + ("flow",), "must be a non-empty list of steps")
+            continue
+        steps: list[Step] = []
+        defined = set(known) | (user_defined or {}).get(name, set())
+        for j, raw_step in enumerate(flow):
+            step = _step(c, here + ("flow", j), raw_step, defined)
+            if step is not None:
+                steps.append(step)
+        tags = s.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            c.problem(here + ("tags",), "must be a list of words, e.g. [smoke, write]")
+            tags = []
+        scenarios.append(Scenario(name, weight, tuple(steps), tuple(tags)))
+    return tuple(scenarios)
+
+
+def check_scenario_weights(c: Checker, scenarios: tuple[Scenario, ...], open_phases: bool, classes: bool) -> None:
+    """Open-model arrivals pick scenarios by weight (with user classes and only closed phases,
+    the classes' task weights are what count)."""
+    if scenarios and (open_phases or not classes) and sum(s.weight for s in scenarios) <= 0:
+        c.problem(("scenarios",), "at least one scenario needs a weight > 0")
+
+
+def user_classes_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...],
+                      data: tuple[DataSet, ...] = ()) -> tuple[UserClass, ...]:
+    path: Path = ("user_classes",)
+    if not isinstance(value, list) or not value:
+        c.problem(path, "must be a non-empty list of user classes (name, weight, tasks, wait or pacing, on_start)")
+        return ()
+    known = {s.name for s in scenarios}
+    data_names = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
+                                           if isinstance(row, dict) for col in row}
+    classes: list[UserClass] = []
+    for i, raw in enumerate(value):
+        here = path + (i,)
+        u = c.mapping(here, raw, ("name", "weight", "tasks", "wait", "pacing", "on_start", "headers", "tags"),
+                      required=("name", "tasks"))
+        if not u:
+            continue
+        name = c.text(here + ("name",), u.get("name"), f"class-{i + 1}")
+        weight = c.number(here + ("weight",), u.get("weight", 1), 0, 1.0)
+        tasks = _tasks(c, here + ("tasks",), u.get("tasks", {}), known)
+        wait = c.convert(here + ("wait",), u["wait"], parse_duration_range_s, (0.0, 0.0)) if "wait" in u else (0.0, 0.0)
+        pacing = c.convert(here + ("pacing",), u["pacing"], parse_duration_s, 0.0) if "pacing" in u else None
+        if "wait" in u and "pacing" in u:
+            c.problem(here, "has both 'wait' (after each task) and 'pacing' (a task every N s): choose one")
+        if pacing is not None and pacing <= 0:
+            c.problem(here + ("pacing",), f"must be > 0, got {u['pacing']}")
+        on_start = c.text(here + ("on_start",), u["on_start"]) if "on_start" in u else None
+        if on_start is not None and on_start not in known:
+            c.problem(here + ("on_start",), f"no scenario named '{on_start}' (scenarios: {', '.join(sorted(known))})")
+        headers = header_pairs(c, here + ("headers",), u.get("headers", {}))
+        start_captures = {cap.variable for s in scenarios if s.name == on_start for step in s.requests
+                          for cap in step.captures}
+        for header, header_value in headers:  # the class's headers: data, built-ins, secrets, on_start captures
+            for variable in header_value.variables if isinstance(header_value, Template) else ():
+                if variable.startswith("$"):
+                    why = unknown_built_in(variable)
+                    if why:
+                        c.problem(here + ("headers", header), f"'{{{{ {variable} }}}}': {why}")
+                elif not SECRET.match(variable) and variable not in start_captures | data_names:
+                    c.problem(here + ("headers", header), f"uses '{{{{ {variable} }}}}', which neither the class's "
+                              f"on_start captures nor data defines")
+        tags = u.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            c.problem(here + ("tags",), "must be a list of words, e.g. [admin]")
+            tags = []
+        classes.append(UserClass(name, weight, tasks, wait, pacing, on_start, headers, tuple(tags)))
+    names = [k.name for k in classes]
+    for duplicate in sorted({n for n in names if names.count(n) > 1}):
+        c.problem(path, f"duplicate user class name '{duplicate}'")
+    if classes and sum(k.weight for k in classes) <= 0:
+        c.problem(path, "at least one user class needs a weight > 0 (a weight-0 class runs only when --tags picks it)")
+    return tuple(classes)
+
+
+def _tasks(c: Checker, path: Path, value: Any, known: set[str]) -> tuple[tuple[str, float], ...]:
+    """`{list-jobs: 4, create-job: 1}` (scenario: weight) or `[list-jobs, create-job]` (weight 1 each)."""
+    pairs = list(value.items()) if isinstance(value, dict) else [(v, 1) for v in value] if isinstance(value, list) \
+        else None
+    if not pairs:
+        c.problem(path, "must name the scenarios this class runs, with weights: {list-jobs: 4, create-job: 1}")
+        return ()
+    tasks: list[tuple[str, float]] = []
+    for name, weight in pairs:
+        if not isinstance(name, str) or name not in known:
+            c.problem(path, f"no scenario named '{name}' (scenarios: {', '.join(sorted(known))})")
+            continue
+        tasks.append((name, c.number(path + (name,), weight, 0, 1.0)))
+    if tasks and sum(w for _, w in tasks) <= 0:
+        c.problem(path, "at least one task needs a weight > 0")
+    return tuple(tasks)
+
+
+def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
+    if not isinstance(value, dict) or len(value) != 1:
+        c.problem(path, f"a step is one of {', '.join(METHODS)}, request or think (e.g. '- get: {{url: /}}')")
+        return None
+    (kind, body), = value.items()
+    if kind == "think":
+        low, high = c.convert(path + ("think",), body, parse_duration_range_s, (0.0, 0.0))
+        return Think(low, high if high != low else None)
+    if kind == "loop":
+        return _loop(c, path + ("loop",), body, defined)
+    if kind not in METHODS and kind != "request":
+        close = difflib.get_close_matches(kind, METHODS + ("request", "think", "loop"), n=1, cutoff=0.6)
+        c.problem(path + (kind,), "unknown step" + (f" (did you mean '{close[0]}'?)" if close else
+                                                     f" (use one of {', '.join(METHODS)}, request or think)"))
+        return None
+    return _request(c, path + (kind,), kind, body, defined)
+
+
+def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -> Request | None:
+    if isinstance(value, str):
+        value = {"url": value}
+    allowed = ("url", "name", "headers", "query", "json", "form", "expect", "capture", "timeout") + \
+        (("method",) if kind == "request" else ())
+    r = c.mapping(path, value, allowed, required=("url",) + (("method",) if kind == "request" else ()))
+    if not r:
+        return None
+    method = str(r.get("method", kind)).upper()
+    if kind == "request" and method.lower() not in METHODS:
+        c.problem(path + ("method",), f"unknown method '{method}' (use one of {', '.join(METHODS)})")
+    url_text = c.text(path + ("url",), r.get("url", "/"), "/")
+    url = Template(url_text)
+    if not url_text.startswith(("/", "http://", "https://", "{{")):
+        c.problem(path + ("url",), f"must start with / (relative to target.url) or be absolute, got '{url_text}'")
+    elif url_text.startswith(("http://", "https://")) and not url.variables and url_problem(url_text):
+        c.problem(path + ("url",), f"'{url_text}': {url_problem(url_text)}")
+    if "json" in r and "form" in r:
+        c.problem(path, "has both 'json' and 'form'; a request has one body")
+    body = compile_value(r["json"]) if "json" in r else None
+    form = pairs(c, path + ("form",), r["form"]) if "form" in r else None
+    headers = header_pairs(c, path + ("headers",), r.get("headers", {}))
+    query = pairs(c, path + ("query",), r.get("query", {}))
+    used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + (form or ())
+                                                       if isinstance(t, Template) for v in t.variables}
+    for variable in sorted(used):
+        if variable.startswith("secret:"):
+            if not SECRET.match(variable):
+                c.problem(path, f"'{{{{ {variable} }}}}' is not a secret reference (write "
+                          f"{{{{ secret:ssm:/path }}}} or {{{{ secret:secretsmanager:name }}}})")
+            continue
+        if variable.startswith("$"):
+            why = unknown_built_in(variable)
+            if why:
+                c.problem(path, f"'{{{{ {variable} }}}}': {why}")
+            continue
+        if variable not in defined and variable.split(".")[0] not in c.unread_data:
+            c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
+                      f"(capture it in an earlier step or add it under data)")
+    expect, checks = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else (None, ())
+    captures = _captures(c, path + ("capture",), r.get("capture", []))
+    defined.update(capture.variable for capture in captures)
+    name = c.text(path + ("name",), r["name"]) if "name" in r else f"{method} {url_text}"
+    timeout_s = c.convert(path + ("timeout",), r["timeout"], parse_duration_s, 0.0) if "timeout" in r else None
+    if timeout_s is not None and timeout_s <= 0:
+        c.problem(path + ("timeout",), f"must be > 0, got {r['timeout']}")
+    return Request(method=method, url=url if url.variables else url_text, name=name, headers=headers,
+                   query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r,
+                   timeout_s=timeout_s or None, checks=checks)
+
+
+def _expect(c: Checker, path: Path, value: Any) -> tuple[frozenset[int] | None, tuple[Check, ...]]:
+    """`expect: 200`, `[200, 404]`, or a map: status, content_type, json ({$.path: value}),
+    has ([$.path, ...]) and header ({name: value}), as Artillery's expect checks them."""
+    checks: list[Check] = []
+    if isinstance(value, dict):
+        e = c.mapping(path, value, ("status", "content_type", "json", "has", "header"))
+        if "content_type" in e:
+            checks.append(Check("content_type", c.text(path + ("content_type",), e["content_type"])))
+        for jpath, expected in (e.get("json") or {}).items() if isinstance(e.get("json", {}), dict) else ():
+            _check_path(c, path + ("json", jpath), str(jpath))
+            checks.append(Check("json", str(jpath), expected))
+        if "json" in e and not isinstance(e["json"], dict):
+            c.problem(path + ("json",), "must map JSONPaths to the values they must hold, e.g. {$.status: done}")
+        has = e.get("has", [])
+        for jpath in has if isinstance(has, list) else [has]:
+            _check_path(c, path + ("has",), str(jpath))
+            checks.append(Check("has", str(jpath)))
+        header = e.get("header", {})
+        if isinstance(header, dict):
+            checks += [Check("header", str(name), str(v)) for name, v in header.items()]
+        else:
+            c.problem(path + ("header",), "must map header names to the values they must have")
+        if "status" not in e:
+            return None, tuple(checks)
+        value = e["status"]
+        path = path + ("status",)
+    codes = value if isinstance(value, list) else [value]
+    if not codes or not all(isinstance(x, int) and not isinstance(x, bool) and 100 <= x <= 599 for x in codes):
+        c.problem(path, f"must be a status code or a list of them (100-599), got {kind_of(value)}")
+        return None, tuple(checks)
+    return frozenset(codes), tuple(checks)
+
+
+def _check_path(c: Checker, path: Path, expression: str) -> None:
+    try:
+        json_path_steps(expression)
+    except ValueError as error:
+        c.problem(path, str(error))
+
+
+def _loop(c: Checker, path: Path, value: Any, defined: set[str]) -> Loop | None:
+    """`loop: {count: 3, flow: [...]}`, `{over: [a, b], as: size, flow}`, or a poll:
+    `{count: 20, until: {status: done}, flow: [get + capture status, think]}`."""
+    lp = c.mapping(path, value, ("count", "over", "as", "until", "flow"), required=("flow",))
+    if not lp:
+        return None
+    over = lp.get("over")
+    if over is not None and not isinstance(over, list):
+        c.problem(path + ("over",), f"must be a list of values to go over, got {kind_of(over)}")
+        over = None
+    if over is None and "count" not in lp:
+        c.problem(path, "needs 'count' (how many times, at most with 'until') or 'over' (a list)")
+    count = int(c.number(path + ("count",), lp.get("count", 1), 1, 1, integer=True))
+    as_name = c.text(path + ("as",), lp.get("as", "item"), "item")
+    if over is not None:
+        defined.add(as_name)
+    flow = lp.get("flow")
+    steps: list[Step] = []
+    if not isinstance(flow, list) or not flow:
+        c.problem(path + ("flow",), "must be a non-empty list of steps")
+    else:
+        for j, raw in enumerate(flow):
+            step = _step(c, path + ("flow", j), raw, defined)
+            if step is not None:
+                steps.append(step)
+    until = None
+    if "until" in lp:
+        if isinstance(lp["until"], dict) and len(lp["until"]) == 1:
+            (variable, expected), = lp["until"].items()
+            until = (str(variable), str(expected).lower() if isinstance(expected, bool) else str(expected))
+            if until[0] not in defined:
+                c.problem(path + ("until",), f"'{variable}' is never captured (capture it in the loop's flow)")
+        else:
+            c.problem(path + ("until",), "must be one captured variable and the value that ends the loop: "
+                                         "{status: done}")
+    return Loop(tuple(steps), count, tuple(over) if over is not None else None, as_name, until)
+
+
+def _captures(c: Checker, path: Path, value: Any) -> tuple[Capture, ...]:
+    items = value if isinstance(value, list) else [value]
+    captures: list[Capture] = []
+    for i, raw in enumerate(items):
+        here = path + (i,) if isinstance(value, list) else path
+        cap = c.mapping(here, raw, ("json", "header", "as"), required=("as",))
+        if not cap:
+            continue
+        sources = [k for k in ("json", "header") if k in cap]
+        if len(sources) != 1:
+            c.problem(here, "needs exactly one of 'json' (e.g. $.jobId) or 'header' (e.g. Location)")
+            continue
+        expression = c.text(here + (sources[0],), cap[sources[0]], "$")
+        if sources[0] == "json":
+            try:
+                json_path_steps(expression)
+            except ValueError as error:
+                c.problem(here + ("json",), str(error))
+        captures.append(Capture(sources[0], expression, c.text(here + ("as",), cap.get("as"), "_")))
+    return tuple(captures)

@@ -1,0 +1,217 @@
+"""The result store on a local directory, with keys that mirror the S3 layout:
+``runs/<run_id>/spec.json plan.json jobs/… shards/<slice>/<seq>/<worker>.json.gz
+snapshots/<slice>/<worker>.json.gz control/stop result.json``. Writes are atomic (temporary
+file, then rename), so a reader never sees half a shard.
+"""
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Protocol
+
+from analysis.shard import Shard
+
+
+class StoreError(Exception):
+    pass
+
+
+class Store(Protocol):
+    """Where a run's documents and shards live: a local directory or an S3 bucket."""
+
+    def put_bytes(self, key: str, data: bytes) -> None: ...
+    def get_bytes(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        """Keys under ``prefix`` in lexical order; only those after ``start_after`` when given."""
+        ...
+    def put_json(self, key: str, value: Any) -> None: ...
+    def get_json(self, key: str) -> Any: ...
+    def uri(self, key: str) -> str: ...
+
+
+class LocalStore:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        target = self.path(key)
+        temporary = None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, target)
+        except OSError as error:
+            if temporary is not None:  # a full disk: nothing half-written is left behind
+                with contextlib.suppress(OSError):
+                    os.unlink(temporary)
+            raise StoreError(f"cannot write {target}: {error.strerror}") from None
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except OSError as error:
+            raise StoreError(f"cannot read {self.path(key)}: {error.strerror}") from None
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def uri(self, key: str) -> str:
+        return str(self.path(key))
+
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        base = self.path(prefix)
+        if not base.is_dir():
+            return []
+        keys: list[str] = []
+        _collect_keys(os.fspath(base), len(os.fspath(self.root)) + 1, start_after, keys)
+        keys.sort()
+        return [k for k in keys if k > start_after] if start_after is not None else keys
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(key, json.dumps(value, indent=1, sort_keys=False).encode())
+
+    def get_json(self, key: str) -> Any:
+        try:
+            return json.loads(self.get_bytes(key))
+        except ValueError as error:
+            raise StoreError(f"{self.path(key)} is not valid JSON: {error}") from None
+
+
+class WritesKeptInMemory:
+    """A store whose writes stay in memory, over one that can still be read: what a run collects
+    once its store can no longer be written (a full disk), so the verdict is still judged."""
+
+    def __init__(self, under: Store) -> None:
+        self.under = under
+        self.written: dict[str, bytes] = {}
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self.written[key] = data
+
+    def get_bytes(self, key: str) -> bytes:
+        return self.written[key] if key in self.written else self.under.get_bytes(key)
+
+    def exists(self, key: str) -> bool:
+        return key in self.written or self.under.exists(key)
+
+    def list(self, prefix: str, start_after: str | None = None) -> list[str]:
+        mine = [k for k in self.written if k.startswith(prefix) and (start_after is None or k > start_after)]
+        return sorted({*self.under.list(prefix, start_after), *mine})
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(key, json.dumps(value, indent=1).encode())
+
+    def get_json(self, key: str) -> Any:
+        try:
+            return json.loads(self.get_bytes(key))
+        except ValueError as error:
+            raise StoreError(f"{self.uri(key)} is not valid JSON: {error}") from None
+
+    def uri(self, key: str) -> str:
+        return self.under.uri(key)
+
+
+def _collect_keys(directory: str, root_length: int, start_after: str | None, keys: list[str]) -> None:
+    """The keys below ``directory``, skipping each directory whose keys all sort before the cursor
+    (every key below ``d`` starts with ``d/``, so all sort before ``d0``)."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            key = entry.path[root_length:]
+            if entry.is_dir(follow_symlinks=False):
+                if start_after is None or start_after < key + "0":
+                    _collect_keys(entry.path, root_length, start_after, keys)
+            elif not entry.name.startswith(".tmp-"):
+                keys.append(key)
+
+
+def run_prefix(run_id: str) -> str:
+    return f"runs/{run_id}/"
+
+
+def shard_bytes(shard: Shard) -> tuple[str, bytes]:
+    """The store key and the gzipped JSON of a shard."""
+    data = gzip.compress(json.dumps(shard.to_dict(), separators=(",", ":")).encode(), compresslevel=5)
+    return run_prefix(shard.run_id) + shard.key, data
+
+
+def put_shard(store: Store, shard: Shard) -> None:
+    store.put_bytes(*shard_bytes(shard))
+
+
+def put_with_retry(store: Store, key: str, data: bytes, attempts: int = 5, first_backoff_s: float = 0.2,
+                   sleep: Callable[[float], None] = time.sleep) -> int:
+    """Write, retrying a failed write with exponential backoff; returns the retries it took.
+    Raises the last StoreError when every attempt failed."""
+    for attempt in range(attempts):
+        try:
+            store.put_bytes(key, data)
+            return attempt
+        except StoreError:
+            if attempt == attempts - 1:
+                raise
+            sleep(first_backoff_s * 2 ** attempt)
+    return attempts
+
+
+def read_shard(store: Store, key: str) -> Shard:
+    """The shard at ``key``; ValueError naming the key when it is not a valid shard."""
+    try:
+        data = json.loads(gzip.decompress(store.get_bytes(key)))
+    except (OSError, EOFError, ValueError) as error:
+        raise ValueError(f"{key}: not a readable shard ({error})") from None
+    return Shard.from_dict(data, key)
+
+
+def shard_keys(store: Store, run_id: str, slice_index: int | None = None, start_after: str | None = None) -> list[str]:
+    """Delta shard keys, in the order they were written (``shards/<slice>/<seq>/<worker>``)."""
+    prefix = run_prefix(run_id) + "shards/" + (f"{slice_index}/" if slice_index is not None else "")
+    return [k for k in store.list(prefix, start_after) if k.endswith(".json.gz")]
+
+
+def delta_key_parts(key: str) -> tuple[int, int, int] | None:
+    """(slice, seq, worker) of a delta shard key; None for any other key."""
+    parts = key.rsplit("/", 4)
+    if len(parts) < 4 or parts[-4] != "shards" or not parts[-1].endswith(".json.gz"):
+        return None
+    try:
+        return int(parts[-3]), int(parts[-2]), int(parts[-1].removesuffix(".json.gz"))
+    except ValueError:
+        return None
+
+
+def read_parallel(store: Store, keys: list[str], rejected: list[str], threads: int = 32) -> Iterator[Shard]:
+    """The shards at ``keys``, fetched ``threads`` at a time (S3 answers a GET in tens of ms), in
+    the order they arrive; at most twice ``threads`` are held at once. Unreadable ones are
+    named in ``rejected``."""
+    if not keys:
+        return
+    with ThreadPoolExecutor(max_workers=min(threads, len(keys))) as pool:
+        pending: set[Future[Shard]] = set()
+        queue = iter(keys)
+        for key in queue:
+            pending.add(pool.submit(read_shard, store, key))
+            if len(pending) >= 2 * threads:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    yield future.result()
+                except ValueError as error:
+                    rejected.append(str(error))
+                next_key = next(queue, None)
+                if next_key is not None:
+                    pending.add(pool.submit(read_shard, store, next_key))

@@ -1,0 +1,99 @@
+"""Human units in specs: durations (`90s`, `5m`, `1h`, `4m30s`, `250ms`), rates (`100/s`, `6000/min`),
+percentages (`1%`). Each parser returns a plain number in the unit its name says, or raises
+ValueError with a hint."""
+from __future__ import annotations
+
+import math
+import re
+
+MAX_DURATION_S = 7 * 86400.0  # any duration a spec gives (a phase, a think, a timeout): at most a week
+MAX_RATE_PER_S = 1_000_000.0  # arrivals per second a spec may ask for
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
+_COMPOUND = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:ms|h|m|s)\s*){2,}$")
+_DURATION_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, None: 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|m|min|h))?\s*$")
+_RATE_PER_S = {"s": 1.0, "sec": 1.0, None: 1.0, "m": 1 / 60, "min": 1 / 60, "h": 1 / 3600}
+
+
+def parse_duration_s(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 5m or 1h")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if match:
+            seconds = float(match[1]) * _DURATION_S[match[2]]
+        elif _COMPOUND.match(str(value)):  # 4m50s, 1h30m, 2m 30s
+            seconds = sum(float(number) * _DURATION_S[unit] for number, unit in _PART.findall(str(value)))
+        else:
+            raise ValueError(f"{value!r} is not a duration (write 90s, 5m, 1h, 4m30s or 250ms)")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if not math.isfinite(seconds):
+        raise ValueError(f"{value!r}: a duration is a finite length of time (e.g. 90s)")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{value!r}: at most {MAX_DURATION_S / 86400:g} days")
+    return seconds
+
+
+def parse_duration_range_s(value: object) -> tuple[float, float]:
+    """`1s..3s` (uniform between, as Locust's between(1, 3)) or one duration (low == high)."""
+    if isinstance(value, str) and ".." in value:
+        low_text, _, high_text = value.partition("..")
+        low, high = parse_duration_s(low_text.strip()), parse_duration_s(high_text.strip())
+        if high < low:
+            raise ValueError(f"{value!r}: the range ends before it starts (write LOW..HIGH, e.g. 1s..3s)")
+        return low, high
+    seconds = parse_duration_s(value)
+    return seconds, seconds
+
+
+def parse_rate_per_s(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a rate such as 100/s or 6000/min")
+    if isinstance(value, (int, float)):
+        rate = float(value)
+    else:
+        match = _RATE.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a rate (write 100/s, 6000/min or a number per second)")
+        rate = float(match[1]) * _RATE_PER_S[match[2]]
+    if rate < 0:
+        raise ValueError("a rate cannot be negative")
+    if not math.isfinite(rate):
+        raise ValueError(f"{value!r}: a rate is a finite number (e.g. 100/s)")
+    if rate > MAX_RATE_PER_S:
+        raise ValueError(f"{value!r}: at most {MAX_RATE_PER_S:,.0f} arrivals/s (about {MAX_RATE_PER_S / 3750:,.0f} "
+                         f"Lambda workers)")
+    return rate
+
+
+def parse_share(value: object) -> float:
+    """`1%` or `0.01` -> 0.01."""
+    if isinstance(value, bool):
+        raise ValueError("expected a percentage such as 1%")
+    if isinstance(value, (int, float)):
+        share = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a percentage (write 1% or 0.01)") from None
+    if not 0 <= share <= 1:
+        raise ValueError("a share must be between 0% and 100%")
+    return share
+
+
+def format_duration(seconds: float) -> str:
+    seconds = round(seconds, 3)
+    if seconds < 60:
+        return f"{seconds:g}s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{int(minutes)}m{rest:02.0f}s" if rest else f"{int(minutes)}m"
+    hours, minutes = divmod(minutes, 60)
+    return f"{int(hours)}h{int(minutes):02d}m"
