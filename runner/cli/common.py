@@ -112,24 +112,16 @@ def store_for(args: argparse.Namespace) -> Any:
     return LocalStore(args.store)
 
 
-class Words(argparse.Action):
-    """Tags written `a,b` (Squall) or `a b` (Locust's --tags): kept as `a,b`."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
-        setattr(namespace, self.dest, ",".join(values if isinstance(values, list) else [str(values)]))
-
-
 def spec_selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default=D.get("target"), help="replace target.url")
     p.add_argument("--set", dest="overrides", action="append", default=[s for s in D.get("set", "").split(";") if s],
                    metavar="PATH=VALUE", help="override a spec value, e.g. load.phases.sustained.rate=200/s")
     p.add_argument("-e", "--load-profile", default=D.get("load_profile"), metavar="NAME",
                    help="apply one of the spec's profiles (stress, spike…)")
-    p.add_argument("-T", "--tags", nargs="*", action=Words, default=D.get("tags", ""),
-                   help="run only scenarios with any of these tags (a,b or, as Locust, a b)")
-    p.add_argument("-E", "--exclude-tags", nargs="*", action=Words, default=D.get("exclude_tags", ""),
-                   help="skip scenarios with these tags")
+    # one value, a,b (Locust's -T/--tags also takes "a b": its later words would be taken for a spec or a
+    # User class, so they are written a,b here)
+    p.add_argument("-T", "--tags", default=D.get("tags", ""), help="run only scenarios with any of these tags (a,b)")
+    p.add_argument("-E", "--exclude-tags", default=D.get("exclude_tags", ""), help="skip scenarios with these tags")
     p.add_argument("--data-root", default=D.get("data_root"), metavar="DIR",
                    help="a folder data files may also be read from (default: only under the spec's folder)")
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_cli import write_spec
+from tests.e2e.test_faults import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -23,13 +24,6 @@ LOCUSTFILE = ROOT / "tests" / "data" / "locust" / "two_classes.py"
 def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "runner.cli", "run", *args, "--store", str(tmp_path / "s")],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-
-
-def wait_for(condition, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
 
 
 def workers_of(tmp_path: Path) -> list[int]:
@@ -81,7 +75,7 @@ def test_the_workers_stop_when_their_squall_process_is_killed(tmp_path: Path, de
     args = [str(write_spec(tmp_path, demo.url, duration="60s"))] if kind == "spec" else \
         [str(LOCUSTFILE), "-u", "4", "-t", "60s", "-H", demo.url]
     run = start(tmp_path, *args, "--workers", "2")
-    wait_for(lambda: first_flush(tmp_path) and len(workers_of(tmp_path)) == 2)
+    wait_for(lambda: first_flush(tmp_path) and len(workers_of(tmp_path)) == 2, timeout_s=90)
     run.kill()
     run.communicate(timeout=30)
     wait_for(lambda: workers_of(tmp_path) == [], timeout_s=30)
