@@ -221,7 +221,8 @@ def _collect_despite(store: LocalStore, run_id: str, stopped: bool, source: Targ
         except StoreError as error:
             failure = f"results store failed while collecting: {error}"
     try:
-        result = collect(WritesKeptInMemory(store), run_id, stopped=stopped, target_source=source,
+        # the load was stopped when the store failed: judged over the seconds it ran
+        result = collect(WritesKeptInMemory(store), run_id, stopped=True, target_source=source,
                          incomplete=f"{failure}; the results are those flushed before it")
     except StoreError as error:
         raise CouldNotRun(f"{failure}; then {error}; every shard written is kept: `squall collect {run_id}` "
