@@ -1,7 +1,7 @@
 """`{{ name }}` templates in URLs, headers, query strings and bodies, compiled once at load.
 
 Rendering is on the hot path: a compiled template is a tuple of literal and variable parts.
-Built-in variables: `$uuid`, `$worker`, `$iteration`, `$random_int(LOW,HIGH)`, and
+Built-in variables: `$uuid`, `$worker`, `$iteration`, `$random_int(LOW,HIGH)`, `$random_string(LENGTH)`, and
 `$env.NAME` (an environment variable of the local run, read in the worker like a secret).
 """
 from __future__ import annotations
@@ -15,14 +15,21 @@ from typing import Any
 _VARIABLE = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
 SECRET = re.compile(r"^secret:(ssm|secretsmanager):(.+)$")  # {{ secret:ssm:/path }}, resolved in the worker
 _RANDOM_INT = re.compile(r"^\$random_int\(\s*(-?\d+)\s*,\s*(-?\d+)\s*\)$")
+_RANDOM_STRING = re.compile(r"^\$random_string\(\s*(\d+)\s*\)$")
+_ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+MAX_RANDOM_STRING = 4096
 ENV = re.compile(r"^\$env\.([A-Za-z_][A-Za-z0-9_]*)$")  # {{ $env.API_KEY }}, resolved in the worker
-BUILT_INS = ("$uuid", "$worker", "$iteration", "$random_int(LOW,HIGH)", "$env.NAME")
+BUILT_INS = ("$uuid", "$worker", "$iteration", "$random_int(LOW,HIGH)", "$random_string(LENGTH)", "$env.NAME")
 
 
 def unknown_built_in(name: str) -> str | None:
     """Why a `$name` is not one of the built-ins (with the nearest spelling), or None when it is."""
     if name in ("$uuid", "$worker", "$iteration") or ENV.match(name):
         return None
+    length = _RANDOM_STRING.match(name)
+    if length:
+        return None if 0 < int(length[1]) <= MAX_RANDOM_STRING else \
+            f"$random_string(LENGTH) needs a length from 1 to {MAX_RANDOM_STRING:,}, got {length[1]}"
     bounds = _RANDOM_INT.match(name)
     if bounds:  # its bounds checked here: a low above the high made every such scenario vanish at run time
         low, high = int(bounds[1]), int(bounds[2])
@@ -76,6 +83,9 @@ def lookup(name: str, variables: Mapping[str, Any], rng: random.Random) -> Any:
     match = _RANDOM_INT.match(name)
     if match:
         return rng.randint(int(match[1]), int(match[2]))
+    match = _RANDOM_STRING.match(name)
+    if match:  # letters and digits
+        return "".join(rng.choices(_ALPHANUMERIC, k=int(match[1])))
     raise MissingVariable(name)
 
 

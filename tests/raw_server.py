@@ -21,6 +21,7 @@ class RawServer:
     answers: list[tuple[bytes, bool]]
     delay_s: float = 0.0
     requests: list[str] = field(default_factory=list)
+    heads: list[str] = field(default_factory=list)  # each request's whole head, its header lines included
     port: int = 0
     open_peak: int = 0  # the most connections open at once
 
@@ -73,6 +74,7 @@ class RawServer:
             with self.lock:
                 index = len(self.requests)
                 self.requests.append(lines[0])
+                self.heads.append(head.decode("latin-1"))
             answer, close = self.answers[min(index, len(self.answers) - 1)]
             if self.delay_s:
                 time.sleep(self.delay_s)

@@ -3,6 +3,7 @@ commands that work on runs already started or finished."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -170,7 +171,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise ValueError(f"{path}: not YAML: {error}") from None
     if not looks_like_artillery(script):
         raise ValueError(f"{path}: not an Artillery script (expected 'config' with a target, and 'scenarios')")
-    spec, unconverted, built_in = convert_artillery(script, path.stem, path.parent)
+    spec, unconverted, built_in = convert_artillery(script, path.stem, path.parent, environ=os.environ)
     text = f"# Converted from {path.name} by `squall import artillery`\n" + \
         yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
     if args.output:

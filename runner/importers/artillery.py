@@ -11,6 +11,7 @@ maxErrorRate, thresholds, conditions). Plugins Squall does natively are said to 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ BUILT_IN_PLUGINS = {
     "metrics-by-endpoint": "Squall reports every endpoint by name",
     "apdex": "Squall reports latency percentiles per endpoint (write a threshold for the target)",
 }
+CONFIG_KEYS = {"target", "phases", "variables", "payload", "http", "defaults", "environments", "ensure", "plugins",
+               "processor", "engines", "tls", "includeFiles", "socketio", "ws"}
+_ENVIRONMENT = re.compile(r"\{\{\s*(\$processEnvironment\.|\$env\.)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+# Artillery's template functions for HTTP scripts, and what they become here
+_FUNCTION = re.compile(r"^\$(\w+)\((.*)\)$")
 _TIME_METRIC = re.compile(r"^http\.response_time\.(p\d+(?:\.\d+)?|median|max|min|mean)$")
 
 
@@ -34,15 +40,34 @@ def looks_like_artillery(document: Any) -> bool:
 
 
 class Converter:
-    def __init__(self, base_dir: Path, data_root: Path | None = None) -> None:
+    def __init__(self, base_dir: Path, data_root: Path | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.base_dir = base_dir
         self.data_root = data_root
+        self.environ = environ  # $processEnvironment where the value is needed before the run (phases, target)
         self.unconverted: list[str] = []
         self.built_in: list[str] = []  # plugins whose job Squall does natively
         self.payload_fields: set[str] = set()
 
     def skip(self, where: str, what: str) -> None:
         self.unconverted.append(f"{where}: {what}")
+
+    def resolved(self, where: str, value: Any) -> Any:
+        """`{{ $processEnvironment.X }}` (or `{{ $env.X }}`) where Squall needs the value before the run
+        (a phase, the target, an expected status): read from the environment at load time, as Artillery
+        reads it at its start."""
+        if not isinstance(value, str) or "{{" not in value:
+            return value
+        def read(match: re.Match[str]) -> str:
+            name = match.group(2)
+            if self.environ is None or name not in self.environ:
+                raise ValueError(f"{where}: uses {{{{ {match.group(1)}{name} }}}}, which is not set in the environment")
+            return self.environ[name]
+        text = _ENVIRONMENT.sub(read, value)
+        try:
+            return float(text) if text.replace(".", "", 1).isdigit() and "." in text else int(text)
+        except ValueError:
+            return text
 
     def convert(self, script: dict[str, Any], name: str) -> dict[str, Any]:
         config = script.get("config") or {}
@@ -66,6 +91,9 @@ class Converter:
             if key in config:
                 self.skip(f"config.{key}", "not supported (JavaScript processors and other engines have no Squall "
                           "equivalent)")
+        for key in sorted(set(config) - CONFIG_KEYS):
+            self.skip(f"config.{key}", "not converted" + (" (Squall reports latency percentiles per endpoint: write a "
+                                                          "threshold for the target instead)" if key == "apdex" else ""))
         for plugin in (config.get("plugins") or {}):
             if plugin in BUILT_IN_PLUGINS:
                 self.built_in.append(f"config.plugins.{plugin}: {BUILT_IN_PLUGINS[plugin]}")
@@ -77,7 +105,12 @@ class Converter:
         return spec
 
     def target(self, config: dict[str, Any]) -> dict[str, Any]:
-        target: dict[str, Any] = {"url": str(config.get("target", ""))}
+        try:
+            url = str(self.resolved("config.target", config.get("target", "")))
+        except ValueError as error:
+            self.skip("config.target", str(error))
+            url = ""
+        target: dict[str, Any] = {"url": url}
         http = config.get("http") or {}
         if "timeout" in http:
             target["timeout"] = f"{float(http['timeout']):g}s"
@@ -93,7 +126,8 @@ class Converter:
         phases = config.get("phases") or []
         if not phases:  # Artillery runs a script without phases as one virtual user, once
             return {"phases": [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
-        return {"phases": [self.phase(i, p) for i, p in enumerate(phases)]}
+        converted = [c for i, p in enumerate(phases) if (c := self.phase(i, p)) is not None]
+        return {"phases": converted or [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
 
     def environment(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """An Artillery environment as a profile (`squall run script.yml -e NAME`)."""
@@ -109,7 +143,16 @@ class Converter:
                 self.skip(f"config.environments.{name}.{key}", "not converted")
         return profile
 
-    def phase(self, index: int, phase: dict[str, Any]) -> dict[str, Any]:
+    def phase(self, index: int, raw: dict[str, Any]) -> dict[str, Any] | None:
+        where = f"config.phases[{index}]"
+        try:
+            phase = {key: self.resolved(f"{where}.{key}", value) for key, value in raw.items()}
+            return self._phase(index, phase)
+        except (ValueError, TypeError, ZeroDivisionError) as error:
+            self.skip(where, f"not converted: {error}")
+            return None
+
+    def _phase(self, index: int, phase: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"name": str(phase.get("name") or f"phase-{index + 1}")}
         if "pause" in phase:
             return {**out, "duration": self.seconds(phase["pause"]), "pause": True}
@@ -143,6 +186,10 @@ class Converter:
         except DataFileError as error:
             self.skip(f"config.payload[{index}]", str(error))
             return {}
+        for key in sorted(set(payload) - {"path", "fields", "skipHeader", "order"}):
+            self.skip(f"config.payload[{index}].{key}", "not converted" + (
+                " (Squall gives each arrival one row of the file; loadAll's whole-file array has no equivalent)"
+                if key in ("loadAll", "name") else ""))
         if payload.get("skipHeader"):
             rows = rows[1:]
         values = [dict(zip(fields, row, strict=False)) for row in rows if row]
@@ -163,8 +210,15 @@ class Converter:
                     return "{{ $env." + name[len("$processEnvironment."):] + " }}"
                 if name == "$loopElement":  # a loop's item: the loop below names it loopElement
                     return "{{ loopElement }}"
-                if name.startswith("$env."):
-                    return match.group(0)
+                if name.startswith("$randomString("):  # letters and digits, as Artillery's
+                    length = name[len("$randomString("):-1].strip()
+                    if not length:
+                        self.built_in.append("$randomString() without a length: $random_string(10)")
+                    return "{{ $random_string(" + (length or "10") + ") }}"
+                function = _FUNCTION.match(name)
+                if function or (name.startswith("$") and not name.startswith(("$env.", "$uuid"))):
+                    self.skip(f"{{{{ {name} }}}}", "an Artillery template function or variable Squall does not have "
+                              "(its built-ins: $uuid, $random_int, $random_string, $env.NAME, $worker, $iteration)")
                 return match.group(0)
             return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", replace, value)
         if isinstance(value, list):
@@ -218,9 +272,8 @@ class Converter:
                     self.skip(f"{where}.capture", f"only json and header captures are converted: {capture}")
                     continue
                 request["capture"].append({kind: capture[kind], "as": capture["as"]})
-        if "cookie" in body and isinstance(body["cookie"], dict):
-            cookies = "; ".join(f"{k}={self.template(v)}" for k, v in body["cookie"].items())
-            request["headers"] = {**request.get("headers", {}), "Cookie": cookies}
+        if "cookie" in body and isinstance(body["cookie"], dict):  # into the user's jar, as Artillery does
+            request["cookies"] = {str(k): self.template(v) for k, v in body["cookie"].items()}
         expect = self.expectations(f"{where}.{action}", body.get("expect"), body.get("match"))
         if expect:
             request["expect"] = expect
@@ -258,7 +311,11 @@ class Converter:
         for item in expect if isinstance(expect, list) else [expect] if expect else []:
             for kind, value in (item or {}).items() if isinstance(item, dict) else ():
                 if kind == "statusCode":
-                    out["status"] = value if isinstance(value, (int, list)) else int(value)
+                    try:
+                        status = self.resolved(f"{where}.expect.statusCode", value)
+                        out["status"] = status if isinstance(status, (int, list)) else int(status)
+                    except (ValueError, TypeError) as error:
+                        self.skip(f"{where}.expect.statusCode", f"not converted: {error}")
                 elif kind == "contentType":
                     out["content_type"] = "application/json" if value == "json" else str(value)
                 elif kind == "hasProperty":
@@ -319,10 +376,10 @@ class Converter:
         return None
 
 
-def convert_artillery(script: dict[str, Any], name: str, base_dir: Path, data_root: Path | None = None) -> \
-        tuple[dict[str, Any], list[str], list[str]]:
+def convert_artillery(script: dict[str, Any], name: str, base_dir: Path, data_root: Path | None = None,
+                      environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str], list[str]]:
     """(the spec, what was not converted, the plugins Squall does natively)."""
-    converter = Converter(base_dir, data_root)
+    converter = Converter(base_dir, data_root, environ)
     # Payload fields must be known before templates are rewritten: read the config first.
     payloads = (script.get("config") or {}).get("payload") or []
     for payload in [payloads] if isinstance(payloads, dict) else payloads:

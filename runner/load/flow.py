@@ -279,6 +279,9 @@ class FlowRunner:
             url, headers, body = self.render(step, variables)
             if user is not None and user.headers:
                 headers = user.with_headers(headers, variables, self.rng)
+            if step.cookies and jar is not None:  # set on the step: into the user's jar, kept for later requests
+                jar.take([f"{name}={value.render(variables, self.rng) if isinstance(value, Template) else value}"
+                          for name, value in step.cookies])
             if jar is not None and jar.values:
                 headers = _with_cookies(headers, jar.header())
         except MissingVariable:  # only possible with a data row lacking a column

@@ -36,7 +36,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     if looks_like_artillery(source.data):
         from runner.importers.artillery import convert_artillery
         converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
-                                                             base_dir or Path(file).parent, data_root)
+                                                             base_dir or Path(file).parent, data_root, environ)
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
             [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]

@@ -234,7 +234,7 @@ def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
 def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -> Request | None:
     if isinstance(value, str):
         value = {"url": value}
-    allowed = ("url", "name", "headers", "query", "json", "form", "expect", "capture", "timeout") + \
+    allowed = ("url", "name", "headers", "query", "json", "form", "expect", "capture", "timeout", "cookies") + \
         (("method",) if kind == "request" else ())
     r = c.mapping(path, value, allowed, required=("url",) + (("method",) if kind == "request" else ()))
     if not r:
@@ -254,7 +254,8 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
     form = pairs(c, path + ("form",), r["form"]) if "form" in r else None
     headers = header_pairs(c, path + ("headers",), r.get("headers", {}))
     query = pairs(c, path + ("query",), r.get("query", {}))
-    used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + (form or ())
+    cookies = pairs(c, path + ("cookies",), r.get("cookies", {}))
+    used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + cookies + (form or ())
                                                        if isinstance(t, Template) for v in t.variables}
     for variable in sorted(used):
         if variable.startswith("secret:"):
@@ -279,7 +280,7 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
         c.problem(path + ("timeout",), f"must be > 0, got {r['timeout']}")
     return Request(method=method, url=url if url.variables else url_text, name=name, headers=headers,
                    query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r,
-                   timeout_s=timeout_s or None, checks=checks)
+                   timeout_s=timeout_s or None, checks=checks, cookies=cookies)
 
 
 def _expect(c: Checker, path: Path, value: Any) -> tuple[frozenset[int] | None, tuple[Check, ...]]:

@@ -72,6 +72,7 @@ class Request:
     has_json: bool = False
     timeout_s: float | None = None  # this step's own timeout (None: target.timeout)
     checks: tuple[Check, ...] = ()  # failing one is an "expectation" error
+    cookies: tuple[tuple[str, Template | str], ...] = ()  # put in the user's jar before it is sent (Artillery's cookie)
 
 
 @dataclass(frozen=True)

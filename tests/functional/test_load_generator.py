@@ -200,3 +200,23 @@ scenarios:
     run, _ = run_generator(demo.url, spec_text=spec, engine_name=engine)
     assert run.endpoints["patient"].statuses == {"200": run.endpoints["patient"].requests}
     assert run.endpoints["hasty"].errors == {"timeout": run.endpoints["hasty"].requests}
+
+
+STEP_COOKIE = """
+target: {url: "%s"}
+load: {phases: [{duration: 1s, rate: 5/s}]}
+scenarios: [{flow: [{get: {url: /first, cookies: {tenant: acme}}}, {get: /second}]}]
+"""
+
+
+def test_a_cookie_set_on_a_step_goes_into_the_user_s_jar_for_the_requests_after_it() -> None:
+    """Artillery's `cookie:` on a request, as the importer converts it. Before: a Cookie header on
+    that one request only, the next request without it."""
+    server = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False)])
+    try:
+        run_generator(server.url, spec_text=STEP_COOKIE % server.url)
+        heads = list(server.heads)
+    finally:
+        server.close()
+    assert len(heads) == 10
+    assert all("cookie: tenant=acme" in head.lower() for head in heads)  # /first and /second alike

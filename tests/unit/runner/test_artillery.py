@@ -112,7 +112,7 @@ def test_environments_become_profiles_and_checks_loops_cookies_and_env_carry_ove
     assert spec["profiles"]["functional"] == {"load": {"phases": [{"name": "once", "duration": "10m", "users": 1,
                                                                    "iterations": 1}]}}
     post = spec["scenarios"][0]["flow"][0]["post"]
-    assert post["json"] == {"key": "{{ $env.API_KEY }}"} and post["headers"] == {"Cookie": "tenant=acme"}
+    assert post["json"] == {"key": "{{ $env.API_KEY }}"} and post["cookies"] == {"tenant": "acme"}  # the jar
     assert post["expect"] == {"status": 200, "content_type": "application/json", "has": ["$.token"],
                               "json": {"$.role": "admin"}}
     assert spec["scenarios"][0]["flow"][1] == {"loop": {"flow": [{"get": {"url": "/thumb?size={{ loopElement }}"}}],
@@ -129,3 +129,51 @@ def test_an_artillery_environment_is_picked_with_e(tmp_path: Path) -> None:
     assert staging.target.base_url == "http://127.0.0.1:9090" and staging.phases[0].start == 20.0
     functional = load_spec(tmp_path / "script.yml", profile="functional")
     assert [(p.kind, p.start, p.iterations) for p in functional.phases] == [("users", 1.0, 1)]
+
+
+ENVIRONMENT_DRIVEN = """
+config:
+  target: "{{ $processEnvironment.TARGET }}"
+  apdex: {threshold: 100}
+  payload: {path: users.csv, fields: [name], loadAll: true, name: people}
+  phases:
+    - {duration: "{{ $processEnvironment.DURATION }}", arrivalRate: 2}
+  environments:
+    staging:
+      phases: [{duration: "{{ $processEnvironment.DURATION }}", arrivalRate: "{{ $processEnvironment.RATE }}"}]
+scenarios:
+  - flow:
+      - post:
+          url: /orders
+          json: {ref: "{{ $randomString() }}", code: "{{ $randomString(6) }}", when: "{{ $localTime }}"}
+          expect: [{statusCode: "{{ $processEnvironment.OK }}"}]
+"""
+
+
+def test_what_artillery_reads_from_the_environment_at_its_start_is_read_at_load(tmp_path: Path) -> None:
+    """Before: templates in phases failed the whole import, a templated statusCode crashed it
+    ('invalid literal for int()'), and $processEnvironment in target was copied through."""
+    (tmp_path / "users.csv").write_text("name\nada\n")
+    environ = {"TARGET": "http://127.0.0.1:9", "DURATION": "30", "RATE": "5", "OK": "201"}
+    spec, unconverted, built_in = convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path,
+                                                    environ=environ)
+    assert spec["target"]["url"] == "http://127.0.0.1:9"
+    assert spec["load"]["phases"] == [{"name": "phase-1", "duration": "30s", "rate": "2/s"}]
+    assert spec["profiles"]["staging"]["load"]["phases"][0]["rate"] == "5/s"
+    post = spec["scenarios"][0]["flow"][0]["post"]
+    assert post["expect"] == {"status": 201}
+    assert post["json"]["ref"] == "{{ $random_string(10) }}" and post["json"]["code"] == "{{ $random_string(6) }}"
+    assert any("$randomString() without a length" in b for b in built_in)
+    # what was dropped is said, each with its place: never "every construct was converted"
+    said = "\n".join(unconverted)
+    for where in ("config.apdex", "config.payload[0].loadAll", "config.payload[0].name", "{{ $localTime }}"):
+        assert where in said, where
+
+
+def test_a_variable_that_is_not_set_is_named_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "users.csv").write_text("name\nada\n")
+    _, unconverted, _ = convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path, environ={})
+    said = "\n".join(unconverted)
+    assert "config.phases[0]: not converted: config.phases[0].duration: uses {{ $processEnvironment.DURATION }}, " \
+           "which is not set in the environment" in said
+    assert "expect.statusCode: not converted" in said

@@ -107,3 +107,12 @@ def test_a_locustfile_given_as_a_spec_is_named_for_what_it_is(tmp_path: Path) ->
                                             "    @task\n    def index(self):\n        self.client.get('/')\n")
     with pytest.raises(SpecError, match="this is Python \\(a locustfile\\?\\), not a spec: Squall runs YAML specs"):
         load_spec(tmp_path / "locustfile.py")
+
+
+def test_random_string_is_letters_and_digits_of_the_length_asked() -> None:
+    import random
+
+    from runner.templating import Template, unknown_built_in
+    text = Template("{{ $random_string(12) }}").render({}, random.Random(1))
+    assert len(text) == 12 and text.isalnum()
+    assert unknown_built_in("$random_string(0)") is not None and unknown_built_in("$random_string(5)") is None
