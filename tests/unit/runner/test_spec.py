@@ -142,7 +142,7 @@ def test_every_problem_is_reported_at_once_with_file_line_and_field() -> None:
       "t.yaml:3: scenarios[0].flow[0].get: '{{ $envy }}': an environment variable is written {{ $env.NAME }} "
       "(letters, digits and _)",
       "t.yaml:3: scenarios[0].flow[0].get: '{{ $now }}': not a built-in (they are: $uuid, $worker, $iteration, "
-      "$random_int(LOW,HIGH), $env.NAME)"]),
+      "$random_int(LOW,HIGH), $random_string(LENGTH), $env.NAME)"]),
     ("a: [1, 2\n", ["t.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"]),
     ("target: http://h\ntarget: http://i\n", ["t.yaml:2: target: duplicate key"]),
     ("&a [*a]\n", ["t.yaml:1: invalid YAML: an alias refers to a node that contains it"]),
