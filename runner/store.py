@@ -35,6 +35,9 @@ class Store(Protocol):
     def put_json(self, key: str, value: Any) -> None: ...
     def get_json(self, key: str) -> Any: ...
     def uri(self, key: str) -> str: ...
+    def create_bytes(self, key: str, data: bytes) -> bool:
+        """Write ``key`` only if it does not exist yet, atomically: False when it already did."""
+        ...
 
 
 class LocalStore:
@@ -58,6 +61,19 @@ class LocalStore:
                 with contextlib.suppress(OSError):
                     os.unlink(temporary)
             raise StoreError(f"cannot write {target}: {error.strerror}") from None
+
+    def create_bytes(self, key: str, data: bytes) -> bool:
+        target = self.path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            raise StoreError(f"cannot write {target}: {error.strerror}") from None
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        return True
 
     def get_bytes(self, key: str) -> bytes:
         try:
@@ -100,6 +116,12 @@ class WritesKeptInMemory:
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self.written[key] = data
+
+    def create_bytes(self, key: str, data: bytes) -> bool:
+        if self.exists(key):
+            return False
+        self.written[key] = data
+        return True
 
     def get_bytes(self, key: str) -> bytes:
         return self.written[key] if key in self.written else self.under.get_bytes(key)

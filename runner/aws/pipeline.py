@@ -3,6 +3,8 @@ run, start a slice, watch a slice, collect. The Lambda handlers only build the a
 call these; tests call them directly too."""
 from __future__ import annotations
 
+import json
+
 import math
 import os
 import re
@@ -150,6 +152,10 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
+    # Two deliveries of one schedule can both pass the check above; the conditional write of meta.json
+    # lets exactly one of them plan the run (If-None-Match on S3): the other ends as a duplicate.
+    if not store.create_bytes(run_prefix(run_id) + "meta.json", json.dumps(meta, indent=1).encode()):
+        return {"run_id": run_id, "duplicate": True}
     slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
                          float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
                          hosts=guardrails.hosts)

@@ -29,6 +29,19 @@ class S3Store:
         except (ClientError, BotoCoreError) as error:
             raise StoreError(f"cannot write {self.uri(key)}: {error}") from None
 
+    def create_bytes(self, key: str, data: bytes) -> bool:
+        """S3's conditional write (If-None-Match: *): of two writers, one gets 412 and learns it lost."""
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, IfNoneMatch="*")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict") or \
+                    error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (409, 412):
+                return False
+            raise StoreError(f"cannot write {self.uri(key)}: {error}") from None
+        except BotoCoreError as error:
+            raise StoreError(f"cannot write {self.uri(key)}: {error}") from None
+        return True
+
     def get_bytes(self, key: str) -> bytes:
         try:
             return bytes(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())

@@ -74,6 +74,26 @@ def test_a_schedule_delivered_twice_plans_its_run_once(bucket: str) -> None:
     assert keys(bucket, "runs/") == written
 
 
+def test_two_deliveries_at_once_plan_the_run_once(bucket: str) -> None:
+    """Both deliveries of one schedule found no meta.json (they checked at the same moment): S3's
+    conditional write lets one plan the run and tells the other it lost. Before, both planned it,
+    the second overwriting the first's plan and jobs while its workers were starting."""
+    from runner.aws.pipeline import plan_run
+    from runner.aws.s3store import S3Store
+    from runner.guardrails import Guardrails
+
+    class CheckedTooEarly(S3Store):  # the second delivery's check ran before the first wrote anything
+        def exists(self, key: str) -> bool:
+            return False if key.endswith("meta.json") else super().exists(key)
+    event = {"input": {"spec": SPEC, "run_id": "nightly-2026-12-01T02:00:00Z"}}
+    guardrails = Guardrails(("api.example.com",), 4, 600)
+    first = plan_run(event, S3Store(bucket, boto3.client("s3")), bucket, guardrails, 1_800_000_000.0)
+    plan_before = boto3.client("s3").get_object(Bucket=bucket, Key=f"runs/{first['run_id']}/plan.json")["ETag"]
+    second = plan_run(event, CheckedTooEarly(bucket, boto3.client("s3")), bucket, guardrails, 1_800_000_001.0)
+    assert first["duplicate"] is False and second == {"run_id": first["run_id"], "duplicate": True}
+    assert boto3.client("s3").get_object(Bucket=bucket, Key=f"runs/{first['run_id']}/plan.json")["ETag"] == plan_before
+
+
 def test_a_spec_key_in_the_bucket_can_be_planned(bucket: str) -> None:
     boto3.client("s3").put_object(Bucket=bucket, Key="specs/smoke.yaml", Body=json.dumps(SPEC).encode())
     out = call("plan", {"action": "plan", "input": {"spec_key": "specs/smoke.yaml"}, "execution_name": "from-key"})
