@@ -88,6 +88,7 @@ class RunShape:
     transitions: int = 0
     s3_puts: int = 0
     s3_gets: int = 0
+    s3_lists: int = 0  # ListObjectsV2: priced as a PUT is, not as a GET
     metrics_requested: int = 0  # GetMetricData metrics (queries x calls)
     bytes_out: int = 0  # what the workers sent to the target (request lines, headers, bodies)
     bytes_out_assumed: bool = False  # planned: an assumed size per request, not a measured one
@@ -110,6 +111,7 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
                  shape.transitions / 1000 * prices.sfn_per_1000_transitions_usd)
         cost.add("S3 writes", shape.s3_puts, "PUT", shape.s3_puts / 1000 * prices.s3_per_1000_put_usd)
         cost.add("S3 reads", shape.s3_gets, "GET", shape.s3_gets / 1000 * prices.s3_per_1000_get_usd)
+        cost.add("S3 listings", shape.s3_lists, "LIST", shape.s3_lists / 1000 * prices.s3_per_1000_put_usd)
     if shape.backend == "aws" and shape.bytes_out:
         gb_out = shape.bytes_out / 1e9
         cost.add("Data transfer out", gb_out, "GB", gb_out * prices.transfer_out_per_gb_usd)
@@ -134,7 +136,8 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
     the pipeline makes them: every delta shard written once and read once by the monitor, one
     snapshot per worker and slice (written, and read by collect), the monitor's state and
-    live.json per tick, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
+    live.json per tick and its listing of the new shards (a LIST, priced as a PUT), collect's
+    listings, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
     how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules)."""
     if backend != "aws":
         return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
@@ -147,10 +150,11 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     # Plan, slice start and collect; per monitor tick: task, choice, wait; per worker: its Map child.
     transitions = 12 + slices * 6 + monitor * 3 + workers * slices * 3
     puts = shards + snapshots + 2 * ticks + 6 + 2 * slices
-    gets = shards + snapshots + 3 * ticks + int(worker_seconds / stop_poll_s)
+    gets = shards + snapshots + 2 * ticks + int(worker_seconds / stop_poll_s)
+    lists = ticks + slices + 1  # the monitor's per tick; collect's, per slice and for the snapshots
     return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
                     max(1.0, monitor_loop_s),
-                    transitions, puts, gets, metrics_per_call * 2,
+                    transitions, puts, gets, lists, metrics_per_call * 2,
                     bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True)
 
 

@@ -164,15 +164,16 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     ticks = invocations * max(1, int(cadence.loop_s / cadence.tick_s))  # each invocation ticks for its loop
     deltas = sum(r.shards for r in run.workers.values())
     # S3 requests as they ran: every delta and snapshot written; the monitor reads each delta once
-    # (plus its state and a listing per tick), collect its objects; on AWS every worker checks the
-    # stop flag once a second.
+    # (plus its state per tick) and lists the new ones per tick (a LIST costs what a PUT does),
+    # collect reads its objects; on AWS every worker checks the stop flag once a second.
     stop_checks = int(plan.workers * measured_s) if on_aws else 0
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
                      worker_memory_mb, architecture, monitor_invocations=invocations,
                      monitor_seconds_each=max(1.0, cadence.loop_s),
                      transitions=12 + 3 * invocations + 3 * plan.workers * len(plan.slices) if on_aws else 0,
                      s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
-                     s3_gets=read.objects + (deltas + 2 * ticks if on_aws else 0) + stop_checks,
+                     s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks,
+                     s3_lists=(ticks if on_aws else 0) + len(plan.slices) + 1,
                      metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out)
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
