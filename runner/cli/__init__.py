@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from runner.cli.common import (
-    D, EXIT_COULD_NOT_RUN, EXIT_INVALID, aws_arguments, spec_selection_options, store_arguments, ui_arguments,
+    D, EXIT_COULD_NOT_RUN, EXIT_INVALID, VERBOSITY, aws_arguments, spec_selection_options, store_arguments, ui_arguments,
 )
 from runner.plan import PlanError
 from runner.preflight import CouldNotRun, Interrupted, SpecRejected
@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog="Exit codes: 0 pass, 1 threshold failed, 2 invalid input, "
                                             "3 could not run, 4 inconclusive, 130 stopped (143 SIGTERM, 129 SIGHUP).")
     parser.add_argument("--debug", action="store_true", help="print tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines: the summary and errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="every progress line, also when not on a terminal")
     parser.add_argument("--version", action="version", version=f"squall {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a spec (or a suite's specs) and report every problem")
@@ -155,7 +157,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=200, help="in-flight requests before 429 (default 200)")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 502 (0-1)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--quiet", action="store_true")
     p.add_argument("--publish-metrics", action="store_true",
                    help="publish the CloudWatch metrics AWS would publish for it (to a CloudWatch emulator: "
                         "set AWS_ENDPOINT_URL; on a real account this costs PutMetricData requests)")
@@ -165,8 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--metrics-interval", type=float, default=10.0, help="seconds between publications")
     p.set_defaults(func=cmd_demo_target)
-    for command in sub.choices.values():  # --debug before or after the subcommand
+    p = sub.add_parser("completion", help="print a completion script for your shell (source <(squall completion bash))")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    p.set_defaults(func=cmd_completion)
+    for command in sub.choices.values():  # --debug, -q and -v before or after the subcommand
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks")
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="no progress lines: the summary and errors")
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="every progress line, also when not on a terminal")
     return parser
 
 
@@ -178,6 +186,12 @@ def worker_count(text: str) -> int:
     if count < 1:
         raise argparse.ArgumentTypeError(f"{count} workers: at least 1 (or leave it out: one per core locally)")
     return count
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    from runner.cli.completion import SHELLS, words_of
+    print(SHELLS[args.shell](words_of(build_parser())), end="")
+    return 0
 
 
 def _may_carry_locust_options(args: argparse.Namespace) -> bool:
@@ -215,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra and not _may_carry_locust_options(args):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.locust_options = _with_values(extra, list(argv if argv is not None else sys.argv[1:]), args)
+    VERBOSITY[0] = -1 if args.quiet else 1 if args.verbose else 0
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's flush at exit

@@ -35,14 +35,21 @@ def new_run_id(name: str) -> str:
     return f"{slug}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
 
 
+VERBOSITY = [0]  # -q: -1 (the summary, the notes that matter and errors only), -v: 1 (every progress line)
+
+
 def progress_printer() -> Callable[[str, bool], None]:
+    """The live progress line on a terminal; elsewhere a line every 5 s (every one with -v, none
+    with -q), and the lines that say something happened (stopping, aborting) always."""
     tty = sys.stderr.isatty()
     last = [0.0]
 
     def show(line: str, important: bool) -> None:
+        if VERBOSITY[0] < 0 and not important:
+            return
         if tty:
             sys.stderr.write("\r\033[K" + line + ("\n" if important else ""))
-        elif important or time.monotonic() - last[0] >= 5:
+        elif important or VERBOSITY[0] > 0 or time.monotonic() - last[0] >= 5:
             sys.stderr.write(line + "\n")
             last[0] = time.monotonic()
         sys.stderr.flush()

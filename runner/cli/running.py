@@ -28,6 +28,7 @@ from runner.cli.common import (
     EXIT_PASS,
     EXIT_STOPPED,
     EXAMPLES,
+    VERBOSITY,
     new_run_id,
     progress_printer,
     finish,
@@ -243,7 +244,7 @@ def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[st
 
 
 def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
-    for note in spec.notes:
+    for note in spec.notes if VERBOSITY[0] >= 0 else ():  # -q: the summary and errors only
         print(f"squall: {note}", file=sys.stderr)
     from runner.local.backend import LocalOptions, run_local
     from runner.estimate import check_cost_limit
