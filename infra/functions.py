@@ -29,7 +29,10 @@ class Functions(Construct):
                                       removal_policy=cdk.RemovalPolicy.DESTROY)
             return lambda_.Function(
                 self, name, runtime=lambda_.Runtime.PYTHON_3_13, architecture=architecture, code=code,
-                handler=handler, memory_size=memory_mb, timeout=timeout, tracing=lambda_.Tracing.ACTIVE,
+                # X-Ray off: the handlers have no Tracer, so an active trace held only Lambda's own
+                # segment, paid per trace; the load's figures are in the shards, the pipeline's in its
+                # logs and EMF metrics, and tracing the workers' requests would cost CPU per request
+                handler=handler, memory_size=memory_mb, timeout=timeout, tracing=lambda_.Tracing.DISABLED,
                 environment={**common_env, **(env or {})}, log_group=log_group,
                 description=f"Squall {name.lower()}", reserved_concurrent_executions=reserved)
 

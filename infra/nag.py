@@ -49,7 +49,6 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     every_function = {
         BASIC_ROLE: "AWSLambdaBasicExecutionRole only lets a function write its own logs",
         "L1": "Python 3.13 is the newest runtime the pinned native wheels (uvloop, httptools) are verified on",
-        "IAM5[Resource::*]": "X-Ray trace writes have no resource-level permissions",
         **CDK_READ,
     }
     ssm_prefix = str(stack.node.try_get_context("squall:ssmParameterPrefix") or "/squall/").strip("/")
@@ -58,7 +57,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     own = {
         "plan": {
             **CDK_PUT, **_run_keys(bucket, "specs/*", "runs/*", "runs/*/control/*", "runs/*/meta.json"),
-            "IAM5[Resource::*]": "lambda:GetAccountSettings and X-Ray trace writes have no resource-level permissions",
+            "IAM5[Resource::*]": "lambda:GetAccountSettings has no resource-level permissions",
         },
         "worker": {
             **CDK_PUT, **_run_keys(bucket, "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*",
@@ -72,8 +71,8 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
         "collect": {
             **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*",
                                    "baselines/*"),
-            "IAM5[Resource::*]": "cloudwatch:GetMetricData, lambda:GetAccountSettings and X-Ray trace writes have no "
-                                 "resource-level permissions",
+            "IAM5[Resource::*]": "cloudwatch:GetMetricData and lambda:GetAccountSettings have no resource-level "
+                                 "permissions",
             "IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/restapis/*]":
                 "collect reads the name of the target's REST APIs, named in each spec (read-only)",
             "IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*]":
