@@ -94,7 +94,7 @@ def test_a_slow_answer_is_a_timeout(engine_name: str, timeout_s: float, demo_tar
     async def main():
         engine = make_engine(engine_name, timeout_s, verify_tls=True)
         try:
-            first = await engine.send("GET", fast.url + "/gallery", [], None)
+            first = await engine.send("GET", fast.url + "/gallery", [], None, 10.0)  # its own: a busy host is slow
             slow = [await engine.send("GET", demo.url + "/gallery", [], None) for _ in range(2)]
             return first, slow
         finally:
