@@ -7,7 +7,6 @@ synth installs from that cache with ``--no-index``, so it needs no network."""
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import os
 import shutil
 import subprocess
@@ -39,10 +38,7 @@ class PipBundling:
                         "--no-index", "--find-links", str(wheels), *wheel_flags(self.platform),
                         "-r", str(REQUIREMENTS)], check=True)
         shutil.rmtree(out / "bin", ignore_errors=True)  # scripts carry the build machine's Python path
-        # The HTML report inlines plotly.js: the bundle carries that one file, not the plotly package.
-        (out / "runner" / "assets").mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(chart_library_path(), out / "runner" / "assets" / "plotly.min.js")
-        return True
+        return True  # the chart library the reports inline is in runner/ (runner/results/chart)
 
 
 def lambda_platforms(architecture: lambda_.Architecture) -> str:
@@ -82,8 +78,7 @@ def cached_wheels(platform: str) -> Path:
     return cache
 
 
-def chart_library_path() -> Path:
-    return Path(str(importlib.resources.files("plotly") / "package_data" / "plotly.min.js"))
+CHART_LIBRARY = ROOT / "runner" / "results" / "chart" / "plotly-basic.min.js"  # vendored, not a .py source
 
 
 def bundle_hash(platform: str) -> str:
@@ -91,7 +86,7 @@ def bundle_hash(platform: str) -> str:
     (CDK's output hash came out the same for the arm64 and x86_64 bundles, so it is not used.)"""
     digest = hashlib.sha256(f"{platform} {PYTHON_VERSION}".encode())
     sources = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
-    files = [REQUIREMENTS, Path(__file__), chart_library_path(), *sources]
+    files = [REQUIREMENTS, Path(__file__), CHART_LIBRARY, *sources]
     for path in files:
         name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
         digest.update(str(name).encode() + b"\0" + path.read_bytes())
