@@ -55,7 +55,7 @@ def template_references(spec: Spec) -> set[str]:
         for step in scenario.requests:
             found |= set(step.url.variables) if isinstance(step.url, Template) else set()
             found |= variables_in(step.json)
-            for _, value in step.headers + step.query + (step.form or ()):
+            for _, value in step.headers + step.query + step.cookies + (step.form or ()):
                 found |= set(value.variables) if isinstance(value, Template) else set()
     for klass in spec.user_classes:
         for _, value in klass.headers:

@@ -63,3 +63,15 @@ scenarios: [{flow: [{get: {url: /ping}}]}]
     job = WorkerJob.from_dict(store.get_json("runs/r/jobs/0.json")).for_worker(0)
     asyncio.run(job_runner.run_job(job, store, None, await_start=ready_then_start))
     assert steps == ["secrets read", "ready"]
+
+
+def test_a_secret_in_a_step_s_cookies_is_resolved_like_any_other() -> None:
+    """Found in review: a step's cookies (new with the Artillery importer's cookie) were not looked
+    at, so a secret there would have reached the worker unresolved."""
+    from runner.secrets import env_references, secret_references
+    from runner.spec import parse_spec
+    spec = parse_spec("target: http://127.0.0.1:1\nload: {phases: [{duration: 1s, rate: 1}]}\nscenarios: [{flow: [{get: "
+                      "{url: /, cookies: {session: '{{ secret:ssm:/squall/session }}', tenant: '{{ $env.TENANT }}'}}}]}]\n",
+                      "c.yaml")
+    assert secret_references(spec) == {"secret:ssm:/squall/session"}
+    assert env_references(spec) == {"$env.TENANT"}
