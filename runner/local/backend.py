@@ -187,6 +187,9 @@ def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subproce
             stopped = True
             name = signal.Signals(interrupts.first).name
             store.put_bytes(prefix + "control/stop", f"interrupted ({name})\n".encode())
+            for p in processes:  # at once, not at their next poll of the flag: a graceful stop (runner/local/lifeline.py)
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
             progress(f"stopping ({name}): finishing in-flight work (again to kill the workers)", True)
         if live_server is not None and live_server.stop_requested.is_set() and not stopped and failure is None:
             stopped = True
@@ -206,8 +209,16 @@ def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subproce
         progress(live.line(elapsed_s, flush_s), False)
         if live_server is not None:
             publish_live(live_server, live, spec, elapsed_s, flush_s, "stopping" if stopped else "running")
-        time.sleep(poll_s)
+        _nap(poll_s, interrupts, stopped)
     return stopped, failure
+
+
+def _nap(poll_s: float, interrupts: _Interrupts, stopped: bool) -> None:
+    """Sleep until the next poll, but wake at once for a first stop signal (a sleep goes on after
+    a signal's handler has run: the stop would wait for the rest of the poll interval)."""
+    deadline = time.monotonic() + poll_s
+    while time.monotonic() < deadline and not (interrupts.count and not stopped):
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
 
 
 def _collect_despite(store: LocalStore, run_id: str, stopped: bool, source: TargetSource | None,

@@ -8,15 +8,20 @@ import ctypes
 import os
 import signal
 import sys
+import time
 from types import FrameType
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# A signal to the whole process group (systemd, a CI runner) reaches a worker both directly and
+# forwarded by its parent: within this long they are one stop, not a second one that kills.
+SAME_STOP_S = 1.0
 
 
 class Lifeline:
     def __init__(self, parent_pid: int) -> None:
         self.parent_pid = parent_pid
         self.signalled = 0  # the signal that asked this worker to stop, if any
+        self.signalled_at = 0.0
 
     def hold(self) -> None:
         """SIGTERM and SIGHUP stop this worker gracefully (a second one ends it at once); on Linux the
@@ -30,9 +35,10 @@ class Lifeline:
                 pass
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if self.signalled:
-            os._exit(128 + signum)  # asked twice: at once, as the default would
-        self.signalled = signum
+        if self.signalled and time.monotonic() - self.signalled_at > SAME_STOP_S:
+            os._exit(128 + signum)  # asked again: at once, as the default would
+        if not self.signalled:
+            self.signalled, self.signalled_at = signum, time.monotonic()
 
     def cut(self) -> bool:
         """Whether this worker must stop: it was signalled, or its parent is gone."""
