@@ -70,3 +70,13 @@ def test_a_locustfile_runs_on_the_bundles_locust(bundle: dict[str, str], tmp_pat
     assert shards and shards[-1].final and shards[-1].error is None
     requests = sum(s.requests for shard in shards for w in shard.windows.values() for s in w.endpoints.values())
     assert requests == sum(demo.state.seen.values()) > 10
+
+
+def test_the_bundle_carries_bytecode_for_lambda_s_python_and_none_for_the_build_machine_s(
+        bundle: dict[str, str]) -> None:
+    """Before: .pyc for CPython 3.11 (the build host) and none for 3.13, so every cold start compiled
+    every module from source (handler imports 416-470 ms instead of 266-303 ms, in the issue)."""
+    task = Path(bundle["PYTHONPATH"].split(os.pathsep)[0])
+    assert list(task.glob("runner/aws/handlers/__pycache__/worker.cpython-313.pyc"))
+    assert list(task.glob("locust/__pycache__/*.cpython-313.pyc"))
+    assert not list(task.glob("**/*.cpython-311.pyc"))
