@@ -9,12 +9,20 @@ import re
 MAX_DURATION_S = 7 * 86400.0  # any duration a spec gives (a phase, a think, a timeout): at most a week
 MAX_RATE_PER_S = 1_000_000.0  # arrivals per second a spec may ask for
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*$")
+_ONE_DURATION = r"\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)?\s*"
+_COMPOUND_DURATION = r"\s*(?:\d+(?:\.\d+)?\s*(?:ms|h|m|s)\s*){2,}"
+_DURATION = re.compile(f"^{_ONE_DURATION}$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)")
-_COMPOUND = re.compile(r"^\s*(?:\d+(?:\.\d+)?\s*(?:ms|h|m|s)\s*){2,}$")
+_COMPOUND = re.compile(f"^{_COMPOUND_DURATION}$")
 _DURATION_S = {"ms": 0.001, "s": 1.0, "sec": 1.0, None: 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(s|sec|m|min|h))?\s*$")
 _RATE_PER_S = {"s": 1.0, "sec": 1.0, None: 1.0, "m": 1 / 60, "min": 1 / 60, "h": 1 / 3600}
+# What the parsers below accept as text, as JSON Schema (ECMA-262) patterns, for the spec schema
+_ANY_DURATION = f"(?:{_ONE_DURATION}|{_COMPOUND_DURATION})"
+DURATION_PATTERN = f"^{_ANY_DURATION}$"
+DURATION_RANGE_PATTERN = f"^{_ANY_DURATION}(?:\\.\\.{_ANY_DURATION})?$"
+RATE_PATTERN = _RATE.pattern
+SHARE_PATTERN = r"^\s*\d+(?:\.\d+)?\s*%?\s*$"
 
 
 def parse_duration_s(value: object) -> float:

@@ -166,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--metrics-interval", type=float, default=10.0, help="seconds between publications")
     p.set_defaults(func=cmd_demo_target)
+    p = sub.add_parser("schema", help="print the JSON Schema of specs for editors (--suite: of suite files)")
+    p.add_argument("--suite", action="store_true", help="the schema of suite files")
+    p.set_defaults(func=cmd_schema)
     p = sub.add_parser("completion", help="print a completion script for your shell (source <(squall completion bash))")
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
     p.set_defaults(func=cmd_completion)
@@ -191,6 +194,13 @@ def worker_count(text: str) -> int:
 def cmd_completion(args: argparse.Namespace) -> int:
     from runner.cli.completion import SHELLS, words_of
     print(SHELLS[args.shell](words_of(build_parser())), end="")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+    from runner.spec.schema import spec_schema, suite_schema
+    print(json.dumps(suite_schema() if args.suite else spec_schema(), indent=2))
     return 0
 
 

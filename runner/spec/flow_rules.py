@@ -20,6 +20,12 @@ from runner.spec.checker import Checker, kind_of, pairs
 
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
+SCENARIO_KEYS = ("name", "weight", "flow", "tags")
+USER_CLASS_KEYS = ("name", "weight", "tasks", "wait", "pacing", "on_start", "headers", "tags")
+REQUEST_KEYS = ("url", "name", "headers", "query", "json", "form", "expect", "capture", "timeout", "cookies")
+EXPECT_KEYS = ("status", "content_type", "json", "has", "header")
+LOOP_KEYS = ("count", "over", "as", "until", "flow")
+CAPTURE_KEYS = ("json", "header", "as")
 
 
 # RFC 9110 5.1: a field name is a token
@@ -112,7 +118,7 @@ def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...],
     scenarios: list[Scenario] = []
     for i, raw in enumerate(value):
         here = path + (i,)
-        s = c.mapping(here, raw, ("name", "weight", "flow", "tags"), required=("flow",))
+        s = c.mapping(here, raw, SCENARIO_KEYS, required=("flow",))
         if not s:
             continue
         name = c.text(here + ("name",), s["name"]) if "name" in s else f"scenario-{i + 1}"
@@ -154,8 +160,7 @@ def user_classes_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...],
     classes: list[UserClass] = []
     for i, raw in enumerate(value):
         here = path + (i,)
-        u = c.mapping(here, raw, ("name", "weight", "tasks", "wait", "pacing", "on_start", "headers", "tags"),
-                      required=("name", "tasks"))
+        u = c.mapping(here, raw, USER_CLASS_KEYS, required=("name", "tasks"))
         if not u:
             continue
         name = c.text(here + ("name",), u.get("name"), f"class-{i + 1}")
@@ -234,8 +239,7 @@ def _step(c: Checker, path: Path, value: Any, defined: set[str]) -> Step | None:
 def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -> Request | None:
     if isinstance(value, str):
         value = {"url": value}
-    allowed = ("url", "name", "headers", "query", "json", "form", "expect", "capture", "timeout", "cookies") + \
-        (("method",) if kind == "request" else ())
+    allowed = REQUEST_KEYS + (("method",) if kind == "request" else ())
     r = c.mapping(path, value, allowed, required=("url",) + (("method",) if kind == "request" else ()))
     if not r:
         return None
@@ -288,7 +292,7 @@ def _expect(c: Checker, path: Path, value: Any) -> tuple[frozenset[int] | None, 
     has ([$.path, ...]) and header ({name: value}), as Artillery's expect checks them."""
     checks: list[Check] = []
     if isinstance(value, dict):
-        e = c.mapping(path, value, ("status", "content_type", "json", "has", "header"))
+        e = c.mapping(path, value, EXPECT_KEYS)
         if "content_type" in e:
             checks.append(Check("content_type", c.text(path + ("content_type",), e["content_type"])))
         for jpath, expected in (e.get("json") or {}).items() if isinstance(e.get("json", {}), dict) else ():
@@ -326,7 +330,7 @@ def _check_path(c: Checker, path: Path, expression: str) -> None:
 def _loop(c: Checker, path: Path, value: Any, defined: set[str]) -> Loop | None:
     """`loop: {count: 3, flow: [...]}`, `{over: [a, b], as: size, flow}`, or a poll:
     `{count: 20, until: {status: done}, flow: [get + capture status, think]}`."""
-    lp = c.mapping(path, value, ("count", "over", "as", "until", "flow"), required=("flow",))
+    lp = c.mapping(path, value, LOOP_KEYS, required=("flow",))
     if not lp:
         return None
     over = lp.get("over")
@@ -366,7 +370,7 @@ def _captures(c: Checker, path: Path, value: Any) -> tuple[Capture, ...]:
     captures: list[Capture] = []
     for i, raw in enumerate(items):
         here = path + (i,) if isinstance(value, list) else path
-        cap = c.mapping(here, raw, ("json", "header", "as"), required=("as",))
+        cap = c.mapping(here, raw, CAPTURE_KEYS, required=("as",))
         if not cap:
             continue
         sources = [k for k in ("json", "header") if k in cap]

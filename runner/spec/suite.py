@@ -18,6 +18,10 @@ from runner.spec.checker import Checker, SpecError
 from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
 
 
+SUITE_KEYS = ("suite", "tests")
+SUITE_TEST_KEYS = ("spec", "name", "load_profile", "set", "tags", "exclude_tags")
+
+
 @dataclass(frozen=True)
 class SuiteTest:
     name: str
@@ -39,7 +43,7 @@ def is_suite_file(path: Path) -> bool:
 def load_suite(path: Path) -> tuple[str, list[SuiteTest]]:
     source: Source = load_yaml(path.read_text(encoding="utf-8"), str(path))
     c = Checker(source)
-    top = c.mapping((), source.data, ("suite", "tests"), required=("suite", "tests"))
+    top = c.mapping((), source.data, SUITE_KEYS, required=("suite", "tests"))
     name = c.text(("suite",), top.get("suite"), path.stem)
     tests: list[SuiteTest] = []
     items = top.get("tests")
@@ -49,7 +53,7 @@ def load_suite(path: Path) -> tuple[str, list[SuiteTest]]:
     for i, raw in enumerate(items):
         here = ("tests", i)
         entry: dict[str, Any] = {"spec": raw} if isinstance(raw, str) else \
-            c.mapping(here, raw, ("spec", "name", "load_profile", "set", "tags", "exclude_tags"), required=("spec",))
+            c.mapping(here, raw, SUITE_TEST_KEYS, required=("spec",))
         if "spec" not in entry:
             continue
         spec = path.parent / c.text(here + ("spec",), entry["spec"], "")

@@ -19,6 +19,15 @@ from runner.units import parse_duration_s, parse_rate_per_s, parse_share
 from runner.spec.checker import Checker, kind_of
 
 
+THRESHOLD_KEYS = ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after", "phase")
+SEVERITIES = ("must", "should")
+AWS_KEYS = ("region", "stack", "resources", "settle")
+AWS_RESOURCE_KEYS = ("lambda", "dynamodb", "apigateway")
+API_KEYS = ("name", "id", "stage")
+LIMIT_KEYS = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd",
+              "allowed_hosts", "max_rate", "max_duration", "min_workers", "max_connections")
+
+
 def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], aborts: list[AbortRule],
                     phases: tuple[Phase, ...] = ()) -> tuple[Threshold, ...]:
     path: Path = ("thresholds",)
@@ -31,8 +40,7 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
         here = path + (i,)
         if isinstance(raw, str):
             raw = {"check": raw}
-        t = c.mapping(here, raw, ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after",
-                                  "phase"), required=("check",))
+        t = c.mapping(here, raw, THRESHOLD_KEYS, required=("check",))
         if "check" not in t:
             continue
         text = c.text(here + ("check",), t["check"], "")
@@ -53,7 +61,7 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
             c.problem(here + ("check",) if "severity" in t or "endpoint" in t else here, str(error))
             continue
         severity = t.get("severity", "must")
-        if severity not in ("must", "should"):
+        if severity not in SEVERITIES:
             c.problem(here + ("severity",), f"must be 'must' (fails the run) or 'should' (warns), got {kind_of(severity)}")
         endpoint = t.get("endpoint")
         if endpoint is not None and endpoint not in endpoints:
@@ -109,7 +117,7 @@ SETTLE_MAX_S = 480.0  # the collect function's timeout (600 s) less time to merg
 
 def aws_from(c: Checker, value: Any) -> AwsWatch | None:
     path: Path = ("aws",)
-    a = c.mapping(path, value, ("region", "stack", "resources", "settle"))
+    a = c.mapping(path, value, AWS_KEYS)
     if not a:
         return None
     region = c.text(path + ("region",), a["region"]) if "region" in a else None
@@ -119,7 +127,7 @@ def aws_from(c: Checker, value: Any) -> AwsWatch | None:
         c.problem(path + ("settle",), f"at most {SETTLE_MAX_S / 60:g}m (the collect function has 10 minutes to wait "
                                       f"for the metrics, merge and write the reports)")
         settle_s = SETTLE_MAX_S
-    res = c.mapping(path + ("resources",), a.get("resources", {}), ("lambda", "dynamodb", "apigateway"))
+    res = c.mapping(path + ("resources",), a.get("resources", {}), AWS_RESOURCE_KEYS)
 
     def names(key: str) -> tuple[str, ...]:
         items = res.get(key, [])
@@ -132,7 +140,7 @@ def aws_from(c: Checker, value: Any) -> AwsWatch | None:
     apis = res.get("apigateway", [])
     for i, api in enumerate(apis if isinstance(apis, list) else []):
         here = path + ("resources", "apigateway", i)
-        entry = c.mapping(here, api, ("name", "id", "stage"), required=("stage",))
+        entry = c.mapping(here, api, API_KEYS, required=("stage",))
         if ("name" in entry) == ("id" in entry):
             c.problem(here, "needs 'name' (a REST API) or 'id' (an HTTP API), and a 'stage'")
         elif "name" in entry:
@@ -149,9 +157,7 @@ def aws_from(c: Checker, value: Any) -> AwsWatch | None:
 
 def limits_from(c: Checker, value: Any) -> Limits:
     path: Path = ("limits",)
-    allowed = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd",
-               "allowed_hosts", "max_rate", "max_duration", "min_workers", "max_connections")
-    lim = c.mapping(path, value, allowed)
+    lim = c.mapping(path, value, LIMIT_KEYS)
     defaults, health = Limits(), HealthLimits()
     in_flight = c.number(path + ("max_in_flight",), lim.get("max_in_flight", defaults.max_in_flight), 1,
                          defaults.max_in_flight, integer=True)

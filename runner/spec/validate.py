@@ -28,6 +28,13 @@ from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
 
 DEFAULT_THRESHOLD = "error_rate < 1%"
 TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "locust", "data", "thresholds", "limits", "aws")
+TARGET_KEYS = ("url", "headers", "timeout", "verify_tls", "http2", "cookies")
+LOAD_KEYS = ("phases", "arrivals")
+ARRIVALS = ("constant", "poisson")
+PHASE_KEYS = ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "iterations", "pause")
+LOCUST_KEYS = ("file", "classes", "tags", "exclude_tags", "shape", "inlined", "options")
+DATA_SET_KEYS = ("values", "csv", "order")
+DATA_ORDERS = ("random", "sequence")
 
 
 def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | None = None) -> Spec:
@@ -99,7 +106,7 @@ def _target(c: Checker, value: Any) -> Target:
     path: Path = ("target",)
     if isinstance(value, str):
         value = {"url": value}
-    t = c.mapping(path, value, ("url", "headers", "timeout", "verify_tls", "http2", "cookies"), required=("url",))
+    t = c.mapping(path, value, TARGET_KEYS, required=("url",))
     url = c.text(path + ("url",), t.get("url", "http://127.0.0.1"), "http://127.0.0.1")
     problem = url_problem(url)
     if problem:
@@ -124,9 +131,9 @@ def _target(c: Checker, value: Any) -> Target:
 
 def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:
     path: Path = ("load",)
-    load = c.mapping(path, value, ("phases", "arrivals"), required=("phases",))
+    load = c.mapping(path, value, LOAD_KEYS, required=("phases",))
     arrivals = load.get("arrivals", "constant")
-    if arrivals not in ("constant", "poisson"):
+    if arrivals not in ARRIVALS:
         c.problem(path + ("arrivals",), f"must be 'constant' or 'poisson', got {kind_of(arrivals)}")
     raw_phases = load.get("phases", [])
     if not isinstance(raw_phases, list) or not raw_phases:
@@ -146,7 +153,7 @@ def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:
 
 
 def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
-    p = c.mapping(path, value, ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "iterations", "pause"),
+    p = c.mapping(path, value, PHASE_KEYS,
                   required=() if isinstance(value, dict) and "iterations" in value else ("duration",))
     if not p:
         return None
@@ -198,8 +205,7 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
 def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePath | None) -> LocustSource | None:
     """`locust: {file: locustfile.py, classes: [...], tags: [...], exclude_tags: [...]}`: one users phase."""
     path: Path = ("locust",)
-    lo = c.mapping(path, value, ("file", "classes", "tags", "exclude_tags", "shape", "inlined", "options"),
-                   required=("file",))
+    lo = c.mapping(path, value, LOCUST_KEYS, required=("file",))
     if "file" not in lo:
         return None
     file = c.text(path + ("file",), lo["file"], "locustfile.py")
@@ -254,12 +260,12 @@ def _data(c: Checker, value: Any, base_dir: FilePath | None, data_root: FilePath
         here = path + (name,)
         if isinstance(raw, list):
             raw = {"values": raw}
-        d = c.mapping(here, raw, ("values", "csv", "order"))
+        d = c.mapping(here, raw, DATA_SET_KEYS)
         if ("values" in d) == ("csv" in d):
             c.problem(here, "needs exactly one of 'values' (an inline list) or 'csv' (a file path)")
             continue
         order = d.get("order", "random")
-        if order not in ("random", "sequence"):
+        if order not in DATA_ORDERS:
             c.problem(here + ("order",), f"must be 'random' or 'sequence', got {kind_of(order)}")
         rows: tuple[Any, ...] = ()
         if "values" in d:

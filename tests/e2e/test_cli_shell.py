@@ -38,3 +38,15 @@ def test_quiet_prints_the_summary_and_no_progress(tmp_path: Path, demo_target) -
     assert "arrivals" not in quiet.stderr  # no progress line (non-terminal runs print one every 5 s otherwise)
     verbose = squall("run", spec, "-v", "--store", "s", "--workers", "1", cwd=tmp_path)
     assert verbose.returncode == 0 and verbose.stderr.count("\n") > quiet.stderr.count("\n")
+
+
+def test_schema_prints_the_schema_an_editor_reads_and_the_examples_pass_it(tmp_path: Path) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+    spec, suite = squall("schema", cwd=tmp_path), squall("schema", "--suite", cwd=tmp_path)
+    assert spec.returncode == 0 and suite.returncode == 0
+    quickstart = Path(__file__).resolve().parents[2] / "examples" / "quickstart.yaml"
+    jsonschema.validate(yaml.safe_load(quickstart.read_text()), json.loads(spec.stdout))
+    assert json.loads(suite.stdout)["title"] == "Squall suite"
