@@ -70,7 +70,7 @@ class Functions(Construct):
         # Secrets a spec references ({{ secret:ssm:/squall/... }}, {{ secret:secretsmanager:squall/... }}),
         # read by the worker only, under the prefixes the context allows.
         ssm_prefix, secret_prefix = secret_prefixes
-        self.worker.add_to_role_policy(iam.PolicyStatement(actions=["ssm:GetParameter"], resources=[
+        self.worker.add_to_role_policy(iam.PolicyStatement(actions=["ssm:GetParameters"], resources=[
             stack.format_arn(service="ssm", resource="parameter", resource_name=f"{ssm_prefix.strip('/')}/*")]))
         self.worker.add_to_role_policy(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[
             stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{secret_prefix}*",

@@ -6,6 +6,7 @@ reference. ``Redactor`` masks a value should one reach an error message."""
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -67,29 +68,62 @@ def template_references(spec: Spec) -> set[str]:
     return found
 
 
-def resolve_secrets(names: set[str], client_for: Callable[[str], Any]) -> dict[str, str]:
-    """Fetch every secret; a failure names the secret (never a value) and what is missing."""
+# How long a worker keeps a secret's value: a warm Lambda's next slice (14 min later) reads it
+# again, the slices in between of a long run do not; a rotated secret is seen within 5 minutes.
+SECRET_MAX_AGE_S = 300
+_HINTS = {"NoCredentialsError": "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+          "NoRegionError": "no AWS region: set AWS_DEFAULT_REGION, or aws.region in the spec",
+          "ParameterNotFound": "no such parameter in this account and region",
+          "ResourceNotFoundException": "no such secret in this account and region"}
+# Powertools' providers (and so their caches) per client factory: a worker process keeps one factory
+_providers: weakref.WeakKeyDictionary[Callable[[str], Any], dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def resolve_secrets(names: set[str], client_for: Callable[[str], Any], max_age_s: int = SECRET_MAX_AGE_S) -> \
+        dict[str, str]:
+    """Fetch every secret with Powertools Parameters: SSM parameters in batches of 10 (GetParameters,
+    decrypted), Secrets Manager secrets one GetSecretValue each (its batch call needs
+    secretsmanager:ListSecrets on every secret in the account), each value cached ``max_age_s``.
+    A failure names the secret (never a value) and what is missing."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+    providers = _providers.setdefault(client_for, {})
+    parameters = sorted(key for store, key in map(_store_and_key, names) if store == "ssm")
     values: dict[str, str] = {}
-    for name in sorted(names):
-        match = SECRET.match(name)
-        assert match is not None
-        store, key = match.groups()
+    if parameters:
+        if "ssm" not in providers:
+            providers["ssm"] = SSMProvider(boto3_client=client_for("ssm"))
         try:
-            if store == "ssm":
-                values[name] = str(client_for("ssm").get_parameter(Name=key, WithDecryption=True)["Parameter"]["Value"])
-            else:
-                values[name] = str(client_for("secretsmanager").get_secret_value(SecretId=key)["SecretString"])
+            found = providers["ssm"].get_parameters_by_name({key: {} for key in parameters}, decrypt=True,
+                                                            max_age=max_age_s, raise_on_error=False)
         except Exception as error:  # noqa: BLE001 - boto3 raises many kinds; the message must name the secret
-            code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
-            permission = "ssm:GetParameter" if store == "ssm" else "secretsmanager:GetSecretValue"
-            hint = {"NoCredentialsError": "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
-                                          "AWS_SECRET_ACCESS_KEY",
-                    "NoRegionError": "no AWS region: set AWS_DEFAULT_REGION, or aws.region in the spec",
-                    "ParameterNotFound": "no such parameter in this account and region",
-                    "ResourceNotFoundException": "no such secret in this account and region",
-                    }.get(code, f"the worker needs {permission} on it")
-            raise SecretError(f"cannot read secret {name}: {code} ({hint})") from None
+            raise _unreadable([f"secret:ssm:{key}" for key in parameters], "ssm", error) from None
+        missing = found.pop("_errors", [])
+        if missing:
+            raise SecretError(f"cannot read secret secret:ssm:{missing[0]}: ParameterNotFound "
+                              f"({_HINTS['ParameterNotFound']})")
+        values.update({f"secret:ssm:{key}": str(value) for key, value in found.items()})
+    for key in sorted(key for store, key in map(_store_and_key, names) if store == "secretsmanager"):
+        if "secretsmanager" not in providers:
+            providers["secretsmanager"] = SecretsProvider(boto3_client=client_for("secretsmanager"))
+        try:
+            values[f"secret:secretsmanager:{key}"] = str(providers["secretsmanager"].get(key, max_age=max_age_s))
+        except Exception as error:  # noqa: BLE001
+            raise _unreadable([f"secret:secretsmanager:{key}"], "secretsmanager", error.__context__ or error) from None
     return values
+
+
+def _store_and_key(name: str) -> tuple[str, str]:
+    match = SECRET.match(name)
+    assert match is not None
+    store, key = match.groups()
+    return store, key
+
+
+def _unreadable(names: list[str], store: str, error: BaseException) -> SecretError:
+    code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+    permission = "ssm:GetParameters" if store == "ssm" else "secretsmanager:GetSecretValue"
+    hint = _HINTS.get(code, f"the worker needs {permission} on {'it' if len(names) == 1 else 'them'}")
+    return SecretError(f"cannot read secret{'s' if len(names) > 1 else ''} {', '.join(names)}: {code} ({hint})")
 
 
 def with_secret_data(spec: Spec, secrets: dict[str, str]) -> Spec:

@@ -64,7 +64,8 @@ def _arn(service: str, resource: str) -> str:
     return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
 
 
-def action_and_resource(service: str, operation: str, params: dict[str, Any]) -> tuple[str, str] | None:
+def action_and_resource(service: str, operation: str, params: dict[str, Any]) -> \
+        tuple[str, str] | list[tuple[str, str]] | None:
     """(IAM action, resource ARN) AWS authorizes for this call; None for calls that need no
     permission. KeyError for a call this table does not know yet: add it rather than guess."""
     if service == "s3":
@@ -86,6 +87,8 @@ def action_and_resource(service: str, operation: str, params: dict[str, Any]) ->
         return "apigateway:GET", f"arn:aws:apigateway:{REGION}::/restapis/{params['restApiId']}"
     if service == "ssm" and operation == "GetParameter":
         return "ssm:GetParameter", _arn("ssm", f"parameter/{str(params['Name']).lstrip('/')}")
+    if service == "ssm" and operation == "GetParameters":  # authorized per name: one refused name refuses the call
+        return [("ssm:GetParameters", _arn("ssm", f"parameter/{str(name).lstrip('/')}")) for name in params["Names"]]
     if service == "secretsmanager" and operation == "GetSecretValue":
         return "secretsmanager:GetSecretValue", _arn("secretsmanager", f"secret:{params['SecretId']}-AbCdEf")
     raise KeyError(f"{service}:{operation}")
@@ -118,11 +121,11 @@ class Enforcer:
                 except KeyError as unknown:
                     enforcer._deny(f"{principal.name}: {unknown} is not in tests/iam_enforcement.py's table")
                     raise
-                if needed is not None:
+                for action, resource in [needed] if isinstance(needed, tuple) else needed or []:
                     with enforcer._lock:
                         enforcer.judged += 1
-                    if not principal.allows(*needed):
-                        message = f"{principal.name}: {needed[0]} on {needed[1]}"
+                    if not principal.allows(action, resource):
+                        message = f"{principal.name}: {action} on {resource}"
                         enforcer._deny(message)
                         raise ClientError({"Error": {"Code": "AccessDenied", "Message": f"not authorized: {message}"},
                                            "ResponseMetadata": {"HTTPStatusCode": 403}}, operation)

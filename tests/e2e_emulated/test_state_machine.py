@@ -99,6 +99,21 @@ def test_a_run_on_aws_passes_with_every_request_counted(emulator, demo_target, t
     assert {f"runs/{run_id}/snapshots/0/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
 
 
+def test_workers_read_their_ssm_secrets_in_one_batch_under_their_role(emulator, demo_target, tmp_path: Path) -> None:
+    """Two parameters under the allowed prefix: one GetParameters call, authorized per name by the
+    worker's synthesized role (a refused name would refuse the call, fail the workers and the run)."""
+    emu, _, _ = emulator
+    demo = demo_target(latency="fixed:2ms")
+    for name, value in (("/squall/emulated/user", "ada"), ("/squall/emulated/token", "tok-1")):
+        emu.client("ssm").put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    spec = write_spec(tmp_path, demo.url)
+    spec.write_text(spec.read_text().replace("timeout: 5s}", "timeout: 5s, headers: {X-User: '{{ secret:ssm:/squall/"
+                                             "emulated/user }}', X-Token: '{{ secret:ssm:/squall/emulated/token }}'}}"))
+    done = squall_aws(emu, tmp_path, *run_args(spec))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sum(demo.state.seen.values()) == 60 and "tok-1" not in done.stdout + done.stderr
+
+
 def test_a_failed_verdict_fails_the_execution_with_the_threshold_in_its_cause(emulator, demo_target,
                                                                              tmp_path: Path) -> None:
     emu, machine, _ = emulator

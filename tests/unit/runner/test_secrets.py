@@ -1,21 +1,62 @@
 """Secrets and environment variables: resolved in memory, a failure names the reference."""
 from __future__ import annotations
 
+from typing import Any
+
+import boto3
 import pytest
-from botocore.exceptions import ClientError
+from botocore.stub import Stubber
 
 from runner.secrets import SecretError, resolve_environment, resolve_secrets
 
 
-class Refusing:
-    def get_parameter(self, **_: object) -> None:
-        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetParameter")
+def stubbed(service: str) -> tuple[Any, Stubber]:
+    """A real botocore client that answers from a script (and refuses any call not in it)."""
+    client = boto3.client(service, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
+    stub = Stubber(client)
+    # SSM answers "InvalidParameters": [] when none is; botocore's model says a list has at least one
+    stub._validate_operation_response = lambda *_: None  # type: ignore[method-assign]
+    return client, stub
 
 
 def test_a_secret_the_worker_may_not_read_is_named_with_the_permission_it_needs() -> None:
-    with pytest.raises(SecretError, match="^cannot read secret secret:ssm:/a/b: AccessDeniedException \\(the worker "
-                                          "needs ssm:GetParameter on it\\)$"):
-        resolve_secrets({"secret:ssm:/a/b"}, lambda service: Refusing())
+    ssm, stub = stubbed("ssm")
+    stub.add_client_error("get_parameters", "AccessDeniedException")
+    with stub, pytest.raises(SecretError, match="^cannot read secret secret:ssm:/a/b: AccessDeniedException \\(the "
+                                                "worker needs ssm:GetParameters on it\\)$"):
+        resolve_secrets({"secret:ssm:/a/b"}, lambda service: ssm)
+    manager, stub = stubbed("secretsmanager")
+    stub.add_client_error("get_secret_value", "ResourceNotFoundException")
+    with stub, pytest.raises(SecretError, match="^cannot read secret secret:secretsmanager:x: ResourceNotFoundException "
+                                                "\\(no such secret in this account and region\\)$"):
+        resolve_secrets({"secret:secretsmanager:x"}, lambda service: manager)
+
+
+def test_ssm_parameters_are_read_ten_at_a_time_and_kept_for_the_next_slice() -> None:
+    """A spec with 12 parameters costs two GetParameters calls, not 12 GetParameter calls (SSM
+    answers ~40 reads/s per account, and hundreds of workers start together); a warm worker's
+    next slice reads none (the stub refuses any call beyond the two it expects)."""
+    names = [f"/squall/p{i:02d}" for i in range(12)]
+    ssm, stub = stubbed("ssm")
+    for chunk in (names[:10], names[10:]):
+        stub.add_response("get_parameters", {"Parameters": [{"Name": n, "Value": f"v-{n}", "Type": "SecureString"}
+                                                            for n in chunk], "InvalidParameters": []},
+                          {"Names": chunk, "WithDecryption": True})
+
+    def client_for(service: str) -> Any:
+        return ssm
+    with stub:
+        first = resolve_secrets({f"secret:ssm:{n}" for n in names}, client_for)
+        again = resolve_secrets({f"secret:ssm:{n}" for n in names}, client_for)
+        stub.assert_no_pending_responses()
+    assert first == again == {f"secret:ssm:{n}": f"v-{n}" for n in names}
+
+
+def test_a_missing_parameter_is_named() -> None:
+    ssm, stub = stubbed("ssm")
+    stub.add_response("get_parameters", {"Parameters": [], "InvalidParameters": ["/gone"]})
+    with stub, pytest.raises(SecretError, match="^cannot read secret secret:ssm:/gone: ParameterNotFound"):
+        resolve_secrets({"secret:ssm:/gone"}, lambda service: ssm)
 
 
 def test_environment_references_resolve_or_name_every_missing_variable() -> None:
