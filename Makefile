@@ -1,11 +1,11 @@
 # The two commands in the README:
 #   make demo  - create .venv, install Squall, start the demo target on 127.0.0.1, run the quickstart
-#   make test  - install the dev tools (Python and the npm CDK CLI), lint, type-check, run every test (CI)
+#   make test  - install the dev tools (Python and the npm CDK CLI), lint, type-check, build the docs, run every test (CI)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench clean chromium lambda-python
+.PHONY: demo test lint docs bench clean chromium lambda-python
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ chromium:
 
 # In parallel, one test file per process (its fixtures and servers stay together); tests assume no
 # quiet machine (a virtual clock, generous lateness where timing is not what they test).
-test: lint node_modules/.installed chromium lambda-python
+test: lint docs node_modules/.installed chromium lambda-python
 	$(BIN)/python -m pytest -q -n 4 --dist loadfile
+
+# The docs site (mkdocs.yml): --strict fails on a broken link or anchor, or a page left out of the nav.
+docs: $(VENV)/.dev-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The Lambda functions run CPython 3.13: the pure and load-generator tests run on it too, with the
 # runtime pins the Lambda bundle uses (skipped, and said so, where no python3.13 is installed).

@@ -44,7 +44,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     machine = _id(stack, state_machine)
     _acknowledge(bucket_construct, {
         "S1": "the results bucket is written by this stack's roles and by the squall CLI of the people allowed to "
-              "run tests (its IAM policy is in the README); access logs would add a log object per shard write of "
+              "run tests (its IAM policy is in docs/aws.md); access logs would add a log object per shard write of "
               "every run; enable CloudTrail data events where an audit trail is required"})
     every_function = {
         BASIC_ROLE: "AWSLambdaBasicExecutionRole only lets a function write its own logs",

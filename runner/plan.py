@@ -14,7 +14,7 @@ from typing import Any
 from runner.pacing import arrivals_in_phase, expected_arrivals, split_evenly, user_windows
 from runner.spec.model import Spec, requests_sent
 
-RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (README)
+RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (docs/engine.md)
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above
 USERS_CEILING_PER_WORKER = 1_000  # closed-model users a worker is planned for
 SLICE_MAX_S = 840.0  # the default slice: 14 min of load, shortened when the budget below needs it

@@ -90,9 +90,9 @@ def resolve_secrets(names: set[str], client_for: Callable[[str], Any], max_age_s
     parameters = sorted(key for store, key in map(_store_and_key, names) if store == "ssm")
     values: dict[str, str] = {}
     if parameters:
-        if "ssm" not in providers:
-            providers["ssm"] = SSMProvider(boto3_client=client_for("ssm"))
         try:
+            if "ssm" not in providers:
+                providers["ssm"] = SSMProvider(boto3_client=client_for("ssm"))
             found = providers["ssm"].get_parameters_by_name({key: {} for key in parameters}, decrypt=True,
                                                             max_age=max_age_s, raise_on_error=False)
         except Exception as error:  # noqa: BLE001 - boto3 raises many kinds; the message must name the secret
@@ -103,9 +103,9 @@ def resolve_secrets(names: set[str], client_for: Callable[[str], Any], max_age_s
                               f"({_HINTS['ParameterNotFound']})")
         values.update({f"secret:ssm:{key}": str(value) for key, value in found.items()})
     for key in sorted(key for store, key in map(_store_and_key, names) if store == "secretsmanager"):
-        if "secretsmanager" not in providers:
-            providers["secretsmanager"] = SecretsProvider(boto3_client=client_for("secretsmanager"))
         try:
+            if "secretsmanager" not in providers:
+                providers["secretsmanager"] = SecretsProvider(boto3_client=client_for("secretsmanager"))
             values[f"secret:secretsmanager:{key}"] = str(providers["secretsmanager"].get(key, max_age=max_age_s))
         except Exception as error:  # noqa: BLE001
             raise _unreadable([f"secret:secretsmanager:{key}"], "secretsmanager", error.__context__ or error) from None

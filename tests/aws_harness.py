@@ -5,7 +5,7 @@
 - ``Emulator``: moto's server on 127.0.0.1 with Step Functions execution on, running the
   *synthesized* state machine definition; Lambda tasks are routed in-process to the real
   handlers named in the template, each acting as its synthesized role, and the CLI
-  (``cli_env``) acts with the README's CLI policy: IAM is enforced (tests/iam_enforcement.py)
+  (``cli_env``) acts with the docs' CLI policy (docs/aws.md): IAM is enforced (tests/iam_enforcement.py)
   and every denied call is listed by ``denials()``. Where moto differs from AWS, this harness
   adapts; the product does not.
 """
@@ -253,7 +253,7 @@ class Emulator:
             if logical in HANDLERS:
                 PRINCIPALS[logical] = Principal(logical, policies)
                 (self.roles_dir / f"{logical}.json").write_text(json.dumps(policies))
-        self.cli_policy_path.write_text(json.dumps(cli_policy((ROOT / "README.md").read_text(), bucket, machine)))
+        self.cli_policy_path.write_text(json.dumps(cli_policy((ROOT / "docs" / "aws.md").read_text(), bucket, machine)))
         self.client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps({
             "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
             "Outputs": {"StateMachineArn": {"Value": machine}, "BucketName": {"Value": bucket}}}))
@@ -261,7 +261,7 @@ class Emulator:
 
     def cli_env(self) -> dict[str, str]:
         """The environment of a `squall ... --on aws` subprocess: the emulator's endpoint, and the
-        README's CLI policy enforced on every call it makes."""
+        CLI policy in docs/aws.md enforced on every call it makes."""
         return {**os.environ, **self.env, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests" / "iam_site"), str(ROOT)]),
                 "SQUALL_TEST_IAM_POLICY": str(self.cli_policy_path), "SQUALL_TEST_IAM_LOG": str(self.cli_denials_path)}
 

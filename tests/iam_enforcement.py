@@ -1,7 +1,7 @@
 """IAM enforced in the emulated runs, as AWS would enforce it (moto skips authorization).
 
 Every AWS call a principal makes (each Lambda handler as its synthesized role, the CLI with the
-README's CLI policy) is turned into the IAM action and resource AWS would authorize, and judged
+CLI policy in docs/aws.md) is turned into the IAM action and resource AWS would authorize, and judged
 by a policy evaluator (moto's IAMPolicy: Allow and Deny, wildcards in Action and Resource,
 NotAction) against that principal's policies *before* it is sent. A call no policy allows
 raises AccessDenied, as AWS would, and is recorded: the test then fails on it, whatever the
@@ -185,11 +185,11 @@ def role_policies(template: dict[str, Any], refs: dict[str, str],
     return policies
 
 
-def cli_policy(readme: str, bucket: str, machine_arn: str) -> dict[str, Any]:
-    """The README's "IAM for the CLI" policy, with its placeholders filled in."""
-    section = readme.split("### IAM for the CLI", 1)[1]
+def cli_policy(page: str, bucket: str, machine_arn: str) -> dict[str, Any]:
+    """The "IAM for the CLI" policy of docs/aws.md, with its placeholders filled in."""
+    section = page.split("## IAM for the CLI", 1)[1]
     text = re.search(r"```json\n(.*?)```", section, re.S)
-    assert text, "the README's IAM for the CLI section has no JSON policy"
+    assert text, "docs/aws.md's IAM for the CLI section has no JSON policy"
     machine_name = machine_arn.rsplit(":", 1)[1]
     filled = (text.group(1).replace("STATE_MACHINE_ARN", machine_arn).replace("STATE_MACHINE_NAME", machine_name)
               .replace("BUCKET", bucket).replace("REGION", REGION).replace("ACCOUNT", ACCOUNT))

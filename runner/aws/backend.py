@@ -71,7 +71,7 @@ def _explain(error: Exception, doing: str) -> CouldNotRun:
         code = error.response.get("Error", {}).get("Code", "")
         message = error.response.get("Error", {}).get("Message", str(error))
         if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            return CouldNotRun(f"access denied while trying to {doing}: {message} (README: 'IAM for the CLI')")
+            return CouldNotRun(f"access denied while trying to {doing}: {message} (docs/aws.md: 'IAM for the CLI')")
         return CouldNotRun(f"could not {doing}: {code}: {message}")
     return CouldNotRun(f"could not {doing}: {error}")
 

@@ -47,7 +47,7 @@ def emulator() -> Iterator[tuple[Emulator, str, str]]:
 
 def squall_aws(emulator: Emulator, tmp_path: Path, *args: str, timeout: float = 180,
                cli_policy: bool = True) -> subprocess.CompletedProcess[str]:
-    """``cli_policy`` False: as a user whose rights go beyond the README's CLI policy."""
+    """``cli_policy`` False: as a user whose rights go beyond the CLI policy in docs/aws.md."""
     env = emulator.cli_env() if cli_policy else {**os.environ, **emulator.env, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "runner.cli", *args], cwd=tmp_path, capture_output=True, text=True,
                           timeout=timeout, env=env)
@@ -186,7 +186,7 @@ def test_a_host_outside_the_guardrails_is_refused_in_plan_with_exit_2(emulator, 
 def test_a_missing_stack_is_one_clear_line_and_exit_3(emulator, tmp_path: Path) -> None:
     emu, _, _ = emulator
     done = squall_aws(emu, tmp_path, "runs", "--on", "aws", "--stack", "NoSuchStack", "--region", "us-east-1",
-                      cli_policy=False)  # the README's policy names the Squall stack only
+                      cli_policy=False)  # the docs' CLI policy names the Squall stack only
     assert done.returncode == 3
     assert done.stderr.strip() == ("squall: could not run: stack NoSuchStack not found in us-east-1: deploy it with "
                                    "`npx cdk deploy` or pass --stack/--region")
@@ -304,7 +304,7 @@ def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_in
 
 
 def test_squall_watch_ui_draws_a_run_on_aws_and_its_stop_button_ends_it(emulator, demo_target, tmp_path: Path) -> None:
-    """`squall watch RUN_ID --ui` as the README's CLI policy allows: the page drawn from the
+    """`squall watch RUN_ID --ui` as the CLI policy in docs/aws.md allows: the page drawn from the
     monitor's live.json and the execution's state; Stop on the page sets the stop flag."""
     from prometheus_client.openmetrics.parser import text_string_to_metric_families
 

@@ -1,4 +1,4 @@
-"""The spec examples in the README are valid specs (docs that cannot drift)."""
+"""The spec examples in the README and the docs site are valid specs (docs that cannot drift)."""
 from __future__ import annotations
 
 import re
@@ -9,10 +9,25 @@ import yaml
 from runner.spec import parse_spec
 
 README = Path(__file__).resolve().parents[2] / "README.md"
+PAGES = [README, *sorted((README.parent / "docs").glob("*.md"))]
 
 
 def yaml_blocks() -> list[str]:
-    return re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+    return [block for page in PAGES
+            for block in re.findall(r"```yaml\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S)]
+
+
+def test_the_readme_s_first_spec_is_valid() -> None:
+    [block] = [b for b in yaml_blocks() if "\nname: first\n" in b]
+    spec = parse_spec(block, "first.yaml")
+    assert [p.name for p in spec.phases] == ["warm-up", "ramp", "sustained"] and len(spec.thresholds) == 3
+
+
+def test_the_readme_stays_short_and_links_only_pages_that_exist() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 250
+    for link in re.findall(r"\]\((docs/[^)#]+)", text):
+        assert (README.parent / link).is_file(), link
 
 
 def test_the_spec_reference_example_is_valid(tmp_path: Path) -> None:

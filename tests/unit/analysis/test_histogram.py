@@ -11,7 +11,7 @@ from analysis.histogram import MAX_TRACKABLE_US, Histogram, bucket_bounds_us, bu
 
 @given(st.integers(min_value=100, max_value=MAX_TRACKABLE_US))
 def test_a_value_read_back_is_within_0_4_percent_from_100us_to_5min(value_us: int) -> None:
-    """The bound the README states: 128 sub-buckets per power of two, read at the midpoint."""
+    """The bound docs/numbers.md states: 128 sub-buckets per power of two, read at the midpoint."""
     low, high = bucket_bounds_us(bucket_index(value_us))
     assert low <= value_us < high
     midpoint = (low + high - 1) / 2

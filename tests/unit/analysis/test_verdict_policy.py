@@ -1,5 +1,5 @@
 """The verdict policy: INCONCLUSIVE only where the load generator could have changed the answer
-(the rule as the README's table states it), and the deciding reason first."""
+(the rule as docs/numbers.md's table states it), and the deciding reason first."""
 from __future__ import annotations
 
 import pytest
