@@ -73,7 +73,8 @@ def render_summary(result: dict[str, Any]) -> str:
     if len(slices) > 1:
         lines += ["", "  time slices (one Lambda lifetime each)"]
         for row in slices:
-            gap = "" if row["gap_s"] is None else f" · gap after the previous slice {row['gap_s']:.1f} s"
+            gap = "" if row["gap_s"] is None else " · took over without a pause" if row["gap_s"] <= 0.05 else \
+                f" · the load paused {row['gap_s']:.1f} s before it"
             lines.append(f"  slice {row['index']}: {row['offset_s']:g} s → {row['offset_s'] + row['duration_s']:g} s"
                          f"{gap}")
     lines += _target_lines(result.get("target")) + _cost_lines(result.get("cost"))

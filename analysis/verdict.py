@@ -133,9 +133,19 @@ def generators_doing(outcome: Outcome, load_short: bool) -> str | None:
     return None
 
 
+SLICE_GAP_TOLERANCE_S = 1.0  # a pause in the schedule between two slices past this leaves the run short of load
+
+
 def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int, slices: int = 1,
-                       rejected_shards: tuple[str, ...] = ()) -> list[str]:
+                       rejected_shards: tuple[str, ...] = (),
+                       slice_gaps: tuple[tuple[int, float], ...] = ()) -> list[str]:
     problems: list[str] = [f"shard rejected, its data is missing: {reason}" for reason in rejected_shards]
+    paused = [(index, gap_s) for index, gap_s in slice_gaps if gap_s > SLICE_GAP_TOLERANCE_S]
+    if paused:
+        problems.append("the load paused between slices: " + "; ".join(
+            f"slice {index} started {gap_s:,.1f} s after the previous one's schedule ended" for index, gap_s in paused)
+            + f" ({sum(g for _, g in paused):,.1f} s without load, marked on the report's charts: the state machine "
+              f"started the slice late)")
     health = run.health
     if health.intended:
         dropped_share = health.dropped / health.intended
@@ -223,10 +233,13 @@ def judge(
     rejected_shards: tuple[str, ...] = (),
     aborted: str | None = None,
     incomplete: str | None = None,
+    slice_gaps: tuple[tuple[int, float], ...] = (),
 ) -> Verdict:
-    """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE."""
+    """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE.
+    ``slice_gaps``: (slice, seconds) the schedule paused before each slice on AWS."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
-    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards) if not stopped else []
+    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards, slice_gaps) \
+        if not stopped else []
     failed = [o for o in outcomes if o.status == "FAIL"]
     excuses = {id(o): generators_doing(o, bool(problems)) for o in failed}
     target_failed = [o for o in failed if excuses[id(o)] is None]

@@ -10,7 +10,7 @@
    a valid gzip stream that the real reader decodes in full). Each worker's snapshot too.
 2. A store that adds 20 ms to every request (S3's typical latency) over a directory, and
    shows each shard only once its flush has happened on a virtual clock.
-3. The real monitor tick (runner.aws.pipeline.watch_slice) every 10 s of the run (--tick-s; 1 s
+3. The real monitor tick (runner.aws.pipeline.watch_run) every 10 s of the run (--tick-s; 1 s
    with --flush-s 1 is the cadence of a spec with abort rules: runner.plan.MonitorCadence), slice after
    slice; the real collect (runner.aws.pipeline.collect_run, reports included); the real Plan
    (plan_run) at 1,000 workers x 4 slices. Each phase runs in its own process, so each peak
@@ -281,19 +281,21 @@ class PeakRss:
 
 
 def phase_monitor(directory: Path, slices: list[dict[str, Any]]) -> dict[str, Any]:
-    from runner.aws.pipeline import watch_slice
+    from runner.aws.pipeline import watch_run
     store = S3LikeStore(directory, float(slices[0]["duration_s"]))
     ticks: list[dict[str, float]] = []
-    for slice_ in slices:
+    planned = [{**s, "start_at": START_AT + float(s["offset_s"])} for s in slices]
+    for slice_ in planned:
         store.prime(f"runs/{RUN_ID}/shards/{slice_['index']}/")
+        # what each slice's StartSlice records before its start (the monitor reads it from then on)
+        store.put_json(f"runs/{RUN_ID}/slices/{slice_['index']}.start.json", {"start_at_epoch_s": slice_["start_at"]})
+    event = {"run_id": RUN_ID, "slices": planned}
     with PeakRss() as rss:
-        for slice_ in slices:
-            start_at = START_AT + float(slice_["offset_s"])
-            for t in range(TICK_S, int(slice_["duration_s"]) + 2 * TICK_S, TICK_S):
+        for slice_ in planned:
+            for t in range(TICK_S, int(slice_["duration_s"]) + (2 * TICK_S if slice_ is planned[-1] else 1), TICK_S):
                 store.now_run_s = float(slice_["offset_s"]) + t
                 before_requests, began = store.requests, time.perf_counter()
-                decision, live = watch_slice({"run_id": RUN_ID, "slice": slice_, "start_at": start_at}, store,
-                                             start_at + t)
+                decision, live = watch_run(event, store, float(slice_["start_at"]) + t)
                 ticks.append({"s": time.perf_counter() - began, "rss_mb": PeakRss.current_mb(),
                               "read": live["shards_read_this_tick"], "requests": store.requests - before_requests})
                 if decision["done"]:

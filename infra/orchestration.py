@@ -1,9 +1,10 @@
 """The state machine that runs a load test.
 
-    Plan ─► Duplicate? ─► Slices (one after another) ─► Settle (Wait) ─► Collect ─► Verdict?
-              └─ StartSlice ─► stopped? ─► Parallel ┬─ Workers: Distributed Map over the slice's jobs in S3
-              │                          │    └─ Worker (Lambda, synchronous, never retried once started)
-              │                          └─ Monitor loop: Monitor (live.json) ─► done? ─► Wait ─► Monitor
+    Plan ─► Duplicate? ─► Run (Parallel) ─► Settle (Wait) ─► Collect ─► Verdict?
+              ┬─ Slices (each waits for its planned start: they hand over without a pause)
+              │    └─ WakeUp (Wait) ─► StartSlice ─► stopped? ─► Launch (Wait) ─► Workers: Distributed Map
+              │         over the slice's jobs in S3 └─ Worker (Lambda, synchronous, never retried once started)
+              └─ Monitor loop, for the whole run: Monitor (live.json) ─► done? ─► Wait ─► Monitor
               └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
     Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); INCONCLUSIVE ─► Fail
     too (unless the input says "inconclusive_fails": false); otherwise Succeed.
@@ -39,7 +40,10 @@ class Orchestration(Construct):
         self.bucket, self.max_workers = bucket, max_workers
         settle = sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
                           comment="CloudWatch needs minutes before the last datapoints exist")
-        slices = self.slices_state()
+        slices = sfn.Parallel(self, "Run", result_path=sfn.JsonPath.DISCARD,
+                              comment="the slices, one after another without a pause, and one monitor for the run")
+        slices.branch(self.slices_state())
+        slices.branch(self.monitor_loop())
         slices.add_catch(self.abandon_state().next(sfn.Wait(
             self, "WaitForWorkers", time=sfn.WaitTime.seconds_path("$.stop_wait_s"),
             comment="workers still running see the stop flag within a poll and write their final shards")).next(settle),
@@ -78,24 +82,29 @@ class Orchestration(Construct):
         return abandon
 
     def slices_state(self) -> sfn.Map:
-        """Time slices one after another (a Lambda lives at most 15 minutes)."""
+        """Time slices (a Lambda lives at most 15 minutes), each started at its planned instant: the
+        next slice's workers are launched a start margin before the last one's schedule ends, so
+        the load never pauses. Every slice's iteration runs at once, waiting for its turn."""
         slices = sfn.Map(
-            self, "Slices", items_path="$.slices", max_concurrency=1, result_path=sfn.JsonPath.DISCARD,
-            item_selector={"slice.$": "$$.Map.Item.Value", "run_id.$": "$.run_id",
-                           "monitor_interval_s.$": "$.monitor_interval_s"})
+            self, "Slices", items_path="$.slices", max_concurrency=0, result_path=sfn.JsonPath.DISCARD,
+            item_selector={"slice.$": "$$.Map.Item.Value", "run_id.$": "$.run_id"})
+        wake = sfn.Wait(self, "WakeUp", time=sfn.WaitTime.timestamp_path("$.slice.wake_at"),
+                        comment="shortly before this slice's workers must be launched")
         start = tasks.LambdaInvoke(
             self, "StartSlice", lambda_function=self.plan_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"action": "start_slice", "run_id": sfn.JsonPath.string_at("$.run_id"),
                                                "slice": sfn.JsonPath.object_at("$.slice")}),
-            result_selector={"start_at.$": "$.start_at", "stopped.$": "$.stopped"}, result_path="$.timing")
-        running = sfn.Parallel(self, "RunSlice", result_path=sfn.JsonPath.DISCARD)
-        running.branch(self.workers_state())
-        running.branch(self.monitor_loop())
+            result_selector={"start_at.$": "$.start_at", "launch_at.$": "$.launch_at", "stopped.$": "$.stopped"},
+            result_path="$.timing")
+        start.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        launch = sfn.Wait(self, "Launch", time=sfn.WaitTime.timestamp_path("$.timing.launch_at"),
+                          comment="a start margin before the slice's start instant")
         # A stopped (or aborted) run's later slices start nothing: the run goes on to Settle and Collect
         stopped = sfn.Choice(self, "SliceStopped?").when(
             sfn.Condition.boolean_equals("$.timing.stopped", True),
-            sfn.Pass(self, "SkipSlice", comment="the stop flag is set: no workers for this slice")).otherwise(running)
-        slices.item_processor(start.next(stopped))
+            sfn.Pass(self, "SkipSlice", comment="the stop flag is set: no workers for this slice")).otherwise(
+            launch.next(self.workers_state()))
+        slices.item_processor(wake.next(start).next(stopped))
         return slices
 
     def workers_state(self) -> sfn.DistributedMap:
@@ -117,12 +126,11 @@ class Orchestration(Construct):
         return workers
 
     def monitor_loop(self) -> sfn.IChainable:
-        """Live stats into live.json every few seconds until the slice's workers are done."""
+        """Live stats into live.json every few seconds until every slice's workers are done."""
         monitor = tasks.LambdaInvoke(
             self, "Monitor", lambda_function=self.monitor_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id"),
-                                               "slice": sfn.JsonPath.object_at("$.slice"),
-                                               "start_at": sfn.JsonPath.number_at("$.timing.start_at"),
+                                               "slices": sfn.JsonPath.list_at("$.slices"),
                                                "monitor_interval_s": sfn.JsonPath.number_at("$.monitor_interval_s")}),
             result_path="$.monitor")
         # Idempotent (live.json rewritten, the stop flag written once): retried on any error.
@@ -130,8 +138,8 @@ class Orchestration(Construct):
         # what is left of the interval: all of it after a single tick, nothing after an invocation
         # that ticked every second through it (abort rules: runner.plan.MonitorCadence)
         wait = sfn.Wait(self, "MonitorInterval", time=sfn.WaitTime.seconds_path("$.monitor.wait_s"))
-        done = sfn.Choice(self, "SliceDone?")
-        done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "SliceDone"))
+        done = sfn.Choice(self, "RunDone?")
+        done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "MonitorDone"))
         done.otherwise(wait.next(monitor))
         return monitor.next(done)
 

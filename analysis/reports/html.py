@@ -56,6 +56,9 @@ def chart_data(result: dict[str, Any]) -> dict[str, Any]:
         "statuses": {s: [row["statuses"].get(s, 0) for row in timeline] for s in statuses},
         "lag_p99": [row["lag_p99_ms"] for row in timeline], "dropped": [row["dropped"] for row in timeline],
         "late": [row["late"] for row in timeline], "target": [],
+        # a pause in the schedule between two AWS slices: the run's clock skips it, every chart marks it
+        "gaps": [{"x": row["offset_s"], "s": row["gap_s"]} for row in result.get("slices") or []
+                 if row.get("gap_s") is not None and row["gap_s"] > 0.1],
         "cpu": [None if row.get("cpu_share") is None else round(row["cpu_share"] * 100, 1) for row in timeline],
     }
     target = result.get("target") or {}
@@ -77,8 +80,13 @@ CHARTS_JS = """
 const D = JSON.parse(document.getElementById('squall-data').textContent);
 const allX = D.x.concat(...D.target.map(s => s.x));
 const axis = {title: {text: 'seconds since start'}, range: [Math.min(...allX, 0), Math.max(...allX, 1)]};
+const gapShapes = (D.gaps || []).map(g => ({type: 'line', x0: g.x, x1: g.x, yref: 'paper', y0: 0, y1: 1,
+  line: {color: '#c0392b', dash: 'dot', width: 2}}));
+const gapNotes = (D.gaps || []).map(g => ({x: g.x, yref: 'paper', y: 1, text: 'paused ' + g.s.toFixed(1) + ' s',
+  showarrow: false, font: {color: '#c0392b', size: 11}, xanchor: 'left'}));
 const layout = (title, y) => ({title: {text: title, font: {size: 14}}, margin: {l: 55, r: 20, t: 40, b: 40},
-  xaxis: axis, yaxis: {title: {text: y}, rangemode: 'tozero'}, legend: {orientation: 'h'}});
+  xaxis: axis, yaxis: {title: {text: y}, rangemode: 'tozero'}, legend: {orientation: 'h'},
+  shapes: gapShapes, annotations: gapNotes});
 const line = (x, y, name, extra) => Object.assign({x: x, y: y, name: name, type: 'scatter', mode: 'lines'}, extra || {});
 const draw = (id, traces, title, y) => Plotly.newPlot(id, traces, layout(title, y), {displaylogo: false, responsive: true});
 const rateTraces = [line(D.x, D.rate, 'requests/s')].concat(D.locust ? [] : [line(D.x, D.arrivals, 'arrivals/s'),

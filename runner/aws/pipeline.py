@@ -20,7 +20,7 @@ from analysis.abort import check_abort
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
 from runner.results.collect import collect
-from runner.results.progress import advance, save_progress
+from runner.results.progress import Progress, advance_slice, load_progress, save_progress
 from runner.results.live import view_document
 from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
@@ -39,13 +39,18 @@ DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoint
 DEFAULT_MONITOR_INTERVAL_S = 10
 STOP_WAIT_S = 20  # after the stop flag: a poll (1 s), a drain cut short, the final flush (10 s)
 DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for missing workers
+# Slices hand over without a pause: each one's start instant is planned (the run's start plus its
+# offset), and its StartSlice runs a while before its workers must be launched (a start margin
+# before that instant), so the next slice's workers start as the last one's schedule ends.
+PLAN_LEAD_S = 2.0  # from Plan to the first slice's StartSlice: a few state transitions
+WAKE_EARLY_S = 10.0  # a later slice's StartSlice runs this long before its workers' launch
 
 
 LAMBDA_ENGINES = ("fast", "httpx", "locust")  # what the Lambda bundle carries (aiohttp is for local comparisons)
 MONITOR_INTERVAL_MIN_S = 5
 HISTORY_EVENTS_MAX = 25_000  # a Standard execution's history limit
-EVENTS_PER_TICK = 9  # Monitor task (5 events), SliceDone? choice (2), MonitorInterval wait (2)
-EVENTS_PER_SLICE = 40  # StartSlice, the Parallel and Map states, the Map Run's own events
+EVENTS_PER_TICK = 9  # Monitor task (5 events), RunDone? choice (2), MonitorInterval wait (2)
+EVENTS_PER_SLICE = 40  # WakeUp, StartSlice, Launch (one Parallel per run now), the Map and its Map Run
 EVENTS_FIXED = 40  # Plan, Duplicate?, Settle, Collect, Verdict?, the end
 
 
@@ -140,7 +145,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
                             f"${spec.limits.max_cost_usd:g}")
     if lambda_client is not None and not problems:
-        shortfall = check_concurrency_headroom(lambda_client, plan.workers)
+        shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1)
         if shortfall:
             problems.append(shortfall)
     if problems:
@@ -159,6 +164,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
                          float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
                          hosts=guardrails.hosts)
+    run_start_at = now_epoch_s + start_margin_s + PLAN_LEAD_S
     return {
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
@@ -166,24 +172,36 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         "monitor_interval_s": int(monitor_interval_s),
         "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
                     "offset_s": s.offset_s, "duration_s": s.duration_s,
-                    "start_margin_s": start_margin_s}
+                    "start_margin_s": start_margin_s, "start_at": run_start_at + s.offset_s,
+                    "wake_at": timestamp(run_start_at + s.offset_s - start_margin_s - (WAKE_EARLY_S if s.index else 0))}
                    for s in slices],
     }
 
 
+def timestamp(epoch_s: float) -> str:
+    """A Wait state's timestamp (whole seconds, rounded down: a wait ends early, never late)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(math.floor(epoch_s)))
+
+
 def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None = None) -> dict[str, Any]:
-    """The instant every worker of the slice starts its schedule; recorded so the report can
-    show each slice's real start and the gap after the previous one. ``stopped``: the run's stop
-    flag is set (a user's stop or an abort in an earlier slice): the slice is skipped."""
+    """The instant every worker of the slice starts its schedule: the planned one (the previous
+    slice's end), or a start margin from now when the state machine came too late for it (the gap
+    is then measured and named). Recorded so the monitor and the report know each slice's real
+    start; ``launch_at``: when the Map must start the workers. ``stopped``: the run's stop flag is
+    set (a user's stop or an abort in an earlier slice): the slice is skipped."""
     slice_ = event.get("slice") or {}
-    start_at = now_epoch_s + float(slice_.get("start_margin_s", START_MARGIN_S))
+    margin_s = float(slice_.get("start_margin_s", START_MARGIN_S))
+    planned = slice_.get("start_at")
+    start_at = max(float(planned), now_epoch_s + margin_s) if planned is not None else now_epoch_s + margin_s
+    timing = {"start_at": start_at, "launch_at": timestamp(start_at - margin_s), "stopped": False}
     if store is not None and "run_id" in event and store.exists(run_prefix(str(event["run_id"])) + "control/stop"):
-        return {"start_at": start_at, "stopped": True}  # stopped or aborted in an earlier slice: this one is skipped
+        return {**timing, "stopped": True}  # stopped or aborted in an earlier slice: this one is skipped
     if store is not None and "run_id" in event and "index" in slice_:
         store.put_json(f"{run_prefix(str(event['run_id']))}slices/{slice_['index']}.start.json",
                        {"start_at_epoch_s": start_at, "offset_s": slice_.get("offset_s", 0.0),
-                        "duration_s": slice_.get("duration_s", 0.0)})
-    return {"start_at": start_at, "stopped": False}
+                        "duration_s": slice_.get("duration_s", 0.0),
+                        "planned_start_at_epoch_s": None if planned is None else float(planned)})
+    return timing
 
 
 def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict[str, Any]:
@@ -200,34 +218,38 @@ def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
     return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
 
 
-def check_concurrency_headroom(lambda_client: Any, workers: int) -> str | None:
-    """On AWS, before anything starts: can the account run this many workers at once?"""
+def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False) -> str | None:
+    """On AWS, before anything starts: can the account run this many workers at once? With
+    several slices, two slices' workers run at once while they hand over."""
     try:
         limit = lambda_client.get_account_settings()["AccountLimit"]
     except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
         return None
     unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
-    needed = workers + 3  # the workers, and the monitor, plan and collect beside them
+    at_once = workers * (2 if handover else 1)
+    needed = at_once + 3  # the workers, and the monitor, plan and collect beside them
     if unreserved < needed:
-        return (f"the plan needs {workers} workers at once (+3 for the monitor, plan and collect functions) but the "
+        return (f"the plan needs {at_once} workers at once"
+                + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
+                + " (+3 for the monitor, plan and collect functions) but the "
                 f"account has only {unreserved} unreserved concurrent executions in this region; raise the Lambda "
                 f"quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
     return None
 
 
-def monitor_slice(event: dict[str, Any], store: Store, clock: Callable[[], float],
-                  sleep: Callable[[float], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+def monitor_run(event: dict[str, Any], store: Store, clock: Callable[[], float],
+                sleep: Callable[[float], None]) -> tuple[dict[str, Any], dict[str, Any]]:
     """One Monitor invocation: a tick, or with abort rules a tick every second for the monitor
     interval (runner.plan.MonitorCadence). The decision says how long the state machine waits
     before the next invocation (``wait_s``: what is left of the interval)."""
     began_s = clock()
     interval_s = float(event.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S))
-    job = WorkerJob.from_dict(store.get_json(job_key(str(event["run_id"]), int(event["slice"]["index"]))))
+    job = WorkerJob.from_dict(store.get_json(job_key(str(event["run_id"]), 0)))
     spec = job.load_spec()
     cadence = MonitorCadence.for_run(bool(spec.abort_rules), interval_s)
     ticks = 0
     while True:
-        decision, live = watch_slice(event, store, clock(), job, spec)
+        decision, live = watch_run(event, store, clock(), job, spec)
         ticks += 1
         next_tick_s = began_s + ticks * cadence.tick_s
         if decision["done"] or next_tick_s - began_s >= cadence.loop_s:
@@ -237,49 +259,83 @@ def monitor_slice(event: dict[str, Any], store: Store, clock: Callable[[], float
     return decision, live
 
 
-def watch_slice(event: dict[str, Any], store: Store, now_epoch_s: float, job: WorkerJob | None = None,
-                spec: Spec | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One monitor tick: read the shards written since the last tick into the run's stored
-    progress (runner.results.progress), write live.json, judge the abort rules on the last
-    complete second. Returns (the decision for the state machine, the live stats). Done when
-    every worker of the slice has finished (a stopped run's workers finish within a poll
-    interval) or when missing workers are given up on."""
-    run_id, slice_ = str(event["run_id"]), event["slice"]
-    start_at = float(event["start_at"])
-    elapsed_s = now_epoch_s - start_at + float(slice_["offset_s"])
-    job = job or WorkerJob.from_dict(store.get_json(job_key(run_id, int(slice_["index"]))))
+def _record_starts(store: Store, run_id: str, slices: list[dict[str, Any]], progress: Progress,
+                   now_epoch_s: float) -> None:
+    """Each slice's real start, once its StartSlice has recorded it (slices start in order)."""
+    for slice_ in slices:
+        index = int(slice_["index"])
+        if index in progress.starts:
+            continue
+        key = f"{run_prefix(run_id)}slices/{index}.start.json"
+        if now_epoch_s < float(slice_.get("start_at", 0.0)) - float(slice_.get("start_margin_s", 0.0)) - \
+                WAKE_EARLY_S - 5 or not store.exists(key):
+            return
+        progress.starts[index] = float(store.get_json(key)["start_at_epoch_s"])
+
+
+def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: WorkerJob | None = None,
+              spec: Spec | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One monitor tick for the whole run: read the shards written since the last tick, in every
+    slice that is running (two at a handover: the next one's first seconds, the last one's drain),
+    into the run's stored progress (runner.results.progress), write live.json, judge the abort
+    rules on the last complete second. Returns (the decision for the state machine, the live
+    stats). Done when every slice has finished (its workers all wrote their final shard, or are
+    given up on a grace period after its end) or, once the run is stopped, was never started."""
+    run_id, slices = str(event["run_id"]), list(event["slices"])
+    job = job or WorkerJob.from_dict(store.get_json(job_key(run_id, 0)))
     spec = spec or job.load_spec()
+    progress = load_progress(store, run_id)
+    _record_starts(store, run_id, slices, progress, now_epoch_s)
+    started = [s for s in slices if int(s["index"]) in progress.starts]
+    current = next((s for s in reversed(started) if progress.starts[int(s["index"])] <= now_epoch_s),
+                   started[0] if started else slices[0])
+    current_start = progress.starts.get(int(current["index"]), float(current.get("start_at", now_epoch_s)))
+    elapsed_s = now_epoch_s - current_start + float(current["offset_s"])
     # a second whose shards have all arrived: a flush interval after its end, and a second for the PUTs
     complete_second = math.floor(elapsed_s - job.flush_interval_s - 1.0)
     keep_s = max((rule.for_s for rule in spec.abort_rules), default=0.0) + 30
-    progress, new_shards = advance(store, run_id, int(slice_["index"]), int(slice_["workers"]),
-                                   keep_from_second=int(elapsed_s - keep_s))
-    finished = len(progress.final)
-    running = len(set(progress.last_seq) - progress.final)
+    keep_from = int(elapsed_s - keep_s)
+
+    def finished(slice_: dict[str, Any]) -> bool:
+        index = int(slice_["index"])
+        return len(progress.cursor(index).final) >= int(slice_["workers"]) or \
+            now_epoch_s > progress.starts[index] + float(slice_["duration_s"]) + DRAIN_GRACE_S
+
+    new_shards = running = 0
+    for slice_ in started:
+        if not finished(slice_):
+            new_shards += advance_slice(store, run_id, progress, int(slice_["index"]), int(slice_["workers"]),
+                                        keep_from)
+            cursor = progress.cursor(int(slice_["index"]))
+            running += len(set(cursor.last_seq) - cursor.final)
+    progress.forget_before(keep_from)
+    finished_here = len(progress.cursor(int(current["index"])).final)
     recent = progress.recent.get(complete_second)
     merged = EndpointStats()
     for stats in (recent.endpoints.values() if recent else ()):
         merged.merge(stats)
     live = {
-        "run_id": run_id, "spec_name": spec.name, "slice": slice_["index"],
+        "run_id": run_id, "spec_name": spec.name, "slice": current["index"],
         "elapsed_s": round(elapsed_s, 1), "requests": progress.requests, "errors": progress.errors,
         "rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
         "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
         "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
-        "workers_running": running, "workers_finished": finished, "workers": slice_["workers"],
+        "workers_running": running, "workers_finished": finished_here, "workers": current["workers"],
         "rejected_shards": progress.rejected, "shards_read_this_tick": new_shards, "updated_at_epoch_s": now_epoch_s,
         "view": view_document(progress.recent, complete_second, progress.endpoints, progress.health, spec.thresholds,
                               elapsed_s),
     }
+    stop_key = run_prefix(run_id) + "control/stop"
     decision = check_abort(spec.abort_rules, progress.recent, complete_second) if spec.abort_rules else None
-    if decision is not None and not store.exists(run_prefix(run_id) + "control/stop"):
-        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "abort", **decision.to_dict()})
+    if decision is not None and not store.exists(stop_key):
+        store.put_json(stop_key, {"kind": "abort", **decision.to_dict()})
         live["aborted"] = decision.describe()
     save_progress(store, run_id, progress)
     store.put_json(run_prefix(run_id) + "live.json", live)
-    gave_up = now_epoch_s > start_at + float(slice_["duration_s"]) + DRAIN_GRACE_S
-    done = finished >= int(slice_["workers"]) or gave_up
-    return {"done": bool(done), "workers_finished": finished}, live
+    every_started_done = all(finished(s) for s in started)
+    # a slice not started yet: the run goes on, unless it is stopped (its later slices are skipped)
+    done = every_started_done and (len(started) == len(slices) or store.exists(stop_key))
+    return {"done": bool(done), "workers_finished": finished_here}, live
 
 
 def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:

@@ -67,18 +67,18 @@ def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
 
 def slice_timing(store: Store, run_id: str, plan: RunPlan, ends: dict[int, float]) -> list[dict[str, Any]]:
     """Each time slice: planned boundaries, real start, real end (its last worker's end of drain,
-    from the final shards), and the gap between the previous slice's real end and this start."""
+    from the final shards), and the gap in the schedule before it: its start less the previous
+    slice's scheduled end (0 when slices hand over on time; the seconds without load otherwise)."""
     rows: list[dict[str, Any]] = []
     previous_end: float | None = None
     for slice_ in plan.slices:
         key = f"{run_prefix(run_id)}slices/{slice_.index}.start.json"
         started = float(store.get_json(key)["start_at_epoch_s"]) if store.exists(key) else None
         gap = started - previous_end if started is not None and previous_end is not None else None
-        ended = ends.get(slice_.index)
         rows.append({"index": slice_.index, "offset_s": slice_.offset_s, "duration_s": slice_.duration_s,
-                     "started_at_epoch_s": started, "ended_at_epoch_s": ended,
+                     "started_at_epoch_s": started, "ended_at_epoch_s": ends.get(slice_.index),
                      "gap_s": None if gap is None else round(gap, 3)})
-        previous_end = ended if ended is not None else (started + slice_.duration_s if started is not None else None)
+        previous_end = started + slice_.duration_s if started is not None else None
     return rows
 
 
@@ -145,14 +145,16 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         except StoreError as error:
             baseline_problem = f"the baseline could not be read: {error}"
     slices = len(plan.slices) if meta.get("backend") == "aws" else 1
+    timing = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
                     target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
-                    rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete)
+                    rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete,
+                    slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None))
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
                           planned_users_per_second(plan))
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
-    result["slices"] = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
+    result["slices"] = timing
     result["target"] = _target_section(spec, report, run, verdict.outcomes,
                                        plan.workers if meta.get("backend") == "aws" else 0) \
         if spec.aws is not None else None

@@ -5,6 +5,8 @@ Each tick lists only the delta shards written since the last one (a listing curs
 the last few seconds of the timeline (what abort rules and the live figures judge), and
 stores that state again (``runs/<id>/monitor/state.json.gz``). Its work and memory follow
 what is new, never the run's length: minute 55 of a one-hour run costs what minute 1 did.
+One monitor watches the whole run: slices hand over without a pause, so two may be running at
+once (the next one's first seconds, the last one's drain); each has its own cursor.
 """
 from __future__ import annotations
 
@@ -21,37 +23,10 @@ STALE_SEQS = 6  # a worker this many flushes behind the newest no longer holds t
 
 
 @dataclass
-class Progress:
-    slice_index: int = 0
+class SliceCursor:
+    """Where the monitor is in one slice's delta shards."""
     last_seq: dict[int, int] = field(default_factory=dict)  # worker -> newest delta seq read
-    final: set[int] = field(default_factory=set)  # workers of this slice whose final delta was read
-    requests: int = 0
-    errors: int = 0
-    recent: dict[int, Window] = field(default_factory=dict)  # the last seconds of the merged timeline
-    rejected: list[str] = field(default_factory=list)
-    endpoints: dict[str, EndpointStats] = field(default_factory=dict)  # the run's totals (the live page's table)
-    health: HealthStats = field(default_factory=HealthStats)
-
-    def to_bytes(self) -> bytes:
-        document = {"slice": self.slice_index, "last_seq": {str(w): s for w, s in self.last_seq.items()},
-                    "final": sorted(self.final), "requests": self.requests, "errors": self.errors,
-                    "recent": {str(s): w.to_dict() for s, w in sorted(self.recent.items())},
-                    "rejected": self.rejected[-50:],
-                    "endpoints": {name: stats.to_dict() for name, stats in sorted(self.endpoints.items())},
-                    "health": self.health.to_dict()}
-        return gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=5)
-
-    @classmethod
-    def from_bytes(cls, data: bytes, where: str) -> Progress:
-        document: dict[str, Any] = json.loads(gzip.decompress(data))
-        return cls(int(document["slice"]), {int(w): int(s) for w, s in document["last_seq"].items()},
-                   {int(w) for w in document["final"]}, int(document["requests"]), int(document["errors"]),
-                   {int(s): Window.from_dict(w, f"{where}: recent[{s}]") for s, w in document["recent"].items()},
-                   list(document["rejected"]),
-                   {name: EndpointStats.from_dict(stats, f"{where}: endpoints[{name}]")
-                    for name, stats in document.get("endpoints", {}).items()},
-                   HealthStats.from_dict(document["health"], f"{where}: health") if "health" in document
-                   else HealthStats())
+    final: set[int] = field(default_factory=set)  # workers whose final delta was read
 
     def cursor_seq(self, workers: int) -> int:
         """The oldest delta any worker still running may write next; a worker far behind the
@@ -63,10 +38,56 @@ class Progress:
                    if w not in self.final and self.last_seq.get(w, -1) >= newest - STALE_SEQS]
         return min(waiting) if waiting else newest + 1
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"last_seq": {str(w): s for w, s in self.last_seq.items()}, "final": sorted(self.final)}
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> SliceCursor:
+        return cls({int(w): int(s) for w, s in document["last_seq"].items()}, {int(w) for w in document["final"]})
+
+
+@dataclass
+class Progress:
+    cursors: dict[int, SliceCursor] = field(default_factory=dict)  # slice -> its cursor
+    starts: dict[int, float] = field(default_factory=dict)  # slice -> its real start (epoch s), once recorded
+    requests: int = 0
+    errors: int = 0
+    recent: dict[int, Window] = field(default_factory=dict)  # the last seconds of the merged timeline
+    rejected: list[str] = field(default_factory=list)
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)  # the run's totals (the live page's table)
+    health: HealthStats = field(default_factory=HealthStats)
+
+    def cursor(self, slice_index: int) -> SliceCursor:
+        return self.cursors.setdefault(slice_index, SliceCursor())
+
+    def to_bytes(self) -> bytes:
+        document = {"cursors": {str(k): c.to_dict() for k, c in sorted(self.cursors.items())},
+                    "starts": {str(k): s for k, s in sorted(self.starts.items())},
+                    "requests": self.requests, "errors": self.errors,
+                    "recent": {str(s): w.to_dict() for s, w in sorted(self.recent.items())},
+                    "rejected": self.rejected[-50:],
+                    "endpoints": {name: stats.to_dict() for name, stats in sorted(self.endpoints.items())},
+                    "health": self.health.to_dict()}
+        return gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=5)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> Progress:
+        document: dict[str, Any] = json.loads(gzip.decompress(data))
+        return cls({int(k): SliceCursor.from_dict(c) for k, c in document["cursors"].items()},
+                   {int(k): float(s) for k, s in document["starts"].items()},
+                   int(document["requests"]), int(document["errors"]),
+                   {int(s): Window.from_dict(w, f"{where}: recent[{s}]") for s, w in document["recent"].items()},
+                   list(document["rejected"]),
+                   {name: EndpointStats.from_dict(stats, f"{where}: endpoints[{name}]")
+                    for name, stats in document.get("endpoints", {}).items()},
+                   HealthStats.from_dict(document["health"], f"{where}: health") if "health" in document
+                   else HealthStats())
+
     def add(self, shard: Shard, keep_from_second: int) -> None:
-        self.last_seq[shard.worker_index] = max(self.last_seq.get(shard.worker_index, -1), shard.seq)
+        cursor = self.cursor(shard.slice_index)
+        cursor.last_seq[shard.worker_index] = max(cursor.last_seq.get(shard.worker_index, -1), shard.seq)
         if shard.final:
-            self.final.add(shard.worker_index)
+            cursor.final.add(shard.worker_index)
         for second, window in shard.windows.items():
             self.health.merge(window.health)
             for name, stats in window.endpoints.items():
@@ -95,23 +116,29 @@ def load_progress(store: Store, run_id: str) -> Progress:
         raise StoreError(f"{store.uri(key)}: the monitor's state is unreadable ({error})") from None
 
 
-def advance(store: Store, run_id: str, slice_index: int, workers: int, keep_from_second: int) -> tuple[Progress, int]:
-    """Read what is new since the last tick into the stored progress; returns it and how many
-    shards this tick read. The caller stores it again (``save_progress``)."""
-    progress = load_progress(store, run_id)
-    if progress.slice_index != slice_index:  # a new slice: its workers start from sequence 0
-        progress.slice_index, progress.last_seq, progress.final = slice_index, {}, set()
-    cursor = progress.cursor_seq(workers)
-    start_after = f"{run_prefix(run_id)}shards/{slice_index}/{cursor:06d}/" if cursor > 0 else None
+def advance_slice(store: Store, run_id: str, progress: Progress, slice_index: int, workers: int,
+                  keep_from_second: int) -> int:
+    """Read one slice's shards written since the last tick into ``progress``; returns how many."""
+    cursor = progress.cursor(slice_index)
+    seq = cursor.cursor_seq(workers)
+    start_after = f"{run_prefix(run_id)}shards/{slice_index}/{seq:06d}/" if seq > 0 else None
     keys = []
     for key in shard_keys(store, run_id, slice_index, start_after):
         parts = delta_key_parts(key)
-        if parts is not None and parts[1] > progress.last_seq.get(parts[2], -1):
+        if parts is not None and parts[1] > cursor.last_seq.get(parts[2], -1):
             keys.append(key)
     for shard in read_parallel(store, keys, progress.rejected):
         progress.add(shard, keep_from_second)
+    return len(keys)
+
+
+def advance(store: Store, run_id: str, slice_index: int, workers: int, keep_from_second: int) -> tuple[Progress, int]:
+    """Read what is new in one slice since the last tick into the stored progress; returns it and
+    how many shards this tick read. The caller stores it again (``save_progress``)."""
+    progress = load_progress(store, run_id)
+    read = advance_slice(store, run_id, progress, slice_index, workers, keep_from_second)
     progress.forget_before(keep_from_second)
-    return progress, len(keys)
+    return progress, read
 
 
 def save_progress(store: Store, run_id: str, progress: Progress) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -53,8 +54,10 @@ def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
     out = call("plan", {"action": "plan", "input": {"spec": SPEC, "workers": 2, "settle_s": 0},
                         "execution_name": "smoke-1"})
     assert out["run_id"] == "smoke-1" and out["workers"] == 2 and out["settle_s"] == 0
-    assert out["slices"] == [{"index": 0, "items_key": "runs/smoke-1/slices/0.json", "workers": 2, "offset_s": 0.0,
-                              "duration_s": 20.0, "start_margin_s": 15.0}]
+    [slice_] = out["slices"]
+    assert {k: v for k, v in slice_.items() if k not in ("start_at", "wake_at")} == {
+        "index": 0, "items_key": "runs/smoke-1/slices/0.json", "workers": 2, "offset_s": 0.0, "duration_s": 20.0,
+        "start_margin_s": 15.0}
     assert len(json.dumps(out)) < 1000  # Step Functions carries pointers, not data
     assert sorted(keys(bucket, "runs/smoke-1/")) == [
         "runs/smoke-1/jobs/0.json", "runs/smoke-1/meta.json",
@@ -147,16 +150,18 @@ def test_the_monitor_writes_live_stats_publishes_emf_and_says_when_the_slice_is_
     call("plan", {"action": "plan", "input": {"spec": SPEC, "workers": 2}, "execution_name": "smoke-1"})
     put_shard(0, final=True, requests=10)
     put_shard(1, final=False, requests=5)
-    slice_ = {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0}
     start_at = 1_000_000.0
-    from runner.aws.pipeline import watch_slice
+    slice_ = {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0, "start_at": start_at,
+              "start_margin_s": 5}
+    from runner.aws.pipeline import start_slice, watch_run
     from runner.aws.s3store import S3Store
-    decision, live = watch_slice({"run_id": "smoke-1", "slice": slice_, "start_at": start_at},
-                                 S3Store(bucket, boto3.client("s3")), now_epoch_s=start_at + 9.5)
+    store = S3Store(bucket, boto3.client("s3"))
+    assert start_slice({"run_id": "smoke-1", "slice": slice_}, start_at - 5, store)["start_at"] == start_at
+    decision, live = watch_run({"run_id": "smoke-1", "slices": [slice_]}, store, now_epoch_s=start_at + 9.5)
     assert decision == {"done": False, "workers_finished": 1}
     assert (live["rate_per_s"], live["p95_ms"], live["workers_running"], live["spec_name"]) == (15, 12.0, 1, "smoke")
     capsys.readouterr()
-    assert call("monitor", {"run_id": "smoke-1", "slice": slice_, "start_at": 0.0}) == \
+    assert call("monitor", {"run_id": "smoke-1", "slices": [slice_]}) == \
         {"done": True, "workers_finished": 1, "wait_s": 10}  # long past the slice's end: missing workers are given up on
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     [metrics] = emf
@@ -212,6 +217,10 @@ def test_the_plan_checks_the_accounts_lambda_concurrency_headroom() -> None:
     assert message == ("the plan needs 40 workers at once (+3 for the monitor, plan and collect functions) but the "
                        "account has only 10 unreserved concurrent executions in this region; raise the Lambda quota "
                        "'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+    assert check_concurrency_headroom(QuotaClient(60), workers=40) is None
+    handover = check_concurrency_headroom(QuotaClient(60), workers=40, handover=True)  # two slices' workers at once
+    assert handover is not None and handover.startswith("the plan needs 80 workers at once (40 per slice, and two "
+                                                        "slices' while they hand over)")
 
 
 def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
@@ -219,8 +228,36 @@ def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
                         "slice": {"index": 1, "offset_s": 840.0, "duration_s": 840.0, "start_margin_s": 5}})
     recorded = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/1.start.json")
                           ["Body"].read())
-    assert recorded == {"start_at_epoch_s": out["start_at"], "offset_s": 840.0, "duration_s": 840.0}
+    assert recorded == {"start_at_epoch_s": out["start_at"], "offset_s": 840.0, "duration_s": 840.0,
+                        "planned_start_at_epoch_s": None}
     assert out["stopped"] is False
+
+
+def test_a_slice_starts_at_its_planned_instant_or_a_start_margin_from_now_when_that_has_passed() -> None:
+    """Slices hand over without a pause: a slice woken in time starts exactly where the last one's
+    schedule ends, its workers launched a start margin before; one woken too late starts as soon
+    as its workers can (the gap is measured by collect, and named)."""
+    from runner.aws.pipeline import start_slice, timestamp
+    slice_ = {"index": 1, "offset_s": 840.0, "duration_s": 840.0, "start_margin_s": 15, "start_at": 2_000_840.0}
+    on_time = start_slice({"slice": slice_}, now_epoch_s=2_000_840.0 - 25)
+    assert on_time == {"start_at": 2_000_840.0, "launch_at": timestamp(2_000_825.0), "stopped": False}
+    late = start_slice({"slice": slice_}, now_epoch_s=2_000_840.0 - 3)
+    assert late["start_at"] == 2_000_852.0 and late["launch_at"] == timestamp(2_000_837.0)
+
+
+def test_the_plan_schedules_every_slice_back_to_back_from_one_start(bucket: str) -> None:
+    from runner.aws.pipeline import PLAN_LEAD_S, WAKE_EARLY_S, timestamp
+    spec = {**SPEC, "load": {"phases": [{"duration": "9m", "rate": "1/s"}]}}
+    out = call("plan", {"action": "plan", "input": {"spec": spec, "start_margin_s": 15, "slice_s": 240},
+                        "execution_name": "long"})
+    assert len(out["slices"]) == 3
+    starts = [s["start_at"] for s in out["slices"]]
+    durations = [s["duration_s"] for s in out["slices"][:-1]]
+    assert [round(b - a, 6) for a, b in zip(starts, starts[1:], strict=False)] == durations
+    first, second = out["slices"][0], out["slices"][1]
+    assert first["wake_at"] == timestamp(first["start_at"] - 15) and \
+        abs(first["start_at"] - 15 - PLAN_LEAD_S - time.time()) < 60
+    assert second["wake_at"] == timestamp(second["start_at"] - 15 - WAKE_EARLY_S)
 
 
 def test_a_slice_of_a_stopped_run_is_skipped(bucket: str) -> None:
@@ -248,7 +285,7 @@ def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket
     """Without abort rules: one tick per invocation, the state machine waits the interval; workers flush
     every 5 s. With them: workers flush every second, and one invocation ticks every second for the
     interval, the abort acting at the first tick that sees the breach; the wait is then the last second."""
-    from runner.aws.pipeline import monitor_slice
+    from runner.aws.pipeline import monitor_run
     from runner.aws.s3store import S3Store
     from runner.job import WorkerJob
     thresholds = [{"check": "error_rate < 5%", "abort": True}] if abort else ["error_rate < 1%"]
@@ -256,10 +293,11 @@ def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket
                                               "monitor_interval_s": 5}, "execution_name": "smoke-1"})
     store = S3Store(bucket, boto3.client("s3"))
     assert WorkerJob.from_dict(store.get_json("runs/smoke-1/jobs/0.json")).flush_interval_s == (1.0 if abort else 5.0)
-    event = {"run_id": "smoke-1", "slice": {"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0},
-             "start_at": 1_000_000.0, "monitor_interval_s": 5}
+    event = {"run_id": "smoke-1", "slices": [{"index": 0, "workers": 2, "offset_s": 0.0, "duration_s": 20.0,
+                                              "start_at": 1_000_000.0}], "monitor_interval_s": 5}
+    store.put_json("runs/smoke-1/slices/0.start.json", {"start_at_epoch_s": 1_000_000.0})
     clock = FakeTime(1_000_000.0 + 2.5)  # second 0 is complete (judged) from 2 s with 1 s flushes
-    decision, live = monitor_slice(event, store, clock.clock, clock.sleep)
+    decision, live = monitor_run(event, store, clock.clock, clock.sleep)
     assert decision == {"done": False, "workers_finished": 0, "wait_s": 1 if abort else 5}  # the 5th second: waited
     assert clock.slept == ([1.0] * 4 if abort else [])
     assert "aborted" not in live  # nothing broke: no shard says so
@@ -269,7 +307,7 @@ def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket
     key, data = shard_bytes(Shard("smoke-1", 0, 0, 1, {7: Window(endpoints={"GET /health": failing})}, False))
     boto3.client("s3").put_object(Bucket="results", Key=key, Body=data)
     clock.now = 1_000_000.0 + 8.5  # second 7 broke the rule; with 1 s flushes it is judged from 9 s
-    decision, live = monitor_slice(event, store, clock.clock, clock.sleep)
+    decision, live = monitor_run(event, store, clock.clock, clock.sleep)
     flag = keys(bucket, "runs/smoke-1/control/stop")
     if abort:
         assert flag == ["runs/smoke-1/control/stop"]

@@ -35,9 +35,18 @@ def as_locust_run(result: dict) -> dict:
     return result
 
 
+def with_a_pause_between_slices(result: dict) -> dict:
+    """An AWS run whose third slice the state machine started 3.2 s late: every chart marks it."""
+    result["slices"] = [{"index": 0, "offset_s": 0.0, "duration_s": 4.0, "gap_s": None},
+                        {"index": 1, "offset_s": 4.0, "duration_s": 4.0, "gap_s": 0.0},
+                        {"index": 2, "offset_s": 8.0, "duration_s": 2.0, "gap_s": 3.2}]
+    return result
+
+
 @pytest.mark.parametrize("name, result, charts", [("report", report_result(), 4),
                                                   ("report-with-target", with_target(report_result()), 5),
-                                                  ("report-locust", as_locust_run(report_result()), 4)])
+                                                  ("report-locust", as_locust_run(report_result()), 4),
+                                                  ("report-slices", with_a_pause_between_slices(report_result()), 4)])
 def test_the_report_draws_every_chart_in_chromium_without_errors(name: str, result: dict, charts: int,
                                                                  tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
@@ -59,11 +68,14 @@ def test_the_report_draws_every_chart_in_chromium_without_errors(name: str, resu
         drawn = page.evaluate("document.body.dataset.chartsDrawn")
         svgs = page.evaluate("document.querySelectorAll('.chart svg.main-svg').length")
         traces = page.evaluate("Array.from(document.querySelectorAll('.chart')).map(c => c.data ? c.data.length : 0)")
+        marks = page.evaluate("Array.from(document.querySelectorAll('.js-plotly-plot'))"
+                              ".map(c => (c.layout.shapes || []).length)")
         verdict = page.inner_text(".verdict h2")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         browser.close()
     assert problems == []
     assert drawn == str(charts) and svgs >= charts and all(t > 0 for t in traces)
+    assert marks == [1 if name == "report-slices" else 0] * charts  # a pause between slices, on every chart
     assert "FAIL" in verdict
     assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
 

@@ -71,7 +71,11 @@ def test_workers_fan_out_in_a_distributed_map_read_from_s3_with_one_slot_per_wor
     assert workers["MaxConcurrencyPath"] == "$.slice.workers"
     assert workers["ItemReader"]["Parameters"]["Key.$"] == "$.slice.items_key"
     assert workers["ToleratedFailurePercentage"] == 100
-    assert every["Slices"]["MaxConcurrency"] == 1  # time slices run one after another
+    # every slice's iteration at once, each waiting for its planned instant: they hand over without a pause
+    assert every["Slices"].get("MaxConcurrency", 0) == 0
+    assert every["WakeUp"]["TimestampPath"] == "$.slice.wake_at"
+    assert every["Launch"]["TimestampPath"] == "$.timing.launch_at"
+    assert set(every["Run"]["Catch"][0]["ErrorEquals"]) == {"States.ALL"}  # the slices and the monitor, both
 
 
 def test_a_worker_is_invoked_synchronously_and_retried_only_before_it_runs() -> None:

@@ -1,4 +1,4 @@
-"""Monitor function: write live.json for a running slice, publish the run's live figures as
+"""Monitor function: write live.json for a running run (every slice), publish the run's live figures as
 CloudWatch metrics (embedded metric format, namespace Squall, by test name), say when done."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from runner.aws.pipeline import monitor_slice, now
+from runner.aws.pipeline import monitor_run, now
 from runner.aws.handlers.adapters import logger, s3_store
 
 metrics = Metrics(namespace="Squall")
@@ -19,7 +19,7 @@ metrics = Metrics(namespace="Squall")
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(run_id=event.get("run_id"))
-    decision, live = monitor_slice(event, s3_store(), now, time.sleep)
+    decision, live = monitor_run(event, s3_store(), now, time.sleep)
     metrics.add_dimension(name="TestName", value=str(live["spec_name"]))
     metrics.add_metric(name="RequestRate", unit=MetricUnit.CountPerSecond, value=live["rate_per_s"])
     metrics.add_metric(name="P95Latency", unit=MetricUnit.Milliseconds, value=live["p95_ms"])

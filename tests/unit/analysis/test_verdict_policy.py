@@ -73,3 +73,28 @@ def test_results_written_before_the_explanation_existed_are_ordered_by_their_sta
     old = {"status": "FAIL", "reasons": ["p95 < 50ms: measured 90 ms"], "generator_problems": ["late"]}
     assert explanation(old) == ["p95 < 50ms: measured 90 ms", "late"]
     assert explanation({**old, "status": "INCONCLUSIVE"}) == ["late", "p95 < 50ms: measured 90 ms"]
+
+
+def test_a_pause_between_slices_leaves_a_pass_inconclusive_and_a_fail_failed() -> None:
+    """On AWS a slice the state machine started late leaves seconds without load that the run's
+    stitched clock does not show: past a second it is named, with where and how long."""
+    merged, _ = run_of()
+    on_time = judge(merged, (ERRORS,), 1.0, HealthLimits(), 1, slices=1, slice_gaps=((1, 0.0), (2, 0.4)))  # type: ignore[arg-type]
+    assert on_time.status == "PASS"
+    paused = judge(merged, (ERRORS,), 1.0, HealthLimits(), 1, slice_gaps=((1, 0.0), (2, 23.4)))  # type: ignore[arg-type]
+    assert paused.status == "INCONCLUSIVE"
+    assert paused.explanation[0].startswith("the load paused between slices: slice 2 started 23.4 s after the previous "
+                                            "one's schedule ended (23.4 s without load")
+    failing, _ = run_of(errors=23)
+    assert judge(failing, (ERRORS,), 1.0, HealthLimits(), 1, slice_gaps=((1, 23.4),)).status == "FAIL"  # type: ignore[arg-type]
+
+
+def test_the_report_marks_a_pause_between_slices_on_every_chart() -> None:
+    from analysis.reports.html import CHARTS_JS, chart_data
+    from tests.report_fixture import report_result
+    result = report_result()
+    result["slices"] = [{"index": 0, "offset_s": 0.0, "duration_s": 5.0, "gap_s": None},
+                        {"index": 1, "offset_s": 5.0, "duration_s": 5.0, "gap_s": 0.0},
+                        {"index": 2, "offset_s": 10.0, "duration_s": 5.0, "gap_s": 3.25}]
+    assert chart_data(result)["gaps"] == [{"x": 10.0, "s": 3.25}]
+    assert "shapes: gapShapes, annotations: gapNotes" in CHARTS_JS  # in the layout every chart is drawn with

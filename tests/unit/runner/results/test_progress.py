@@ -61,7 +61,7 @@ def test_totals_add_up_and_only_the_recent_seconds_are_kept(tmp_path: Path) -> N
         for worker in range(3):
             put_shard(store, shard(worker, seq, final=seq == 11))
     progress, _ = advance(store, "r", 0, workers=3, keep_from_second=20)
-    assert progress.requests == 12 * 3 * 5 * 5 and progress.final == {0, 1, 2}
+    assert progress.requests == 12 * 3 * 5 * 5 and progress.cursor(0).final == {0, 1, 2}
     assert min(progress.recent) == 20 and max(progress.recent) == 59
     assert progress.recent[30].endpoints["GET /"].requests == 15
 
@@ -78,3 +78,22 @@ def test_a_worker_far_behind_does_not_hold_the_cursor_back(tmp_path: Path) -> No
     read, _ = tick(store, 55)
     assert read == 2
     assert all(k >= "runs/r/shards/0/000010/" for k in store.listed if "/shards/" in k)
+
+
+def test_two_slices_running_at_once_keep_their_own_cursors_and_one_set_of_totals(tmp_path: Path) -> None:
+    """Slices hand over without a pause: the next slice's first shards arrive while the last
+    slice's drain still writes its own; each slice's sequence numbers start at 0."""
+    from runner.results.progress import advance_slice, load_progress
+    store = CountingStore(tmp_path)
+    for seq in range(3):
+        put_shard(store, shard(0, seq, final=seq == 2))
+        put_shard(store, Shard("r", 1, 0, seq, {100 + seq: Window(endpoints={"GET /": shard(0, 0).windows[0]
+                                                                             .endpoints["GET /"]})}))
+    progress = load_progress(store, "r")
+    assert advance_slice(store, "r", progress, 0, 1, keep_from_second=0) == 3
+    assert advance_slice(store, "r", progress, 1, 1, keep_from_second=0) == 3
+    assert progress.cursor(0).final == {0} and progress.cursor(1).final == set()
+    assert progress.cursor(1).last_seq == {0: 2} and progress.requests == 3 * 25 + 3 * 5
+    save_progress(store, "r", progress)
+    again = load_progress(store, "r")
+    assert again.cursor(1).cursor_seq(1) == 3 and again.requests == progress.requests
