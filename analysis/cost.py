@@ -136,8 +136,8 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
     the pipeline makes them: every delta shard written once and read once by the monitor, one
     snapshot per worker and slice (written, and read by collect), the monitor's state and
-    live.json per tick and its listing of the new shards (a LIST, priced as a PUT), collect's
-    listings, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
+    live.json per tick and its listings of the new shards and the failed workers (a LIST is priced
+    as a PUT), collect's listings, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
     how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules)."""
     if backend != "aws":
         return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
@@ -147,11 +147,14 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     ticks = monitor * max(1, int(monitor_loop_s / monitor_tick_s))
     shards = int(worker_seconds / max(flush_interval_s, 0.1)) + workers * slices
     snapshots = workers * slices
-    # Plan, slice start and collect; per monitor tick: task, choice, wait; per worker: its Map child.
-    transitions = 12 + slices * 6 + monitor * 3 + workers * slices * 3
+    # Plan, the Run parallel and collect; per slice: wake-up, start, choice, launch, its Map; per monitor
+    # tick: task, choice, wait; per worker: its Map child.
+    transitions = 12 + slices * 8 + monitor * 3 + workers * slices * 3
     puts = shards + snapshots + 2 * ticks + 6 + 2 * slices
     gets = shards + snapshots + 2 * ticks + int(worker_seconds / stop_poll_s)
-    lists = ticks + slices + 1  # the monitor's per tick; collect's, per slice and for the snapshots
+    # the monitor's two per tick (new shards, failed workers); collect's, per slice, for the snapshots
+    # and for the failed workers
+    lists = 2 * ticks + slices + 2
     return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
                     max(1.0, monitor_loop_s),
                     transitions, puts, gets, lists, metrics_per_call * 2,

@@ -11,6 +11,7 @@ deciding reason first.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -138,7 +139,8 @@ SLICE_GAP_TOLERANCE_S = 1.0  # a pause in the schedule between two slices past t
 
 def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: int, slices: int = 1,
                        rejected_shards: tuple[str, ...] = (),
-                       slice_gaps: tuple[tuple[int, float], ...] = ()) -> list[str]:
+                       slice_gaps: tuple[tuple[int, float], ...] = (),
+                       worker_failures: Mapping[tuple[int, int], str] | None = None) -> list[str]:
     problems: list[str] = [f"shard rejected, its data is missing: {reason}" for reason in rejected_shards]
     paused = [(index, gap_s) for index, gap_s in slice_gaps if gap_s > SLICE_GAP_TOLERANCE_S]
     if paused:
@@ -196,21 +198,27 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
         problems.append(f"{cancelled:,} requests ({cancelled / requests:.2%}) were still unanswered when the drain "
                         f"ended: cancelled and timed at what they had waited (at least that long); give them a longer "
                         f"limits.drain, or the target is slower than this run allows")
-    missing = missing_workers(run, planned_workers, slices)
+    missing = missing_workers(run, planned_workers, slices, worker_failures)
     planned = planned_workers * slices
     if planned and planned - len(missing) < planned * limits.min_worker_share:
         problems.append(f"{len(missing)} of {planned} workers did not finish: " + "; ".join(missing))
     return problems
 
 
-def missing_workers(run: MergedRun, planned_workers: int, slices: int = 1) -> list[str]:
-    """Each planned worker (of each slice) without a clean final shard, and what became of it."""
+def missing_workers(run: MergedRun, planned_workers: int, slices: int = 1,
+                    failures: Mapping[tuple[int, int], str] | None = None) -> list[str]:
+    """Each planned worker (of each slice) without a clean final shard, and what became of it
+    (``failures``: on AWS, why its invocation failed, as the state machine caught it)."""
     missing = []
     for slice_index in range(slices):
         for worker in range(planned_workers):
             report = run.workers.get((slice_index, worker))
             where = f"worker {worker}" + (f" of slice {slice_index}" if slices > 1 else "")
-            if report is None:
+            failure = (failures or {}).get((slice_index, worker))
+            if failure is not None and (report is None or not report.final):
+                missing.append(f"{where} {failure}" + (f" after {report.shards} shards (its results so far count)"
+                                                       if report is not None else ", before sending anything"))
+            elif report is None:
                 missing.append(f"{where} sent no results")
             elif report.error:
                 missing.append(f"{where} failed: {report.error}")
@@ -234,12 +242,13 @@ def judge(
     aborted: str | None = None,
     incomplete: str | None = None,
     slice_gaps: tuple[tuple[int, float], ...] = (),
+    worker_failures: Mapping[tuple[int, int], str] | None = None,
 ) -> Verdict:
     """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE.
     ``slice_gaps``: (slice, seconds) the schedule paused before each slice on AWS."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
-    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards, slice_gaps) \
-        if not stopped else []
+    problems = generator_problems(run, limits, planned_workers, slices, rejected_shards, slice_gaps,
+                                  worker_failures) if not stopped else []
     failed = [o for o in outcomes if o.status == "FAIL"]
     excuses = {id(o): generators_doing(o, bool(problems)) for o in failed}
     target_failed = [o for o in failed if excuses[id(o)] is None]
@@ -255,7 +264,8 @@ def judge(
         [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "should"]
     # a failure that is the generator's decides nothing about the target: it is one of its problems
     problems = [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + problems
-    covered = [m for m in missing_workers(run, planned_workers, slices) if not any(m in p for p in problems)]
+    covered = [m for m in missing_workers(run, planned_workers, slices, worker_failures)
+               if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
     if aborted:
         status = "ABORTED"

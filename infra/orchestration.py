@@ -113,15 +113,32 @@ class Orchestration(Construct):
             self, "Workers",
             item_reader=sfn.S3JsonItemReader(bucket=self.bucket, key=sfn.JsonPath.string_at("$.slice.items_key")),
             item_selector={"job_key.$": "$$.Map.Item.Value.job_key", "worker.$": "$$.Map.Item.Value.worker",
-                           "start_at.$": "$.timing.start_at"},
+                           "start_at.$": "$.timing.start_at", "run_id.$": "$.run_id",
+                           "slice_index.$": "$.slice.index"},
             max_concurrency_path="$.slice.workers",  # every worker of the slice at once
             tolerated_failure_percentage=100,  # missing workers make the verdict INCONCLUSIVE, not the Map fail
             result_path=sfn.JsonPath.DISCARD)
         invoke = tasks.LambdaInvoke(
             self, "Worker", lambda_function=self.worker_fn, payload_response_only=True,
             retry_on_service_exceptions=False)  # RequestResponse: synchronous, never an async event
-        invoke.add_retry(errors=NOT_STARTED_ERRORS, max_attempts=3, interval=cdk.Duration.seconds(2),
-                         backoff_rate=2.0)
+        # within the start margin (1 + 2 + 4 s at most), spread so that throttled workers do not all come back at once
+        invoke.add_retry(errors=NOT_STARTED_ERRORS, max_attempts=3, interval=cdk.Duration.seconds(1),
+                         backoff_rate=2.0, max_delay=cdk.Duration.seconds(4), jitter_strategy=sfn.JitterType.FULL)
+        # A worker that failed for good (throttled past its retries, timed out, out of memory) is written
+        # down at once by Step Functions itself (no Lambda: the account's pool may be what is exhausted),
+        # so the monitor ends the slice without waiting out its grace and the verdict names the cause.
+        failed = tasks.CallAwsService(
+            self, "WorkerFailed", service="s3", action="putObject",
+            parameters={"Bucket": self.bucket.bucket_name,
+                        "Key": sfn.JsonPath.format("runs/{}/failed/{}/{}.json", sfn.JsonPath.string_at("$.run_id"),
+                                                   sfn.JsonPath.string_at("$.slice_index"),
+                                                   sfn.JsonPath.string_at("$.worker")),
+                        "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error")),
+                        "ContentType": "application/json"},
+            iam_resources=[self.bucket.arn_for_objects("runs/*/failed/*")], iam_action="s3:PutObject",
+            result_path=sfn.JsonPath.DISCARD)
+        failed.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        invoke.add_catch(failed, errors=["States.ALL"], result_path="$.error")
         workers.item_processor(invoke)
         return workers
 

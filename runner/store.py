@@ -197,6 +197,18 @@ def read_shard(store: Store, key: str) -> Shard:
     return Shard.from_dict(data, key)
 
 
+def failure_keys(store: Store, run_id: str, slice_index: int | None = None) -> dict[tuple[int, int], str]:
+    """(slice, worker) -> key of each worker whose invocation failed for good: the state machine's
+    catch around the Worker task writes ``failed/<slice>/<worker>.json`` (the Lambda error)."""
+    prefix = run_prefix(run_id) + "failed/" + (f"{slice_index}/" if slice_index is not None else "")
+    found: dict[tuple[int, int], str] = {}
+    for key in store.list(prefix):
+        slice_text, _, name = key.removeprefix(run_prefix(run_id) + "failed/").partition("/")
+        if slice_text.isdigit() and name.removesuffix(".json").isdigit():
+            found[(int(slice_text), int(name.removesuffix(".json")))] = key
+    return found
+
+
 def shard_keys(store: Store, run_id: str, slice_index: int | None = None, start_after: str | None = None) -> list[str]:
     """Delta shard keys, in the order they were written (``shards/<slice>/<seq>/<worker>``)."""
     prefix = run_prefix(run_id) + "shards/" + (f"{slice_index}/" if slice_index is not None else "")

@@ -24,6 +24,7 @@ import uuid
 import zipfile
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from tests.iam_enforcement import ACCOUNT, REGION, Enforcer, Principal, act_as, cli_policy, role_policies
@@ -122,13 +123,22 @@ class FakeContext:
 
 HANDLERS: dict[str, str] = {}  # function name -> "module.function"
 PRINCIPALS: dict[str, Principal] = {}  # function name -> its synthesized role's policies
+# handler ("module.function") -> given an invocation's event, the error Lambda answers with before the
+# function runs (e.g. "TooManyRequestsException": the account's concurrency exhausted), or None
+REFUSALS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
 
 
 def _invoke_in_process(self: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
     """Replaces moto's LambdaFunction.invoke: call the real handler in this process."""
+    from moto.core.exceptions import JsonRESTError
     module_name, _, function_name = HANDLERS[self.function_name].rpartition(".")
     handler = getattr(importlib.import_module(module_name), function_name)
     event = json.loads(body) if body else {}
+    refusal = REFUSALS.get(HANDLERS[self.function_name], lambda _: None)(event)
+    if refusal is not None:  # as Lambda refuses an invocation it cannot start: an API error, 429
+        error = JsonRESTError(refusal, "Rate Exceeded.")
+        error.code = 429
+        raise error
     previous = act_as(PRINCIPALS.get(self.function_name))
     try:
         result = handler(event, FakeContext(self.function_name, float(self.timeout or 900)))
@@ -154,6 +164,26 @@ def _without_percentiles(original: Any) -> Any:
     return get_metric_data
 
 
+def _lambda_api_errors_named_as_aws_names_them(original: Any) -> Any:
+    """A Lambda task (a function ARN as its resource) that Lambda refuses before the function runs
+    fails on AWS with the API's error code, e.g. Lambda.TooManyRequestsException, which the Worker
+    task's retry and catch name; moto calls every such refusal "Exception"."""
+    def from_error(self: Any, env: Any, ex: Exception) -> Any:
+        from botocore.exceptions import ClientError
+        from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+        from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+        from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent
+        from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+        if not isinstance(ex, ClientError):
+            return original(self, env, ex)
+        error = f"Lambda.{ex.response['Error']['Code']}"
+        return FailureEvent(env=env, error_name=CustomErrorName(error), event_type=HistoryEventType.TaskFailed,
+                            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
+                                error=error, cause=ex.response["Error"].get("Message", ""))))
+    from_error.original = original  # type: ignore[attr-defined]
+    return from_error
+
+
 class Emulator:
     """moto's server on 127.0.0.1, with the Squall stack 'deployed' into it."""
 
@@ -166,6 +196,10 @@ class Emulator:
         if not hasattr(CloudWatchBackend.get_metric_data, "original"):
             CloudWatchBackend.get_metric_data = _without_percentiles(  # type: ignore[method-assign]
                 CloudWatchBackend.get_metric_data)
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
+        if not hasattr(StateTaskLambda._from_error, "original"):
+            StateTaskLambda._from_error = _lambda_api_errors_named_as_aws_names_them(  # type: ignore[method-assign]
+                StateTaskLambda._from_error)
         # port 0: the server's own port, never one probed free that another test could take meanwhile
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()

@@ -298,7 +298,7 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
 
     def finished(slice_: dict[str, Any]) -> bool:
         index = int(slice_["index"])
-        return len(progress.cursor(index).final) >= int(slice_["workers"]) or \
+        return progress.cursor(index).finished() >= int(slice_["workers"]) or \
             now_epoch_s > progress.starts[index] + float(slice_["duration_s"]) + DRAIN_GRACE_S
 
     new_shards = running = 0
@@ -307,9 +307,9 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
             new_shards += advance_slice(store, run_id, progress, int(slice_["index"]), int(slice_["workers"]),
                                         keep_from)
             cursor = progress.cursor(int(slice_["index"]))
-            running += len(set(cursor.last_seq) - cursor.final)
+            running += len(set(cursor.last_seq) - cursor.final - cursor.failed)
     progress.forget_before(keep_from)
-    finished_here = len(progress.cursor(int(current["index"])).final)
+    finished_here = progress.cursor(int(current["index"])).finished()
     recent = progress.recent.get(complete_second)
     merged = EndpointStats()
     for stats in (recent.endpoints.values() if recent else ()):

@@ -19,7 +19,7 @@ from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
 from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, target_rate_per_second
 from runner.spec import Spec
-from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
+from runner.store import Store, StoreError, delta_key_parts, failure_keys, read_parallel, run_prefix, shard_keys
 from runner.results.target import TargetReport, TargetSource
 
 
@@ -113,6 +113,39 @@ def failure_reason(failure: Any) -> str:
             f"what they measured is kept)")
 
 
+# What Lambda's errors mean for a worker, as the state machine's catch records them
+LAMBDA_ERRORS = {
+    "Lambda.TooManyRequestsException": "throttled: Lambda refused to start it (the account's concurrency was "
+                                       "exhausted; reserve concurrency for the workers with "
+                                       "squall:workerReservedConcurrency, or raise the quota)",
+    "Lambda.ServiceException": "Lambda's service failed to start it",
+    "Sandbox.Timedout": "timed out (its invocation reached the function's 15-minute limit)",
+    "Runtime.OutOfMemory": "ran out of memory (raise squall:workerMemoryMb)",
+}
+
+
+def worker_failure(record: Any) -> str:
+    """A worker's failure as the Worker task's catch wrote it ({"Error": ..., "Cause": ...})."""
+    error = str(record.get("Error") or "error") if isinstance(record, dict) else "error"
+    cause = str(record.get("Cause") or "") if isinstance(record, dict) else ""
+    try:
+        cause = str(json.loads(cause).get("errorMessage", cause))  # a function error's cause is its JSON payload
+    except (ValueError, AttributeError):
+        pass
+    meaning = LAMBDA_ERRORS.get(error)
+    return f"{meaning} ({error}: {cause[:300]})" if meaning else f"{error}: {cause[:500]}"
+
+
+def worker_failures(store: Store, run_id: str) -> dict[tuple[int, int], str]:
+    failures: dict[tuple[int, int], str] = {}
+    for where, key in failure_keys(store, run_id).items():
+        try:
+            failures[where] = worker_failure(store.get_json(key))
+        except (StoreError, ValueError) as error:
+            failures[where] = f"failed (its record is unreadable: {error})"
+    return failures
+
+
 def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
             worker_memory_mb: int = 1769, architecture: str = "arm64", incomplete: str | None = None) -> dict[str, Any]:
     """``incomplete``: why the run could not finish as planned (its store failed): INCONCLUSIVE."""
@@ -149,7 +182,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
                     target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
                     rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete,
-                    slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None))
+                    slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None),
+                    worker_failures=worker_failures(store, run_id) if meta.get("backend") == "aws" else {})
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
                           planned_users_per_second(plan))
@@ -172,10 +206,11 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
                      worker_memory_mb, architecture, monitor_invocations=invocations,
                      monitor_seconds_each=max(1.0, cadence.loop_s),
-                     transitions=12 + 3 * invocations + 3 * plan.workers * len(plan.slices) if on_aws else 0,
+                     transitions=12 + 8 * len(plan.slices) + 3 * invocations + 3 * plan.workers * len(plan.slices)
+                     if on_aws else 0,
                      s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
                      s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks,
-                     s3_lists=(ticks if on_aws else 0) + len(plan.slices) + 1,
+                     s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2,
                      metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out)
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:

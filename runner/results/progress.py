@@ -17,7 +17,7 @@ from typing import Any
 
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, HealthStats, Window
-from runner.store import Store, StoreError, delta_key_parts, read_parallel, run_prefix, shard_keys
+from runner.store import Store, StoreError, delta_key_parts, failure_keys, read_parallel, run_prefix, shard_keys
 
 STALE_SEQS = 6  # a worker this many flushes behind the newest no longer holds the cursor back
 
@@ -27,6 +27,10 @@ class SliceCursor:
     """Where the monitor is in one slice's delta shards."""
     last_seq: dict[int, int] = field(default_factory=dict)  # worker -> newest delta seq read
     final: set[int] = field(default_factory=set)  # workers whose final delta was read
+    failed: set[int] = field(default_factory=set)  # workers whose invocation failed for good (no final shard)
+
+    def finished(self) -> int:
+        return len(self.final | self.failed)
 
     def cursor_seq(self, workers: int) -> int:
         """The oldest delta any worker still running may write next; a worker far behind the
@@ -35,15 +39,17 @@ class SliceCursor:
             return 0
         newest = max(self.last_seq.values())
         waiting = [self.last_seq.get(w, -1) + 1 for w in range(workers)
-                   if w not in self.final and self.last_seq.get(w, -1) >= newest - STALE_SEQS]
+                   if w not in self.final | self.failed and self.last_seq.get(w, -1) >= newest - STALE_SEQS]
         return min(waiting) if waiting else newest + 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"last_seq": {str(w): s for w, s in self.last_seq.items()}, "final": sorted(self.final)}
+        return {"last_seq": {str(w): s for w, s in self.last_seq.items()}, "final": sorted(self.final),
+                "failed": sorted(self.failed)}
 
     @classmethod
     def from_dict(cls, document: dict[str, Any]) -> SliceCursor:
-        return cls({int(w): int(s) for w, s in document["last_seq"].items()}, {int(w) for w in document["final"]})
+        return cls({int(w): int(s) for w, s in document["last_seq"].items()}, {int(w) for w in document["final"]},
+                   {int(w) for w in document.get("failed", [])})
 
 
 @dataclass
@@ -129,6 +135,8 @@ def advance_slice(store: Store, run_id: str, progress: Progress, slice_index: in
             keys.append(key)
     for shard in read_parallel(store, keys, progress.rejected):
         progress.add(shard, keep_from_second)
+    # a worker the state machine's catch recorded as failed (throttled, timed out) writes no final shard
+    cursor.failed |= {worker for (_, worker) in failure_keys(store, run_id, slice_index)} - cursor.final
     return len(keys)
 
 

@@ -227,6 +227,35 @@ def test_a_run_longer_than_a_slice_hands_over_from_slice_to_slice_without_a_paus
     assert "slice 2: 4 s → 6 s · took over without a pause" in done.stdout
 
 
+def test_a_throttled_worker_ends_the_slice_at_once_and_the_verdict_names_why(emulator, demo_target, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lambda refuses worker 1 of every slice (the account's concurrency exhausted): after its retries
+    the Worker task's catch writes it down, the monitor counts it finished, and the run ends a
+    monitor interval after the slice instead of a 120 s grace later, with the cause in the verdict."""
+    from tests import aws_harness
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    monkeypatch.setitem(aws_harness.REFUSALS, "runner.aws.handlers.worker.handler",
+                        lambda event: "TooManyRequestsException" if event.get("worker") == 1 else None)
+    began = time.monotonic()
+    done = squall_aws(emu, tmp_path, *run_args(write_spec(tmp_path, demo.url, duration="4s")))
+    took_s = time.monotonic() - began
+    assert done.returncode == 4, done.stdout + done.stderr  # half the load was never sent: INCONCLUSIVE
+    result = json.loads(emu.client("s3").get_object(Bucket=bucket, Key=f"runs/{run_id_of(done)}/result.json")
+                        ["Body"].read())
+    [problem] = [p for p in result["verdict"]["generator_problems"] if "workers did not finish" in p]
+    assert "worker 1 throttled: Lambda refused to start it" in problem and "Lambda.TooManyRequestsException" in problem
+    assert "before sending anything" in problem
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) > 0  # worker 0's share
+    # the slice's end to the execution's: worker 0's drain and final flush, a monitor tick (5 s here),
+    # collect; the monitor used to wait out a 120 s grace past the slice for the missing worker
+    [slice_] = result["slices"]
+    ended = execution(emu, machine, run_id_of(done))["stopDate"].timestamp()
+    after_slice_s = ended - (slice_["started_at_epoch_s"] + slice_["duration_s"])
+    print(f"the execution ended {after_slice_s:.1f} s after the slice; squall took {took_s:.1f} s")
+    assert after_slice_s < 30, after_slice_s
+
+
 def test_an_abort_rule_judged_by_the_monitor_ends_the_execution_in_failed(emulator, demo_target,
                                                                           tmp_path: Path) -> None:
     emu, machine, bucket = emulator

@@ -75,11 +75,11 @@ def test_the_planned_shape_counts_workers_slices_and_monitor_ticks() -> None:
     assert shape.metrics_requested == 40
     # S3 as the pipeline runs: 756 deltas (3,750 worker-seconds / 5 s + one final each) and 6 snapshots
     # written and read once; the monitor's state and live.json per tick (190 ticks); a stop-flag
-    # check per worker-second; a listing per tick (priced as a PUT) and collect's. Linear in the run's
-    # length, never ticks x shards.
+    # check per worker-second; two listings per tick (new shards, failed workers; priced as a PUT) and
+    # collect's. Linear in the run's length, never ticks x shards.
     assert shape.s3_puts == 756 + 6 + 2 * 190 + 6 + 2 * 3
     assert shape.s3_gets == 756 + 6 + 2 * 190 + 3750
-    assert shape.s3_lists == 190 + 3 + 1
+    assert shape.s3_lists == 2 * 190 + 3 + 2
 
 
 def test_with_abort_rules_the_shape_counts_one_second_flushes_and_a_monitor_that_ticks_through_its_interval() -> None:
@@ -88,7 +88,7 @@ def test_with_abort_rules_the_shape_counts_one_second_flushes_and_a_monitor_that
     assert shape.monitor_invocations == 190 and shape.monitor_seconds_each == 10  # as many, each 10 s long
     # 3,756 deltas (3,750 worker-seconds / 1 s + one final each); 1,900 ticks, each its state and live.json
     assert shape.s3_puts == 3756 + 6 + 2 * 1900 + 6 + 2 * 3
-    assert shape.s3_gets == 3756 + 6 + 2 * 1900 + 3750 and shape.s3_lists == 1900 + 3 + 1
+    assert shape.s3_gets == 3756 + 6 + 2 * 1900 + 3750 and shape.s3_lists == 2 * 1900 + 3 + 2
 
 
 def test_data_sent_to_the_target_is_priced_as_transfer_out() -> None:

@@ -97,3 +97,16 @@ def test_two_slices_running_at_once_keep_their_own_cursors_and_one_set_of_totals
     save_progress(store, "r", progress)
     again = load_progress(store, "r")
     assert again.cursor(1).cursor_seq(1) == 3 and again.requests == progress.requests
+
+
+def test_a_worker_the_state_machine_recorded_as_failed_counts_as_finished(tmp_path: Path) -> None:
+    """The Worker task's catch writes failed/<slice>/<worker>.json: the monitor ends the slice
+    without waiting out the grace for a final shard that will never come."""
+    from runner.results.progress import advance_slice, load_progress
+    store = CountingStore(tmp_path)
+    put_shard(store, shard(0, 0, final=True))
+    store.put_json("runs/r/failed/0/1.json", {"Error": "Lambda.TooManyRequestsException", "Cause": "Rate Exceeded."})
+    progress = load_progress(store, "r")
+    advance_slice(store, "r", progress, 0, 2, keep_from_second=0)
+    assert progress.cursor(0).final == {0} and progress.cursor(0).failed == {1} and progress.cursor(0).finished() == 2
+
