@@ -17,7 +17,7 @@ class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
                  architecture: lambda_.Architecture, worker_memory_mb: int,
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
-                 worker_reserved_concurrency: int | None = None) -> None:
+                 worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 5) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
@@ -36,15 +36,22 @@ class Functions(Construct):
                 environment={**common_env, **(env or {})}, log_group=log_group,
                 description=f"Squall {name.lower()}", reserved_concurrent_executions=reserved)
 
-        self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env)
+        # squall:controlReservedConcurrency: the functions that run the run keep a few executions of their
+        # own, so workers that exhaust the account's pool cannot throttle the monitor (which writes an
+        # abort's stop flag), Abandon or Collect; it caps how many runs go on at once at as many
+        control = control_reserved_concurrency or None
+        self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env,
+                             reserved=control)
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
         # take the concurrency the target's functions need (and vice versa)
         self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
                                reserved=worker_reserved_concurrency)
-        self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2))
+        self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2),
+                                reserved=control)
         self.collect = function("Collect", "runner.aws.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
                                 {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),
-                                 "SQUALL_ARCHITECTURE": "arm64" if architecture.name == "arm64" else "x86_64"})
+                                 "SQUALL_ARCHITECTURE": "arm64" if architecture.name == "arm64" else "x86_64"},
+                                reserved=control)
 
         # Least privilege, by key prefix. HEAD of a missing key answers 404 only to a
         # principal that may list the bucket (403 otherwise), so the readers may list it.

@@ -48,6 +48,7 @@ class Settings:
     ssm_parameter_prefix: str
     secret_name_prefix: str
     worker_reserved_concurrency: int | None
+    control_reserved_concurrency: int = 5  # plan, monitor and collect each; 0: none
 
 
 _SCHEDULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -120,7 +121,8 @@ def read_settings(scope: Construct, specs_dir: Path,
         schedules=schedules,
         ssm_parameter_prefix=str(r.raw("ssmParameterPrefix", "/squall/", str)),
         secret_name_prefix=str(r.raw("secretNamePrefix", "squall/", str)),
-        worker_reserved_concurrency=int(reserved) if reserved else None)
+        worker_reserved_concurrency=int(reserved) if reserved else None,
+        control_reserved_concurrency=r.number("controlReservedConcurrency", 5, 0, 100))
     if r.problems:
         raise ContextError(r.problems)
     return settings

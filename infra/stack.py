@@ -43,7 +43,8 @@ class SquallStack(cdk.Stack):
         self.functions = Functions(self, "Functions", bucket=self.bucket, architecture=architecture,
                                    worker_memory_mb=settings.worker_memory_mb, guardrail_env=guardrail_env,
                                    secret_prefixes=(settings.ssm_parameter_prefix, settings.secret_name_prefix),
-                                   worker_reserved_concurrency=settings.worker_reserved_concurrency)
+                                   worker_reserved_concurrency=settings.worker_reserved_concurrency,
+                                   control_reserved_concurrency=settings.control_reserved_concurrency)
         self.orchestration = Orchestration(
             self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,

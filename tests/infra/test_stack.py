@@ -266,3 +266,12 @@ def test_an_acknowledgment_covers_only_the_resource_it_is_about() -> None:
 def test_the_workers_concurrency_can_be_reserved_from_context() -> None:
     assert "ReservedConcurrentExecutions" not in functions(synth(), "worker")
     assert functions(synth(workerReservedConcurrency=50), "worker")["ReservedConcurrentExecutions"] == 50
+
+
+def test_the_functions_that_run_a_run_keep_a_few_executions_of_their_own() -> None:
+    """Workers exhausting the account's pool must not throttle the monitor, Abandon or Collect."""
+    template = synth()
+    assert [functions(template, name).get("ReservedConcurrentExecutions") for name in ("plan", "monitor", "collect")] \
+        == [5, 5, 5]
+    none = synth(controlReservedConcurrency=0)  # an account under 115 concurrent executions cannot reserve them
+    assert all("ReservedConcurrentExecutions" not in functions(none, name) for name in ("plan", "monitor", "collect"))
