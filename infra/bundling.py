@@ -23,10 +23,23 @@ PACKAGES = ("runner", "analysis")
 PYTHON_VERSION = "3.13"
 
 
+LOCUST_SECTION = "# Locust"  # where infra/lambda-requirements.txt starts what only a locustfile worker needs
+
+
+def requirements(with_locust: bool) -> list[str]:
+    """The pins a bundle installs: all of them for the worker; without the Locust stack (half the
+    bundle) for the plan, monitor and collect functions, which never run a locustfile."""
+    lines = REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+    if not with_locust:
+        lines = lines[:next((i for i, line in enumerate(lines) if line.startswith(LOCUST_SECTION)), len(lines))]
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
 @jsii.implements(cdk.ILocalBundling)
 class PipBundling:
-    def __init__(self, architecture: lambda_.Architecture) -> None:
+    def __init__(self, architecture: lambda_.Architecture, with_locust: bool = True) -> None:
         self.platform = lambda_platforms(architecture)
+        self.with_locust = with_locust
 
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_: object) -> bool:
         out = Path(output_dir)
@@ -36,7 +49,7 @@ class PipBundling:
         wheels = cached_wheels(self.platform)
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
                         "--target", str(out), "--no-index", "--find-links", str(wheels), *wheel_flags(self.platform),
-                        "-r", str(REQUIREMENTS)], check=True)
+                        *requirements(self.with_locust)], check=True)
         shutil.rmtree(out / "bin", ignore_errors=True)  # scripts carry the build machine's Python path
         compile_for_lambda(out)
         return True  # the chart library the reports inline is in runner/ (runner/results/chart)
@@ -96,10 +109,10 @@ def cached_wheels(platform: str) -> Path:
 CHART_LIBRARY = ROOT / "runner" / "results" / "chart" / "plotly-basic.min.js"  # vendored, not a .py source
 
 
-def bundle_hash(platform: str) -> str:
+def bundle_hash(platform: str, with_locust: bool = True) -> str:
     """Everything the bundle is made of: the code, the pins, the platform and this bundler.
     (CDK's output hash came out the same for the arm64 and x86_64 bundles, so it is not used.)"""
-    digest = hashlib.sha256(f"{platform} {PYTHON_VERSION}".encode())
+    digest = hashlib.sha256(f"{platform} {PYTHON_VERSION} {'locust' if with_locust else 'lean'}".encode())
     sources = sorted(p for package in PACKAGES for p in (ROOT / package).rglob("*.py"))
     files = [REQUIREMENTS, Path(__file__), CHART_LIBRARY, *sources]
     for path in files:
@@ -108,18 +121,19 @@ def bundle_hash(platform: str) -> str:
     return digest.hexdigest()
 
 
-def lambda_code(architecture: lambda_.Architecture) -> lambda_.Code:
-    """One bundle for every function, built by pip for the functions' platform."""
-    bundler = PipBundling(architecture)
+def lambda_code(architecture: lambda_.Architecture, with_locust: bool = True) -> lambda_.Code:
+    """A bundle built by pip for the functions' platform: the worker's with Locust, the others'
+    without it."""
+    bundler = PipBundling(architecture, with_locust)
     return lambda_.Code.from_asset(
         str(ROOT),
         exclude=["*", "!runner", "!runner/**", "!analysis", "!analysis/**", "!infra",
                  "!infra/lambda-requirements.txt", "**/__pycache__"],
-        asset_hash_type=cdk.AssetHashType.CUSTOM, asset_hash=bundle_hash(bundler.platform),
+        asset_hash_type=cdk.AssetHashType.CUSTOM, asset_hash=bundle_hash(bundler.platform, with_locust),
         bundling=cdk.BundlingOptions(
             image=lambda_.Runtime.PYTHON_3_13.bundling_image,
             local=bundler,
-            command=["bash", "-c", "cp -r runner analysis /asset-output/ && pip install -r "
-                     "infra/lambda-requirements.txt -t /asset-output"],
+            command=["bash", "-c", "cp -r runner analysis /asset-output/ && pip install -t /asset-output "
+                     + " ".join(requirements(with_locust))],
         ),
     )

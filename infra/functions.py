@@ -19,16 +19,17 @@ class Functions(Construct):
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
                  worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 5) -> None:
         super().__init__(scope, construct_id)
-        code = lambda_code(architecture)
+        code = lambda_code(architecture, with_locust=False)  # plan, monitor, collect: no Locust (half the bundle)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
                       "POWERTOOLS_LOG_LEVEL": "INFO"}
 
         def function(name: str, handler: str, memory_mb: int, timeout: cdk.Duration,
-                     env: dict[str, str] | None = None, reserved: int | None = None) -> lambda_.Function:
+                     env: dict[str, str] | None = None, reserved: int | None = None,
+                     bundle: lambda_.Code = code) -> lambda_.Function:
             log_group = logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH,
                                       removal_policy=cdk.RemovalPolicy.DESTROY)
             return lambda_.Function(
-                self, name, runtime=lambda_.Runtime.PYTHON_3_13, architecture=architecture, code=code,
+                self, name, runtime=lambda_.Runtime.PYTHON_3_13, architecture=architecture, code=bundle,
                 # X-Ray off: the handlers have no Tracer, so an active trace held only Lambda's own
                 # segment, paid per trace; the load's figures are in the shards, the pipeline's in its
                 # logs and EMF metrics, and tracing the workers' requests would cost CPU per request
@@ -45,7 +46,7 @@ class Functions(Construct):
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
         # take the concurrency the target's functions need (and vice versa)
         self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
-                               reserved=worker_reserved_concurrency)
+                               reserved=worker_reserved_concurrency, bundle=lambda_code(architecture))
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2),
                                 reserved=control)
         self.collect = function("Collect", "runner.aws.handlers.collect.handler", 2048, cdk.Duration.minutes(10),

@@ -23,8 +23,9 @@ from runner.spec import parse_spec
 from runner.store import LocalStore, read_shard, run_prefix, shard_keys
 
 ROOT = Path(__file__).resolve().parents[2]
+# what Lambda's Python runtime has beside the bundle: boto3 and what botocore needs (urllib3 among them)
 RUNTIME = ("boto3==1.44.8", "botocore==1.44.8", "s3transfer==0.19.3", "jmespath==1.1.0",
-           "python-dateutil==2.9.0.post0", "six==1.17.0")  # what Lambda's Python runtime has beside the bundle
+           "python-dateutil==2.9.0.post0", "six==1.17.0", "urllib3==2.8.0")
 LAMBDA_PYTHON = next(iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3.13")) +
                                  [p for p in ("/usr/bin/python3.13", "/usr/local/bin/python3.13") if Path(p).exists()])),
                      None)
@@ -41,6 +42,32 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     # -S: no site-packages, only the standard library and PYTHONPATH (/var/task, then the runtime's)
     return {"PATH": os.environ["PATH"], "PYTHONPATH": f"{root / 'task'}{os.pathsep}{root / 'runtime'}",
             "HOME": str(root), "AWS_DEFAULT_REGION": "us-east-1", "SQUALL_BUCKET": "unused"}
+
+
+@pytest.fixture(scope="module")
+def lean_bundle(bundle: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The plan, monitor and collect functions' bundle: no Locust stack."""
+    root = tmp_path_factory.mktemp("lean")
+    PipBundling(lambda_.Architecture.X86_64, with_locust=False).try_bundle(str(root / "task"), image=None)  # type: ignore[arg-type]
+    runtime = bundle["PYTHONPATH"].split(os.pathsep)[1]
+    return {**bundle, "PYTHONPATH": f"{root / 'task'}{os.pathsep}{runtime}"}
+
+
+def size_mb(folder: str) -> float:
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6
+
+
+def test_the_control_functions_bundle_leaves_locust_out_and_their_handlers_import_from_it(
+        bundle: dict[str, str], lean_bundle: dict[str, str], tmp_path: Path) -> None:
+    done = subprocess.run([str(LAMBDA_PYTHON), "-S", "-c",
+                           "import runner.aws.handlers.plan, runner.aws.handlers.monitor, runner.aws.handlers.collect\n"
+                           "import importlib.util; print(importlib.util.find_spec('locust') is None)"],
+                          cwd=tmp_path, env=lean_bundle, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "True"
+    full, lean = (size_mb(b["PYTHONPATH"].split(os.pathsep)[0]) for b in (bundle, lean_bundle))
+    print(f"bundles unpacked: worker {full:.1f} MB, plan/monitor/collect {lean:.1f} MB")
+    assert lean < full * 0.7
 
 
 def test_every_handler_imports_from_the_bundle_alone(bundle: dict[str, str], tmp_path: Path) -> None:
