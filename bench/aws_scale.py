@@ -317,6 +317,26 @@ def phase_collect(directory: Path, slices: list[dict[str, Any]]) -> dict[str, An
             "status": out["status"], "requests": out["requests"], "store_requests": store.requests}
 
 
+def phase_reduce(directory: Path, slices: list[dict[str, Any]], group: dict[str, Any]) -> dict[str, Any]:
+    """One branch of collect's reduce tree, as one Collect invocation runs it."""
+    from runner.aws.pipeline import reduce_run
+    store = S3LikeStore(directory, float(slices[0]["duration_s"]))
+    with PeakRss() as rss:
+        began = time.perf_counter()
+        reduce_run({"run_id": RUN_ID, "group": group}, store)
+        seconds = time.perf_counter() - began
+    return {"reduce_s": seconds, "rss_peak_mb": rss.peak_mb, "store_requests": store.requests}
+
+
+def reduce_groups(workers: int, slices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The groups Plan hands the state machine's Reduce map (runner.aws.pipeline.plan_run)."""
+    from runner.aws.pipeline import REDUCE_FROM_WORKER_SLICES, REDUCE_GROUP_WORKERS
+    if workers * len(slices) < REDUCE_FROM_WORKER_SLICES:
+        return []
+    return [{"slice": s["index"], "first_worker": first, "workers": min(REDUCE_GROUP_WORKERS, workers - first)}
+            for s in slices for first in range(0, workers, REDUCE_GROUP_WORKERS)]
+
+
 def phase_plan(directory: Path) -> dict[str, Any]:
     from runner.aws.pipeline import plan_run
     from runner.guardrails import Guardrails
@@ -351,6 +371,8 @@ def main() -> None:
     parser.add_argument("--tick-s", type=int, default=10, help="the monitor's tick interval")
     parser.add_argument("--dir", type=Path, default=None, help="where the shards go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the generated shards")
+    parser.add_argument("--single-collect", action="store_true",
+                        help="one collect of every worker's shards, no reduce tree (as before 2026-12-06)")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -359,6 +381,9 @@ def main() -> None:
     FLUSH_S, TICK_S = args.flush_s, args.tick_s
     if args.phase == "generate":
         print(json.dumps(generate(args.dir, extra["workers"], extra["minutes"], extra["rate_per_worker"])))
+        return
+    if args.phase == "reduce":
+        print(json.dumps(phase_reduce(args.dir, extra["slices"], extra["group"])))
         return
     if args.phase in ("monitor", "collect"):
         fn = phase_monitor if args.phase == "monitor" else phase_collect
@@ -378,9 +403,20 @@ def main() -> None:
         print(f"monitor: {monitor['ticks']} ticks, mean {monitor['tick_mean_s']:.2f} s, first {monitor['first_ticks_s']}"
               f", last {monitor['last_ticks_s']}, at most {monitor['shards_read_max']} shards and "
               f"{monitor['requests_max']} store requests a tick", file=sys.stderr)
+        groups = [] if args.single_collect else reduce_groups(args.workers, made["slices"])
+        reduced = [child("reduce", directory, {"slices": made["slices"], "group": g}) for g in groups]
+        if reduced:
+            print(f"reduce: {len(reduced)} groups of up to {max(g['workers'] for g in groups)} workers, one "
+                  f"invocation each: longest {max(r['reduce_s'] for r in reduced):.1f} s, mean "
+                  f"{sum(r['reduce_s'] for r in reduced) / len(reduced):.1f} s, peak RSS "
+                  f"{max(r['rss_peak_mb'] for r in reduced):.0f} MB", file=sys.stderr)
         collected = child("collect", directory, {"slices": made["slices"]})
-        print(f"collect: {collected['status']}, {collected['requests']:,} requests merged, "
-              f"{collected['store_requests']:,} store requests", file=sys.stderr)
+        print(f"collect{' (the final merge)' if reduced else ''}: {collected['status']}, {collected['requests']:,} "
+              f"requests merged in {collected['collect_s']:.1f} s, {collected['store_requests']:,} store requests",
+              file=sys.stderr)
+        # the longest single Collect invocation: what must fit a Lambda's time and memory
+        collected["collect_s"] = max([collected["collect_s"], *(r["reduce_s"] for r in reduced)])
+        collected["rss_peak_mb"] = max([collected["rss_peak_mb"], *(r["rss_peak_mb"] for r in reduced)])
         planned = child("plan", directory / "plan", {})
         print(f"plan: {planned['workers']} workers x {planned['slices']} slices, {planned['store_requests']} store "
               f"requests; machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", file=sys.stderr)
@@ -389,7 +425,8 @@ def main() -> None:
             shutil.rmtree(directory, ignore_errors=True)
     cadence = f" (flush {FLUSH_S} s, tick {TICK_S} s)" if (FLUSH_S, TICK_S) != (5, 10) else ""
     print(f"aws-scale {args.workers} workers {args.minutes} min{cadence}: monitor tick max {monitor['tick_max_s']:.1f} s, "
-          f"peak RSS {monitor['rss_peak_mb']:.0f} MB; collect {collected['collect_s']:.1f} s, peak RSS "
+          f"peak RSS {monitor['rss_peak_mb']:.0f} MB; collect (longest invocation) {collected['collect_s']:.1f} s, "
+          f"peak RSS "
           f"{collected['rss_peak_mb']:.0f} MB; plan {planned['plan_s']:.1f} s")
 
 

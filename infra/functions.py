@@ -70,7 +70,7 @@ class Functions(Construct):
         bucket.grant_put(self.monitor, "runs/*/monitor/*")  # its progress between ticks (listing cursor, totals)
         bucket.grant_read(self.collect, "runs/*")
         bucket.grant_read(self.collect, "baselines/*")  # regression thresholds compare with the baseline run
-        for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*"):
+        for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/partials/*"):
             bucket.grant_put(self.collect, key)
         for fn in (self.worker, self.monitor, self.collect):
             fn.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))

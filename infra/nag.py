@@ -70,6 +70,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
                                            "runs/*/monitor/*")},
         "collect": {
             **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*",
+                                   "runs/*/partials/*",
                                    "baselines/*"),
             "IAM5[Resource::*]": "cloudwatch:GetMetricData and lambda:GetAccountSettings have no resource-level "
                                  "permissions",

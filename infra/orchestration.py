@@ -1,6 +1,6 @@
 """The state machine that runs a load test.
 
-    Plan ─► Duplicate? ─► Run (Parallel) ─► Settle (Wait) ─► Collect ─► Verdict?
+    Plan ─► Duplicate? ─► Run (Parallel) ─► Finish: Settle (Wait) beside Reduce ─► Collect ─► Verdict?
               ┬─ Slices (each waits for its planned start: they hand over without a pause)
               │    └─ WakeUp (Wait) ─► StartSlice ─► stopped? ─► Launch (Wait) ─► Workers: Distributed Map
               │         over the slice's jobs in S3 └─ Worker (Lambda, synchronous, never retried once started)
@@ -38,8 +38,11 @@ class Orchestration(Construct):
         super().__init__(scope, construct_id)
         self.plan_fn, self.worker_fn, self.monitor_fn, self.collect_fn = plan, worker, monitor, collect
         self.bucket, self.max_workers = bucket, max_workers
-        settle = sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
-                          comment="CloudWatch needs minutes before the last datapoints exist")
+        settle = sfn.Parallel(self, "Finish", result_path=sfn.JsonPath.DISCARD,
+                              comment="while CloudWatch settles, collect's reduce tree merges groups of workers")
+        settle.branch(sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
+                               comment="CloudWatch needs minutes before the last datapoints exist"))
+        settle.branch(self.reduce_state())
         slices = sfn.Parallel(self, "Run", result_path=sfn.JsonPath.DISCARD,
                               comment="the slices, one after another without a pause, and one monitor for the run")
         slices.branch(self.slices_state())
@@ -159,6 +162,21 @@ class Orchestration(Construct):
         done.when(sfn.Condition.boolean_equals("$.monitor.done", True), sfn.Succeed(self, "MonitorDone"))
         done.otherwise(wait.next(monitor))
         return monitor.next(done)
+
+    def reduce_state(self) -> sfn.Map:
+        """The branches of collect's reduce tree (wide or long runs): each merges one group of one
+        slice's workers into a partial, in parallel; one that fails leaves its workers to collect."""
+        groups = sfn.Map(self, "Reduce", items_path="$.groups", max_concurrency=4, result_path=sfn.JsonPath.DISCARD,
+                         item_selector={"group.$": "$$.Map.Item.Value", "run_id.$": "$.run_id"})
+        merge = tasks.LambdaInvoke(
+            self, "MergeGroup", lambda_function=self.collect_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "reduce", "run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "group": sfn.JsonPath.object_at("$.group")}),
+            result_path=sfn.JsonPath.DISCARD)
+        merge.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(2), backoff_rate=2.0)
+        merge.add_catch(sfn.Pass(self, "GroupLeftToCollect"), errors=["States.ALL"], result_path=sfn.JsonPath.DISCARD)
+        groups.item_processor(merge)
+        return groups
 
     def collect_state(self) -> sfn.TaskStateBase:
         """Merge the shards, judge, write result.json and the report (idempotent: retried)."""

@@ -19,7 +19,7 @@ from analysis.result import explanation
 from analysis.abort import check_abort
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
-from runner.results.collect import collect
+from runner.results.collect import collect, reduce_group
 from runner.results.progress import Progress, advance_slice, load_progress, save_progress
 from runner.results.live import view_document
 from runner.estimate import estimate_test_cost
@@ -43,6 +43,10 @@ DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for miss
 # offset), and its StartSlice runs a while before its workers must be launched (a start margin
 # before that instant), so the next slice's workers start as the last one's schedule ends.
 PLAN_LEAD_S = 2.0  # from Plan to the first slice's StartSlice: a few state transitions
+# Collect as a reduce tree for runs this wide or long: groups of one slice's workers merged in
+# parallel (while the state machine waits for CloudWatch to settle), then one final merge.
+REDUCE_GROUP_WORKERS = 100
+REDUCE_FROM_WORKER_SLICES = 100
 WAKE_EARLY_S = 10.0  # a later slice's StartSlice runs this long before its workers' launch
 
 
@@ -165,6 +169,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                          float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
                          hosts=guardrails.hosts)
     run_start_at = now_epoch_s + start_margin_s + PLAN_LEAD_S
+    group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
+    tree = plan.workers * len(slices) >= REDUCE_FROM_WORKER_SLICES or "reduce_group_workers" in execution_input
     return {
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
@@ -175,6 +181,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                     "start_margin_s": start_margin_s, "start_at": run_start_at + s.offset_s,
                     "wake_at": timestamp(run_start_at + s.offset_s - start_margin_s - (WAKE_EARLY_S if s.index else 0))}
                    for s in slices],
+        "groups": [{"slice": s.index, "first_worker": first, "workers": min(group_size, plan.workers - first)}
+                   for s in slices for first in range(0, plan.workers, max(1, group_size))] if tree else [],
     }
 
 
@@ -336,6 +344,14 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
     # a slice not started yet: the run goes on, unless it is stopped (its later slices are skipped)
     done = every_started_done and (len(started) == len(slices) or store.exists(stop_key))
     return {"done": bool(done), "workers_finished": finished_here}, live
+
+
+def reduce_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
+    """One branch of collect's reduce tree: a group of one slice's workers merged into a partial."""
+    group = event["group"]
+    partial = reduce_group(store, str(event["run_id"]), int(group["slice"]), int(group["first_worker"]),
+                           int(group["workers"]))
+    return {"slice": partial.slice_index, "first_worker": partial.first_worker, "objects": partial.objects}
 
 
 def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:

@@ -3,14 +3,16 @@ spec watches AWS resources, judge, price, and write ``result.json``. Malformed s
 aside with their key named; they never poison the merge."""
 from __future__ import annotations
 
+import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.advice import advise
 from analysis.cost import RunShape, target_cost, run_cost
 from analysis.merge import MergedRun, merge_shards
+from analysis.partial import Partial, fold_partial, partial_of
 from analysis.result import build_result
 from analysis.shard import Shard
 from analysis.target_summary import cross_check, resource_totals, target_usage
@@ -31,10 +33,12 @@ class ShardsRead:
     objects: int = 0  # shard objects read (snapshots and deltas)
 
 
-def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead) -> Iterator[Shard]:
+def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead,
+               wanted: Callable[[int, int], bool] = lambda slice_index, worker: True) -> Iterator[Shard]:
     """Every worker's results, one object per worker and slice where it can: its snapshot;
     its delta shards only when it left no readable snapshot (it crashed, or the snapshot was
-    lost). Fetched in parallel and handed out as they arrive, so a merge holds only a few."""
+    lost). Fetched in parallel and handed out as they arrive, so a merge holds only a few.
+    ``wanted``: the (slice, worker) pairs to read (a group's, or those no partial merge covers)."""
     def noted(shards: Iterator[Shard]) -> Iterator[Shard]:
         for shard in shards:
             read.objects += 1
@@ -43,7 +47,8 @@ def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead) -> It
             yield shard
 
     covered: set[tuple[int, int]] = set()
-    snapshots = [k for k in store.list(run_prefix(run_id) + "snapshots/") if k.endswith(".json.gz")]
+    snapshots = [k for k in store.list(run_prefix(run_id) + "snapshots/") if k.endswith(".json.gz")
+                 and (where := _snapshot_parts(k)) is not None and wanted(*where)]
     for shard in noted(read_parallel(store, snapshots, read.rejected)):
         if shard.covers is None:
             read.rejected.append(f"{run_prefix(run_id)}{shard.key}: a delta shard where a snapshot belongs")
@@ -52,11 +57,57 @@ def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead) -> It
         yield shard
     slices = {s.index for s in plan.slices} | {0}
     for slice_index in sorted(slices):
-        if all((slice_index, w) in covered for w in range(plan.workers)):
+        if all((slice_index, w) in covered or not wanted(slice_index, w) for w in range(plan.workers)):
             continue
         keys = [k for k in shard_keys(store, run_id, slice_index)
-                if (parts := delta_key_parts(k)) is not None and (parts[0], parts[2]) not in covered]
+                if (delta := delta_key_parts(k)) is not None and (delta[0], delta[2]) not in covered
+                and wanted(delta[0], delta[2])]
         yield from noted(read_parallel(store, keys, read.rejected))
+
+
+def _snapshot_parts(key: str) -> tuple[int, int] | None:
+    """(slice, worker) of a snapshot key (``snapshots/<slice>/<worker>.json.gz``)."""
+    parts = key.rsplit("/", 2)
+    if len(parts) < 3:
+        return None
+    slice_text, worker_text = parts[1], parts[2].removesuffix(".json.gz")
+    return (int(slice_text), int(worker_text)) if slice_text.isdigit() and worker_text.isdigit() else None
+
+
+def partial_key(run_id: str, slice_index: int, first_worker: int) -> str:
+    return f"{run_prefix(run_id)}partials/{slice_index}/{first_worker:05d}.json.gz"
+
+
+def reduce_group(store: Store, run_id: str, slice_index: int, first_worker: int, worker_count: int) -> Partial:
+    """One branch of collect's reduce tree: a group of one slice's workers merged into one object
+    (``partials/<slice>/<first worker>``), read by the final merge in their workers' place."""
+    plan = RunPlan.from_dict(store.get_json(run_prefix(run_id) + "plan.json"))
+    group = range(first_worker, first_worker + worker_count)
+    read = ShardsRead()
+    run = merge_shards(run_shards(store, run_id, plan, read, lambda s, w: s == slice_index and w in group))
+    partial = partial_of(run, slice_index, first_worker, worker_count, read.ends.get(slice_index), read.objects,
+                         read.rejected)
+    store.put_bytes(partial_key(run_id, slice_index, first_worker),
+                    gzip.compress(json.dumps(partial.to_dict(), separators=(",", ":")).encode(), compresslevel=5))
+    return partial
+
+
+def read_partials(store: Store, run_id: str, read: ShardsRead) -> list[Partial]:
+    """The partial merges the reduce step wrote; one that cannot be read is left out (its workers'
+    shards are read instead), never trusted."""
+    keys = [k for k in store.list(run_prefix(run_id) + "partials/") if k.endswith(".json.gz")]
+    partials: list[Partial] = []
+    for key in keys:
+        try:
+            partial = Partial.from_dict(json.loads(gzip.decompress(store.get_bytes(key))), key)
+        except (StoreError, OSError, EOFError, ValueError):
+            continue
+        partials.append(partial)
+        read.objects += partial.objects + 1
+        read.rejected += partial.rejected
+        if partial.ended_at_epoch_s is not None:
+            read.ends[partial.slice_index] = max(read.ends.get(partial.slice_index, 0.0), partial.ended_at_epoch_s)
+    return partials
 
 
 def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:
@@ -155,7 +206,11 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     job = WorkerJob.from_dict(store.get_json(job_key(run_id, 0)))
     spec = job.load_spec()
     read = ShardsRead()
-    run = merge_shards(run_shards(store, run_id, plan, read))
+    partials = read_partials(store, run_id, read)
+    merged = {(p.slice_index, w) for p in partials for w in p.covers}
+    run = merge_shards(run_shards(store, run_id, plan, read, lambda s, w: (s, w) not in merged))
+    for partial in partials:
+        fold_partial(run, partial)
     rejected = read.rejected
     stop_flag = store.exists(prefix + "control/stop")
     stopped = stopped or stop_flag

@@ -309,6 +309,28 @@ def wait_for(emulator: Emulator, machine: str, run_id: str, timeout_s: float = 1
     raise AssertionError(f"execution {run_id} still running after {timeout_s} s")
 
 
+def test_a_wide_run_is_collected_through_a_reduce_tree(emulator, demo_target, tmp_path: Path) -> None:
+    """Started from the console's JSON input, with groups of one worker (a real run gets groups of
+    100 from 100 worker-slices on): each group of each slice is merged by its own Collect invocation
+    while the state machine waits for CloudWatch, and the final merge reads those partials."""
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    spec = yaml.safe_load(write_spec(tmp_path, demo.url, duration="4s").read_text())
+    run_id = "reduce-tree-run"
+    emu.client("stepfunctions").start_execution(stateMachineArn=machine, name=run_id, input=json.dumps({
+        "spec": spec, "workers": 2, "slice_s": 2, "settle_s": 0, "monitor_interval_s": 5, "start_margin_s": 3,
+        "reduce_group_workers": 1}))
+    described = wait_for(emu, machine, run_id)
+    assert described["status"] == "SUCCEEDED", described
+    s3 = emu.client("s3")
+    partials = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/partials/")["Contents"])
+    assert partials == [f"runs/{run_id}/partials/{k}/{w:05d}.json.gz" for k in (0, 1) for w in (0, 1)]
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 80
+    assert {(w["slice"], w["worker"]) for w in result["workers"]} == {(k, w) for k in (0, 1) for w in (0, 1)}
+    assert result["verdict"]["status"] == "PASS"
+
+
 def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_inconclusive_result(
         emulator, demo_target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     emu, machine, bucket = emulator
