@@ -29,6 +29,17 @@ class Prices:
     dynamodb_per_million_wru_usd: float = 0.625
     dynamodb_per_million_rru_usd: float = 0.125
     transfer_out_per_gb_usd: float = 0.09  # to the internet, first 10 TB
+    logs_ingest_per_gb_usd: float = 0.50  # CloudWatch Logs, standard class, data ingested
+    xray_per_million_traces_usd: float = 5.00  # traces recorded (the state machine's: one per execution)
+    custom_metric_month_usd: float = 0.30  # a custom metric (EMF), first 10,000, prorated by the hour
+
+
+# CloudWatch Logs bytes, estimated (not measured on AWS): the state machine logs at ALL without
+# execution data, an entered and an exited event per transition; a Lambda invocation writes its
+# START/END/REPORT lines and a few Powertools JSON lines.
+LOG_BYTES_PER_TRANSITION = 2 * 600
+LOG_BYTES_PER_INVOCATION = 1_500
+LIVE_METRICS = 5  # what the monitor publishes by EMF: rate, p95, p99, error rate, active workers
 
 
 PRICE_TABLE: dict[str, Prices] = {
@@ -92,6 +103,7 @@ class RunShape:
     metrics_requested: int = 0  # GetMetricData metrics (queries x calls)
     bytes_out: int = 0  # what the workers sent to the target (request lines, headers, bodies)
     bytes_out_assumed: bool = False  # planned: an assumed size per request, not a measured one
+    run_hours: float = 0.0  # how long the run's live metrics were published (EMF), prorated
 
 
 def run_cost(shape: RunShape, region: str) -> CostBreakdown:
@@ -112,6 +124,13 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
         cost.add("S3 writes", shape.s3_puts, "PUT", shape.s3_puts / 1000 * prices.s3_per_1000_put_usd)
         cost.add("S3 reads", shape.s3_gets, "GET", shape.s3_gets / 1000 * prices.s3_per_1000_get_usd)
         cost.add("S3 listings", shape.s3_lists, "LIST", shape.s3_lists / 1000 * prices.s3_per_1000_put_usd)
+        log_gb = (shape.transitions * LOG_BYTES_PER_TRANSITION + invocations * LOG_BYTES_PER_INVOCATION) / 1e9
+        cost.add("CloudWatch Logs", log_gb, "GB", log_gb * prices.logs_ingest_per_gb_usd)
+        cost.add("X-Ray (the state machine's trace)", 1, "trace", prices.xray_per_million_traces_usd / 1e6)
+        metric_months = LIVE_METRICS * shape.run_hours / 730
+        cost.add("CloudWatch metrics (the live figures, EMF)", metric_months, "metric-months",
+                 metric_months * prices.custom_metric_month_usd)
+        cost.notes.append("CloudWatch Logs estimated at 1.2 kB per state transition and 1.5 kB per invocation")
     if shape.backend == "aws" and shape.bytes_out:
         gb_out = shape.bytes_out / 1e9
         cost.add("Data transfer out", gb_out, "GB", gb_out * prices.transfer_out_per_gb_usd)
@@ -158,7 +177,8 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
                     max(1.0, monitor_loop_s),
                     transitions, puts, gets, lists, metrics_per_call * 2,
-                    bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True)
+                    bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True,
+                    run_hours=(duration_s + slices * (start_margin_s + drain_s)) / 3600)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
-from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, target_rate_per_second
+from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, start_margin_for, target_rate_per_second
 from runner.spec import Spec
 from runner.store import Store, StoreError, delta_key_parts, failure_keys, read_parallel, run_prefix, shard_keys
 from runner.results.target import TargetReport, TargetSource
@@ -266,7 +266,9 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                      s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
                      s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks,
                      s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2,
-                     metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out)
+                     metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out,
+                     run_hours=(measured_s + len(plan.slices) * (start_margin_for(plan.workers) + spec.limits.drain_s))
+                     / 3600 if on_aws else 0.0)
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}

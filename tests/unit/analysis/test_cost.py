@@ -105,3 +105,19 @@ def test_a_listing_costs_what_a_put_costs_not_a_get() -> None:
     monitor's listing per tick was priced as a GET."""
     cost = run_cost(RunShape("aws", 60.0, 1, s3_lists=10_000), "us-east-1")
     assert items(cost)["S3 listings"] == (10_000, pytest.approx(0.05))
+
+
+def test_an_aws_run_prices_its_logs_trace_and_live_metrics_as_the_plan_does() -> None:
+    """The state machine logs at ALL (Map children too), traces each execution, and the monitor
+    publishes five live metrics by EMF: each a line of the estimate and of the measured cost."""
+    shape = planned_shape("aws", duration_s=3600, workers=10, slices=5, flush_interval_s=5, monitor_interval_s=10,
+                          start_margin_s=15, drain_s=10, metrics_per_call=0)
+    cost = run_cost(shape, "us-east-1")
+    listed = items(cost)
+    logs_gb = (shape.transitions * 1200 + (shape.workers + shape.monitor_invocations + 3) * 1500) / 1e9
+    assert listed["CloudWatch Logs"] == pytest.approx((logs_gb, logs_gb * 0.50))
+    assert listed["X-Ray (the state machine's trace)"] == pytest.approx((1, 5.00 / 1e6))
+    months = 5 * (3600 + 125) / 3600 / 730
+    assert listed["CloudWatch metrics (the live figures, EMF)"] == pytest.approx((months, months * 0.30))
+    assert not any(name.startswith(("CloudWatch Logs", "X-Ray")) for name in items(run_cost(
+        planned_shape("local", 60, 1, 1, 2, 10, 0, 0, 0), "us-east-1")))
