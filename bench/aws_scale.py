@@ -412,8 +412,8 @@ def main() -> None:
                   f"{max(r['rss_peak_mb'] for r in reduced):.0f} MB", file=sys.stderr)
         collected = child("collect", directory, {"slices": made["slices"]})
         print(f"collect{' (the final merge)' if reduced else ''}: {collected['status']}, {collected['requests']:,} "
-              f"requests merged in {collected['collect_s']:.1f} s, {collected['store_requests']:,} store requests",
-              file=sys.stderr)
+              f"requests merged in {collected['collect_s']:.1f} s, peak RSS {collected['rss_peak_mb']:.0f} MB, "
+              f"{collected['store_requests']:,} store requests", file=sys.stderr)
         # the longest single Collect invocation: what must fit a Lambda's time and memory
         collected["collect_s"] = max([collected["collect_s"], *(r["reduce_s"] for r in reduced)])
         collected["rss_peak_mb"] = max([collected["rss_peak_mb"], *(r["rss_peak_mb"] for r in reduced)])

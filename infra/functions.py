@@ -10,6 +10,8 @@ from constructs import Construct
 
 from infra.bundling import lambda_code
 
+COLLECT_MEMORY_MB = 3008  # Plan checks a run's collect fits it (runner.aws.pipeline.collect_problem)
+
 
 class Functions(Construct):
     """Exposes ``plan``, ``worker``, ``monitor`` and ``collect``."""
@@ -41,7 +43,8 @@ class Functions(Construct):
         # own, so workers that exhaust the account's pool cannot throttle the monitor (which writes an
         # abort's stop flag), Abandon or Collect; it caps how many runs go on at once at as many
         control = control_reserved_concurrency or None
-        self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2), guardrail_env,
+        self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2),
+                             {**guardrail_env, "SQUALL_COLLECT_MEMORY_MB": str(COLLECT_MEMORY_MB)},
                              reserved=control)
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
         # take the concurrency the target's functions need (and vice versa)
@@ -49,7 +52,10 @@ class Functions(Construct):
                                reserved=worker_reserved_concurrency, bundle=lambda_code(architecture))
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2),
                                 reserved=control)
-        self.collect = function("Collect", "runner.aws.handlers.collect.handler", 2048, cdk.Duration.minutes(10),
+        # 3,008 MB: the final merge holds the run's per-second timeline (~255 MB an hour, measured), so
+        # a 6-hour run fits (runner.aws.pipeline.collect_problem), with ~1.7 vCPU for the merge
+        self.collect = function("Collect", "runner.aws.handlers.collect.handler", COLLECT_MEMORY_MB,
+                                cdk.Duration.minutes(10),
                                 {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),
                                  "SQUALL_ARCHITECTURE": "arm64" if architecture.name == "arm64" else "x86_64"},
                                 reserved=control)

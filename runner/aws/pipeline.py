@@ -79,6 +79,47 @@ def monitor_interval_problem(duration_s: float, slices: int, interval_s: float,
     return None
 
 
+# Collect's arithmetic, from bench/aws_scale.py on a 2-core machine (2026-12-06): a reduce group
+# merges 100 workers x 840 s in at most 12.7 s (1,000 workers x 15 min); the final merge took 4.1 s
+# for 10 partials (200 x 60 min) and 7.5 s for 13 (20 x 180 min), and its peak RSS was 562 MB for
+# a 1-hour and 1,072 MB for a 3-hour run: its per-second timeline. A Lambda vCPU is taken as half
+# this core.
+REDUCE_S_PER_WORKER_SECOND = 12.7 / (100 * 840)
+FINAL_MERGE_S_PER_PARTIAL = 7.5 / 13
+FINAL_MERGE_MB_PER_HOUR = (1072 - 562) / 2
+FINAL_MERGE_BASE_MB = 562 - FINAL_MERGE_MB_PER_HOUR
+LAMBDA_SLOWDOWN = 2.0
+COLLECT_TIMEOUT_S = 600
+COLLECT_MEMORY_MB = 3008  # the deployed function's, told to Plan as SQUALL_COLLECT_MEMORY_MB
+
+
+def collect_problem(workers: int, slice_seconds: list[float], group_workers: int, tree: bool,
+                    memory_mb: float = COLLECT_MEMORY_MB) -> str | None:
+    """Refuse a run whose collect could not finish within the Collect function's time and memory,
+    with the arithmetic (after its retries such a run would end without a result.json)."""
+    duration_s = sum(slice_seconds)
+    if tree:
+        partials = sum(-(-workers // max(1, group_workers)) for _ in slice_seconds)
+        group_s = REDUCE_S_PER_WORKER_SECOND * min(workers, group_workers) * max(slice_seconds) * LAMBDA_SLOWDOWN
+        final_s = FINAL_MERGE_S_PER_PARTIAL * partials * LAMBDA_SLOWDOWN
+        longest_s, what = max((group_s, "a group's merge"), (final_s, f"the final merge of {partials:,} partials"))
+    else:
+        longest_s = REDUCE_S_PER_WORKER_SECOND * workers * duration_s * LAMBDA_SLOWDOWN
+        what = f"one merge of {workers:,} workers x {duration_s:,.0f} s"
+    if longest_s > COLLECT_TIMEOUT_S * 0.8:
+        return (f"collect could not finish: {what} would take about {longest_s:,.0f} s on Lambda "
+                f"(measured here x{LAMBDA_SLOWDOWN:g}), over 80 % of the Collect function's {COLLECT_TIMEOUT_S} s; "
+                f"split the run into shorter or narrower ones")
+    needed_mb = FINAL_MERGE_BASE_MB + FINAL_MERGE_MB_PER_HOUR * duration_s / 3600
+    if needed_mb > memory_mb * 0.8:
+        hours = (memory_mb * 0.8 - FINAL_MERGE_BASE_MB) / FINAL_MERGE_MB_PER_HOUR
+        return (f"collect could not finish: the final merge holds the run's per-second timeline, about "
+                f"{needed_mb:,.0f} MB for {duration_s / 3600:.1f} h ({FINAL_MERGE_BASE_MB:.0f} MB + "
+                f"{FINAL_MERGE_MB_PER_HOUR:.0f} MB an hour, measured), over 80 % of the Collect function's "
+                f"{memory_mb:,.0f} MB; split it into runs of at most {hours:.1f} h")
+    return None
+
+
 # What collect hands the state machine stays far below its 256 KiB payload limit, however many
 # workers went missing: at most 30,000 + 2 × 20 × 2,000 characters; result.json keeps everything.
 CAUSE_MAX_CHARS = 30_000
@@ -143,6 +184,12 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                                                 start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S)
     if interval_problem:
         problems.append(interval_problem)
+    group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
+    tree = plan.workers * len(plan.slices) >= REDUCE_FROM_WORKER_SLICES or "reduce_group_workers" in execution_input
+    too_big = collect_problem(plan.workers, [s.duration_s for s in plan.slices], group_size, tree,
+                              float(os.environ.get("SQUALL_COLLECT_MEMORY_MB", COLLECT_MEMORY_MB)))
+    if too_big:
+        problems.append(too_big)
     if not problems:
         estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=monitor_interval_s)
         if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
@@ -169,8 +216,6 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                          float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
                          hosts=guardrails.hosts)
     run_start_at = now_epoch_s + start_margin_s + PLAN_LEAD_S
-    group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
-    tree = plan.workers * len(slices) >= REDUCE_FROM_WORKER_SLICES or "reduce_group_workers" in execution_input
     return {
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
