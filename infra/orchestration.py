@@ -1,9 +1,10 @@
 """The state machine that runs a load test.
 
-    Plan ─► Duplicate? ─► Run (Parallel) ─► Finish: Settle (Wait) beside Reduce ─► Collect ─► Verdict?
+    Plan ─► Duplicate? ─► Run (Parallel) ─► Settle (Wait) ─► Collect ─► Verdict?
               ┬─ Slices (each waits for its planned start: they hand over without a pause)
               │    └─ WakeUp (Wait) ─► StartSlice ─► stopped? ─► Launch (Wait) ─► Workers: Distributed Map
               │         over the slice's jobs in S3 └─ Worker (Lambda, synchronous, never retried once started)
+              │         ─► Reduce (the slice's groups of workers merged into partials, for collect)
               └─ Monitor loop, for the whole run: Monitor (live.json) ─► done? ─► Wait ─► Monitor
               └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
     Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); INCONCLUSIVE ─► Fail
@@ -38,11 +39,8 @@ class Orchestration(Construct):
         super().__init__(scope, construct_id)
         self.plan_fn, self.worker_fn, self.monitor_fn, self.collect_fn = plan, worker, monitor, collect
         self.bucket, self.max_workers = bucket, max_workers
-        settle = sfn.Parallel(self, "Finish", result_path=sfn.JsonPath.DISCARD,
-                              comment="while CloudWatch settles, collect's reduce tree merges groups of workers")
-        settle.branch(sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
-                               comment="CloudWatch needs minutes before the last datapoints exist"))
-        settle.branch(self.reduce_state())
+        settle = sfn.Wait(self, "Settle", time=sfn.WaitTime.seconds_path("$.settle_s"),
+                          comment="CloudWatch needs minutes before the last datapoints exist")
         slices = sfn.Parallel(self, "Run", result_path=sfn.JsonPath.DISCARD,
                               comment="the slices, one after another without a pause, and one monitor for the run")
         slices.branch(self.slices_state())
@@ -106,7 +104,7 @@ class Orchestration(Construct):
         stopped = sfn.Choice(self, "SliceStopped?").when(
             sfn.Condition.boolean_equals("$.timing.stopped", True),
             sfn.Pass(self, "SkipSlice", comment="the stop flag is set: no workers for this slice")).otherwise(
-            launch.next(self.workers_state()))
+            launch.next(self.workers_state()).next(self.reduce_state()))
         slices.item_processor(wake.next(start).next(stopped))
         return slices
 
@@ -164,9 +162,11 @@ class Orchestration(Construct):
         return monitor.next(done)
 
     def reduce_state(self) -> sfn.Map:
-        """The branches of collect's reduce tree (wide or long runs): each merges one group of one
-        slice's workers into a partial, in parallel; one that fails leaves its workers to collect."""
-        groups = sfn.Map(self, "Reduce", items_path="$.groups", max_concurrency=4, result_path=sfn.JsonPath.DISCARD,
+        """The branches of collect's reduce tree (wide or long runs), as soon as a slice's workers
+        are done (while the next slice runs): each merges one group of the slice's workers into a
+        partial, four at once; one that fails leaves its workers to the final merge."""
+        groups = sfn.Map(self, "Reduce", items_path="$.slice.groups", max_concurrency=4,
+                         result_path=sfn.JsonPath.DISCARD,
                          item_selector={"group.$": "$$.Map.Item.Value", "run_id.$": "$.run_id"})
         merge = tasks.LambdaInvoke(
             self, "MergeGroup", lambda_function=self.collect_fn, payload_response_only=True,

@@ -224,10 +224,11 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
                     "offset_s": s.offset_s, "duration_s": s.duration_s,
                     "start_margin_s": start_margin_s, "start_at": run_start_at + s.offset_s,
-                    "wake_at": timestamp(run_start_at + s.offset_s - start_margin_s - (WAKE_EARLY_S if s.index else 0))}
+                    "wake_at": timestamp(run_start_at + s.offset_s - start_margin_s - (WAKE_EARLY_S if s.index else 0)),
+                    # collect's reduce tree: merged as soon as the slice's workers are done
+                    "groups": [{"slice": s.index, "first_worker": first, "workers": min(group_size, plan.workers - first)}
+                               for first in range(0, plan.workers, max(1, group_size))] if tree else []}
                    for s in slices],
-        "groups": [{"slice": s.index, "first_worker": first, "workers": min(group_size, plan.workers - first)}
-                   for s in slices for first in range(0, plan.workers, max(1, group_size))] if tree else [],
     }
 
 

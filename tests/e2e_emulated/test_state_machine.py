@@ -312,7 +312,7 @@ def wait_for(emulator: Emulator, machine: str, run_id: str, timeout_s: float = 1
 def test_a_wide_run_is_collected_through_a_reduce_tree(emulator, demo_target, tmp_path: Path) -> None:
     """Started from the console's JSON input, with groups of one worker (a real run gets groups of
     100 from 100 worker-slices on): each group of each slice is merged by its own Collect invocation
-    while the state machine waits for CloudWatch, and the final merge reads those partials."""
+    once the slice's workers are done (while the next slice runs), and the final merge reads those."""
     emu, machine, bucket = emulator
     demo = demo_target(latency="fixed:2ms")
     spec = yaml.safe_load(write_spec(tmp_path, demo.url, duration="4s").read_text())

@@ -55,7 +55,7 @@ def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
                         "execution_name": "smoke-1"})
     assert out["run_id"] == "smoke-1" and out["workers"] == 2 and out["settle_s"] == 0
     [slice_] = out["slices"]
-    assert {k: v for k, v in slice_.items() if k not in ("start_at", "wake_at")} == {
+    assert {k: v for k, v in slice_.items() if k not in ("start_at", "wake_at", "groups")} == {
         "index": 0, "items_key": "runs/smoke-1/slices/0.json", "workers": 2, "offset_s": 0.0, "duration_s": 20.0,
         "start_margin_s": 15.0}
     assert len(json.dumps(out)) < 1000  # Step Functions carries pointers, not data
