@@ -44,7 +44,7 @@ DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for miss
 # before that instant), so the next slice's workers start as the last one's schedule ends.
 PLAN_LEAD_S = 2.0  # from Plan to the first slice's StartSlice: a few state transitions
 # Collect as a reduce tree for runs this wide or long: groups of one slice's workers merged in
-# parallel (while the state machine waits for CloudWatch to settle), then one final merge.
+# parallel as soon as the slice's workers are done, then one final merge of those partials.
 REDUCE_GROUP_WORKERS = 100
 REDUCE_FROM_WORKER_SLICES = 100
 WAKE_EARLY_S = 10.0  # a later slice's StartSlice runs this long before its workers' launch
