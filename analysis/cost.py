@@ -40,6 +40,7 @@ class Prices:
 LOG_BYTES_PER_TRANSITION = 2 * 600
 LOG_BYTES_PER_INVOCATION = 1_500
 LIVE_METRICS = 5  # what the monitor publishes by EMF: rate, p95, p99, error rate, active workers
+MONITOR_MEMORY_MB = 1769  # the Monitor function's: one full vCPU for a tick that reads every worker's shards
 
 
 PRICE_TABLE: dict[str, Prices] = {
@@ -115,7 +116,7 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
         gb = shape.worker_memory_mb / 1024
         per_gb_s = prices.lambda_gb_s_arm64_usd if shape.architecture == "arm64" else prices.lambda_gb_s_x86_64_usd
         cost.add("Lambda workers", shape.worker_seconds * gb, "GB-s", shape.worker_seconds * gb * per_gb_s)
-        monitor_gb_s = shape.monitor_invocations * shape.monitor_seconds_each * 1.0
+        monitor_gb_s = shape.monitor_invocations * shape.monitor_seconds_each * MONITOR_MEMORY_MB / 1024
         cost.add("Lambda monitor, plan, collect", monitor_gb_s + 30.0, "GB-s", (monitor_gb_s + 30.0) * per_gb_s)
         invocations = shape.workers + shape.monitor_invocations + 3
         cost.add("Lambda requests", invocations, "requests", invocations / 1e6 * prices.lambda_per_million_requests_usd)

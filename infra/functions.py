@@ -50,7 +50,9 @@ class Functions(Construct):
         # take the concurrency the target's functions need (and vice versa)
         self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
                                reserved=worker_reserved_concurrency, bundle=lambda_code(architecture))
-        self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1024, cdk.Duration.minutes(2),
+        # 1,769 MB: one full vCPU (1,024 MB had ~0.58), for a tick that reads every worker's new shards
+        # (at 1,000 workers with 1 s flushes, 1,000 a second: 0.89 s a tick on this machine's core)
+        self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1769, cdk.Duration.minutes(2),
                                 reserved=control)
         # 3,008 MB: the final merge holds the run's per-second timeline (~255 MB an hour, measured), so
         # a 6-hour run fits (runner.aws.pipeline.collect_problem), with ~1.7 vCPU for the merge

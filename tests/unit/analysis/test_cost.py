@@ -17,7 +17,8 @@ def test_a_ten_minute_one_worker_run_on_aws() -> None:
     cost = items(run_cost(shape, "us-east-1"))
     # 600 s x 1769/1024 GB = 1036.5234 GB-s x $0.0000133334
     assert cost["Lambda workers"] == pytest.approx((1036.5234375, 1036.5234375 * 0.0000133334))
-    assert cost["Lambda monitor, plan, collect"] == pytest.approx((90.0, 90.0 * 0.0000133334))
+    monitor_gb_s = 60 * 1.0 * 1769 / 1024  # 60 one-second ticks of the 1,769 MB Monitor; plan and collect: 30
+    assert cost["Lambda monitor, plan, collect"] == pytest.approx((monitor_gb_s + 30, (monitor_gb_s + 30) * 0.0000133334))
     assert cost["Lambda requests"] == pytest.approx((64, 64 * 0.20 / 1e6))
     assert cost["Step Functions"] == pytest.approx((200, 0.005))
     assert cost["S3 writes"] == pytest.approx((130, 0.00065))
