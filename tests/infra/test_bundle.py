@@ -53,30 +53,32 @@ def lean_bundle(bundle: dict[str, str], tmp_path_factory: pytest.TempPathFactory
     return {**bundle, "PYTHONPATH": f"{root / 'task'}{os.pathsep}{runtime}"}
 
 
+def on_lambda_python(code: str, env: dict[str, str], cwd: Path) -> str:
+    """Run ``code`` on CPython 3.13 with only the standard library and ``env``'s PYTHONPATH; its output."""
+    done = subprocess.run([str(LAMBDA_PYTHON), "-S", "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip()
+
+
 def size_mb(folder: str) -> float:
     return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6
 
 
 def test_the_control_functions_bundle_leaves_locust_out_and_their_handlers_import_from_it(
         bundle: dict[str, str], lean_bundle: dict[str, str], tmp_path: Path) -> None:
-    done = subprocess.run([str(LAMBDA_PYTHON), "-S", "-c",
-                           "import runner.aws.handlers.plan, runner.aws.handlers.monitor, runner.aws.handlers.collect\n"
-                           "import importlib.util; print(importlib.util.find_spec('locust') is None)"],
-                          cwd=tmp_path, env=lean_bundle, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "True"
+    assert on_lambda_python("import runner.aws.handlers.plan, runner.aws.handlers.monitor, "
+                            "runner.aws.handlers.collect\nimport importlib.util; "
+                            "print(importlib.util.find_spec('locust') is None)", lean_bundle, tmp_path) == "True"
     full, lean = (size_mb(b["PYTHONPATH"].split(os.pathsep)[0]) for b in (bundle, lean_bundle))
     print(f"bundles unpacked: worker {full:.1f} MB, plan/monitor/collect {lean:.1f} MB")
     assert lean < full * 0.7
 
 
 def test_every_handler_imports_from_the_bundle_alone(bundle: dict[str, str], tmp_path: Path) -> None:
-    done = subprocess.run([str(LAMBDA_PYTHON), "-S", "-c",
-                           "import runner.aws.handlers.plan, runner.aws.handlers.worker, runner.aws.handlers.monitor, "
-                           "runner.aws.handlers.collect, sys; print(sys.version_info[:2])"],
-                          cwd=tmp_path, env=bundle, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip() == "(3, 13)"
+    assert on_lambda_python("import runner.aws.handlers.plan, runner.aws.handlers.worker, "
+                            "runner.aws.handlers.monitor, runner.aws.handlers.collect, sys; "
+                            "print(sys.version_info[:2])", bundle, tmp_path) == "(3, 13)"
 
 
 def test_a_locustfile_runs_on_the_bundles_locust(bundle: dict[str, str], tmp_path: Path, demo_target) -> None:
