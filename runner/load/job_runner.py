@@ -12,11 +12,13 @@ stalls the schedule; an error reading it means "not stopped" and is logged.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import random
 import time
 from collections.abc import Callable
+from typing import Any
 
 from analysis.shard import Shard
 from runner.load.engines import make_engine
@@ -34,6 +36,15 @@ from runner.load.generator import LoadGenerator, WorkerSettings
 log = logging.getLogger(__name__)
 
 
+@functools.cache
+def secret_client(service: str) -> Any:
+    """One client per service for this process's life: a warm Lambda keeps it, and with it the
+    values Powertools cached for it (runner.secrets), from one slice to the next."""
+    import boto3
+    from botocore.config import Config
+    return boto3.Session().client(service, config=Config(retries={"mode": "adaptive", "max_attempts": 10}))
+
+
 async def _prepare(job: WorkerJob, start_at: float | None, max_connections: int | None) -> \
         tuple[Spec, dict[str, str], RunPlan, Engine]:
     """Everything before the first request: the spec, its secrets, the plan, the engine."""
@@ -42,16 +53,11 @@ async def _prepare(job: WorkerJob, start_at: float | None, max_connections: int 
     secrets: dict[str, str] = {}
     references = secret_references(spec)
     if references:
-        import boto3
-        from botocore.config import Config
         # Hundreds of workers start together and SSM answers about 40 reads/s: spread the first
         # reads over part of the start margin, and let botocore back off adaptively on throttling.
         if start_at is not None:
             await asyncio.sleep(random.uniform(0, min(plan.workers / 40, max(0.0, start_at - time.time() - 2) / 2)))
-        session = boto3.Session()
-        config = Config(retries={"mode": "adaptive", "max_attempts": 10})
-        secrets = await asyncio.get_running_loop().run_in_executor(
-            None, resolve_secrets, references, lambda service: session.client(service, config=config))
+        secrets = await asyncio.get_running_loop().run_in_executor(None, resolve_secrets, references, secret_client)
     environment = env_references(spec)
     if environment:
         secrets.update(resolve_environment(environment, os.environ))

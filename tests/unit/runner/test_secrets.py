@@ -84,6 +84,8 @@ def test_a_local_worker_reads_its_secrets_before_it_says_it_is_ready(tmp_path, m
     steps: list[str] = []
 
     def read(references, client_for):  # stands in for SSM: records when it was asked
+        # the process's one factory, so Powertools' cache outlives the invocation (a warm Lambda's next slice)
+        assert client_for is job_runner.secret_client
         steps.append("secrets read")
         return {reference: "s3cret" for reference in references}
 
