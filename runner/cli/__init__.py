@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
             p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
             p.add_argument("--slice", help="aws: load per Lambda time slice (default and most 14m)")
+            p.add_argument("--rehearse", action="store_true",
+                           help="aws: rehearse the whole AWS path on this machine, no account needed (the "
+                                "synthesized state machine in moto, the handlers in this process; "
+                                "pip install 'squall[rehearse]')")
             p.add_argument("--csv", metavar="PREFIX", help="also write PREFIX_stats.csv, _failures.csv, "
                                                            "_stats_history.csv, _exceptions.csv (Locust's layout)")
             p.add_argument("--html", metavar="FILE", help="also write the HTML report there")

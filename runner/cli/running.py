@@ -333,6 +333,22 @@ def _aws_client_factory(spec: Spec) -> Callable[[str], Any]:
 
 
 def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> tuple[int, dict[str, Any]]:
+    if not getattr(args, "rehearse", False):
+        return _run_on_aws_now(spec, args, run_id, seed)
+    from runner.aws.rehearsal import STACK, REGION, rehearse
+    hosts = tuple(getattr(args, "allow_host", []) or ()) + spec.limits.allowed_hosts
+    args.stack, args.region, args.profile = STACK, REGION, None
+    for option, value in (("settle", "0s"), ("monitor_interval", "5s"), ("start_margin", "3s")):
+        if getattr(args, option, None) is None:
+            setattr(args, option, value)  # a rehearsal has no CloudWatch to wait for, and starts at once
+    print(f"squall: rehearsing on this machine: the synthesized state machine in moto, the handlers in this "
+          f"process (settle {args.settle}, start margin {args.start_margin})", file=sys.stderr)
+    outcome, kept = rehearse(hosts, lambda: _run_on_aws_now(spec, args, run_id, seed), run_id, Path(args.store))
+    print(f"squall: the rehearsal's results are kept in {kept}", file=sys.stderr)
+    return outcome
+
+
+def _run_on_aws_now(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> tuple[int, dict[str, Any]]:
     from runner.aws.backend import find_deployment, start_run, watch_run
     from runner.aws.pipeline import LAMBDA_ENGINES
     from runner.preflight import SpecRejected

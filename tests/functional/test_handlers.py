@@ -16,7 +16,7 @@ from analysis.histogram import Histogram
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
 from runner.store import shard_bytes
-from tests.aws_harness import FakeContext
+from runner.aws.rehearsal import LambdaContext
 from tests.unit.runner.virtual_time import FakeTime
 
 SPEC = {"name": "smoke", "target": {"url": "https://api.example.com"},
@@ -43,7 +43,7 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def call(handler_module: str, event: dict[str, Any]) -> Any:
     module = __import__(f"runner.aws.handlers.{handler_module}", fromlist=["handler"])
-    return module.handler(event, FakeContext(handler_module, 60))
+    return module.handler(event, LambdaContext(handler_module, 60))
 
 
 def keys(bucket: str, prefix: str) -> list[str]:
