@@ -250,6 +250,8 @@ def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any
     from runner.estimate import check_cost_limit
     from runner.guardrails import check_local_guardrails
     backend = getattr(args, "on", "local")
+    if getattr(args, "rehearse", False) and backend != "aws":
+        raise SpecRejected("--rehearse rehearses a run on AWS: write --on aws --rehearse; nothing was started")
     if spec.target.http2 and getattr(args, "engine", "fast") != "httpx":
         raise SpecRejected(f"target.http2: true needs --engine httpx (the {args.engine} engine speaks HTTP/1.1 only; "
                            f"it would send HTTP/1.1 without a word); nothing was started")

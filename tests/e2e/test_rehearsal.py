@@ -37,3 +37,9 @@ def test_a_three_slice_rehearsal_has_every_second_at_its_rate_and_no_pause(tmp_p
     assert arrivals[:30] == [20] * 30 and sum(arrivals) == 600
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 600
     assert (run / "reports" / "report.html").exists()
+
+
+def test_rehearse_without_on_aws_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "spec.yaml").write_text(SPEC.format(url="http://127.0.0.1:9"))
+    done = squall("run", "spec.yaml", "--rehearse", cwd=tmp_path)
+    assert done.returncode == 2 and "write --on aws --rehearse" in done.stderr
