@@ -190,7 +190,10 @@ def test_a_load_test_shape_is_followed_as_locust_follows_it(tmp_path: Path, demo
     assert [(p["name"], p["duration_s"]) for p in result["plan"]["phases"]] == [("Stages 1", 4.0), ("Stages 2", 4.0)]
     sent = result["endpoints"]["GET /jobs"]["requests"]
     assert sent == sum(demo.state.seen.values()) - seen_before
-    assert abs(sent - by_locust["/jobs"]) <= 0.1 * by_locust["/jobs"], (sent, by_locust)
+    # 15 %: on a busy host a worker's users start a moment late and the shape's clock does not wait
+    # (a fresh-clone CI run with the AWS rehearsal beside it: 284 against Locust's 321); a shape
+    # misread is far off (its first stage alone is 80, both stages at 6 users 480)
+    assert abs(sent - by_locust["/jobs"]) <= 0.15 * by_locust["/jobs"], (sent, by_locust)
     per_second = {row["second"]: row["requests"] for row in result["timeline"]}
     first, second = sum(per_second.get(s, 0) for s in (1, 2, 3)), sum(per_second.get(s, 0) for s in (5, 6, 7))
     assert 2.5 <= second / first <= 3.5, per_second  # 6 users against 2
