@@ -56,17 +56,18 @@ def merge_shards(shards: Iterable[Shard]) -> MergedRun:
         report.final = report.final or shard.final
         report.error = report.error or shard.error
         if shard.totals is not None:  # a snapshot: totals once, its seconds already compact
-            _fold(run, shard.totals)
+            fold_window(run, shard.totals)
             for second, window in shard.windows.items():
                 run.timeline.setdefault(second, Window()).merge(window)
             continue
         for second, window in shard.windows.items():
-            _fold(run, window)
+            fold_window(run, window)
             run.timeline.setdefault(second, Window()).merge(per_second(window))
     return run
 
 
-def _fold(run: MergedRun, window: Window) -> None:
+def fold_window(run: MergedRun, window: Window) -> None:
+    """Add a window's endpoints, scenarios and health to the run's totals."""
     for name, stats in window.endpoints.items():
         run.endpoints.setdefault(name, EndpointStats()).merge(stats)
         run.overall.merge(stats)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.merge import MergedRun, WorkerReport
+from analysis.merge import MergedRun, WorkerReport, fold_window
 from analysis.stats import Window
 
 PARTIAL_FORMAT = 1
@@ -74,12 +74,7 @@ def partial_of(run: MergedRun, slice_index: int, first_worker: int, worker_count
 
 def fold_partial(run: MergedRun, partial: Partial) -> None:
     """Add a group's partial merge to the run's merge, as its workers' shards would have added."""
-    for name, stats in partial.totals.endpoints.items():
-        run.endpoints.setdefault(name, type(stats)()).merge(stats)
-        run.overall.merge(stats)
-    for name, scenario in partial.totals.scenarios.items():
-        run.scenarios.setdefault(name, type(scenario)()).merge(scenario)
-    run.health.merge(partial.totals.health)
+    fold_window(run, partial.totals)
     for second, window in partial.timeline.items():
         run.timeline.setdefault(second, Window()).merge(window)
     for worker, report in partial.workers.items():

@@ -152,14 +152,19 @@ def metric_window_of(store: Store, run_id: str, started_at_epoch_s: float, measu
     return start, max(end, start + 1.0)
 
 
+def _error_message(cause: str) -> str:
+    """A Step Functions error's cause: a function error's is its JSON payload (errorMessage), an
+    API error's plain text."""
+    try:
+        return str(json.loads(cause).get("errorMessage", cause))
+    except (ValueError, AttributeError):
+        return cause
+
+
 def failure_reason(failure: Any) -> str:
     """failure.json, written when the run's orchestration failed (the state machine's catch)."""
     error = str(failure.get("error") or "error") if isinstance(failure, dict) else "error"
-    cause = str(failure.get("cause") or "") if isinstance(failure, dict) else ""
-    try:
-        cause = str(json.loads(cause).get("errorMessage", cause))  # a Lambda error's cause is JSON
-    except (ValueError, AttributeError):
-        pass
+    cause = _error_message(str(failure.get("cause") or "") if isinstance(failure, dict) else "")
     return (f"the run could not finish: {error}: {cause[:1000]} (the stop flag was set, so workers stopped; "
             f"what they measured is kept)")
 
@@ -178,11 +183,7 @@ LAMBDA_ERRORS = {
 def worker_failure(record: Any) -> str:
     """A worker's failure as the Worker task's catch wrote it ({"Error": ..., "Cause": ...})."""
     error = str(record.get("Error") or "error") if isinstance(record, dict) else "error"
-    cause = str(record.get("Cause") or "") if isinstance(record, dict) else ""
-    try:
-        cause = str(json.loads(cause).get("errorMessage", cause))  # a function error's cause is its JSON payload
-    except (ValueError, AttributeError):
-        pass
+    cause = _error_message(str(record.get("Cause") or "") if isinstance(record, dict) else "")
     meaning = LAMBDA_ERRORS.get(error)
     return f"{meaning} ({error}: {cause[:300]})" if meaning else f"{error}: {cause[:500]}"
 
