@@ -92,7 +92,9 @@ def test_an_abort_rule_judged_by_the_monitor_ends_the_execution_in_failed(emulat
 
 def test_a_regression_against_the_baseline_set_on_aws_fails_the_run(emulator, demo_target, tmp_path: Path) -> None:
     emu, machine, bucket = emulator
-    fast, slow = demo_target(latency="fixed:2ms"), demo_target(latency="fixed:800ms")  # far beyond any noise
+    # 3 s against 2 ms: beyond a busy host's lateness, which latency from the intended send includes
+    # (a fresh-clone CI run measured the baseline's p95 at ~630 ms, so 800 ms was only +28 %)
+    fast, slow = demo_target(latency="fixed:2ms"), demo_target(latency="fixed:3000ms")
     spec = write_spec(tmp_path, fast.url, duration="2s")
     spec.write_text(spec.read_text().replace("name: emulated", "name: emulated-baseline"))
     first = squall_aws(emu, tmp_path, *run_args(spec))
