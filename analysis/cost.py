@@ -8,6 +8,7 @@ Checked: 2025-06. Regions not in the table are priced as us-east-1, and the resu
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,8 @@ class RunShape:
     bytes_out: int = 0  # what the workers sent to the target (request lines, headers, bodies)
     bytes_out_assumed: bool = False  # planned: an assumed size per request, not a measured one
     run_hours: float = 0.0  # how long the run's live metrics were published (EMF), prorated
+    gatherer_seconds: float = 0.0  # sum over a wide run's gatherers (monitor function) of their running time
+    gatherer_invocations: int = 0
 
 
 def run_cost(shape: RunShape, region: str) -> CostBreakdown:
@@ -118,7 +121,10 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
         cost.add("Lambda workers", shape.worker_seconds * gb, "GB-s", shape.worker_seconds * gb * per_gb_s)
         monitor_gb_s = shape.monitor_invocations * shape.monitor_seconds_each * MONITOR_MEMORY_MB / 1024
         cost.add("Lambda monitor, plan, collect", monitor_gb_s + 30.0, "GB-s", (monitor_gb_s + 30.0) * per_gb_s)
-        invocations = shape.workers + shape.monitor_invocations + 3
+        if shape.gatherer_seconds:
+            gatherer_gb_s = shape.gatherer_seconds * MONITOR_MEMORY_MB / 1024
+            cost.add("Lambda gatherers (a wide run's monitor)", gatherer_gb_s, "GB-s", gatherer_gb_s * per_gb_s)
+        invocations = shape.workers + shape.monitor_invocations + shape.gatherer_invocations + 3
         cost.add("Lambda requests", invocations, "requests", invocations / 1e6 * prices.lambda_per_million_requests_usd)
         cost.add("Step Functions", shape.transitions, "transitions",
                  shape.transitions / 1000 * prices.sfn_per_1000_transitions_usd)
@@ -152,13 +158,16 @@ PLANNED_BYTES_PER_REQUEST = 500  # request line and headers of a small API call,
 def planned_shape(backend: str, duration_s: float, workers: int, slices: int, flush_interval_s: float,
                   monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
                   worker_memory_mb: int = 1769, architecture: str = "arm64", expected_requests: float = 0.0,
-                  stop_poll_s: float = 1.0, monitor_loop_s: float = 0.0, monitor_tick_s: float = 1.0) -> RunShape:
+                  stop_poll_s: float = 1.0, monitor_loop_s: float = 0.0, monitor_tick_s: float = 1.0,
+                  gatherers: int = 0) -> RunShape:
     """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
     the pipeline makes them: every delta shard written once and read once by the monitor, one
     snapshot per worker and slice (written, and read by collect), the monitor's state and
     live.json per tick and its listings of the new shards and the failed workers (a LIST is priced
     as a PUT), collect's listings, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
-    how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules)."""
+    how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules).
+    ``gatherers``: per slice, for a wide run (each ticks every second for its whole slice, in
+    invocations of a minute: two LISTs a tick, a gathered object written and read by the monitor)."""
     if backend != "aws":
         return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
                         metrics_requested=metrics_per_call * 2)
@@ -175,11 +184,18 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     # the monitor's two per tick (new shards, failed workers); collect's, per slice, for the snapshots
     # and for the failed workers
     lists = 2 * ticks + slices + 2
+    gatherer_seconds = gatherers * (duration_s + slices * (start_margin_s + drain_s))
+    gatherer_invocations = gatherers * slices * math.ceil((duration_s / slices + start_margin_s + drain_s) / 60)
+    if gatherers:
+        transitions += 2 * gatherer_invocations + 2 * slices
+        puts, gets, lists = (puts + int(gatherer_seconds), gets + int(gatherer_seconds),
+                             lists + 2 * int(gatherer_seconds) + ticks)
     return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
                     max(1.0, monitor_loop_s),
                     transitions, puts, gets, lists, metrics_per_call * 2,
                     bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True,
-                    run_hours=(duration_s + slices * (start_margin_s + drain_s)) / 3600)
+                    run_hours=(duration_s + slices * (start_margin_s + drain_s)) / 3600,
+                    gatherer_seconds=gatherer_seconds, gatherer_invocations=gatherer_invocations)
 
 
 @dataclass(frozen=True)

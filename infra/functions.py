@@ -11,6 +11,12 @@ from constructs import Construct
 from infra.bundling import lambda_code
 
 COLLECT_MEMORY_MB = 3008  # Plan checks a run's collect fits it (runner.aws.pipeline.collect_problem)
+GATHER_GROUP_WORKERS, GATHER_GROUPS_MAX = 200, 20  # as runner.aws.pipeline plans them (a test holds them equal)
+
+
+def gatherers_for(max_workers: int) -> int:
+    """The most gatherers a slice of ``max_workers`` workers gets (runner.aws.pipeline.gather_group_workers)."""
+    return 0 if max_workers <= GATHER_GROUP_WORKERS else min(GATHER_GROUPS_MAX, -(-max_workers // GATHER_GROUP_WORKERS))
 
 
 class Functions(Construct):
@@ -19,7 +25,8 @@ class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
                  architecture: lambda_.Architecture, worker_memory_mb: int,
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
-                 worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 5) -> None:
+                 worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 5,
+                 max_workers: int = 100) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture, with_locust=False)  # plan, monitor, collect: no Locust (half the bundle)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
@@ -44,7 +51,8 @@ class Functions(Construct):
         # abort's stop flag), Abandon or Collect; it caps how many runs go on at once at as many
         control = control_reserved_concurrency or None
         self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2),
-                             {**guardrail_env, "SQUALL_COLLECT_MEMORY_MB": str(COLLECT_MEMORY_MB)},
+                             {**guardrail_env, "SQUALL_COLLECT_MEMORY_MB": str(COLLECT_MEMORY_MB),
+                              "SQUALL_MONITOR_RESERVED": str(control + 2 * gatherers_for(max_workers) if control else 0)},
                              reserved=control)
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
         # take the concurrency the target's functions need (and vice versa)
@@ -52,8 +60,10 @@ class Functions(Construct):
                                reserved=worker_reserved_concurrency, bundle=lambda_code(architecture))
         # 1,769 MB: one full vCPU (1,024 MB had ~0.58), for a tick that reads every worker's new shards
         # (at 1,000 workers with 1 s flushes, 1,000 a second: 0.89 s a tick on this machine's core)
+        # It runs the gatherers of wide slices too (a group of workers each, two slices' at a handover)
+        monitor_reserved = control + 2 * gatherers_for(max_workers) if control else None
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1769, cdk.Duration.minutes(2),
-                                reserved=control)
+                                reserved=monitor_reserved)
         # 3,008 MB: the final merge holds the run's per-second timeline (~255 MB an hour, measured), so
         # a 6-hour run fits (runner.aws.pipeline.collect_problem), with ~1.7 vCPU for the merge
         self.collect = function("Collect", "runner.aws.handlers.collect.handler", COLLECT_MEMORY_MB,
@@ -76,6 +86,7 @@ class Functions(Construct):
         bucket.grant_put(self.monitor, "runs/*/live.json")
         bucket.grant_put(self.monitor, "runs/*/control/stop")  # an abort rule's breach stops the workers
         bucket.grant_put(self.monitor, "runs/*/monitor/*")  # its progress between ticks (listing cursor, totals)
+        bucket.grant_put(self.monitor, "runs/*/gathered/*")  # as a gatherer: a group's new shards in one object
         bucket.grant_read(self.collect, "runs/*")
         bucket.grant_read(self.collect, "baselines/*")  # regression thresholds compare with the baseline run
         for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/partials/*"):

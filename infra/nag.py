@@ -67,7 +67,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
             f"{secret_prefix}*]": secret,
         },
         "monitor": {**CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/live.json", "runs/*/control/stop",
-                                           "runs/*/monitor/*")},
+                                           "runs/*/monitor/*", "runs/*/gathered/*")},
         "collect": {
             **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*",
                                    "runs/*/partials/*",
@@ -88,7 +88,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     machine_ref = f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine}"}}]}}]}}'
     _acknowledge(state_machine, {
         "IAM5[Resource::*]": "X-Ray trace writes have no resource-level permissions",
-        **CDK_READ, **_run_keys(bucket, "runs/*/slices/*", "runs/*/failed/*"),
+        **CDK_READ, **_run_keys(bucket, "runs/*/slices/*", "runs/*/failed/*", "runs/*/gather-failed/*"),
         f"IAM5[Resource::arn:<AWS::Partition>:s3:::<{bucket}>/*]":
             "the Distributed Map's S3 item reader (granted by CDK) reads each slice's job list",
         f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{machine_ref}:*]":

@@ -2,8 +2,10 @@
 
     Plan ─► Duplicate? ─► Run (Parallel) ─► Settle (Wait) ─► Collect ─► Verdict?
               ┬─ Slices (each waits for its planned start: they hand over without a pause)
-              │    └─ WakeUp (Wait) ─► StartSlice ─► stopped? ─► Launch (Wait) ─► Workers: Distributed Map
-              │         over the slice's jobs in S3 └─ Worker (Lambda, synchronous, never retried once started)
+              │    └─ WakeUp (Wait) ─► StartSlice ─► stopped? ─► Launch (Wait) ─► Slice (Parallel)
+              │         ┬─ Workers: Distributed Map over the slice's jobs in S3
+              │         │    └─ Worker (Lambda, synchronous, never retried once started)
+              │         └─ Gatherers (a wide slice's): Gather (its group's new shards in one object) ─► done? ─► Gather
               │         ─► Reduce (the slice's groups of workers merged into partials, for collect)
               └─ Monitor loop, for the whole run: Monitor (live.json) ─► done? ─► Wait ─► Monitor
               └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
@@ -104,9 +106,54 @@ class Orchestration(Construct):
         stopped = sfn.Choice(self, "SliceStopped?").when(
             sfn.Condition.boolean_equals("$.timing.stopped", True),
             sfn.Pass(self, "SkipSlice", comment="the stop flag is set: no workers for this slice")).otherwise(
-            launch.next(self.workers_state()).next(self.reduce_state()))
+            launch.next(self.slice_state()).next(self.reduce_state()))
         slices.item_processor(wake.next(start).next(stopped))
         return slices
+
+    def slice_state(self) -> sfn.Parallel:
+        """The slice's workers, and beside them the monitor's gatherers (a wide slice's only)."""
+        slice_ = sfn.Parallel(self, "Slice", result_path=sfn.JsonPath.DISCARD,
+                              comment="the workers, and the gatherers that read them for the monitor")
+        slice_.branch(self.workers_state())
+        slice_.branch(self.gatherers_state())
+        return slice_
+
+    def gatherers_state(self) -> sfn.Map:
+        """One gatherer per group of the slice's workers (none for a slice the monitor reads worker by
+        worker), each looping until its workers are done; one that fails for good is written down
+        (Step Functions' own S3 integration) and the monitor reads its workers itself."""
+        gatherers = sfn.Map(
+            self, "Gatherers", items_path="$.slice.gather", max_concurrency=0, result_path=sfn.JsonPath.DISCARD,
+            item_selector={"group.$": "$$.Map.Item.Value", "run_id.$": "$.run_id",
+                           "start_at.$": "$.timing.start_at", "duration_s.$": "$.slice.duration_s",
+                           "gather": {"next_seq": 0, "done": False}})
+        gather = tasks.LambdaInvoke(
+            self, "Gather", lambda_function=self.monitor_fn, payload_response_only=True,
+            payload=sfn.TaskInput.from_object({"action": "gather", "run_id": sfn.JsonPath.string_at("$.run_id"),
+                                               "group": sfn.JsonPath.object_at("$.group"),
+                                               "start_at": sfn.JsonPath.number_at("$.start_at"),
+                                               "duration_s": sfn.JsonPath.number_at("$.duration_s"),
+                                               "next_seq": sfn.JsonPath.number_at("$.gather.next_seq")}),
+            result_path="$.gather")
+        # Idempotent (it resumes from the gathered objects the store holds): retried on any error.
+        gather.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        fell = tasks.CallAwsService(
+            self, "GathererFailed", service="s3", action="putObject",
+            parameters={"Bucket": self.bucket.bucket_name,
+                        "Key": sfn.JsonPath.format("runs/{}/gather-failed/{}/{}.json", sfn.JsonPath.string_at("$.run_id"),
+                                                   sfn.JsonPath.string_at("$.group.slice"),
+                                                   sfn.JsonPath.string_at("$.group.first_worker")),
+                        "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error")),
+                        "ContentType": "application/json"},
+            iam_resources=[self.bucket.arn_for_objects("runs/*/gather-failed/*")], iam_action="s3:PutObject",
+            result_path=sfn.JsonPath.DISCARD)
+        fell.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        gather.add_catch(fell, errors=["States.ALL"], result_path="$.error")
+        done = sfn.Choice(self, "GroupDone?")
+        done.when(sfn.Condition.boolean_equals("$.gather.done", True), sfn.Succeed(self, "Gathered"))
+        done.otherwise(gather)
+        gatherers.item_processor(gather.next(done))
+        return gatherers
 
     def workers_state(self) -> sfn.DistributedMap:
         """Every worker of the slice at once, each invoked synchronously with the same start instant."""

@@ -44,7 +44,8 @@ class SquallStack(cdk.Stack):
                                    worker_memory_mb=settings.worker_memory_mb, guardrail_env=guardrail_env,
                                    secret_prefixes=(settings.ssm_parameter_prefix, settings.secret_name_prefix),
                                    worker_reserved_concurrency=settings.worker_reserved_concurrency,
-                                   control_reserved_concurrency=settings.control_reserved_concurrency)
+                                   control_reserved_concurrency=settings.control_reserved_concurrency,
+                                   max_workers=max_workers)
         self.orchestration = Orchestration(
             self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,

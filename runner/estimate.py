@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from analysis.cost import CostBreakdown, planned_shape, run_cost
 from analysis.target import build_queries
-from runner.plan import MonitorCadence, PlanError, RunPlan, start_margin_for
+from runner.plan import MonitorCadence, PlanError, RunPlan, gather_group_workers, groups_of, start_margin_for
 from runner.spec import Spec
 
 
 def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | None = None,
-                       monitor_interval_s: float = 10.0) -> CostBreakdown:
+                       monitor_interval_s: float = 10.0, gatherers: int | None = None) -> CostBreakdown:
     queries = len(build_queries(spec.aws.resources)) if spec.aws else 0
     slices = len(plan.slices) if backend == "aws" else 1
     cadence = MonitorCadence.for_run(bool(spec.abort_rules), monitor_interval_s)
@@ -16,7 +16,9 @@ def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | No
                           flush_interval_s=cadence.flush_s if backend == "aws" else 2.0,
                           monitor_interval_s=monitor_interval_s, start_margin_s=start_margin_for(plan.workers),
                           drain_s=spec.limits.drain_s, metrics_per_call=queries, expected_requests=plan.expected_requests,
-                          monitor_loop_s=cadence.loop_s, monitor_tick_s=cadence.tick_s)
+                          monitor_loop_s=cadence.loop_s, monitor_tick_s=cadence.tick_s,
+                          gatherers=(len(groups_of(plan.workers, gather_group_workers(plan.workers)))
+                                     if gatherers is None else gatherers) if backend == "aws" else 0)
     return run_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
 
 

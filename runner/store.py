@@ -1,6 +1,7 @@
 """The result store on a local directory, with keys that mirror the S3 layout:
 ``runs/<run_id>/spec.json plan.json jobs/… shards/<slice>/<seq>/<worker>.json.gz
-snapshots/<slice>/<worker>.json.gz control/stop result.json``. Writes are atomic (temporary
+snapshots/<slice>/<worker>.json.gz gathered/<slice>/<seq>/<first worker>.json.gz control/stop
+result.json``. Writes are atomic (temporary
 file, then rename), so a reader never sees half a shard.
 """
 from __future__ import annotations
@@ -14,9 +15,12 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from analysis.gathered import Gathered, gathered_key
 from analysis.shard import Shard
+
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -226,17 +230,50 @@ def delta_key_parts(key: str) -> tuple[int, int, int] | None:
         return None
 
 
+def put_gathered(store: Store, run_id: str, gathered: Gathered) -> None:
+    data = gzip.compress(json.dumps(gathered.to_dict(), separators=(",", ":")).encode(), compresslevel=5)
+    store.put_bytes(run_prefix(run_id) + gathered.key, data)
+
+
+def read_gathered(store: Store, key: str) -> Gathered:
+    """The gathered object at ``key``; ValueError naming the key when it is not one."""
+    try:
+        data = json.loads(gzip.decompress(store.get_bytes(key)))
+    except (OSError, EOFError, ValueError) as error:
+        raise ValueError(f"{key}: not a readable gathered object ({error})") from None
+    return Gathered.from_dict(data, key)
+
+
+def gathered_at(store: Store, run_id: str, slice_index: int, seq: int, first_worker: int) -> Gathered | None:
+    key = run_prefix(run_id) + gathered_key(slice_index, seq, first_worker)
+    return read_gathered(store, key) if store.exists(key) else None
+
+
+def gather_failures(store: Store, run_id: str, slice_index: int) -> set[int]:
+    """The groups (by first worker) of a slice whose gatherer failed for good: the state machine's
+    catch around it writes ``gather-failed/<slice>/<first worker>.json``."""
+    prefix = f"{run_prefix(run_id)}gather-failed/{slice_index}/"
+    return {int(name) for name in (k.removeprefix(prefix).removesuffix(".json") for k in store.list(prefix))
+            if name.isdigit()}
+
+
 def read_parallel(store: Store, keys: list[str], rejected: list[str], threads: int = 32) -> Iterator[Shard]:
-    """The shards at ``keys``, fetched ``threads`` at a time (S3 answers a GET in tens of ms), in
-    the order they arrive; at most twice ``threads`` are held at once. Unreadable ones are
-    named in ``rejected``."""
+    """The shards at ``keys`` (runner.store.fetch_parallel)."""
+    return fetch_parallel(store, keys, rejected, read_shard, threads)
+
+
+def fetch_parallel(store: Store, keys: list[str], rejected: list[str], read: Callable[[Store, str], T],
+                   threads: int = 32) -> Iterator[T]:
+    """What ``read`` makes of each object at ``keys``, fetched ``threads`` at a time (S3 answers a
+    GET in tens of ms), in the order they arrive; at most twice ``threads`` are held at once.
+    Unreadable ones (``read`` raised ValueError) are named in ``rejected``."""
     if not keys:
         return
     with ThreadPoolExecutor(max_workers=min(threads, len(keys))) as pool:
-        pending: set[Future[Shard]] = set()
+        pending: set[Future[T]] = set()
         queue = iter(keys)
         for key in queue:
-            pending.add(pool.submit(read_shard, store, key))
+            pending.add(pool.submit(read, store, key))
             if len(pending) >= 2 * threads:
                 break
         while pending:
@@ -248,4 +285,4 @@ def read_parallel(store: Store, keys: list[str], rejected: list[str], threads: i
                     rejected.append(str(error))
                 next_key = next(queue, None)
                 if next_key is not None:
-                    pending.add(pool.submit(read_shard, store, next_key))
+                    pending.add(pool.submit(read, store, next_key))

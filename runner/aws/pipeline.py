@@ -20,13 +20,15 @@ from analysis.abort import check_abort
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
 from runner.results.collect import collect, reduce_group
+from runner.results.gather import Group, gather_tick, group_done, resume
 from runner.results.progress import Progress, advance_slice, load_progress, save_progress
 from runner.results.live import view_document
 from runner.estimate import estimate_test_cost
 from runner.guardrails import Guardrails, check_guardrails
 from runner.guardrails import spec_limit_problems
 from runner.job import WorkerJob, job_key
-from runner.plan import FINAL_FLUSH_S, START_MARGIN_S, MonitorCadence, PlanError, make_plan, start_margin_for
+from runner.plan import (FINAL_FLUSH_S, GATHER_LOOP_S, GATHER_TICK_S, START_MARGIN_S, MonitorCadence, PlanError,
+                         gather_group_workers, groups_of, make_plan, start_margin_for)
 from runner.prepare import prepare_run, slice_manifest_key
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
@@ -184,6 +186,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                                                 start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S)
     if interval_problem:
         problems.append(interval_problem)
+    gather_size = gather_group_workers(plan.workers, execution_input.get("gather_group_workers"))
     group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
     tree = plan.workers * len(plan.slices) >= REDUCE_FROM_WORKER_SLICES or "reduce_group_workers" in execution_input
     too_big = collect_problem(plan.workers, [s.duration_s for s in plan.slices], group_size, tree,
@@ -191,12 +194,15 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     if too_big:
         problems.append(too_big)
     if not problems:
-        estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=monitor_interval_s)
+        estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=monitor_interval_s,
+                                      gatherers=len(groups_of(plan.workers, gather_size)))
         if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
             problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
                             f"${spec.limits.max_cost_usd:g}")
     if lambda_client is not None and not problems:
-        shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1)
+        shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1,
+                                               gatherers=len(groups_of(plan.workers, gather_size)),
+                                               monitor_reserved=int(os.environ.get("SQUALL_MONITOR_RESERVED", "0")))
         if shortfall:
             problems.append(shortfall)
     if problems:
@@ -205,6 +211,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "backend": "aws", "engine": engine, "started_at_epoch_s": now_epoch_s,
             "workers": plan.workers, "monitor_interval_s": monitor_interval_s,
+            "gatherers": len(groups_of(plan.workers, gather_size)),  # per slice
             # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
@@ -226,8 +233,11 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                     "start_margin_s": start_margin_s, "start_at": run_start_at + s.offset_s,
                     "wake_at": timestamp(run_start_at + s.offset_s - start_margin_s - (WAKE_EARLY_S if s.index else 0)),
                     # collect's reduce tree: merged as soon as the slice's workers are done
-                    "groups": [{"slice": s.index, "first_worker": first, "workers": min(group_size, plan.workers - first)}
-                               for first in range(0, plan.workers, max(1, group_size))] if tree else []}
+                    "groups": [{"slice": s.index, "first_worker": first, "workers": count}
+                               for first, count in groups_of(plan.workers, group_size)] if tree else [],
+                    # the monitor's gatherers, while the slice runs (none for a slice it reads worker by worker)
+                    "gather": [{"slice": s.index, "first_worker": first, "workers": count}
+                               for first, count in groups_of(plan.workers, gather_size)]}
                    for s in slices],
     }
 
@@ -272,22 +282,32 @@ def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
     return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
 
 
-def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False) -> str | None:
+def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False, gatherers: int = 0,
+                               monitor_reserved: int = 0) -> str | None:
     """On AWS, before anything starts: can the account run this many workers at once? With
-    several slices, two slices' workers run at once while they hand over."""
+    several slices, two slices' workers (and gatherers) run at once while they hand over. The
+    control functions' reserved concurrency (``monitor_reserved`` > 0: the monitor's, which runs
+    the gatherers too) is not in the unreserved pool the workers draw from."""
+    slices_at_once = 2 if handover else 1
+    monitors = 1 + gatherers * slices_at_once
+    if monitor_reserved and monitors > monitor_reserved:
+        return (f"the plan needs {monitors} monitor executions at once (the monitor, and {gatherers} gatherers per "
+                f"slice{', two slices at a handover' if handover else ''}) but the monitor function reserves "
+                f"{monitor_reserved}; deploy with a larger squall:maxWorkers (it sizes the reserve) or lower "
+                f"gather_group_workers")
     try:
         limit = lambda_client.get_account_settings()["AccountLimit"]
     except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
         return None
     unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
-    at_once = workers * (2 if handover else 1)
-    needed = at_once + 3  # the workers, and the monitor, plan and collect beside them
-    if unreserved < needed:
+    at_once = workers * slices_at_once
+    control = 0 if monitor_reserved else 2 + monitors  # without reserves: plan, collect and the monitors share the pool
+    if unreserved < at_once + control:
         return (f"the plan needs {at_once} workers at once"
                 + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
-                + " (+3 for the monitor, plan and collect functions) but the "
-                f"account has only {unreserved} unreserved concurrent executions in this region; raise the Lambda "
-                f"quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+                + (f" (+{control} for the plan, monitor, gatherer and collect functions)" if control else "")
+                + f" but the account has only {unreserved} unreserved concurrent executions in this region; raise the "
+                "Lambda quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
     return None
 
 
@@ -346,7 +366,9 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
     current_start = progress.starts.get(int(current["index"]), float(current.get("start_at", now_epoch_s)))
     elapsed_s = now_epoch_s - current_start + float(current["offset_s"])
     # a second whose shards have all arrived: a flush interval after its end, and a second for the PUTs
-    complete_second = math.floor(elapsed_s - job.flush_interval_s - 1.0)
+    # (and with gatherers, their tick and their own PUT)
+    gathering = any(s.get("gather") for s in slices)
+    complete_second = math.floor(elapsed_s - job.flush_interval_s - 1.0 - (GATHER_TICK_S + 1.0 if gathering else 0.0))
     keep_s = max((rule.for_s for rule in spec.abort_rules), default=0.0) + 30
     keep_from = int(elapsed_s - keep_s)
 
@@ -359,7 +381,8 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
     for slice_ in started:
         if not finished(slice_):
             new_shards += advance_slice(store, run_id, progress, int(slice_["index"]), int(slice_["workers"]),
-                                        keep_from)
+                                        keep_from, [(int(g["first_worker"]), int(g["workers"]))
+                                                    for g in slice_.get("gather", [])])
             cursor = progress.cursor(int(slice_["index"]))
             running += len(set(cursor.last_seq) - cursor.final - cursor.failed)
     progress.forget_before(keep_from)
@@ -390,6 +413,29 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
     # a slice not started yet: the run goes on, unless it is stopped (its later slices are skipped)
     done = every_started_done and (len(started) == len(slices) or store.exists(stop_key))
     return {"done": bool(done), "workers_finished": finished_here}, live
+
+
+def gather_run(event: dict[str, Any], store: Store, clock: Callable[[], float],
+               sleep: Callable[[float], None]) -> dict[str, Any]:
+    """One gatherer invocation: a tick a second for up to GATHER_LOOP_S, each merging the group's
+    new shards into one gathered object. Done when every worker of the group has finished (or
+    failed for good), or a drain grace after the slice's end; the state machine invokes it again
+    until then, handing over ``next_seq``."""
+    run_id, spec = str(event["run_id"]), event["group"]
+    group = Group(int(spec["slice"]), int(spec["first_worker"]), int(spec["workers"]))
+    give_up_at = float(event["start_at"]) + float(event["duration_s"]) + DRAIN_GRACE_S
+    last, seq = resume(store, run_id, group, int(event.get("next_seq", 0)))
+    began_s, ticks = clock(), 0
+    while True:
+        written = gather_tick(store, run_id, group, last, seq)
+        if written is not None:
+            last, seq = written, seq + 1
+        ticks += 1
+        done = group_done(store, run_id, group, last) or clock() > give_up_at
+        next_tick_s = began_s + ticks * GATHER_TICK_S
+        if done or next_tick_s - began_s >= GATHER_LOOP_S:
+            return {"done": done, "next_seq": seq}
+        sleep(max(0.0, next_tick_s - clock()))
 
 
 def reduce_run(event: dict[str, Any], store: Store) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -259,17 +260,23 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     # (plus its state per tick) and lists the new ones per tick (a LIST costs what a PUT does),
     # collect reads its objects; on AWS every worker checks the stop flag once a second.
     stop_checks = int(plan.workers * measured_s) if on_aws else 0
+    # a wide run's gatherers (runner.results.gather), per slice: each ticks every second for its slice
+    gatherers = int(meta.get("gatherers", 0)) if on_aws else 0
+    slice_span_s = measured_s / len(plan.slices) + start_margin_for(plan.workers) + spec.limits.drain_s
+    gatherer_seconds = gatherers * len(plan.slices) * slice_span_s
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
                      worker_memory_mb, architecture, monitor_invocations=invocations,
                      monitor_seconds_each=max(1.0, cadence.loop_s),
                      transitions=12 + 8 * len(plan.slices) + 3 * invocations + 3 * plan.workers * len(plan.slices)
                      if on_aws else 0,
-                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks,
-                     s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks,
-                     s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2,
+                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks + int(gatherer_seconds),
+                     s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks + int(gatherer_seconds),
+                     s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2 + 2 * int(gatherer_seconds),
                      metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out,
                      run_hours=(measured_s + len(plan.slices) * (start_margin_for(plan.workers) + spec.limits.drain_s))
-                     / 3600 if on_aws else 0.0)
+                     / 3600 if on_aws else 0.0,
+                     gatherer_seconds=gatherer_seconds,
+                     gatherer_invocations=gatherers * len(plan.slices) * math.ceil(slice_span_s / 60))
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}

@@ -7,6 +7,11 @@ stores that state again (``runs/<id>/monitor/state.json.gz``). Its work and memo
 what is new, never the run's length: minute 55 of a one-hour run costs what minute 1 did.
 One monitor watches the whole run: slices hand over without a pause, so two may be running at
 once (the next one's first seconds, the last one's drain); each has its own cursor.
+
+A wide slice's workers are read in groups: a gatherer per group (runner.results.gather) merges its
+workers' new shards into one gathered object a tick, and the monitor reads those instead, so a
+tick reads O(groups) objects. A group whose gatherer failed for good is read worker by worker
+again, from the cursor its last gathered object left.
 """
 from __future__ import annotations
 
@@ -15,9 +20,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from collections.abc import Iterable
+
+from analysis.gathered import Gathered, gathered_key_parts
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, HealthStats, Window
-from runner.store import Store, StoreError, delta_key_parts, failure_keys, read_parallel, run_prefix, shard_keys
+from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, gather_failures,
+                          read_gathered, read_parallel, run_prefix, shard_keys)
 
 STALE_SEQS = 6  # a worker this many flushes behind the newest no longer holds the cursor back
 
@@ -28,28 +37,35 @@ class SliceCursor:
     last_seq: dict[int, int] = field(default_factory=dict)  # worker -> newest delta seq read
     final: set[int] = field(default_factory=set)  # workers whose final delta was read
     failed: set[int] = field(default_factory=set)  # workers whose invocation failed for good (no final shard)
+    gathered: dict[int, int] = field(default_factory=dict)  # group (first worker) -> newest gathered seq read
 
     def finished(self) -> int:
         return len(self.final | self.failed)
 
-    def cursor_seq(self, workers: int) -> int:
-        """The oldest delta any worker still running may write next; a worker far behind the
+    def cursor_seq(self, workers: Iterable[int]) -> int:
+        """The oldest delta any of ``workers`` still running may write next; a worker far behind the
         others (dead, or stalled) is left out, so it cannot make every tick re-read the slice."""
         if not self.last_seq:
             return 0
         newest = max(self.last_seq.values())
-        waiting = [self.last_seq.get(w, -1) + 1 for w in range(workers)
+        waiting = [self.last_seq.get(w, -1) + 1 for w in workers
                    if w not in self.final | self.failed and self.last_seq.get(w, -1) >= newest - STALE_SEQS]
         return min(waiting) if waiting else newest + 1
 
+    def add(self, shard: Shard) -> None:
+        self.last_seq[shard.worker_index] = max(self.last_seq.get(shard.worker_index, -1), shard.seq)
+        if shard.final:
+            self.final.add(shard.worker_index)
+
     def to_dict(self) -> dict[str, Any]:
         return {"last_seq": {str(w): s for w, s in self.last_seq.items()}, "final": sorted(self.final),
-                "failed": sorted(self.failed)}
+                "failed": sorted(self.failed), "gathered": {str(g): s for g, s in self.gathered.items()}}
 
     @classmethod
     def from_dict(cls, document: dict[str, Any]) -> SliceCursor:
         return cls({int(w): int(s) for w, s in document["last_seq"].items()}, {int(w) for w in document["final"]},
-                   {int(w) for w in document.get("failed", [])})
+                   {int(w) for w in document.get("failed", [])},
+                   {int(g): int(s) for g, s in document.get("gathered", {}).items()})
 
 
 @dataclass
@@ -90,11 +106,21 @@ class Progress:
                    else HealthStats())
 
     def add(self, shard: Shard, keep_from_second: int) -> None:
-        cursor = self.cursor(shard.slice_index)
-        cursor.last_seq[shard.worker_index] = max(cursor.last_seq.get(shard.worker_index, -1), shard.seq)
-        if shard.final:
-            cursor.final.add(shard.worker_index)
-        for second, window in shard.windows.items():
+        self.cursor(shard.slice_index).add(shard)
+        self.add_windows(shard.windows, keep_from_second)
+
+    def add_gathered(self, gathered: Gathered, keep_from_second: int) -> None:
+        """A group's gathered object: its shards' windows, and the group's cursor after them."""
+        cursor = self.cursor(gathered.slice_index)
+        for worker, seq in gathered.last_seq.items():
+            cursor.last_seq[worker] = max(cursor.last_seq.get(worker, -1), seq)
+        cursor.final |= gathered.final
+        cursor.gathered[gathered.first_worker] = max(cursor.gathered.get(gathered.first_worker, -1), gathered.seq)
+        self.rejected.extend(gathered.rejected)
+        self.add_windows(gathered.windows, keep_from_second)
+
+    def add_windows(self, windows: dict[int, Window], keep_from_second: int) -> None:
+        for second, window in windows.items():
             self.health.merge(window.health)
             for name, stats in window.endpoints.items():
                 self.requests += stats.requests
@@ -123,20 +149,58 @@ def load_progress(store: Store, run_id: str) -> Progress:
 
 
 def advance_slice(store: Store, run_id: str, progress: Progress, slice_index: int, workers: int,
-                  keep_from_second: int) -> int:
-    """Read one slice's shards written since the last tick into ``progress``; returns how many."""
+                  keep_from_second: int, groups: Iterable[tuple[int, int]] = ()) -> int:
+    """Read what one slice's workers wrote since the last tick into ``progress``: the gathered
+    objects of its ``groups`` (first worker, workers) whose gatherer goes on, the delta shards of
+    every other worker. Returns how many objects it read."""
+    cursor = progress.cursor(slice_index)
+    groups = list(groups)
+    fallen = gather_failures(store, run_id, slice_index) if groups else set()
+    gathered = [(first, count) for first, count in groups if first not in fallen]
+    read = advance_gathered(store, run_id, progress, slice_index, gathered, keep_from_second) if gathered else 0
+    by_group = {w for first, count in gathered for w in range(first, first + count)}
+    direct = [w for w in range(workers) if w not in by_group]
+    if direct:
+        read += advance_workers(store, run_id, progress, slice_index, direct, keep_from_second)
+    # a worker the state machine's catch recorded as failed (throttled, timed out) writes no final shard
+    cursor.failed |= {worker for (_, worker) in failure_keys(store, run_id, slice_index)} - cursor.final
+    return read
+
+
+def advance_workers(store: Store, run_id: str, progress: Progress, slice_index: int, workers: list[int],
+                    keep_from_second: int) -> int:
+    """The delta shards ``workers`` wrote since the last tick, read one by one."""
     cursor = progress.cursor(slice_index)
     seq = cursor.cursor_seq(workers)
     start_after = f"{run_prefix(run_id)}shards/{slice_index}/{seq:06d}/" if seq > 0 else None
+    wanted = set(workers)
     keys = []
     for key in shard_keys(store, run_id, slice_index, start_after):
         parts = delta_key_parts(key)
-        if parts is not None and parts[1] > cursor.last_seq.get(parts[2], -1):
+        if parts is not None and parts[2] in wanted and parts[1] > cursor.last_seq.get(parts[2], -1):
             keys.append(key)
     for shard in read_parallel(store, keys, progress.rejected):
         progress.add(shard, keep_from_second)
-    # a worker the state machine's catch recorded as failed (throttled, timed out) writes no final shard
-    cursor.failed |= {worker for (_, worker) in failure_keys(store, run_id, slice_index)} - cursor.final
+    return len(keys)
+
+
+def advance_gathered(store: Store, run_id: str, progress: Progress, slice_index: int,
+                     groups: list[tuple[int, int]], keep_from_second: int) -> int:
+    """The gathered objects ``groups`` wrote since the last tick (one a group a tick at most)."""
+    cursor = progress.cursor(slice_index)
+    done = cursor.final | cursor.failed
+    going = {first for first, count in groups if not set(range(first, first + count)) <= done}
+    if not going:
+        return 0
+    seq = min(cursor.gathered.get(first, -1) + 1 for first in going)
+    prefix = f"{run_prefix(run_id)}gathered/{slice_index}/"
+    keys = []
+    for key in store.list(prefix, f"{prefix}{seq:06d}/" if seq > 0 else None):
+        parts = gathered_key_parts(key)
+        if parts is not None and parts[2] in going and parts[1] > cursor.gathered.get(parts[2], -1):
+            keys.append(key)
+    for gathered in fetch_parallel(store, keys, progress.rejected, read_gathered):
+        progress.add_gathered(gathered, keep_from_second)
     return len(keys)
 
 

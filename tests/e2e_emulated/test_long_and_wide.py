@@ -174,3 +174,41 @@ def test_a_monitor_that_keeps_failing_stops_the_workers_and_still_collects_an_in
     # The workers stopped at the flag, long before their 60 s, and every request they sent is counted.
     assert 0 < result["overall"]["requests"] == sum(demo.state.seen.values()) < 2 * 10 * 30
     assert all(w["final"] for w in result["workers"])
+
+
+def test_a_wide_slice_is_read_by_gatherers_and_a_failed_gatherer_by_the_monitor_itself(
+        emulator, demo_target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Started from the console's JSON input with groups of one worker (a real run gets groups of
+    200 or more past 200 workers): beside each slice's workers a gatherer per group merges its
+    worker's new shards into one object a second, and the monitor reads those. Lambda refuses the
+    gatherer of worker 1 in slice 1 for good: the state machine writes it down and the monitor reads
+    that worker's shards itself, from where its gathered objects left off: nothing lost or counted twice."""
+    from tests import aws_harness
+    emu, machine, bucket = emulator
+    demo = demo_target(latency="fixed:2ms")
+    monkeypatch.setitem(aws_harness.REFUSALS, "runner.aws.handlers.monitor.handler", lambda event: (
+        "TooManyRequestsException" if event.get("action") == "gather" and event["group"] == {
+            "slice": 1, "first_worker": 1, "workers": 1} else None))
+    spec = yaml.safe_load(write_spec(tmp_path, demo.url, duration="4s").read_text())
+    run_id = "gathered-run"
+    emu.client("stepfunctions").start_execution(stateMachineArn=machine, name=run_id, input=json.dumps({
+        "spec": spec, "workers": 2, "slice_s": 2, "settle_s": 0, "monitor_interval_s": 5, "start_margin_s": 3,
+        "gather_group_workers": 1}))
+    described = wait_for(emu, machine, run_id)
+    assert described["status"] == "SUCCEEDED", described
+    s3 = emu.client("s3")
+
+    def keys(prefix: str) -> list[str]:
+        return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/{prefix}")
+                .get("Contents", [])]
+
+    gathered = {tuple(int(p.split(".")[0]) for p in key.split("/")[3:6:2]) for key in keys("gathered/")}
+    assert gathered == {(0, 0), (0, 1), (1, 0)}  # (slice, group): slice 1's group 1 had no gatherer
+    assert keys("gather-failed/") == [f"runs/{run_id}/gather-failed/1/1.json"]
+    failure = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/gather-failed/1/1.json")["Body"].read())
+    assert failure["Error"] == "Lambda.TooManyRequestsException"
+    live = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/live.json")["Body"].read())
+    result = json.loads(s3.get_object(Bucket=bucket, Key=f"runs/{run_id}/result.json")["Body"].read())
+    # what the monitor counted, through gatherers and by itself, is what the target saw and collect merged
+    assert live["requests"] == result["overall"]["requests"] == sum(demo.state.seen.values()) == 80
+    assert result["verdict"]["status"] == "PASS"

@@ -57,7 +57,7 @@ def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
     [slice_] = out["slices"]
     assert {k: v for k, v in slice_.items() if k not in ("start_at", "wake_at", "groups")} == {
         "index": 0, "items_key": "runs/smoke-1/slices/0.json", "workers": 2, "offset_s": 0.0, "duration_s": 20.0,
-        "start_margin_s": 15.0}
+        "start_margin_s": 15.0, "gather": []}  # two workers: the monitor reads them itself, no gatherers
     assert len(json.dumps(out)) < 1000  # Step Functions carries pointers, not data
     assert sorted(keys(bucket, "runs/smoke-1/")) == [
         "runs/smoke-1/jobs/0.json", "runs/smoke-1/meta.json",
@@ -214,13 +214,26 @@ def test_the_plan_checks_the_accounts_lambda_concurrency_headroom() -> None:
     from runner.aws.pipeline import check_concurrency_headroom
     assert check_concurrency_headroom(QuotaClient(1000), workers=40) is None
     message = check_concurrency_headroom(QuotaClient(10), workers=40)
-    assert message == ("the plan needs 40 workers at once (+3 for the monitor, plan and collect functions) but the "
-                       "account has only 10 unreserved concurrent executions in this region; raise the Lambda quota "
-                       "'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+    assert message == ("the plan needs 40 workers at once (+3 for the plan, monitor, gatherer and collect functions) "
+                       "but the account has only 10 unreserved concurrent executions in this region; raise the Lambda "
+                       "quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
     assert check_concurrency_headroom(QuotaClient(60), workers=40) is None
     handover = check_concurrency_headroom(QuotaClient(60), workers=40, handover=True)  # two slices' workers at once
     assert handover is not None and handover.startswith("the plan needs 80 workers at once (40 per slice, and two "
                                                         "slices' while they hand over)")
+
+
+def test_control_functions_with_reserved_concurrency_are_not_counted_in_the_workers_pool() -> None:
+    from runner.aws.pipeline import check_concurrency_headroom
+    # 40 workers and 5 gatherers a slice: 40 unreserved do for the workers when the monitor reserves its own
+    assert check_concurrency_headroom(QuotaClient(40), workers=40, gatherers=5, monitor_reserved=11) is None
+    without = check_concurrency_headroom(QuotaClient(40), workers=40, gatherers=5)
+    assert without is not None and "(+8 for the plan, monitor, gatherer and collect functions)" in without
+    # two slices' gatherers at a handover do not fit a reserve of 8: the plan says so before anything starts
+    short = check_concurrency_headroom(QuotaClient(1000), workers=40, handover=True, gatherers=5, monitor_reserved=8)
+    assert short is not None and short.startswith("the plan needs 11 monitor executions at once (the monitor, and 5 "
+                                                  "gatherers per slice, two slices at a handover) but the monitor "
+                                                  "function reserves 8")
 
 
 def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:

@@ -275,3 +275,16 @@ def test_the_functions_that_run_a_run_keep_a_few_executions_of_their_own() -> No
         == [5, 5, 5]
     none = synth(controlReservedConcurrency=0)  # an account under 115 concurrent executions cannot reserve them
     assert all("ReservedConcurrentExecutions" not in functions(none, name) for name in ("plan", "monitor", "collect"))
+
+
+def test_the_monitor_reserves_room_for_the_gatherers_of_two_wide_slices() -> None:
+    """The monitor function runs a wide slice's gatherers too: its reserve holds two slices' worth
+    (a handover), and the plan function knows it (to refuse a run that would not fit)."""
+    from infra.functions import gatherers_for
+    from runner.plan import gather_group_workers, groups_of
+    for workers in (1, 100, 200, 201, 399, 400, 401, 1000, 3999, 4000, 4001, 10_000):
+        assert gatherers_for(workers) == len(groups_of(workers, gather_group_workers(workers))), workers
+    wide = synth(maxWorkers=1000)
+    assert functions(wide, "monitor")["ReservedConcurrentExecutions"] == 5 + 2 * 5
+    assert functions(wide, "plan")["Environment"]["Variables"]["SQUALL_MONITOR_RESERVED"] == "15"
+    assert functions(synth(), "plan")["Environment"]["Variables"]["SQUALL_MONITOR_RESERVED"] == "5"

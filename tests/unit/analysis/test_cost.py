@@ -92,6 +92,24 @@ def test_with_abort_rules_the_shape_counts_one_second_flushes_and_a_monitor_that
     assert shape.s3_gets == 3756 + 6 + 2 * 1900 + 3750 and shape.s3_lists == 2 * 1900 + 3 + 2
 
 
+def test_a_wide_runs_gatherers_are_priced_as_the_monitor_function_they_run_on() -> None:
+    narrow = planned_shape("aws", duration_s=1800, workers=1000, slices=3, flush_interval_s=1, monitor_interval_s=10,
+                           start_margin_s=25, drain_s=10, metrics_per_call=0, monitor_loop_s=10, monitor_tick_s=1)
+    wide = planned_shape("aws", duration_s=1800, workers=1000, slices=3, flush_interval_s=1, monitor_interval_s=10,
+                         start_margin_s=25, drain_s=10, metrics_per_call=0, monitor_loop_s=10, monitor_tick_s=1,
+                         gatherers=5)
+    # five gatherers a slice, each ticking through its slice (600 s + margin + drain), a minute an invocation
+    assert wide.gatherer_seconds == 5 * (1800 + 3 * 35) and wide.gatherer_invocations == 5 * 3 * 11
+    # a gathered object written and read per gatherer-second, two listings a gatherer tick, and the
+    # monitor's listing of failed gatherers per tick
+    assert wide.s3_puts - narrow.s3_puts == wide.s3_gets - narrow.s3_gets == 5 * 1905
+    assert wide.s3_lists - narrow.s3_lists == 2 * 5 * 1905 + 193 * 10  # 193 monitor invocations of 10 ticks
+    cost = items(run_cost(wide, "us-east-1"))
+    gb_s = 5 * 1905 * 1769 / 1024
+    assert cost["Lambda gatherers (a wide run's monitor)"] == pytest.approx((gb_s, gb_s * 0.0000133334))
+    assert "Lambda gatherers (a wide run's monitor)" not in items(run_cost(narrow, "us-east-1"))
+
+
 def test_data_sent_to_the_target_is_priced_as_transfer_out() -> None:
     shape = planned_shape("aws", duration_s=600, workers=1, slices=1, flush_interval_s=5, monitor_interval_s=10,
                           start_margin_s=15, drain_s=10, metrics_per_call=0, expected_requests=2_000_000)
