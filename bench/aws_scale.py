@@ -12,7 +12,8 @@
    shows each shard only once its flush has happened on a virtual clock.
 3. The real monitor tick (runner.aws.pipeline.watch_run) every 10 s of the run (--tick-s; 1 s
    with --flush-s 1 is the cadence of a spec with abort rules: runner.plan.MonitorCadence), slice after
-   slice; the real collect (runner.aws.pipeline.collect_run, reports included); the real Plan
+   slice, and before it, past 200 workers, the real gatherers' ticks every second (each timed alone:
+   on AWS each is its own Lambda; --no-gather: the monitor reads every shard itself); the real collect (runner.aws.pipeline.collect_run, reports included); the real Plan
    (plan_run) at 1,000 workers x 4 slices. Each phase runs in its own process, so each peak
    RSS is that phase's own.
 
@@ -280,11 +281,18 @@ class PeakRss:
         self.peak_mb = max(self.peak_mb, self.current_mb())
 
 
-def phase_monitor(directory: Path, slices: list[dict[str, Any]]) -> dict[str, Any]:
+def phase_monitor(directory: Path, slices: list[dict[str, Any]], gather: bool = True) -> dict[str, Any]:
+    """The monitor's ticks, and (a slice of more than 200 workers) its gatherers' every second
+    before them: on AWS each gatherer is its own Lambda, so each gatherer tick is timed alone."""
     from runner.aws.pipeline import watch_run
+    from runner.results.gather import Group, gather_tick
     store = S3LikeStore(directory, float(slices[0]["duration_s"]))
     ticks: list[dict[str, float]] = []
-    planned = [{**s, "start_at": START_AT + float(s["offset_s"])} for s in slices]
+    gather_ticks: list[float] = []
+    planned = [{**s, "start_at": START_AT + float(s["offset_s"]), "gather": s.get("gather", []) if gather else []}
+               for s in slices]
+    gatherers = {Group(int(g["slice"]), int(g["first_worker"]), int(g["workers"])): (None, 0)
+                 for s in planned for g in s["gather"]}
     for slice_ in planned:
         store.prime(f"runs/{RUN_ID}/shards/{slice_['index']}/")
         # what each slice's StartSlice records before its start (the monitor reads it from then on)
@@ -292,10 +300,21 @@ def phase_monitor(directory: Path, slices: list[dict[str, Any]]) -> dict[str, An
     event = {"run_id": RUN_ID, "slices": planned}
     with PeakRss() as rss:
         for slice_ in planned:
-            for t in range(TICK_S, int(slice_["duration_s"]) + (2 * TICK_S if slice_ is planned[-1] else 1), TICK_S):
-                store.now_run_s = float(slice_["offset_s"]) + t
+            end_s = int(slice_["duration_s"]) + (2 * TICK_S if slice_ is planned[-1] else 1)
+            for second in range(1, end_s):
+                store.now_run_s = float(slice_["offset_s"]) + second
+                for group, (last, seq) in list(gatherers.items()):
+                    if group.slice_index != slice_["index"] or (last is not None and len(last.final) == group.workers):
+                        continue
+                    began = time.perf_counter()
+                    written = gather_tick(store, RUN_ID, group, last, seq)
+                    gather_ticks.append(time.perf_counter() - began)
+                    if written is not None:
+                        gatherers[group] = (written, seq + 1)
+                if second % TICK_S:
+                    continue
                 before_requests, began = store.requests, time.perf_counter()
-                decision, live = watch_run(event, store, float(slice_["start_at"]) + t)
+                decision, live = watch_run(event, store, float(slice_["start_at"]) + second)
                 ticks.append({"s": time.perf_counter() - began, "rss_mb": PeakRss.current_mb(),
                               "read": live["shards_read_this_tick"], "requests": store.requests - before_requests})
                 if decision["done"]:
@@ -303,7 +322,10 @@ def phase_monitor(directory: Path, slices: list[dict[str, Any]]) -> dict[str, An
     return {"tick_max_s": max(t["s"] for t in ticks), "tick_mean_s": sum(t["s"] for t in ticks) / len(ticks),
             "ticks": len(ticks), "rss_peak_mb": rss.peak_mb, "kernel_peak_mb": _maxrss_mb(),
             "first_ticks_s": [round(t["s"], 2) for t in ticks[:3]], "last_ticks_s": [round(t["s"], 2) for t in ticks[-3:]],
-            "shards_read_max": max(t["read"] for t in ticks), "requests_max": max(t["requests"] for t in ticks)}
+            "shards_read_max": max(t["read"] for t in ticks), "requests_max": max(t["requests"] for t in ticks),
+            "gatherers": len(gatherers) // len(planned), "gather_ticks": len(gather_ticks),
+            "gather_tick_max_s": max(gather_ticks, default=0.0),
+            "gather_tick_mean_s": sum(gather_ticks) / len(gather_ticks) if gather_ticks else 0.0}
 
 
 def phase_collect(directory: Path, slices: list[dict[str, Any]]) -> dict[str, Any]:
@@ -373,6 +395,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the generated shards")
     parser.add_argument("--single-collect", action="store_true",
                         help="one collect of every worker's shards, no reduce tree (as before 2026-12-06)")
+    parser.add_argument("--no-gather", action="store_true",
+                        help="the monitor reads every worker's shards itself, no gatherers (the monitor of the 2026-12-06 figures)")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -385,9 +409,11 @@ def main() -> None:
     if args.phase == "reduce":
         print(json.dumps(phase_reduce(args.dir, extra["slices"], extra["group"])))
         return
-    if args.phase in ("monitor", "collect"):
-        fn = phase_monitor if args.phase == "monitor" else phase_collect
-        print(json.dumps(fn(args.dir, extra["slices"])))
+    if args.phase == "monitor":
+        print(json.dumps(phase_monitor(args.dir, extra["slices"], extra["gather"])))
+        return
+    if args.phase == "collect":
+        print(json.dumps(phase_collect(args.dir, extra["slices"])))
         return
     if args.phase == "plan":
         print(json.dumps(phase_plan(args.dir)))
@@ -399,10 +425,13 @@ def main() -> None:
                                              "rate_per_worker": args.rate_per_worker})
         print(f"generated {made['shards']:,} delta shards (~{made['delta_kib']} KiB each) and {made['snapshots']:,} "
               f"snapshots (~{made['snapshot_kib']} KiB each) in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        monitor = child("monitor", directory, {"slices": made["slices"]})
+        monitor = child("monitor", directory, {"slices": made["slices"], "gather": not args.no_gather})
         print(f"monitor: {monitor['ticks']} ticks, mean {monitor['tick_mean_s']:.2f} s, first {monitor['first_ticks_s']}"
-              f", last {monitor['last_ticks_s']}, at most {monitor['shards_read_max']} shards and "
+              f", last {monitor['last_ticks_s']}, at most {monitor['shards_read_max']} objects and "
               f"{monitor['requests_max']} store requests a tick", file=sys.stderr)
+        if monitor["gatherers"]:
+            print(f"gatherers: {monitor['gatherers']} a slice, {monitor['gather_ticks']:,} ticks (a second each), mean "
+                  f"{monitor['gather_tick_mean_s']:.2f} s, max {monitor['gather_tick_max_s']:.2f} s", file=sys.stderr)
         groups = [] if args.single_collect else reduce_groups(args.workers, made["slices"])
         reduced = [child("reduce", directory, {"slices": made["slices"], "group": g}) for g in groups]
         if reduced:
@@ -424,8 +453,9 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
     cadence = f" (flush {FLUSH_S} s, tick {TICK_S} s)" if (FLUSH_S, TICK_S) != (5, 10) else ""
-    print(f"aws-scale {args.workers} workers {args.minutes} min{cadence}: monitor tick max {monitor['tick_max_s']:.1f} s, "
-          f"peak RSS {monitor['rss_peak_mb']:.0f} MB; collect (longest invocation) {collected['collect_s']:.1f} s, "
+    gathered = f" (gatherer tick max {monitor['gather_tick_max_s']:.2f} s)" if monitor["gatherers"] else ""
+    print(f"aws-scale {args.workers} workers {args.minutes} min{cadence}: monitor tick max {monitor['tick_max_s']:.1f} s"
+          f"{gathered}, peak RSS {monitor['rss_peak_mb']:.0f} MB; collect (longest invocation) {collected['collect_s']:.1f} s, "
           f"peak RSS "
           f"{collected['rss_peak_mb']:.0f} MB; plan {planned['plan_s']:.1f} s")
 
