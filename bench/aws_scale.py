@@ -13,8 +13,9 @@
 3. The real monitor tick (runner.aws.pipeline.watch_run) every 10 s of the run (--tick-s; 1 s
    with --flush-s 1 is the cadence of a spec with abort rules: runner.plan.MonitorCadence), slice after
    slice, and before it, past 200 workers, the real gatherers' ticks every second (each timed alone:
-   on AWS each is its own Lambda; --no-gather: the monitor reads every shard itself); the real collect (runner.aws.pipeline.collect_run, reports included); the real Plan
-   (plan_run) at 1,000 workers x 4 slices. Each phase runs in its own process, so each peak
+   on AWS each is its own Lambda; --no-gather: the monitor reads every shard itself); the real
+   collect (runner.aws.pipeline.collect_run, reports included); the real Plan (plan_run) at
+   1,000 workers x 4 slices. Each phase runs in its own process, so each peak
    RSS is that phase's own.
 
 Ends with exactly one line:
@@ -396,7 +397,8 @@ def main() -> None:
     parser.add_argument("--single-collect", action="store_true",
                         help="one collect of every worker's shards, no reduce tree (as before 2026-12-06)")
     parser.add_argument("--no-gather", action="store_true",
-                        help="the monitor reads every worker's shards itself, no gatherers (the monitor of the 2026-12-06 figures)")
+                        help="the monitor reads every worker's shards itself, no gatherers (as in the 2026-12-06 "
+                             "figures)")
     parser.add_argument("--phase", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--extra", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -455,9 +457,8 @@ def main() -> None:
     cadence = f" (flush {FLUSH_S} s, tick {TICK_S} s)" if (FLUSH_S, TICK_S) != (5, 10) else ""
     gathered = f" (gatherer tick max {monitor['gather_tick_max_s']:.2f} s)" if monitor["gatherers"] else ""
     print(f"aws-scale {args.workers} workers {args.minutes} min{cadence}: monitor tick max {monitor['tick_max_s']:.1f} s"
-          f"{gathered}, peak RSS {monitor['rss_peak_mb']:.0f} MB; collect (longest invocation) {collected['collect_s']:.1f} s, "
-          f"peak RSS "
-          f"{collected['rss_peak_mb']:.0f} MB; plan {planned['plan_s']:.1f} s")
+          f"{gathered}, peak RSS {monitor['rss_peak_mb']:.0f} MB; collect (longest invocation) "
+          f"{collected['collect_s']:.1f} s, peak RSS {collected['rss_peak_mb']:.0f} MB; plan {planned['plan_s']:.1f} s")
 
 
 if __name__ == "__main__":

@@ -89,8 +89,6 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
     _acknowledge(state_machine, {
         "IAM5[Resource::*]": "X-Ray trace writes have no resource-level permissions",
         **CDK_READ, **_run_keys(bucket, "runs/*/slices/*", "runs/*/failed/*", "runs/*/gather-failed/*"),
-        f"IAM5[Resource::arn:<AWS::Partition>:s3:::<{bucket}>/*]":
-            "the Distributed Map's S3 item reader (granted by CDK) reads each slice's job list",
         f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{machine_ref}:*]":
             executions,
         f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{machine_ref}/*:*]":
@@ -105,8 +103,7 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
                 BASIC_ROLE: "CDK's BucketDeployment function only writes its own logs with it",
                 "L1": "the runtime of CDK's own BucketDeployment function is chosen by CDK",
                 **CDK_READ, **CDK_PUT,
-                "IAM5[Action::s3:DeleteObject*]": "the spec upload (BucketDeployment) replaces specs/ objects it owns",
-                f"IAM5[Resource::<{bucket}.Arn>/*]": "the spec upload (BucketDeployment) writes under specs/",
+                **_run_keys(bucket, "specs/*"),  # its grant rewritten: it writes specs/ only (infra/deployment.py)
                 "IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]":
                     "the spec upload reads its staged asset from the CDK assets bucket",
             })

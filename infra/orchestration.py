@@ -64,7 +64,7 @@ class Orchestration(Construct):
             state_machine_type=sfn.StateMachineType.STANDARD, tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             timeout=cdk.Duration.hours(25))
-        bucket.grant_read(self.state_machine, "runs/*/slices/*")  # the Distributed Map's ItemReader
+        bucket.grant_read(self.state_machine, "runs/*/slices/*")  # the Distributed Map's ItemReader: the job lists
 
     def plan_state(self) -> sfn.TaskStateBase:
         """Validate the spec, apply the guardrails, write every job to S3."""
@@ -90,7 +90,7 @@ class Orchestration(Construct):
         the load never pauses. Every slice's iteration runs at once, waiting for its turn."""
         slices = sfn.Map(
             self, "Slices", items_path="$.slices", max_concurrency=0, result_path=sfn.JsonPath.DISCARD,
-            item_selector={"slice.$": "$$.Map.Item.Value", "run_id.$": "$.run_id"})
+            item_selector={"slice.$": "$$.Map.Item.Value", "run_id.$": "$.run_id", "bucket.$": "$.bucket"})
         wake = sfn.Wait(self, "WakeUp", time=sfn.WaitTime.timestamp_path("$.slice.wake_at"),
                         comment="shortly before this slice's workers must be launched")
         start = tasks.LambdaInvoke(
@@ -159,7 +159,10 @@ class Orchestration(Construct):
         """Every worker of the slice at once, each invoked synchronously with the same start instant."""
         workers = sfn.DistributedMap(
             self, "Workers",
-            item_reader=sfn.S3JsonItemReader(bucket=self.bucket, key=sfn.JsonPath.string_at("$.slice.items_key")),
+            # the bucket by name (Plan's output), not as a construct: CDK then adds no read grant of its
+            # own on every key of the bucket; the state machine reads the slices' job lists only (below)
+            item_reader=sfn.S3JsonItemReader(bucket_name_path=sfn.JsonPath.string_at("$.bucket"),
+                                             key=sfn.JsonPath.string_at("$.slice.items_key")),
             item_selector={"job_key.$": "$$.Map.Item.Value.job_key", "worker.$": "$$.Map.Item.Value.worker",
                            "start_at.$": "$.timing.start_at", "run_id.$": "$.run_id",
                            "slice_index.$": "$.slice.index"},

@@ -14,6 +14,7 @@ from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
 from infra.dashboard import LoadTestDashboard
+from infra.deployment import upload_only
 from infra.functions import Functions
 from infra.nag import acknowledge_findings
 from infra.orchestration import Orchestration
@@ -52,8 +53,10 @@ class SquallStack(cdk.Stack):
             max_workers=max_workers)
         machine = self.orchestration.state_machine
         if (ROOT / "specs").is_dir():
-            s3deploy.BucketDeployment(self, "Specs", sources=[s3deploy.Source.asset(str(ROOT / "specs"))],
-                                      destination_bucket=self.bucket, destination_key_prefix="specs/", prune=False)
+            specs = s3deploy.BucketDeployment(self, "Specs", sources=[s3deploy.Source.asset(str(ROOT / "specs"))],
+                                              destination_bucket=self.bucket, destination_key_prefix="specs/",
+                                              prune=False)
+            upload_only(specs, self.bucket, "specs/*")
         for item in settings.schedules:
             scheduler.Schedule(
                 self, f"Schedule-{item.name}", description=f"Squall run of {item.spec_key}",

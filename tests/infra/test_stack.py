@@ -107,6 +107,11 @@ def test_the_state_machine_logs_and_traces() -> None:
         "LoggingConfiguration": Match.object_like({"Level": "ALL"})})
 
 
+def bucket_id(t: dict) -> str:
+    [logical] = resources(t, "AWS::S3::Bucket")
+    return str(logical)
+
+
 def _statements_of(t: dict, role_prefix: str) -> list[dict]:
     policies = [p for logical, p in resources(t, "AWS::IAM::Policy").items() if logical.startswith(role_prefix)]
     return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
@@ -135,6 +140,25 @@ def test_collect_may_read_metrics_and_the_target_stack_but_write_only_results() 
     text = json.dumps(statements)
     assert "cloudformation:ListStackResources" in text and "lambda:GetFunctionConfiguration" in text
     assert "runs/*/result.json" in text and "s3:DeleteObject" not in text
+
+
+def test_the_state_machine_reads_only_the_slices_job_lists_and_the_specs_upload_deletes_nothing() -> None:
+    """CDK's own grants were wider: the Distributed Map's item reader on every key of the bucket, the
+    specs upload (BucketDeployment) read, write and delete on every key (infra/deployment.py)."""
+    t = synth()
+    machine = _statements_of(t, "OrchestrationStateMachineRoleDefaultPolicy")
+    s3_resources = [r for s in machine if any(a.startswith("s3:") for a in
+                                              ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+                    for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+    assert sorted(json.dumps(r) for r in s3_resources) == sorted(json.dumps(r) for r in [
+        {"Fn::GetAtt": [bucket_id(t), "Arn"]},
+        *({"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id(t), "Arn"]}, key]]}
+          for key in ("/runs/*/slices/*", "/runs/*/failed/*", "/runs/*/gather-failed/*"))])
+    upload = [s for s in _statements_of(t, "CustomCDKBucketDeployment")
+              if json.dumps(s["Resource"]).count(bucket_id(t))]
+    assert len(upload) == 1 and not any("Delete" in a for a in upload[0]["Action"])
+    assert upload[0]["Resource"] == [{"Fn::GetAtt": [bucket_id(t), "Arn"]},
+                                     {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id(t), "Arn"]}, "/specs/*"]]}]
 
 
 def test_guardrails_and_schedules_come_from_context() -> None:
