@@ -11,12 +11,12 @@ from constructs import Construct
 from infra.bundling import lambda_code
 
 COLLECT_MEMORY_MB = 3008  # Plan checks a run's collect fits it (runner.aws.pipeline.collect_problem)
-GATHER_GROUP_WORKERS, GATHER_GROUPS_MAX = 200, 20  # as runner.aws.pipeline plans them (a test holds them equal)
+GATHER_GROUP_WORKERS = 200  # as runner.plan groups a wide slice's workers for its gatherers (a test holds them equal)
 
 
 def gatherers_for(max_workers: int) -> int:
-    """The most gatherers a slice of ``max_workers`` workers gets (runner.aws.pipeline.gather_group_workers)."""
-    return 0 if max_workers <= GATHER_GROUP_WORKERS else min(GATHER_GROUPS_MAX, -(-max_workers // GATHER_GROUP_WORKERS))
+    """The most gatherers a slice of ``max_workers`` workers gets (runner.plan.gather_group_workers)."""
+    return 0 if max_workers <= GATHER_GROUP_WORKERS else -(-max_workers // GATHER_GROUP_WORKERS)
 
 
 class Functions(Construct):
@@ -26,7 +26,8 @@ class Functions(Construct):
                  architecture: lambda_.Architecture, worker_memory_mb: int,
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
                  worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 5,
-                 max_workers: int = 100) -> None:
+                 max_workers: int = 100, watched_stacks: tuple[str, ...] = ("*",),
+                 watched_functions: tuple[str, ...] = ("*",)) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture, with_locust=False)  # plan, monitor, collect: no Locust (half the bundle)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
@@ -103,9 +104,12 @@ class Functions(Construct):
             stack.format_arn(service="secretsmanager", resource="secret", resource_name=f"{secret_prefix}*",
                              arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
         self.collect.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:GetMetricData"], resources=["*"]))
+        # squall:watchedStacks, squall:watchedFunctions: the target's stacks and functions collect may read
+        # (the resources a spec's aws section names or discovers); every one in the account unless narrowed
         self.collect.add_to_role_policy(iam.PolicyStatement(
             actions=["cloudformation:ListStackResources", "cloudformation:DescribeStackResources"],
-            resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name="*")]))
+            resources=[stack.format_arn(service="cloudformation", resource="stack", resource_name=f"{name}/*")
+                       for name in watched_stacks]))
         self.collect.add_to_role_policy(iam.PolicyStatement(
             actions=["apigateway:GET"],
             resources=[stack.format_arn(service="apigateway", account="", resource="/restapis", resource_name="*")]))
@@ -113,5 +117,6 @@ class Functions(Construct):
             fn.add_to_role_policy(iam.PolicyStatement(actions=["lambda:GetAccountSettings"], resources=["*"]))
         self.collect.add_to_role_policy(iam.PolicyStatement(
             actions=["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"],
-            resources=[stack.format_arn(service="lambda", resource="function", resource_name="*",
-                                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
+            resources=[stack.format_arn(service="lambda", resource="function", resource_name=name,
+                                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+                       for name in watched_functions]))

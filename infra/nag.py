@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from infra.settings import Settings
+
 PREFIX = "AwsSolutions::AwsSolutions-"
 RUN_KEYS = "objects are keyed by run id, unknown at deploy time: the grant is limited to that kind of key"
 BASIC_ROLE = "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
@@ -37,8 +39,8 @@ def _run_keys(bucket: str, *keys: str) -> dict[str, str]:
     return {f"IAM5[Resource::<{bucket}.Arn>/{key}]": RUN_KEYS for key in keys}
 
 
-def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state_machine: cdk.Resource,
-                         functions: Mapping[str, cdk.Resource]) -> None:
+def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct: cdk.Resource,
+                         state_machine: cdk.Resource, functions: Mapping[str, cdk.Resource]) -> None:
     """``functions``: plan, worker, monitor and collect by name."""
     bucket = _id(stack, bucket_construct)
     machine = _id(stack, state_machine)
@@ -51,8 +53,8 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
         "L1": "Python 3.13 is the newest runtime the pinned native wheels (uvloop, httptools) are verified on",
         **CDK_READ,
     }
-    ssm_prefix = str(stack.node.try_get_context("squall:ssmParameterPrefix") or "/squall/").strip("/")
-    secret_prefix = str(stack.node.try_get_context("squall:secretNamePrefix") or "squall/")
+    ssm_prefix = settings.ssm_parameter_prefix.strip("/")
+    secret_prefix = settings.secret_name_prefix
     secret = "workers read the secrets specs reference, by name at run time, only under the configured prefix"
     own = {
         "plan": {
@@ -76,10 +78,12 @@ def acknowledge_findings(stack: cdk.Stack, bucket_construct: cdk.Resource, state
                                  "permissions",
             "IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/restapis/*]":
                 "collect reads the name of the target's REST APIs, named in each spec (read-only)",
-            "IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/*]":
-                "collect lists the resources of the target's stack, named in each spec (read-only)",
-            "IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*]":
-                "collect reads the memory size of the target's functions, named in each spec (read-only)",
+            **{f"IAM5[Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/{name}/*]":
+               "collect lists the resources of the target's stack, named in each spec (read-only), among the "
+               "stacks squall:watchedStacks allows" for name in settings.watched_stacks},
+            **{f"IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:{name}]":
+               "collect reads the memory size of the target's functions (read-only), among the functions "
+               "squall:watchedFunctions allows" for name in settings.watched_functions if "*" in name or "?" in name},
         },
     }
     for name, function in functions.items():

@@ -118,11 +118,13 @@ class Orchestration(Construct):
         slice_.branch(self.gatherers_state())
         return slice_
 
-    def gatherers_state(self) -> sfn.Map:
+    def gatherers_state(self) -> sfn.DistributedMap:
         """One gatherer per group of the slice's workers (none for a slice the monitor reads worker by
         worker), each looping until its workers are done; one that fails for good is written down
         (Step Functions' own S3 integration) and the monitor reads its workers itself."""
-        gatherers = sfn.Map(
+        # Distributed: each gatherer's loop (an invocation a minute) goes into its own child execution's
+        # history, not the run's (a Standard execution keeps at most 25,000 events)
+        gatherers = sfn.DistributedMap(
             self, "Gatherers", items_path="$.slice.gather", max_concurrency=0, result_path=sfn.JsonPath.DISCARD,
             item_selector={"group.$": "$$.Map.Item.Value", "run_id.$": "$.run_id",
                            "start_at.$": "$.timing.start_at", "duration_s.$": "$.slice.duration_s",

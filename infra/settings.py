@@ -49,6 +49,9 @@ class Settings:
     secret_name_prefix: str
     worker_reserved_concurrency: int | None
     control_reserved_concurrency: int = 5  # plan, monitor and collect each; 0: none
+    # what collect may read of the target's AWS resources: stack and function names (globs)
+    watched_stacks: tuple[str, ...] = ("*",)
+    watched_functions: tuple[str, ...] = ("*",)
 
 
 _SCHEDULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -56,6 +59,10 @@ _RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s
 _CRON = re.compile(r"^cron\(\s*\S+(\s+\S+){5}\s*\)$")  # six fields: minutes hours day-of-month month day-of-week year
 _AT = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.\-\[\]:]+$")
+# IAM resource names take * and ? as wildcards; a stack name letters, digits and hyphens; a function's
+# also underscores
+_STACK_GLOB = re.compile(r"^[A-Za-z*?][A-Za-z0-9*?-]{0,127}$")
+_FUNCTION_GLOB = re.compile(r"^[A-Za-z0-9_*?-]{1,64}$")
 _validated: dict[str, str | None] = {}  # a spec's text hash -> its problems (synth runs many times in tests)
 
 
@@ -109,6 +116,9 @@ def read_settings(scope: Construct, specs_dir: Path,
     if architecture not in ("arm64", "x86_64"):
         r.problems.append(f"squall:architecture: arm64 or x86_64, got {architecture!r}")
     reserved = r.raw("workerReservedConcurrency", None, int)
+    watched_stacks = _globs(r, "watchedStacks", _STACK_GLOB, "a stack name or glob (letters, digits, hyphens, * and ?)")
+    watched_functions = _globs(r, "watchedFunctions", _FUNCTION_GLOB,
+                               "a function name or glob (letters, digits, hyphens, underscores, * and ?)")
     schedules = _schedules(r, r.raw("schedules", [], list), specs_dir)
     _validate_specs(r, specs_dir, validate or validate_spec)
     settings = Settings(
@@ -122,10 +132,21 @@ def read_settings(scope: Construct, specs_dir: Path,
         ssm_parameter_prefix=str(r.raw("ssmParameterPrefix", "/squall/", str)),
         secret_name_prefix=str(r.raw("secretNamePrefix", "squall/", str)),
         worker_reserved_concurrency=int(reserved) if reserved else None,
-        control_reserved_concurrency=r.number("controlReservedConcurrency", 5, 0, 100))
+        control_reserved_concurrency=r.number("controlReservedConcurrency", 5, 0, 100),
+        watched_stacks=watched_stacks, watched_functions=watched_functions)
     if r.problems:
         raise ContextError(r.problems)
     return settings
+
+
+def _globs(r: _Reader, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+    items = r.raw(key, ["*"], list)
+    bad = [item for item in items if not isinstance(item, str) or not pattern.match(item)]
+    for item in bad:
+        r.problems.append(f"squall:{key}: {item!r} is not {what}")
+    if not items:
+        r.problems.append(f"squall:{key}: empty; name at least one (\"*\" for every one in the account)")
+    return tuple(item for item in items if item not in bad) or ("*",)
 
 
 def _schedules(r: _Reader, items: list[Any], specs_dir: Path) -> tuple[Schedule, ...]:

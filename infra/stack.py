@@ -46,7 +46,8 @@ class SquallStack(cdk.Stack):
                                    secret_prefixes=(settings.ssm_parameter_prefix, settings.secret_name_prefix),
                                    worker_reserved_concurrency=settings.worker_reserved_concurrency,
                                    control_reserved_concurrency=settings.control_reserved_concurrency,
-                                   max_workers=max_workers)
+                                   max_workers=max_workers, watched_stacks=settings.watched_stacks,
+                                   watched_functions=settings.watched_functions)
         self.orchestration = Orchestration(
             self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,
@@ -71,6 +72,6 @@ class SquallStack(cdk.Stack):
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
         cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
-        acknowledge_findings(self, self.bucket, machine, {
+        acknowledge_findings(self, settings, self.bucket, machine, {
             "plan": self.functions.plan, "worker": self.functions.worker, "monitor": self.functions.monitor,
             "collect": self.functions.collect})

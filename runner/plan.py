@@ -239,23 +239,19 @@ def phase_at(plan: RunPlan, elapsed_s: float) -> PhasePlan | None:
     return None
 
 
-# Groups of 200 workers (a gatherer reads ~200 shards a second, a quarter of what one vCPU decodes),
-# or more when a slice would have more than 20 groups; a slice of 200 workers or fewer has none
-# (the monitor reads its shards itself).
+# A slice of more than 200 workers is read by gatherers, a group of 200 workers each (runner.results.gather):
+# a gatherer reads at most 200 shards a second (a third of a second here, bench/aws_scale.py), and the
+# monitor one object per group and second, whatever the worker count.
 GATHER_GROUP_WORKERS = 200
-GATHER_GROUPS_MAX = 20
 GATHER_TICK_S = 1.0
 GATHER_LOOP_S = 60.0  # one gatherer invocation (the monitor function's timeout is 2 minutes)
 
 
 def gather_group_workers(workers: int, asked: object = None) -> int:
-    """How many workers a gatherer reads (runner.results.gather); 0: the AWS monitor reads the slice's
-    workers itself."""
+    """How many workers a gatherer reads; 0: the AWS monitor reads the slice's workers itself."""
     if asked is not None:
         return max(1, int(str(asked)))
-    if workers <= GATHER_GROUP_WORKERS:
-        return 0
-    return max(GATHER_GROUP_WORKERS, math.ceil(workers / GATHER_GROUPS_MAX))
+    return GATHER_GROUP_WORKERS if workers > GATHER_GROUP_WORKERS else 0
 
 
 def groups_of(workers: int, size: int) -> list[tuple[int, int]]:

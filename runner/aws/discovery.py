@@ -25,7 +25,8 @@ def discover(stack: str, cloudformation: Any, apigateway: Any) -> TargetResource
     except ClientError as error:
         if _denied(error):
             raise DiscoveryError(f"cannot list the resources of stack {stack}: "
-                                 f"missing permission cloudformation:ListStackResources") from None
+                                 f"missing permission cloudformation:ListStackResources (a Squall stack grants it "
+                                 f"for the stacks squall:watchedStacks allows)") from None
         raise DiscoveryError(f"cannot list the resources of stack {stack}: {error}") from None
     except BotoCoreError as error:
         raise DiscoveryError(f"cannot list the resources of stack {stack}: {error}") from None

@@ -56,25 +56,31 @@ LAMBDA_ENGINES = ("fast", "httpx", "locust")  # what the Lambda bundle carries (
 MONITOR_INTERVAL_MIN_S = 5
 HISTORY_EVENTS_MAX = 25_000  # a Standard execution's history limit
 EVENTS_PER_TICK = 9  # Monitor task (5 events), RunDone? choice (2), MonitorInterval wait (2)
-EVENTS_PER_SLICE = 40  # WakeUp, StartSlice, Launch (one Parallel per run now), the Map and its Map Run
+# WakeUp, StartSlice, Launch, the Slice parallel, the Workers and Gatherers Distributed Maps (their
+# children's events are in the children's own histories), the Reduce map
+EVENTS_PER_SLICE = 50
+EVENTS_PER_REDUCE_GROUP = 9  # a Reduce iteration (2) and its MergeGroup task (5), with slack
 EVENTS_FIXED = 40  # Plan, Duplicate?, Settle, Collect, Verdict?, the end
 
 
-def history_events(duration_s: float, slices: int, interval_s: float, per_slice_overhead_s: float) -> int:
+def history_events(duration_s: float, slices: int, interval_s: float, per_slice_overhead_s: float,
+                   reduce_groups_per_slice: int = 0) -> int:
     """How many history events an execution of this shape writes (the monitor loop dominates)."""
     ticks = math.ceil((duration_s + slices * per_slice_overhead_s) / interval_s) + slices
-    return ticks * EVENTS_PER_TICK + slices * EVENTS_PER_SLICE + EVENTS_FIXED
+    return ticks * EVENTS_PER_TICK + slices * (EVENTS_PER_SLICE + reduce_groups_per_slice * EVENTS_PER_REDUCE_GROUP) \
+        + EVENTS_FIXED
 
 
 def monitor_interval_problem(duration_s: float, slices: int, interval_s: float,
-                             per_slice_overhead_s: float) -> str | None:
+                             per_slice_overhead_s: float, reduce_groups_per_slice: int = 0) -> str | None:
     if interval_s < MONITOR_INTERVAL_MIN_S:
         return (f"monitor_interval_s must be at least {MONITOR_INTERVAL_MIN_S} s (each tick is a Lambda invocation "
                 f"and 9 history events), got {interval_s:g}")
-    events = history_events(duration_s, slices, interval_s, per_slice_overhead_s)
+    events = history_events(duration_s, slices, interval_s, per_slice_overhead_s, reduce_groups_per_slice)
     if events > HISTORY_EVENTS_MAX // 2:
         needed = next((i for i in range(int(interval_s), 3601)
-                       if history_events(duration_s, slices, i, per_slice_overhead_s) <= HISTORY_EVENTS_MAX // 2), None)
+                       if history_events(duration_s, slices, i, per_slice_overhead_s,
+                                         reduce_groups_per_slice) <= HISTORY_EVENTS_MAX // 2), None)
         advice = f"use monitor_interval_s {needed} or more" if needed else "split it into shorter runs"
         return (f"a monitor tick every {interval_s:g} s makes about {events:,} history events for this run, too close "
                 f"to Step Functions' limit of {HISTORY_EVENTS_MAX:,}: {advice}")
@@ -182,13 +188,14 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
     if (engine == "locust") != (spec.locust is not None):
         problems.append("the locust engine runs locustfiles, and a locustfile runs on it (`squall run locustfile.py`)")
-    interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
-                                                start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S)
-    if interval_problem:
-        problems.append(interval_problem)
     gather_size = gather_group_workers(plan.workers, execution_input.get("gather_group_workers"))
     group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
     tree = plan.workers * len(plan.slices) >= REDUCE_FROM_WORKER_SLICES or "reduce_group_workers" in execution_input
+    interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
+                                                start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S,
+                                                len(groups_of(plan.workers, group_size)) if tree else 0)
+    if interval_problem:
+        problems.append(interval_problem)
     too_big = collect_problem(plan.workers, [s.duration_s for s in plan.slices], group_size, tree,
                               float(os.environ.get("SQUALL_COLLECT_MEMORY_MB", COLLECT_MEMORY_MB)))
     if too_big:

@@ -65,7 +65,8 @@ class Boto3TargetSource:
                 report.metrics.memory_mb[function] = int(config["MemorySize"])
                 report.architectures[function] = (config.get("Architectures") or ["x86_64"])[0]
             except (ClientError, BotoCoreError) as error:
-                reason = _reason(error, "lambda:GetFunctionConfiguration")
+                reason = _reason(error, "lambda:GetFunctionConfiguration (a Squall stack grants it for the functions "
+                                        "squall:watchedFunctions allows)")
                 report.notes.append(f"Lambda {function}: memory unknown ({reason})")
             try:
                 concurrency = lambda_client.get_function_concurrency(FunctionName=function)

@@ -50,6 +50,10 @@ def test_values_given_as_text_on_the_command_line_are_read_as_json() -> None:
     ({"schedules": [{**NIGHTLY, "timezone": "Mars/Olympus"}]}, "'Mars/Olympus' is not a time zone"),
     ({"schedules": [NIGHTLY, NIGHTLY]}, "squall:schedules[1].name: 'nightly' is used twice"),
     ({"schedules": "[{not json"}, "squall:schedules: expected a JSON list written as JSON"),
+    ({"watchedStacks": ["orders api"]}, "squall:watchedStacks: 'orders api' is not a stack name or glob"),
+    ({"watchedFunctions": "orders-*"}, "squall:watchedFunctions: expected a JSON list written as JSON"),
+    ({"watchedFunctions": ["arn:aws:lambda:us-east-1:1:function:x"]}, "is not a function name or glob"),
+    ({"watchedStacks": []}, "squall:watchedStacks: empty; name at least one"),
 ])
 def test_a_malformed_value_is_named_with_what_it_takes(context: dict[str, object], message: str) -> None:
     with pytest.raises(ContextError) as raised:

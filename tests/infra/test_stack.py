@@ -161,6 +161,37 @@ def test_the_state_machine_reads_only_the_slices_job_lists_and_the_specs_upload_
                                      {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id(t), "Arn"]}, "/specs/*"]]}]
 
 
+def test_collect_reads_only_the_stacks_and_functions_the_context_lets_it_watch() -> None:
+    """squall:watchedStacks and squall:watchedFunctions narrow collect's reads of the target (every
+    stack and function in the account otherwise), judged by the IAM policy evaluator the emulated
+    runs use (tests/iam_enforcement.py)."""
+    from runner.aws.rehearsal import resolve
+    from tests.iam_enforcement import Principal, role_policies
+    refs = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+
+    def collect_role(template: dict) -> Principal:
+        class Refs(dict):
+            def __missing__(self, key: str) -> str:
+                return f"arn:aws:states:us-east-1:123456789012:stateMachine:{key}"  # not what is judged here
+        [(_, policies)] = [(k, v) for k, v in role_policies(template, Refs(refs), resolve).items()
+                           if k.startswith("FunctionsCollect")]
+        return Principal("collect", policies)
+
+    def arn(kind: str, name: str) -> str:
+        return f"arn:aws:{'lambda' if kind == 'function' else 'cloudformation'}:us-east-1:123456789012:" + \
+            (f"function:{name}" if kind == "function" else f"stack/{name}/0a1b2c3d")
+
+    narrowed = collect_role(synth(watchedStacks=["orders-*"], watchedFunctions=["orders-*", "billing"]))
+    assert narrowed.allows("cloudformation:ListStackResources", arn("stack", "orders-api"))
+    assert not narrowed.allows("cloudformation:ListStackResources", arn("stack", "payroll"))
+    assert narrowed.allows("lambda:GetFunctionConfiguration", arn("function", "orders-create"))
+    assert narrowed.allows("lambda:GetFunctionConcurrency", arn("function", "billing"))
+    assert not narrowed.allows("lambda:GetFunctionConfiguration", arn("function", "billing-admin"))
+    default = collect_role(synth())
+    assert default.allows("lambda:GetFunctionConfiguration", arn("function", "anything"))
+    assert default.allows("cloudformation:ListStackResources", arn("stack", "payroll"))
+
+
 def test_guardrails_and_schedules_come_from_context() -> None:
     t = synth(allowedHosts=["api.example.com", "*.staging.example.com"], maxWorkers=7, maxDurationSeconds=900,
               schedules=[{"name": "nightly", "expression": "cron(0 2 * * ? *)", "timezone": "Europe/Berlin",

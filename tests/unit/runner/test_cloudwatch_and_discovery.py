@@ -126,4 +126,5 @@ def test_a_discovery_failure_names_the_stack_and_the_missing_permission() -> Non
     with pytest.raises(DiscoveryError) as caught:
         discover("images-api", FakeCloudFormation(denied), FakeApiGateway())
     assert str(caught.value) == ("cannot list the resources of stack images-api: "
-                                 "missing permission cloudformation:ListStackResources")
+                                 "missing permission cloudformation:ListStackResources (a Squall stack grants it for "
+                                 "the stacks squall:watchedStacks allows)")

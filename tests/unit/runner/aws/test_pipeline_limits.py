@@ -8,9 +8,9 @@ from runner.plan import start_margin_for
 def test_the_longest_allowed_run_at_the_default_interval_stays_far_from_the_history_limit() -> None:
     """squall:maxDurationSeconds defaults to 3,600 s: 5 slices, a tick every 10 s (or 5 s);
     each slice adds its start margin, drain and final flush (35 s) of ticks."""
-    # ceil((3600 + 5 x 35) / 10) + 5 = 383 ticks x 9 events, + 5 slices x 40, + 40
-    assert history_events(3600, 5, 10, 15 + 10 + 10) == 3_687
-    assert history_events(3600, 5, 5, 15 + 10 + 10) == 7_080 < HISTORY_EVENTS_MAX // 2
+    # ceil((3600 + 5 x 35) / 10) + 5 = 383 ticks x 9 events, + 5 slices x 50, + 40
+    assert history_events(3600, 5, 10, 15 + 10 + 10) == 3_737
+    assert history_events(3600, 5, 5, 15 + 10 + 10) == 7_130 < HISTORY_EVENTS_MAX // 2
     assert monitor_interval_problem(3600, 5, 5, 35) is None
 
 
@@ -21,9 +21,19 @@ def test_a_monitor_interval_under_5_s_is_refused() -> None:
 
 def test_a_day_long_run_is_told_the_interval_that_fits() -> None:
     problem = monitor_interval_problem(86_400, 103, 10, 35)
-    assert problem == ("a monitor tick every 10 s makes about 86,096 history events for this run, too close to Step "
-                       "Functions' limit of 25,000: use monitor_interval_s 110 or more")
-    assert history_events(86_400, 103, 110, 35) <= HISTORY_EVENTS_MAX // 2 < history_events(86_400, 103, 109, 35)
+    assert problem == ("a monitor tick every 10 s makes about 87,126 history events for this run, too close to Step "
+                       "Functions' limit of 25,000: use monitor_interval_s 127 or more")
+    assert history_events(86_400, 103, 127, 35) <= HISTORY_EVENTS_MAX // 2 < history_events(86_400, 103, 126, 35)
+
+
+def test_collects_reduce_groups_count_in_the_history_and_the_gatherers_do_not() -> None:
+    """A slice's Reduce map is inline (its groups' events are the run's); its gatherers run in a
+    Distributed Map (their loops are in their own child executions' histories)."""
+    margin = start_margin_for(1000) + 10 + 10  # 1,000 workers x 6 h: 26 slices of 10 reduce groups
+    assert history_events(6 * 3600, 26, 24, margin, 10) - history_events(6 * 3600, 26, 24, margin) == 26 * 10 * 9
+    assert monitor_interval_problem(6 * 3600, 26, 20, margin, 10) == (
+        "a monitor tick every 20 s makes about 14,165 history events for this run, too close to Step Functions' limit "
+        "of 25,000: use monitor_interval_s 24 or more")
 
 
 def test_the_start_margin_grows_with_the_worker_count() -> None:
