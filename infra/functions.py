@@ -59,8 +59,8 @@ class Functions(Construct):
         # take the concurrency the target's functions need (and vice versa)
         self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
                                reserved=worker_reserved_concurrency, bundle=lambda_code(architecture))
-        # 1,769 MB: one full vCPU (1,024 MB had ~0.58), for a tick that reads every worker's new shards
-        # (at 1,000 workers with 1 s flushes, 1,000 a second: 0.89 s a tick on this machine's core)
+        # 1,769 MB: one full vCPU (1,024 MB had ~0.58), for a tick that reads up to 200 workers' new shards
+        # (a narrow slice's, or a gatherer's group: 0.34 s a second on this machine's core, bench/aws_scale.py)
         # It runs the gatherers of wide slices too (a group of workers each, two slices' at a handover)
         monitor_reserved = control + 2 * gatherers_for(max_workers) if control else None
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1769, cdk.Duration.minutes(2),

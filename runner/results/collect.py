@@ -22,7 +22,8 @@ from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
 from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, start_margin_for, target_rate_per_second
 from runner.spec import Spec
-from runner.store import Store, StoreError, delta_key_parts, failure_keys, read_parallel, run_prefix, shard_keys
+from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, read_parallel, run_prefix,
+                          shard_keys)
 from runner.results.target import TargetReport, TargetSource
 
 
@@ -97,18 +98,23 @@ def read_partials(store: Store, run_id: str, read: ShardsRead) -> list[Partial]:
     """The partial merges the reduce step wrote; one that cannot be read is left out (its workers'
     shards are read instead), never trusted."""
     keys = [k for k in store.list(run_prefix(run_id) + "partials/") if k.endswith(".json.gz")]
-    partials: list[Partial] = []
-    for key in keys:
-        try:
-            partial = Partial.from_dict(json.loads(gzip.decompress(store.get_bytes(key))), key)
-        except (StoreError, OSError, EOFError, ValueError):
-            continue
-        partials.append(partial)
+    left_out: list[str] = []
+    # read at once (260 of them at 1,000 workers x 6 h, 20 ms a GET on S3), in key order again after
+    partials = sorted(fetch_parallel(store, keys, left_out, _read_partial, threads=8),
+                      key=lambda p: (p.slice_index, p.first_worker))
+    for partial in partials:
         read.objects += partial.objects + 1
         read.rejected += partial.rejected
         if partial.ended_at_epoch_s is not None:
             read.ends[partial.slice_index] = max(read.ends.get(partial.slice_index, 0.0), partial.ended_at_epoch_s)
     return partials
+
+
+def _read_partial(store: Store, key: str) -> Partial:
+    try:
+        return Partial.from_dict(json.loads(gzip.decompress(store.get_bytes(key))), key)
+    except (StoreError, OSError, EOFError) as error:
+        raise ValueError(f"{key}: {error}") from None
 
 
 def read_all_shards(store: Store, run_id: str) -> tuple[list[Shard], list[str]]:

@@ -76,3 +76,8 @@ def test_a_reduce_tree_gives_exactly_what_one_merge_of_every_worker_gives(tmp_pa
         assert json.dumps(reduced[key], sort_keys=True) == json.dumps(direct[key], sort_keys=True), key
     assert direct["verdict"]["status"] == "FAIL"  # p95 < 50ms, with latencies up to 90 ms
     assert any("worker 4 of slice 1 sent no results" in p for p in reduced["verdict"]["generator_problems"])
+    # a partial that cannot be read is left out, never trusted: its workers' shards are read instead
+    tree.put_bytes(run_prefix("tree") + "partials/1/00002.json.gz", b"not a partial")
+    again = collect(tree, "tree")
+    for key in ("overall", "endpoints", "scenarios", "timeline", "health", "verdict", "slices"):
+        assert json.dumps(again[key], sort_keys=True) == json.dumps(direct[key], sort_keys=True), key
