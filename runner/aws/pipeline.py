@@ -300,8 +300,8 @@ def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool 
     if monitor_reserved and monitors > monitor_reserved:
         return (f"the plan needs {monitors} monitor executions at once (the monitor, and {gatherers} gatherers per "
                 f"slice{', two slices at a handover' if handover else ''}) but the monitor function reserves "
-                f"{monitor_reserved}; deploy with a larger squall:maxWorkers (it sizes the reserve) or lower "
-                f"gather_group_workers")
+                f"{monitor_reserved}; deploy with squall:maxWorkers at least this run's workers (it sizes the "
+                f"reserve), or leave gather_group_workers out of the input")
     try:
         limit = lambda_client.get_account_settings()["AccountLimit"]
     except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess

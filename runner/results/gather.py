@@ -50,6 +50,9 @@ def gather_tick(store: Store, run_id: str, group: Group, last: Gathered | None, 
     if not keys:
         return None
     gathered = Gathered(group.slice_index, group.first_worker, group.workers, seq)
+    for key in keys:  # past an unreadable shard too: it is named once, not at every tick
+        _, shard_seq, worker = delta_key_parts(key) or (0, -1, -1)
+        cursor.last_seq[worker] = max(cursor.last_seq.get(worker, -1), shard_seq)
     for shard in read_parallel(store, keys, gathered.rejected, threads=16):
         cursor.add(shard)
         for second, window in shard.windows.items():

@@ -188,11 +188,15 @@ def advance_gathered(store: Store, run_id: str, progress: Progress, slice_index:
                      groups: list[tuple[int, int]], keep_from_second: int) -> int:
     """The gathered objects ``groups`` wrote since the last tick (one a group a tick at most)."""
     cursor = progress.cursor(slice_index)
-    done = cursor.final | cursor.failed
-    going = {first for first, count in groups if not set(range(first, first + count)) <= done}
+    # a group whose workers all wrote their final shard (read) writes nothing more; one whose workers
+    # all failed may have written its last object before: still read, but it no longer holds the
+    # listing back (its gatherer has stopped)
+    going = {first for first, count in groups if not set(range(first, first + count)) <= cursor.final}
+    awaited = {first for first, count in groups
+               if not set(range(first, first + count)) <= cursor.final | cursor.failed}
     if not going:
         return 0
-    seq = min(cursor.gathered.get(first, -1) + 1 for first in going)
+    seq = min(cursor.gathered.get(first, -1) + 1 for first in awaited or going)
     prefix = f"{run_prefix(run_id)}gathered/{slice_index}/"
     keys = []
     for key in store.list(prefix, f"{prefix}{seq:06d}/" if seq > 0 else None):

@@ -167,3 +167,14 @@ def test_a_malformed_gathered_object_is_named() -> None:
         Gathered.from_dict({"format": 1, "slice": 0}, "runs/r/gathered/0/000000/00000.json.gz")
     gathered = Gathered(0, 3, 3, 2, {4: Window()}, {3: 1}, {3}, 2, ["x: unreadable"])
     assert Gathered.from_dict(gathered.to_dict(), "k").to_dict() == gathered.to_dict()
+
+
+def test_an_unreadable_shard_is_named_once_and_does_not_hold_the_group_back(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    group = Group(0, 0, 2)
+    put_shard(store, shard(0, 0))
+    store.put_bytes("runs/r/shards/0/000000/00001.json.gz", b"not a shard")
+    first = gather_tick(store, "r", group, None, 0)
+    assert first is not None and len(first.rejected) == 1 and "00001.json.gz" in first.rejected[0]
+    assert first.last_seq == {0: 0, 1: 0}
+    assert gather_tick(store, "r", group, first, 1) is None  # nothing new: not read (nor named) again
