@@ -65,8 +65,14 @@ def gathered_key(slice_index: int, seq: int, first_worker: int) -> str:
 
 def gathered_key_parts(key: str) -> tuple[int, int, int] | None:
     """(slice, seq, first worker) of a gathered object's key; None for any other key."""
+    return sequenced_key_parts(key, "gathered")
+
+
+def sequenced_key_parts(key: str, folder: str) -> tuple[int, int, int] | None:
+    """(slice, seq, worker) of a ``<folder>/<slice>/<seq>/<worker>.json.gz`` key (a delta shard's,
+    a gathered object's); None for any other key."""
     parts = key.rsplit("/", 4)
-    if len(parts) < 4 or parts[-4] != "gathered" or not parts[-1].endswith(".json.gz"):
+    if len(parts) < 4 or parts[-4] != folder or not parts[-1].endswith(".json.gz"):
         return None
     try:
         return int(parts[-3]), int(parts[-2]), int(parts[-1].removesuffix(".json.gz"))

@@ -139,18 +139,8 @@ class Orchestration(Construct):
             result_path="$.gather")
         # Idempotent (it resumes from the gathered objects the store holds): retried on any error.
         gather.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
-        fell = tasks.CallAwsService(
-            self, "GathererFailed", service="s3", action="putObject",
-            parameters={"Bucket": self.bucket.bucket_name,
-                        "Key": sfn.JsonPath.format("runs/{}/gather-failed/{}/{}.json", sfn.JsonPath.string_at("$.run_id"),
-                                                   sfn.JsonPath.string_at("$.group.slice"),
-                                                   sfn.JsonPath.string_at("$.group.first_worker")),
-                        "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error")),
-                        "ContentType": "application/json"},
-            iam_resources=[self.bucket.arn_for_objects("runs/*/gather-failed/*")], iam_action="s3:PutObject",
-            result_path=sfn.JsonPath.DISCARD)
-        fell.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
-        gather.add_catch(fell, errors=["States.ALL"], result_path="$.error")
+        gather.add_catch(self.failure_record("GathererFailed", "gather-failed", "$.group.slice", "$.group.first_worker"),
+                         errors=["States.ALL"], result_path="$.error")
         done = sfn.Choice(self, "GroupDone?")
         done.when(sfn.Condition.boolean_equals("$.gather.done", True), sfn.Succeed(self, "Gathered"))
         done.otherwise(gather)
@@ -180,20 +170,27 @@ class Orchestration(Construct):
         # A worker that failed for good (throttled past its retries, timed out, out of memory) is written
         # down at once by Step Functions itself (no Lambda: the account's pool may be what is exhausted),
         # so the monitor ends the slice without waiting out its grace and the verdict names the cause.
-        failed = tasks.CallAwsService(
-            self, "WorkerFailed", service="s3", action="putObject",
-            parameters={"Bucket": self.bucket.bucket_name,
-                        "Key": sfn.JsonPath.format("runs/{}/failed/{}/{}.json", sfn.JsonPath.string_at("$.run_id"),
-                                                   sfn.JsonPath.string_at("$.slice_index"),
-                                                   sfn.JsonPath.string_at("$.worker")),
-                        "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error")),
-                        "ContentType": "application/json"},
-            iam_resources=[self.bucket.arn_for_objects("runs/*/failed/*")], iam_action="s3:PutObject",
-            result_path=sfn.JsonPath.DISCARD)
-        failed.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
-        invoke.add_catch(failed, errors=["States.ALL"], result_path="$.error")
+        invoke.add_catch(self.failure_record("WorkerFailed", "failed", "$.slice_index", "$.worker"),
+                         errors=["States.ALL"], result_path="$.error")
         workers.item_processor(invoke)
         return workers
+
+    def failure_record(self, name: str, folder: str, slice_path: str, index_path: str) -> sfn.TaskStateBase:
+        """A catch's record of what failed for good: ``runs/<id>/<folder>/<slice>/<index>.json`` holding the
+        error, written by Step Functions' own S3 integration (no Lambda: the account's pool may be what
+        is exhausted)."""
+        record = tasks.CallAwsService(
+            self, name, service="s3", action="putObject",
+            parameters={"Bucket": self.bucket.bucket_name,
+                        "Key": sfn.JsonPath.format(f"runs/{{}}/{folder}/{{}}/{{}}.json", sfn.JsonPath.string_at("$.run_id"),
+                                                   sfn.JsonPath.string_at(slice_path),
+                                                   sfn.JsonPath.string_at(index_path)),
+                        "Body": sfn.JsonPath.json_to_string(sfn.JsonPath.object_at("$.error")),
+                        "ContentType": "application/json"},
+            iam_resources=[self.bucket.arn_for_objects(f"runs/*/{folder}/*")], iam_action="s3:PutObject",
+            result_path=sfn.JsonPath.DISCARD)
+        record.add_retry(errors=["States.ALL"], max_attempts=3, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
+        return record
 
     def monitor_loop(self) -> sfn.IChainable:
         """Live stats into live.json every few seconds until every slice's workers are done."""

@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from analysis.gathered import Gathered, gathered_key
+from analysis.gathered import Gathered, gathered_key, sequenced_key_parts
 from analysis.shard import Shard
 
 T = TypeVar("T")
@@ -192,13 +192,17 @@ def put_with_retry(store: Store, key: str, data: bytes, attempts: int = 5, first
     return attempts
 
 
+def read_gzipped_json(store: Store, key: str, what: str) -> Any:
+    """The gzipped JSON at ``key``; ValueError naming the key and ``what`` it should have been."""
+    try:
+        return json.loads(gzip.decompress(store.get_bytes(key)))
+    except (OSError, EOFError, ValueError) as error:
+        raise ValueError(f"{key}: not a readable {what} ({error})") from None
+
+
 def read_shard(store: Store, key: str) -> Shard:
     """The shard at ``key``; ValueError naming the key when it is not a valid shard."""
-    try:
-        data = json.loads(gzip.decompress(store.get_bytes(key)))
-    except (OSError, EOFError, ValueError) as error:
-        raise ValueError(f"{key}: not a readable shard ({error})") from None
-    return Shard.from_dict(data, key)
+    return Shard.from_dict(read_gzipped_json(store, key, "shard"), key)
 
 
 def failure_keys(store: Store, run_id: str, slice_index: int | None = None) -> dict[tuple[int, int], str]:
@@ -221,13 +225,7 @@ def shard_keys(store: Store, run_id: str, slice_index: int | None = None, start_
 
 def delta_key_parts(key: str) -> tuple[int, int, int] | None:
     """(slice, seq, worker) of a delta shard key; None for any other key."""
-    parts = key.rsplit("/", 4)
-    if len(parts) < 4 or parts[-4] != "shards" or not parts[-1].endswith(".json.gz"):
-        return None
-    try:
-        return int(parts[-3]), int(parts[-2]), int(parts[-1].removesuffix(".json.gz"))
-    except ValueError:
-        return None
+    return sequenced_key_parts(key, "shards")
 
 
 def put_gathered(store: Store, run_id: str, gathered: Gathered) -> None:
@@ -237,11 +235,7 @@ def put_gathered(store: Store, run_id: str, gathered: Gathered) -> None:
 
 def read_gathered(store: Store, key: str) -> Gathered:
     """The gathered object at ``key``; ValueError naming the key when it is not one."""
-    try:
-        data = json.loads(gzip.decompress(store.get_bytes(key)))
-    except (OSError, EOFError, ValueError) as error:
-        raise ValueError(f"{key}: not a readable gathered object ({error})") from None
-    return Gathered.from_dict(data, key)
+    return Gathered.from_dict(read_gzipped_json(store, key, "gathered object"), key)
 
 
 def gathered_at(store: Store, run_id: str, slice_index: int, seq: int, first_worker: int) -> Gathered | None:

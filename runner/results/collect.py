@@ -22,8 +22,8 @@ from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
 from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, start_margin_for, target_rate_per_second
 from runner.spec import Spec
-from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, read_parallel, run_prefix,
-                          shard_keys)
+from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, read_gzipped_json,
+                          read_parallel, run_prefix, shard_keys)
 from runner.results.target import TargetReport, TargetSource
 
 
@@ -112,8 +112,8 @@ def read_partials(store: Store, run_id: str, read: ShardsRead) -> list[Partial]:
 
 def _read_partial(store: Store, key: str) -> Partial:
     try:
-        return Partial.from_dict(json.loads(gzip.decompress(store.get_bytes(key))), key)
-    except (StoreError, OSError, EOFError) as error:
+        return Partial.from_dict(read_gzipped_json(store, key, "partial merge"), key)
+    except StoreError as error:
         raise ValueError(f"{key}: {error}") from None
 
 
