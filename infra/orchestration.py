@@ -126,6 +126,9 @@ class Orchestration(Construct):
         # history, not the run's (a Standard execution keeps at most 25,000 events)
         gatherers = sfn.DistributedMap(
             self, "Gatherers", items_path="$.slice.gather", max_concurrency=0, result_path=sfn.JsonPath.DISCARD,
+            # a gatherer whose failure could not even be written down must not end the run: the monitor
+            # then counts its group's workers finished a drain grace after the slice
+            tolerated_failure_percentage=100,
             item_selector={"group.$": "$$.Map.Item.Value", "run_id.$": "$.run_id",
                            "start_at.$": "$.timing.start_at", "duration_s.$": "$.slice.duration_s",
                            "gather": {"next_seq": 0, "done": False}})

@@ -78,6 +78,17 @@ def test_workers_fan_out_in_a_distributed_map_read_from_s3_with_one_slot_per_wor
     assert set(every["Run"]["Catch"][0]["ErrorEquals"]) == {"States.ALL"}  # the slices and the monitor, both
 
 
+def test_a_slices_gatherers_run_beside_its_workers_and_none_can_end_the_run() -> None:
+    every = states(plain_definition(synth()))
+    assert [branch["StartAt"] for branch in every["Slice"]["Branches"]] == ["Workers", "Gatherers"]
+    gatherers = every["Gatherers"]
+    # their loops in child executions' histories, not the run's; a failure written down, and tolerated
+    assert gatherers["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    assert gatherers["ItemsPath"] == "$.slice.gather" and gatherers["ToleratedFailurePercentage"] == 100
+    assert every["Gather"]["Catch"][0]["Next"] == "GathererFailed"
+    assert every["GroupDone?"]["Default"] == "Gather"
+
+
 def test_a_worker_is_invoked_synchronously_and_retried_only_before_it_runs() -> None:
     worker = states(plain_definition(synth()))["Worker"]
     assert worker["Resource"].startswith("arn:aws:lambda:")  # a plain function ARN: RequestResponse
