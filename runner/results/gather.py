@@ -16,6 +16,7 @@ from runner.results.progress import SliceCursor
 from runner.store import (Store, delta_key_parts, failure_keys, gathered_at, put_gathered, read_parallel,
                           run_prefix, shard_keys)
 
+
 @dataclass(frozen=True)
 class Group:
     slice_index: int
