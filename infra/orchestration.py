@@ -5,14 +5,15 @@
               │    └─ WakeUp (Wait) ─► StartSlice ─► stopped? ─► Launch (Wait) ─► Slice (Parallel)
               │         ┬─ Workers: Distributed Map over the slice's jobs in S3
               │         │    └─ Worker (Lambda, synchronous, never retried once started)
-              │         └─ Gatherers (a wide slice's): Gather (its group's new shards in one object) ─► done? ─► Gather
+              │         └─ Gatherers: Distributed Map over a wide slice's groups of workers
+              │              └─ Gather (the group's new shards in one object, a second) ─► done? ─► Gather
               │         ─► Reduce (the slice's groups of workers merged into partials, for collect)
               └─ Monitor loop, for the whole run: Monitor (live.json) ─► done? ─► Wait ─► Monitor
               └─ on any error (after retries): Abandon (failure.json + stop flag) ─► WaitForWorkers ─► Settle
     Verdict: FAIL or ABORTED ─► Fail (cause names the failed thresholds or the abort); INCONCLUSIVE ─► Fail
     too (unless the input says "inconclusive_fails": false); otherwise Succeed.
 
-Monitor and Collect are idempotent and retried on any error; the Worker is retried only on
+Monitor, Gather and Collect are idempotent and retried on any error; the Worker is retried only on
 errors Lambda raises before it runs.
 
 Step Functions carries pointers (S3 keys), never results: S3 is the source of truth.
