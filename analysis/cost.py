@@ -152,6 +152,34 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
     return cost
 
 
+@dataclass(frozen=True)
+class GathererShape:
+    """What a wide run's gatherers do, for its cost (planned and measured alike)."""
+
+    seconds: float = 0.0
+    invocations: int = 0
+    transitions: int = 0
+    puts: int = 0
+    gets: int = 0
+    lists: int = 0
+
+
+def gatherer_shape(gatherers: int, slices: int, slice_span_s: float, flush_s: float, loop_s: float,
+                   monitor_ticks: int) -> GathererShape:
+    """``gatherers`` per slice, each ticking every second through its slice (``slice_span_s``, start
+    margin and drain included) in invocations of ``loop_s``: two LISTs a tick (the new shards, the
+    failed workers), a gathered object per flush written and read by the monitor, which lists the
+    failed gatherers at each of its ticks. Each invocation is a task and a choice in its child
+    execution, each slice's Map a couple more."""
+    if not gatherers:
+        return GathererShape()
+    seconds = gatherers * slices * slice_span_s
+    invocations = gatherers * slices * math.ceil(slice_span_s / loop_s)
+    objects = int(seconds / max(flush_s, 1.0))
+    return GathererShape(seconds, invocations, 2 * invocations + 2 * slices, objects, objects,
+                         2 * int(seconds) + monitor_ticks)
+
+
 PLANNED_BYTES_PER_REQUEST = 500  # request line and headers of a small API call, before a run measures it
 
 
@@ -159,15 +187,14 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
                   monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
                   worker_memory_mb: int = 1769, architecture: str = "arm64", expected_requests: float = 0.0,
                   stop_poll_s: float = 1.0, monitor_loop_s: float = 0.0, monitor_tick_s: float = 1.0,
-                  gatherers: int = 0) -> RunShape:
+                  gatherers: int = 0, gather_loop_s: float = 60.0) -> RunShape:
     """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
     the pipeline makes them: every delta shard written once and read once by the monitor, one
     snapshot per worker and slice (written, and read by collect), the monitor's state and
     live.json per tick and its listings of the new shards and the failed workers (a LIST is priced
     as a PUT), collect's listings, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
     how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules).
-    ``gatherers``: per slice, for a wide run (each ticks every second for its whole slice, in
-    invocations of a minute: two LISTs a tick, a gathered object written and read by the monitor)."""
+    ``gatherers``: per slice, for a wide run (gatherer_shape)."""
     if backend != "aws":
         return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
                         metrics_requested=metrics_per_call * 2)
@@ -184,18 +211,14 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     # the monitor's two per tick (new shards, failed workers); collect's, per slice, for the snapshots
     # and for the failed workers
     lists = 2 * ticks + slices + 2
-    gatherer_seconds = gatherers * (duration_s + slices * (start_margin_s + drain_s))
-    gatherer_invocations = gatherers * slices * math.ceil((duration_s / slices + start_margin_s + drain_s) / 60)
-    if gatherers:
-        transitions += 2 * gatherer_invocations + 2 * slices
-        puts, gets, lists = (puts + int(gatherer_seconds), gets + int(gatherer_seconds),
-                             lists + 2 * int(gatherer_seconds) + ticks)
+    gathering = gatherer_shape(gatherers, slices, duration_s / slices + start_margin_s + drain_s, flush_interval_s,
+                               gather_loop_s, ticks)
     return RunShape(backend, worker_seconds, workers * slices, worker_memory_mb, architecture, monitor,
-                    max(1.0, monitor_loop_s),
-                    transitions, puts, gets, lists, metrics_per_call * 2,
+                    max(1.0, monitor_loop_s), transitions + gathering.transitions, puts + gathering.puts,
+                    gets + gathering.gets, lists + gathering.lists, metrics_per_call * 2,
                     bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True,
                     run_hours=(duration_s + slices * (start_margin_s + drain_s)) / 3600,
-                    gatherer_seconds=gatherer_seconds, gatherer_invocations=gatherer_invocations)
+                    gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from analysis.cost import CostBreakdown, planned_shape, run_cost
 from analysis.target import build_queries
-from runner.plan import MonitorCadence, PlanError, RunPlan, gather_group_workers, groups_of, start_margin_for
+from runner.plan import (GATHER_LOOP_S, MonitorCadence, PlanError, RunPlan, gather_group_workers, groups_of,
+                         start_margin_for)
 from runner.spec import Spec
 
 
@@ -18,7 +19,8 @@ def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | No
                           drain_s=spec.limits.drain_s, metrics_per_call=queries, expected_requests=plan.expected_requests,
                           monitor_loop_s=cadence.loop_s, monitor_tick_s=cadence.tick_s,
                           gatherers=(len(groups_of(plan.workers, gather_group_workers(plan.workers)))
-                                     if gatherers is None else gatherers) if backend == "aws" else 0)
+                                     if gatherers is None else gatherers) if backend == "aws" else 0,
+                          gather_loop_s=GATHER_LOOP_S)
     return run_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
 
 

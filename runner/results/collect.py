@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.advice import advise
-from analysis.cost import RunShape, target_cost, run_cost
+from analysis.cost import RunShape, gatherer_shape, target_cost, run_cost
 from analysis.merge import MergedRun, merge_shards
 from analysis.partial import Partial, fold_partial, partial_of
 from analysis.result import build_result
@@ -20,7 +19,8 @@ from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
-from runner.plan import MonitorCadence, RunPlan, planned_users_per_second, start_margin_for, target_rate_per_second
+from runner.plan import (GATHER_LOOP_S, MonitorCadence, RunPlan, planned_users_per_second, start_margin_for,
+                         target_rate_per_second)
 from runner.spec import Spec
 from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, read_gzipped_json,
                           read_parallel, run_prefix, shard_keys)
@@ -267,22 +267,21 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     # collect reads its objects; on AWS every worker checks the stop flag once a second.
     stop_checks = int(plan.workers * measured_s) if on_aws else 0
     # a wide run's gatherers (runner.results.gather), per slice: each ticks every second for its slice
-    gatherers = int(meta.get("gatherers", 0)) if on_aws else 0
-    slice_span_s = measured_s / len(plan.slices) + start_margin_for(plan.workers) + spec.limits.drain_s
-    gatherer_seconds = gatherers * len(plan.slices) * slice_span_s
+    gathering = gatherer_shape(int(meta.get("gatherers", 0)) if on_aws else 0, len(plan.slices),
+                               measured_s / len(plan.slices) + start_margin_for(plan.workers) + spec.limits.drain_s,
+                               job.flush_interval_s, GATHER_LOOP_S, ticks)
     shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
                      worker_memory_mb, architecture, monitor_invocations=invocations,
                      monitor_seconds_each=max(1.0, cadence.loop_s),
                      transitions=12 + 8 * len(plan.slices) + 3 * invocations + 3 * plan.workers * len(plan.slices)
-                     if on_aws else 0,
-                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks + int(gatherer_seconds),
-                     s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks + int(gatherer_seconds),
-                     s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2 + 2 * int(gatherer_seconds),
+                     + gathering.transitions if on_aws else 0,
+                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks + gathering.puts,
+                     s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks + gathering.gets,
+                     s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2 + gathering.lists,
                      metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out,
                      run_hours=(measured_s + len(plan.slices) * (start_margin_for(plan.workers) + spec.limits.drain_s))
                      / 3600 if on_aws else 0.0,
-                     gatherer_seconds=gatherer_seconds,
-                     gatherer_invocations=gatherers * len(plan.slices) * math.ceil(slice_span_s / 60))
+                     gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations)
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.cost import TargetUsage, RunShape, planned_shape, prices_for, target_cost, run_cost
+from analysis.cost import TargetUsage, RunShape, gatherer_shape, planned_shape, prices_for, target_cost, run_cost
 
 
 def items(breakdown) -> dict[str, tuple[float, float]]:
@@ -108,6 +108,9 @@ def test_a_wide_runs_gatherers_are_priced_as_the_monitor_function_they_run_on() 
     gb_s = 5 * 1905 * 1769 / 1024
     assert cost["Lambda gatherers (a wide run's monitor)"] == pytest.approx((gb_s, gb_s * 0.0000133334))
     assert "Lambda gatherers (a wide run's monitor)" not in items(run_cost(narrow, "us-east-1"))
+    # with 5 s flushes a gatherer writes an object a flush, not a second; it still lists every second
+    five = gatherer_shape(5, 3, 635, flush_s=5, loop_s=60, monitor_ticks=193)
+    assert (five.puts, five.gets, five.lists) == (1905, 1905, 2 * 5 * 1905 + 193)
 
 
 def test_data_sent_to_the_target_is_priced_as_transfer_out() -> None:
