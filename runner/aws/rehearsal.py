@@ -171,6 +171,30 @@ def _lambda_api_errors_named_as_aws_names_them(original: Any) -> Any:
     return from_error
 
 
+def _map_runs_of_an_execution_not_yet_running(original_list: Any) -> tuple[Any, Any]:
+    """moto sets up an execution's evaluation environment in its own thread just after
+    StartExecution answers; a ListMapRuns (the CLI's first poll) or a DescribeMapRun in between
+    failed inside moto's server with an AttributeError (a 500, and a traceback on the CLI's stderr).
+    AWS answers such an execution with no map runs: so do these."""
+    def list_map_runs(self: Any, execution_arn: str) -> dict[str, Any]:
+        worker = getattr(self.describe_execution(execution_arn=execution_arn), "exec_worker", None)
+        if worker is None or worker.env is None:
+            return {"mapRuns": []}
+        return dict(original_list(self, execution_arn))
+
+    def describe_map_run(self: Any, map_run_arn: str) -> dict[str, Any]:
+        from moto.stepfunctions.parser.api import ResourceNotFound
+        for execution in self._get_executions():
+            env = execution.exec_worker.env if execution.exec_worker is not None else None
+            record = env.map_run_record_pool_manager.get(map_run_arn) if env is not None else None
+            if record is not None:
+                return dict(record.describe())
+        raise ResourceNotFound(f"Map Run {map_run_arn} does not exist")
+
+    list_map_runs.original = original_list  # type: ignore[attr-defined]
+    return list_map_runs, describe_map_run
+
+
 class Rehearsal:
     """moto's server on 127.0.0.1 with the stack deployed into it; the AWS variables of this
     process point at it while it lives (a context manager)."""
@@ -180,9 +204,14 @@ class Rehearsal:
         from moto.cloudwatch.models import CloudWatchBackend
         from moto.server import ThreadedMotoServer
         from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda import StateTaskLambda
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
         if not hasattr(CloudWatchBackend.get_metric_data, "original"):
             CloudWatchBackend.get_metric_data = _without_percentiles(  # type: ignore[method-assign]
                 CloudWatchBackend.get_metric_data)
+        if not hasattr(StepFunctionsParserBackend.list_map_runs, "original"):
+            listing, describing = _map_runs_of_an_execution_not_yet_running(StepFunctionsParserBackend.list_map_runs)
+            StepFunctionsParserBackend.list_map_runs = listing  # type: ignore[method-assign]
+            StepFunctionsParserBackend.describe_map_run = describing  # type: ignore[method-assign]
         if not hasattr(StateTaskLambda._from_error, "original"):
             StateTaskLambda._from_error = _lambda_api_errors_named_as_aws_names_them(  # type: ignore[method-assign]
                 StateTaskLambda._from_error)
