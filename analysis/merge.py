@@ -18,6 +18,7 @@ class WorkerReport:
     shards: int = 0
     final: bool = False
     error: str | None = None
+    interrupted: str | None = None  # why it stopped before its planned end, unasked (analysis.shard)
 
 
 @dataclass
@@ -55,6 +56,7 @@ def merge_shards(shards: Iterable[Shard]) -> MergedRun:
         report.shards += shard.covers if shard.covers is not None else 1
         report.final = report.final or shard.final
         report.error = report.error or shard.error
+        report.interrupted = report.interrupted or shard.interrupted
         if shard.totals is not None:  # a snapshot: totals once, its seconds already compact
             fold_window(run, shard.totals)
             for second, window in shard.windows.items():

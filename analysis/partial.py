@@ -4,7 +4,7 @@ rather than one merge of every worker's snapshot.
 
 It holds what the final merge needs and nothing it would recompute: the group's totals (every
 endpoint and scenario, the generator's health), its compact per-second timeline, and each
-worker's report (shards, final, error) so that missing or failed workers are still named.
+worker's report (shards, final, error, interrupted) so that missing or failed workers are still named.
 Merging partials gives exactly what merging the workers' shards gives: histograms are merged,
 never averaged (tests/unit/analysis/test_partial.py).
 """
@@ -40,7 +40,8 @@ class Partial:
         return {"format": PARTIAL_FORMAT, "slice": self.slice_index, "first_worker": self.first_worker,
                 "worker_count": self.worker_count, "totals": self.totals.to_dict(),
                 "timeline": {str(s): w.to_dict() for s, w in sorted(self.timeline.items())},
-                "workers": {str(w): {"shards": r.shards, "final": r.final, "error": r.error}
+                "workers": {str(w): {"shards": r.shards, "final": r.final, "error": r.error,
+                                     **({"interrupted": r.interrupted} if r.interrupted else {})}
                             for w, r in sorted(self.workers.items())},
                 "ended_at_epoch_s": self.ended_at_epoch_s, "objects": self.objects,
                 "rejected": self.rejected, "duplicates": self.duplicates}
@@ -51,7 +52,8 @@ class Partial:
             raise ValueError(f"{key}: not a Squall partial merge (format {PARTIAL_FORMAT} expected)")
         try:
             workers = {int(w): WorkerReport(int(r["shards"]), bool(r["final"]),
-                                            None if r["error"] is None else str(r["error"]))
+                                            None if r["error"] is None else str(r["error"]),
+                                            None if r.get("interrupted") is None else str(r["interrupted"]))
                        for w, r in data["workers"].items()}
             ended = data["ended_at_epoch_s"]
             return cls(int(data["slice"]), int(data["first_worker"]), int(data["worker_count"]),

@@ -32,6 +32,9 @@ class Shard:
     # A snapshot's totals: every endpoint and scenario over the whole slice; its windows are then
     # compact (each second's endpoints in one, under ALL_ENDPOINTS), as the timeline needs them.
     totals: Window | None = None
+    # On a final shard: why the worker stopped before its planned end when no stop flag asked it to
+    # (the squall process that ran it is gone, it was sent a signal): the run was cut short.
+    interrupted: str | None = None
 
     @property
     def key(self) -> str:
@@ -45,6 +48,7 @@ class Shard:
             "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
             "ended_at_epoch_s": self.ended_at_epoch_s, "covers": self.covers,
             "totals": self.totals.to_dict() if self.totals is not None else None,
+            **({"interrupted": self.interrupted} if self.interrupted is not None else {}),
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
@@ -74,12 +78,14 @@ class Shard:
         if covers is not None and (not isinstance(covers, int) or isinstance(covers, bool) or covers < 0):
             raise ValueError(f"{key}: covers: expected a count of shards, got {covers!r}")
         totals = data.get("totals")
+        interrupted = data.get("interrupted")
         return cls(
             run_id=str(data.get("run_id", "")), slice_index=data["slice"],
             worker_index=data["worker"], seq=data["seq"], windows=parsed,
             final=bool(data.get("final", False)), error=None if error is None else str(error),
             ended_at_epoch_s=None if ended is None else float(ended), covers=covers,
             totals=None if totals is None else Window.from_dict(totals, f"{key}: totals"),
+            interrupted=None if interrupted is None else str(interrupted),
         )
 
 

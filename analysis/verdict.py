@@ -1,7 +1,8 @@
 """The verdict: every threshold with its measured value, and one overall outcome.
 
 INCONCLUSIVE only where the load generator could have changed the answer:
-- a run that passes on less load than planned (dropped, cut, late, missing workers) is INCONCLUSIVE;
+- a run that passes on less load than planned (dropped, cut, late, missing workers, cut short
+  because the squall process that ran it was killed) is INCONCLUSIVE;
 - a must-threshold that fails on the load delivered (at or below plan) is FAIL: the target failed
   under no more than was asked, whatever the generator's own problems (listed after);
 - a must-threshold that fails only because of the generator (a latency that passes measured from
@@ -205,6 +206,19 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
     return problems
 
 
+def cut_short(run: MergedRun, measured_s: float, planned_s: float | None) -> str | None:
+    """Why the run ended before its plan did with no stop flag set (its workers' final shards say:
+    the squall process that ran it was killed, a worker was sent a signal), or None."""
+    why = sorted({report.interrupted for report in run.workers.values() if report.interrupted})
+    if not why:
+        return None
+    workers = sum(1 for report in run.workers.values() if report.interrupted)
+    planned = f" of {planned_s:,.0f} s planned" if planned_s is not None else ""
+    return (f"the run was cut short after {measured_s:,.0f} s{planned}: {'; '.join(why)} ({workers} worker"
+            f"{'s' if workers != 1 else ''} stopped unasked); what was measured until then is kept, on less load "
+            f"than planned")
+
+
 def missing_workers(run: MergedRun, planned_workers: int, slices: int = 1,
                     failures: Mapping[tuple[int, int], str] | None = None) -> list[str]:
     """Each planned worker (of each slice) without a clean final shard, and what became of it
@@ -243,12 +257,16 @@ def judge(
     incomplete: str | None = None,
     slice_gaps: tuple[tuple[int, float], ...] = (),
     worker_failures: Mapping[tuple[int, int], str] | None = None,
+    planned_s: float | None = None,
 ) -> Verdict:
     """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE.
-    ``slice_gaps``: (slice, seconds) the schedule paused before each slice on AWS."""
+    ``slice_gaps``: (slice, seconds) the schedule paused before each slice on AWS. ``planned_s``:
+    the plan's duration, named when the run was cut short (``duration_s`` is then what it ran)."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
     problems = generator_problems(run, limits, planned_workers, slices, rejected_shards, slice_gaps,
                                   worker_failures) if not stopped else []
+    short = cut_short(run, duration_s, planned_s) if not stopped else None
+    problems = [short, *problems] if short else problems
     failed = [o for o in outcomes if o.status == "FAIL"]
     excuses = {id(o): generators_doing(o, bool(problems)) for o in failed}
     target_failed = [o for o in failed if excuses[id(o)] is None]

@@ -30,15 +30,22 @@ def cmd_runs(args: argparse.Namespace) -> int:
         rows = list_local_runs(args.store, args.limit)
     print(f"{'run id':<44} {'spec':<16} {'started (UTC)':<20} {'duration':>8} {'requests':>9} {'p95':>10} {'errors':>7}"
           f"  verdict")
+    interrupted = []
     for row in rows:
         result = row["result"] or {}
+        state = row.get("state") or result.get("verdict", {}).get("status", "RUNNING?")
+        if state == "INTERRUPTED":
+            interrupted.append(row["run_id"])
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started_at_epoch_s"])) \
             if row["started_at_epoch_s"] else "?"
         overall = result.get("overall", {})
         duration = format_duration(result["duration_s"]) if "duration_s" in result else "-"
         print(f"{row['run_id'][:44]:<44} {row['spec_name'][:16]:<16} {started:<20} {duration:>8} "
               f"{overall.get('requests', 0):>9,} {overall.get('latency', {}).get('p95_ms', 0):>8.1f}ms "
-              f"{overall.get('error_rate', 0) * 100:>6.2f}%  {result.get('verdict', {}).get('status', 'RUNNING?')}")
+              f"{overall.get('error_rate', 0) * 100:>6.2f}%  {state}")
+    for run_id in interrupted:
+        print(f"\n{run_id} ended without a verdict (its squall process is gone; shown: what its shards hold): "
+              f"`squall collect {run_id}` judges it")
     return EXIT_PASS
 
 

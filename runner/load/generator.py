@@ -136,6 +136,7 @@ class LoadGenerator:
         self.skip_before_s = float("-inf")  # a late start: arrivals due before this are skipped
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         self.stopping = False
+        self.interrupted: str | None = None  # why it stopped unasked: into the final shard (analysis.shard)
         self.sink_failure: Exception | None = None
         self._next_stop_poll_s = float("-inf")
         weights = [s.weight for s in spec.scenarios]
@@ -181,14 +182,15 @@ class LoadGenerator:
             flusher.cancel()
             self._account_cpu()
             final = self.recorder.take_shard(final=True, error=error, seq_at_least=self._flush_number())
-            final.ended_at_epoch_s = self.epoch_clock()
+            final.ended_at_epoch_s, final.interrupted = self.epoch_clock(), self.interrupted
             await self.sink(final)
             if self.snapshot_sink is not None:
                 cumulate(self.flushed, final)
                 seconds, totals = compact(self.flushed)
                 await self.snapshot_sink(Shard(
                     final.run_id, final.slice_index, final.worker_index, final.seq, seconds, final=True,
-                    error=error, ended_at_epoch_s=final.ended_at_epoch_s, covers=self.recorder.taken, totals=totals))
+                    error=error, ended_at_epoch_s=final.ended_at_epoch_s, covers=self.recorder.taken, totals=totals,
+                    interrupted=self.interrupted))
 
     def _check_stop(self) -> bool:
         """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""

@@ -73,15 +73,16 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                   lambda_end_epoch_s: float | None = None, stop_poll_s: float = 0.5,
                   stop_store: Store | None = None, max_connections: int | None = None,
                   await_start: Callable[[], float] | None = None,
-                  stop_now: Callable[[], bool] = lambda: False) -> LoadGenerator:
+                  stop_now: Callable[[], str | None] = lambda: None) -> LoadGenerator:
     """``stop_store``: the store to poll the stop flag in (the same bucket with short timeouts).
     ``max_connections``: the most sockets the engine opens, and so the most requests in flight
     (a Lambda's 1,024 file descriptors must also hold the store's connections); None: the
     engine's own default, and the plan's in-flight limit alone. ``await_start``: with no start
     instant known yet, called once the worker is prepared (its secrets read, its engine made) to
     say so and wait for the instant (a local worker's parent sets it once every worker is ready:
-    secrets read after it made the first arrivals late). ``stop_now``: a stop that needs no store
-    (a local worker whose parent is gone, or that was sent SIGTERM), checked at every stop poll."""
+    secrets read after it made the first arrivals late). ``stop_now``: why the worker must stop with
+    no stop flag (a local worker whose parent is gone, or that was sent SIGTERM), or None; checked
+    at every stop poll, and the reason is written in its final shard (the run was cut short)."""
     start_at = start_at_epoch_s if start_at_epoch_s is not None else job.start_at_epoch_s
     try:
         if start_at is None and await_start is None:
@@ -121,8 +122,15 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
     async def poll_stop_flag() -> None:
         nonlocal stopped
         while not stopped:
-            stopped = stop_now() or await loop.run_in_executor(None, read_stop_flag)
+            stopped = bool(cut_short()) or await loop.run_in_executor(None, read_stop_flag)
             await asyncio.sleep(stop_poll_s)
+
+    def cut_short() -> bool:
+        """A stop nobody asked for with the flag: the generator's final shard says why."""
+        reason = stop_now()
+        if reason and generator.interrupted is None:
+            generator.interrupted = reason
+        return bool(reason)
 
     # Run second 0 is the run's start: the slice's start minus the slice's offset.
     now_mono_s, now_epoch_s = time.monotonic(), time.time()
@@ -141,7 +149,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               window_start_s=job.slice_offset_s,
                               window_end_s=job.slice_offset_s + job.slice_duration_s)
     generator = LoadGenerator(spec, plan, settings, engine, sink, start_mono_s, clock=time.monotonic,
-                              sleep=asyncio.sleep, stop_requested=lambda: stopped or stop_now(), secrets=secrets,
+                              sleep=asyncio.sleep, stop_requested=lambda: stopped or cut_short(), secrets=secrets,
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
                               hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink,
                               max_in_flight=max_connections, at_flush=collector.at_flush)

@@ -120,7 +120,7 @@ def worker_class_counts(classes: list[tuple[str, float, int]], users: int, worke
 def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5,
                    stop_store: Store | None = None, lambda_end_epoch_s: float | None = None,
                    folder: Path | None = None, snapshot: bool = False,
-                   stop_now: Callable[[], bool] = lambda: False) -> int:
+                   stop_now: Callable[[], str | None] = lambda: None) -> int:
     """Run this worker's share of the users from ``start_at_epoch_s`` for the slice's duration.
     On Lambda: the locustfile's carried folder is unpacked into ``folder`` first, the stop flag
     is polled in ``stop_store``, the users stop in time for the drain and the final shard to fit
@@ -185,7 +185,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     cpu_mark = [time.process_time(), time.monotonic()]
     flushed: dict[int, Window] = {}
 
-    def flush(final: bool = False, error: str | None = None) -> None:
+    def flush(final: bool = False, error: str | None = None, interrupted: str | None = None) -> None:
         now_cpu, now = time.process_time(), time.monotonic()
         health = recorder.window_at(max(now, start_mono_s)).health
         health.cpu_s += now_cpu - cpu_mark[0]
@@ -194,7 +194,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         seq = max(0, int((now - start_mono_s) / job.flush_interval_s))
         shard = recorder.take_shard(final=final, error=error, seq_at_least=seq)
         if final:
-            shard.ended_at_epoch_s = time.time()
+            shard.ended_at_epoch_s, shard.interrupted = time.time(), interrupted
         put_with_retry(store, *shard_bytes(shard))
         if snapshot:
             cumulate(flushed, shard)
@@ -202,7 +202,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
                 seconds, totals = compact(flushed)
                 put_with_retry(store, *shard_bytes(Shard(
                     shard.run_id, shard.slice_index, shard.worker_index, shard.seq, seconds, final=True, error=error,
-                    ended_at_epoch_s=shard.ended_at_epoch_s, covers=recorder.taken, totals=totals)))
+                    ended_at_epoch_s=shard.ended_at_epoch_s, covers=recorder.taken, totals=totals,
+                    interrupted=interrupted)))
 
     def flusher() -> None:
         while True:
@@ -216,7 +217,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     environment.events.init.fire(environment=environment, runner=runner, web_ui=None)  # type: ignore[no-untyped-call]
     gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
     flushing = gevent.spawn(flusher)
-    error = None
+    error, interrupted = None, None
     try:
         if stop_now() or _stop_flag(flag_store, stop_key):
             pass  # stopped before this worker began (a slice started as the run was stopped): no users
@@ -228,7 +229,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
             if shape is not None and runner.state == "stopped":
                 break  # the shape ended the test
             gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
-        if stop_now():  # signalled, or the parent is gone: no drain, the users stop where they are
+        interrupted = stop_now()
+        if interrupted:  # signalled, or the parent is gone: no drain, the users stop where they are
             environment.stop_timeout = 0
         runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
     except Exception as failure:  # noqa: BLE001 - the final shard says what happened
@@ -238,7 +240,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         flushing.kill()
         # as Locust's shutdown does, before the final shard
         environment.events.quitting.fire(environment=environment, reverse=True)  # type: ignore[no-untyped-call]
-        flush(final=True, error=error)
+        flush(final=True, error=error, interrupted=interrupted)
     return int(runner.stats.total.num_requests)
 
 

@@ -1,7 +1,8 @@
 """A local worker's tie to the squall process that started it: the worker stops sending when its
 parent is gone (killed with -9, crashed) or when it is sent SIGTERM or SIGHUP itself, and ends
-cleanly, its final shard written. Linux tells it at once (PR_SET_PDEATHSIG); everywhere, the
-parent's pid is compared at every stop poll (a reparented process has another parent)."""
+cleanly, its final shard written and saying why it stopped (a run cut short is never judged as a
+whole one). Linux tells it at once (PR_SET_PDEATHSIG); everywhere, the parent's pid is compared
+at every stop poll (a reparented process has another parent)."""
 from __future__ import annotations
 
 import ctypes
@@ -40,6 +41,11 @@ class Lifeline:
         if not self.signalled:
             self.signalled, self.signalled_at = signum, time.monotonic()
 
-    def cut(self) -> bool:
-        """Whether this worker must stop: it was signalled, or its parent is gone."""
-        return bool(self.signalled) or os.getppid() != self.parent_pid
+    def cut(self) -> str | None:
+        """Why this worker must stop (its parent is gone, or it was signalled), or None. The reason
+        goes into its final shard: the run was cut short unless its stop flag was set too."""
+        if os.getppid() != self.parent_pid:  # checked first: the parent's death also sends SIGTERM
+            return f"the squall process that ran it (pid {self.parent_pid}) ended without stopping the run (killed?)"
+        if self.signalled:
+            return f"it was sent {signal.Signals(self.signalled).name}"
+        return None

@@ -3,7 +3,6 @@ with --ui, the same live page, merged from the run's shards as they arrive in th
 (or Ctrl-C here) sets the run's stop flag. Ends with the run's result when it has one."""
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,22 +14,11 @@ from runner.local.backend import publish_live
 from runner.plan import RunPlan
 from runner.preflight import CouldNotRun
 from runner.results.live import LiveView
+from runner.results.history import process_alive
 from runner.results.live_server import LiveServer
 from runner.store import LocalStore, StoreError, run_prefix
 
 REPORT_WAIT_S = 30.0  # after result.json, for the reports the run writes next
-
-
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return True  # a run from before meta.json named its process: trust the files
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def watch_local(store_dir: str, run_id: str, progress: Callable[[str, bool], None],
@@ -50,7 +38,7 @@ def watch_local(store_dir: str, run_id: str, progress: Callable[[str, bool], Non
     live = LiveView(plan)
     stopped = False
     while not store.exists(prefix + "result.json"):
-        if not _alive(meta.get("pid")) and not store.exists(prefix + "result.json"):
+        if not process_alive(meta.get("pid")) and not store.exists(prefix + "result.json"):
             raise CouldNotRun(f"run {run_id} is no longer running and left no result (its process ended): "
                               f"`squall collect {run_id}` merges and judges what it wrote")
         wanted = stop_requested() or (live_server is not None and live_server.stop_requested.is_set())
@@ -74,7 +62,7 @@ def watch_local(store_dir: str, run_id: str, progress: Callable[[str, bool], Non
     if live_server is not None:
         report = store.root / prefix / "reports" / "report.html"
         deadline = time.monotonic() + REPORT_WAIT_S
-        while not report.is_file() and _alive(meta.get("pid")) and time.monotonic() < deadline:
+        while not report.is_file() and process_alive(meta.get("pid")) and time.monotonic() < deadline:
             time.sleep(0.2)
         live.read_new(store, run_id)
         start_at = float(store.get_json(prefix + "start.json")["start_at_epoch_s"])

@@ -227,7 +227,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
         incomplete = failure_reason(store.get_json(prefix + "failure.json"))
     measured_s = plan.duration_s
     ends_when_done = bool(plan.phases) and plan.phases[-1].iterations is not None  # hey -n: ends when they are done
-    if (stopped or ends_when_done) and run.timeline:
+    interrupted = any(report.interrupted for report in run.workers.values())
+    if (stopped or ends_when_done or interrupted) and run.timeline:
         measured_s = min(plan.duration_s, float(run.last_second + 1))
     report = None
     if spec.aws is not None and target_source is not None:
@@ -246,7 +247,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                     target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
                     rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete,
                     slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None),
-                    worker_failures=worker_failures(store, run_id) if meta.get("backend") == "aws" else {})
+                    worker_failures=worker_failures(store, run_id) if meta.get("backend") == "aws" else {},
+                    planned_s=plan.duration_s)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
                           planned_users_per_second(plan))

@@ -82,8 +82,22 @@ def test_the_workers_stop_when_their_squall_process_is_killed(tmp_path: Path, de
     at_stop = settled(demo)
     time.sleep(2.0)
     assert sum(demo.state.seen.values()) == at_stop  # nothing reaches the target any more
-    final = list((tmp_path / "s" / "runs").glob("*/shards/0/*/*.json.gz"))
-    assert final  # what they measured is in the store: `squall collect` judges it
+    [run_dir] = (tmp_path / "s" / "runs").iterdir()
+    listed = subprocess.run([sys.executable, "-m", "runner.cli", "runs", "--store", str(tmp_path / "s")],
+                            capture_output=True, text=True, env=ENV, cwd=tmp_path)
+    assert "INTERRUPTED" in listed.stdout and "RUNNING" not in listed.stdout, listed.stdout
+    assert f"squall collect {run_dir.name}" in listed.stdout  # where to go next
+    [row] = [line for line in listed.stdout.splitlines() if line.endswith("INTERRUPTED")]
+    assert f"{at_stop:,}" in row.split()  # what its shards hold, before any collect
+    # Before: the workers wrote their shards as if the run had ended as planned and collect said PASS
+    # (exit 0) on a fraction of the planned load.
+    collected = subprocess.run([sys.executable, "-m", "runner.cli", "collect", run_dir.name, "--store",
+                                str(tmp_path / "s")], capture_output=True, text=True, env=ENV, cwd=tmp_path)
+    assert collected.returncode == 4, collected.stdout + collected.stderr
+    assert "VERDICT: INCONCLUSIVE" in collected.stdout and "cut short" in collected.stdout
+    result = json.loads((run_dir / "result.json").read_text())
+    assert result["overall"]["requests"] == at_stop  # everything measured is kept
+    assert result["duration_s"] < 60  # judged over the seconds it ran, not the plan's 60
 
 
 def test_a_signal_as_the_run_starts_ends_it_cleanly(tmp_path: Path, demo_target) -> None:

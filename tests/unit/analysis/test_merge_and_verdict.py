@@ -37,6 +37,14 @@ def test_shards_round_trip_through_their_dict_form() -> None:
     assert run_b.overall.latency.counts == run_a.overall.latency.counts
 
 
+def test_a_worker_cut_short_says_why_through_the_store_and_the_merge() -> None:
+    original = shard(1, 0, {0: window(10, 2_000)})
+    original.final, original.interrupted = True, "it was sent SIGTERM"
+    assert Shard.from_dict(original.to_dict(), "k").interrupted == "it was sent SIGTERM"
+    assert "interrupted" not in shard(0, 2, {}).to_dict()  # shards of whole runs are unchanged
+    assert merge_shards([Shard.from_dict(original.to_dict(), "k")]).workers[(0, 1)].interrupted == "it was sent SIGTERM"
+
+
 def test_a_shard_delivered_twice_counts_once() -> None:
     one = shard(0, 0, {0: window(10, 1_000)})
     run = merge_shards([one, Shard.from_dict(one.to_dict(), "again"), shard(1, 0, {0: window(4, 1_000)})])

@@ -19,7 +19,7 @@ RPS = Threshold("rps >= 10", "rps", None, ">=", 10.0)
 
 def run_of(requests: int = 770, errors: int = 0, latency_ms: float = 10.0, from_send_ms: float | None = None,
            intended: int | None = None, dropped: int = 0, late: int = 0, final: bool = True,
-           planned: int = 1) -> tuple[object, int]:
+           planned: int = 1, interrupted: str | None = None) -> tuple[object, int]:
     """One worker's second: ``latency_ms`` from the intended send, ``from_send_ms`` from the actual one."""
     from_send_ms = latency_ms if from_send_ms is None else from_send_ms
     stats = EndpointStats(requests=requests, responses=requests, statuses={"200": requests - errors, "502": errors},
@@ -27,7 +27,8 @@ def run_of(requests: int = 770, errors: int = 0, latency_ms: float = 10.0, from_
                           latency=Histogram.of([int(latency_ms * 1000)] * requests),
                           latency_uncorrected=Histogram.of([int(from_send_ms * 1000)] * requests))
     health = HealthStats(intended=requests + dropped if intended is None else intended, dropped=dropped, late=late)
-    return merge_shards([Shard("run", 0, 0, 0, {0: Window({"GET /": stats}, health=health)}, final, None)]), planned
+    return merge_shards([Shard("run", 0, 0, 0, {0: Window({"GET /": stats}, health=health)}, final, None,
+                               interrupted=interrupted)]), planned
 
 
 @pytest.mark.parametrize("case, run, thresholds, status", [
@@ -46,6 +47,10 @@ def run_of(requests: int = 770, errors: int = 0, latency_ms: float = 10.0, from_
     ("throughput short because the generator dropped load", run_of(requests=5, dropped=200), (RPS,), "INCONCLUSIVE"),
     ("throughput short with the whole plan delivered", run_of(requests=5), (RPS,), "FAIL"),
     ("a healthy run that holds", run_of(), (ERRORS, P95, RPS), "PASS"),
+    # kill -9 of squall: its workers stop and say so in their final shards (before: PASS, exit 0)
+    ("a pass on a run cut short", run_of(interrupted="the squall process is gone"), (ERRORS, P95), "INCONCLUSIVE"),
+    ("errors above the limit on a run cut short", run_of(errors=23, interrupted="the squall process is gone"),
+     (ERRORS,), "FAIL"),
 ])
 def test_the_verdict_rule(case: str, run: tuple[object, int], thresholds: tuple[Threshold, ...], status: str) -> None:
     merged, planned = run
@@ -67,6 +72,15 @@ def test_an_inconclusive_latency_says_both_measurements_first() -> None:
                                       "actual send: the difference is the load generator's own lateness, not the "
                                       "target's")
     assert verdict.outcomes[0].measured_from_send == 10.0
+
+
+def test_a_run_cut_short_says_so_first_with_how_far_it_got() -> None:
+    merged, _ = run_of(interrupted="the squall process that ran it (pid 7) ended without stopping the run")
+    verdict = judge(merged, (ERRORS,), 15.0, HealthLimits(), 1, planned_s=600.0)  # type: ignore[arg-type]
+    assert verdict.explanation[0].startswith("the run was cut short after 15 s of 600 s planned: the squall process "
+                                             "that ran it (pid 7) ended without stopping the run (1 worker stopped")
+    stopped = judge(merged, (ERRORS,), 15.0, HealthLimits(), 1, stopped=True, planned_s=600.0)  # type: ignore[arg-type]
+    assert stopped.status == "STOPPED" and stopped.generator_problems == ()  # a stop someone asked for is not a cut
 
 
 def test_results_written_before_the_explanation_existed_are_ordered_by_their_status() -> None:
