@@ -124,7 +124,8 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
                       for name, s in sorted(run.endpoints.items())},
         "scenarios": {name: s.to_dict() for name, s in sorted(run.scenarios.items())},
         "health": health_summary(run.health),
-        "workers": [{"slice": s, "worker": w, "shards": r.shards, "final": r.final, "error": r.error}
+        "workers": [{"slice": s, "worker": w, "shards": r.shards, "final": r.final, "error": r.error,
+                     **({"interrupted": r.interrupted} if r.interrupted else {})}
                     for (s, w), r in sorted(run.workers.items())],
         "duplicate_shards": run.duplicate_shards,
         "timeline": timeline(run, target_rate, target_users),

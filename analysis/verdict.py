@@ -6,7 +6,8 @@ INCONCLUSIVE only where the load generator could have changed the answer:
 - a must-threshold that fails on the load delivered (at or below plan) is FAIL: the target failed
   under no more than was asked, whatever the generator's own problems (listed after);
 - a must-threshold that fails only because of the generator (a latency that passes measured from
-  the actual send; a throughput short because load was not sent) is INCONCLUSIVE.
+  the actual send, or would pass without a starved generator's own lag; errors that are timeouts
+  while it was starved; a throughput short because load was not sent) is INCONCLUSIVE.
 STOPPED: ended early by the user; ABORTED: an abort rule stopped it. ``explanation`` puts the
 deciding reason first.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from analysis.merge import MergedRun
 from analysis.shard import ALL_ENDPOINTS
+from analysis.starvation import Starvation, errors_excuse, latency_excuse, starvation_of, suspect_timeouts
 from analysis.stats import EndpointStats
 from analysis.regression import measure_regression
 from analysis.target import TargetMetrics
@@ -86,6 +88,22 @@ def phase_stats(run: MergedRun, first_second: int, end_second: int) -> EndpointS
     return merged
 
 
+def threshold_seconds(threshold: Threshold, duration_s: float) -> range | None:
+    """The run seconds a phase's threshold reads, or None (the whole run)."""
+    if threshold.window_s is None:
+        return None
+    start_s, end_s = threshold.window_s
+    return range(int(start_s), int(min(end_s, duration_s) + 0.999))
+
+
+def threshold_stats(threshold: Threshold, run: MergedRun, duration_s: float) -> EndpointStats | None:
+    """The requests a threshold on the run's own requests reads (an endpoint's, a phase's, or all)."""
+    seconds = threshold_seconds(threshold, duration_s)
+    if seconds is not None:
+        return phase_stats(run, seconds.start, seconds.stop)
+    return run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+
+
 def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
                     target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
     stats = None
@@ -99,10 +117,11 @@ def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
         measured = measure_regression(threshold, current, duration_s, baseline)
     elif threshold.window_s is not None:  # one phase's seconds
         start_s, end_s = threshold.window_s
-        stats = phase_stats(run, int(start_s), int(min(end_s, duration_s) + 0.999))
+        stats = threshold_stats(threshold, run, duration_s)
+        assert stats is not None
         measured = measure(threshold, stats, max(1e-9, min(end_s, duration_s) - start_s)) if stats.requests else None
     else:
-        stats = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+        stats = threshold_stats(threshold, run, duration_s)
         measured = measure(threshold, stats, duration_s) if stats is not None else None
     samples = errors = 0
     from_send = None
@@ -133,6 +152,23 @@ def generators_doing(outcome: Outcome, load_short: bool) -> str | None:
         return (f"{threshold.label}: measured {outcome.measured_text} while the load generator sent less than "
                 f"planned: the shortfall is the generator's, not the target's")
     return None
+
+
+def starved_doing(outcome: Outcome, run: MergedRun, duration_s: float, starved: Starvation | None,
+                  request_timeout_s: float) -> str | None:
+    """Why a failed latency or error threshold may be a starved generator's (analysis.starvation)."""
+    threshold = outcome.threshold
+    if starved is None or outcome.measured is None or threshold.target is not None or threshold.regression is not None:
+        return None
+    if threshold.metric == "latency":
+        return latency_excuse(threshold, outcome.measured, outcome.measured_from_send, starved)
+    stats = threshold_stats(threshold, run, duration_s)
+    if stats is None:
+        return None
+    seconds = threshold_seconds(threshold, duration_s)
+    suspect = suspect_timeouts(run, starved, request_timeout_s, seconds)
+    return errors_excuse(threshold, stats, duration_s if seconds is None else max(1e-9, len(seconds)), suspect,
+                         starved)
 
 
 SLICE_GAP_TOLERANCE_S = 1.0  # a pause in the schedule between two slices past this leaves the run short of load
@@ -258,17 +294,22 @@ def judge(
     slice_gaps: tuple[tuple[int, float], ...] = (),
     worker_failures: Mapping[tuple[int, int], str] | None = None,
     planned_s: float | None = None,
+    request_timeout_s: float = 10.0,
 ) -> Verdict:
     """``incomplete``: why the run could not finish (its orchestration failed): INCONCLUSIVE.
     ``slice_gaps``: (slice, seconds) the schedule paused before each slice on AWS. ``planned_s``:
-    the plan's duration, named when the run was cut short (``duration_s`` is then what it ran)."""
+    the plan's duration, named when the run was cut short (``duration_s`` is then what it ran).
+    ``request_timeout_s``: the target's timeout, how long a timeout could have overlapped a second
+    in which the generator was starved."""
     outcomes = tuple(judge_threshold(t, run, duration_s, target, baseline) for t in thresholds)
     problems = generator_problems(run, limits, planned_workers, slices, rejected_shards, slice_gaps,
                                   worker_failures) if not stopped else []
     short = cut_short(run, duration_s, planned_s) if not stopped else None
     problems = [short, *problems] if short else problems
     failed = [o for o in outcomes if o.status == "FAIL"]
-    excuses = {id(o): generators_doing(o, bool(problems)) for o in failed}
+    starved = starvation_of(run, limits.max_late_share, limits.max_dropped_share) if not stopped else None
+    excuses = {id(o): generators_doing(o, bool(problems)) or starved_doing(o, run, duration_s, starved,
+                                                                            request_timeout_s) for o in failed}
     target_failed = [o for o in failed if excuses[id(o)] is None]
     reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in target_failed]
     no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
@@ -282,6 +323,9 @@ def judge(
         [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "should"]
     # a failure that is the generator's decides nothing about the target: it is one of its problems
     problems = [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + problems
+    if short:  # the cut decides before anything measured on what was left
+        problems.remove(short)
+        problems.insert(0, short)
     covered = [m for m in missing_workers(run, planned_workers, slices, worker_failures)
                if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []

@@ -248,7 +248,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                     rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete,
                     slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None),
                     worker_failures=worker_failures(store, run_id) if meta.get("backend") == "aws" else {},
-                    planned_s=plan.duration_s)
+                    planned_s=plan.duration_s, request_timeout_s=spec.target.timeout_s)
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
                           planned_users_per_second(plan))

@@ -83,6 +83,38 @@ def test_a_run_cut_short_says_so_first_with_how_far_it_got() -> None:
     assert stopped.status == "STOPPED" and stopped.generator_problems == ()  # a stop someone asked for is not a cut
 
 
+def starved_run(latency_ms: float, from_send_ms: float, lag_ms: float, timeouts: int = 0, requests: int = 1000,
+                late: int = 400) -> object:
+    """A worker starved of CPU (a small quota): 40 % of its arrivals late by ``lag_ms``, and its
+    answers read as late (``from_send_ms``); ``timeouts`` of its requests timed out."""
+    stats = EndpointStats(requests=requests, responses=requests - timeouts, statuses={"200": requests - timeouts},
+                          errors={"timeout": timeouts} if timeouts else {},
+                          latency=Histogram.of([int(latency_ms * 1000)] * requests),
+                          latency_uncorrected=Histogram.of([int(from_send_ms * 1000)] * requests))
+    health = HealthStats(intended=requests, late=late, lag=Histogram.of([int(lag_ms * 1000)] * requests))
+    return merge_shards([Shard("run", 0, 0, 0, {0: Window({"GET /": stats}, health=health)}, True, None)])
+
+
+@pytest.mark.parametrize("case, run, thresholds, status", [
+    # a 1 ms target read by a starved event loop: the loop's lag is in every answer's time
+    ("latency that holds without the starved generator's lag", starved_run(331, 300, 295), (P95,), "INCONCLUSIVE"),
+    ("a target slower than the generator's lag explains", starved_run(331, 300, 100), (P95,), "FAIL"),
+    ("latency with a late generator within its limits is the target's", starved_run(331, 300, 295, late=5),
+     (P95,), "FAIL"),
+    ("timeouts while the generator was starved", starved_run(20, 10, 5, timeouts=30), (ERRORS,), "INCONCLUSIVE"),
+    ("errors that are not timeouts, while the generator was late",
+     run_of(errors=23, late=50)[0], (ERRORS,), "FAIL"),
+    ("timeouts with a healthy generator are the target's", starved_run(20, 10, 5, timeouts=30, late=0),
+     (ERRORS,), "FAIL"),
+])
+def test_a_starved_generator_never_fails_the_target(case: str, run: object, thresholds: tuple[Threshold, ...],
+                                                    status: str) -> None:
+    verdict = judge(run, thresholds, 1.0, HealthLimits(), 1)  # type: ignore[arg-type]
+    assert verdict.status == status, (case, verdict.explanation)
+    if status == "INCONCLUSIVE":  # the generator's reason first, with what it measured
+        assert "the load generator ran behind its own schedule (400 of 1,000 arrivals late" in verdict.explanation[0]
+
+
 def test_results_written_before_the_explanation_existed_are_ordered_by_their_status() -> None:
     old = {"status": "FAIL", "reasons": ["p95 < 50ms: measured 90 ms"], "generator_problems": ["late"]}
     assert explanation(old) == ["p95 < 50ms: measured 90 ms", "late"]
