@@ -11,6 +11,7 @@ _ERROR_NAMES = {
     "http_429": "HTTP 429 (throttled)", "http_5xx": "HTTP 5xx", "expectation": "unexpected status",
     "capture": "capture failed", "cancelled": "unanswered when the run ended",
     "refused_host": "not sent: host not allowed", "invalid_header": "not sent: a line break in a header value",
+    "body_too_large": "answer past limits.max_body (not read further)",
 }
 
 

@@ -1,5 +1,5 @@
 """Human units in specs: durations (`90s`, `5m`, `1h`, `4m30s`, `250ms`), rates (`100/s`, `6000/min`),
-percentages (`1%`). Each parser returns a plain number in the unit its name says, or raises
+percentages (`1%`), sizes (`10MB`). Each parser returns a plain number in the unit its name says, or raises
 ValueError with a hint."""
 from __future__ import annotations
 
@@ -23,6 +23,10 @@ DURATION_PATTERN = f"^{_ANY_DURATION}$"
 DURATION_RANGE_PATTERN = f"^{_ANY_DURATION}(?:\\.\\.{_ANY_DURATION})?$"
 RATE_PATTERN = _RATE.pattern
 SHARE_PATTERN = r"^\s*\d+(?:\.\d+)?\s*%?\s*$"
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$", re.IGNORECASE)
+_SIZE_BYTES = {"b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "kib": 1024, "mib": 1024**2, "gib": 1024**3, None: 1}
+SIZE_PATTERN = _SIZE.pattern
+MAX_SIZE_BYTES = 4 * 1024**3  # any size a spec gives: at most 4 GiB
 
 
 def parse_duration_s(value: object) -> float:
@@ -94,6 +98,24 @@ def parse_share(value: object) -> float:
     if not 0 <= share <= 1:
         raise ValueError("a share must be between 0% and 100%")
     return share
+
+
+def parse_size_bytes(value: object) -> int:
+    """`10MB`, `512KiB`, `2GB` or a number of bytes -> bytes (KB, MB, GB are powers of 1,000)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as 10MB")
+    if isinstance(value, (int, float)):
+        size = float(value)
+    else:
+        match = _SIZE.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a size (write 10MB, 512KB, 1GiB or a number of bytes)")
+        size = float(match[1]) * _SIZE_BYTES[match[2].lower() if match[2] else None]
+    if not math.isfinite(size) or size < 1:
+        raise ValueError(f"{value!r}: a size is at least 1 byte")
+    if size > MAX_SIZE_BYTES:
+        raise ValueError(f"{value!r}: at most 4GiB")
+    return int(size)
 
 
 def format_duration(seconds: float) -> str:

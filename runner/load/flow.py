@@ -337,11 +337,11 @@ class FlowRunner:
         # Failed requests are timed too (a timeout costs the user its full wait).
         stats.latency.record(int((done_s - intended_s - queued_s) * 1_000_000 + 0.5))
         stats.latency_uncorrected.record(int((done_s - sent_s - queued_s) * 1_000_000 + 0.5))
+        stats.bytes_in += reply.bytes_in  # also what a failed answer brought (a body cut at limits.max_body)
         if reply.error is not None:
             stats.errors[reply.error] = stats.errors.get(reply.error, 0) + 1
             return False
         stats.responses += 1
-        stats.bytes_in += reply.bytes_in
         if jar is not None:
             set_cookies = reply.set_cookies()
             if set_cookies:

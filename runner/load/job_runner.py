@@ -65,7 +65,7 @@ async def _prepare(job: WorkerJob, start_at: float | None, max_connections: int 
         spec = with_secret_data(spec, secrets)
     limit = min(filter(None, (spec.limits.max_connections, max_connections)), default=None)
     engine = make_engine(job.engine, spec.target.timeout_s, spec.target.verify_tls, spec.target.http2,
-                         **({"max_connections": limit} if limit else {}))
+                         max_body_bytes=spec.limits.max_body_bytes, **({"max_connections": limit} if limit else {}))
     return spec, secrets, plan, engine
 
 

@@ -191,6 +191,8 @@ class Limits:
     max_duration_s: float | None = None  # refuse longer runs
     min_worker_share: float = 1.0  # of planned workers that must finish, or the run is INCONCLUSIVE
     max_connections: int | None = None  # per worker and origin (the engine's default, 1,024, when None)
+    max_body_bytes: int = 10 * 1024 * 1024  # an answer's body past this is not read: body_too_large
+    max_endpoints: int = 1000  # endpoint names kept apart; past them, new names fold into one row
 
 
 @dataclass(frozen=True)

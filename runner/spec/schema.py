@@ -25,7 +25,7 @@ from runner.spec.validate import (
     ARRIVALS, DATA_ORDERS, DATA_SET_KEYS, LOAD_KEYS, LOCUST_KEYS, MAX_USERS, PHASE_KEYS, TARGET_KEYS, TOP_KEYS,
 )
 from runner.units import (
-    DURATION_PATTERN, DURATION_RANGE_PATTERN, MAX_DURATION_S, MAX_RATE_PER_S, RATE_PATTERN, SHARE_PATTERN,
+    DURATION_PATTERN, DURATION_RANGE_PATTERN, MAX_DURATION_S, MAX_RATE_PER_S, RATE_PATTERN, SHARE_PATTERN, SIZE_PATTERN,
 )
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -206,7 +206,8 @@ def _limits() -> dict[str, Any]:
         "max_in_flight": whole, "max_workers": whole, "lag_tolerance": DURATION, "max_dropped": SHARE,
         "max_late": SHARE, "drain": DURATION, "max_cost_usd": {"type": "number", "minimum": 0},
         "allowed_hosts": WORDS, "max_rate": RATE, "max_duration": DURATION, "min_workers": SHARE,
-        "max_connections": whole,
+        "max_connections": whole, "max_body": {"oneOf": [whole, {"type": "string", "pattern": SIZE_PATTERN}]},
+        "max_endpoints": whole,
     })
 
 

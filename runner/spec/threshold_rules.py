@@ -14,7 +14,7 @@ from runner.spec.model import (
     AwsWatch, Limits, Phase, Scenario,
 )
 from runner.spec.yamlsource import Path
-from runner.units import parse_duration_s, parse_rate_per_s, parse_share
+from runner.units import parse_duration_s, parse_rate_per_s, parse_share, parse_size_bytes
 
 from runner.spec.checker import Checker, kind_of
 
@@ -25,7 +25,7 @@ AWS_KEYS = ("region", "stack", "resources", "settle")
 AWS_RESOURCE_KEYS = ("lambda", "dynamodb", "apigateway")
 API_KEYS = ("name", "id", "stage")
 LIMIT_KEYS = ("max_in_flight", "max_workers", "lag_tolerance", "max_dropped", "max_late", "drain", "max_cost_usd",
-              "allowed_hosts", "max_rate", "max_duration", "min_workers", "max_connections")
+              "allowed_hosts", "max_rate", "max_duration", "min_workers", "max_connections", "max_body", "max_endpoints")
 
 
 def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], aborts: list[AbortRule],
@@ -180,6 +180,10 @@ def limits_from(c: Checker, value: Any) -> Limits:
     min_workers = c.convert(path + ("min_workers",), lim.get("min_workers", "100%"), parse_share, 1.0)
     connections = c.number(path + ("max_connections",), lim["max_connections"], 1, 1024, integer=True) \
         if "max_connections" in lim else None
+    max_body = c.convert(path + ("max_body",), lim.get("max_body", defaults.max_body_bytes), parse_size_bytes,
+                         defaults.max_body_bytes)
+    endpoints = c.number(path + ("max_endpoints",), lim.get("max_endpoints", defaults.max_endpoints), 1,
+                         defaults.max_endpoints, integer=True)
     return Limits(int(in_flight), HealthLimits(dropped, late, lag_s * 1000, min_workers), int(workers), drain_s,
                   max_cost, tuple(hosts), max_rate, max_duration, min_workers,
-                  int(connections) if connections is not None else None)
+                  int(connections) if connections is not None else None, int(max_body), int(endpoints))

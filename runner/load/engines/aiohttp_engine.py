@@ -4,13 +4,18 @@ from __future__ import annotations
 import aiohttp
 import yarl
 
-from runner.load.engines.base import INVALID_URL, Reply, classify_exception, sendable_origin, error_reply, split_target
+from runner.load.engines.base import (
+    BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, INVALID_URL, Reply, classify_exception, error_reply, read_bounded,
+    sendable_origin, split_target,
+)
 from runner.load.engines.gate import ConnectionGate
 
 
 class AiohttpEngine:
-    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024) -> None:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self._timeout_s = timeout_s
+        self._max_body_bytes = max_body_bytes  # decompressed: aiohttp decodes gzip and deflate as it reads
         self._verify = verify_tls
         self._session: aiohttp.ClientSession | None = None
         self._gate = ConnectionGate(max_connections)  # the cap, per origin, its queue measured
@@ -40,8 +45,10 @@ class AiohttpEngine:
             async with self._session.request(method, yarl.URL(url, encoded=True), headers=headers, data=body,
                                              allow_redirects=False, timeout=aiohttp.ClientTimeout(total=limit_s)) \
                     as response:
-                body_in = await response.read()
+                body_in = await read_bounded(response.content.iter_chunked(1 << 16), self._max_body_bytes)
                 headers_in = [(k.lower(), v) for k, v in response.headers.items()]
+                if body_in is None:
+                    response.close()  # the rest is never read: the connection goes with it
         except TimeoutError:
             return error_reply("timeout", bytes_out)
         except aiohttp.ClientConnectorError as error:
@@ -50,7 +57,10 @@ class AiohttpEngine:
         except (aiohttp.ClientError, OSError) as error:
             kind = classify_exception(error)
             return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
-        bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
+        bytes_in = (len(body_in) if body_in is not None else self._max_body_bytes) + \
+            sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
+        if body_in is None:
+            return Reply(response.status, headers_in, b"", BODY_TOO_LARGE, bytes_in, bytes_out)
         return Reply(response.status, headers_in, body_in, None, bytes_in, bytes_out)
 
     async def close(self) -> None:

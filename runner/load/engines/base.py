@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 
 import socket
 import ssl
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 # Sent once more when a pooled connection turns out closed before any of the answer came back.
@@ -19,6 +20,12 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 # message of the CancelledError an engine raises when a request is cancelled while still queued.
 NOT_SENT = "not_sent"
 INVALID_URL = "invalid_url"  # a URL (made by a template at run time) no engine can send: never sent
+# An answer whose body (decompressed, where the engine decompresses) grew past the engine's limit
+# (limits.max_body): the rest is not read, the connection closed, and the request is an error of its
+# own class with the bytes read so far. API Gateway answers at most 10 MB; a 4 GB Content-Length,
+# an endless chunked body or a gzip bomb must not take the worker's memory with it.
+BODY_TOO_LARGE = "body_too_large"
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 class Reply:
@@ -50,6 +57,19 @@ class Reply:
             if text.lower() == wanted:
                 return value.decode("latin-1") if isinstance(value, bytes) else value
         return None
+
+
+async def read_bounded(chunks: AsyncIterator[bytes], max_bytes: int) -> bytes | None:
+    """A body read chunk by chunk (decompressed where the client decodes), or None once it grows
+    past ``max_bytes``: nothing more is read or kept (a decoder's one chunk is the most held)."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 class Engine(Protocol):

@@ -8,7 +8,8 @@ generator's), and one that waited still gets the whole timeout for the target. A
 HEAD, PUT, DELETE…) that finds a pooled connection closed by the server before any byte came
 back is retried once on a new connection; a POST or PATCH never is (the server may have acted
 on it). 1xx answers (100 Continue, 103 Early Hints) are skipped for the final one; a body
-without Content-Length or chunking ends where the connection does. Paths and queries are
+without Content-Length or chunking ends where the connection does; one past ``max_body_bytes`` is
+cut there (``BODY_TOO_LARGE``) and its connection closed. Paths and queries are
 percent-encoded where they need it; a fragment is never sent.
 """
 from __future__ import annotations
@@ -23,7 +24,8 @@ from urllib.parse import urlsplit
 import httptools
 
 from runner.load.engines.base import (
-    IDEMPOTENT, INVALID_URL, NOT_SENT, Reply, classify_exception, error_reply, sendable_origin, split_target,
+    BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, IDEMPOTENT, INVALID_URL, NOT_SENT, Reply, classify_exception, error_reply,
+    sendable_origin, split_target,
 )
 
 _Origin = tuple[str, str, int]  # scheme, host, port
@@ -47,6 +49,7 @@ DEADLINE_SWEEP_S = 0.05
 class _Connection(asyncio.Protocol):
     __slots__ = (
         "body",
+        "body_bytes",
         "bytes_in",
         "closed",
         "deadline",
@@ -56,6 +59,7 @@ class _Connection(asyncio.Protocol):
         "headers_done",
         "idle_since",
         "keep_alive",
+        "max_body",
         "parser",
         "reset_parser",
         "reused",
@@ -64,12 +68,14 @@ class _Connection(asyncio.Protocol):
         "waiter",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, max_body: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[Reply] | None = None
         self.headers: list[tuple[bytes, bytes]] = []
         self.body: list[bytes] = []
+        self.body_bytes = 0  # of this answer's body, read so far
+        self.max_body = max_body
         self.bytes_in = 0
         self.closed = False
         self.keep_alive = True
@@ -128,13 +134,25 @@ class _Connection(asyncio.Protocol):
             self.on_message_complete()
 
     def on_body(self, body: bytes) -> None:
+        before = self.body_bytes
+        self.body_bytes = before + len(body)
+        if self.body_bytes > self.max_body:  # not kept: the answer ends here, and so does the connection
+            if before <= self.max_body:  # crossed just now
+                self.body = []
+                self._finish(Reply(self.parser.get_status_code(), self.headers, b"", BODY_TOO_LARGE,
+                                   self.bytes_in, 0))
+                self.keep_alive = False
+                self._close()
+            return
         self.body.append(body)
 
     def on_message_complete(self) -> None:
         status = self.parser.get_status_code()
         if 100 <= status < 200 and status != 101:  # 100 Continue, 103 Early Hints: the final answer follows
-            self.headers, self.body, self.headers_done = [], [], False
+            self.headers, self.body, self.headers_done, self.body_bytes = [], [], False, 0
             return
+        if self.body_bytes > self.max_body:
+            return  # answered already: body_too_large
         self.keep_alive = self.parser.should_keep_alive()
         body = b"".join(self.body) if len(self.body) != 1 else self.body[0]
         self._finish(Reply(status, self.headers, body, None, self.bytes_in, 0))
@@ -159,6 +177,7 @@ class _Connection(asyncio.Protocol):
         self.headers = []
         self.headers_done = False
         self.body = []
+        self.body_bytes = 0
         self.bytes_in = 0
         self.head = head
         try:
@@ -169,8 +188,10 @@ class _Connection(asyncio.Protocol):
 
 
 class FastEngine:
-    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024) -> None:
+    def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.timeout_s = timeout_s
+        self.max_body_bytes = max_body_bytes
         self.max_connections = max_connections  # per origin
         self._open: dict[_Origin, int] = {}
         self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
@@ -460,8 +481,9 @@ class FastEngine:
     async def _connect(self, loop: asyncio.AbstractEventLoop, origin: _Origin) -> _Connection:
         scheme, host, port = origin
         context = self._ssl if scheme == "https" else None
+        max_body = self.max_body_bytes
         _, connection = await loop.create_connection(
-            _Connection, host, port, ssl=context, server_hostname=host if context else None)
+            lambda: _Connection(max_body), host, port, ssl=context, server_hostname=host if context else None)
         sock = connection.transport.get_extra_info("socket") if connection.transport else None
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -10,7 +10,8 @@ import http.cookiejar
 import httpx
 
 from runner.load.engines.base import (
-    IDEMPOTENT, INVALID_URL, Reply, classify_exception, error_reply, sendable_origin, split_target,
+    BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, IDEMPOTENT, INVALID_URL, Reply, classify_exception, error_reply,
+    read_bounded, sendable_origin, split_target,
 )
 from runner.load.engines.gate import ConnectionGate
 
@@ -21,8 +22,9 @@ _NO_COOKIES = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy
 
 class HttpxEngine:
     def __init__(self, timeout_s: float, verify_tls: bool = True, http2: bool = False,
-                 max_connections: int = 1024) -> None:
+                 max_connections: int = 1024, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self._timeout_s = timeout_s
+        self._max_body_bytes = max_body_bytes  # decompressed: httpx decodes gzip, deflate and br as it reads
         # The cap is the gate's, per origin, and the time queued at it is measured; httpx's own
         # (for all origins together, and queued inside the request) never binds.
         self._gate = ConnectionGate(max_connections)
@@ -48,7 +50,7 @@ class HttpxEngine:
     async def _send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
                     limit_s: float, bytes_out: int) -> Reply:
         try:
-            response = await asyncio.wait_for(self._request(method, url, headers, body, limit_s), limit_s)
+            answer = await asyncio.wait_for(self._request(method, url, headers, body, limit_s), limit_s)
         except (httpx.TimeoutException, TimeoutError):
             return error_reply("timeout", bytes_out)
         except httpx.ConnectError as error:
@@ -57,13 +59,15 @@ class HttpxEngine:
         except (httpx.HTTPError, OSError) as error:
             kind = classify_exception(error)
             return error_reply(kind, 0 if kind in ("connect", "dns", "tls") else bytes_out)
-        body_in = response.content
+        response, body_in = answer
         headers_in = [(k.lower(), v) for k, v in response.headers.multi_items()]  # each Set-Cookie apart
-        bytes_in = len(body_in) + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
+        bytes_in = response.num_bytes_downloaded + sum(len(k) + len(v) + 4 for k, v in headers_in) + 17
+        if body_in is None:
+            return Reply(response.status_code, headers_in, b"", BODY_TOO_LARGE, bytes_in, bytes_out)
         return Reply(response.status_code, headers_in, body_in, None, bytes_in, bytes_out)
 
     async def _request(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
-                       limit_s: float) -> httpx.Response:
+                       limit_s: float) -> tuple[httpx.Response, bytes | None]:
         # As the fast engine does: an idempotent request whose connection failed before any answer
         # came back (a pooled connection the server had closed: httpx checks one before using it, but
         # a close arriving after that check reaches the request, as a clean close or a reset) is sent
@@ -77,10 +81,9 @@ class HttpxEngine:
                 raise
             response = await self._client.send(request, stream=True)
         try:
-            await response.aread()
+            return response, await read_bounded(response.aiter_bytes(), self._max_body_bytes)
         finally:
             await response.aclose()
-        return response
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from runner.units import parse_duration_s
+from runner.units import parse_duration_s, parse_size_bytes
 
 
 @pytest.mark.parametrize("text, seconds", [
@@ -18,3 +18,15 @@ def test_durations_simple_and_compound(text: object, seconds: float) -> None:
 def test_what_is_not_a_duration_says_how_to_write_one(text: str) -> None:
     with pytest.raises(ValueError, match="is not a duration \\(write 90s, 5m, 1h, 4m30s or 250ms\\)"):
         parse_duration_s(text)
+
+
+@pytest.mark.parametrize("text, size", [("10MB", 10_000_000), ("512KiB", 524_288), ("1 GiB", 1 << 30), (4096, 4096),
+                                        ("2kb", 2000), ("1.5MB", 1_500_000)])
+def test_sizes_in_bytes(text: object, size: int) -> None:
+    assert parse_size_bytes(text) == size
+
+
+@pytest.mark.parametrize("text", ["ten", "10 parsecs", "0", "-1MB", "5GiB", True])
+def test_what_is_not_a_size_says_how_to_write_one(text: object) -> None:
+    with pytest.raises(ValueError):
+        parse_size_bytes(text)
