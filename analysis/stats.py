@@ -118,6 +118,14 @@ class ScenarioStats:
         return cls(*(_count(data, key, where) for key in ("launched", "completed", "failed")))
 
 
+FOLDED_EXAMPLES = 5  # endpoint names folded past limits.max_endpoints kept to show (analysis.endpoints)
+
+
+def keep_examples(examples: dict[str, int]) -> dict[str, int]:
+    """The FOLDED_EXAMPLES names with the most requests (then by name): what a merge of examples keeps."""
+    return dict(sorted(examples.items(), key=lambda item: (-item[1], item[0]))[:FOLDED_EXAMPLES])
+
+
 @dataclass
 class HealthStats:
     """The generator's own health: was every arrival sent when it was meant to be?"""
@@ -140,6 +148,8 @@ class HealthStats:
     exceptions: dict[str, int] = field(default_factory=dict)
     tracebacks: dict[str, str] = field(default_factory=dict)  # each exception message's first traceback
     lag: Histogram = field(default_factory=Histogram)  # schedule lag, µs
+    # endpoint names past limits.max_endpoints, folded into one row: a few of them, with their requests
+    folded_examples: dict[str, int] = field(default_factory=dict)
     cpu_s: float = 0.0  # CPU used by the worker process
     wall_s: float = 0.0  # wall time those CPU seconds were measured over
 
@@ -162,6 +172,11 @@ class HealthStats:
             self.exceptions[message] = self.exceptions.get(message, 0) + count
         for message, text in other.tracebacks.items():
             self.tracebacks.setdefault(message, text)
+        if other.folded_examples:
+            merged = dict(self.folded_examples)
+            for name, count in other.folded_examples.items():
+                merged[name] = merged.get(name, 0) + count
+            self.folded_examples = keep_examples(merged)
         self.lag.merge(other.lag)
         self.cpu_s += other.cpu_s
         self.wall_s += other.wall_s
@@ -175,6 +190,7 @@ class HealthStats:
             **({"not_sent": self.not_sent} if self.not_sent else {}),
             **({"exceptions": dict(self.exceptions)} if self.exceptions else {}),
             **({"tracebacks": dict(self.tracebacks)} if self.tracebacks else {}),
+            **({"folded_examples": dict(self.folded_examples)} if self.folded_examples else {}),
             "lag": self.lag.to_list(),
             "cpu_s": round(self.cpu_s, 6), "wall_s": round(self.wall_s, 6),
         }
@@ -199,6 +215,7 @@ class HealthStats:
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
             exceptions=_counts(data.get("exceptions", {}), f"{where}.exceptions"),
             tracebacks=_texts(data.get("tracebacks", {}), f"{where}.tracebacks"),
+            folded_examples=_counts(data.get("folded_examples", {}), f"{where}.folded_examples"),
             lag=lag, cpu_s=cpu_s, wall_s=wall_s,
         )
 

@@ -15,6 +15,9 @@ _ERROR_NAMES = {
 }
 
 
+SUMMARY_ENDPOINTS = 50  # rows of the endpoint table in the terminal; the reports hold every one
+
+
 def _ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
@@ -66,10 +69,17 @@ def render_summary(result: dict[str, Any]) -> str:
         for name, count in overall["errors_by_class"].items():
             lines.append(f"  {_ERROR_NAMES.get(name, name):<32} {count:,}")
     lines += ["", f"  {'endpoint':<28} {'requests':>9} {'errors':>7} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}"]
-    for name, e in result["endpoints"].items():
+    endpoints = list(result["endpoints"].items())
+    for name, e in endpoints[:SUMMARY_ENDPOINTS]:
         lat = e["latency"]
         lines.append(f"  {name[:28]:<28} {e['requests']:>9,} {e['errors']:>7,} {_ms(lat['p50_ms']):>9} "
                      f"{_ms(lat['p95_ms']):>9} {_ms(lat['p99_ms']):>9} {_ms(lat['max_ms']):>9}")
+    if len(endpoints) > SUMMARY_ENDPOINTS:
+        lines.append(f"  … {len(endpoints) - SUMMARY_ENDPOINTS:,} more endpoints in the reports (stats.csv, "
+                     f"report.html)")
+    folded = result.get("endpoints_folded")
+    if folded:
+        lines.append(f"  ! {folded['warning']}")
     slices = result.get("slices") or []
     if len(slices) > 1:
         lines += ["", "  time slices (one Lambda lifetime each)"]

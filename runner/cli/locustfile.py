@@ -20,6 +20,7 @@ from typing import Any
 from runner.spec import Spec
 from runner.spec.checker import Problem, SpecError
 from runner.spec.locust_shape import shape_phases, shape_users_per_second
+from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source, load_yaml
 from runner.units import parse_duration_s
@@ -150,6 +151,11 @@ def locust_spec(args: argparse.Namespace, path: Path) -> Spec:
     if stop_timeout:  # Locust's time for users to finish their task: Squall's drain
         document["limits"] = {**(document.get("limits") or {}), "drain": f"{stop_timeout}s" if
                               str(stop_timeout).replace(".", "", 1).isdigit() else stop_timeout}
+    for assignment in getattr(args, "overrides", None) or ():  # --set, as on a spec (it was ignored here)
+        try:
+            apply_override(document, assignment)
+        except OverrideError as error:
+            raise SpecError([Problem(str(path), 0, "", str(error))]) from None
     spec = build_spec(Source(sidecar_file, document, lines), None)
     if locust_exit:
         spec = dataclasses.replace(spec, notes=spec.notes + (

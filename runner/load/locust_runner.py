@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analysis.endpoints import EndpointNames
 from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
 from runner.guardrails import HostPolicy
@@ -32,8 +33,9 @@ MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker
 class LocustRecorder:
     """Locust's request events, into a Squall Recorder."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, max_endpoints: int = 1000, always: frozenset[str] = frozenset()) -> None:
         self.recorder = recorder
+        self.names = EndpointNames(max_endpoints, always)  # a name per URL must not grow without end
         self.failure_classes: set[str] = set()
         self.exception_messages: set[str] = set()
         self.tracebacks_kept: set[str] = set()
@@ -41,7 +43,8 @@ class LocustRecorder:
     def on_request(self, request_type: str, name: str, response_time: float, response_length: int,
                    response: Any = None, exception: BaseException | None = None, **_: Any) -> None:
         began = time.monotonic() - (response_time or 0.0) / 1000
-        stats = self.recorder.window_at(began).endpoint(f"{request_type} {name}")
+        window = self.recorder.window_at(began)
+        stats = window.endpoint(self.names.name(f"{request_type} {name}", window.health))
         stats.requests += 1
         latency_us = int((response_time or 0.0) * 1000 + 0.5)
         stats.latency.record(latency_us)
@@ -179,7 +182,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     wall_offset_s = time.time() - time.monotonic()
     start_mono_s = start_at_epoch_s - wall_offset_s
     recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
-    recording = LocustRecorder(recorder)
+    recording = LocustRecorder(recorder, spec.limits.max_endpoints,
+                               frozenset(t.endpoint for t in spec.thresholds if t.endpoint))
     environment.events.request.add_listener(recording.on_request)  # type: ignore[no-untyped-call]
     environment.events.user_error.add_listener(recording.on_user_error)  # type: ignore[no-untyped-call]
     cpu_mark = [time.process_time(), time.monotonic()]

@@ -11,6 +11,7 @@ from typing import Any
 
 from analysis.advice import advise
 from analysis.cost import RunShape, gatherer_shape, target_cost, run_cost
+from analysis.endpoints import OTHER_ENDPOINTS, fold_endpoints, folding_warning
 from analysis.merge import MergedRun, merge_shards
 from analysis.partial import Partial, fold_partial, partial_of
 from analysis.result import build_result
@@ -219,6 +220,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     run = merge_shards(run_shards(store, run_id, plan, read, lambda s, w: (s, w) not in merged))
     for partial in partials:
         fold_partial(run, partial)
+    named = frozenset(t.endpoint for t in spec.thresholds if t.endpoint)
+    fold_endpoints(run, spec.limits.max_endpoints, named)
     rejected = read.rejected
     stop_flag = store.exists(prefix + "control/stop")
     stopped = stopped or stop_flag
@@ -252,6 +255,10 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
                                          "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
                           planned_users_per_second(plan))
+    other = run.endpoints.get(OTHER_ENDPOINTS)
+    result["endpoints_folded"] = None if other is None else {
+        "limit": spec.limits.max_endpoints, "requests": other.requests, "examples": run.health.folded_examples,
+        "warning": folding_warning(other.requests, run.health.folded_examples, spec.limits.max_endpoints)}
     result["baseline_run_id"] = baseline["run_id"] if baseline else None
     result["slices"] = timing
     result["target"] = _target_section(spec, report, run, verdict.outcomes,
