@@ -49,7 +49,7 @@ def _env_name(reference: str) -> str:
 
 
 def template_references(spec: Spec) -> set[str]:
-    found: set[str] = set()
+    found: set[str] = set(_names(spec.target.base_url))  # user:password, path or query of the target
     for _, value in spec.target.headers:
         found |= _names(value) if isinstance(value, Template) else set()
     for scenario in spec.scenarios:
@@ -138,6 +138,13 @@ def with_secret_data(spec: Spec, secrets: dict[str, str]) -> Spec:
     data = tuple(dataclasses.replace(d, rows=tuple({k: fill(v) for k, v in r.items()} if isinstance(r, dict)
                                                     else fill(r) for r in d.rows)) for d in spec.data)
     return dataclasses.replace(spec, data=data)
+
+
+def target_url_with(spec: Spec, secrets: dict[str, str]) -> str:
+    """The target's base URL with its ``$env`` references put in (in memory, in the worker only:
+    every file and report keeps the reference)."""
+    url = spec.target.base_url
+    return Template(url).render(secrets, None) if "{{" in url else url  # type: ignore[arg-type]
 
 
 class Redactor:

@@ -8,17 +8,19 @@ later steps depend on it. Times are seconds on the injected monotonic clock.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
 from runner.guardrails import HostPolicy
 from runner.load.capture import CaptureFailed, extract, holds
 from runner.load.cookies import CookieJar
 from runner.load.engines.base import NOT_SENT, Engine
 from runner.load.recorder import Recorder
+from runner.secrets import target_url_with
 from runner.spec.model import DataSet, Loop, Request, Scenario, Spec, Step, Think
 from runner.templating import MissingVariable, Template, render_value, variables_in
 
@@ -122,6 +124,19 @@ class UserState:
         return [(k, v) for k, v in headers if k.lower() not in names] + own
 
 
+def basic_auth_from(url: str, headers: tuple[tuple[str, Any], ...]) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """``http://user:password@host``: the URL without its user:password, and an ``Authorization:
+    Basic`` header from them (as curl, requests and k6 send it), unless the headers have one."""
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, headers
+    bare = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    if any(name.lower() == "authorization" for name, _ in headers):
+        return bare, headers
+    token = base64.b64encode(f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()).decode()
+    return bare, (("Authorization", f"Basic {token}"), *headers)
+
+
 class FlowRunner:
     def __init__(self, spec: Spec, engine: Engine, recorder: Recorder, clock: Clock, sleep: Sleep,
                  rng: random.Random, worker_index: int, secrets: dict[str, str] | None = None,
@@ -132,8 +147,9 @@ class FlowRunner:
         self.clock = clock
         self.sleep = sleep
         self.rng = rng
-        self.base_url = spec.target.base_url
+        self.base_url = target_url_with(spec, secrets or {})  # its $env references put in, here only
         self.target_headers = spec.target.headers
+        self.base_url, self.target_headers = basic_auth_from(self.base_url, self.target_headers)
         self.data = DataPicker(spec.data, rng, worker_index, slice_index)
         self.uses = {s.name: data_sets_used(s) for s in spec.scenarios}
         self.iteration = 0

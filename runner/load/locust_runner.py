@@ -10,6 +10,7 @@ corrected for coordinated omission); a request is filed under the second it star
 """
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from runner.job import WorkerJob
 from runner.load.recorder import Recorder
 from runner.pacing import split_evenly
 from runner.plan import RunPlan, WorkerBudget
+from runner.secrets import resolve_environment, target_url_with, template_references
 from runner.spec.locust_folder import unpack
 from runner.store import Store, StoreError, put_with_retry, run_prefix, shard_bytes
 
@@ -142,12 +144,14 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         unpack(spec.locust.inlined, folder)
         locustfile = str(folder / spec.locust.file)
     from runner.load.locust_hosts import guard_hosts
-    guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), spec.target.base_url)
+    base_url = target_url_with(spec, resolve_environment(
+        {name for name in template_references(spec) if name.startswith("$env.")}, os.environ))
+    guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
     classes, shapes = load_locustfile(locustfile)
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:
         if not getattr(user_class, "host", None):
-            user_class.host = spec.target.base_url
+            user_class.host = base_url
     phase = plan.phases[0]
     shape = None
     if spec.locust.shape is not None:  # the file's shape, followed by every worker for its share of the users
@@ -169,9 +173,9 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     # file's own options among them), as `locust` gives them to a locustfile
     import locust
     from locust.argument_parser import parse_options
-    parsed_options = parse_options(args=["-f", locustfile, "--headless", "-H", spec.target.base_url,
+    parsed_options = parse_options(args=["-f", locustfile, "--headless", "-H", base_url,
                                          *spec.locust.options])
-    environment = Environment(user_classes=mine or chosen, host=spec.target.base_url, shape_class=shape,
+    environment = Environment(user_classes=mine or chosen, host=base_url, shape_class=shape,
                               tags=list(spec.locust.tags) or None, events=locust.events,
                               exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s,
                               parsed_options=parsed_options)

@@ -74,7 +74,18 @@ def _target_url_from_environment(source: Source, environ: Mapping[str, str]) -> 
         raise SpecError([Problem(source.file, source.line_of(("target",)), "target.url",
                                  f"uses {', '.join('$env.' + m for m in missing)}, which is not set in the "
                                  f"environment (or pass --target URL)")])
-    resolved = _ENV_IN_URL.sub(lambda m: environ[m.group(1)], url)
+    # Only the origin (scheme, host, port) is resolved here: it is planned and checked against the
+    # allowed hosts. A reference in the user:password part, the path or the query stays a template in
+    # every file, banner and report, and is put in by each worker from its own environment.
+    start = url.find("//") + 2 if "//" in url else 0
+    ends = [i for i in (url.find("/", start), url.find("?", start), url.find("#", start)) if i >= 0]
+    end = min(ends) if ends else len(url)
+    at = url.rfind("@", start, end)
+    origin_from = at + 1 if at >= 0 else start
+
+    def resolve(part: str) -> str:
+        return _ENV_IN_URL.sub(lambda m: environ[m.group(1)], part)
+    resolved = resolve(url[:start]) + url[start:origin_from] + resolve(url[origin_from:end]) + url[end:]
     data["target"] = {**target, "url": resolved} if isinstance(target, dict) else resolved
 
 
