@@ -101,16 +101,28 @@ def _kind(kind: type) -> str:
     return {list: "a JSON list", int: "a whole number", str: "text", bool: "true or false"}.get(kind, kind.__name__)
 
 
+def _network(text: str) -> bool:
+    """An address range such as 10.0.0.0/16 (a private API's subnet)."""
+    import ipaddress
+    if "/" not in text:
+        return False
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 def read_settings(scope: Construct, specs_dir: Path,
                   validate: Callable[[Path], str | None] | None = None) -> Settings:
     """Every squall: context key, checked; ContextError with every problem when any is wrong."""
     r = _Reader(scope)
     hosts = r.raw("allowedHosts", [], list)
     for host in hosts:
-        if not isinstance(host, str) or not _HOST_PATTERN.match(host):
-            r.problems.append(f"squall:allowedHosts: {host!r} is not a host name or glob (e.g. api.example.com, "
-                              f"*.execute-api.us-east-1.amazonaws.com)")
-        elif host.strip("*.") == "":
+        if not isinstance(host, str) or not (_HOST_PATTERN.match(host) or _network(host)):
+            r.problems.append(f"squall:allowedHosts: {host!r} is not a host name, glob or network (e.g. "
+                              f"api.example.com, *.execute-api.us-east-1.amazonaws.com, 10.0.0.0/16)")
+        elif host.strip("*.") == "" or host.endswith("/0"):
             r.problems.append(f"squall:allowedHosts: {host!r} would allow every host: name the hosts you test")
     architecture = str(r.raw("architecture", "arm64", str))
     if architecture not in ("arm64", "x86_64"):

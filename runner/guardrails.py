@@ -1,4 +1,5 @@
-"""Guardrails, checked before anything is sent. Pure: values in, problems out.
+"""Guardrails, checked before anything is sent: values in, problems out (a loopback name is
+resolved to tell whether it is this machine).
 
 - An operator's, set once (cdk.json context on AWS): which hosts may be targets, how many
   workers and how long a run may take.
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-from collections.abc import Mapping
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,8 +32,7 @@ class HostPolicy:
 
     def allows(self, host: str) -> bool:
         host = host.lower().strip("[]").rstrip(".")
-        return (self.allow_loopback and is_loopback(host)) or \
-            any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in self.patterns)
+        return (self.allow_loopback and is_loopback(host)) or any(host_matches(host, p) for p in self.patterns)
 
     @classmethod
     def local(cls, spec: Spec, allowed_by_flag: tuple[str, ...] = ()) -> HostPolicy:
@@ -75,11 +77,37 @@ def check_guardrails(guardrails: Guardrails, target_url: str, plan: RunPlan) -> 
     return problems
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+def host_matches(host: str, pattern: str) -> bool:
+    """A host name against a glob (``*.example.com``), or an address against a network
+    (``127.0.0.0/8``, ``10.0.0.0/8``: an address literal only, never a name)."""
+    if "/" in pattern:
+        try:
+            return ipaddress.ip_address(host.split("%")[0]) in ipaddress.ip_network(pattern, strict=False)
+        except ValueError:
+            return False
+    return fnmatch.fnmatchcase(host, pattern.lower())
+
+
+def is_loopback(host: str, resolve: Callable[..., Any] = socket.getaddrinfo) -> bool:
+    """An address on 127.0.0.0/8 or ::1, or ``localhost`` / ``*.localhost`` when every address the
+    name resolves to is one (a name mapped elsewhere in /etc/hosts is not this machine)."""
+    host = host.strip("[]")
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        pass
+    if host != "localhost" and not host.endswith(".localhost"):
+        return False
+    try:
+        addresses = {str(info[4][0]) for info in resolve(host, None)}
+    except (OSError, UnicodeError):
+        return False
+    return bool(addresses) and all(is_loopback_address(a) for a in addresses)
+
+
+def is_loopback_address(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
     except ValueError:
         return False
 

@@ -136,6 +136,7 @@ REASONS_MAX, REASON_MAX_CHARS = 20, 2_000
 
 class PlanRejected(Exception):
     """The spec or the guardrails refuse this run; the message says every reason."""
+    expected = True  # a refusal, not a failure: the rehearsal prints no traceback for it
 
 
 def run_id_from(text: str) -> str:

@@ -18,6 +18,7 @@ import base64
 import importlib
 import io
 import json
+import logging
 import os
 import traceback
 import urllib.request
@@ -132,7 +133,8 @@ def _invoke_in_process(self: Any, body: str, request_headers: Any, response_head
     except Exception as error:  # noqa: BLE001 - reported the way Lambda reports an unhandled error
         if getattr(error, "code", None) == 429:  # a refusal before the function ran: Lambda's API error
             raise
-        traceback.print_exc()
+        if not getattr(error, "expected", False):  # a refusal the handler means (PlanRejected) needs no traceback
+            traceback.print_exc()
         response_headers["x-amz-function-error"] = "Unhandled"
         return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}).encode()
     return json.dumps(result).encode()
@@ -302,6 +304,8 @@ def rehearse(allowed_hosts: tuple[str, ...], run: Callable[[], T], run_id: str, 
     """Synthesize the stack, deploy it into moto's server here, run ``run`` (the CLI's own AWS
     path) against it, and keep the run's files (result.json, reports, live.json, plan, spec) under
     ``store_root``/runs/<run id> before the server goes. Loopback targets are allowed, as locally."""
+    # before jsii starts its Node process (importing aws_cdk does): its end-of-life banner, once per run
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     try:
         import aws_cdk  # noqa: F401
         import moto  # noqa: F401
@@ -310,7 +314,10 @@ def rehearse(allowed_hosts: tuple[str, ...], run: Callable[[], T], run_id: str, 
         raise CouldNotRun(f"--rehearse needs moto and the CDK libraries ({error.name} is missing): "
                           f"pip install 'squall[rehearse]' (and Node.js, which the CDK libraries run on)") from None
     from runner.aws.backend import AwsOptions, fetch_run, find_deployment
-    template = synthesized_template(("127.0.0.1", "localhost", *allowed_hosts))
+    # moto's state machine interpreter logs each failed state at ERROR (Step Functions keeps it in the
+    # execution's history): the CLI says what failed, once, as it does on AWS
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+    template = synthesized_template(("127.0.0.0/8", "::1/128", "localhost", *allowed_hosts))
     with Rehearsal() as rehearsal:
         rehearsal.deploy(template)
         outcome = run()

@@ -43,3 +43,14 @@ def test_rehearse_without_on_aws_is_refused(tmp_path: Path) -> None:
     (tmp_path / "spec.yaml").write_text(SPEC.format(url="http://127.0.0.1:9"))
     done = squall("run", "spec.yaml", "--rehearse", cwd=tmp_path)
     assert done.returncode == 2 and "write --on aws --rehearse" in done.stderr
+
+
+def test_a_refused_target_under_rehearse_is_one_clean_line(tmp_path: Path) -> None:
+    """Before: a 33-line moto traceback, moto's own error log and Node's end-of-life banner (as
+    Python bytes) came before the refusal."""
+    (tmp_path / "spec.yaml").write_text(SPEC.format(url="http://api.example.invalid"))
+    done = squall("run", "spec.yaml", "--on", "aws", "--rehearse", cwd=tmp_path, timeout=240)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "squall: the run was refused: target host 'api.example.invalid' is not allowed" in done.stderr
+    for noise in ("Traceback", "Exception=", "end-of-life", "b'!!"):
+        assert noise not in done.stderr, done.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from analysis.merge import merge_shards
 from analysis.shard import Shard
 from analysis.verdict import HealthLimits, judge
-from runner.guardrails import Guardrails, HostPolicy, check_guardrails
+from runner.guardrails import Guardrails, HostPolicy, check_guardrails, is_loopback
 from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.plan import make_plan
 from runner.spec import parse_spec
@@ -30,6 +30,30 @@ def test_patterns_match_hosts_case_insensitively_and_loopback_only_when_allowed(
     assert local.allows("API.staging.example.com") and not local.allows("staging.example.com.evil.org")
     aws = HostPolicy(("api.example.com",), allow_loopback=False)
     assert aws.allows("api.example.com") and not aws.allows("127.0.0.1") and not aws.allows("evil.example.org")
+
+
+def test_a_name_under_localhost_is_this_machine_only_when_it_resolves_here() -> None:
+    """Before: any name ending in .localhost was trusted unresolved; mapped in /etc/hosts to another
+    address, requests went there."""
+    def resolving_to(*addresses: str):
+        return lambda host, port: [(2, 1, 6, "", (address, 0)) for address in addresses]
+    assert is_loopback("api.localhost", resolving_to("127.0.0.1"))
+    assert not is_loopback("api.localhost", resolving_to("10.1.2.3"))
+    assert not is_loopback("localhost", resolving_to("127.0.0.1", "192.0.2.7"))  # every address, not one
+
+    def unresolved(host: str, port: object) -> list[object]:
+        raise OSError("no such name")
+    assert not is_loopback("nowhere.localhost", unresolved)
+    assert is_loopback("127.0.0.2", unresolved) and is_loopback("[::1]", unresolved)  # addresses need no lookup
+
+
+def test_networks_match_addresses_and_never_names() -> None:
+    """The rehearsal allows 127.0.0.0/8 as a local run does (before: 127.0.0.2 ran locally and was
+    refused under --rehearse); a private API's subnet is allowed the same way."""
+    rehearsal = HostPolicy(("127.0.0.0/8", "::1/128", "localhost"), allow_loopback=False)
+    assert rehearsal.allows("127.0.0.2") and rehearsal.allows("[::1]") and not rehearsal.allows("127.0.0.2.evil.com")
+    assert HostPolicy(("10.0.0.0/16",), False).allows("10.0.7.9") and not HostPolicy(("10.0.0.0/16",), False).allows(
+        "10.1.0.1")
 
 
 def test_an_empty_allowed_hosts_list_refuses_every_run_on_aws() -> None:
