@@ -125,12 +125,13 @@ def worker_class_counts(classes: list[tuple[str, float, int]], users: int, worke
 def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_poll_s: float = 0.5,
                    stop_store: Store | None = None, lambda_end_epoch_s: float | None = None,
                    folder: Path | None = None, snapshot: bool = False,
-                   stop_now: Callable[[], str | None] = lambda: None) -> int:
+                   stop_now: Callable[[], str | None] = lambda: None, guard_sockets: bool = False) -> int:
     """Run this worker's share of the users from ``start_at_epoch_s`` for the slice's duration.
     On Lambda: the locustfile's carried folder is unpacked into ``folder`` first, the stop flag
     is polled in ``stop_store``, the users stop in time for the drain and the final shard to fit
     before ``lambda_end_epoch_s``, and ``snapshot`` writes the worker's whole slice in one object
-    for collect. Returns the number of requests recorded."""
+    for collect. ``guard_sockets``: hold every connection of the process to the allowed hosts (a
+    local worker process; runner.load.locust_hosts). Returns the number of requests recorded."""
     import gevent
     from locust.env import Environment
     from locust.util.load_locustfile import load_locustfile
@@ -147,6 +148,9 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     base_url = target_url_with(spec, resolve_environment(
         {name for name in template_references(spec) if name.startswith("$env.")}, os.environ))
     guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
+    if guard_sockets:  # every other client of the locustfile's too (requests, urllib, httpx, sockets)
+        from runner.load.locust_hosts import guard_connections
+        guard_connections(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
     classes, shapes = load_locustfile(locustfile)
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     store, job, lifeline = worker_start(argv, "squall-locust-worker")
     try:
         job.load_spec()
-        run_locust_job(job, store, await_start(store, job, lifeline), stop_now=lifeline.cut)
+        run_locust_job(job, store, await_start(store, job, lifeline), stop_now=lifeline.cut, guard_sockets=True)
     except Exception as error:  # noqa: BLE001 - reported in the final shard and here
         print(f"squall locust worker {job.worker_index}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
