@@ -149,7 +149,13 @@ def ui_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ui", nargs="?", const="127.0.0.1:8089", metavar="HOST:PORT",
                    help="serve a live page while the run lasts (default 127.0.0.1:8089), with /metrics")
     p.add_argument("--ui-public", action="store_true",
-                   help="let --ui listen on an address other than loopback (the page has no authentication)")
+                   help="let --ui listen on an address other than loopback: every visitor then needs the address "
+                        "printed (with its access key) or --ui-password")
+    p.add_argument("--ui-password", default=os.environ.get("SQUALL_UI_PASSWORD"), metavar="PASSWORD",
+                   help="with --ui-public: also let in who gives this password (HTTP Basic, any user name; "
+                        "default $SQUALL_UI_PASSWORD)")
+    p.add_argument("--ui-name", action="append", default=[], metavar="NAME",
+                   help="with --ui-public: a host name the page is reached under, beyond this machine's own")
     p.add_argument("--metrics-port", type=int, metavar="PORT", help="serve only /metrics (OpenMetrics) there")
     p.add_argument("--ui-linger", type=float, default=10.0, metavar="SECONDS",
                    help="keep the page up this long after the run, to show the verdict (default 10)")

@@ -312,13 +312,17 @@ def live_server(args: argparse.Namespace) -> Any:
         host, port = parse_address(args.ui, args.ui_public) if args.ui else ("127.0.0.1", int(args.metrics_port))
     except UiAddressRefused as error:
         raise SpecRejected(str(error)) from None
-    server = LiveServer(host, port, page=bool(args.ui))
+    public = bool(args.ui and args.ui_public)
+    server = LiveServer(host, port, page=bool(args.ui), public=public,
+                        password=getattr(args, "ui_password", None) if public else None,
+                        names=tuple(getattr(args, "ui_name", None) or ()) if public else ())
     server.start()
-    if args.ui:
+    if args.ui and public:
+        print(f"squall: live page on {server.shared_url} — share this address: without its key (or "
+              f"--ui-password) the page, its Stop and /metrics answer 401 (/metrics takes Authorization: Bearer "
+              f"{server.access_key})", file=sys.stderr)
+    elif args.ui:
         print(f"squall: live page on {server.url} (metrics on {server.url}metrics)", file=sys.stderr)
-        if args.ui_public:
-            print("squall: the live page has no authentication: anyone who reaches it can stop the run",
-                  file=sys.stderr)
     else:
         print(f"squall: OpenMetrics on {server.url}metrics", file=sys.stderr)
     return server

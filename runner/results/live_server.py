@@ -1,16 +1,20 @@
 """The live view's server (aiohttp, in a thread of the CLI's process): the page, its events
 (the merged live state once a second, never a re-read of the shards), /metrics in the
 OpenMetrics text format, a Stop the run loop turns into the stop flag, and the report when the
-run is over. Loopback by default: the page has no authentication. Other pages in the same browser
-cannot use it: a request naming another Host is refused (DNS rebinding), and Stop needs the page's
-own token in a header (a cross-origin request cannot send one without a preflight, which is never
-allowed) and, when the browser says where it comes from, this page's Origin."""
+run is over. Loopback by default, with no login; --ui-public listens beyond it and then every
+request needs the run's access key (in the address printed) or the --ui-password. Other pages in
+the same browser cannot use it: a request naming another Host is refused (DNS rebinding), and Stop
+needs the page's own token in a header (a cross-origin request cannot send one without a
+preflight, which is never allowed) and, when the browser says where it comes from, this page's
+Origin."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import json
 import secrets
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -27,7 +31,7 @@ class UiAddressRefused(ValueError):
 
 
 def parse_address(text: str, public: bool) -> tuple[str, int]:
-    """`HOST:PORT` (or `:PORT`); anything but loopback needs ``public`` (the page has no login)."""
+    """`HOST:PORT` (or `:PORT`); anything but loopback needs ``public`` (which then asks for a key)."""
     host, _, port = text.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     try:
@@ -36,9 +40,20 @@ def parse_address(text: str, public: bool) -> tuple[str, int]:
         raise UiAddressRefused(f"--ui {text!r}: write HOST:PORT, e.g. 127.0.0.1:8089") from None
     loopback = host == "localhost" or (_is_ip(host) and ipaddress.ip_address(host).is_loopback)
     if not loopback and not public:
-        raise UiAddressRefused(f"--ui {text}: the live page has no authentication; it binds to loopback unless "
-                               f"--ui-public says it may listen on {host}")
+        raise UiAddressRefused(f"--ui {text}: the live page binds to loopback unless --ui-public says it may listen "
+                               f"on {host} (then it asks every visitor for the run's access key, or --ui-password)")
     return host, number
+
+
+def this_machine_names() -> set[str]:
+    """The names and addresses this machine is reached under, as far as it knows them."""
+    names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    for name in list(names):
+        try:
+            names |= {str(info[4][0]) for info in socket.getaddrinfo(name, None)}
+        except OSError:
+            pass
+    return {f"[{n}]" if ":" in n else n for n in names if n}
 
 
 def _is_ip(host: str) -> bool:
@@ -50,8 +65,15 @@ def _is_ip(host: str) -> bool:
 
 
 class LiveServer:
-    def __init__(self, host: str, port: int, page: bool = True) -> None:
+    def __init__(self, host: str, port: int, page: bool = True, public: bool = False, password: str | None = None,
+                 names: tuple[str, ...] = ()) -> None:
+        """``public``: listening beyond loopback, every request needs this run's access key (in the URL
+        printed for it, ``?key=…``, then kept in a same-site cookie; or ``Authorization: Bearer``) or,
+        with ``password``, HTTP Basic authentication (as Locust's --web-login); ``names``: host names
+        it is reached under, beyond this machine's own (a DNS name in front of it)."""
         self.host, self.port, self.page = host, port, page
+        self.public, self.password, self.names = public, password, tuple(n.lower() for n in names)
+        self.access_key = secrets.token_urlsafe(18) if public else None
         self.stop_requested = threading.Event()
         self._lock = threading.Lock()
         self._snapshot: dict[str, Any] = {"state": "starting"}
@@ -66,6 +88,12 @@ class LiveServer:
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
+
+    @property
+    def shared_url(self) -> str:
+        """The address to open (and share): with the access key when it is public."""
+        host = socket.getfqdn() if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{self.port}/" + (f"?key={self.access_key}" if self.access_key else "")
 
     def publish(self, snapshot: dict[str, Any], metrics: str, report: Path | None = None) -> None:
         with self._lock:
@@ -111,23 +139,50 @@ class LiveServer:
         if self._thread is not None:
             self._thread.join(5)
 
-    def allowed_hosts(self) -> set[str] | None:
+    def allowed_hosts(self) -> set[str]:
         """The Host headers this server answers: its own address (and localhost's names when it
-        listens on loopback); None when it listens on every address (--ui-public 0.0.0.0)."""
+        listens on loopback); listening on every address, this machine's names and addresses."""
+        names = {self.host, f"[{self.host}]", *self.names}
         if self.host in ("0.0.0.0", "::", ""):
-            return None
-        names = {self.host, f"[{self.host}]"}
-        if self.host == "localhost" or (_is_ip(self.host) and ipaddress.ip_address(self.host).is_loopback):
+            names = {*self.names, *this_machine_names()}
+        if self.host == "localhost" or (_is_ip(self.host) and ipaddress.ip_address(self.host).is_loopback) or \
+                self.host in ("0.0.0.0", "::", ""):
             names |= {"localhost", "127.0.0.1", "[::1]"}
         return {f"{name}:{self.port}" for name in names} | ({*names} if self.port == 80 else set())
 
     @web.middleware
     async def _guard(self, request: web.Request,
                      handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
-        allowed = self.allowed_hosts()
-        if allowed is not None and request.host.lower() not in allowed:
-            return web.Response(status=421, text=f"this server answers for {self.host}:{self.port} only")
-        return await handler(request)
+        if request.host.lower() not in self.allowed_hosts():
+            return web.Response(status=421, text=f"this server answers for {self.host}:{self.port} only (--ui-name "
+                                                 f"adds a name it is reached under)")
+        if self.access_key is None:
+            return await handler(request)
+        keyed = request.query.get("key", "")
+        if keyed and secrets.compare_digest(keyed, self.access_key):
+            response = await handler(request)
+            response.set_cookie("squall_key", self.access_key, httponly=True, samesite="Strict", path="/")
+            return response
+        if self._authorized(request):
+            return await handler(request)
+        headers = {"WWW-Authenticate": 'Basic realm="squall live page"'} if self.password else {}
+        return web.Response(status=401, headers=headers, text="this live page needs the address squall printed "
+                            "(with its ?key=…)" + (", or the password (--ui-password)" if self.password else ""))
+
+    def _authorized(self, request: web.Request) -> bool:
+        assert self.access_key is not None
+        if secrets.compare_digest(request.cookies.get("squall_key", ""), self.access_key):
+            return True
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            return secrets.compare_digest(credentials.strip(), self.access_key)
+        if scheme.lower() == "basic" and self.password:
+            try:
+                _, _, given = base64.b64decode(credentials.strip()).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return False
+            return secrets.compare_digest(given.encode(), self.password.encode())
+        return False
 
     def _app(self) -> web.Application:
         app = web.Application(middlewares=[self._guard])

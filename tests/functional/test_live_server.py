@@ -69,3 +69,54 @@ def test_a_request_for_another_host_is_refused(server: LiveServer, path: str) ->
 def test_the_page_answers_under_the_loopback_names(server: LiveServer, host: str) -> None:
     status, _ = request(server, "GET", "/state", {"Host": f"{host}:{server.port}"})
     assert status == 200
+
+
+@pytest.fixture
+def public() -> Iterator[LiveServer]:
+    """--ui-public (bound to loopback here: what it answers does not depend on the address)."""
+    live = LiveServer("127.0.0.1", 0, public=True, password="s3cret")
+    live.start()
+    yield live
+    live.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/state", "/events", "/metrics", "/report"])
+def test_a_public_page_answers_nobody_without_its_key(public: LiveServer, path: str) -> None:
+    """Before: --ui-public turned the Host check off and anyone reaching the port got the page,
+    its token, and a Stop that worked."""
+    status, body = request(public, "GET", path)
+    assert status == 401 and "?key=" in body
+    status, _ = request(public, "POST", "/stop", {"X-Squall-Token": public.token})
+    assert status == 401 and not public.stop_requested.is_set()
+
+
+def test_the_printed_address_lets_its_holder_in_and_keeps_them_in(public: LiveServer) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", public.port, timeout=10)
+    connection.request("GET", f"/?key={public.access_key}")
+    response = connection.getresponse()
+    assert response.status == 200 and public.token in response.read().decode()
+    cookie = response.getheader("Set-Cookie") or ""
+    assert "squall_key=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    connection.close()
+    kept = {"Cookie": cookie.split(";")[0]}  # the browser sends it with the page's own requests
+    assert request(public, "GET", "/state", kept)[0] == 200
+    assert request(public, "POST", "/stop", {**kept, "X-Squall-Token": public.token})[0] == 200
+    assert public.stop_requested.is_set()
+
+
+def test_a_scraper_and_a_person_with_the_password_get_in(public: LiveServer) -> None:
+    import base64
+    assert request(public, "GET", "/metrics", {"Authorization": f"Bearer {public.access_key}"})[0] == 200
+    basic = base64.b64encode(b"anyone:s3cret").decode()
+    assert request(public, "GET", "/state", {"Authorization": f"Basic {basic}"})[0] == 200
+    wrong = base64.b64encode(b"anyone:guess").decode()
+    assert request(public, "GET", "/state", {"Authorization": f"Basic {wrong}"})[0] == 401
+    assert request(public, "GET", "/state", {"Authorization": "Bearer guess"})[0] == 401
+
+
+def test_listening_on_every_address_still_answers_only_for_this_machine_s_names() -> None:
+    """Before: bound to 0.0.0.0 it answered any Host (a DNS-rebinding page could read it)."""
+    import socket
+    hosts = LiveServer("0.0.0.0", 8089, public=True, names=("loadtest.example.com",)).allowed_hosts()
+    assert "evil.test:8089" not in hosts and "loadtest.example.com:8089" in hosts
+    assert f"{socket.gethostname().lower()}:8089" in hosts and "127.0.0.1:8089" in hosts
