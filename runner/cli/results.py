@@ -169,16 +169,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     import yaml
 
     from runner.importers.artillery import convert_artillery, looks_like_artillery
+    from runner.importers.artillery_shape import ScriptError
+    from runner.spec import check_artillery_shape
+    from runner.spec.checker import Problem, SpecError
+    from runner.spec.yamlsource import SpecSyntaxError, dotted, load_yaml
     path = Path(args.file)
     try:
-        script = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = load_yaml(path.read_text(encoding="utf-8"), str(path))
     except OSError as error:
         raise CouldNotRun(f"cannot read {path}: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ValueError(f"{path}: not YAML: {error}") from None
+    except SpecSyntaxError as error:
+        raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
+    script = source.data
     if not looks_like_artillery(script):
         raise ValueError(f"{path}: not an Artillery script (expected 'config' with a target, and 'scenarios')")
-    spec, unconverted, built_in = convert_artillery(script, path.stem, path.parent, environ=os.environ)
+    check_artillery_shape(source)  # every value of a kind Artillery does not read there, located
+    try:
+        spec, unconverted, built_in = convert_artillery(script, path.stem, path.parent, environ=os.environ)
+    except ScriptError as error:
+        raise SpecError([Problem(str(path), source.line_of(error.path), dotted(error.path), error.message)]) from None
     text = f"# Converted from {path.name} by `squall import artillery`\n" + \
         yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
     if args.output:

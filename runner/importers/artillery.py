@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.datafiles import DataFileError, csv_rows, locate, read_text
+from runner.importers.artillery_shape import ScriptError, kind_of
 from runner.units import parse_duration_s
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
@@ -80,7 +81,12 @@ class Converter:
         if data:
             spec["data"] = data
         spec["scenarios"] = [self.scenario(i, s) for i, s in enumerate(script.get("scenarios") or [])]
-        thresholds = self.ensure(config.get("ensure") or (config.get("plugins") or {}).get("ensure") or {})
+        ensure = config.get("ensure") or (config.get("plugins") or {}).get("ensure") or {}
+        if not isinstance(ensure, dict):  # as Artillery's ensure plugin, which reads a mapping only
+            self.skip("config.ensure", f"{kind_of(ensure)} is ignored, as Artillery ignores it (write a mapping: "
+                      f"p95: 200, maxErrorRate: 1)")
+            ensure = {}
+        thresholds = self.ensure(ensure)
         if thresholds:
             spec["thresholds"] = list({repr(t): t for t in thresholds}.values())  # each once
         environments = config.get("environments")
@@ -122,11 +128,11 @@ class Converter:
                 self.skip(f"config.http.{key}", "not converted")
         return target
 
-    def load(self, config: dict[str, Any]) -> dict[str, Any]:
+    def load(self, config: dict[str, Any], path: tuple[str, ...] = ("config",)) -> dict[str, Any]:
         phases = config.get("phases") or []
         if not phases:  # Artillery runs a script without phases as one virtual user, once
             return {"phases": [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
-        converted = [c for i, p in enumerate(phases) if (c := self.phase(i, p)) is not None]
+        converted = [c for i, p in enumerate(phases) if (c := self.phase(i, p, path)) is not None]
         return {"phases": converted or [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
 
     def environment(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +141,7 @@ class Converter:
         if "target" in body or "http" in body or "defaults" in body:
             profile["target"] = {k: v for k, v in self.target(body).items() if v != ""}
         if "phases" in body or "phases" not in body:
-            profile["load"] = self.load(body)
+            profile["load"] = self.load(body, ("config", "environments", name))
         if "variables" in body:
             profile["data"] = self.variables(body["variables"])
         for key in body:
@@ -143,14 +149,14 @@ class Converter:
                 self.skip(f"config.environments.{name}.{key}", "not converted")
         return profile
 
-    def phase(self, index: int, raw: dict[str, Any]) -> dict[str, Any] | None:
-        where = f"config.phases[{index}]"
+    def phase(self, index: int, raw: dict[str, Any], path: tuple[str, ...] = ("config",)) -> dict[str, Any] | None:
+        where = ".".join(path) + f".phases[{index}]"
         try:
             phase = {key: self.resolved(f"{where}.{key}", value) for key, value in raw.items()}
             return self._phase(index, phase)
         except (ValueError, TypeError, ZeroDivisionError) as error:
-            self.skip(where, f"not converted: {error}")
-            return None
+            # a phase left out would change the load (before: a run of the fallback's ten minutes)
+            raise ScriptError((*path, "phases", index), f"cannot be converted: {error}") from None
 
     def _phase(self, index: int, phase: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"name": str(phase.get("name") or f"phase-{index + 1}")}

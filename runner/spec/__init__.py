@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from runner.spec.model import Spec, UserClass
+from runner.importers.artillery_shape import ScriptError
 from runner.spec.checker import Problem, SpecError
 from runner.spec.validate import build_spec
 from runner.importers.artillery import looks_like_artillery
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.profiles import apply_profile, profile_names
-from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
+from runner.spec.yamlsource import Source, SpecSyntaxError, dotted, load_yaml
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
@@ -35,8 +36,12 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     notes: list[str] = []
     if looks_like_artillery(source.data):
         from runner.importers.artillery import convert_artillery
-        converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
-                                                             base_dir or Path(file).parent, data_root, environ)
+        check_artillery_shape(source)
+        try:
+            converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
+                                                                 base_dir or Path(file).parent, data_root, environ)
+        except ScriptError as error:
+            raise SpecError([Problem(file, source.line_of(error.path), dotted(error.path), error.message)]) from None
         source = Source(f"{file} (converted from Artillery)", converted)
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
             [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
@@ -87,6 +92,14 @@ def _target_url_from_environment(source: Source, environ: Mapping[str, str]) -> 
         return _ENV_IN_URL.sub(lambda m: environ[m.group(1)], part)
     resolved = resolve(url[:start]) + url[start:origin_from] + resolve(url[origin_from:end]) + url[end:]
     data["target"] = {**target, "url": resolved} if isinstance(target, dict) else resolved
+
+
+def check_artillery_shape(source: Source) -> None:
+    """Every value of an Artillery script of a kind Artillery does not read there, located."""
+    from runner.importers.artillery_shape import shape_problems
+    shape = shape_problems(source.data)
+    if shape:
+        raise SpecError([Problem(source.file, source.line_of(path), dotted(path), message) for path, message in shape])
 
 
 def spec_profiles(path: str | Path) -> list[str]:

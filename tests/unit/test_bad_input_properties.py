@@ -176,3 +176,28 @@ def test_a_hostile_spec_is_one_located_line_naming_its_field(case: tuple[str, An
         assert str(problem).startswith("hostile.yaml:") and f": {field}" in str(problem), str(problem)
         return
     raise AssertionError(f"{case} was accepted")
+
+
+ARTILLERY_KEYS = ["target", "phases", "duration", "arrivalRate", "rampTo", "arrivalCount", "pause", "name",
+                  "variables", "payload", "path", "fields", "http", "timeout", "defaults", "headers", "environments",
+                  "ensure", "p95", "maxErrorRate", "thresholds", "conditions", "expression", "plugins", "flow", "get",
+                  "post", "url", "json", "qs", "capture", "as", "think", "loop", "count", "over", "weight", "expect",
+                  "statusCode", "match", "cookie", "form"]
+artillery_parts = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(ARTILLERY_KEYS), inner, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None, derandomize=True)
+@given(artillery_parts, artillery_parts)
+@example({"phases": {"a": 1}}, [{"flow": [{"get": {"url": "/"}}]}])  # an outside battery: AttributeError before
+@example({"phases": [{"duration": 5}]}, "x")
+@example({"phases": [{"duration": 5}]}, [{"flow": [{"get": 5}]}])
+@example({"ensure": {"p95": "fast"}}, [])
+@example({"ensure": [{"p95": 200}]}, [])
+def test_any_artillery_script_is_a_spec_or_a_list_of_located_problems(config: Any, scenarios: Any) -> None:
+    script = {"config": {"target": "http://127.0.0.1:1", **config} if isinstance(config, dict) else config,
+              "scenarios": scenarios}
+    try:
+        parse_spec(yaml.safe_dump(script), "gen.yml", base_dir=Path("/nonexistent"))
+    except SpecError as error:
+        assert error.problems and all(str(p).startswith("gen.yml") for p in error.problems)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from runner.importers.artillery import convert_artillery, looks_like_artillery
-from runner.spec import load_spec
+from runner.importers.artillery_shape import ScriptError
+from runner.spec import SpecError, load_spec, parse_spec
 from runner.spec.model import Request, Think
 
 SCRIPT = Path(__file__).resolve().parents[2] / "data" / "artillery" / "image-api.yml"
@@ -171,9 +173,18 @@ def test_what_artillery_reads_from_the_environment_at_its_start_is_read_at_load(
 
 
 def test_a_variable_that_is_not_set_is_named_not_a_traceback(tmp_path: Path) -> None:
+    """A phase that cannot be converted is a located problem: leaving it out would change the load
+    (before: the phase was dropped, and a script left with none ran the ten-minute fallback)."""
     (tmp_path / "users.csv").write_text("name\nada\n")
-    _, unconverted, _ = convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path, environ={})
-    said = "\n".join(unconverted)
-    assert "config.phases[0]: not converted: config.phases[0].duration: uses {{ $processEnvironment.DURATION }}, " \
-           "which is not set in the environment" in said
-    assert "expect.statusCode: not converted" in said
+    with pytest.raises(ScriptError) as refused:
+        convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path, environ={})
+    assert refused.value.path == ("config", "phases", 0)
+    assert "config.phases[0].duration: uses {{ $processEnvironment.DURATION }}, which is not set in the " \
+           "environment" in refused.value.message
+    (tmp_path / "env.yml").write_text(ENVIRONMENT_DRIVEN)
+    with pytest.raises(SpecError) as located:
+        parse_spec(ENVIRONMENT_DRIVEN, str(tmp_path / "env.yml"), environ={})
+    assert str(located.value).startswith(f"{tmp_path / 'env.yml'}:7: config.phases[0]: cannot be converted")
+    _, unconverted, _ = convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path,
+                                          environ={"DURATION": "30", "RATE": "5", "TARGET": "http://127.0.0.1:9"})
+    assert any("expect.statusCode: not converted" in item for item in unconverted)
