@@ -19,10 +19,12 @@ class DataFileError(ValueError):
 def locate(relative: str, base_dir: Path, data_root: Path | None = None) -> Path:
     """The file ``relative`` names (relative to ``base_dir``), if it lies under ``base_dir`` or
     ``data_root`` once links are resolved and is a regular file; DataFileError saying why not."""
+    if "\0" in relative:
+        raise DataFileError(f"{relative!r} holds a NUL character, which no file name can: write the path to the file")
     named = base_dir / relative
     try:
         real = named.resolve(strict=True)
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError, ValueError) as error:
         raise DataFileError(f"cannot read '{named}': {getattr(error, 'strerror', None) or error} (paths are "
                             f"relative to the spec file)") from None
     roots = [r.resolve() for r in (base_dir, data_root) if r is not None]

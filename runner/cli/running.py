@@ -70,6 +70,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def check_other_profiles(path: Path, args: argparse.Namespace) -> None:
+    """A run refuses a file `squall validate` refuses: its other profiles are checked as they would
+    run (before, a broken profile failed validate but not a run of another one)."""
+    data_root = Path(args.data_root) if getattr(args, "data_root", None) else None
+    problems: list[Problem] = []
+    for profile in spec_profiles(path):
+        if profile == getattr(args, "load_profile", None):
+            continue
+        try:
+            load_spec(path, args.target, profile=profile, data_root=data_root)
+        except SpecError as error:
+            problems += [p for p in error.problems if p not in problems]
+    if problems:
+        raise SpecError(problems)
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     if is_suite_file(Path(args.spec)):  # each test of the suite, as it will run
         name, tests = load_suite(Path(args.spec))
@@ -136,7 +152,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if paths[0].suffix == ".py":  # a locustfile, and the user classes to run
         return _run_locustfile(paths[0], [str(p) for p in paths[1:]], args)
     if len(paths) == 1 and not is_suite_file(paths[0]):
-        return _run_spec(load_selected_spec(args, paths[0]), args)
+        spec = load_selected_spec(args, paths[0])
+        check_other_profiles(paths[0], args)
+        return _run_spec(spec, args)
     if len(paths) == 1:
         name, tests = load_suite(paths[0])
     else:

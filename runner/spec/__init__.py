@@ -15,7 +15,7 @@ from runner.spec.validate import build_spec
 from runner.importers.artillery import looks_like_artillery
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.profiles import apply_profile, profile_names
-from runner.spec.yamlsource import Source, SpecSyntaxError, dotted, load_yaml
+from runner.spec.yamlsource import MAX_SPEC_CHARS, Source, SpecSyntaxError, dotted, load_yaml
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]
 
@@ -94,6 +94,14 @@ def _target_url_from_environment(source: Source, environ: Mapping[str, str]) -> 
     data["target"] = {**target, "url": resolved} if isinstance(target, dict) else resolved
 
 
+def not_utf8(file: str, data: bytes, error: UnicodeDecodeError) -> Problem:
+    """Where a file stops being UTF-8 text, as a problem with its line and column."""
+    line = data.count(b"\n", 0, error.start) + 1
+    column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+    return Problem(file, line, "", f"not UTF-8 text: byte 0x{data[error.start]:02x} at column {column} (save the "
+                                   f"file as UTF-8)")
+
+
 def check_artillery_shape(source: Source) -> None:
     """Every value of an Artillery script of a kind Artillery does not read there, located."""
     from runner.importers.artillery_shape import shape_problems
@@ -163,9 +171,14 @@ def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[
               profile: str | None = None, data_root: Path | None = None) -> Spec:
     path = Path(path)
     try:
+        if path.stat().st_size > 4 * MAX_SPEC_CHARS:  # not even read: load_yaml refuses far less
+            raise SpecError([Problem(str(path), 0, "", f"the file is {path.stat().st_size / 1e6:,.0f} MB; a spec is "
+                                                       f"at most {MAX_SPEC_CHARS // 1_000_000} MB")])
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SpecError([Problem(str(path), 0, "", f"cannot read the spec: {error.strerror}")]) from None
+    except UnicodeDecodeError as error:
+        raise SpecError([not_utf8(str(path), path.read_bytes(), error)]) from None
     if path.suffix == ".py" or _PYTHON.search(text[:2000]):
         raise SpecError([Problem(str(path), 0, "", "this is Python (a locustfile?), not a spec: Squall runs YAML specs "
                                  "(see examples/quickstart.yaml); a Locust user class becomes a scenario with its "

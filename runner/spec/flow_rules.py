@@ -60,6 +60,9 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+MAX_HEADER_VALUE_CHARS = 65_536  # sent on every request: a 10 MB value was accepted and sent each time
+
+
 def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Template | str], ...]:
     """Header names (tokens, never a framing header) and values (no line break or NUL: they would
     split the request or cut it short)."""
@@ -74,6 +77,10 @@ def header_pairs(c: Checker, path: Path, value: Any) -> tuple[tuple[str, Templat
                                       f"servers refuse the request or read it as two (leave it out)")
         if "\r" in text or "\n" in text or "\0" in text:
             c.problem(path + (name,), "a header value cannot hold a line break or NUL (it would split the request)")
+        elif len(text) > MAX_HEADER_VALUE_CHARS:
+            c.problem(path + (name,), f"a header value of {len(text):,} characters: servers refuse far less (nginx "
+                                      f"answers 400 past 8 KB a line, Node past 16 KB of headers); at most "
+                                      f"{MAX_HEADER_VALUE_CHARS:,}")
     return headers
 
 

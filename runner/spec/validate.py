@@ -11,11 +11,11 @@ from typing import Any
 
 from analysis.abort import AbortRule
 from runner.spec.model import (
-    DataSet, LocustSource, Phase, Spec, Target,
+    DataSet, Limits, LocustSource, Phase, Spec, Target,
 )
 from runner.datafiles import DataFileError, csv_rows, locate, read_text
 from runner.spec.yamlsource import Path, Source
-from runner.units import parse_duration_s, parse_rate_per_s
+from runner.units import format_duration, parse_duration_s, parse_rate_per_s
 from runner.templating import SECRET, Template, unknown_built_in
 
 from runner.spec.checker import Checker, SpecError, kind_of
@@ -35,6 +35,19 @@ PHASE_KEYS = ("name", "duration", "rate", "ramp_to", "users", "spawn_rate", "ite
 LOCUST_KEYS = ("file", "classes", "tags", "exclude_tags", "shape", "inlined", "options")
 DATA_SET_KEYS = ("values", "csv", "order")
 DATA_ORDERS = ("random", "sequence")
+
+
+def own_limit_problems(c: Checker, phases: tuple[Phase, ...], limits: Limits) -> None:
+    """The spec's own limits.max_rate and max_duration hold for its phases (validate, plan and run
+    refuse alike, at the limit's line; before, only run refused, unlocated)."""
+    peak_per_s = max((p.peak for p in phases if p.kind == "rate"), default=0.0)
+    if limits.max_rate_per_s is not None and peak_per_s > limits.max_rate_per_s:
+        c.problem(("limits", "max_rate"), f"the phases' peak rate {peak_per_s:g}/s is over {limits.max_rate_per_s:g}/s "
+                  f"(lower the phases' rates, or raise the limit)")
+    duration_s = sum(p.duration_s for p in phases)
+    if limits.max_duration_s is not None and duration_s > limits.max_duration_s:
+        c.problem(("limits", "max_duration"), f"the phases last {format_duration(duration_s)}, over "
+                  f"{format_duration(limits.max_duration_s)} (shorten them, or raise the limit)")
 
 
 def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | None = None) -> Spec:
@@ -67,6 +80,7 @@ def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | 
         thresholds = (Threshold(DEFAULT_THRESHOLD, *parse_threshold(DEFAULT_THRESHOLD)),)
         notes = (f"the spec has no thresholds: the default '{DEFAULT_THRESHOLD}' applies",)
     limits = limits_from(c, top.get("limits", {}))
+    own_limit_problems(c, phases, limits)
     aws = aws_from(c, top["aws"]) if "aws" in top else None
     if aws is None and any(t.target is not None for t in thresholds):
         c.problem(("thresholds",), "aws.* thresholds need an 'aws' section naming the resources to watch")

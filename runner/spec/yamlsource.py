@@ -30,6 +30,7 @@ class SpecSyntaxError(ValueError):
         self.file, self.line, self.message = file, line, message
 
 
+MAX_SPEC_CHARS = 4_000_000  # a spec's text; data sets of any size live in CSV files (runner.datafiles)
 MAX_NODES = 200_000  # aliases can make a small file expand enormously ("billion laughs")
 MAX_DEPTH = 64  # maps and lists inside each other; deeper specs crashed the parser (RecursionError)
 _EVENTS = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 200,000 values scanned in ~0.1 s
@@ -64,6 +65,9 @@ def _line(event: yaml.Event) -> int:
 
 
 def load_yaml(text: str, file: str) -> Source:
+    if len(text) > MAX_SPEC_CHARS:  # refused before parsing: the line-keeping parse costs ~1.3 s per MB
+        raise SpecSyntaxError(file, 1, f"the file is {len(text) / 1e6:,.1f} MB; a spec is at most "
+                                       f"{MAX_SPEC_CHARS // 1_000_000} MB (large data goes in a CSV file: data.NAME.csv)")
     _scan(text, file)
     try:
         loader = yaml.SafeLoader(text)

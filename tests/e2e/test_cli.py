@@ -448,3 +448,15 @@ def test_the_live_page_of_a_run_on_aws_is_checked_before_anything_starts(tmp_pat
         taken = squall("run", spec, "--on", "aws", "--ui", f"127.0.0.1:{port}", cwd=tmp_path)
     # (with no AWS credentials here, looking for the stack first would have failed on those instead)
     assert taken.returncode == 3 and f"the live page cannot listen on 127.0.0.1:{port}" in taken.stderr
+
+
+def test_a_run_refuses_a_spec_whose_other_profile_validate_refuses(tmp_path: Path) -> None:
+    """Before: an unused broken profile failed `squall validate` but not `squall run`."""
+    (tmp_path / "p.yaml").write_text("name: p\ntarget: http://127.0.0.1:9\nload: {phases: [{duration: 1s, rate: 1/s}]}"
+                                     "\nscenarios: [{flow: [{get: /}]}]\nprofiles:\n  broken:\n"
+                                     "    load: {phases: [{duration: -5s, rate: 1/s}]}\n")
+    for command in (("validate",), ("run", "--store", "s")):
+        done = squall(*command[:1], "p.yaml", *command[1:], cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        assert "p.yaml:7: load.phases[0].duration: '-5s' is not a duration" in done.stderr
+    assert not (tmp_path / "s").exists()  # nothing was run
