@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PEAK_RSS_LIMIT_MB = 200
 
 SEND = """
-import asyncio, json, resource, sys
+import asyncio, json, re, sys
 from runner.load.engines import make_engine
 
 async def main():
@@ -31,7 +31,8 @@ async def main():
     return replies
 
 bounded, after = asyncio.run(main())
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# this process's own peak: ru_maxrss keeps the forking parent's across exec (Linux), VmHWM does not
+peak_mb = int(re.search(r"VmHWM:\s+(\d+) kB", open("/proc/self/status").read()).group(1)) / 1024
 print(json.dumps({"error": bounded.error, "bytes_in": bounded.bytes_in, "status": bounded.status,
                   "body": len(bounded.body), "after": [after.status, after.body.decode()], "peak_mb": peak_mb}))
 """

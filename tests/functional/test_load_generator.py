@@ -116,7 +116,10 @@ def test_waiting_for_one_of_max_connections_is_the_generator_s_time_not_the_targ
     finally:
         server.close()
     stats = run.endpoints["GET /gallery"]
-    assert stats.requests == 300 == len(server.requests) and stats.errors == {}
+    # every arrival sent, or shed and counted (a busy CI host once ran the schedule over a second late:
+    # 276 sent, 24 shed); what was sent is what the server read
+    assert stats.requests + run.health.dropped == 300 and stats.requests == len(server.requests) >= 200
+    assert stats.errors == {}
     assert server.open_peak == 10  # every connection allowed was used, and not one more
     assert stats.latency.percentile_us(95) < 400_000  # the server's ~100 ms, not the queue's seconds
     assert run.health.pool_waits > 100 and run.health.pool_wait.percentile_us(99) > 500_000
