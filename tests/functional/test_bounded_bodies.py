@@ -19,7 +19,7 @@ from tests.hostile_bodies import HostileBodies, gzip_bomb
 ROOT = Path(__file__).resolve().parents[2]
 PEAK_RSS_LIMIT_MB = 200
 
-SEND = """
+SEND = r"""
 import asyncio, json, re, sys
 from runner.load.engines import make_engine
 
