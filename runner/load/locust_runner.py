@@ -32,6 +32,11 @@ from runner.store import Store, StoreError, put_with_retry, run_prefix, shard_by
 MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker; the rest are "failure: other"
 
 
+# A worker stopped unasked (its squall process gone, a signal) gives its users this long to finish the
+# task they are in: killed at once, a request the target had already read was never counted.
+INTERRUPTED_DRAIN_S = 1.0
+
+
 class LocustRecorder:
     """Locust's request events, into a Squall Recorder."""
 
@@ -242,8 +247,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
                 break  # the shape ended the test
             gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
         interrupted = stop_now()
-        if interrupted:  # signalled, or the parent is gone: no drain, the users stop where they are
-            environment.stop_timeout = 0
+        if interrupted:  # signalled, or the parent is gone: a short drain, so requests in flight are counted
+            environment.stop_timeout = min(spec.limits.drain_s, INTERRUPTED_DRAIN_S)
         runner.quit()  # lets users finish within limits.drain (Locust's stop_timeout)
     except Exception as failure:  # noqa: BLE001 - the final shard says what happened
         error = f"{type(failure).__name__}: {failure}"
