@@ -226,17 +226,22 @@ def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) ->
     return code
 
 
+def _write_report(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+
+
 def write_requested_reports(result: dict[str, Any], args: argparse.Namespace) -> None:
     """--csv PREFIX (Locust's files), --html FILE, --junit FILE and --report-dir DIR, for any run."""
     from runner.results.reports import render
     written: list[str] = []
-    if getattr(args, "csv", None):
+    if getattr(args, "csv", None):  # as Locust: the prefix's folder is made when it is missing
         for name, content in render(result, "csv").items():
-            Path(f"{args.csv}_{name}").write_text(content, encoding="utf-8")
+            _write_report(Path(f"{args.csv}_{name}"), content)
             written.append(f"{args.csv}_{name}")
     for option, fmt, name in (("html", "html", "report.html"), ("junit", "junit", "junit.xml")):
         if getattr(args, option, None):
-            Path(getattr(args, option)).write_text(render(result, fmt)[name], encoding="utf-8")
+            _write_report(Path(getattr(args, option)), render(result, fmt)[name])
             written.append(getattr(args, option))
     if getattr(args, "report_dir", None):
         folder = Path(args.report_dir)
@@ -307,8 +312,12 @@ def followed(args: argparse.Namespace, follow: Callable[[Any], dict[str, Any]], 
         code = finish(result, store_text)
         try:
             write_requested_reports(result, args)
-        except OSError as error:  # a report the user asked for is named, the verdict still decides
-            print(f"squall: a requested report could not be written: {error}", file=sys.stderr)
+        except OSError as error:  # a CI step reads the file next: a report not written fails the command
+            where = getattr(error, "filename", None) or "?"
+            print(f"squall: a requested report could not be written: {where}: {error.strerror or error} (the verdict "
+                  f"was {result['verdict']['status']}, exit {code}; exiting {code or EXIT_COULD_NOT_RUN} because the "
+                  f"report is missing)", file=sys.stderr)
+            code = code or EXIT_COULD_NOT_RUN
         if server is not None and server.page and args.ui_linger > 0:
             print(f"squall: the live page shows the verdict for {args.ui_linger:g} s more: {server.url}", file=sys.stderr)
             try:

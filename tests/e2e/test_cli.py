@@ -460,3 +460,20 @@ def test_a_run_refuses_a_spec_whose_other_profile_validate_refuses(tmp_path: Pat
         assert done.returncode == 2, done.stderr
         assert "p.yaml:7: load.phases[0].duration: '-5s' is not a duration" in done.stderr
     assert not (tmp_path / "s").exists()  # nothing was run
+
+
+def test_report_flags_make_their_folders_and_a_report_not_written_fails_the_command(tmp_path: Path,
+                                                                                  demo_target) -> None:
+    """Before: `--csv results/x` into a folder that did not exist wrote nothing, printed one line and
+    exited 0 (Locust makes the folder); a CI step reading the file next broke."""
+    demo = demo_target(latency="fixed:2ms")
+    spec = str(write_spec(tmp_path, demo.url))
+    done = squall("run", spec, "--store", "s", "--workers", "1", "--csv", "results/x", "--junit", "out/j.xml",
+                  "--html", "deep/er/r.html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "results" / "x_stats.csv").is_file() and (tmp_path / "out" / "j.xml").is_file()
+    assert (tmp_path / "deep" / "er" / "r.html").is_file()
+    (tmp_path / "a-file").write_text("not a folder")
+    done = squall("run", spec, "--store", "s", "--workers", "1", "--junit", "a-file/j.xml", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert "a requested report could not be written: a-file" in done.stderr and "the verdict was PASS" in done.stderr
