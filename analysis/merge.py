@@ -19,6 +19,7 @@ class WorkerReport:
     final: bool = False
     error: str | None = None
     interrupted: str | None = None  # why it stopped before its planned end, unasked (analysis.shard)
+    process_exit_code: int | None = None  # a locustfile's environment.process_exit_code in this worker
 
 
 @dataclass
@@ -57,6 +58,8 @@ def merge_shards(shards: Iterable[Shard]) -> MergedRun:
         report.final = report.final or shard.final
         report.error = report.error or shard.error
         report.interrupted = report.interrupted or shard.interrupted
+        if shard.process_exit_code is not None:
+            report.process_exit_code = max(report.process_exit_code or 0, shard.process_exit_code)
         if shard.totals is not None:  # a snapshot: totals once, its seconds already compact
             fold_window(run, shard.totals)
             for second, window in shard.windows.items():

@@ -41,7 +41,9 @@ class Partial:
                 "worker_count": self.worker_count, "totals": self.totals.to_dict(),
                 "timeline": {str(s): w.to_dict() for s, w in sorted(self.timeline.items())},
                 "workers": {str(w): {"shards": r.shards, "final": r.final, "error": r.error,
-                                     **({"interrupted": r.interrupted} if r.interrupted else {})}
+                                     **({"interrupted": r.interrupted} if r.interrupted else {}),
+                                     **({"process_exit_code": r.process_exit_code}
+                                        if r.process_exit_code is not None else {})}
                             for w, r in sorted(self.workers.items())},
                 "ended_at_epoch_s": self.ended_at_epoch_s, "objects": self.objects,
                 "rejected": self.rejected, "duplicates": self.duplicates}
@@ -53,7 +55,8 @@ class Partial:
         try:
             workers = {int(w): WorkerReport(int(r["shards"]), bool(r["final"]),
                                             None if r["error"] is None else str(r["error"]),
-                                            None if r.get("interrupted") is None else str(r["interrupted"]))
+                                            None if r.get("interrupted") is None else str(r["interrupted"]),
+                                            None if r.get("process_exit_code") is None else int(r["process_exit_code"]))
                        for w, r in data["workers"].items()}
             ended = data["ended_at_epoch_s"]
             return cls(int(data["slice"]), int(data["first_worker"]), int(data["worker_count"]),

@@ -128,6 +128,9 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
                      **({"interrupted": r.interrupted} if r.interrupted else {})}
                     for (s, w), r in sorted(run.workers.items())],
         "duplicate_shards": run.duplicate_shards,
+        # as Locust exits with environment.process_exit_code when a listener set it: the highest any worker set
+        "process_exit_code": max((r.process_exit_code for r in run.workers.values()
+                                  if r.process_exit_code is not None), default=None),
         "timeline": timeline(run, target_rate, target_users),
     }
 

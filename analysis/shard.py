@@ -35,6 +35,8 @@ class Shard:
     # On a final shard: why the worker stopped before its planned end when no stop flag asked it to
     # (the squall process that ran it is gone, it was sent a signal): the run was cut short.
     interrupted: str | None = None
+    # On a locustfile worker's final shard: environment.process_exit_code as the file's listeners set it
+    process_exit_code: int | None = None
 
     @property
     def key(self) -> str:
@@ -49,6 +51,7 @@ class Shard:
             "ended_at_epoch_s": self.ended_at_epoch_s, "covers": self.covers,
             "totals": self.totals.to_dict() if self.totals is not None else None,
             **({"interrupted": self.interrupted} if self.interrupted is not None else {}),
+            **({"process_exit_code": self.process_exit_code} if self.process_exit_code is not None else {}),
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
@@ -79,13 +82,16 @@ class Shard:
             raise ValueError(f"{key}: covers: expected a count of shards, got {covers!r}")
         totals = data.get("totals")
         interrupted = data.get("interrupted")
+        exit_code = data.get("process_exit_code")
+        if exit_code is not None and (not isinstance(exit_code, int) or isinstance(exit_code, bool)):
+            raise ValueError(f"{key}: process_exit_code: expected a whole number, got {exit_code!r}")
         return cls(
             run_id=str(data.get("run_id", "")), slice_index=data["slice"],
             worker_index=data["worker"], seq=data["seq"], windows=parsed,
             final=bool(data.get("final", False)), error=None if error is None else str(error),
             ended_at_epoch_s=None if ended is None else float(ended), covers=covers,
             totals=None if totals is None else Window.from_dict(totals, f"{key}: totals"),
-            interrupted=None if interrupted is None else str(interrupted),
+            interrupted=None if interrupted is None else str(interrupted), process_exit_code=exit_code,
         )
 
 

@@ -100,6 +100,9 @@ def render_summary(result: dict[str, Any]) -> str:
                       if t.get("error_samples") else "")
             lines.append(f"  {label[:40]:<40} {t['measured_text']:>12}  {t['status']}{errors}")
     lines += ["", f"  VERDICT: {verdict['status']}"]
+    if result.get("process_exit_code") is not None:
+        lines.append(f"    * exit {result['process_exit_code']}: set by the locustfile (environment.process_exit_code), "
+                     f"which decides the exit code as under Locust")
     for reason in explanation(verdict):  # the deciding reason first
         lines.append(f"    - {reason}")
     if verdict.get("warnings"):

@@ -67,12 +67,15 @@ def finish(result: dict[str, Any], store_dir: str) -> int:
 
 def exit_code(result: dict[str, Any]) -> int:
     """By the verdict; 3 when the results store failed; a run stopped by SIGTERM or SIGHUP exits
-    128 + the signal (143, 129), as Ctrl-C's STOPPED exits 130."""
+    128 + the signal (143, 129), as Ctrl-C's STOPPED exits 130; a locustfile whose listener set
+    environment.process_exit_code exits with it, as Locust does (the highest any worker set)."""
     status = result["verdict"]["status"]
     if result.get("store_failed"):
         return EXIT_COULD_NOT_RUN  # INCONCLUSIVE, and nothing was kept: the infrastructure failed
     if status == "STOPPED" and result.get("stop_signal") in ("SIGTERM", "SIGHUP"):
         return 128 + int(signal.Signals[result["stop_signal"]])
+    if result.get("process_exit_code") is not None:  # as Locust: the locustfile's own gate decides
+        return int(result["process_exit_code"])
     return EXIT_BY_VERDICT[status]
 
 

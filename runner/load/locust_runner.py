@@ -202,7 +202,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     cpu_mark = [time.process_time(), time.monotonic()]
     flushed: dict[int, Window] = {}
 
-    def flush(final: bool = False, error: str | None = None, interrupted: str | None = None) -> None:
+    def flush(final: bool = False, error: str | None = None, interrupted: str | None = None,
+              exit_code: int | None = None) -> None:
         now_cpu, now = time.process_time(), time.monotonic()
         health = recorder.window_at(max(now, start_mono_s)).health
         health.cpu_s += now_cpu - cpu_mark[0]
@@ -212,6 +213,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         shard = recorder.take_shard(final=final, error=error, seq_at_least=seq)
         if final:
             shard.ended_at_epoch_s, shard.interrupted = time.time(), interrupted
+            shard.process_exit_code = exit_code
         put_with_retry(store, *shard_bytes(shard))
         if snapshot:
             cumulate(flushed, shard)
@@ -220,7 +222,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
                 put_with_retry(store, *shard_bytes(Shard(
                     shard.run_id, shard.slice_index, shard.worker_index, shard.seq, seconds, final=True, error=error,
                     ended_at_epoch_s=shard.ended_at_epoch_s, covers=recorder.taken, totals=totals,
-                    interrupted=interrupted)))
+                    interrupted=interrupted, process_exit_code=exit_code)))
 
     def flusher() -> None:
         while True:
@@ -257,7 +259,9 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         flushing.kill()
         # as Locust's shutdown does, before the final shard
         environment.events.quitting.fire(environment=environment, reverse=True)  # type: ignore[no-untyped-call]
-        flush(final=True, error=error, interrupted=interrupted)
+        exit_code = getattr(environment, "process_exit_code", None)  # a quitting listener may have set it
+        flush(final=True, error=error, interrupted=interrupted,
+              exit_code=exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool) else None)
     return int(runner.stats.total.num_requests)
 
 

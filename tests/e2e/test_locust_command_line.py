@@ -59,6 +59,18 @@ def test_exit_codes_follow_locust_on_failed_requests(tmp_path: Path, demo_target
     assert chosen.returncode == 3
 
 
+def test_a_quitting_listener_s_process_exit_code_is_the_exit_code_as_under_locust(tmp_path: Path,
+                                                                                 demo_target) -> None:
+    """Before: ignored (PASS, exit 0), where Locust exits with it: a CI gate written this way passed."""
+    demo = demo_target(latency="fixed:1ms")
+    line = ["-f", str(ROOT / "tests" / "data" / "locust" / "exit_code.py"), "--headless", "-u", "1", "-t", "1s",
+            "-H", demo.url]
+    assert run(tmp_path, sys.executable, "-m", "locust", *line).returncode == 3
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, "--store", "s", "--workers", "2")
+    assert squall.returncode == 3, squall.stdout[-2000:] + squall.stderr[-2000:]
+    assert "VERDICT: PASS" in squall.stdout and "exit 3: set by the locustfile" in squall.stdout
+
+
 def test_locust_conf_names_the_locustfile_and_its_csv(tmp_path: Path, demo_target) -> None:
     """`squall run` alone, as `locust` alone: locust.conf's locustfile, host, users, run time and csv.
     Before: 'the following arguments are required: spec', and csv/html there were ignored."""
