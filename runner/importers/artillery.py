@@ -87,11 +87,11 @@ class Converter:
                       f"p95: 200, maxErrorRate: 1)")
             ensure = {}
         thresholds = self.ensure(ensure)
-        if thresholds:
-            spec["thresholds"] = list({repr(t): t for t in thresholds}.values())  # each once
+        # each once; none without an ensure: Artillery passes such a script whatever its errors
+        spec["thresholds"] = list({repr(t): t for t in thresholds}.values())
         environments = config.get("environments")
         if isinstance(environments, dict) and environments:
-            spec["profiles"] = {str(env): self.environment(str(env), body or {})
+            spec["profiles"] = {str(env): self.environment(str(env), body or {}, ensure)
                                 for env, body in environments.items()}
         for key in ("processor", "engines", "tls", "includeFiles", "socketio", "ws"):
             if key in config:
@@ -135,17 +135,25 @@ class Converter:
         converted = [c for i, p in enumerate(phases) if (c := self.phase(i, p, path)) is not None]
         return {"phases": converted or [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
 
-    def environment(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        """An Artillery environment as a profile (`squall run script.yml -e NAME`)."""
+    def environment(self, name: str, body: dict[str, Any], script_ensure: dict[str, Any]) -> dict[str, Any]:
+        """An Artillery environment as a profile (`squall run script.yml -e NAME`). Artillery merges the
+        environment over the script's config, so its ensure adds to (and overrides) the script's."""
         profile: dict[str, Any] = {}
         if "target" in body or "http" in body or "defaults" in body:
             profile["target"] = {k: v for k, v in self.target(body).items() if v != ""}
-        if "phases" in body or "phases" not in body:
+        if "phases" in body:  # one without keeps the script's (Artillery's checkConfig: _.merge(config, environment))
             profile["load"] = self.load(body, ("config", "environments", name))
         if "variables" in body:
             profile["data"] = self.variables(body["variables"])
+        ensure = body.get("ensure") or (body.get("plugins") or {}).get("ensure") \
+            if isinstance(body.get("plugins") or {}, dict) else body.get("ensure")
+        if isinstance(ensure, dict):
+            profile["thresholds"] = list({repr(t): t for t in self.ensure({**script_ensure, **ensure})}.values())
+        for plugin in (body.get("plugins") or {}) if isinstance(body.get("plugins"), dict) else ():
+            if plugin != "ensure":
+                self.skip(f"config.environments.{name}.plugins.{plugin}", "Artillery plugins are not converted")
         for key in body:
-            if key not in ("target", "http", "defaults", "phases", "variables"):
+            if key not in ("target", "http", "defaults", "phases", "variables", "ensure", "plugins"):
                 self.skip(f"config.environments.{name}.{key}", "not converted")
         return profile
 

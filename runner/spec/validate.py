@@ -75,7 +75,10 @@ def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | 
     aborts: list[AbortRule] = []
     thresholds = thresholds_from(c, top.get("thresholds", []), scenarios, aborts, phases)
     notes: tuple[str, ...] = ()
-    if not top.get("thresholds") and not c.problems:
+    if top.get("thresholds") == [] and not c.problems:  # written empty: no gate, on purpose (an Artillery script)
+        notes = ("no thresholds (thresholds: [], or an Artillery script without ensure): the run passes whatever its "
+                 "error rate and latency, as Artillery does; the summary still shows them",)
+    elif not top.get("thresholds") and not c.problems:
         # A CI gate must not pass at 100 % errors (Locust fails a run with failures by default).
         thresholds = (Threshold(DEFAULT_THRESHOLD, *parse_threshold(DEFAULT_THRESHOLD)),)
         notes = (f"the spec has no thresholds: the default '{DEFAULT_THRESHOLD}' applies",)

@@ -110,9 +110,9 @@ def test_environments_become_profiles_and_checks_loops_cookies_and_env_carry_ove
     spec, unconverted, built_in = convert_artillery(yaml.safe_load(ENVIRONMENTS), "envs", SCRIPT.parent)
     assert spec["profiles"]["staging"] == {"target": {"url": "http://127.0.0.1:9090"},
                                            "load": {"phases": [{"name": "phase-1", "duration": "120s", "rate": "20/s"}]}}
-    # an environment without phases runs one virtual user once, as Artillery does
-    assert spec["profiles"]["functional"] == {"load": {"phases": [{"name": "once", "duration": "10m", "users": 1,
-                                                                   "iterations": 1}]}}
+    # an environment without phases keeps the script's: Artillery merges the environment over the config
+    # (checkConfig: _.merge(script.config, script.config.environments[name])); before, it ran one user once
+    assert spec["profiles"]["functional"] == {}
     post = spec["scenarios"][0]["flow"][0]["post"]
     assert post["json"] == {"key": "{{ $env.API_KEY }}"} and post["cookies"] == {"tenant": "acme"}  # the jar
     assert post["expect"] == {"status": 200, "content_type": "application/json", "has": ["$.token"],
@@ -130,7 +130,7 @@ def test_an_artillery_environment_is_picked_with_e(tmp_path: Path) -> None:
     staging = load_spec(tmp_path / "script.yml", profile="staging")
     assert staging.target.base_url == "http://127.0.0.1:9090" and staging.phases[0].start == 20.0
     functional = load_spec(tmp_path / "script.yml", profile="functional")
-    assert [(p.kind, p.start, p.iterations) for p in functional.phases] == [("users", 1.0, 1)]
+    assert [(p.kind, p.start, p.duration_s) for p in functional.phases] == [("rate", 5.0, 60.0)]
 
 
 ENVIRONMENT_DRIVEN = """

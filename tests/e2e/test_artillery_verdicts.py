@@ -1,0 +1,40 @@
+"""An Artillery script run directly is judged as Artillery judges it: its exit code comes from its
+ensure checks alone (artillery-plugin-ensure; without them Artillery exits 0 whatever the errors),
+and `-e NAME` merges that environment's ensure over the script's (Artillery merges the
+environment's config over the script's). Before: Squall added `error_rate < 1%` to a script
+without ensure and failed it, and dropped an ensure written inside an environment."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.test_cli import squall
+
+SCRIPT = """
+config:
+  target: "{url}"
+  phases:
+    - {{duration: 3, arrivalRate: 40}}
+  environments:
+    strict:
+      ensure: {{maxErrorRate: 1}}
+scenarios:
+  - flow:
+      - get: {{url: /gallery}}
+"""
+
+
+def test_a_script_without_ensure_passes_with_errors_and_an_environment_s_ensure_gates(tmp_path: Path,
+                                                                                      demo_target) -> None:
+    demo = demo_target(latency="fixed:1ms", error_rate=0.05)  # ~5 % 502s
+    (tmp_path / "script.yml").write_text(SCRIPT.format(url=demo.url))
+    done = squall("run", "script.yml", "--store", "s", "--workers", "1", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "VERDICT: PASS" in done.stdout and "error rate" in done.stdout  # shown, not judged
+    assert "no thresholds" in done.stderr
+    [result_file] = (tmp_path / "s" / "runs").glob("*/result.json")
+    result = json.loads(result_file.read_text())
+    assert result["overall"]["errors"] > 0 and result["verdict"]["thresholds"] == []
+    strict = squall("run", "script.yml", "-e", "strict", "--store", "s2", "--workers", "1", cwd=tmp_path)
+    assert strict.returncode == 1, strict.stdout[-2000:] + strict.stderr[-2000:]
+    assert "error_rate <= 1%: measured" in strict.stdout
