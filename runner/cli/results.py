@@ -190,6 +190,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise SpecError([Problem(str(path), source.line_of(error.path), dotted(error.path), error.message)]) from None
     text = f"# Converted from {path.name} by `squall import artillery`\n" + \
         yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
+    from runner.spec import parse_spec
+    written_as = args.output or f"{path.stem}.yaml"
+    try:  # what it writes always validates: when it would not, nothing is written and every reason is said
+        parse_spec(text, written_as, base_dir=path.parent, environ=os.environ)
+    except SpecError as error:
+        unset = [p for p in error.problems if "not set in the environment" in p.message]
+        if len(unset) < len(error.problems):
+            raise SpecError([Problem(str(path), 0, "", f"the converted spec would not validate (nothing written): "
+                                                       f"{problem}") for problem in error.problems]) from None
+        for problem in unset:  # the spec keeps the reference: a run reads it then
+            print(f"squall: note: {problem.path}: {problem.message}: set it before `squall run`", file=sys.stderr)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"squall: wrote {args.output}", file=sys.stderr)

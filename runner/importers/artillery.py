@@ -30,8 +30,6 @@ BUILT_IN_PLUGINS = {
 CONFIG_KEYS = {"target", "phases", "variables", "payload", "http", "defaults", "environments", "ensure", "plugins",
                "processor", "engines", "tls", "includeFiles", "socketio", "ws"}
 _ENVIRONMENT = re.compile(r"\{\{\s*(\$processEnvironment\.|\$env\.)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-# Artillery's template functions for HTTP scripts, and what they become here
-_FUNCTION = re.compile(r"^\$(\w+)\((.*)\)$")
 _TIME_METRIC = re.compile(r"^http\.response_time\.(p\d+(?:\.\d+)?|median|max|min|mean)$")
 
 
@@ -49,6 +47,7 @@ class Converter:
         self.unconverted: list[str] = []
         self.built_in: list[str] = []  # plugins whose job Squall does natively
         self.payload_fields: set[str] = set()
+        self.defined: set[str] | None = None  # the names the script gives values (defined_names), once read
 
     def skip(self, where: str, what: str) -> None:
         self.unconverted.append(f"{where}: {what}")
@@ -111,11 +110,9 @@ class Converter:
         return spec
 
     def target(self, config: dict[str, Any]) -> dict[str, Any]:
-        try:
-            url = str(self.resolved("config.target", config.get("target", "")))
-        except ValueError as error:
-            self.skip("config.target", str(error))
-            url = ""
+        # {{ $processEnvironment.X }} stays a reference, {{ $env.X }}: a run reads it when it loads the spec
+        # (and names it when it is not set); an import writes the reference, not this machine's value
+        url = str(self.template(config.get("target", "")))
         target: dict[str, Any] = {"url": url}
         http = config.get("http") or {}
         if "timeout" in http:
@@ -224,15 +221,32 @@ class Converter:
                     return "{{ $env." + name[len("$processEnvironment."):] + " }}"
                 if name == "$loopElement":  # a loop's item: the loop below names it loopElement
                     return "{{ loopElement }}"
+                if name == "$dirname":  # the script's folder, as Artillery gives it
+                    return str(self.base_dir.resolve())
+                root = re.split(r"[.\[]", name, maxsplit=1)[0]
+                if not name.startswith("$") and self.defined is not None and root not in self.defined:
+                    said = f"{{{{ {name} }}}}: not defined in the script (no variable, payload field or capture): " \
+                           f"sent as the text 'undefined', as Artillery sends it"
+                    if said not in self.unconverted:
+                        self.unconverted.append(said)
+                    return "undefined"
                 if name.startswith("$randomString("):  # letters and digits, as Artillery's
                     length = name[len("$randomString("):-1].strip()
                     if not length:
                         self.built_in.append("$randomString() without a length: $random_string(10)")
                     return "{{ $random_string(" + (length or "10") + ") }}"
-                function = _FUNCTION.match(name)
-                if function or (name.startswith("$") and not name.startswith(("$env.", "$uuid"))):
-                    self.skip(f"{{{{ {name} }}}}", "an Artillery template function or variable Squall does not have "
-                              "(its built-ins: $uuid, $random_int, $random_string, $env.NAME, $worker, $iteration)")
+                if name.startswith("$randomInt("):  # not Artillery's (a processor's), but its meaning is plain
+                    self.built_in.append(f"{{{{ {name} }}}}: Squall's $random_int")
+                    return "{{ $random_int(" + name[len("$randomInt("):] + " }}"
+                if name.startswith("$") and name != "$uuid" and not name.startswith("$env."):
+                    # Artillery's own are $randomNumber, $randomString and $template, and the variables $uuid,
+                    # $env, $environment, $dirname, $testId, $loopCount (runner's createContext); any other
+                    # renders as 'undefined' (engine_util's template and renderVariables)
+                    said = f"{{{{ {name} }}}}: no Squall equivalent (a processor's function, or an Artillery variable " \
+                           f"Squall does not have): sent as the text 'undefined', as Artillery sends an unknown one"
+                    if said not in self.unconverted:
+                        self.unconverted.append(said)
+                    return "undefined"
                 return match.group(0)
             return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", replace, value)
         if isinstance(value, list):
@@ -398,4 +412,30 @@ def convert_artillery(script: dict[str, Any], name: str, base_dir: Path, data_ro
     payloads = (script.get("config") or {}).get("payload") or []
     for payload in [payloads] if isinstance(payloads, dict) else payloads:
         converter.payload_fields.update(str(f) for f in payload.get("fields") or [])
+    converter.defined = defined_names(script) | converter.payload_fields
     return converter.convert(script, name), converter.unconverted, converter.built_in
+
+
+def defined_names(script: dict[str, Any]) -> set[str]:
+    """Every name a script gives a value: its variables (the environments' too) and every capture's
+    `as`; a `{{ name }}` beyond them Artillery sends as the text 'undefined' (renderVariables)."""
+    config = script.get("config") or {}
+    names = {"target"} | set((config.get("variables") or {}) if isinstance(config.get("variables"), dict) else ())
+    for body in (config.get("environments") or {}).values() if isinstance(config.get("environments"), dict) else ():
+        if isinstance(body, dict) and isinstance(body.get("variables"), dict):
+            names |= set(body["variables"])
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            captures = value.get("capture")
+            for capture in captures if isinstance(captures, list) else [captures] if captures else []:
+                if isinstance(capture, dict) and "as" in capture:
+                    names.add(str(capture["as"]))
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+    walk(script.get("scenarios"))
+    walk(script.get("before"))
+    return {str(n) for n in names}

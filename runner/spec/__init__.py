@@ -10,6 +10,7 @@ from typing import Any
 
 from runner.spec.model import Spec, UserClass
 from runner.importers.artillery_shape import ScriptError
+from runner.spec.artillery_view import ScriptView, in_script_terms
 from runner.spec.checker import Problem, SpecError
 from runner.spec.validate import build_spec
 from runner.importers.artillery import looks_like_artillery
@@ -42,7 +43,7 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
                                                                  base_dir or Path(file).parent, data_root, environ)
         except ScriptError as error:
             raise SpecError([Problem(file, source.line_of(error.path), dotted(error.path), error.message)]) from None
-        source = Source(f"{file} (converted from Artillery)", converted)
+        source = ScriptView(file, converted, source)  # its problems at the script's lines, in its keys
         notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
             [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
     apply_profile(source, profile)  # before --set, which may change what the profile brought
@@ -56,10 +57,13 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     if target_url and isinstance(source.data, dict):
         target = source.data.get("target")
         source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
-    if environ is not None:
-        _target_url_from_environment(source, environ)
-    spec = build_spec(source, None) if not read_files else \
-        build_spec(source, base_dir if base_dir is not None else Path(file).parent, data_root)
+    try:
+        if environ is not None:
+            _target_url_from_environment(source, environ)
+        spec = build_spec(source, None) if not read_files else \
+            build_spec(source, base_dir if base_dir is not None else Path(file).parent, data_root)
+    except SpecError as error:
+        raise in_script_terms(error) if isinstance(source, ScriptView) else error from None
     if profile:
         spec = dataclasses.replace(spec, profile=profile)
     return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec

@@ -159,7 +159,11 @@ def test_what_artillery_reads_from_the_environment_at_its_start_is_read_at_load(
     environ = {"TARGET": "http://127.0.0.1:9", "DURATION": "30", "RATE": "5", "OK": "201"}
     spec, unconverted, built_in = convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path,
                                                     environ=environ)
-    assert spec["target"]["url"] == "http://127.0.0.1:9"
+    # the target stays a reference (an import writes it, not this machine's value); a run reads it at load
+    assert spec["target"]["url"] == "{{ $env.TARGET }}"
+    (tmp_path / "env.yml").write_text(ENVIRONMENT_DRIVEN)
+    assert parse_spec(ENVIRONMENT_DRIVEN, str(tmp_path / "env.yml"), environ=environ).target.base_url == \
+        "http://127.0.0.1:9"
     assert spec["load"]["phases"] == [{"name": "phase-1", "duration": "30s", "rate": "2/s"}]
     assert spec["profiles"]["staging"]["load"]["phases"][0]["rate"] == "5/s"
     post = spec["scenarios"][0]["flow"][0]["post"]
@@ -188,3 +192,34 @@ def test_a_variable_that_is_not_set_is_named_not_a_traceback(tmp_path: Path) -> 
     _, unconverted, _ = convert_artillery(yaml.safe_load(ENVIRONMENT_DRIVEN), "env", tmp_path,
                                           environ={"DURATION": "30", "RATE": "5", "TARGET": "http://127.0.0.1:9"})
     assert any("expect.statusCode: not converted" in item for item in unconverted)
+
+
+def test_an_undefined_variable_is_sent_as_artillery_sends_it_and_said_once(tmp_path: Path) -> None:
+    """Artillery's renderVariables puts the text 'undefined' for a name with no value and sends the
+    request (packages/commons/engine_util.js); before, Squall refused the script."""
+    script = yaml.safe_load("""
+config:
+  target: http://127.0.0.1:9
+  variables: {known: [1]}
+scenarios:
+  - flow:
+      - get: {url: "/a/{{ missing }}/{{ known }}", capture: {json: $.id, as: id}}
+      - get: {url: "/b/{{ id }}?x={{ missing }}&d={{ $dirname }}"}
+""")
+    spec, unconverted, _ = convert_artillery(script, "s", tmp_path)
+    flow = spec["scenarios"][0]["flow"]
+    assert flow[0]["get"]["url"] == "/a/undefined/{{ known }}"
+    assert flow[1]["get"]["url"] == f"/b/{{{{ id }}}}?x=undefined&d={tmp_path.resolve()}"
+    assert [u for u in unconverted if "missing" in u] == [
+        "{{ missing }}: not defined in the script (no variable, payload field or capture): sent as the text "
+        "'undefined', as Artillery sends it"]
+
+
+def test_a_problem_of_a_converted_script_is_at_the_script_s_line_in_its_keys(tmp_path: Path) -> None:
+    """Before: `script.yml (converted from Artillery):1: load.phases[1].rate: …`."""
+    script = ("config:\n  target: http://127.0.0.1:9\n  phases:\n    - {duration: 2, arrivalRate: 1}\n"
+              "    - {duration: 2, arrivalRate: -4}\nscenarios:\n  - flow:\n      - get: {url: /x}\n")
+    with pytest.raises(SpecError) as refused:
+        parse_spec(script, "script.yml")
+    [problem] = refused.value.problems
+    assert (problem.file, problem.line, problem.path) == ("script.yml", 5, "config.phases[1].arrivalRate")
