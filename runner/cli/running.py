@@ -214,16 +214,37 @@ def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) ->
     conf = locust_settings(Path.cwd(), os.environ, getattr(args, "locust_config", None))
     args.csv = args.csv or conf.get("csv")  # locust.conf, [tool.locust] and LOCUST_CSV / LOCUST_HTML too
     args.html = args.html or conf.get("html")
-    args.workers = args.workers or getattr(args, "processes", None)  # Locust's --processes
+    distributed = [flag for flag in getattr(args, "locust_noted", None) or [] if flag in DISTRIBUTED_FLAGS]
+    if distributed:
+        raise SpecRejected(f"{', '.join(dict.fromkeys(distributed))}: Locust's distributed mode is not how Squall "
+                           f"spreads a test: one `squall run` starts all of it (--processes N on this machine, or "
+                           f"--on aws for Lambda workers); a --worker on each of N machines would start N whole "
+                           f"tests. Nothing was run")
+    processes = getattr(args, "processes", None)
+    if processes == -1:  # Locust's: one per core
+        processes = os.cpu_count() or 1
+    extra_notes: list[str] = []
+    if not args.workers and not processes and getattr(args, "on", "local") == "local":
+        processes = 1  # as Locust runs a locustfile: one process unless --processes says otherwise
+        if (os.cpu_count() or 1) > 1:
+            extra_notes.append(f"one process, as Locust runs a locustfile (--processes -1 uses all "
+                               f"{os.cpu_count()} cores)")
+    args.workers = args.workers or processes
     args.user_classes = classes
     spec = locust_spec(args, path)
-    spec = dataclasses.replace(spec, notes=spec.notes + tuple(notes_for(getattr(args, "locust_noted", None) or [])))
+    spec = dataclasses.replace(spec, notes=spec.notes + tuple(notes_for(getattr(args, "locust_noted", None) or []))
+                               + tuple(extra_notes))
     args.engine = "locust"
     code, result = _run_spec_result(spec, args)
     exit_on_error = getattr(args, "exit_code_on_error", None)
     if code == EXIT_FAIL and exit_on_error is not None:  # Locust's --exit-code-on-error
         code = exit_on_error
     return code
+
+
+# Locust's master/worker wiring: refused (each flag would start a whole test where Locust starts a part)
+DISTRIBUTED_FLAGS = ("--master", "--worker", "--master-host", "--master-port", "--master-bind-host",
+                     "--master-bind-port", "--expect-workers", "--expect-workers-max-wait", "--enable-rebalancing")
 
 
 def _write_report(path: Path, content: str) -> None:

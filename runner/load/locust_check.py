@@ -19,14 +19,20 @@ from typing import Any
 MAX_SHAPE_S = 24 * 3600  # a shape is asked at most this far ahead
 
 
+def locust_options(args: list[str]) -> Any:
+    """Locust's parsed options as `locust` parses them (its parser, the file's own options added by
+    its init_command_line_parser listeners), without parse_options' deprecation line on stdout."""
+    from locust.argument_parser import get_parser
+    return get_parser().parse_args(args=args)
+
+
 def check_options(path: str, options: list[str]) -> dict[str, Any]:
     """The locustfile's own options, parsed by Locust's parser once the file has added them (its
     init_command_line_parser listeners): nothing, or why they are refused, in Locust's words."""
-    from locust.argument_parser import parse_options
     errors = io.StringIO()
     try:
         with contextlib.redirect_stderr(errors):
-            parse_options(args=["-f", path, "--headless", *options])
+            locust_options(["-f", path, "--headless", *options])
     except SystemExit:
         said = [line for line in errors.getvalue().splitlines() if "error:" in line]
         return {"error": f"its options: {said[-1].split('error:', 1)[1].strip() if said else ' '.join(options)}",

@@ -181,9 +181,8 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     # Locust's own global events (the file's listeners are on them) and its parsed options (the
     # file's own options among them), as `locust` gives them to a locustfile
     import locust
-    from locust.argument_parser import parse_options
-    parsed_options = parse_options(args=["-f", locustfile, "--headless", "-H", base_url,
-                                         *spec.locust.options])
+    from runner.load.locust_check import locust_options
+    parsed_options = locust_options(["-f", locustfile, "--headless", "-H", base_url, *spec.locust.options])
     environment = Environment(user_classes=mine or chosen, host=base_url, shape_class=shape,
                               tags=list(spec.locust.tags) or None, events=locust.events,
                               exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s,

@@ -37,5 +37,6 @@ def shape_phases(name: str, users: list[int]) -> list[dict[str, Any]]:
         size = -(-len(users) // MAX_PHASES)
         stretches = [[round(sum(users[i:i + size]) / len(users[i:i + size])), len(users[i:i + size])]
                      for i in range(0, len(users), size)]
-    return [{"name": f"{name} {index + 1}", "duration": f"{seconds}s", "users": count}
+    # a stretch of 0 users is a pause, as Locust runs it (before: refused as `users: 0`)
+    return [{"name": f"{name} {index + 1}", "duration": f"{seconds}s", **({"users": count} if count else {"pause": True})}
             for index, (count, seconds) in enumerate(stretches)]

@@ -239,9 +239,9 @@ def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePat
     if shape is not None and not (isinstance(shape, str) and shape):
         c.problem(path + ("shape",), "must be the name of the file's LoadTestShape class")
         shape = None
-    if shape is not None and any(p.kind != "users" for p in phases):
-        c.problem(("load", "phases"), f"a locustfile run with a shape ({shape}) has users phases only (the shape's "
-                                      f"stretches, as `squall run locustfile.py` plans them)")
+    if shape is not None and any(p.kind not in ("users", "pause") for p in phases):
+        c.problem(("load", "phases"), f"a locustfile run with a shape ({shape}) has users phases and pauses only (the "
+                                      f"shape's stretches, as `squall run locustfile.py` plans them)")
     elif shape is None and (len(phases) != 1 or phases[0].kind != "users"):
         c.problem(("load", "phases"), "a locustfile run has one users phase (its -u users, -r spawn rate and "
                                       "-t run time)")

@@ -71,6 +71,26 @@ def test_a_quitting_listener_s_process_exit_code_is_the_exit_code_as_under_locus
     assert "VERDICT: PASS" in squall.stdout and "exit 3: set by the locustfile" in squall.stdout
 
 
+def test_a_shape_with_a_stage_of_no_users_runs_as_under_locust(tmp_path: Path, demo_target) -> None:
+    demo = demo_target(latency="fixed:1ms")
+    line = ["-f", str(ROOT / "tests" / "data" / "locust" / "cooldown.py"), "--headless", "-H", demo.url]
+    assert run(tmp_path, sys.executable, "-m", "locust", *line).returncode == 0
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, "--store", "s")
+    assert squall.returncode == 0, squall.stdout[-2000:] + squall.stderr[-2000:]
+    # one process unless --processes says otherwise, as Locust (before: one per core, and module-level code
+    # such as a metrics server on a fixed port killed the second process)
+    assert json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())["plan"]["workers"] == 1
+
+
+def test_locust_s_distributed_flags_are_refused_with_the_way_to_spread_load(tmp_path: Path) -> None:
+    """Before: accepted, and each `--worker` started a whole standalone test (N machines: N+1 loads)."""
+    line = ["-f", str(ROOT / "tests" / "data" / "locust" / "cooldown.py"), "--headless", "-H", "http://127.0.0.1:9"]
+    for flags in (["--worker", "--master-host", "10.0.0.5"], ["--master", "--expect-workers", "3"]):
+        squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, *flags, "--store", "s")
+        assert squall.returncode == 2 and "--processes N" in squall.stderr and "--on aws" in squall.stderr
+    assert not (tmp_path / "s").exists()
+
+
 def test_locust_conf_names_the_locustfile_and_its_csv(tmp_path: Path, demo_target) -> None:
     """`squall run` alone, as `locust` alone: locust.conf's locustfile, host, users, run time and csv.
     Before: 'the following arguments are required: spec', and csv/html there were ignored."""

@@ -17,3 +17,10 @@ def test_run_time_cuts_the_shape_and_a_busy_shape_is_drawn_in_few_stretches() ->
     wavy = shape_users_per_second([[second % 7, 100.0, 1] for second in range(3_000)], limit_s=None)
     phases = shape_phases("Wave", wavy)
     assert len(phases) <= MAX_PHASES and sum(int(p["duration"][:-1]) for p in phases) == 3_000
+
+
+def test_a_stage_of_no_users_is_a_pause_as_locust_runs_it() -> None:
+    """Before: refused with a message about `load.phases[1].users` and `pause: true`, which the
+    user's file does not have; Locust runs such a shape (its users stop, the test goes on)."""
+    assert shape_phases("Cooldown", [3, 3, 0, 0]) == [
+        {"name": "Cooldown 1", "duration": "2s", "users": 3}, {"name": "Cooldown 2", "duration": "2s", "pause": True}]
