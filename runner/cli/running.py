@@ -70,6 +70,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def length_of(spec: Spec) -> str:
+    """A run's length as announced: a phase of iterations ends when they are done (its length is a cap)."""
+    capped = any(p.iterations is not None for p in spec.phases)
+    return ("up to " if capped else "") + format_duration(spec.duration_s)
+
+
 def check_other_profiles(path: Path, args: argparse.Namespace) -> None:
     """A run refuses a file `squall validate` refuses: its other profiles are checked as they would
     run (before, a broken profile failed validate but not a run of another one)."""
@@ -98,18 +104,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_PASS
     spec = load_selected_spec(args, args.spec)
     plan = make_plan(spec, "plan-preview", 0, workers=args.workers)
-    print(f"{spec.name}: {format_duration(plan.duration_s)} in {len(plan.phases)} phases against {spec.target.base_url}")
+    # a phase of iterations ends when they are done: its duration is a cap, and so is all that follows from it
+    capped = any(p.iterations is not None for p in plan.phases)
+    upto = "up to " if capped else ""
+    print(f"{spec.name}: {upto}{format_duration(plan.duration_s)} in {len(plan.phases)} phases against "
+          f"{spec.target.base_url}" + (" (a phase of iterations ends when they are done: its length is a cap)"
+                                       if capped else ""))
     print(f"\n  {'phase':<14} {'from':>7} {'length':>7} {'load':<22} {'arrivals':>10} {'requests':>10}")
     for p in plan.phases:
         if p.kind == "rate":
             load = f"{p.start:g}/s" + (f" -> {p.end:g}/s" if p.end != p.start else "")
         elif p.kind == "users":
-            load = f"{p.start:g} users" + (f" -> {p.end:g}" if p.end != p.start else "")
+            load = f"{p.start:g} users" + (f" -> {p.end:g}" if p.end != p.start else "") + \
+                (f", {p.iterations:,} iterations in all" if p.iterations is not None else "")
         else:
             load = "pause"
         arrivals = f"{p.expected_arrivals:,.0f}" if p.kind == "rate" else "-"
         requests = f"{p.expected_requests:,.0f}" if p.kind == "rate" else "-"
-        print(f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {format_duration(p.duration_s):>7} "
+        length = ("≤" if p.iterations is not None else "") + format_duration(p.duration_s)
+        print(f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {length:>7} "
               f"{load:<22} {arrivals:>10} {requests:>10}")
     open_model = any(p.kind == "rate" for p in plan.phases)
     print()
@@ -122,16 +135,17 @@ def cmd_plan(args: argparse.Namespace) -> int:
               f"depend on the target's answers and the thinks)")
     print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
           f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
-    print(f"  time slices   {len(plan.slices)} on AWS (a Lambda worker runs at most 14 min of load; local runs are "
-          f"unsliced)" + ("".join(f"\n                slice {s.index}: {format_duration(s.offset_s)} → "
-                                  f"{format_duration(s.offset_s + s.duration_s)}" for s in plan.slices)
-                          if len(plan.slices) > 1 else ""))
+    slices = "".join(f"\n                slice {s.index}: {format_duration(s.offset_s)} → "
+                     f"{format_duration(s.offset_s + s.duration_s)}" for s in plan.slices) if len(plan.slices) > 1 else ""
+    print(f"  time slices   {'up to ' if capped else ''}{len(plan.slices)} on AWS (a Lambda worker runs at most 14 "
+          f"min of load; local runs are unsliced)" + slices)
     print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
     from runner.estimate import estimate_test_cost
     for backend in ("local", "aws"):
         estimate = estimate_test_cost(spec, make_plan(spec, "plan-preview", 0, workers=args.workers), backend)
         detail = ", ".join(f"{i.name} ${i.cost_usd:.4f}" for i in estimate.items if i.cost_usd >= 0.00005)
-        print(f"  cost ({backend}) ${estimate.total_usd:.4f} estimated for the test itself" +
+        print(f"  cost ({backend}) {'at most ' if capped else ''}${estimate.total_usd:.4f} estimated for the test "
+              f"itself" + (" (if the iterations take the whole cap)" if capped else "") +
               (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
     if spec.limits.max_cost_usd is not None:
         print(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
@@ -313,7 +327,7 @@ def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any
         return _run_on_aws(spec, args, run_id, seed)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine,
                            allowed_hosts=tuple(getattr(args, "allow_host", []) or ()))
-    print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+    print(f"squall: run {run_id}: {spec.name}, {length_of(spec)} against {spec.target.base_url} "
           f"(local, engine {args.engine})", file=sys.stderr)
     from runner.aws.target_report import Boto3TargetSource
     return followed(args, lambda server: run_local(
@@ -414,7 +428,7 @@ def _run_on_aws_now(spec: Spec, args: argparse.Namespace, run_id: str, seed: int
     try:
         deployment = find_deployment(options)
         start_run(deployment, spec, run_id, seed, options)
-        print(f"squall: run {run_id}: {spec.name}, {format_duration(spec.duration_s)} against {spec.target.base_url} "
+        print(f"squall: run {run_id}: {spec.name}, {length_of(spec)} against {spec.target.base_url} "
               f"(aws, stack {options.stack}); `squall watch {run_id}` re-attaches, `squall stop {run_id}` stops",
               file=sys.stderr)
         return followed(args, lambda page: watch_run(deployment, run_id, progress_printer(),

@@ -70,3 +70,8 @@ def test_a_phase_of_iterations_needs_no_duration_and_ends_when_they_are_done(tmp
     done = squall("run", str(spec), "--store", "s", "--workers", "1", cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert sum(demo.state.seen.values()) == 40
+    # announced and planned by what bounds it (before: "1h00m", five AWS slices and $0.14, as if it ran an hour)
+    assert "hey, up to 1h00m against" in done.stderr
+    planned = squall("plan", str(spec), cwd=tmp_path)
+    assert "hey: up to 1h00m" in planned.stdout and "4 users, 40 iterations in all" in planned.stdout
+    assert "time slices   up to 5 on AWS" in planned.stdout and "cost (aws) at most $" in planned.stdout
