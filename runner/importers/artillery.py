@@ -27,6 +27,7 @@ BUILT_IN_PLUGINS = {
     "metrics-by-endpoint": "Squall reports every endpoint by name",
     "apdex": "Squall reports latency percentiles per endpoint (write a threshold for the target)",
 }
+ARTILLERY_DRAIN = "2m"
 CONFIG_KEYS = {"target", "phases", "variables", "payload", "http", "defaults", "environments", "ensure", "plugins",
                "processor", "engines", "tls", "includeFiles", "socketio", "ws"}
 _ENVIRONMENT = re.compile(r"\{\{\s*(\$processEnvironment\.|\$env\.)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -80,6 +81,11 @@ class Converter:
         if data:
             spec["data"] = data
         spec["scenarios"] = [self.scenario(i, s) for i, s in enumerate(script.get("scenarios") or [])]
+        # Artillery lets every virtual user that started finish its scenario after the last phase (a user
+        # looping for minutes included); Squall waits limits.drain for them, bounded (10 s for a spec)
+        spec["limits"] = {"drain": ARTILLERY_DRAIN}
+        self.built_in.append(f"virtual users that started finish their scenario after the last phase, as under "
+                             f"Artillery, for up to {ARTILLERY_DRAIN} (limits.drain: Artillery has no bound)")
         ensure = config.get("ensure") or (config.get("plugins") or {}).get("ensure") or {}
         if not isinstance(ensure, dict):  # as Artillery's ensure plugin, which reads a mapping only
             self.skip("config.ensure", f"{kind_of(ensure)} is ignored, as Artillery ignores it (write a mapping: "

@@ -38,3 +38,24 @@ def test_a_script_without_ensure_passes_with_errors_and_an_environment_s_ensure_
     strict = squall("run", "script.yml", "-e", "strict", "--store", "s2", "--workers", "1", cwd=tmp_path)
     assert strict.returncode == 1, strict.stdout[-2000:] + strict.stderr[-2000:]
     assert "error_rate <= 1%: measured" in strict.stdout
+
+
+def test_a_virtual_user_that_started_finishes_its_scenario_as_under_artillery(tmp_path: Path, demo_target) -> None:
+    """A scenario of 12 one-second thinks started in the last second of the phases: Artillery lets it
+    finish. Before: cut at the spec's 10 s drain, its requests cancelled and the run INCONCLUSIVE."""
+    demo = demo_target(latency="fixed:1ms")
+    (tmp_path / "loop.yml").write_text(f"""
+config:
+  target: "{demo.url}"
+  phases: [{{duration: 1, arrivalRate: 2}}]
+scenarios:
+  - flow:
+      - loop:
+          - get: {{url: /health}}
+          - think: 1
+        count: 12
+""")
+    done = squall("run", "loop.yml", "--store", "s", "--workers", "1", cwd=tmp_path, timeout=180)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert sum(demo.state.seen.values()) == 24  # 2 users x 12, every one answered
+    assert "finish their scenario" in done.stderr

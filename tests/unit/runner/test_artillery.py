@@ -74,7 +74,7 @@ def test_the_converted_script_is_a_valid_spec_and_runs_as_one() -> None:
     assert looks_like_artillery(yaml.safe_load(SCRIPT.read_text()))
     spec = load_spec(SCRIPT)
     assert spec.notes[0].endswith("is an Artillery script, converted (`squall import artillery` writes the spec)")
-    assert len(spec.notes) == 7 and spec.notes[-2:] == (
+    assert len(spec.notes) == 8 and spec.notes[-2:] == (
         "built in: config.plugins.expect: Squall checks expect on each request",
         "built in: config.plugins.ensure: its checks became thresholds")
     assert [s.name for s in spec.scenarios] == ["Generate and poll", "Browse"]
@@ -121,7 +121,9 @@ def test_environments_become_profiles_and_checks_loops_cookies_and_env_carry_ove
                                                         "over": ["s", "m", "l"], "as": "loopElement"}}
     assert spec["thresholds"] == ["p95 < 200ms"]  # ensure's p95 and its thresholds' p95: once
     assert unconverted == []
-    assert built_in == ["config.plugins.metrics-by-endpoint: Squall reports every endpoint by name",
+    assert built_in == ["virtual users that started finish their scenario after the last phase, as under Artillery, "
+                        "for up to 2m (limits.drain: Artillery has no bound)",
+                        "config.plugins.metrics-by-endpoint: Squall reports every endpoint by name",
                         "config.plugins.expect: Squall checks expect on each request"]
 
 
