@@ -25,10 +25,12 @@ def _ms(value: float) -> str:
 def render_summary(result: dict[str, Any]) -> str:
     overall, health = result["overall"], result["health"]
     lines = [f"Squall run {result['run_id']} — {result['spec_name']} against {result['target_url']}", ""]
+    locust = result.get("engine") == "locust"  # Locust's terms: users, requests, failures; no schedule of ours
     scenarios = result["scenarios"]
     launched = sum(s["launched"] for s in scenarios.values())
     completed = sum(s["completed"] for s in scenarios.values())
-    lines.append(f"  scenarios   {launched:,} launched, {completed:,} completed, {launched - completed:,} failed")
+    if not locust:
+        lines.append(f"  scenarios   {launched:,} launched, {completed:,} completed, {launched - completed:,} failed")
     phases = result["plan"].get("phases", [])
     open_model = any(p.get("kind") == "rate" for p in phases) or not phases
     closed_model = any(p.get("kind") == "users" for p in phases)
@@ -47,13 +49,18 @@ def render_summary(result: dict[str, Any]) -> str:
     lines.append(f"  latency     min {_ms(lat['min_ms'])} · median {_ms(lat['p50_ms'])} · p95 {_ms(lat['p95_ms'])} "
                  f"· p99 {_ms(lat['p99_ms'])} · max {_ms(lat['max_ms'])}")
     unc = overall["latency_uncorrected"]
-    lines.append(f"              (from the actual send: p95 {_ms(unc['p95_ms'])} · p99 {_ms(unc['p99_ms'])})")
-    lines.append(f"  error rate  {overall['error_rate'] * 100:.2f} % ({overall['errors']:,} errors)")
-    lines.append(f"  generator   schedule lag p50 {health['lag_p50_ms']:.1f} ms · p99 {health['lag_p99_ms']:.1f} ms · "
-                 f"{health['late']:,} late · {health['dropped']:,} dropped"
-                 + (f" · {health['cut']:,} cut" if health.get("cut") else "")
-                 + (f" of {health['intended_arrivals']:,} arrivals · " if open_model else " · ")
-                 + f"CPU {health['cpu_share'] * 100:.0f} %")
+    if not locust:  # Locust times from the actual send only: the line above is that already
+        lines.append(f"              (from the actual send: p95 {_ms(unc['p95_ms'])} · p99 {_ms(unc['p99_ms'])})")
+    lines.append(f"  error rate  {overall['error_rate'] * 100:.2f} % ({overall['errors']:,} "
+                 f"{'failures' if locust else 'errors'})")
+    if locust:
+        lines.append(f"  generator   CPU {health['cpu_share'] * 100:.0f} %")
+    else:
+        lines.append(f"  generator   schedule lag p50 {health['lag_p50_ms']:.1f} ms · p99 {health['lag_p99_ms']:.1f} ms · "
+                     f"{health['late']:,} late · {health['dropped']:,} dropped"
+                     + (f" · {health['cut']:,} cut" if health.get("cut") else "")
+                     + (f" of {health['intended_arrivals']:,} arrivals · " if open_model else " · ")
+                     + f"CPU {health['cpu_share'] * 100:.0f} %")
     if health.get("refused_hosts"):
         lines.append("  refused     " + ", ".join(f"{host} ({count:,} requests)" for host, count in
                                                    health["refused_hosts"].items()) + ": not an allowed host")

@@ -25,7 +25,7 @@ WHY = {
     "--only-summary": "Squall prints a progress line and one summary",
     "--print-stats": "Squall prints a progress line and one summary",
     "--csv-full-history": "Squall's _stats_history.csv always has every second",
-    "--loglevel": "the workers log warnings and errors",
+    "--loglevel": "the worker processes log at that level, as Locust does (INFO by default)",
     "--logfile": "the workers log to standard error",
     "--master": "Squall starts its own worker processes (--workers, Locust's --processes)",
     "--worker": "Squall starts its own worker processes (--workers, Locust's --processes)",
@@ -41,6 +41,9 @@ class _Noted(argparse.Action):
         noted = list(getattr(namespace, "locust_noted", None) or [])
         noted.append(self.option_strings[0])
         namespace.locust_noted = noted
+        if values:  # the value too: some are honoured after all (--loglevel)
+            namespace.locust_values = {**(getattr(namespace, "locust_values", None) or {}),
+                                       self.option_strings[0]: values[0]}
 
 
 def add_locust_options(group: argparse._ArgumentGroup) -> None:

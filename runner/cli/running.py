@@ -244,6 +244,8 @@ def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) ->
             extra_notes.append(f"one process, as Locust runs a locustfile (--processes -1 uses all "
                                f"{os.cpu_count()} cores)")
     args.workers = args.workers or processes
+    # the locustfile's own logs (and Locust's) shown as Locust shows them: INFO unless --loglevel says otherwise
+    os.environ["SQUALL_LOCUST_LOGLEVEL"] = str((getattr(args, "locust_values", None) or {}).get("--loglevel", "INFO"))
     args.user_classes = classes
     spec = locust_spec(args, path)
     spec = dataclasses.replace(spec, notes=spec.notes + tuple(notes_for(getattr(args, "locust_noted", None) or []))

@@ -7,7 +7,8 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import sys  # noqa: E402 - after the monkey-patching, on purpose
+import os  # noqa: E402 - after the monkey-patching, on purpose
+import sys  # noqa: E402
 
 from runner.load.locust_runner import run_locust_job  # noqa: E402
 from runner.local.worker_process import await_start, worker_start  # noqa: E402
@@ -15,6 +16,11 @@ from runner.local.worker_process import await_start, worker_start  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     store, job, lifeline = worker_start(argv, "squall-locust-worker")
+    from locust.log import setup_logging
+    try:  # as `locust` sets logging up: the file's own logs show (--loglevel, INFO by default)
+        setup_logging(os.environ.get("SQUALL_LOCUST_LOGLEVEL", "INFO"))  # type: ignore[no-untyped-call]
+    except ValueError:  # a level Locust does not know: its default
+        setup_logging("INFO")  # type: ignore[no-untyped-call]
     try:
         job.load_spec()
         run_locust_job(job, store, await_start(store, job, lifeline), stop_now=lifeline.cut, guard_sockets=True)

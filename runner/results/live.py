@@ -118,7 +118,8 @@ class LiveView:
         if phase is not None and phase.kind == "users":  # closed model: users and their iterations, not arrivals
             users = self.users_now(elapsed_s)
             iterations = window.health.iterations if window is not None else 0
-            load = f"users {users:,}  iterations {iterations:,}/s"
+            # a locustfile's users run Locust's own loop: no iterations of ours to count
+            load = f"users {users:,}" + (f"  iterations {iterations:,}/s" if iterations else "")
         else:
             load = f"arrivals {arrivals:,}/s (target {target:,.1f}/s)"
         return (f"[{format_duration(int(shown)):>6} / {format_duration(self.plan.duration_s)}] "

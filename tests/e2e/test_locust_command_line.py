@@ -69,6 +69,7 @@ def test_a_quitting_listener_s_process_exit_code_is_the_exit_code_as_under_locus
     squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", *line, "--store", "s", "--workers", "2")
     assert squall.returncode == 3, squall.stdout[-2000:] + squall.stderr[-2000:]
     assert "VERDICT: PASS" in squall.stdout and "exit 3: set by the locustfile" in squall.stdout
+    assert "a line the file logs" in squall.stderr  # the file's INFO logs show, as under Locust (before: none)
 
 
 def test_a_shape_with_a_stage_of_no_users_runs_as_under_locust(tmp_path: Path, demo_target) -> None:
