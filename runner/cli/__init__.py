@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--html", metavar="FILE", help="also write the HTML report there")
             p.add_argument("--junit", metavar="FILE", help="also write the JUnit XML there")
             p.add_argument("--report-dir", metavar="DIR", help="also write every report format into DIR")
+            p.add_argument("-o", "--output", metavar="FILE",
+                           help="also write the result (JSON) there, as Artillery's --output; `squall report FILE` "
+                                "renders it")
+            p.add_argument("--variables", metavar="JSON",
+                           help="data values by name, as Artillery's --variables '{\"id\": [1, 2]}' (each a data "
+                                "set: --set data.NAME.values=[...] says the same)")
             locust = p.add_argument_group("a locustfile (squall run locustfile.py [UserClass ...])")
             locust.add_argument("-u", "--users", type=worker_count, help="peak number of users (Locust's -u)")
             locust.add_argument("-r", "--spawn-rate", type=float, help="users started per second (Locust's -r)")
@@ -126,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     aws_arguments(p)
     p.set_defaults(func=cmd_runs)
     p = sub.add_parser("report", help="render a run's report: html, md, csv (Locust layout), junit, json, txt")
-    p.add_argument("run_id")
+    p.add_argument("run_id", help="a run id, or a result file written with `squall run --output FILE`")
     p.add_argument("--format", choices=("html", "md", "csv", "junit", "json", "txt"), default="html")
     p.add_argument("-o", "--output", help="file (or folder, for csv); default: stdout for text formats")
     store_arguments(p)

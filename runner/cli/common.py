@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.summary import render_summary
+from runner.preflight import SpecRejected
 from runner.spec import Spec, load_spec
 
 
@@ -139,9 +140,26 @@ def spec_selection_options(p: argparse.ArgumentParser) -> None:
 def load_selected_spec(args: argparse.Namespace, path: str | Path) -> Spec:
     from runner.spec import select_scenarios
     data_root = getattr(args, "data_root", None)
-    spec = load_spec(path, getattr(args, "target", None), tuple(args.overrides), getattr(args, "load_profile", None),
+    overrides = variables_as_overrides(getattr(args, "variables", None)) + tuple(args.overrides)
+    spec = load_spec(path, getattr(args, "target", None), overrides, getattr(args, "load_profile", None),
                      Path(data_root) if data_root else None)
     return select_scenarios(spec, words(args.tags), words(args.exclude_tags))
+
+
+def variables_as_overrides(text: str | None) -> tuple[str, ...]:
+    """Artillery's --variables '{"name": value or [values]}': each a data set (its values picked at random,
+    as Artillery picks a variable's), as --set data.NAME={values: [...]} would say."""
+    if not text:
+        return ()
+    import json
+    try:
+        variables = json.loads(text)
+    except ValueError as error:
+        raise SpecRejected(f"--variables: not JSON ({error}); write e.g. '{{\"id\": [1, 2]}}'") from None
+    if not isinstance(variables, dict):
+        raise SpecRejected("--variables: a JSON object of names and values, e.g. '{\"id\": [1, 2]}'")
+    return tuple(f"data.{name}={json.dumps({'values': value if isinstance(value, list) else [value], 'order': 'random'})}"
+                 for name, value in variables.items())
 
 
 def words(text: str) -> tuple[str, ...]:

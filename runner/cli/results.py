@@ -52,12 +52,24 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from runner.results.reports import render
     from runner.store import run_prefix
-    store = store_for(args)
-    key = run_prefix(args.run_id) + "result.json"
-    if not store.exists(key):
-        raise CouldNotRun(f"no result for run {args.run_id} in {store.uri(run_prefix(args.run_id))} "
-                          f"(`squall runs` lists the runs)")
-    files = render(store.get_json(key), args.format)
+    given = Path(args.run_id)
+    if given.suffix == ".json" and given.is_file():  # a result written with --output (Artillery's `report FILE`)
+        import json
+        try:
+            result = json.loads(given.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise CouldNotRun(f"{given}: not a Squall result ({error})") from None
+        if not isinstance(result, dict) or "verdict" not in result or "run_id" not in result:
+            raise CouldNotRun(f"{given}: not a Squall result (written by `squall run --output FILE`)")
+        args.run_id = result["run_id"]
+    else:
+        store = store_for(args)
+        key = run_prefix(args.run_id) + "result.json"
+        if not store.exists(key):
+            raise CouldNotRun(f"no result for run {args.run_id} in {store.uri(run_prefix(args.run_id))} "
+                              f"(`squall runs` lists the runs)")
+        result = store.get_json(key)
+    files = render(result, args.format)
     if args.output is None and args.format in ("md", "json", "junit", "txt"):
         sys.stdout.write(next(iter(files.values())))
         return EXIT_PASS

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import dataclasses
 import os
 import random
@@ -280,6 +281,9 @@ def write_requested_reports(result: dict[str, Any], args: argparse.Namespace) ->
         if getattr(args, option, None):
             _write_report(Path(getattr(args, option)), render(result, fmt)[name])
             written.append(getattr(args, option))
+    if getattr(args, "output", None):  # Artillery's --output: the result's JSON, which `squall report FILE` renders
+        _write_report(Path(args.output), json.dumps(result, indent=1))
+        written.append(args.output)
     if getattr(args, "report_dir", None):
         folder = Path(args.report_dir)
         folder.mkdir(parents=True, exist_ok=True)

@@ -411,14 +411,16 @@ class Converter:
 
 
 def convert_artillery(script: dict[str, Any], name: str, base_dir: Path, data_root: Path | None = None,
-                      environ: Mapping[str, str] | None = None) -> tuple[dict[str, Any], list[str], list[str]]:
-    """(the spec, what was not converted, the plugins Squall does natively)."""
+                      environ: Mapping[str, str] | None = None,
+                      given: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[str], list[str]]:
+    """(the spec, what was not converted, the plugins Squall does natively). ``given``: names whose
+    values the command line gives (--variables, --set data.NAME=…), as Artillery's --variables."""
     converter = Converter(base_dir, data_root, environ)
     # Payload fields must be known before templates are rewritten: read the config first.
     payloads = (script.get("config") or {}).get("payload") or []
     for payload in [payloads] if isinstance(payloads, dict) else payloads:
         converter.payload_fields.update(str(f) for f in payload.get("fields") or [])
-    converter.defined = defined_names(script) | converter.payload_fields
+    converter.defined = defined_names(script) | converter.payload_fields | set(given)
     return converter.convert(script, name), converter.unconverted, converter.built_in
 
 

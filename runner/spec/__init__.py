@@ -39,8 +39,11 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         from runner.importers.artillery import convert_artillery
         check_artillery_shape(source)
         try:
+            given = frozenset(a.split("=", 1)[0].split(".")[1] for a in overrides
+                              if a.startswith("data.") and "=" in a and a.split("=", 1)[0].count(".") >= 1)
             converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
-                                                                 base_dir or Path(file).parent, data_root, environ)
+                                                                 base_dir or Path(file).parent, data_root, environ,
+                                                                 given)
         except ScriptError as error:
             raise SpecError([Problem(file, source.line_of(error.path), dotted(error.path), error.message)]) from None
         source = ScriptView(file, converted, source)  # its problems at the script's lines, in its keys

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from tests.e2e.test_cli import squall
+from tests.e2e_emulated.test_secrets import Recorder, recorder  # noqa: F401 - the fixture
 
 SCRIPT = """
 config:
@@ -59,3 +60,25 @@ scenarios:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert sum(demo.state.seen.values()) == 24  # 2 users x 12, every one answered
     assert "finish their scenario" in done.stderr
+
+
+def test_artillery_s_output_variables_and_report_have_their_counterparts(tmp_path: Path,
+                                                                         recorder: int) -> None:  # noqa: F811
+    """`artillery run --output r.json --variables '{…}' script.yml` then `artillery report r.json`:
+    before, --output and --variables were unknown options and nothing pointed to a counterpart."""
+    (tmp_path / "v.yml").write_text(f"""
+config:
+  target: "http://127.0.0.1:{recorder}"
+  phases: [{{duration: 1, arrivalRate: 4}}]
+scenarios:
+  - flow:
+      - get: {{url: "/status/{{{{ job }}}}"}}
+""")
+    done = squall("run", "v.yml", "--store", "s", "--workers", "1", "--output", "out/r.json", "--variables",
+                  '{"job": ["j-7"]}', cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert [path for _, path in Recorder.seen] == ["/status/j-7"] * 4  # the value given, as Artillery sends it
+    result = json.loads((tmp_path / "out" / "r.json").read_text())
+    assert list(result["endpoints"]) == ["GET /status/{{ job }}"] and result["overall"]["requests"] == 4
+    rendered = squall("report", "out/r.json", "--format", "md", cwd=tmp_path)
+    assert rendered.returncode == 0 and result["run_id"] in rendered.stdout
