@@ -10,6 +10,7 @@ corrected for coordinated omission); a request is filed under the second it star
 """
 from __future__ import annotations
 
+import errno
 import os
 import time
 import traceback
@@ -35,6 +36,24 @@ MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker
 # A worker stopped unasked (its squall process gone, a signal) gives its users this long to finish the
 # task they are in: killed at once, a request the target had already read was never counted.
 INTERRUPTED_DRAIN_S = 1.0
+
+
+class LocustfileFailed(Exception):
+    """The locustfile failed as this worker imported it: where, and why."""
+
+
+def import_failure(locustfile: str, failure: BaseException, processes: int) -> str:
+    """A failure while the locustfile was imported, at the file's own line (its deepest frame in the
+    file), with the per-process hint when module-level code holds something one process may hold."""
+    line = next((frame.lineno for frame in reversed(traceback.extract_tb(failure.__traceback__))
+                 if os.path.abspath(frame.filename) == os.path.abspath(locustfile)), None)
+    where = f"{locustfile}:{line}" if line else locustfile
+    said = f"{where}: {type(failure).__name__}: {failure}"
+    if processes > 1 and isinstance(failure, OSError) and failure.errno == errno.EADDRINUSE:
+        said += (f" (module-level code runs in each of the {processes} worker processes, as under Locust's "
+                 f"--processes: one of them holds it already; run one process, or start it in a test_start listener "
+                 f"guarded to one process)")
+    return said
 
 
 class LocustRecorder:
@@ -156,7 +175,15 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     if guard_sockets:  # every other client of the locustfile's too (requests, urllib, httpx, sockets)
         from runner.load.locust_hosts import guard_connections
         guard_connections(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
-    classes, shapes = load_locustfile(locustfile)
+    try:
+        classes, shapes = load_locustfile(locustfile)
+    except Exception as failure:  # noqa: BLE001 - said in a final shard (the verdict names it) and raised
+        said = import_failure(locustfile, failure, plan.workers)
+        shard = Recorder(job.run_id, job.slice_index, job.worker_index, time.monotonic()).take_shard(
+            final=True, error=f"{said} (before sending load)")
+        shard.ended_at_epoch_s = time.time()
+        put_with_retry(store, *shard_bytes(shard))
+        raise LocustfileFailed(said) from None
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:
         if not getattr(user_class, "host", None):

@@ -92,6 +92,28 @@ def test_locust_s_distributed_flags_are_refused_with_the_way_to_spread_load(tmp_
     assert not (tmp_path / "s").exists()
 
 
+def test_module_level_code_that_one_process_holds_is_named_at_its_line_with_the_hint(tmp_path: Path,
+                                                                                    demo_target) -> None:
+    """A metrics server on a fixed port at module level, on two processes: before, the second worker
+    died with a bare `OSError: Address already in use` and collect said only that it sent nothing."""
+    import socket
+    demo = demo_target(latency="fixed:1ms")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "metrics.py").write_text(
+        "import socket\nfrom locust import HttpUser, constant, task\n\n"
+        f"SERVER = socket.create_server(('127.0.0.1', {port}))  # a metrics endpoint, at import\n\n\n"
+        "class Quick(HttpUser):\n    wait_time = constant(0.1)\n\n    @task\n    def gallery(self):\n"
+        "        self.client.get('/gallery')\n")
+    squall = run(tmp_path, sys.executable, "-m", "runner.cli", "run", "-f", "metrics.py", "-u", "2", "-t", "2s",
+                 "-H", demo.url, "--processes", "2", "--store", "s")
+    said = squall.stdout + squall.stderr
+    assert "metrics.py:4: OSError" in said and "Address already in use" in said, said[-3000:]
+    assert "module-level code runs in each of the 2 worker processes" in said
+    assert squall.returncode != 0
+
+
 def test_locust_conf_names_the_locustfile_and_its_csv(tmp_path: Path, demo_target) -> None:
     """`squall run` alone, as `locust` alone: locust.conf's locustfile, host, users, run time and csv.
     Before: 'the following arguments are required: spec', and csv/html there were ignored."""
