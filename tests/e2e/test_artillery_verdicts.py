@@ -82,3 +82,16 @@ scenarios:
     assert list(result["endpoints"]) == ["GET /status/{{ job }}"] and result["overall"]["requests"] == 4
     rendered = squall("report", "out/r.json", "--format", "md", cwd=tmp_path)
     assert rendered.returncode == 0 and result["run_id"] in rendered.stdout
+
+
+def test_every_artillery_fixture_imports_to_a_spec_that_validates(tmp_path: Path) -> None:
+    """`squall import` writes only what validates: each Artillery script in tests/ round-trips."""
+    root = Path(__file__).resolve().parents[2]
+    scripts = sorted((root / "tests" / "data" / "artillery").glob("*.yml"))
+    assert scripts
+    for script in scripts:
+        written = tmp_path / f"{script.stem}.yaml"
+        done = squall("import", "artillery", str(script), "-o", str(written), cwd=script.parent)
+        assert done.returncode == 0, done.stderr
+        valid = squall("validate", str(written), cwd=script.parent)
+        assert valid.returncode == 0, valid.stderr
