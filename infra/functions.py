@@ -25,7 +25,7 @@ class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, bucket: s3.IBucket,
                  architecture: lambda_.Architecture, worker_memory_mb: int,
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
-                 worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 5,
+                 worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 0,
                  max_workers: int = 100, watched_stacks: tuple[str, ...] = ("*",),
                  watched_functions: tuple[str, ...] = ("*",)) -> None:
         super().__init__(scope, construct_id)
@@ -53,7 +53,8 @@ class Functions(Construct):
         control = control_reserved_concurrency or None
         self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2),
                              {**guardrail_env, "SQUALL_COLLECT_MEMORY_MB": str(COLLECT_MEMORY_MB),
-                              "SQUALL_MONITOR_RESERVED": str(control + 2 * gatherers_for(max_workers) if control else 0)},
+                              "SQUALL_MONITOR_RESERVED": str(control + 2 * gatherers_for(max_workers) if control else 0),
+                              "SQUALL_WORKER_RESERVED": str(worker_reserved_concurrency or 0)},
                              reserved=control)
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
         # take the concurrency the target's functions need (and vice versa)

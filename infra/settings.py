@@ -48,7 +48,7 @@ class Settings:
     ssm_parameter_prefix: str
     secret_name_prefix: str
     worker_reserved_concurrency: int | None
-    control_reserved_concurrency: int = 5  # plan, monitor and collect each; 0: none
+    control_reserved_concurrency: int = 0  # plan, monitor and collect each; 0 (the default): none
     # what collect may read of the target's AWS resources: stack and function names (globs)
     watched_stacks: tuple[str, ...] = ("*",)
     watched_functions: tuple[str, ...] = ("*",)
@@ -144,7 +144,9 @@ def read_settings(scope: Construct, specs_dir: Path,
         ssm_parameter_prefix=str(r.raw("ssmParameterPrefix", "/squall/", str)),
         secret_name_prefix=str(r.raw("secretNamePrefix", "squall/", str)),
         worker_reserved_concurrency=int(reserved) if reserved else None,
-        control_reserved_concurrency=r.number("controlReservedConcurrency", 5, 0, 100),
+        # 0 unless asked: Lambda keeps 100 unreserved, so reserving 15 fails the first deploy on any account
+        # whose concurrency quota is under 115 (new accounts often start at 10)
+        control_reserved_concurrency=r.number("controlReservedConcurrency", 0, 0, 100),
         watched_stacks=watched_stacks, watched_functions=watched_functions)
     if r.problems:
         raise ContextError(r.problems)

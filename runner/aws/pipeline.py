@@ -210,7 +210,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     if lambda_client is not None and not problems:
         shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1,
                                                gatherers=len(groups_of(plan.workers, gather_size)),
-                                               monitor_reserved=int(os.environ.get("SQUALL_MONITOR_RESERVED", "0")))
+                                               monitor_reserved=int(os.environ.get("SQUALL_MONITOR_RESERVED", "0")),
+                                               worker_reserved=int(os.environ.get("SQUALL_WORKER_RESERVED", "0")))
         if shortfall:
             problems.append(shortfall)
     if problems:
@@ -291,13 +292,19 @@ def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
 
 
 def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False, gatherers: int = 0,
-                               monitor_reserved: int = 0) -> str | None:
+                               monitor_reserved: int = 0, worker_reserved: int = 0) -> str | None:
     """On AWS, before anything starts: can the account run this many workers at once? With
     several slices, two slices' workers (and gatherers) run at once while they hand over. The
     control functions' reserved concurrency (``monitor_reserved`` > 0: the monitor's, which runs
-    the gatherers too) is not in the unreserved pool the workers draw from."""
+    the gatherers too) is not in the unreserved pool the workers draw from; with ``worker_reserved``
+    the workers draw from that reserve alone."""
     slices_at_once = 2 if handover else 1
     monitors = 1 + gatherers * slices_at_once
+    if worker_reserved and workers * slices_at_once > worker_reserved:
+        return (f"the plan needs {workers * slices_at_once} workers at once"
+                + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
+                + f" but the worker function reserves {worker_reserved} (squall:workerReservedConcurrency): raise it "
+                  f"and redeploy, or lower the rate")
     if monitor_reserved and monitors > monitor_reserved:
         return (f"the plan needs {monitors} monitor executions at once (the monitor, and {gatherers} gatherers per "
                 f"slice{', two slices at a handover' if handover else ''}) but the monitor function reserves "
@@ -308,7 +315,7 @@ def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool 
     except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
         return None
     unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
-    at_once = workers * slices_at_once
+    at_once = 0 if worker_reserved else workers * slices_at_once  # reserved workers draw from their own pool
     control = 0 if monitor_reserved else 2 + monitors  # without reserves: plan, collect and the monitors share the pool
     if unreserved < at_once + control:
         return (f"the plan needs {at_once} workers at once"

@@ -236,6 +236,18 @@ def test_control_functions_with_reserved_concurrency_are_not_counted_in_the_work
                                                   "function reserves 8")
 
 
+def test_the_workers_own_reserve_is_what_bounds_them() -> None:
+    """Before: a worker reserve of 200 with 150 workers over two slices (300 at the hand-over) passed
+    the check and then throttled."""
+    from runner.aws.pipeline import check_concurrency_headroom
+    refused = check_concurrency_headroom(QuotaClient(1000), workers=150, handover=True, worker_reserved=200)
+    assert refused is not None and refused.startswith("the plan needs 300 workers at once (150 per slice, and two "
+                                                      "slices' while they hand over) but the worker function reserves "
+                                                      "200 (squall:workerReservedConcurrency)")
+    # reserved workers draw from their own pool: 10 unreserved still do for plan, monitor and collect
+    assert check_concurrency_headroom(QuotaClient(10), workers=150, worker_reserved=200) is None
+
+
 def test_start_slice_records_the_real_start_of_each_slice(bucket: str) -> None:
     out = call("plan", {"action": "start_slice", "run_id": "smoke-1",
                         "slice": {"index": 1, "offset_s": 840.0, "duration_s": 840.0, "start_margin_s": 5}})
