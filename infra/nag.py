@@ -97,6 +97,8 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
             executions,
         f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{machine_ref}/*:*]":
             executions,
+        **{f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{machine_ref}/"
+           f"{label}:*]": executions for label in ("Workers", "Gatherers")},  # the labelled maps' children
         **{f"IAM5[Resource::<{_id(stack, function)}.Arn>:*]":
            "invoking this stack's own function with any version qualifier (granted by CDK's LambdaInvoke)"
            for function in functions.values()},

@@ -127,6 +127,7 @@ class Orchestration(Construct):
         # history, not the run's (a Standard execution keeps at most 25,000 events)
         gatherers = sfn.DistributedMap(
             self, "Gatherers", items_path="$.slice.gather", max_concurrency=0, result_path=sfn.JsonPath.DISCARD,
+            label="Gatherers",  # its Map Runs' ARNs say so (mapRun:<machine>/Gatherers:<id>): the CLI counts workers
             # a gatherer whose failure could not even be written down must not end the run: the monitor
             # then counts its group's workers finished a drain grace after the slice
             tolerated_failure_percentage=100,
@@ -154,7 +155,7 @@ class Orchestration(Construct):
     def workers_state(self) -> sfn.DistributedMap:
         """Every worker of the slice at once, each invoked synchronously with the same start instant."""
         workers = sfn.DistributedMap(
-            self, "Workers",
+            self, "Workers", label="Workers",  # its Map Runs' ARNs: mapRun:<machine>/Workers:<id> (the CLI reads them)
             # the bucket by name (Plan's output), not as a construct: CDK then adds no read grant of its
             # own on every key of the bucket; the state machine reads the slices' job lists only (below)
             item_reader=sfn.S3JsonItemReader(bucket_name_path=sfn.JsonPath.string_at("$.bucket"),

@@ -121,6 +121,9 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
         raise _explain(error, "start the execution") from None
 
 
+WORKERS_LABEL = "Workers"  # the Workers Distributed Map's Label (infra/orchestration.py)
+
+
 def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
     """The state the execution is in (its newest history event), and how many workers are
     running: from the newest Map Run (ListMapRuns, then DescribeMapRun), however long the
@@ -131,6 +134,9 @@ def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
     workers = ""
     try:
         runs = client.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
+        # the slices' Workers maps (labelled so in their ARNs), never a wide slice's Gatherers map, which
+        # started after them: before, a whole run showed "workers running 0, done 0"
+        runs = [r for r in runs if f"/{WORKERS_LABEL}:" in str(r.get("mapRunArn", ""))] or runs
         if runs:
             newest = max(runs, key=lambda r: r.get("startDate") or 0)
             counts = client.describe_map_run(mapRunArn=newest["mapRunArn"])["itemCounts"]

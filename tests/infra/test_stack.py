@@ -71,6 +71,8 @@ def test_workers_fan_out_in_a_distributed_map_read_from_s3_with_one_slot_per_wor
     assert workers["MaxConcurrencyPath"] == "$.slice.workers"
     assert workers["ItemReader"]["Parameters"]["Key.$"] == "$.slice.items_key"
     assert workers["ToleratedFailurePercentage"] == 100
+    # labelled, so their Map Runs' ARNs tell the workers' from the gatherers' (the CLI counts the workers)
+    assert workers["Label"] == "Workers" and every["Gatherers"]["Label"] == "Gatherers"
     # every slice's iteration at once, each waiting for its planned instant: they hand over without a pause
     assert every["Slices"].get("MaxConcurrency", 0) == 0
     assert every["WakeUp"]["TimestampPath"] == "$.slice.wake_at"

@@ -43,3 +43,24 @@ def test_the_start_margin_grows_with_the_worker_count() -> None:
 def test_a_run_no_interval_can_fit_is_told_to_split() -> None:
     problem = monitor_interval_problem(30 * 86_400, 3_086, 60, 35)
     assert problem is not None and problem.endswith("split it into shorter runs")
+
+
+def test_the_cli_counts_the_workers_map_never_the_newer_gatherers_one() -> None:
+    """Before: a whole run showed "workers running 0, done 0": the newest Map Run was a wide
+    slice's Gatherers map."""
+    from runner.aws.backend import _current_state
+
+    class Client:
+        def get_execution_history(self, **_: object) -> dict[str, object]:
+            return {"events": [{"stateEnteredEventDetails": {"name": "Slice"}}]}
+
+        def list_map_runs(self, **_: object) -> dict[str, object]:
+            machine = "arn:aws:states:us-east-1:1:mapRun:Squall"
+            return {"mapRuns": [{"mapRunArn": f"{machine}/Workers:a", "startDate": 1},
+                                {"mapRunArn": f"{machine}/Gatherers:b", "startDate": 2}]}
+
+        def describe_map_run(self, mapRunArn: str) -> dict[str, object]:  # noqa: N803 - boto3's name
+            counts = {"running": 40, "succeeded": 2} if "/Workers:" in mapRunArn else {"running": 1, "succeeded": 0}
+            return {"itemCounts": counts}
+
+    assert _current_state(Client(), "arn:execution") == ("Slice", "workers running 40, done 2")
