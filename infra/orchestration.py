@@ -33,6 +33,17 @@ NOT_STARTED_ERRORS = ["Lambda.TooManyRequestsException", "Lambda.ServiceExceptio
                       "Lambda.ResourceNotReadyException", "Lambda.EC2ThrottledException"]
 
 
+THROTTLED = ["Lambda.TooManyRequestsException"]  # the account's concurrency exhausted (several runs at once)
+
+
+def retry_throttled(task: tasks.LambdaInvoke) -> None:
+    """A throttled control function (monitor, gatherer, collect and its reduce) is retried for minutes,
+    backing off (2 s, 4 s, … capped at a minute, each with full jitter: up to 5 minutes in all), before
+    its catch-all retry: a monitor throttled for 3 s abandoned the run before."""
+    task.add_retry(errors=THROTTLED, max_attempts=10, interval=cdk.Duration.seconds(2), backoff_rate=2.0,
+                   max_delay=cdk.Duration.seconds(60), jitter_strategy=sfn.JitterType.FULL)
+
+
 class Orchestration(Construct):
     """Given the functions and the bucket; exposes ``state_machine``."""
 
@@ -143,6 +154,7 @@ class Orchestration(Construct):
                                                "next_seq": sfn.JsonPath.number_at("$.gather.next_seq")}),
             result_path="$.gather")
         # Idempotent (it resumes from the gathered objects the store holds): retried on any error.
+        retry_throttled(gather)
         gather.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
         gather.add_catch(self.failure_record("GathererFailed", "gather-failed", "$.group.slice", "$.group.first_worker"),
                          errors=["States.ALL"], result_path="$.error")
@@ -206,6 +218,7 @@ class Orchestration(Construct):
                                                "monitor_interval_s": sfn.JsonPath.number_at("$.monitor_interval_s")}),
             result_path="$.monitor")
         # Idempotent (live.json rewritten, the stop flag written once): retried on any error.
+        retry_throttled(monitor)
         monitor.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
         # what is left of the interval: all of it after a single tick, nothing after an invocation
         # that ticked every second through it (abort rules: runner.plan.MonitorCadence)
@@ -227,6 +240,7 @@ class Orchestration(Construct):
             payload=sfn.TaskInput.from_object({"action": "reduce", "run_id": sfn.JsonPath.string_at("$.run_id"),
                                                "group": sfn.JsonPath.object_at("$.group")}),
             result_path=sfn.JsonPath.DISCARD)
+        retry_throttled(merge)
         merge.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(2), backoff_rate=2.0)
         merge.add_catch(sfn.Pass(self, "GroupLeftToCollect"), errors=["States.ALL"], result_path=sfn.JsonPath.DISCARD)
         groups.item_processor(merge)
@@ -238,6 +252,7 @@ class Orchestration(Construct):
             self, "Collect", lambda_function=self.collect_fn, payload_response_only=True,
             payload=sfn.TaskInput.from_object({"run_id": sfn.JsonPath.string_at("$.run_id")}),
             result_path="$.result")
+        retry_throttled(collect)
         collect.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(5), backoff_rate=2.0)
         return collect
 

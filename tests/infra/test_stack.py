@@ -64,6 +64,18 @@ def test_the_results_bucket_is_hardened() -> None:
         Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
 
 
+def test_throttled_control_functions_are_retried_for_minutes_before_anything_else() -> None:
+    """Two runs at once can exhaust the account's pool: a throttled monitor got ~3 s of retries and
+    the run was abandoned, collect ~15 s."""
+    every = states(plain_definition(synth()))
+    for name in ("Monitor", "Collect", "MergeGroup", "Gather"):
+        [first] = [r for r in every[name]["Retry"] if r["ErrorEquals"] == ["Lambda.TooManyRequestsException"]]
+        waits = [min(first["IntervalSeconds"] * first["BackoffRate"] ** n, first["MaxDelaySeconds"])
+                 for n in range(first["MaxAttempts"])]
+        assert sum(waits) >= 240 and first["JitterStrategy"] == "FULL", (name, waits)
+        assert every[name]["Retry"][-1]["ErrorEquals"] == ["States.ALL"]
+
+
 def test_workers_fan_out_in_a_distributed_map_read_from_s3_with_one_slot_per_worker() -> None:
     every = states(plain_definition(synth()))
     workers = every["Workers"]
