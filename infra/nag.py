@@ -103,6 +103,9 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
            "invoking this stack's own function with any version qualifier (granted by CDK's LambdaInvoke)"
            for function in functions.values()},
     })
+    dead_letters = stack.node.try_find_child("ScheduleDeadLetters")
+    if dead_letters is not None:
+        _acknowledge(dead_letters, {"SQS3": "it is itself the dead-letter queue of the schedules' failed starts"})
     for child in stack.node.children:  # the spec upload's singleton function (BucketDeployment)
         if child.node.id.startswith("Custom::CDKBucketDeployment"):
             _acknowledge(child, {

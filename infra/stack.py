@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.dashboard import LoadTestDashboard
@@ -58,6 +59,10 @@ class SquallStack(cdk.Stack):
                                               destination_bucket=self.bucket, destination_key_prefix="specs/",
                                               prune=False)
             upload_only(specs, self.bucket, "specs/*")
+        # a scheduled run that still fails to start after its retries is kept here, never lost (14 days)
+        self.schedule_dlq = sqs.Queue(
+            self, "ScheduleDeadLetters", retention_period=cdk.Duration.days(14), enforce_ssl=True,
+            encryption=sqs.QueueEncryption.SQS_MANAGED) if settings.schedules else None
         for item in settings.schedules:
             scheduler.Schedule(
                 self, f"Schedule-{item.name}", description=f"Squall run of {item.spec_key}",
@@ -67,7 +72,9 @@ class SquallStack(cdk.Stack):
                         "spec_key": item.spec_key,
                         # one run id per scheduled time: a second delivery of it ends as AlreadyPlanned
                         "run_id": f"{item.name}-{scheduler.ContextAttribute.scheduled_time}"}),
-                    retry_attempts=0))  # a run is never started twice by a retry
+                    # retried: a second delivery of a scheduled time is the same run id, which Plan refuses
+                    # as AlreadyPlanned (meta.json is written once), so no run starts twice
+                    retry_attempts=3, max_event_age=cdk.Duration.hours(1), dead_letter_queue=self.schedule_dlq))
         self.dashboard = LoadTestDashboard(self, "Dashboard").dashboard
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
         cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)

@@ -230,7 +230,12 @@ def test_guardrails_and_schedules_come_from_context() -> None:
     assert props["ScheduleExpressionTimezone"] == "Europe/Berlin"
     assert json.loads(props["Target"]["Input"]) == {"spec_key": "specs/launch.yaml",
                                                     "run_id": "nightly-<aws.scheduler.scheduled-time>"}
-    assert props["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 0
+    # retried (a second delivery is the same run id, which Plan refuses as AlreadyPlanned), and what still
+    # fails to start is kept in a dead-letter queue (before: no retry and no queue, a failed start vanished)
+    assert props["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+    [queue_id] = resources(t, "AWS::SQS::Queue")
+    assert props["Target"]["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert resources(synth(), "AWS::SQS::Queue") == {}  # no schedules: no queue
 
 
 def test_outputs_name_the_state_machine_the_bucket_and_the_dashboard() -> None:
