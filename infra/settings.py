@@ -58,6 +58,7 @@ _SCHEDULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\(\s*\S+(\s+\S+){5}\s*\)$")  # six fields: minutes hours day-of-month month day-of-week year
 _AT = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
+MAX_RUN_HOURS = 8  # the longest run Plan accepts with Collect's memory (whole hours)
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.\-\[\]:]+$")
 # IAM resource names take * and ? as wildcards; a stack name letters, digits and hyphens; a function's
 # also underscores
@@ -136,7 +137,9 @@ def read_settings(scope: Construct, specs_dir: Path,
     settings = Settings(
         allowed_hosts=tuple(h for h in hosts if isinstance(h, str)),
         max_workers=r.number("maxWorkers", 100, 1, 10_000),
-        max_duration_s=r.number("maxDurationSeconds", 3600, 1, 7 * 24 * 3600),
+        # at most what Plan lets a run last: the final merge of 8 h of per-second timeline fills 80 % of
+        # Collect's 3,008 MB (runner.aws.pipeline.collect_problem; a test ties the two). It took 7 days.
+        max_duration_s=r.number("maxDurationSeconds", 3600, 1, MAX_RUN_HOURS * 3600),
         worker_memory_mb=r.number("workerMemoryMb", 1769, 128, 10_240),
         architecture=architecture,
         results_expire_days=r.number("resultsExpireDays", 90, 1, 36_500),

@@ -131,3 +131,15 @@ def test_the_cdk_cli_s_own_dash_c_reaches_the_stack_as_json_and_a_bad_value_is_o
     assert bad.returncode != 0
     assert "squall: cdk context: squall:schedules[0].expression: 'every tuesday' is not a schedule expression" \
         in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_longest_run_a_deployment_allows_is_one_plan_accepts() -> None:
+    """Before: squall:maxDurationSeconds took 7 days while Plan refused runs past ~8.2 h (collect's
+    final merge would not fit its memory): a scheduled run of that length was refused every night."""
+    from infra.functions import COLLECT_MEMORY_MB
+    from infra.settings import MAX_RUN_HOURS
+    from runner.aws.pipeline import collect_problem
+    hours_s = [840.0] * int(MAX_RUN_HOURS * 3600 / 840)
+    assert collect_problem(1, hours_s, 200, tree=True, memory_mb=COLLECT_MEMORY_MB) is None
+    longer = hours_s + [840.0] * 3  # 42 minutes more
+    assert collect_problem(1, longer, 200, tree=True, memory_mb=COLLECT_MEMORY_MB) is not None
