@@ -37,7 +37,7 @@ THROTTLED = ["Lambda.TooManyRequestsException"]  # the account's concurrency exh
 
 
 def retry_throttled(task: tasks.LambdaInvoke) -> None:
-    """A throttled control function (monitor, gatherer, collect and its reduce) is retried for minutes,
+    """A throttled control function (monitor, collect and its reduce) is retried for minutes,
     backing off (2 s, 4 s, … capped at a minute, each with full jitter: up to 5 minutes in all), before
     its catch-all retry: a monitor throttled for 3 s abandoned the run before."""
     task.add_retry(errors=THROTTLED, max_attempts=10, interval=cdk.Duration.seconds(2), backoff_rate=2.0,
@@ -154,7 +154,8 @@ class Orchestration(Construct):
                                                "next_seq": sfn.JsonPath.number_at("$.gather.next_seq")}),
             result_path="$.gather")
         # Idempotent (it resumes from the gathered objects the store holds): retried on any error.
-        retry_throttled(gather)
+        # not retried for minutes when throttled: a gatherer that fails is written down and the monitor reads
+        # its group itself (the fallback is the answer; minutes of retries would only delay it)
         gather.add_retry(errors=["States.ALL"], max_attempts=2, interval=cdk.Duration.seconds(1), backoff_rate=2.0)
         gather.add_catch(self.failure_record("GathererFailed", "gather-failed", "$.group.slice", "$.group.first_worker"),
                          errors=["States.ALL"], result_path="$.error")

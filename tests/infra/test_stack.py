@@ -68,7 +68,7 @@ def test_throttled_control_functions_are_retried_for_minutes_before_anything_els
     """Two runs at once can exhaust the account's pool: a throttled monitor got ~3 s of retries and
     the run was abandoned, collect ~15 s."""
     every = states(plain_definition(synth()))
-    for name in ("Monitor", "Collect", "MergeGroup", "Gather"):
+    for name in ("Monitor", "Collect", "MergeGroup"):  # a gatherer's failure has its fallback: the monitor reads
         [first] = [r for r in every[name]["Retry"] if r["ErrorEquals"] == ["Lambda.TooManyRequestsException"]]
         waits = [min(first["IntervalSeconds"] * first["BackoffRate"] ** n, first["MaxDelaySeconds"])
                  for n in range(first["MaxAttempts"])]
