@@ -15,18 +15,21 @@ refusal named as AWS names it; percentile statistics answered empty), never the 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import importlib
 import io
 import json
 import logging
 import os
+import sys
 import traceback
 import urllib.request
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -318,9 +321,36 @@ def rehearse(allowed_hosts: tuple[str, ...], run: Callable[[], T], run_id: str, 
     # execution's history): the CLI says what failed, once, as it does on AWS
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
     template = synthesized_template(("127.0.0.0/8", "::1/128", "localhost", *allowed_hosts))
-    with Rehearsal() as rehearsal:
+    store_root.mkdir(parents=True, exist_ok=True)
+    log_path = store_root / f".rehearsal-{run_id}.log"
+    with open(log_path, "a", encoding="utf-8") as log, functions_logging_to(log), Rehearsal() as rehearsal:
         rehearsal.deploy(template)
         outcome = run()
         destination = store_root / "runs"
         fetch_run(find_deployment(AwsOptions(stack=STACK, region=REGION, profile=None)), run_id, destination)
+    kept = destination / run_id / "rehearsal.log"
+    if kept.parent.is_dir():
+        log_path.replace(kept)
+        print(f"squall: the functions' own logs (Powertools JSON lines, EMF metrics): {kept}", file=sys.stderr)
     return outcome, destination / run_id
+
+
+@contextlib.contextmanager
+def functions_logging_to(log: TextIO) -> Iterator[None]:
+    """The handlers run in this process: their Powertools log lines and EMF metrics (JSON, one a line,
+    what CloudWatch Logs would hold) go to ``log``, not among the CLI's progress and summary (before:
+    raw JSON lines in the middle of the summary on stdout)."""
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf import cloudwatch
+
+    from runner.aws.handlers import adapters
+    handler = adapters.logger.logger_handler
+    stream = getattr(handler, "stream", None)
+    if isinstance(handler, logging.StreamHandler):
+        handler.setStream(log)
+    cloudwatch.print = functools.partial(print, file=log, flush=True)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del cloudwatch.print  # type: ignore[attr-defined]
+        if isinstance(handler, logging.StreamHandler) and stream is not None:
+            handler.setStream(stream)

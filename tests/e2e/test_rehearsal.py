@@ -37,6 +37,11 @@ def test_a_three_slice_rehearsal_has_every_second_at_its_rate_and_no_pause(tmp_p
     assert arrivals[:30] == [20] * 30 and sum(arrivals) == 600
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 600
     assert (run / "reports" / "report.html").exists()
+    # the functions' own Powertools and EMF JSON lines go to a log of the run, not among the summary
+    # (before: raw JSON lines on stdout, in the middle of the CLI's output)
+    assert not [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("{")]
+    logged = (run / "rehearsal.log").read_text().splitlines()
+    assert logged and all(json.loads(line) for line in logged)
 
 
 def test_rehearse_without_on_aws_is_refused(tmp_path: Path) -> None:
