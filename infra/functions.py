@@ -9,9 +9,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.bundling import lambda_code
-
-COLLECT_MEMORY_MB = 3008  # Plan checks a run's collect fits it (runner.aws.pipeline.collect_problem)
-GATHER_GROUP_WORKERS = 200  # as runner.plan groups a wide slice's workers for its gatherers (a test holds them equal)
+from runner.contract import COLLECT_MEMORY_MB, GATHER_GROUP_WORKERS
 
 
 def gatherers_for(max_workers: int) -> int:

@@ -20,6 +20,7 @@ from infra.functions import Functions
 from infra.nag import acknowledge_findings
 from infra.orchestration import Orchestration
 from infra.settings import read_settings
+from runner.contract import STACK_FORMAT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,6 +80,11 @@ class SquallStack(cdk.Stack):
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
         cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
+        # what `squall doctor` and the CLI read of the deployed stack: its shape, the workers' function
+        # (its reserved concurrency) and how many workers a run may have
+        cdk.CfnOutput(self, "StackFormat", value=str(STACK_FORMAT))
+        cdk.CfnOutput(self, "WorkerFunctionName", value=self.functions.worker.function_name)
+        cdk.CfnOutput(self, "MaxWorkers", value=str(max_workers))
         acknowledge_findings(self, settings, self.bucket, machine, {
             "plan": self.functions.plan, "worker": self.functions.worker, "monitor": self.functions.monitor,
             "collect": self.functions.collect})

@@ -13,6 +13,7 @@ from typing import Any
 
 from runner.pacing import arrivals_in_phase, expected_arrivals, split_evenly, user_windows
 from runner.spec.model import Spec, requests_sent
+from runner.contract import GATHER_GROUP_WORKERS
 
 RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (docs/engine.md)
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above
@@ -241,8 +242,7 @@ def phase_at(plan: RunPlan, elapsed_s: float) -> PhasePlan | None:
 
 # A slice of more than 200 workers is read by gatherers, a group of 200 workers each (runner.results.gather):
 # a gatherer reads at most 200 shards a second (a third of a second here, bench/aws_scale.py), and the
-# monitor one object per group and second, whatever the worker count.
-GATHER_GROUP_WORKERS = 200
+# monitor one object per group and second, whatever the worker count (GATHER_GROUP_WORKERS, runner.contract).
 GATHER_TICK_S = 1.0
 GATHER_LOOP_S = 60.0  # one gatherer invocation (the monitor function's timeout is 2 minutes)
 

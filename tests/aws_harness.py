@@ -76,6 +76,28 @@ def _call_as_role(name: str, handler: Callable[..., Any], event: dict[str, Any],
         act_as(previous)
 
 
+def answer_account_settings() -> None:
+    """moto's Lambda has no GetAccountSettings: answer it as AWS documents it (AccountLimit with
+    ConcurrentExecutions and UnreservedConcurrentExecutions), from moto's own state: the quota in
+    MOTO_LAMBDA_CONCURRENCY_QUOTA (moto's knob for put_function_concurrency; AWS's default 1,000
+    when unset) less every function's reserved concurrency."""
+    from moto.awslambda import urls
+    from moto.awslambda.responses import LambdaResponse
+    if getattr(LambdaResponse, "get_account_settings", None) is not None:
+        return
+
+    def get_account_settings(self: Any) -> tuple[int, dict[str, str], str]:
+        quota = int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000"))
+        reserved = sum(int(f.reserved_concurrency or 0) for f in self.backend.list_functions())
+        return 200, {}, json.dumps({
+            "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800,
+                             "ConcurrentExecutions": quota, "UnreservedConcurrentExecutions": quota - reserved},
+            "AccountUsage": {"TotalCodeSize": 0, "FunctionCount": len(self.backend.list_functions())}})
+
+    LambdaResponse.get_account_settings = get_account_settings  # type: ignore[attr-defined]
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch
+
+
 class Emulator(Rehearsal):
     """The product's rehearsal (runner/aws/rehearsal.py: moto's server with the stack deployed),
     with every AWS call judged against the caller's IAM policy."""

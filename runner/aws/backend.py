@@ -24,6 +24,7 @@ from runner.job import spec_document
 from runner.plan import RunPlan
 from runner.results.live import StoredView
 from runner.results.live_server import LiveServer
+from runner.contract import STACK_FORMAT
 from runner.preflight import CouldNotRun, SpecRejected
 from runner.aws.s3store import S3Store
 from runner.spec import Spec
@@ -92,6 +93,11 @@ def find_deployment(options: AwsOptions) -> Deployment:
     missing = [k for k in ("StateMachineArn", "BucketName") if k not in outputs]
     if missing:
         raise CouldNotRun(f"stack {options.stack} has no output {', '.join(missing)}: is it a Squall stack?")
+    deployed = outputs.get("StackFormat", "")
+    if deployed != str(STACK_FORMAT):  # the stop flag, the key layout and the outputs this CLI relies on
+        raise CouldNotRun(f"stack {options.stack} is of format {deployed or '1 (or older)'}, this CLI's is {STACK_FORMAT}: "
+                          f"deploy this version (npx cdk deploy) or use the CLI the stack came from; "
+                          f"`squall doctor --on aws` checks the rest")
     return Deployment(session, outputs["StateMachineArn"], outputs["BucketName"])
 
 

@@ -36,6 +36,7 @@ from runner.spec.yamlsource import Source
 from runner.results.reports import write_reports
 from runner.store import Store, run_prefix
 from runner.aws.target_report import Boto3TargetSource
+from runner.contract import COLLECT_MEMORY_MB
 
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
 DEFAULT_MONITOR_INTERVAL_S = 10
@@ -98,7 +99,6 @@ FINAL_MERGE_MB_PER_HOUR = (1072 - 562) / 2
 FINAL_MERGE_BASE_MB = 562 - FINAL_MERGE_MB_PER_HOUR
 LAMBDA_SLOWDOWN = 2.0
 COLLECT_TIMEOUT_S = 600
-COLLECT_MEMORY_MB = 3008  # the deployed function's, told to Plan as SQUALL_COLLECT_MEMORY_MB
 
 
 def collect_problem(workers: int, slice_seconds: list[float], group_workers: int, tree: bool,

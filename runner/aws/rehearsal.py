@@ -278,7 +278,7 @@ class Rehearsal:
                 Code={"ZipFile": base64.b64decode(base64.b64encode(code.getvalue()))},
                 Timeout=int(props.get("Timeout", 60)), MemorySize=int(props.get("MemorySize", 128)),
                 Environment={"Variables": {k: str(v) for k, v in env.items()}})["FunctionArn"]
-            refs[f"{logical}.Arn"] = arn
+            refs[f"{logical}.Arn"], refs[logical] = arn, logical
             HANDLERS[logical] = handler
         definition = adapt_for_moto(plain_definition(template, refs))
         machine = self.client("stepfunctions").create_state_machine(
@@ -287,9 +287,12 @@ class Rehearsal:
         [machine_logical] = resources(template, "AWS::StepFunctions::StateMachine")
         refs.update({f"{bucket_logical}.Arn": f"arn:aws:s3:::{bucket}", machine_logical: machine,
                      "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT})
+        outputs = {name: {"Value": str(resolve(output["Value"], refs))}  # the template's own, resolved here
+                   for name, output in template.get("Outputs", {}).items() if name != "DashboardName"}
+        outputs.update({"StateMachineArn": {"Value": machine}, "BucketName": {"Value": bucket}})
         self.client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps({
             "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-            "Outputs": {"StateMachineArn": {"Value": machine}, "BucketName": {"Value": bucket}}}))
+            "Outputs": outputs}))
         return machine, bucket, refs
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ from runner.preflight import CouldNotRun, Interrupted, SpecRejected
 from runner.spec import SpecError
 from runner.store import StoreError
 from runner.cli.results import (
-    cmd_baseline, cmd_collect, cmd_compare, cmd_fetch, cmd_import, cmd_report, cmd_runs, cmd_stop, cmd_watch,
+    cmd_baseline, cmd_collect, cmd_compare, cmd_doctor, cmd_fetch, cmd_import, cmd_report, cmd_runs, cmd_stop, cmd_watch,
 )
 from runner.cli.locust_options import add_locust_options
 from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd_validate
@@ -156,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="squall-runs/fetched")
     aws_arguments(p)
     p.set_defaults(func=cmd_fetch)
+    p = sub.add_parser("doctor", help="check this account for a first run: credentials, bootstrap, stack, "
+                                      "Lambda concurrency (exit 1 when a problem stands in the way)")
+    p.add_argument("--on", choices=("aws",), default="aws")
+    aws_arguments(p)
+    p.set_defaults(func=cmd_doctor)
     p = sub.add_parser("import", help="convert another tool's script into a Squall spec")
     p.add_argument("kind", choices=("artillery",))
     p.add_argument("file")

@@ -1,5 +1,5 @@
-"""squall runs, report, baseline, compare, collect, fetch, watch, stop and import: the
-commands that work on runs already started or finished."""
+"""squall runs, report, baseline, compare, collect, fetch, watch, stop, import and doctor: the
+commands that work on runs already started or finished (and on the account they run in)."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ from runner.preflight import CouldNotRun
 from runner.units import format_duration
 
 from runner.cli.common import (
+    EXIT_COULD_NOT_RUN,
     EXIT_PASS,
     progress_printer,
     finish,
@@ -141,6 +142,23 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return EXIT_PASS
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from runner.aws.doctor import examine, exit_code, render
+    try:
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+    except BotoCoreError as error:  # a profile that is not configured
+        print(f"squall doctor: {error}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
+    print(f"squall doctor: stack {args.stack}, region {session.region_name or '(none set)'}")
+    findings = examine(session, args.stack)
+    for line in render(findings):
+        print(line)
+    return exit_code(findings)
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

@@ -239,7 +239,8 @@ def test_guardrails_and_schedules_come_from_context() -> None:
 
 
 def test_outputs_name_the_state_machine_the_bucket_and_the_dashboard() -> None:
-    assert set(synth()["Outputs"]) >= {"StateMachineArn", "BucketName", "DashboardName"}
+    assert set(synth()["Outputs"]) >= {"StateMachineArn", "BucketName", "DashboardName", "StackFormat",
+                                       "WorkerFunctionName", "MaxWorkers"}
 
 
 def test_the_dashboard_puts_squall_beside_the_target_on_one_time_axis() -> None:
