@@ -9,6 +9,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.bundling import lambda_code
+from infra.network import WorkerNetwork
 from runner.contract import COLLECT_MEMORY_MB, GATHER_GROUP_WORKERS
 
 
@@ -25,7 +26,7 @@ class Functions(Construct):
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
                  worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 0,
                  max_workers: int = 100, watched_stacks: tuple[str, ...] = ("*",),
-                 watched_functions: tuple[str, ...] = ("*",)) -> None:
+                 watched_functions: tuple[str, ...] = ("*",), network: WorkerNetwork | None = None) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture, with_locust=False)  # plan, monitor, collect: no Locust (half the bundle)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
@@ -33,7 +34,7 @@ class Functions(Construct):
 
         def function(name: str, handler: str, memory_mb: int, timeout: cdk.Duration,
                      env: dict[str, str] | None = None, reserved: int | None = None,
-                     bundle: lambda_.Code = code) -> lambda_.Function:
+                     bundle: lambda_.Code = code, in_network: WorkerNetwork | None = None) -> lambda_.Function:
             log_group = logs.LogGroup(self, f"{name}Logs", retention=logs.RetentionDays.ONE_MONTH,
                                       removal_policy=cdk.RemovalPolicy.DESTROY)
             return lambda_.Function(
@@ -43,7 +44,9 @@ class Functions(Construct):
                 # logs and EMF metrics, and tracing the workers' requests would cost CPU per request
                 handler=handler, memory_size=memory_mb, timeout=timeout, tracing=lambda_.Tracing.DISABLED,
                 environment={**common_env, **(env or {})}, log_group=log_group,
-                description=f"Squall {name.lower()}", reserved_concurrent_executions=reserved)
+                description=f"Squall {name.lower()}", reserved_concurrent_executions=reserved,
+                vpc=in_network.vpc if in_network else None, vpc_subnets=in_network.subnets if in_network else None,
+                security_groups=in_network.security_groups if in_network else None)
 
         # squall:controlReservedConcurrency: the functions that run the run keep a few executions of their
         # own, so workers that exhaust the account's pool cannot throttle the monitor (which writes an
@@ -57,7 +60,8 @@ class Functions(Construct):
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
         # take the concurrency the target's functions need (and vice versa)
         self.worker = function("Worker", "runner.aws.handlers.worker.handler", worker_memory_mb, cdk.Duration.minutes(15),
-                               reserved=worker_reserved_concurrency, bundle=lambda_code(architecture))
+                               reserved=worker_reserved_concurrency, bundle=lambda_code(architecture),
+                               in_network=network)  # squall:vpc: only the workers reach the target
         # 1,769 MB: one full vCPU (1,024 MB had ~0.58), for a tick that reads up to 200 workers' new shards
         # (a narrow slice's, or a gatherer's group: 0.34 s a second on this machine's core, bench/aws_scale.py)
         # It runs the gatherers of wide slices too (a group of workers each, two slices' at a handover)

@@ -17,6 +17,7 @@ from infra.settings import Settings
 PREFIX = "AwsSolutions::AwsSolutions-"
 RUN_KEYS = "objects are keyed by run id, unknown at deploy time: the grant is limited to that kind of key"
 BASIC_ROLE = "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
+VPC_ROLE = "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]"
 CDK_READ = {
     "IAM5[Action::s3:GetObject*]": "CDK's read grant (GetObject and its variants), limited to run keys",
     "IAM5[Action::s3:GetBucket*]": "CDK's read grant on the results bucket",
@@ -86,6 +87,9 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
                "squall:watchedFunctions allows" for name in settings.watched_functions if "*" in name or "?" in name},
         },
     }
+    if settings.vpc is not None:
+        own["worker"][VPC_ROLE] = ("AWSLambdaVPCAccessExecutionRole only lets the worker manage the network interfaces "
+                                   "it runs in (squall:vpc), which Lambda needs to place it in the VPC")
     for name, function in functions.items():
         _acknowledge(function, {**every_function, **own[name]})
     executions = "Distributed Map child executions of this state machine (granted by CDK)"

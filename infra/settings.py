@@ -52,8 +52,26 @@ class Settings:
     # what collect may read of the target's AWS resources: stack and function names (globs)
     watched_stacks: tuple[str, ...] = ("*",)
     watched_functions: tuple[str, ...] = ("*",)
+    vpc: VpcSettings | None = None  # the workers in a VPC, to reach private targets
 
 
+@dataclass(frozen=True)
+class VpcSettings:
+    """squall:vpc. ``vpc_id`` set: the workers go in that VPC's ``subnet_ids`` (which must reach S3,
+    through NAT or an S3 gateway endpoint; with ``route_table_ids`` the stack adds one), with the
+    ``security_group_ids`` given or one the stack makes (no inbound, all outbound). ``vpc_id`` None:
+    the stack creates a VPC (``max_azs`` private subnets with one NAT gateway, an S3 gateway endpoint)."""
+    vpc_id: str | None = None
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    route_table_ids: tuple[str, ...] = ()
+    max_azs: int = 2
+
+
+_VPC_FIELDS = {"vpcId", "subnetIds", "securityGroupIds", "routeTableIds", "create", "maxAzs"}
+# EC2 ids: 8 hex digits (older resources) or 17 (cfn-lint holds templates to exactly these)
+_AWS_ID = {field: re.compile(rf"^{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})$") for field, prefix in (
+    ("vpcId", "vpc"), ("subnetIds", "subnet"), ("securityGroupIds", "sg"), ("routeTableIds", "rtb"))}
 _SCHEDULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 _RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\(\s*\S+(\s+\S+){5}\s*\)$")  # six fields: minutes hours day-of-month month day-of-week year
@@ -99,7 +117,8 @@ class _Reader:
 
 
 def _kind(kind: type) -> str:
-    return {list: "a JSON list", int: "a whole number", str: "text", bool: "true or false"}.get(kind, kind.__name__)
+    return {list: "a JSON list", int: "a whole number", str: "text", bool: "true or false",
+            dict: "a JSON object"}.get(kind, kind.__name__)
 
 
 def _network(text: str) -> bool:
@@ -150,10 +169,45 @@ def read_settings(scope: Construct, specs_dir: Path,
         # 0 unless asked: Lambda keeps 100 unreserved, so reserving 15 fails the first deploy on any account
         # whose concurrency quota is under 115 (new accounts often start at 10)
         control_reserved_concurrency=r.number("controlReservedConcurrency", 0, 0, 100),
-        watched_stacks=watched_stacks, watched_functions=watched_functions)
+        watched_stacks=watched_stacks, watched_functions=watched_functions, vpc=_vpc(r))
     if r.problems:
         raise ContextError(r.problems)
     return settings
+
+
+def _vpc(r: _Reader) -> VpcSettings | None:
+    value = r.raw("vpc", None, dict)
+    if value is None:
+        return None
+    example = ('{"vpcId": "vpc-0abc1234567890def", "subnetIds": ["subnet-0abc1234567890def", ...]} (an existing VPC) '
+               'or {"create": true} (a new one)')
+    unknown = sorted(set(value) - _VPC_FIELDS)
+    if unknown:
+        r.problems.append(f"squall:vpc: unknown field {', '.join(unknown)} (known: {', '.join(sorted(_VPC_FIELDS))})")
+    if value.get("create") is True:
+        if set(value) & {"vpcId", "subnetIds", "securityGroupIds", "routeTableIds"}:
+            r.problems.append("squall:vpc: create makes a new VPC; vpcId, subnetIds, securityGroupIds and routeTableIds "
+                              "name an existing one: give one or the other")
+        max_azs = value.get("maxAzs", 2)
+        if not isinstance(max_azs, int) or isinstance(max_azs, bool) or not 1 <= max_azs <= 6:
+            r.problems.append(f"squall:vpc.maxAzs: a whole number from 1 to 6, got {max_azs!r}")
+            max_azs = 2
+        return VpcSettings(max_azs=max_azs)
+    if "vpcId" not in value or not value.get("subnetIds"):
+        r.problems.append(f"squall:vpc: needs vpcId and subnetIds, or create: {example}")
+        return None
+    found: dict[str, tuple[str, ...]] = {}
+    for field, pattern in _AWS_ID.items():
+        items = value.get(field, [] if field != "vpcId" else "")
+        items = [items] if field == "vpcId" else items
+        if not isinstance(items, list) or any(not isinstance(i, str) or not pattern.match(i) for i in items):
+            prefix = pattern.pattern[1:].split("-")[0]
+            r.problems.append(f"squall:vpc.{field}: expected {'an id' if field == 'vpcId' else 'a list of ids'} "
+                              f"like {prefix}-0abc1234567890def (8 or 17 hex digits), got {value.get(field)!r}")
+            items = []
+        found[field] = tuple(items)
+    return VpcSettings(vpc_id=(found["vpcId"] or ("",))[0], subnet_ids=found["subnetIds"],
+                       security_group_ids=found["securityGroupIds"], route_table_ids=found["routeTableIds"])
 
 
 def _globs(r: _Reader, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:

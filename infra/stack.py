@@ -17,6 +17,7 @@ from constructs import Construct
 from infra.dashboard import LoadTestDashboard
 from infra.deployment import upload_only
 from infra.functions import Functions
+from infra.network import WorkerNetwork
 from infra.nag import acknowledge_findings
 from infra.orchestration import Orchestration
 from infra.settings import read_settings
@@ -43,13 +44,14 @@ class SquallStack(cdk.Stack):
             "SQUALL_MAX_WORKERS": str(max_workers),
             "SQUALL_MAX_DURATION_S": str(settings.max_duration_s),
         }
+        self.network = WorkerNetwork(self, "Network", settings=settings.vpc) if settings.vpc else None
         self.functions = Functions(self, "Functions", bucket=self.bucket, architecture=architecture,
                                    worker_memory_mb=settings.worker_memory_mb, guardrail_env=guardrail_env,
                                    secret_prefixes=(settings.ssm_parameter_prefix, settings.secret_name_prefix),
                                    worker_reserved_concurrency=settings.worker_reserved_concurrency,
                                    control_reserved_concurrency=settings.control_reserved_concurrency,
                                    max_workers=max_workers, watched_stacks=settings.watched_stacks,
-                                   watched_functions=settings.watched_functions)
+                                   watched_functions=settings.watched_functions, network=self.network)
         self.orchestration = Orchestration(
             self, "Orchestration", plan=self.functions.plan, worker=self.functions.worker,
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,

@@ -273,11 +273,14 @@ class Rehearsal:
                 continue  # CDK's own helpers (the spec upload): not part of a run
             env = resolve(props.get("Environment", {}).get("Variables", {}), refs)
             os.environ.update({k: str(v) for k, v in env.items()})  # the handlers share this process
+            placement = {}
+            with contextlib.suppress(KeyError):  # a network the template creates is not made here
+                placement = {"VpcConfig": resolve(props["VpcConfig"], refs)} if "VpcConfig" in props else {}
             arn = lambda_client.create_function(
                 FunctionName=logical, Runtime="python3.12", Role=role, Handler=handler,
                 Code={"ZipFile": base64.b64decode(base64.b64encode(code.getvalue()))},
                 Timeout=int(props.get("Timeout", 60)), MemorySize=int(props.get("MemorySize", 128)),
-                Environment={"Variables": {k: str(v) for k, v in env.items()}})["FunctionArn"]
+                Environment={"Variables": {k: str(v) for k, v in env.items()}}, **placement)["FunctionArn"]
             refs[f"{logical}.Arn"], refs[logical] = arn, logical
             HANDLERS[logical] = handler
         definition = adapt_for_moto(plain_definition(template, refs))
