@@ -1,9 +1,9 @@
 """A shard: what one worker recorded since its previous flush, keyed by run second.
 
-Shards are the unit the store holds. Delta shards (``shards/<slice>/<seq>/<worker>.json.gz``,
-in the order they were written, so a listing cursor finds the new ones) each hold one flush;
-a worker's last delta has ``final`` set. At its end a worker also writes a snapshot
-(``snapshots/<slice>/<worker>.json.gz``): every window of its slice in one object, with
+Shards are the unit the store holds. Delta shards (``shards/<slice>/<group>/<seq>/<worker>.json.gz``,
+in the order they were written within a key group, so a listing cursor finds the new ones) each
+hold one flush; a worker's last delta has ``final`` set. At its end a worker also writes a snapshot
+(``snapshots/<slice>/<group>/<worker>.json.gz``): every window of its slice in one object, with
 ``covers`` the number of deltas it sums up — collect reads that one object per worker and the
 deltas only for a worker that left no snapshot. ``from_dict`` rejects a malformed shard with a
 message that names its key, so a bad file can never poison a merge.
@@ -16,6 +16,44 @@ from typing import Any
 from analysis.stats import EndpointStats, HealthStats, Window
 
 SHARD_FORMAT = 1
+# Workers whose objects share a key prefix (a key group: workers 0-199 are group 000, 200-399 group
+# 001 ...): S3 serves about 3,500 writes and 5,500 reads a second per prefix, so 5,000 workers flushing
+# every second write ~200 a second to each of 25 prefixes, never 5,000 to one. As wide as a gatherer's
+# group (runner.contract.GATHER_GROUP_WORKERS; a test holds them equal), so a gatherer lists one prefix.
+KEY_GROUP_WORKERS = 200
+
+
+def key_group(worker_index: int) -> int:
+    return worker_index // KEY_GROUP_WORKERS
+
+
+def shard_group_prefix(slice_index: int, group: int) -> str:
+    """The prefix of one key group's delta shards in a slice: ``shards/<slice>/<group>/``."""
+    return f"shards/{slice_index}/{group:03d}/"
+
+
+def delta_key_parts(key: str) -> tuple[int, int, int] | None:
+    """(slice, seq, worker) of a delta shard's key (``…shards/<slice>/<group>/<seq>/<worker>.json.gz``);
+    None for any other key."""
+    parts = key.rsplit("/", 5)
+    if len(parts) < 5 or parts[-5] != "shards" or not parts[-1].endswith(".json.gz"):
+        return None
+    try:
+        slice_index, seq, worker = int(parts[-4]), int(parts[-2]), int(parts[-1].removesuffix(".json.gz"))
+    except ValueError:
+        return None
+    return (slice_index, seq, worker) if parts[-3] == f"{key_group(worker):03d}" else None
+
+
+def snapshot_key_parts(key: str) -> tuple[int, int] | None:
+    """(slice, worker) of a snapshot's key (``…snapshots/<slice>/<group>/<worker>.json.gz``); None else."""
+    parts = key.rsplit("/", 4)
+    if len(parts) < 4 or parts[-4] != "snapshots" or not parts[-1].endswith(".json.gz"):
+        return None
+    slice_text, worker_text = parts[-3], parts[-1].removesuffix(".json.gz")
+    if not slice_text.isdigit() or not worker_text.isdigit() or parts[-2] != f"{key_group(int(worker_text)):03d}":
+        return None
+    return int(slice_text), int(worker_text)
 
 
 @dataclass
@@ -42,7 +80,8 @@ class Shard:
     def key(self) -> str:
         if self.covers is not None:
             return snapshot_key(self.slice_index, self.worker_index)
-        return f"shards/{self.slice_index}/{self.seq:06d}/{self.worker_index:05d}.json.gz"
+        return f"{shard_group_prefix(self.slice_index, key_group(self.worker_index))}{self.seq:06d}/" \
+               f"{self.worker_index:05d}.json.gz"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +135,7 @@ class Shard:
 
 
 def snapshot_key(slice_index: int, worker_index: int) -> str:
-    return f"snapshots/{slice_index}/{worker_index:05d}.json.gz"
+    return f"snapshots/{slice_index}/{key_group(worker_index):03d}/{worker_index:05d}.json.gz"
 
 
 ALL_ENDPOINTS = "*"  # a compact second: every endpoint's requests, statuses, errors and latency in one

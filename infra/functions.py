@@ -82,13 +82,15 @@ class Functions(Construct):
         bucket.grant_put(self.plan, "runs/*")
         bucket.grant_read(self.plan, "runs/*/control/*")  # abandon: an abort's or a user's stop flag is kept
         bucket.grant_read(self.plan, "runs/*/meta.json")  # a schedule delivered twice finds its run planned
+        bucket.grant_read(self.plan, "runs/*/plan.json")  # abandon: the key groups whose stop flags it writes
         bucket.grant_read(self.worker, "runs/*/jobs/*")
         bucket.grant_read(self.worker, "runs/*/control/*")
         bucket.grant_put(self.worker, "runs/*/shards/*")
         bucket.grant_put(self.worker, "runs/*/snapshots/*")  # each worker's whole slice in one object, for collect
         bucket.grant_read(self.monitor, "runs/*")
         bucket.grant_put(self.monitor, "runs/*/live.json")
-        bucket.grant_put(self.monitor, "runs/*/control/stop")  # an abort rule's breach stops the workers
+        bucket.grant_put(self.monitor, "runs/*/control/stop")  # an abort rule's breach stops the workers:
+        bucket.grant_put(self.monitor, "runs/*/control/stop-groups/*")  # the reason, then each key group's flag
         bucket.grant_put(self.monitor, "runs/*/monitor/*")  # its progress between ticks (listing cursor, totals)
         bucket.grant_put(self.monitor, "runs/*/gathered/*")  # as a gatherer: a group's new shards in one object
         bucket.grant_read(self.collect, "runs/*")

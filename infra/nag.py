@@ -59,7 +59,8 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
     secret = "workers read the secrets specs reference, by name at run time, only under the configured prefix"
     own = {
         "plan": {
-            **CDK_PUT, **_run_keys(bucket, "specs/*", "runs/*", "runs/*/control/*", "runs/*/meta.json"),
+            **CDK_PUT, **_run_keys(bucket, "specs/*", "runs/*", "runs/*/control/*", "runs/*/meta.json",
+                                              "runs/*/plan.json"),
             "IAM5[Resource::*]": "lambda:GetAccountSettings has no resource-level permissions",
         },
         "worker": {
@@ -70,6 +71,7 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
             f"{secret_prefix}*]": secret,
         },
         "monitor": {**CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/live.json", "runs/*/control/stop",
+                                           "runs/*/control/stop-groups/*",
                                            "runs/*/monitor/*", "runs/*/gathered/*")},
         "collect": {
             **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 # The stack's shape as the CLI and the handlers rely on it (outputs, key layout, grants); the stack
 # says its own as the StackFormat output, `squall doctor` and the CLI compare it with this one.
-# 2: the StackFormat, WorkerFunctionName and MaxWorkers outputs.
-STACK_FORMAT = 2
+# 2: the StackFormat, WorkerFunctionName and MaxWorkers outputs; 3: shards, snapshots and stop flags
+# under key groups of 200 workers (analysis.shard.KEY_GROUP_WORKERS), within S3's per-prefix rates.
+STACK_FORMAT = 3
 
 # A wide slice's workers are read in groups of this many, one gatherer each (runner.plan).
 GATHER_GROUP_WORKERS = 200

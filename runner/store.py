@@ -1,8 +1,8 @@
 """The result store on a local directory, with keys that mirror the S3 layout:
-``runs/<run_id>/spec.json plan.json jobs/… shards/<slice>/<seq>/<worker>.json.gz
-snapshots/<slice>/<worker>.json.gz gathered/<slice>/<seq>/<first worker>.json.gz control/stop
-result.json``. Writes are atomic (temporary
-file, then rename), so a reader never sees half a shard.
+``runs/<run_id>/spec.json plan.json jobs/… shards/<slice>/<group>/<seq>/<worker>.json.gz
+snapshots/<slice>/<group>/<worker>.json.gz gathered/<slice>/<seq>/<first worker>.json.gz control/stop
+control/stop-groups/<group> result.json`` (a key group: 200 workers, analysis.shard.KEY_GROUP_WORKERS).
+Writes are atomic (temporary file, then rename), so a reader never sees half a shard.
 """
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from analysis.gathered import Gathered, gathered_key, sequenced_key_parts
-from analysis.shard import Shard
+from analysis.gathered import Gathered, gathered_key
+from analysis.shard import KEY_GROUP_WORKERS, Shard, key_group, shard_group_prefix
 
 T = TypeVar("T")
 
@@ -217,15 +217,44 @@ def failure_keys(store: Store, run_id: str, slice_index: int | None = None) -> d
     return found
 
 
-def shard_keys(store: Store, run_id: str, slice_index: int | None = None, start_after: str | None = None) -> list[str]:
-    """Delta shard keys, in the order they were written (``shards/<slice>/<seq>/<worker>``)."""
+def shard_keys(store: Store, run_id: str, slice_index: int | None = None) -> list[str]:
+    """Every delta shard key of the run (or of one slice), by key group, each group's in the order
+    they were written (``shards/<slice>/<group>/<seq>/<worker>``)."""
     prefix = run_prefix(run_id) + "shards/" + (f"{slice_index}/" if slice_index is not None else "")
-    return [k for k in store.list(prefix, start_after) if k.endswith(".json.gz")]
+    return [k for k in store.list(prefix) if k.endswith(".json.gz")]
 
 
-def delta_key_parts(key: str) -> tuple[int, int, int] | None:
-    """(slice, seq, worker) of a delta shard key; None for any other key."""
-    return sequenced_key_parts(key, "shards")
+def shard_keys_since(store: Store, run_id: str, slice_index: int, workers: Iterable[int], seq: int) -> list[str]:
+    """The delta shard keys that ``workers`` of a slice wrote from flush ``seq`` on (and others of
+    their key groups'): only those groups' prefixes are listed, each from the cursor ``seq``."""
+    keys: list[str] = []
+    for group in sorted({key_group(worker) for worker in workers}):
+        prefix = run_prefix(run_id) + shard_group_prefix(slice_index, group)
+        keys += [k for k in store.list(prefix, f"{prefix}{seq:06d}/" if seq > 0 else None) if k.endswith(".json.gz")]
+    return keys
+
+
+def stop_key(run_id: str) -> str:
+    """The stop request with its reason (what collect, the CLI and the state machine read)."""
+    return run_prefix(run_id) + "control/stop"
+
+
+def stop_flag_key(run_id: str, worker_index: int) -> str:
+    """The flag a worker polls every second: one per key group, so 5,000 workers HEAD 25 keys ~200
+    times a second each, not one key 5,000 times (S3 serves ~5,500 reads a second per prefix)."""
+    return f"{run_prefix(run_id)}control/stop-groups/{key_group(worker_index):03d}"
+
+
+def request_stop(store: Store, run_id: str, data: bytes, workers: int | None = None) -> None:
+    """Ask a run's workers to stop: the reason at ``control/stop``, then every key group's flag. The
+    groups come from ``workers`` or the run's plan; with no plan yet no worker runs, and every
+    slice not started yet finds ``control/stop`` before it starts."""
+    store.put_bytes(stop_key(run_id), data)
+    if workers is None:
+        plan_key = run_prefix(run_id) + "plan.json"
+        workers = int(store.get_json(plan_key).get("workers", 0)) if store.exists(plan_key) else 0
+    for group in range(-(-workers // KEY_GROUP_WORKERS)):
+        store.put_bytes(stop_flag_key(run_id, group * KEY_GROUP_WORKERS), b"")
 
 
 def put_gathered(store: Store, run_id: str, gathered: Gathered) -> None:

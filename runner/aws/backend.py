@@ -29,7 +29,7 @@ from runner.preflight import CouldNotRun, SpecRejected
 from runner.aws.s3store import S3Store
 from runner.spec import Spec
 from runner.spec.locust_folder import FolderTooLarge, pack
-from runner.store import StoreError, run_prefix
+from runner.store import StoreError, request_stop, run_prefix
 from runner.units import format_duration
 
 Progress = Callable[[str, bool], None]
@@ -268,7 +268,7 @@ def _progress_line(state: str, workers: str, live: dict[str, Any] | None) -> str
 
 def stop_run(deployment: Deployment, run_id: str, now: bool = False) -> None:
     try:
-        deployment.store.put_bytes(run_prefix(run_id) + "control/stop", b"stopped by squall stop\n")
+        request_stop(deployment.store, run_id, b"stopped by squall stop\n")
         if now:
             deployment.session.client("stepfunctions").stop_execution(
                 executionArn=deployment.execution_arn(run_id), error="Squall.Stopped", cause="squall stop --now")

@@ -34,7 +34,7 @@ from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
 from runner.results.reports import write_reports
-from runner.store import Store, run_prefix
+from runner.store import Store, request_stop, run_prefix, stop_key
 from runner.aws.target_report import Boto3TargetSource
 from runner.contract import COLLECT_MEMORY_MB
 
@@ -267,7 +267,7 @@ def start_slice(event: dict[str, Any], now_epoch_s: float, store: Store | None =
     planned = slice_.get("start_at")
     start_at = max(float(planned), now_epoch_s + margin_s) if planned is not None else now_epoch_s + margin_s
     timing = {"start_at": start_at, "launch_at": timestamp(start_at - margin_s), "stopped": False}
-    if store is not None and "run_id" in event and store.exists(run_prefix(str(event["run_id"])) + "control/stop"):
+    if store is not None and "run_id" in event and store.exists(stop_key(str(event["run_id"]))):
         return {**timing, "stopped": True}  # stopped or aborted in an earlier slice: this one is skipped
     if store is not None and "run_id" in event and "index" in slice_:
         store.put_json(f"{run_prefix(str(event['run_id']))}slices/{slice_['index']}.start.json",
@@ -286,8 +286,8 @@ def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
     record = {"error": str(failure.get("Error", "error")), "cause": str(failure.get("Cause", ""))[:20000],
               "at_epoch_s": now_epoch_s}
     store.put_json(run_prefix(run_id) + "failure.json", record)
-    if not store.exists(run_prefix(run_id) + "control/stop"):
-        store.put_json(run_prefix(run_id) + "control/stop", {"kind": "failure", "reason": record["error"]})
+    if not store.exists(stop_key(run_id)):
+        request_stop(store, run_id, json.dumps({"kind": "failure", "reason": record["error"]}).encode())
     return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
 
 
@@ -417,16 +417,16 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
         "view": view_document(progress.recent, complete_second, progress.endpoints, progress.health, spec.thresholds,
                               elapsed_s),
     }
-    stop_key = run_prefix(run_id) + "control/stop"
     decision = check_abort(spec.abort_rules, progress.recent, complete_second) if spec.abort_rules else None
-    if decision is not None and not store.exists(stop_key):
-        store.put_json(stop_key, {"kind": "abort", **decision.to_dict()})
+    if decision is not None and not store.exists(stop_key(run_id)):
+        request_stop(store, run_id, json.dumps({"kind": "abort", **decision.to_dict()}).encode(),
+                     workers=max(int(s["workers"]) for s in slices))
         live["aborted"] = decision.describe()
     save_progress(store, run_id, progress)
     store.put_json(run_prefix(run_id) + "live.json", live)
     every_started_done = all(finished(s) for s in started)
     # a slice not started yet: the run goes on, unless it is stopped (its later slices are skipped)
-    done = every_started_done and (len(started) == len(slices) or store.exists(stop_key))
+    done = every_started_done and (len(started) == len(slices) or store.exists(stop_key(run_id)))
     return {"done": bool(done), "workers_finished": finished_here}, live
 
 

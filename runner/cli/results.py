@@ -182,11 +182,11 @@ def cmd_stop(args: argparse.Namespace) -> int:
         from runner.store import LocalStore, run_prefix
         args.on = "local" if LocalStore(args.store).exists(run_prefix(args.run_id) + "meta.json") else "aws"
     if args.on == "local":
-        from runner.store import LocalStore, run_prefix
+        from runner.store import LocalStore, request_stop, run_prefix
         store = LocalStore(args.store)
         if not store.exists(run_prefix(args.run_id) + "meta.json"):
             raise CouldNotRun(f"no run {args.run_id} in {args.store}")
-        store.put_bytes(run_prefix(args.run_id) + "control/stop", b"stopped by squall stop\n")
+        request_stop(store, args.run_id, b"stopped by squall stop\n")
     else:
         from runner.aws.backend import find_deployment, stop_run
         stop_run(find_deployment(aws_options(args)), args.run_id, now=args.now)

@@ -30,7 +30,7 @@ from runner.job import WorkerJob
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import env_references, resolve_environment, resolve_secrets, secret_references, with_secret_data
 from runner.spec import Spec
-from runner.store import Store, put_with_retry, run_prefix, shard_bytes
+from runner.store import Store, put_with_retry, shard_bytes, stop_flag_key
 from runner.load.generator import LoadGenerator, WorkerSettings
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
         await asyncio.get_running_loop().run_in_executor(None, lambda: put_with_retry(store, *shard_bytes(shard)))
         raise
     assert start_at is not None  # given, or waited for above
-    stop_key = run_prefix(job.run_id) + "control/stop"
+    stop_key = stop_flag_key(job.run_id, job.worker_index)  # its key group's: request_stop writes every one
     loop = asyncio.get_running_loop()
 
     def write(shard: Shard) -> None:

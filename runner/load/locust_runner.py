@@ -28,7 +28,7 @@ from runner.pacing import split_evenly
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import resolve_environment, target_url_with, template_references
 from runner.spec.locust_folder import unpack
-from runner.store import Store, StoreError, put_with_retry, run_prefix, shard_bytes
+from runner.store import Store, StoreError, put_with_retry, shard_bytes, stop_flag_key
 
 MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker; the rest are "failure: other"
 
@@ -255,7 +255,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
             gevent.sleep(job.flush_interval_s)
             flush()
 
-    stop_key = run_prefix(job.run_id) + "control/stop"
+    stop_key = stop_flag_key(job.run_id, job.worker_index)  # its key group's: request_stop writes every one
     flag_store = stop_store or store
     runner = environment.create_local_runner()
     # as Locust's main does: the file's init listeners see the environment and its runner

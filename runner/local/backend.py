@@ -3,6 +3,8 @@ with a synchronized start, show live progress, stop cleanly on Ctrl-C, then coll
 """
 from __future__ import annotations
 
+import json
+
 import os
 import signal
 import subprocess
@@ -29,7 +31,7 @@ from runner.preflight import check_reachable
 from runner.results.target import TargetSource
 from runner.spec import Spec
 from runner.preflight import CouldNotRun, Interrupted
-from runner.store import LocalStore, StoreError, WritesKeptInMemory, run_prefix
+from runner.store import LocalStore, StoreError, WritesKeptInMemory, request_stop, run_prefix
 
 ABORT_FLUSH_S = 0.25
 START_DELAY_S = 0.3  # from "every worker is ready" to the synchronized first arrival
@@ -186,14 +188,14 @@ def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subproce
         if interrupts.count and not stopped and failure is None:
             stopped = True
             name = signal.Signals(interrupts.first).name
-            store.put_bytes(prefix + "control/stop", f"interrupted ({name})\n".encode())
+            request_stop(store, run_id, f"interrupted ({name})\n".encode(), live.plan.workers)
             for p in processes:  # at once, not at their next poll of the flag: a graceful stop (runner/local/lifeline.py)
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
             progress(f"stopping ({name}): finishing in-flight work (again to kill the workers)", True)
         if live_server is not None and live_server.stop_requested.is_set() and not stopped and failure is None:
             stopped = True
-            store.put_bytes(prefix + "control/stop", b"stopped from the live page\n")
+            request_stop(store, run_id, b"stopped from the live page\n", live.plan.workers)
             progress("stopping: asked on the live page; finishing in-flight work", True)
         if interrupts.count > 1:
             for p in processes:
@@ -204,7 +206,7 @@ def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subproce
             if spec.abort_rules and not stopped and failure is None else None
         if decision is not None:
             stopped = True
-            store.put_json(prefix + "control/stop", {"kind": "abort", **decision.to_dict()})
+            request_stop(store, run_id, json.dumps({"kind": "abort", **decision.to_dict()}).encode(), live.plan.workers)
             progress(f"aborting: {decision.describe()}", True)
         progress(live.line(elapsed_s, flush_s), False)
         if live_server is not None:

@@ -16,7 +16,7 @@ from runner.preflight import CouldNotRun
 from runner.results.live import LiveView
 from runner.results.history import process_alive
 from runner.results.live_server import LiveServer
-from runner.store import LocalStore, StoreError, run_prefix
+from runner.store import LocalStore, StoreError, request_stop, run_prefix
 
 REPORT_WAIT_S = 30.0  # after result.json, for the reports the run writes next
 
@@ -44,7 +44,7 @@ def watch_local(store_dir: str, run_id: str, progress: Callable[[str, bool], Non
         wanted = stop_requested() or (live_server is not None and live_server.stop_requested.is_set())
         if wanted and not stopped:
             stopped = True
-            store.put_bytes(prefix + "control/stop", b"stopped by squall watch\n")
+            request_stop(store, run_id, b"stopped by squall watch\n")
             progress("stopping: the run finishes its in-flight work", True)
         start_at = store.get_json(prefix + "start.json")["start_at_epoch_s"] \
             if store.exists(prefix + "start.json") else None

@@ -15,7 +15,7 @@ from analysis.endpoints import OTHER_ENDPOINTS, fold_endpoints, folding_warning
 from analysis.merge import MergedRun, merge_shards
 from analysis.partial import Partial, fold_partial, partial_of
 from analysis.result import build_result
-from analysis.shard import Shard
+from analysis.shard import Shard, delta_key_parts, snapshot_key_parts
 from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.results.baseline import load_baseline
@@ -23,8 +23,8 @@ from runner.job import WorkerJob, job_key
 from runner.plan import (GATHER_LOOP_S, MonitorCadence, RunPlan, planned_users_per_second, start_margin_for,
                          target_rate_per_second)
 from runner.spec import Spec
-from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, read_gzipped_json,
-                          read_parallel, run_prefix, shard_keys)
+from runner.store import (Store, StoreError, failure_keys, fetch_parallel, read_gzipped_json, read_parallel,
+                          run_prefix, shard_keys)
 from runner.results.target import TargetReport, TargetSource
 
 
@@ -51,7 +51,7 @@ def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead,
 
     covered: set[tuple[int, int]] = set()
     snapshots = [k for k in store.list(run_prefix(run_id) + "snapshots/") if k.endswith(".json.gz")
-                 and (where := _snapshot_parts(k)) is not None and wanted(*where)]
+                 and (where := snapshot_key_parts(k)) is not None and wanted(*where)]
     for shard in noted(read_parallel(store, snapshots, read.rejected)):
         if shard.covers is None:
             read.rejected.append(f"{run_prefix(run_id)}{shard.key}: a delta shard where a snapshot belongs")
@@ -66,15 +66,6 @@ def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead,
                 if (delta := delta_key_parts(k)) is not None and (delta[0], delta[2]) not in covered
                 and wanted(delta[0], delta[2])]
         yield from noted(read_parallel(store, keys, read.rejected))
-
-
-def _snapshot_parts(key: str) -> tuple[int, int] | None:
-    """(slice, worker) of a snapshot key (``snapshots/<slice>/<worker>.json.gz``)."""
-    parts = key.rsplit("/", 2)
-    if len(parts) < 3:
-        return None
-    slice_text, worker_text = parts[1], parts[2].removesuffix(".json.gz")
-    return (int(slice_text), int(worker_text)) if slice_text.isdigit() and worker_text.isdigit() else None
 
 
 def partial_key(run_id: str, slice_index: int, first_worker: int) -> str:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from analysis.gathered import Gathered
 from analysis.stats import Window
 from runner.results.progress import SliceCursor
-from runner.store import (Store, delta_key_parts, failure_keys, gathered_at, put_gathered, read_parallel,
-                          run_prefix, shard_keys)
+from analysis.shard import delta_key_parts
+from runner.store import Store, failure_keys, gathered_at, put_gathered, read_parallel, shard_keys_since
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,8 @@ def gather_tick(store: Store, run_id: str, group: Group, last: Gathered | None, 
     ``seq``; None (and nothing written) when there was nothing new."""
     cursor = SliceCursor(dict(last.last_seq), set(last.final)) if last is not None else SliceCursor()
     start = cursor.cursor_seq(group.covers)
-    start_after = f"{run_prefix(run_id)}shards/{group.slice_index}/{start:06d}/" if start > 0 else None
     keys = []
-    for key in shard_keys(store, run_id, group.slice_index, start_after):
+    for key in shard_keys_since(store, run_id, group.slice_index, group.covers, start):
         parts = delta_key_parts(key)
         if parts is not None and parts[2] in group.covers and parts[1] > cursor.last_seq.get(parts[2], -1):
             keys.append(key)

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.merge import MergedRun
-from analysis.shard import Shard
+from analysis.shard import Shard, delta_key_parts
 from analysis.stats import EndpointStats, HealthStats, Window
 from analysis.thresholds import Threshold
 from analysis.verdict import judge_threshold
 from runner.plan import RunPlan, phase_at, planned_users_per_second, target_rate_per_second
-from runner.store import Store, delta_key_parts, read_shard, run_prefix, shard_keys
+from runner.store import Store, read_shard, shard_keys, shard_keys_since
 from runner.units import format_duration
 
 
@@ -53,8 +53,9 @@ class LiveView:
         Lists from a cursor near the slowest worker's newest flush, not every shard of the run so
         far (a long run's listing would cost more at every read)."""
         cursor = self._cursor()
-        start_after = f"{run_prefix(run_id)}shards/0/{cursor:06d}/" if cursor > 0 else None
-        for key in shard_keys(store, run_id, 0 if start_after else None, start_after):
+        keys = shard_keys_since(store, run_id, 0, range(self.plan.workers), cursor) if cursor > 0 else \
+            shard_keys(store, run_id)
+        for key in keys:
             if key not in self.seen:
                 try:
                     shard = read_shard(store, key)

@@ -23,10 +23,10 @@ from typing import Any
 from collections.abc import Iterable
 
 from analysis.gathered import Gathered, gathered_key_parts
-from analysis.shard import Shard
+from analysis.shard import Shard, delta_key_parts
 from analysis.stats import EndpointStats, HealthStats, Window
-from runner.store import (Store, StoreError, delta_key_parts, failure_keys, fetch_parallel, gather_failures,
-                          read_gathered, read_parallel, run_prefix, shard_keys)
+from runner.store import (Store, StoreError, failure_keys, fetch_parallel, gather_failures, read_gathered,
+                          read_parallel, run_prefix, shard_keys_since)
 
 STALE_SEQS = 6  # a worker this many flushes behind the newest no longer holds the cursor back
 
@@ -172,10 +172,9 @@ def advance_workers(store: Store, run_id: str, progress: Progress, slice_index: 
     """The delta shards ``workers`` wrote since the last tick, read one by one."""
     cursor = progress.cursor(slice_index)
     seq = cursor.cursor_seq(workers)
-    start_after = f"{run_prefix(run_id)}shards/{slice_index}/{seq:06d}/" if seq > 0 else None
     wanted = set(workers)
     keys = []
-    for key in shard_keys(store, run_id, slice_index, start_after):
+    for key in shard_keys_since(store, run_id, slice_index, workers, seq):
         parts = delta_key_parts(key)
         if parts is not None and parts[2] in wanted and parts[1] > cursor.last_seq.get(parts[2], -1):
             keys.append(key)

@@ -147,7 +147,7 @@ def test_ctrl_c_stops_gracefully_and_reports_what_was_measured(tmp_path: Path, d
                                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
     shards = tmp_path / "s" / "runs"
     deadline = time.monotonic() + 60
-    while not list(shards.glob("*/shards/0/*/00000.json.gz")) and time.monotonic() < deadline:
+    while not list(shards.glob("*/shards/0/*/*/00000.json.gz")) and time.monotonic() < deadline:
         time.sleep(0.2)  # wait for the first flushed shard: the run is under way
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)

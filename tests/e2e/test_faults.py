@@ -42,7 +42,7 @@ def test_a_worker_killed_mid_run_keeps_its_flushed_results_and_is_named(tmp_path
     demo = demo_target(latency="fixed:2ms")
     run = start_run(tmp_path, write_spec(tmp_path, demo.url, duration="8s"), "--workers", "2")
     shards = tmp_path / "s" / "runs"
-    wait_for(lambda: len(list(shards.glob("*/shards/0/*/00001.json.gz"))) >= 2 and worker_pid(run, 1) is not None)
+    wait_for(lambda: len(list(shards.glob("*/shards/0/*/*/00001.json.gz"))) >= 2 and worker_pid(run, 1) is not None)
     os.kill(worker_pid(run, 1), signal.SIGKILL)  # type: ignore[arg-type]
     stdout, stderr = run.communicate(timeout=120)
     assert run.returncode == 4, stdout + stderr
@@ -59,7 +59,7 @@ def test_the_target_going_down_mid_run_is_counted_and_fails_the_run(tmp_path: Pa
     target, url = demo_target_process("--latency", "fixed:2ms", env=ENV)
     try:
         run = start_run(tmp_path, write_spec(tmp_path, url, duration="6s"), "--workers", "1")
-        wait_for(lambda: len(list((tmp_path / "s" / "runs").glob("*/shards/0/*/00000.json.gz"))) >= 1)
+        wait_for(lambda: len(list((tmp_path / "s" / "runs").glob("*/shards/0/*/*/00000.json.gz"))) >= 1)
         target.kill()
         stdout, stderr = run.communicate(timeout=120)
     finally:
@@ -133,7 +133,7 @@ def test_squall_stop_ends_a_local_run_within_a_poll_interval_and_keeps_its_resul
     demo = demo_target(latency="fixed:2ms")
     run = start_run(tmp_path, write_spec(tmp_path, demo.url, duration="120s"), "--workers", "2")
     runs = tmp_path / "s" / "runs"
-    wait_for(lambda: len(list(runs.glob("*/shards/0/*/*.json.gz"))) >= 2)
+    wait_for(lambda: len(list(runs.glob("*/shards/0/*/*/*.json.gz"))) >= 2)
     [run_id] = [p.name for p in runs.iterdir()]
     stopped = squall("stop", run_id, "--store", "s", cwd=tmp_path)
     assert stopped.returncode == 0 and "asked" in stopped.stdout

@@ -34,7 +34,7 @@ def workers_of(tmp_path: Path) -> list[int]:
 
 
 def first_flush(tmp_path: Path) -> bool:
-    return any((tmp_path / "s" / "runs").glob("*/shards/0/*/*.json.gz"))
+    return any((tmp_path / "s" / "runs").glob("*/shards/0/*/*/*.json.gz"))
 
 
 def settled(demo) -> int:

@@ -64,7 +64,7 @@ def test_a_new_account_with_an_old_stack_gets_each_problem_named_with_its_fix(
     assert "3 problems, 0 warnings" in done.stdout
     assert account.denials() == []  # every call doctor makes is in the docs' CLI policy
     # any other command refuses the old stack with the same reason, before it reads or writes anything
-    assert listing.returncode == 3 and "is of format 1 (or older), this CLI's is 2" in listing.stderr, listing.stderr
+    assert listing.returncode == 3 and "is of format 1 (or older), this CLI's is 3" in listing.stderr, listing.stderr
 
 
 def test_a_bootstrapped_account_with_this_squalls_stack_is_ready(

@@ -173,7 +173,7 @@ def test_an_unreadable_shard_is_named_once_and_does_not_hold_the_group_back(tmp_
     store = LocalStore(tmp_path)
     group = Group(0, 0, 2)
     put_shard(store, shard(0, 0))
-    store.put_bytes("runs/r/shards/0/000000/00001.json.gz", b"not a shard")
+    store.put_bytes("runs/r/shards/0/000/000000/00001.json.gz", b"not a shard")
     first = gather_tick(store, "r", group, None, 0)
     assert first is not None and len(first.rejected) == 1 and "00001.json.gz" in first.rejected[0]
     assert first.last_seq == {0: 0, 1: 0}

@@ -105,6 +105,6 @@ def test_a_local_run_s_view_lists_its_shards_from_where_the_slowest_worker_is(tm
     live.read_new(store, "r")
     flush(1, 5)
     live.read_new(store, "r")
-    shards = "runs/r/shards/0/"
+    shards = "runs/r/shards/0/000/"
     assert listed == [None, None, shards + "000002/", shards + "000005/"]
     assert live.total.requests == 10 * 16  # nine flushes of worker 0 and seven of worker 1, each read once

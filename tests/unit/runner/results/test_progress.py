@@ -50,7 +50,7 @@ def test_a_tick_reads_only_the_shards_that_are_new_since_the_last(tmp_path: Path
         put_shard(store, shard(worker, 3))
     read, keys = tick(store, 20)
     # read concurrently: in any order
-    assert read == 3 and sorted(keys) == [f"runs/r/shards/0/000003/{w:05d}.json.gz" for w in range(3)]
+    assert read == 3 and sorted(keys) == [f"runs/r/shards/0/000/000003/{w:05d}.json.gz" for w in range(3)]
     assert all("/000003/" in k for k in store.listed if "/shards/" in k)  # the listing started at the cursor
     assert tick(store, 25)[0] == 0  # nothing new: nothing read
 
@@ -77,7 +77,7 @@ def test_a_worker_far_behind_does_not_hold_the_cursor_back(tmp_path: Path) -> No
     put_shard(store, shard(1, 10))
     read, _ = tick(store, 55)
     assert read == 2
-    assert all(k >= "runs/r/shards/0/000010/" for k in store.listed if "/shards/" in k)
+    assert all(k >= "runs/r/shards/0/000/000010/" for k in store.listed if "/shards/" in k)
 
 
 def test_two_slices_running_at_once_keep_their_own_cursors_and_one_set_of_totals(tmp_path: Path) -> None:
