@@ -237,6 +237,10 @@ class Rehearsal:
         os.environ.update(self.env)
         self._original_invoke = LambdaFunction.invoke
         LambdaFunction.invoke = _invoke_in_process  # type: ignore[method-assign]
+        # moto keeps one account per process, whatever its servers: a new rehearsal starts from an empty
+        # one (a second in the same process found the first one's stack and functions: "already exist")
+        urllib.request.urlopen(urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST"),
+                               timeout=10).read()
         request = urllib.request.Request(f"{self.endpoint}/moto-api/config", method="POST",
                                          data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
                                          headers={"Content-Type": "application/json"})

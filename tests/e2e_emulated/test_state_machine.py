@@ -85,7 +85,7 @@ def test_a_run_on_aws_passes_with_every_request_counted(emulator, demo_target, t
     assert {f"runs/{run_id}/reports/{name}" for name in ("report.html", "report.md", "junit.xml", "stats.csv")} <= set(keys)
     assert output["html_report_uri"] == f"s3://{bucket}/runs/{run_id}/reports/report.html"
     assert any("/shards/0/" in k and k.endswith("/00001.json.gz") for k in keys)
-    assert {f"runs/{run_id}/snapshots/0/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
+    assert {f"runs/{run_id}/snapshots/0/000/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
 
 
 def test_workers_read_their_ssm_secrets_in_one_batch_under_their_role(emulator, demo_target, tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_a_locustfile_runs_on_aws_through_the_state_machine(emulator, demo_targe
     assert result["overall"]["requests"] == sum(demo.state.seen.values()) > 50
     assert {w["worker"] for w in result["workers"]} == {0, 1} and all(w["final"] for w in result["workers"])
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{run_id}/")["Contents"]]
-    assert {f"runs/{run_id}/snapshots/0/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
+    assert {f"runs/{run_id}/snapshots/0/000/{w:05d}.json.gz" for w in (0, 1)} <= set(keys)
     assert f"runs/{run_id}/reports/report.html" in keys
 
 

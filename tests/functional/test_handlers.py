@@ -336,7 +336,8 @@ def test_with_abort_rules_the_monitor_judges_every_second_of_its_interval(bucket
     decision, live = monitor_run(event, store, clock.clock, clock.sleep)
     flag = keys(bucket, "runs/smoke-1/control/stop")
     if abort:
-        assert flag == ["runs/smoke-1/control/stop"]
+        # the reason, and the stop flag of the workers' key group, which they poll
+        assert flag == ["runs/smoke-1/control/stop", "runs/smoke-1/control/stop-groups/000"]
         stop = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key=flag[0])["Body"].read())
         assert stop["second"] == 7 and stop["kind"] == "abort"
     else:
