@@ -26,7 +26,8 @@ class Functions(Construct):
                  guardrail_env: dict[str, str], secret_prefixes: tuple[str, str] = ("/squall/", "squall/"),
                  worker_reserved_concurrency: int | None = None, control_reserved_concurrency: int = 0,
                  max_workers: int = 100, watched_stacks: tuple[str, ...] = ("*",),
-                 watched_functions: tuple[str, ...] = ("*",), network: WorkerNetwork | None = None) -> None:
+                 watched_functions: tuple[str, ...] = ("*",), network: WorkerNetwork | None = None,
+                 concurrent_runs: int = 1) -> None:
         super().__init__(scope, construct_id)
         code = lambda_code(architecture, with_locust=False)  # plan, monitor, collect: no Locust (half the bundle)
         common_env = {"SQUALL_BUCKET": bucket.bucket_name, "POWERTOOLS_SERVICE_NAME": "squall",
@@ -51,10 +52,13 @@ class Functions(Construct):
         # squall:controlReservedConcurrency: the functions that run the run keep a few executions of their
         # own, so workers that exhaust the account's pool cannot throttle the monitor (which writes an
         # abort's stop flag), Abandon or Collect; it caps how many runs go on at once at as many
-        control = control_reserved_concurrency or None
+        # squall:concurrentRuns: the reserves hold that many runs at once (Plan refuses one more, saying so)
+        control = control_reserved_concurrency * concurrent_runs or None
+        monitor_reserved = (control_reserved_concurrency + 2 * gatherers_for(max_workers)) * concurrent_runs \
+            if control else None
         self.plan = function("Plan", "runner.aws.handlers.plan.handler", 512, cdk.Duration.minutes(2),
                              {**guardrail_env, "SQUALL_COLLECT_MEMORY_MB": str(COLLECT_MEMORY_MB),
-                              "SQUALL_MONITOR_RESERVED": str(control + 2 * gatherers_for(max_workers) if control else 0),
+                              "SQUALL_MONITOR_RESERVED": str(monitor_reserved or 0),
                               "SQUALL_WORKER_RESERVED": str(worker_reserved_concurrency or 0)},
                              reserved=control)
         # squall:workerReservedConcurrency: the workers get a pool of their own, so a test cannot
@@ -65,7 +69,6 @@ class Functions(Construct):
         # 1,769 MB: one full vCPU (1,024 MB had ~0.58), for a tick that reads up to 200 workers' new shards
         # (a narrow slice's, or a gatherer's group: 0.34 s a second on this machine's core, bench/aws_scale.py)
         # It runs the gatherers of wide slices too (a group of workers each, two slices' at a handover)
-        monitor_reserved = control + 2 * gatherers_for(max_workers) if control else None
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1769, cdk.Duration.minutes(2),
                                 reserved=monitor_reserved)
         # 3,008 MB: the final merge holds the run's per-second timeline (~255 MB an hour, measured), so

@@ -62,6 +62,9 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
             **CDK_PUT, **_run_keys(bucket, "specs/*", "runs/*", "runs/*/control/*", "runs/*/meta.json",
                                               "runs/*/plan.json"),
             "IAM5[Resource::*]": "lambda:GetAccountSettings has no resource-level permissions",
+            f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+            f"{stack.stack_name}-Run:*]": "Plan reads which run each of this state machine's running executions is "
+                                          "(read-only), to count their workers against the account's concurrency",
         },
         "worker": {
             **CDK_PUT, **_run_keys(bucket, "runs/*/jobs/*", "runs/*/control/*", "runs/*/shards/*",

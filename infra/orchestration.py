@@ -44,6 +44,15 @@ def retry_throttled(task: tasks.LambdaInvoke) -> None:
                    max_delay=cdk.Duration.seconds(60), jitter_strategy=sfn.JitterType.FULL)
 
 
+def state_machine_name(stack: cdk.Stack) -> str:
+    return f"{stack.stack_name}-Run"
+
+
+def state_machine_arn(stack: cdk.Stack) -> str:
+    return stack.format_arn(service="states", resource="stateMachine", resource_name=state_machine_name(stack),
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
+
+
 class Orchestration(Construct):
     """Given the functions and the bucket; exposes ``state_machine``."""
 
@@ -73,6 +82,8 @@ class Orchestration(Construct):
                                   removal_policy=cdk.RemovalPolicy.DESTROY)
         self.state_machine = sfn.StateMachine(
             self, "StateMachine", definition_body=sfn.DefinitionBody.from_chainable(definition),
+            # named, so Plan's role can list this machine's runs without referring to it (a circle)
+            state_machine_name=state_machine_name(cdk.Stack.of(self)),
             state_machine_type=sfn.StateMachineType.STANDARD, tracing_enabled=True,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             timeout=cdk.Duration.hours(25))

@@ -53,6 +53,7 @@ class Settings:
     watched_stacks: tuple[str, ...] = ("*",)
     watched_functions: tuple[str, ...] = ("*",)
     vpc: VpcSettings | None = None  # the workers in a VPC, to reach private targets
+    concurrent_runs: int = 1  # runs at once the control reserves are sized for
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ def read_settings(scope: Construct, specs_dir: Path,
         # 0 unless asked: Lambda keeps 100 unreserved, so reserving 15 fails the first deploy on any account
         # whose concurrency quota is under 115 (new accounts often start at 10)
         control_reserved_concurrency=r.number("controlReservedConcurrency", 0, 0, 100),
-        watched_stacks=watched_stacks, watched_functions=watched_functions, vpc=_vpc(r))
+        watched_stacks=watched_stacks, watched_functions=watched_functions, vpc=_vpc(r),
+        concurrent_runs=r.number("concurrentRuns", 1, 1, 50))
     if r.problems:
         raise ContextError(r.problems)
     return settings

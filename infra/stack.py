@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
@@ -19,7 +20,7 @@ from infra.deployment import upload_only
 from infra.functions import Functions
 from infra.network import WorkerNetwork
 from infra.nag import acknowledge_findings
-from infra.orchestration import Orchestration
+from infra.orchestration import Orchestration, state_machine_arn, state_machine_name
 from infra.settings import read_settings
 from runner.contract import STACK_FORMAT
 
@@ -50,6 +51,7 @@ class SquallStack(cdk.Stack):
                                    secret_prefixes=(settings.ssm_parameter_prefix, settings.secret_name_prefix),
                                    worker_reserved_concurrency=settings.worker_reserved_concurrency,
                                    control_reserved_concurrency=settings.control_reserved_concurrency,
+                                   concurrent_runs=settings.concurrent_runs,
                                    max_workers=max_workers, watched_stacks=settings.watched_stacks,
                                    watched_functions=settings.watched_functions, network=self.network)
         self.orchestration = Orchestration(
@@ -57,6 +59,14 @@ class SquallStack(cdk.Stack):
             monitor=self.functions.monitor, collect=self.functions.collect, bucket=self.bucket,
             max_workers=max_workers)
         machine = self.orchestration.state_machine
+        # Plan counts the runs going on beside the one it plans (their workers share the account's concurrency)
+        self.functions.plan.add_environment("SQUALL_STATE_MACHINE_ARN", state_machine_arn(self))
+        self.functions.plan.add_environment("SQUALL_CONCURRENT_RUNS", str(settings.concurrent_runs))
+        self.functions.plan.add_to_role_policy(iam.PolicyStatement(actions=["states:ListExecutions"],
+                                                                   resources=[state_machine_arn(self)]))
+        self.functions.plan.add_to_role_policy(iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[
+            self.format_arn(service="states", resource="execution", resource_name=f"{state_machine_name(self)}:*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)]))
         if (ROOT / "specs").is_dir():
             specs = s3deploy.BucketDeployment(self, "Specs", sources=[s3deploy.Source.asset(str(ROOT / "specs"))],
                                               destination_bucket=self.bucket, destination_key_prefix="specs/",

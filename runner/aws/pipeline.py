@@ -160,7 +160,7 @@ def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: s
 
 
 def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
-             now_epoch_s: float, lambda_client: Any = None) -> dict[str, Any]:
+             now_epoch_s: float, lambda_client: Any = None, stepfunctions: Any = None) -> dict[str, Any]:
     execution_input = event.get("input") or {}
     run_id = run_id_from(str(execution_input.get("run_id") or event.get("execution_name") or secrets.token_hex(6)))
     if store.exists(run_prefix(run_id) + "meta.json"):
@@ -208,10 +208,15 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
                             f"${spec.limits.max_cost_usd:g}")
     if lambda_client is not None and not problems:
+        machine = os.environ.get("SQUALL_STATE_MACHINE_ARN")
+        others = runs_going_on(stepfunctions, machine, str(event.get("execution_name", "")), store) \
+            if stepfunctions is not None and machine else []
         shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1,
                                                gatherers=len(groups_of(plan.workers, gather_size)),
                                                monitor_reserved=int(os.environ.get("SQUALL_MONITOR_RESERVED", "0")),
-                                               worker_reserved=int(os.environ.get("SQUALL_WORKER_RESERVED", "0")))
+                                               worker_reserved=int(os.environ.get("SQUALL_WORKER_RESERVED", "0")),
+                                               others=others,
+                                               concurrent_runs=int(os.environ.get("SQUALL_CONCURRENT_RUNS", "1")))
         if shortfall:
             problems.append(shortfall)
     if problems:
@@ -291,20 +296,54 @@ def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
     return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
 
 
+def runs_going_on(stepfunctions: Any, machine_arn: str, own_execution: str, store: Store) -> list[tuple[str, int]]:
+    """(run id, workers at once) of every other run of this stack going on now: its running
+    executions, each read back to its run id (a schedule's execution is named by the scheduler) and
+    its plan (two slices' workers while they hand over; 0 for one not planned yet). On any failure
+    to list them: none (a run is not refused on a guess)."""
+    found: list[tuple[str, int]] = []
+    try:
+        pages = stepfunctions.get_paginator("list_executions").paginate(
+            stateMachineArn=machine_arn, statusFilter="RUNNING", PaginationConfig={"MaxItems": 1000})
+        for execution in (e for page in pages for e in page.get("executions", [])):
+            if execution["name"] == own_execution:
+                continue
+            described = stepfunctions.describe_execution(executionArn=execution["executionArn"])
+            run_id = run_id_from(str(json.loads(described.get("input") or "{}").get("run_id") or execution["name"]))
+            plan_key = run_prefix(run_id) + "plan.json"
+            plan = store.get_json(plan_key) if store.exists(plan_key) else {}
+            found.append((run_id, int(plan.get("workers", 0)) * (2 if len(plan.get("slices", [])) > 1 else 1)))
+    except Exception:  # noqa: BLE001 - no permission or no answer: counted as none, as the quota check does
+        return found
+    return found
+
+
 def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False, gatherers: int = 0,
-                               monitor_reserved: int = 0, worker_reserved: int = 0) -> str | None:
+                               monitor_reserved: int = 0, worker_reserved: int = 0,
+                               others: list[tuple[str, int]] | None = None, concurrent_runs: int = 1) -> str | None:
     """On AWS, before anything starts: can the account run this many workers at once? With
     several slices, two slices' workers (and gatherers) run at once while they hand over. The
     control functions' reserved concurrency (``monitor_reserved`` > 0: the monitor's, which runs
-    the gatherers too) is not in the unreserved pool the workers draw from; with ``worker_reserved``
-    the workers draw from that reserve alone."""
+    the gatherers too, sized for ``concurrent_runs`` runs) is not in the unreserved pool the workers
+    draw from; with ``worker_reserved`` the workers draw from that reserve alone. ``others``: the
+    runs going on beside this one, (run id, workers at once), whose executions share the pools."""
+    others = others or []
     slices_at_once = 2 if handover else 1
     monitors = 1 + gatherers * slices_at_once
-    if worker_reserved and workers * slices_at_once > worker_reserved:
+    others_workers = sum(n for _, n in others)
+    beside = (f"; {len(others)} other run{'s' if len(others) != 1 else ''} going on hold{'s' if len(others) == 1 else ''} "
+              f"{others_workers} ({', '.join(run_id for run_id, _ in others[:5])}{' …' if len(others) > 5 else ''})"
+              if others else "")
+    if monitor_reserved and len(others) + 1 > concurrent_runs:
+        return (f"{len(others)} run{'s are' if len(others) != 1 else ' is'} going on already "
+                f"({', '.join(run_id for run_id, _ in others[:5])}) and the stack's reserved concurrency holds "
+                f"{concurrent_runs} at once (squall:concurrentRuns): wait for one to end, or redeploy with a larger "
+                f"squall:concurrentRuns")
+    if worker_reserved and workers * slices_at_once + others_workers > worker_reserved:
         return (f"the plan needs {workers * slices_at_once} workers at once"
                 + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
-                + f" but the worker function reserves {worker_reserved} (squall:workerReservedConcurrency): raise it "
-                  f"and redeploy, or lower the rate")
+                + f" but the worker function reserves {worker_reserved} (squall:workerReservedConcurrency){beside}: "
+                  f"raise it and redeploy, or lower the rate")
     if monitor_reserved and monitors > monitor_reserved:
         return (f"the plan needs {monitors} monitor executions at once (the monitor, and {gatherers} gatherers per "
                 f"slice{', two slices at a handover' if handover else ''}) but the monitor function reserves "
@@ -317,12 +356,13 @@ def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool 
     unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
     at_once = 0 if worker_reserved else workers * slices_at_once  # reserved workers draw from their own pool
     control = 0 if monitor_reserved else 2 + monitors  # without reserves: plan, collect and the monitors share the pool
-    if unreserved < at_once + control:
+    taken = (0 if worker_reserved else others_workers) + (0 if monitor_reserved else 3 * len(others))
+    if unreserved - taken < at_once + control:
         return (f"the plan needs {at_once} workers at once"
                 + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
                 + (f" (+{control} for the plan, monitor, gatherer and collect functions)" if control else "")
-                + f" but the account has only {unreserved} unreserved concurrent executions in this region; raise the "
-                "Lambda quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+                + f" but the account has only {unreserved} unreserved concurrent executions in this region{beside}; "
+                "raise the Lambda quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
     return None
 
 

@@ -265,7 +265,8 @@ class Rehearsal:
             RoleName=f"squall-{uuid.uuid4().hex[:6]}",
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
         [bucket_logical] = resources(template, "AWS::S3::Bucket")
-        refs = {bucket_logical: bucket}
+        refs = {bucket_logical: bucket, "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+                "AWS::StackName": stack_name}
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("placeholder.py", "# the handlers run in this process\n")
@@ -288,10 +289,11 @@ class Rehearsal:
             refs[f"{logical}.Arn"], refs[logical] = arn, logical
             HANDLERS[logical] = handler
         definition = adapt_for_moto(plain_definition(template, refs))
+        [(machine_logical, machine_resource)] = resources(template, "AWS::StepFunctions::StateMachine").items()
+        name = resolve(machine_resource["Properties"].get("StateMachineName"), refs) or \
+            f"{stack_name}-{uuid.uuid4().hex[:6]}"  # the template's name: Plan's role and variables name it
         machine = self.client("stepfunctions").create_state_machine(
-            name=f"{stack_name}-{uuid.uuid4().hex[:6]}", definition=json.dumps(definition), roleArn=role,
-            type="STANDARD")["stateMachineArn"]
-        [machine_logical] = resources(template, "AWS::StepFunctions::StateMachine")
+            name=str(name), definition=json.dumps(definition), roleArn=role, type="STANDARD")["stateMachineArn"]
         refs.update({f"{bucket_logical}.Arn": f"arn:aws:s3:::{bucket}", machine_logical: machine,
                      "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT})
         outputs = {name: {"Value": str(resolve(output["Value"], refs))}  # the template's own, resolved here

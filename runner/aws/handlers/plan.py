@@ -24,7 +24,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.warning("run abandoned", extra={"failure": event.get("failure")})
         return abandon_run(event, s3_store(), now())
     result = plan_run(event, s3_store(), bucket_name(), Guardrails.from_env(os.environ), now(),
-                      lambda_client=boto3.client("lambda"))
+                      lambda_client=boto3.client("lambda"), stepfunctions=boto3.client("stepfunctions"))
     logger.append_keys(run_id=result["run_id"])
     if result["duplicate"]:
         logger.warning("already planned: a second delivery of the same scheduled run ends here")
