@@ -135,8 +135,11 @@ def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
     running: from the newest Map Run (ListMapRuns, then DescribeMapRun), however long the
     history has grown (a long run's Map Run started thousands of events ago)."""
     events = client.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=20)["events"]
-    state = next((str(e["stateEnteredEventDetails"]["name"]) for e in events if e.get("stateEnteredEventDetails")),
-                 "starting")
+    entered = [e for e in events if e.get("stateEnteredEventDetails")]
+    # the newest by id, not the first listed: an emulator that ignores reverseOrder (moto answers the whole
+    # history, oldest first) showed "[Plan]" for a whole rehearsal; on AWS the first listed is the newest
+    state = str(max(entered, key=lambda e: int(e.get("id", 0)))["stateEnteredEventDetails"]["name"]) \
+        if entered else "starting"
     workers = ""
     try:
         runs = client.list_map_runs(executionArn=execution_arn).get("mapRuns", [])
