@@ -100,8 +100,10 @@ def test_secrets_reach_the_target_and_no_artifact_of_the_run(recorder: int, tmp_
 def test_a_missing_secret_is_named_before_the_run_starts(recorder: int, tmp_path: Path) -> None:
     """Checked with this machine's credentials before any worker starts (it used to be found by
     every worker, and the run waited out its duration to end INCONCLUSIVE)."""
+    # the SSM parameter exists, the secret does not (this test leaned on the parameter the test before it
+    # had left in moto's process-wide account, until each emulator began with an empty one)
     done = run_with_secrets(SPEC.format(port=recorder).replace("squall/demo/api-key", "squall/demo/never-created"),
-                            tmp_path, {})
+                            tmp_path, {"/squall/demo/token": TOKEN})
     assert done.returncode == 3, done.stdout + done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
         "squall: could not run: cannot read secret secret:secretsmanager:squall/demo/never-created: "
