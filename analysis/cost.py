@@ -33,6 +33,10 @@ class Prices:
     logs_ingest_per_gb_usd: float = 0.50  # CloudWatch Logs, standard class, data ingested
     xray_per_million_traces_usd: float = 5.00  # traces recorded (the state machine's: one per execution)
     custom_metric_month_usd: float = 0.30  # a custom metric (EMF), first 10,000, prorated by the hour
+    s3_storage_gb_month_usd: float = 0.023  # S3 Standard, first 50 TB
+    dashboard_month_usd: float = 3.00  # a CloudWatch dashboard (an account's first three are free)
+    nat_gateway_hour_usd: float = 0.045  # a NAT gateway, each hour it exists
+    nat_gateway_per_gb_usd: float = 0.045  # data it processes
 
 
 # CloudWatch Logs bytes, estimated (not measured on AWS): the state machine logs at ALL without
@@ -42,6 +46,20 @@ LOG_BYTES_PER_TRANSITION = 2 * 600
 LOG_BYTES_PER_INVOCATION = 1_500
 LIVE_METRICS = 5  # what the monitor publishes by EMF: rate, p95, p99, error rate, active workers
 MONITOR_MEMORY_MB = 1769  # the Monitor function's: one full vCPU for a tick that reads every worker's shards
+COLLECT_MEMORY_MB = 3008  # runner.contract's (analysis imports nothing of runner: a test ties the two)
+CONTROL_BASE_GB_S = 30.0  # Plan, each StartSlice and collect's bookkeeping besides its merges, generously
+# Lambda bills the INIT phase of on-demand functions since 2025-08-01 (AWS Compute Blog, 2025-04-29:
+# "AWS Lambda standardizes billing for INIT Phase"). bench/cold_imports.py measures the handlers'
+# imports at 223-235 ms here (median of 3, 2026-12-07); taken twice as long on a Lambda vCPU.
+INIT_S_PER_COLD_START = 0.5
+# What a run leaves in the bucket, kept squall:resultsExpireDays (90 by default), estimated from the
+# runs on this machine (2026-12-07): delta shards 394 bytes median and 850 at p90 (1,697 of them),
+# snapshots 3.4-13 kB, result.json 8.3 kB median, the reports 1.1 MB median (40 runs).
+DELTA_BYTES = 850
+SNAPSHOT_BYTES = 13_000
+RUN_FILES_BYTES = 1_500_000
+RESULTS_EXPIRE_DAYS = 90
+DAYS_PER_MONTH = 30.4
 
 
 PRICE_TABLE: dict[str, Prices] = {
@@ -108,6 +126,11 @@ class RunShape:
     run_hours: float = 0.0  # how long the run's live metrics were published (EMF), prorated
     gatherer_seconds: float = 0.0  # sum over a wide run's gatherers (monitor function) of their running time
     gatherer_invocations: int = 0
+    control_invocations: int = 3  # Plan, one StartSlice a slice, the reduce tree's merges, Collect
+    merge_seconds: float = 0.0  # collect's merges (its reduce groups and the final one), at its memory
+    cold_starts: int = 0  # invocations whose INIT is billed: every worker's, at most
+    stored_bytes: int = 0  # what the run leaves in the bucket
+    retention_days: int = RESULTS_EXPIRE_DAYS
 
 
 def run_cost(shape: RunShape, region: str) -> CostBreakdown:
@@ -116,28 +139,9 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
     if note:
         cost.notes.append(note)
     if shape.backend == "aws":
-        gb = shape.worker_memory_mb / 1024
-        per_gb_s = prices.lambda_gb_s_arm64_usd if shape.architecture == "arm64" else prices.lambda_gb_s_x86_64_usd
-        cost.add("Lambda workers", shape.worker_seconds * gb, "GB-s", shape.worker_seconds * gb * per_gb_s)
-        monitor_gb_s = shape.monitor_invocations * shape.monitor_seconds_each * MONITOR_MEMORY_MB / 1024
-        cost.add("Lambda monitor, plan, collect", monitor_gb_s + 30.0, "GB-s", (monitor_gb_s + 30.0) * per_gb_s)
-        if shape.gatherer_seconds:
-            gatherer_gb_s = shape.gatherer_seconds * MONITOR_MEMORY_MB / 1024
-            cost.add("Lambda gatherers (a wide run's monitor)", gatherer_gb_s, "GB-s", gatherer_gb_s * per_gb_s)
-        invocations = shape.workers + shape.monitor_invocations + shape.gatherer_invocations + 3
-        cost.add("Lambda requests", invocations, "requests", invocations / 1e6 * prices.lambda_per_million_requests_usd)
-        cost.add("Step Functions", shape.transitions, "transitions",
-                 shape.transitions / 1000 * prices.sfn_per_1000_transitions_usd)
-        cost.add("S3 writes", shape.s3_puts, "PUT", shape.s3_puts / 1000 * prices.s3_per_1000_put_usd)
-        cost.add("S3 reads", shape.s3_gets, "GET", shape.s3_gets / 1000 * prices.s3_per_1000_get_usd)
-        cost.add("S3 listings", shape.s3_lists, "LIST", shape.s3_lists / 1000 * prices.s3_per_1000_put_usd)
-        log_gb = (shape.transitions * LOG_BYTES_PER_TRANSITION + invocations * LOG_BYTES_PER_INVOCATION) / 1e9
-        cost.add("CloudWatch Logs", log_gb, "GB", log_gb * prices.logs_ingest_per_gb_usd)
-        cost.add("X-Ray (the state machine's trace)", 1, "trace", prices.xray_per_million_traces_usd / 1e6)
-        metric_months = LIVE_METRICS * shape.run_hours / 730
-        cost.add("CloudWatch metrics (the live figures, EMF)", metric_months, "metric-months",
-                 metric_months * prices.custom_metric_month_usd)
-        cost.notes.append("CloudWatch Logs estimated at 1.2 kB per state transition and 1.5 kB per invocation")
+        _lambda_items(cost, shape, prices)
+        _state_and_storage_items(cost, shape, prices)
+        _observability_items(cost, shape, prices)
     if shape.backend == "aws" and shape.bytes_out:
         gb_out = shape.bytes_out / 1e9
         cost.add("Data transfer out", gb_out, "GB", gb_out * prices.transfer_out_per_gb_usd)
@@ -149,6 +153,85 @@ def run_cost(shape: RunShape, region: str) -> CostBreakdown:
                  shape.metrics_requested / 1000 * prices.cloudwatch_per_1000_metrics_usd)
     if shape.backend == "local":
         cost.notes.append("the load ran on this machine: no AWS compute cost")
+    return cost
+
+
+def _per_gb_s(prices: Prices, architecture: str) -> float:
+    return prices.lambda_gb_s_arm64_usd if architecture == "arm64" else prices.lambda_gb_s_x86_64_usd
+
+
+def invocations_of(shape: RunShape) -> int:
+    return shape.workers + shape.monitor_invocations + shape.gatherer_invocations + shape.control_invocations
+
+
+def _lambda_items(cost: CostBreakdown, shape: RunShape, prices: Prices) -> None:
+    per_gb_s = _per_gb_s(prices, shape.architecture)
+    gb = shape.worker_memory_mb / 1024
+    cost.add("Lambda workers", shape.worker_seconds * gb, "GB-s", shape.worker_seconds * gb * per_gb_s)
+    monitor_gb_s = shape.monitor_invocations * shape.monitor_seconds_each * MONITOR_MEMORY_MB / 1024
+    cost.add("Lambda monitor, plan, collect", monitor_gb_s + CONTROL_BASE_GB_S, "GB-s",
+             (monitor_gb_s + CONTROL_BASE_GB_S) * per_gb_s)
+    if shape.merge_seconds:
+        merge_gb_s = shape.merge_seconds * COLLECT_MEMORY_MB / 1024
+        cost.add("Lambda collect's merges", merge_gb_s, "GB-s", merge_gb_s * per_gb_s)
+    if shape.gatherer_seconds:
+        gatherer_gb_s = shape.gatherer_seconds * MONITOR_MEMORY_MB / 1024
+        cost.add("Lambda gatherers (a wide run's monitor)", gatherer_gb_s, "GB-s", gatherer_gb_s * per_gb_s)
+    if shape.cold_starts:
+        init_gb_s = shape.cold_starts * INIT_S_PER_COLD_START * gb
+        cost.add("Lambda INIT (cold starts)", init_gb_s, "GB-s", init_gb_s * per_gb_s)
+        cost.notes.append(f"INIT billed for every worker invocation ({INIT_S_PER_COLD_START:g} s each, estimated): "
+                          "at most, as Lambda reuses a warm environment where it can")
+    invocations = invocations_of(shape)
+    cost.add("Lambda requests", invocations, "requests", invocations / 1e6 * prices.lambda_per_million_requests_usd)
+
+
+def _state_and_storage_items(cost: CostBreakdown, shape: RunShape, prices: Prices) -> None:
+    cost.add("Step Functions", shape.transitions, "transitions",
+             shape.transitions / 1000 * prices.sfn_per_1000_transitions_usd)
+    cost.add("S3 writes", shape.s3_puts, "PUT", shape.s3_puts / 1000 * prices.s3_per_1000_put_usd)
+    cost.add("S3 reads", shape.s3_gets, "GET", shape.s3_gets / 1000 * prices.s3_per_1000_get_usd)
+    cost.add("S3 listings", shape.s3_lists, "LIST", shape.s3_lists / 1000 * prices.s3_per_1000_put_usd)
+    if shape.stored_bytes:
+        gb_months = shape.stored_bytes / 1e9 * shape.retention_days / DAYS_PER_MONTH
+        cost.add(f"S3 storage ({shape.retention_days} days)", gb_months, "GB-months",
+                 gb_months * prices.s3_storage_gb_month_usd)
+        cost.notes.append(f"the run's files kept {shape.retention_days} days (squall:resultsExpireDays), "
+                          "their size estimated")
+
+
+def _observability_items(cost: CostBreakdown, shape: RunShape, prices: Prices) -> None:
+    invocations = invocations_of(shape)
+    log_gb = (shape.transitions * LOG_BYTES_PER_TRANSITION + invocations * LOG_BYTES_PER_INVOCATION) / 1e9
+    cost.add("CloudWatch Logs", log_gb, "GB", log_gb * prices.logs_ingest_per_gb_usd)
+    cost.add("X-Ray (the state machine's trace)", 1, "trace", prices.xray_per_million_traces_usd / 1e6)
+    metric_months = LIVE_METRICS * shape.run_hours / 730
+    cost.add("CloudWatch metrics (the live figures, EMF)", metric_months, "metric-months",
+             metric_months * prices.custom_metric_month_usd)
+    cost.notes.append("CloudWatch Logs estimated at 1.2 kB per state transition and 1.5 kB per invocation")
+
+
+def stored_bytes_of(deltas: int, snapshots: int) -> int:
+    """What a run leaves in the bucket: its shards, snapshots, result and reports (estimated sizes)."""
+    return deltas * DELTA_BYTES + snapshots * SNAPSHOT_BYTES + RUN_FILES_BYTES
+
+
+def standing_cost(region: str, nat_gateways: int = 0) -> CostBreakdown:
+    """What the deployed stack costs each month whether it runs or not: its dashboard (free if the
+    account has fewer than three others), and the NAT gateway of a VPC the stack creates."""
+    prices, note = prices_for(region)
+    cost = CostBreakdown("the stack, each month, with or without runs")
+    if note:
+        cost.notes.append(note)
+    cost.add("CloudWatch dashboard", 1, "dashboard-months", prices.dashboard_month_usd)
+    cost.notes.append("an account's first three dashboards are free")
+    if nat_gateways:
+        hours = nat_gateways * 730
+        cost.add("NAT gateway (squall:vpc create)", hours, "hours", hours * prices.nat_gateway_hour_usd)
+        cost.notes.append(f"plus ${prices.nat_gateway_per_gb_usd:g} per GB the workers send through it "
+                          "(shards go through the S3 gateway endpoint, free)")
+    cost.notes.append("results in S3 are priced with each run; the rest (functions, state machine, schedules, "
+                      "the dead-letter queue) costs nothing while idle")
     return cost
 
 
@@ -187,14 +270,17 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
                   monitor_interval_s: float, start_margin_s: float, drain_s: float, metrics_per_call: int,
                   worker_memory_mb: int = 1769, architecture: str = "arm64", expected_requests: float = 0.0,
                   stop_poll_s: float = 1.0, monitor_loop_s: float = 0.0, monitor_tick_s: float = 1.0,
-                  gatherers: int = 0, gather_loop_s: float = 60.0) -> RunShape:
+                  gatherers: int = 0, gather_loop_s: float = 60.0, merge_seconds: float = 0.0,
+                  reduce_invocations: int = 0, retention_days: int = RESULTS_EXPIRE_DAYS) -> RunShape:
     """The shape of a test before it runs, from its plan and the backend's settings. S3 requests as
     the pipeline makes them: every delta shard written once and read once by the monitor, one
     snapshot per worker and slice (written, and read by collect), the monitor's state and
     live.json per tick and its listings of the new shards and the failed workers (a LIST is priced
     as a PUT), collect's listings, and each worker's stop-flag check once a poll interval. ``monitor_loop_s``:
     how long one Monitor invocation goes on ticking, every ``monitor_tick_s`` (abort rules).
-    ``gatherers``: per slice, for a wide run (gatherer_shape)."""
+    ``gatherers``: per slice, for a wide run (gatherer_shape). ``merge_seconds`` and
+    ``reduce_invocations``: collect's merges (runner.collect_budget), each of the reduce tree's
+    writing a partial the final merge reads."""
     if backend != "aws":
         return RunShape(backend, 0.0, workers * slices, worker_memory_mb, architecture,
                         metrics_requested=metrics_per_call * 2)
@@ -205,9 +291,9 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
     snapshots = workers * slices
     # Plan, the Run parallel and collect; per slice: wake-up, start, choice, launch, its Map; per monitor
     # tick: task, choice, wait; per worker: its Map child.
-    transitions = 12 + slices * 8 + monitor * 3 + workers * slices * 3
-    puts = shards + snapshots + 2 * ticks + 6 + 2 * slices
-    gets = shards + snapshots + 2 * ticks + int(worker_seconds / stop_poll_s)
+    transitions = 12 + slices * 8 + monitor * 3 + workers * slices * 3 + 2 * reduce_invocations
+    puts = shards + snapshots + 2 * ticks + 6 + 2 * slices + reduce_invocations
+    gets = shards + snapshots + 2 * ticks + int(worker_seconds / stop_poll_s) + reduce_invocations
     # the monitor's two per tick (new shards, failed workers); collect's, per slice, for the snapshots
     # and for the failed workers
     lists = 2 * ticks + slices + 2
@@ -218,7 +304,10 @@ def planned_shape(backend: str, duration_s: float, workers: int, slices: int, fl
                     gets + gathering.gets, lists + gathering.lists, metrics_per_call * 2,
                     bytes_out=int(expected_requests * PLANNED_BYTES_PER_REQUEST), bytes_out_assumed=True,
                     run_hours=(duration_s + slices * (start_margin_s + drain_s)) / 3600,
-                    gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations)
+                    gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations,
+                    control_invocations=2 + slices + reduce_invocations, merge_seconds=merge_seconds,
+                    cold_starts=workers * slices, stored_bytes=stored_bytes_of(shards - snapshots, snapshots),
+                    retention_days=retention_days)
 
 
 @dataclass(frozen=True)

@@ -353,7 +353,7 @@ def phase_reduce(directory: Path, slices: list[dict[str, Any]], group: dict[str,
 
 def reduce_groups(workers: int, slices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The groups Plan hands the state machine's Reduce map (runner.aws.pipeline.plan_run)."""
-    from runner.aws.pipeline import REDUCE_FROM_WORKER_SLICES, REDUCE_GROUP_WORKERS
+    from runner.collect_budget import REDUCE_FROM_WORKER_SLICES, REDUCE_GROUP_WORKERS
     if workers * len(slices) < REDUCE_FROM_WORKER_SLICES:
         return []
     return [{"slice": s["index"], "first_worker": first, "workers": min(REDUCE_GROUP_WORKERS, workers - first)}

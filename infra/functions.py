@@ -72,7 +72,7 @@ class Functions(Construct):
         self.monitor = function("Monitor", "runner.aws.handlers.monitor.handler", 1769, cdk.Duration.minutes(2),
                                 reserved=monitor_reserved)
         # 3,008 MB: the final merge holds the run's per-second timeline (~255 MB an hour, measured), so
-        # a 6-hour run fits (runner.aws.pipeline.collect_problem), with ~1.7 vCPU for the merge
+        # a 6-hour run fits (runner.collect_budget.collect_problem), with ~1.7 vCPU for the merge
         self.collect = function("Collect", "runner.aws.handlers.collect.handler", COLLECT_MEMORY_MB,
                                 cdk.Duration.minutes(10),
                                 {"SQUALL_WORKER_MEMORY_MB": str(worker_memory_mb),

@@ -158,7 +158,7 @@ def read_settings(scope: Construct, specs_dir: Path,
         allowed_hosts=tuple(h for h in hosts if isinstance(h, str)),
         max_workers=r.number("maxWorkers", 100, 1, 10_000),
         # at most what Plan lets a run last: the final merge of 8 h of per-second timeline fills 80 % of
-        # Collect's 3,008 MB (runner.aws.pipeline.collect_problem; a test ties the two). It took 7 days.
+        # Collect's 3,008 MB (runner.collect_budget.collect_problem; a test ties the two). It took 7 days.
         max_duration_s=r.number("maxDurationSeconds", 3600, 1, MAX_RUN_HOURS * 3600),
         worker_memory_mb=r.number("workerMemoryMb", 1769, 128, 10_240),
         architecture=architecture,

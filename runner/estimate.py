@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from analysis.cost import CostBreakdown, planned_shape, run_cost
 from analysis.target import build_queries
+from runner.collect_budget import merge_seconds, reduce_invocations
 from runner.plan import (GATHER_LOOP_S, MonitorCadence, PlanError, RunPlan, gather_group_workers, groups_of,
                          start_margin_for)
 from runner.spec import Spec
@@ -20,7 +21,10 @@ def estimate_test_cost(spec: Spec, plan: RunPlan, backend: str, region: str | No
                           monitor_loop_s=cadence.loop_s, monitor_tick_s=cadence.tick_s,
                           gatherers=(len(groups_of(plan.workers, gather_group_workers(plan.workers)))
                                      if gatherers is None else gatherers) if backend == "aws" else 0,
-                          gather_loop_s=GATHER_LOOP_S)
+                          gather_loop_s=GATHER_LOOP_S,
+                          merge_seconds=merge_seconds(plan.workers, [s.duration_s for s in plan.slices])
+                          if backend == "aws" else 0.0,
+                          reduce_invocations=reduce_invocations(plan.workers, slices) if backend == "aws" else 0)
     return run_cost(shape, region or (spec.aws.region if spec.aws and spec.aws.region else "us-east-1"))
 
 

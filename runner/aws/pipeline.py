@@ -36,6 +36,7 @@ from runner.spec.yamlsource import Source
 from runner.results.reports import write_reports
 from runner.store import Store, request_stop, run_prefix, stop_key
 from runner.aws.target_report import Boto3TargetSource
+from runner.collect_budget import REDUCE_GROUP_WORKERS, collect_problem, uses_reduce_tree
 from runner.contract import COLLECT_MEMORY_MB
 
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
@@ -46,10 +47,6 @@ DRAIN_GRACE_S = 120.0  # how long after a slice's end the monitor waits for miss
 # offset), and its StartSlice runs a while before its workers must be launched (a start margin
 # before that instant), so the next slice's workers start as the last one's schedule ends.
 PLAN_LEAD_S = 2.0  # from Plan to the first slice's StartSlice: a few state transitions
-# Collect as a reduce tree for runs this wide or long: groups of one slice's workers merged in
-# parallel as soon as the slice's workers are done, then one final merge of those partials.
-REDUCE_GROUP_WORKERS = 100
-REDUCE_FROM_WORKER_SLICES = 100
 WAKE_EARLY_S = 10.0  # a later slice's StartSlice runs this long before its workers' launch
 
 
@@ -85,46 +82,6 @@ def monitor_interval_problem(duration_s: float, slices: int, interval_s: float,
         advice = f"use monitor_interval_s {needed} or more" if needed else "split it into shorter runs"
         return (f"a monitor tick every {interval_s:g} s makes about {events:,} history events for this run, too close "
                 f"to Step Functions' limit of {HISTORY_EVENTS_MAX:,}: {advice}")
-    return None
-
-
-# Collect's arithmetic, from bench/aws_scale.py on a 2-core machine (2026-12-06): a reduce group
-# merges 100 workers x 840 s in at most 12.7 s (1,000 workers x 15 min); the final merge took 4.1 s
-# for 10 partials (200 x 60 min) and 7.5 s for 13 (20 x 180 min), and its peak RSS was 562 MB for
-# a 1-hour and 1,072 MB for a 3-hour run: its per-second timeline. A Lambda vCPU is taken as half
-# this core.
-REDUCE_S_PER_WORKER_SECOND = 12.7 / (100 * 840)
-FINAL_MERGE_S_PER_PARTIAL = 7.5 / 13
-FINAL_MERGE_MB_PER_HOUR = (1072 - 562) / 2
-FINAL_MERGE_BASE_MB = 562 - FINAL_MERGE_MB_PER_HOUR
-LAMBDA_SLOWDOWN = 2.0
-COLLECT_TIMEOUT_S = 600
-
-
-def collect_problem(workers: int, slice_seconds: list[float], group_workers: int, tree: bool,
-                    memory_mb: float = COLLECT_MEMORY_MB) -> str | None:
-    """Refuse a run whose collect could not finish within the Collect function's time and memory,
-    with the arithmetic (after its retries such a run would end without a result.json)."""
-    duration_s = sum(slice_seconds)
-    if tree:
-        partials = sum(-(-workers // max(1, group_workers)) for _ in slice_seconds)
-        group_s = REDUCE_S_PER_WORKER_SECOND * min(workers, group_workers) * max(slice_seconds) * LAMBDA_SLOWDOWN
-        final_s = FINAL_MERGE_S_PER_PARTIAL * partials * LAMBDA_SLOWDOWN
-        longest_s, what = max((group_s, "a group's merge"), (final_s, f"the final merge of {partials:,} partials"))
-    else:
-        longest_s = REDUCE_S_PER_WORKER_SECOND * workers * duration_s * LAMBDA_SLOWDOWN
-        what = f"one merge of {workers:,} workers x {duration_s:,.0f} s"
-    if longest_s > COLLECT_TIMEOUT_S * 0.8:
-        return (f"collect could not finish: {what} would take about {longest_s:,.0f} s on Lambda "
-                f"(measured here x{LAMBDA_SLOWDOWN:g}), over 80 % of the Collect function's {COLLECT_TIMEOUT_S} s; "
-                f"split the run into shorter or narrower ones")
-    needed_mb = FINAL_MERGE_BASE_MB + FINAL_MERGE_MB_PER_HOUR * duration_s / 3600
-    if needed_mb > memory_mb * 0.8:
-        hours = (memory_mb * 0.8 - FINAL_MERGE_BASE_MB) / FINAL_MERGE_MB_PER_HOUR
-        return (f"collect could not finish: the final merge holds the run's per-second timeline, about "
-                f"{needed_mb:,.0f} MB for {duration_s / 3600:.1f} h ({FINAL_MERGE_BASE_MB:.0f} MB + "
-                f"{FINAL_MERGE_MB_PER_HOUR:.0f} MB an hour, measured), over 80 % of the Collect function's "
-                f"{memory_mb:,.0f} MB; split it into runs of at most {hours:.1f} h")
     return None
 
 
@@ -191,7 +148,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         problems.append("the locust engine runs locustfiles, and a locustfile runs on it (`squall run locustfile.py`)")
     gather_size = gather_group_workers(plan.workers, execution_input.get("gather_group_workers"))
     group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
-    tree = plan.workers * len(plan.slices) >= REDUCE_FROM_WORKER_SLICES or "reduce_group_workers" in execution_input
+    tree = uses_reduce_tree(plan.workers, len(plan.slices)) or "reduce_group_workers" in execution_input
     interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
                                                 start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S,
                                                 len(groups_of(plan.workers, group_size)) if tree else 0)

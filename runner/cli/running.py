@@ -148,6 +148,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"  cost ({backend}) {'at most ' if capped else ''}${estimate.total_usd:.4f} estimated for the test "
               f"itself" + (" (if the iterations take the whole cap)" if capped else "") +
               (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
+    from analysis.cost import standing_cost
+    standing, nat = standing_cost("us-east-1"), standing_cost("us-east-1", nat_gateways=1)
+    print(f"  stack (aws)   ${standing.total_usd:.2f} a month whether it runs or not: its CloudWatch dashboard "
+          f"(an account's first three are free); ${nat.total_usd - standing.total_usd:.2f} more with a VPC it "
+          f"creates (squall:vpc, a NAT gateway)")
     if spec.limits.max_cost_usd is not None:
         print(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
     return EXIT_PASS

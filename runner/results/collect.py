@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.advice import advise
-from analysis.cost import RunShape, gatherer_shape, target_cost, run_cost
+from analysis.cost import RunShape, gatherer_shape, run_cost, stored_bytes_of, target_cost
 from analysis.endpoints import OTHER_ENDPOINTS, fold_endpoints, folding_warning
 from analysis.merge import MergedRun, merge_shards
 from analysis.partial import Partial, fold_partial, partial_of
@@ -18,6 +18,7 @@ from analysis.result import build_result
 from analysis.shard import Shard, delta_key_parts, snapshot_key_parts
 from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
+from runner.collect_budget import merge_seconds
 from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
 from runner.plan import (GATHER_LOOP_S, MonitorCadence, RunPlan, planned_users_per_second, start_margin_for,
@@ -281,7 +282,8 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
                      metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out,
                      run_hours=(measured_s + len(plan.slices) * (start_margin_for(plan.workers) + spec.limits.drain_s))
                      / 3600 if on_aws else 0.0,
-                     gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations)
+                     gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations,
+                     **(_aws_control(plan, run, deltas, len(partials), measured_s) if on_aws else {}))
     cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
     if metrics is not None and report is not None:
         rest = {a.name for a in report.resources.rest_apis}
@@ -290,6 +292,15 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result["cost"] = cost
     store.put_json(prefix + "result.json", result)
     return result
+
+
+def _aws_control(plan: RunPlan, run: MergedRun, deltas: int, partials: int, measured_s: float) -> dict[str, Any]:
+    """What collect itself, the reduce tree and the cold starts add to a run on AWS, for its cost."""
+    slice_seconds = [measured_s / len(plan.slices)] * len(plan.slices)
+    return {"control_invocations": 2 + len(plan.slices) + partials,
+            "merge_seconds": merge_seconds(plan.workers, slice_seconds),
+            "cold_starts": plan.workers * len(plan.slices),
+            "stored_bytes": stored_bytes_of(deltas, len(run.workers))}
 
 
 def shared_pool_note(report: TargetReport, workers: int) -> str | None:

@@ -138,7 +138,7 @@ def test_the_longest_run_a_deployment_allows_is_one_plan_accepts() -> None:
     final merge would not fit its memory): a scheduled run of that length was refused every night."""
     from infra.functions import COLLECT_MEMORY_MB
     from infra.settings import MAX_RUN_HOURS
-    from runner.aws.pipeline import collect_problem
+    from runner.collect_budget import collect_problem
     hours_s = [840.0] * int(MAX_RUN_HOURS * 3600 / 840)
     assert collect_problem(1, hours_s, 200, tree=True, memory_mb=COLLECT_MEMORY_MB) is None
     longer = hours_s + [840.0] * 3  # 42 minutes more

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.cost import TargetUsage, RunShape, gatherer_shape, planned_shape, prices_for, target_cost, run_cost
+from analysis.cost import (COLLECT_MEMORY_MB, RunShape, TargetUsage, gatherer_shape, planned_shape, prices_for, run_cost,
+                           standing_cost, stored_bytes_of, target_cost)
 
 
 def items(breakdown) -> dict[str, tuple[float, float]]:
@@ -136,10 +137,62 @@ def test_an_aws_run_prices_its_logs_trace_and_live_metrics_as_the_plan_does() ->
                           start_margin_s=15, drain_s=10, metrics_per_call=0)
     cost = run_cost(shape, "us-east-1")
     listed = items(cost)
-    logs_gb = (shape.transitions * 1200 + (shape.workers + shape.monitor_invocations + 3) * 1500) / 1e9
+    logs_gb = (shape.transitions * 1200 + (shape.workers + shape.monitor_invocations + 2 + 5) * 1500) / 1e9
     assert listed["CloudWatch Logs"] == pytest.approx((logs_gb, logs_gb * 0.50))
     assert listed["X-Ray (the state machine's trace)"] == pytest.approx((1, 5.00 / 1e6))
     months = 5 * (3600 + 125) / 3600 / 730
     assert listed["CloudWatch metrics (the live figures, EMF)"] == pytest.approx((months, months * 0.30))
     assert not any(name.startswith(("CloudWatch Logs", "X-Ray")) for name in items(run_cost(
         planned_shape("local", 60, 1, 1, 2, 10, 0, 0, 0), "us-east-1")))
+
+
+def test_every_lambda_invocation_of_a_wide_run_is_counted_and_collect_s_merges_priced_at_its_memory() -> None:
+    """Plan, a StartSlice per slice, a MergeGroup per reduce group and slice, and Collect; before,
+    every run was priced with three control invocations and no merge time."""
+    from runner.collect_budget import merge_seconds, reduce_invocations
+    slices = [600.0, 600.0, 600.0]
+    shape = planned_shape("aws", duration_s=1800, workers=1000, slices=3, flush_interval_s=1, monitor_interval_s=10,
+                          start_margin_s=25, drain_s=10, metrics_per_call=0,
+                          merge_seconds=merge_seconds(1000, slices), reduce_invocations=reduce_invocations(1000, 3))
+    assert shape.control_invocations == 2 + 3 + 30  # ten groups of 100 workers in each of three slices
+    cost = items(run_cost(shape, "us-east-1"))
+    assert cost["Lambda requests"][0] == 3000 + shape.monitor_invocations + 35
+    # 1,000 workers x 1,800 s at 12.7 s per 100 x 840 worker-seconds, and 30 partials at 7.5 s per 13, x2 on Lambda
+    merge_s = (12.7 / 84_000 * 1_800_000 + 7.5 / 13 * 30) * 2
+    assert cost["Lambda collect's merges"] == pytest.approx((merge_s * 3008 / 1024, merge_s * 3008 / 1024 * 0.0000133334))
+
+
+def test_the_collect_memory_here_is_the_stacks() -> None:
+    from runner.contract import COLLECT_MEMORY_MB as deployed
+    assert COLLECT_MEMORY_MB == deployed
+
+
+def test_every_worker_invocation_s_init_is_priced_at_most_once() -> None:
+    """Lambda bills INIT since August 2025: half a second a cold start (the handlers' imports, measured)."""
+    shape = planned_shape("aws", duration_s=1800, workers=10, slices=3, flush_interval_s=1, monitor_interval_s=10,
+                          start_margin_s=15, drain_s=10, metrics_per_call=0)
+    assert shape.cold_starts == 30
+    cost = run_cost(shape, "us-east-1")
+    gb_s = 30 * 0.5 * 1769 / 1024
+    assert items(cost)["Lambda INIT (cold starts)"] == pytest.approx((gb_s, gb_s * 0.0000133334))
+    assert any(note.startswith("INIT billed for every worker invocation") and "at most" in note for note in cost.notes)
+
+
+def test_the_files_a_run_leaves_are_priced_for_the_days_the_bucket_keeps_them() -> None:
+    assert stored_bytes_of(deltas=10_000, snapshots=10) == 10_000 * 850 + 10 * 13_000 + 1_500_000
+    shape = RunShape("aws", 60.0, 1, stored_bytes=3_040_000_000, retention_days=90)
+    [stored] = [i for i in run_cost(shape, "us-east-1").items if i.name.startswith("S3 storage")]
+    assert stored.name == "S3 storage (90 days)"
+    assert stored.quantity == pytest.approx(3.04 * 90 / 30.4) and stored.cost_usd == pytest.approx(9 * 0.023)
+    planned = planned_shape("aws", duration_s=600, workers=2, slices=1, flush_interval_s=1, monitor_interval_s=10,
+                            start_margin_s=15, drain_s=10, metrics_per_call=0)
+    assert planned.stored_bytes == stored_bytes_of(2 * 625, 2)  # a delta a second and a final one, a snapshot each
+
+
+def test_the_stack_s_standing_cost_is_its_dashboard_and_a_nat_gateway_it_creates() -> None:
+    idle = standing_cost("us-east-1")
+    assert items(idle) == {"CloudWatch dashboard": (1, 3.00)}
+    assert "an account's first three dashboards are free" in idle.notes
+    private = standing_cost("us-east-1", nat_gateways=1)
+    assert items(private)["NAT gateway (squall:vpc create)"] == pytest.approx((730, 730 * 0.045))
+    assert private.total_usd == pytest.approx(3.00 + 32.85)

@@ -1,7 +1,7 @@
 """Plan refuses a run whose collect could not finish, with the arithmetic (bench/aws_scale.py's figures)."""
 from __future__ import annotations
 
-from runner.aws.pipeline import collect_problem
+from runner.collect_budget import collect_problem
 
 SLICE_S = 840.0
 
