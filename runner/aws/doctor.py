@@ -1,7 +1,8 @@
 """`squall doctor --on aws`: what stands between this account and a first run, each with what to
 do. Credentials and region, the CDK bootstrap, the deployed stack (there, finished, of this CLI's
 format), the account's Lambda concurrency (quota, what is unreserved, what the workers' pool holds,
-how many workers a run can have), and the runs going on now on the stack's state machine.
+how many workers a run can have), Step Functions' state-transition rate (how many workers a slice
+can launch within its start margin), and the runs going on now on the stack's state machine.
 
 Read-only: every call is a Describe/Get/List. A check that cannot be made (access denied, say) is
 named with the call that failed, never skipped in silence.
@@ -9,12 +10,15 @@ named with the call that failed, never skipped in silence.
 from __future__ import annotations
 
 from collections.abc import Callable
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from runner.contract import STACK_FORMAT, UNRESERVED_MINIMUM
+from runner.plan import start_margin_for
 
 OK, WARN, PROBLEM = "ok", "warn", "problem"
 BOOTSTRAP_STACK = "CDKToolkit"
@@ -23,6 +27,13 @@ CONCURRENCY_QUOTA_CODE = "L-B99A9384"  # Service Quotas: AWS Lambda, "Concurrent
 CONTROL_AT_ONCE = 3  # executions besides the workers during a run: the monitor, a gatherer, collect at the end
 FEWEST_USEFUL_WORKERS = 10  # below this, most specs' default plans do not fit
 DISTRIBUTED_MAP_CHILDREN = 10_000  # Step Functions: a Distributed Map runs at most this many children at once
+# Standard workflows' StateTransition token bucket (bucket size, refill per second), per account and
+# region, from the Step Functions developer guide's quotas page (limits-overview.md in
+# awsdocs/aws-step-functions-developer-guide, as archived); new accounts start lower and AWS raises
+# them with use, so doctor reads the account's own figures from CloudWatch where it publishes them.
+STATE_TRANSITIONS_DOCUMENTED = {"us-east-1": (5_000, 1_500), "us-west-2": (5_000, 1_500), "eu-west-1": (5_000, 1_500)}
+STATE_TRANSITIONS_ELSEWHERE = (800, 500)
+TRANSITIONS_PER_WORKER = 3  # a Workers map child: its start, the Worker task, its end (analysis.cost.planned_shape)
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ def _outputs(stack: dict[str, Any]) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def examine(session: Any, stack_name: str) -> list[Finding]:
+def examine(session: Any, stack_name: str, clock: Callable[[], float] = time.time) -> list[Finding]:
     """Every check, in the order a first-time user meets them; stops after credentials or region
     fail (nothing else can be asked then)."""
     region = session.region_name
@@ -77,6 +88,8 @@ def examine(session: Any, stack_name: str) -> list[Finding]:
     stack = _guarded_value(lambda: _stack(cloudformation, stack_name))
     outputs = _outputs(stack) if isinstance(stack, dict) else {}
     findings.append(_guarded("concurrency", lambda: _concurrency(session.client("lambda"), outputs, region)))
+    findings.append(_guarded("transitions", lambda: _state_transitions(session.client("cloudwatch"), outputs,
+                                                                        region, clock())))
     if deployed.level == OK:  # the runs of a stack that is not this Squall's are not this CLI's to read
         findings.append(_guarded("runs", lambda: _runs_going_on(session.client("stepfunctions"), outputs)))
     return findings
@@ -167,6 +180,44 @@ def _concurrency(lambda_client: Any, outputs: dict[str, str], region: str) -> Fi
         return Finding("concurrency", WARN, said + f"; the stack allows {stack_max} (squall:maxWorkers), so "
                                                    "Plan refuses bigger runs with this reason", increase)
     return Finding("concurrency", OK, said)
+
+
+def _published(cloudwatch: Any, metric: str, now_epoch_s: float) -> float | None:
+    """The newest hourly maximum of one of the account's StateTransition service metrics over the
+    last two weeks, or None when Step Functions published none (it does while executions run)."""
+    answer = cloudwatch.get_metric_data(
+        MetricDataQueries=[{"Id": "m", "ReturnData": True, "MetricStat": {
+            "Metric": {"Namespace": "AWS/States", "MetricName": metric,
+                       "Dimensions": [{"Name": "ServiceMetric", "Value": "StateTransition"}]},
+            "Period": 3600, "Stat": "Maximum"}}],
+        StartTime=datetime.fromtimestamp(now_epoch_s - 14 * 86_400, UTC),
+        EndTime=datetime.fromtimestamp(now_epoch_s, UTC), ScanBy="TimestampDescending")
+    values = [v for result in answer.get("MetricDataResults", []) for v in result.get("Values", [])]
+    return float(values[0]) if values else None
+
+
+def _state_transitions(cloudwatch: Any, outputs: dict[str, str], region: str, now_epoch_s: float) -> Finding:
+    bucket = _published(cloudwatch, "ProvisionedBucketSize", now_epoch_s)
+    refill = _published(cloudwatch, "ProvisionedRefillRate", now_epoch_s)
+    if bucket is None or refill is None:
+        bucket, refill = map(float, STATE_TRANSITIONS_DOCUMENTED.get(region, STATE_TRANSITIONS_ELSEWHERE))
+        source = (f"Step Functions has published no StateTransition figures for this account yet (it does while "
+                  f"executions run): taken as the documented {bucket:,.0f} at once and {refill:,.0f}/s for {region}, "
+                  f"though new accounts start lower")
+    else:
+        source = f"this account's StateTransition rate in {region}: {bucket:,.0f} at once and {refill:,.0f}/s"
+    stack_max = int(outputs.get("MaxWorkers", "0") or 0)
+    workers = stack_max or 1_000
+    margin_s = start_margin_for(workers)
+    launchable = int((bucket + refill * margin_s) // TRANSITIONS_PER_WORKER)
+    said = (f"{source}; a slice launches up to {launchable:,} workers within its {margin_s:g} s start margin "
+            f"({TRANSITIONS_PER_WORKER} transitions each)")
+    if launchable < workers and stack_max:
+        return Finding("transitions", WARN, said + f"; the stack allows {stack_max:,} (squall:maxWorkers): the last "
+                                                   "ones would start late, their arrivals counted late",
+                       f"ask for a higher StateTransition rate: Service Quotas > AWS Step Functions in {region}, "
+                       "or AWS Support")
+    return Finding("transitions", OK, said)
 
 
 def _runs_going_on(stepfunctions: Any, outputs: dict[str, str]) -> Finding:

@@ -36,6 +36,15 @@ def stack_with_outputs(emulator: Emulator, name: str, outputs: dict[str, str]) -
         "Outputs": {key: {"Value": value} for key, value in outputs.items()}}))
 
 
+def ready(emulator: Emulator) -> None:
+    """Bootstrapped, with this Squall's stack deployed (once in the module's account)."""
+    names = {stack["StackName"] for stack in emulator.client("cloudformation").describe_stacks()["Stacks"]}
+    if "CDKToolkit" not in names:
+        stack_with_outputs(emulator, "CDKToolkit", {"BootstrapVersion": "28"})
+    if "Squall" not in names:
+        emulator.deploy(synth(allowedHosts=["127.0.0.1"]))
+
+
 def line_of(output: str, check: str) -> str:
     [line] = [line for line in output.splitlines() if line.split()[1:2] == [check]]
     return line
@@ -70,11 +79,10 @@ def test_a_new_account_with_an_old_stack_gets_each_problem_named_with_its_fix(
 def test_a_bootstrapped_account_with_this_squalls_stack_is_ready(
         account: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
-    stack_with_outputs(account, "CDKToolkit", {"BootstrapVersion": "28"})
-    account.deploy(synth(allowedHosts=["127.0.0.1"]))
+    ready(account)
     done = doctor(account, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    for check in ("credentials", "bootstrap", "stack", "concurrency", "runs"):
+    for check in ("credentials", "bootstrap", "stack", "concurrency", "transitions", "runs"):
         assert line_of(done.stdout, check).split()[0] == "ok", done.stdout
     assert "up to 498 workers" in done.stdout  # (1,000 - 3) // 2
     assert "0 problems, 0 warnings" in done.stdout
@@ -90,3 +98,27 @@ def test_a_bootstrapped_account_with_this_squalls_stack_is_ready(
     assert concurrency.split()[0] == "WARN"
     assert "the workers' own pool of 150" in concurrency and "up to 75 workers" in concurrency
     assert "the stack allows 100" in concurrency
+
+
+def test_the_accounts_own_state_transition_rate_says_how_many_workers_a_slice_launches_in_time(
+        account: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Step Functions publishes an account's StateTransition bucket and refill rate in CloudWatch; a
+    new account's are lower than the documented ones, and a stack allowing more workers than a slice
+    can launch within its start margin is a warning naming both figures."""
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "1000")
+    ready(account)
+    before = doctor(account, tmp_path)
+    assert "published no StateTransition figures" in line_of(before.stdout, "transitions")
+    assert "the documented 5,000 at once and 1,500/s for us-east-1" in before.stdout
+    cloudwatch = account.client("cloudwatch")
+    for metric, value in (("ProvisionedBucketSize", 30.0), ("ProvisionedRefillRate", 10.0)):
+        cloudwatch.put_metric_data(Namespace="AWS/States", MetricData=[{
+            "MetricName": metric, "Value": value, "Dimensions": [{"Name": "ServiceMetric", "Value": "StateTransition"}]}])
+    done = doctor(account, tmp_path)
+    line = line_of(done.stdout, "transitions")
+    assert line.split()[0] == "WARN", done.stdout
+    # the stack allows 100 workers, launched within a 16 s margin: (30 + 10 x 16) / 3 = 63 fit
+    assert "this account's StateTransition rate in us-east-1: 30 at once and 10/s" in line
+    assert "a slice launches up to 63 workers within its 16 s start margin" in line
+    assert "the stack allows 100" in line and "Service Quotas > AWS Step Functions" in done.stdout
+    assert done.returncode == 0
