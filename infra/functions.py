@@ -86,6 +86,7 @@ class Functions(Construct):
         bucket.grant_read(self.plan, "runs/*/control/*")  # abandon: an abort's or a user's stop flag is kept
         bucket.grant_read(self.plan, "runs/*/meta.json")  # a schedule delivered twice finds its run planned
         bucket.grant_read(self.plan, "runs/*/plan.json")  # abandon: the key groups whose stop flags it writes
+        bucket.grant_read(self.plan, "runs/*/claim.json")  # the concurrency an earlier run's Plan claims
         bucket.grant_read(self.worker, "runs/*/jobs/*")
         bucket.grant_read(self.worker, "runs/*/control/*")
         bucket.grant_put(self.worker, "runs/*/shards/*")

@@ -60,7 +60,7 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
     own = {
         "plan": {
             **CDK_PUT, **_run_keys(bucket, "specs/*", "runs/*", "runs/*/control/*", "runs/*/meta.json",
-                                              "runs/*/plan.json"),
+                                              "runs/*/plan.json", "runs/*/claim.json"),
             "IAM5[Resource::*]": "lambda:GetAccountSettings has no resource-level permissions",
             f"IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
             f"{stack.stack_name}-Run:*]": "Plan reads which run each of this state machine's running executions is "

@@ -234,6 +234,12 @@ def shard_keys_since(store: Store, run_id: str, slice_index: int, workers: Itera
     return keys
 
 
+def claim_key(run_id: str) -> str:
+    """What a run on AWS claims of the account's concurrency while its Plan checks the headroom
+    (runner.aws.pipeline.runs_going_on): the runs that started after it count it from here."""
+    return run_prefix(run_id) + "claim.json"
+
+
 def stop_key(run_id: str) -> str:
     """The stop request with its reason (what collect, the CLI and the state machine read)."""
     return run_prefix(run_id) + "control/stop"

@@ -34,7 +34,7 @@ from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
 from runner.results.reports import write_reports
-from runner.store import Store, request_stop, run_prefix, stop_key
+from runner.store import Store, claim_key, request_stop, run_prefix, stop_key
 from runner.aws.target_report import Boto3TargetSource
 from runner.collect_budget import REDUCE_GROUP_WORKERS, collect_problem, uses_reduce_tree
 from runner.contract import COLLECT_MEMORY_MB
@@ -165,6 +165,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
                             f"${spec.limits.max_cost_usd:g}")
     if lambda_client is not None and not problems:
+        at_once = plan.workers * (2 if len(plan.slices) > 1 else 1)
+        store.put_json(claim_key(run_id), {"workers_at_once": at_once, "execution": event.get("execution_name")})
         machine = os.environ.get("SQUALL_STATE_MACHINE_ARN")
         others = runs_going_on(stepfunctions, machine, str(event.get("execution_name", "")), store) \
             if stepfunctions is not None and machine else []
@@ -175,6 +177,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                                                others=others,
                                                concurrent_runs=int(os.environ.get("SQUALL_CONCURRENT_RUNS", "1")))
         if shortfall:
+            store.put_json(claim_key(run_id), {"workers_at_once": 0, "execution": event.get("execution_name")})
             problems.append(shortfall)
     if problems:
         raise PlanRejected("; ".join(problems))
@@ -253,26 +256,51 @@ def abandon_run(event: dict[str, Any], store: Store, now_epoch_s: float) -> dict
     return {"run_id": run_id, "stop_wait_s": int(event.get("stop_wait_s", STOP_WAIT_S))}
 
 
-def runs_going_on(stepfunctions: Any, machine_arn: str, own_execution: str, store: Store) -> list[tuple[str, int]]:
-    """(run id, workers at once) of every other run of this stack going on now: its running
-    executions, each read back to its run id (a schedule's execution is named by the scheduler) and
-    its plan (two slices' workers while they hand over; 0 for one not planned yet). On any failure
-    to list them: none (a run is not refused on a guess)."""
+CLAIM_WAIT_S = 20.0  # how long a Plan waits for an earlier run's Plan to claim its concurrency
+CLAIM_POLL_S = 0.5
+
+
+def runs_going_on(stepfunctions: Any, machine_arn: str, own_execution: str, store: Store,
+                  sleep: Callable[[float], None] = time.sleep) -> list[tuple[str, int]]:
+    """(run id, workers at once) of every run of this stack that started before this one and is
+    going on now: its running executions, each read back to its run id (a schedule's execution is
+    named by the scheduler) and its plan, or while that run's Plan is still under way the
+    concurrency it claims (two slices' workers while they hand over). Runs that started later are
+    left to count this one, so two Plans at the same instant cannot both miss each other: the
+    earlier one's claim is awaited up to CLAIM_WAIT_S. On any failure to list them: none (a run is
+    not refused on a guess)."""
     found: list[tuple[str, int]] = []
     try:
         pages = stepfunctions.get_paginator("list_executions").paginate(
             stateMachineArn=machine_arn, statusFilter="RUNNING", PaginationConfig={"MaxItems": 1000})
-        for execution in (e for page in pages for e in page.get("executions", [])):
-            if execution["name"] == own_execution:
-                continue
+        running = [e for page in pages for e in page.get("executions", [])]
+        own = next((e for e in running if e["name"] == own_execution), None)
+        earlier = [e for e in running if e["name"] != own_execution
+                   and (own is None or (e["startDate"], e["name"]) < (own["startDate"], own["name"]))]
+        for execution in earlier:
             described = stepfunctions.describe_execution(executionArn=execution["executionArn"])
             run_id = run_id_from(str(json.loads(described.get("input") or "{}").get("run_id") or execution["name"]))
-            plan_key = run_prefix(run_id) + "plan.json"
-            plan = store.get_json(plan_key) if store.exists(plan_key) else {}
-            found.append((run_id, int(plan.get("workers", 0)) * (2 if len(plan.get("slices", [])) > 1 else 1)))
+            found.append((run_id, _workers_at_once(store, run_id, sleep)))
     except Exception:  # noqa: BLE001 - no permission or no answer: counted as none, as the quota check does
         return found
     return found
+
+
+def _workers_at_once(store: Store, run_id: str, sleep: Callable[[float], None]) -> int:
+    """The workers an earlier run holds at once: from its plan, else its claim, awaited while its
+    Plan is under way; 0 when neither comes (its Plan failed before claiming)."""
+    waited_s = 0.0
+    while True:
+        plan_key, claim = run_prefix(run_id) + "plan.json", claim_key(run_id)
+        if store.exists(plan_key):
+            plan = store.get_json(plan_key)
+            return int(plan.get("workers", 0)) * (2 if len(plan.get("slices", [])) > 1 else 1)
+        if store.exists(claim):
+            return int(store.get_json(claim).get("workers_at_once", 0))
+        if waited_s >= CLAIM_WAIT_S:
+            return 0
+        sleep(CLAIM_POLL_S)
+        waited_s += CLAIM_POLL_S
 
 
 def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False, gatherers: int = 0,
