@@ -43,7 +43,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runner.store import LocalStore, delta_key_parts  # noqa: E402
+from analysis.shard import (delta_key_parts, key_group, shard_group_prefix, snapshot_key,  # noqa: E402
+                           snapshot_key_parts)
+from runner.store import LocalStore  # noqa: E402
 
 S3_LATENCY_S = 0.020
 FLUSH_S = 5  # set from --flush-s (the parent passes it to every phase)
@@ -87,8 +89,9 @@ class S3LikeStore(LocalStore):
         if parts is not None:
             slice_index, seq, _ = parts
             return slice_index * self.slice_s + (seq + 1) * FLUSH_S <= self.now_run_s
-        if "/snapshots/" in key:
-            return (int(key.split("/snapshots/")[1].split("/")[0]) + 1) * self.slice_s <= self.now_run_s
+        snapshot = snapshot_key_parts(key)
+        if snapshot is not None:
+            return (snapshot[0] + 1) * self.slice_s <= self.now_run_s
         return True
 
     def prime(self, prefix: str) -> list[str]:
@@ -117,13 +120,19 @@ class S3LikeStore(LocalStore):
             # As S3 lists from a cursor: only the keys after it, never a walk of every key before it
             # (a walk of the directory would make each tick cost as much as all the shards so far).
             # The generated shards never change: listed once, then bisected. Delta keys sort by
-            # slice, then flush: past the first one not yet flushed, none is.
+            # slice, key group, then flush: past a group's first one not yet flushed, none of that
+            # group's is, so the walk skips to the next group.
             every = self.prime(prefix)
             keys = []
-            for key in every[bisect.bisect_right(every, start_after) if start_after else 0:]:
-                if not self.visible(key):
-                    break
-                keys.append(key)
+            at = bisect.bisect_right(every, start_after) if start_after else 0
+            while at < len(every):
+                key = every[at]
+                if self.visible(key):
+                    keys.append(key)
+                    at += 1
+                    continue
+                group_prefix = key.rsplit("/", 2)[0] + "/"
+                at = bisect.bisect_right(every, group_prefix + "~")
         self._wait(max(1, math.ceil(len(keys) / 1000)))
         return keys
 
@@ -233,11 +242,11 @@ def generate(directory: Path, workers: int, minutes: int, rate_per_worker: float
                 return (worker + second // FLUSH_S) % len(cache.flushes)
             for seq in range(flushes):
                 seconds = range(offset + seq * FLUSH_S, min(offset + duration, offset + (seq + 1) * FLUSH_S))
-                path = prefix / "shards" / str(index) / f"{seq:06d}" / f"{worker:05d}.json.gz"
+                path = prefix / shard_group_prefix(index, key_group(worker)) / f"{seq:06d}" / f"{worker:05d}.json.gz"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(shard_bytes(cache, index, worker, seq, seconds, seq == flushes - 1, None, variant_of))
                 shards += 1
-            path = prefix / "snapshots" / str(index) / f"{worker:05d}.json.gz"
+            path = prefix / snapshot_key(index, worker)
             path.parent.mkdir(parents=True, exist_ok=True)
             totals = cache.slice_totals(offset, duration, worker % len(cache.flushes), variant_of)
             path.write_bytes(shard_bytes(cache, index, worker, flushes - 1, range(offset, offset + duration), True,
@@ -246,10 +255,11 @@ def generate(directory: Path, workers: int, minutes: int, rate_per_worker: float
         (prefix / "slices").mkdir(exist_ok=True)
         (prefix / "slices" / f"{index}.start.json").write_text(json.dumps(
             {"start_at_epoch_s": START_AT + offset, "offset_s": offset, "duration_s": duration}))
-    delta_bytes = sum(p.stat().st_size for p in (prefix / "shards" / "0" / "000001").iterdir())
+    first_flush = prefix / shard_group_prefix(0, 0) / "000001"
+    delta_bytes = sum(p.stat().st_size for p in first_flush.iterdir())
     return {"slices": slices, "shards": shards, "snapshots": snapshots,
-            "delta_kib": round(delta_bytes / workers / 1024, 1),
-            "snapshot_kib": round((prefix / "snapshots" / "0" / "00000.json.gz").stat().st_size / 1024, 1)}
+            "delta_kib": round(delta_bytes / len(list(first_flush.iterdir())) / 1024, 1),
+            "snapshot_kib": round((prefix / snapshot_key(0, 0)).stat().st_size / 1024, 1)}
 
 
 class PeakRss:
@@ -295,7 +305,8 @@ def phase_monitor(directory: Path, slices: list[dict[str, Any]], gather: bool = 
     gatherers = {Group(int(g["slice"]), int(g["first_worker"]), int(g["workers"])): (None, 0)
                  for s in planned for g in s["gather"]}
     for slice_ in planned:
-        store.prime(f"runs/{RUN_ID}/shards/{slice_['index']}/")
+        for group_folder in sorted((directory / "runs" / RUN_ID / "shards" / str(slice_["index"])).iterdir()):
+            store.prime(f"runs/{RUN_ID}/{shard_group_prefix(int(slice_['index']), int(group_folder.name))}")
         # what each slice's StartSlice records before its start (the monitor reads it from then on)
         store.put_json(f"runs/{RUN_ID}/slices/{slice_['index']}.start.json", {"start_at_epoch_s": slice_["start_at"]})
     event = {"run_id": RUN_ID, "slices": planned}

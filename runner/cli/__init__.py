@@ -27,6 +27,8 @@ from runner.cli.locust_options import add_locust_options
 from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd_validate
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
+RUN_ID_HELP = "a run id, as squall run prints it and squall runs lists it"
+STORE_HELP = "result store directory (default ./squall-runs)"
 
 
 def installed_version() -> str:
@@ -47,15 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"squall {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a spec (or a suite's specs) and report every problem")
-    p.add_argument("spec")
+    p.add_argument("spec", help="a spec, or a suite file")
     p.add_argument("--target", default=D.get("target"), help="replace target.url, as squall run --target does")
     p.add_argument("--data-root", default=D.get("data_root"), metavar="DIR",
                    help="a folder data files may also be read from (default: only under the spec's folder)")
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("plan", help="show what a spec will do: phases, arrivals, workers")
-    p.add_argument("spec")
+    p.add_argument("spec", help="a spec")
     spec_selection_options(p)
-    p.add_argument("--workers", type=worker_count, default=D.get("workers"))
+    p.add_argument("--workers", type=worker_count, default=D.get("workers"),
+                   help="plan for this many workers (default: as many as the peak rate needs)")
     p.set_defaults(func=cmd_plan)
     for name, func, help_text in (("run", cmd_run, "run a spec"),
                                   ("demo", cmd_demo, "start the demo target and run the quickstart against it")):
@@ -98,94 +101,103 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--spec", help="another spec to run against the demo target")
             p.add_argument("--port", type=int, help="demo target port (default: a free one)")
-            p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE")
-            p.add_argument("--tags", default="")
-            p.add_argument("--exclude-tags", default="")
+            p.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                           help="override a value of the spec, as squall run --set")
+            p.add_argument("--tags", default="", help="run only scenarios with any of these tags (a,b)")
+            p.add_argument("--exclude-tags", default="", help="skip scenarios with these tags")
         p.add_argument("--store", default=D.get("store", "squall-runs"),
                        help="result store directory (default ./squall-runs)")
         p.add_argument("--workers", type=worker_count, default=D.get("workers"),
                        help="worker processes (default: one per core)")
-        p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"))
+        p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"),
+                       help="the HTTP engine (default fast; httpx and aiohttp for comparisons; docs/engine.md)")
         p.add_argument("--seed", type=int, help="seed for scenario choice and data (default random)")
         ui_arguments(p)
         p.set_defaults(func=func)
     p = sub.add_parser("watch", help="follow a run to its verdict: on AWS, or local in another terminal")
-    p.add_argument("run_id")
+    p.add_argument("run_id", help=RUN_ID_HELP)
     p.add_argument("--on", choices=("local", "aws"), default=None,
                    help="default: local when the run is in the local store, else aws")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"), help=STORE_HELP)
     ui_arguments(p)
     aws_arguments(p)
     p.set_defaults(func=cmd_watch)
     p = sub.add_parser("stop", help="stop a run gracefully (its results are kept)")
-    p.add_argument("run_id")
+    p.add_argument("run_id", help=RUN_ID_HELP)
     p.add_argument("--on", choices=("local", "aws"), default=None,
                    help="default: local when the run is in the local store, else aws")
     p.add_argument("--now", action="store_true", help="aws: also stop the execution at once")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
+    p.add_argument("--store", default=D.get("store", "squall-runs"), help=STORE_HELP)
     aws_arguments(p)
     p.set_defaults(func=cmd_stop)
     p = sub.add_parser("runs", help="list past runs, newest first")
-    p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--on", choices=("local", "aws"), default="local", help="the local store or the stack's bucket "
+                                                                            "(default local)")
+    p.add_argument("--store", default=D.get("store", "squall-runs"), help=STORE_HELP)
+    p.add_argument("--limit", type=int, default=20, help="the newest this many (default 20)")
     aws_arguments(p)
     p.set_defaults(func=cmd_runs)
     p = sub.add_parser("report", help="render a run's report: html, md, csv (Locust layout), junit, json, txt")
     p.add_argument("run_id", help="a run id, or a result file written with `squall run --output FILE`")
-    p.add_argument("--format", choices=("html", "md", "csv", "junit", "json", "txt"), default="html")
+    p.add_argument("--format", choices=("html", "md", "csv", "junit", "json", "txt"), default="html",
+                   help="default html")
     p.add_argument("-o", "--output", help="file (or folder, for csv); default: stdout for text formats")
     store_arguments(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("baseline", help="make a run the baseline its spec's regression thresholds compare with")
-    p.add_argument("action", choices=("set",))
-    p.add_argument("run_id")
+    p.add_argument("action", choices=("set",), help="set: make RUN_ID the baseline of its spec")
+    p.add_argument("run_id", help=RUN_ID_HELP)
     store_arguments(p)
     p.set_defaults(func=cmd_baseline)
     p = sub.add_parser("compare", help="per-metric and per-endpoint deltas between two runs")
-    p.add_argument("run_a")
-    p.add_argument("run_b")
+    p.add_argument("run_a", help="the run compared with (the earlier one, say)")
+    p.add_argument("run_b", help="the run compared")
     store_arguments(p)
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("collect", help="merge, judge and report a run again from its shards")
-    p.add_argument("run_id")
+    p.add_argument("run_id", help=RUN_ID_HELP)
     store_arguments(p)
     p.set_defaults(func=cmd_collect)
     p = sub.add_parser("fetch", help="download a run's results and reports from S3")
-    p.add_argument("run_id")
-    p.add_argument("-o", "--output", default="squall-runs/fetched")
+    p.add_argument("run_id", help=RUN_ID_HELP)
+    p.add_argument("-o", "--output", default="squall-runs/fetched",
+                   help="folder to download into (default squall-runs/fetched)")
     aws_arguments(p)
     p.set_defaults(func=cmd_fetch)
     p = sub.add_parser("doctor", help="check this account for a first run: credentials, bootstrap, stack, "
                                       "Lambda concurrency (exit 1 when a problem stands in the way)")
-    p.add_argument("--on", choices=("aws",), default="aws")
+    p.add_argument("--on", choices=("aws",), default="aws", help="aws (the only backend it checks)")
     aws_arguments(p)
     p.set_defaults(func=cmd_doctor)
     p = sub.add_parser("import", help="convert another tool's script into a Squall spec")
-    p.add_argument("kind", choices=("artillery",))
-    p.add_argument("file")
+    p.add_argument("kind", choices=("artillery",), help="the tool the script is for")
+    p.add_argument("file", help="the script (an Artillery YAML)")
     p.add_argument("-o", "--output", help="write the spec here (default: stdout)")
     p.set_defaults(func=cmd_import)
-    p = sub.add_parser("demo-target", help="serve the demo API on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    from runner.demo.target import endpoints_help
+    p = sub.add_parser("demo-target", help="serve the demo API on 127.0.0.1", epilog=endpoints_help(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--port", type=int, default=8080, help="port on 127.0.0.1 (default 8080)")
     p.add_argument("--latency", default="lognormal:20ms:0.5", help="fixed:5ms | uniform:5ms:50ms | lognormal:20ms:0.5")
     p.add_argument("--concurrency", type=int, default=200, help="in-flight requests before 429 (default 200)")
     p.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 502 (0-1)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seed", type=int, default=1, help="seed of its latency and error draws (default 1)")
     p.add_argument("--publish-metrics", action="store_true",
                    help="publish the CloudWatch metrics AWS would publish for it (to a CloudWatch emulator: "
                         "set AWS_ENDPOINT_URL; on a real account this costs PutMetricData requests)")
-    p.add_argument("--function-name", default="squall-demo-generate")
-    p.add_argument("--api-name", default="squall-demo-api")
-    p.add_argument("--stage", default="prod")
-    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--function-name", default="squall-demo-generate",
+                   help="--publish-metrics: the Lambda function it poses as (default squall-demo-generate)")
+    p.add_argument("--api-name", default="squall-demo-api",
+                   help="--publish-metrics: the API Gateway REST API it poses as (default squall-demo-api)")
+    p.add_argument("--stage", default="prod", help="--publish-metrics: that API's stage (default prod)")
+    p.add_argument("--region", default="us-east-1", help="--publish-metrics: the region (default us-east-1)")
     p.add_argument("--metrics-interval", type=float, default=10.0, help="seconds between publications")
     p.set_defaults(func=cmd_demo_target)
     p = sub.add_parser("schema", help="print the JSON Schema of specs for editors (--suite: of suite files)")
     p.add_argument("--suite", action="store_true", help="the schema of suite files")
     p.set_defaults(func=cmd_schema)
     p = sub.add_parser("completion", help="print a completion script for your shell (source <(squall completion bash))")
-    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    p.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
     p.set_defaults(func=cmd_completion)
     for command in sub.choices.values():  # --debug, -q and -v before or after the subcommand
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks")

@@ -190,6 +190,7 @@ def aws_arguments(p: argparse.ArgumentParser) -> None:
 
 def store_arguments(p: argparse.ArgumentParser) -> None:
     """Where a command finds runs: the local store (default) or, with --on aws, the stack's bucket."""
-    p.add_argument("--on", choices=("local", "aws"), default="local")
-    p.add_argument("--store", default=D.get("store", "squall-runs"))
+    p.add_argument("--on", choices=("local", "aws"), default="local",
+                   help="the local store or the stack's bucket (default local)")
+    p.add_argument("--store", default=D.get("store", "squall-runs"), help="result store directory (default ./squall-runs)")
     aws_arguments(p)

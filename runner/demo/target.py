@@ -83,6 +83,42 @@ _ROUTE_KEYS = [(re.compile(r"^/status/[^/]+$"), "/status/{id}"), (re.compile(r"^
                (re.compile(r"^/jobs/[^/]+$"), "/jobs/{id}")]
 
 
+# (method, path, handler, what it answers): the routes, and `squall demo-target --help`'s list of them.
+ENDPOINTS = (
+    ("POST", "/generate", "generate", "queue an image job from a JSON body ({\"steps\": 20}): 202 with its jobId"),
+    ("GET", "/status/{job_id}", "status", "a queued job's status (404 for an unknown id)"),
+    ("POST", "/enhance", "enhance", "any body: its size"),
+    ("GET", "/gallery", "gallery", "twelve items"),
+    ("GET", "/gallery/{item_id}", "gallery_item", "one item"),
+    ("GET", "/health", "health", "ok"),
+    ("POST", "/login", "login", "a token, and a session cookie"),
+    ("GET", "/me", "me", "the session cookie's session (401 without it)"),
+    ("GET", "/jobs", "jobs", "five jobs"),
+    ("POST", "/jobs", "jobs", "create a job: 201 with its id"),
+    ("GET", "/jobs/{job_id}", "job", "one job"),
+    ("GET", "/templates", "templates", "three templates"),
+    ("GET", "/admin/stats", "admin_stats", "counts"),
+    ("POST", "/tokenize", "tokenize", "a text body's word count"),
+    ("POST", "/analyze", "analyze", "needs X-Api-Key; a repeated body is a cache hit (X-Cache: HIT)"),
+    ("GET", "/cache/stats", "cache_stats", "/analyze's cache hits and misses"),
+    ("GET", "/providers", "providers", "two providers"),
+    ("POST", "/route", "route", "a model by body size"),
+    ("GET", "/scrape", "scrape", "a page count"),
+    ("POST", "/tokenize/batch", "tokenize_batch", "word counts of a JSON body's texts"),
+    ("POST", "/generate/batch", "generate_batch", "a result per prompt of a JSON body's prompts"),
+    ("GET", "/__stats", "stats", "what the target saw: requests by route and status, peak in-flight (no latency)"),
+    ("POST", "/__reset", "reset", "forget what it saw"),
+)
+
+
+def endpoints_help() -> str:
+    """The routes, for `squall demo-target --help`."""
+    width = max(len(f"{method} {path}") for method, path, _, _ in ENDPOINTS)
+    return "endpoints (each after --latency, 429 past --concurrency, an X-Api-Key starting low- rate-limited;\n" \
+        "the /__ ones answer at once):\n" \
+        + "\n".join(f"  {f'{method} {path}':{width}}  {what}" for method, path, _, what in ENDPOINTS)
+
+
 def route_key(method: str, path: str) -> str:
     for pattern, name in _ROUTE_KEYS:
         if pattern.match(path):
@@ -240,30 +276,14 @@ def make_app(state: DemoState) -> web.Application:
         state.peak_active = 0
         return web.json_response({"ok": True})
 
+    handlers = {"generate": generate, "status": status, "enhance": enhance, "gallery": gallery,
+                "gallery_item": gallery_item, "health": health, "login": login, "me": me, "jobs": jobs, "job": job,
+                "templates": templates, "admin_stats": admin_stats, "tokenize": tokenize, "analyze": analyze,
+                "cache_stats": cache_stats, "providers": providers, "route": route, "scrape": scrape,
+                "tokenize_batch": tokenize_batch, "generate_batch": generate_batch, "stats": stats, "reset": reset}
     app = web.Application(middlewares=[limits])
-    app.router.add_post("/generate", generate)
-    app.router.add_get("/status/{job_id}", status)
-    app.router.add_post("/enhance", enhance)
-    app.router.add_get("/gallery", gallery)
-    app.router.add_get("/gallery/{item_id}", gallery_item)
-    app.router.add_get("/health", health)
-    app.router.add_post("/login", login)
-    app.router.add_get("/me", me)
-    app.router.add_get("/jobs", jobs)
-    app.router.add_post("/jobs", jobs)
-    app.router.add_get("/jobs/{job_id}", job)
-    app.router.add_get("/templates", templates)
-    app.router.add_get("/admin/stats", admin_stats)
-    app.router.add_post("/tokenize", tokenize)
-    app.router.add_post("/analyze", analyze)
-    app.router.add_get("/cache/stats", cache_stats)
-    app.router.add_get("/providers", providers)
-    app.router.add_post("/route", route)
-    app.router.add_get("/scrape", scrape)
-    app.router.add_post("/tokenize/batch", tokenize_batch)
-    app.router.add_post("/generate/batch", generate_batch)
-    app.router.add_get("/__stats", stats)
-    app.router.add_post("/__reset", reset)
+    for method, path, handler, _ in ENDPOINTS:
+        app.router.add_route(method, path, handlers[handler])
     return app
 
 

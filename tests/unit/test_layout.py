@@ -121,8 +121,9 @@ def test_no_import_circles() -> None:
 
 def test_runner_top_level_stays_small() -> None:
     """The shared core only: everything else lives in a package named after where it runs."""
-    # datafiles: read by the spec and the importers alike; contract: what the stack and the runner agree on
-    assert len(list((ROOT / "runner").glob("*.py"))) <= 14
+    # datafiles: read by the spec and the importers alike; contract: what the stack and the runner agree on;
+    # collect_budget: collect's time and memory, which Plan (aws/) and the estimate (core) both judge by
+    assert len(list((ROOT / "runner").glob("*.py"))) <= 15
 
 
 def test_the_contract_between_stack_and_runner_imports_nothing_of_the_project() -> None:
