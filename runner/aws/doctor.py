@@ -191,7 +191,7 @@ def _published(cloudwatch: Any, metric: str, now_epoch_s: float) -> float | None
                        "Dimensions": [{"Name": "ServiceMetric", "Value": "StateTransition"}]},
             "Period": 3600, "Stat": "Maximum"}}],
         StartTime=datetime.fromtimestamp(now_epoch_s - 14 * 86_400, UTC),
-        EndTime=datetime.fromtimestamp(now_epoch_s, UTC), ScanBy="TimestampDescending")
+        EndTime=datetime.fromtimestamp(now_epoch_s + 60, UTC), ScanBy="TimestampDescending")  # the minute under way
     values = [v for result in answer.get("MetricDataResults", []) for v in result.get("Values", [])]
     return float(values[0]) if values else None
 

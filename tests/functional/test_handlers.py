@@ -59,8 +59,8 @@ def test_plan_writes_the_run_and_returns_pointers_only(bucket: str) -> None:
         "index": 0, "items_key": "runs/smoke-1/slices/0.json", "workers": 2, "offset_s": 0.0, "duration_s": 20.0,
         "start_margin_s": 15.0, "gather": []}  # two workers: the monitor reads them itself, no gatherers
     assert len(json.dumps(out)) < 1000  # Step Functions carries pointers, not data
-    assert sorted(keys(bucket, "runs/smoke-1/")) == [
-        "runs/smoke-1/jobs/0.json", "runs/smoke-1/meta.json",
+    assert sorted(keys(bucket, "runs/smoke-1/")) == [  # claim.json: what the runs that start later count
+        "runs/smoke-1/claim.json", "runs/smoke-1/jobs/0.json", "runs/smoke-1/meta.json",
         "runs/smoke-1/plan.json", "runs/smoke-1/slices/0.json", "runs/smoke-1/spec.json"]
     manifest = json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/smoke-1/slices/0.json")["Body"].read())
     assert manifest == [{"job_key": "runs/smoke-1/jobs/0.json", "worker": 0},
