@@ -12,7 +12,6 @@ from typing import Any
 from analysis.histogram import Histogram
 
 
-
 def _add_counts(into: dict[str, int], other: dict[str, int]) -> None:
     for key, count in other.items():
         into[key] = into.get(key, 0) + count

@@ -18,10 +18,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analysis.merge import MergedRun
+from analysis.regression import measure_regression
 from analysis.shard import ALL_ENDPOINTS
 from analysis.starvation import Starvation, errors_excuse, latency_excuse, starvation_of, suspect_timeouts
 from analysis.stats import EndpointStats
-from analysis.regression import measure_regression
 from analysis.target import TargetMetrics
 from analysis.target_thresholds import measure_target
 from analysis.thresholds import OPERATORS, Threshold, format_measured, measure

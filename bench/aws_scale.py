@@ -43,8 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.shard import (delta_key_parts, key_group, shard_group_prefix, snapshot_key,  # noqa: E402
-                           snapshot_key_parts)
+from analysis.shard import delta_key_parts, key_group, shard_group_prefix, snapshot_key, snapshot_key_parts  # noqa: E402
 from runner.store import LocalStore  # noqa: E402
 
 S3_LATENCY_S = 0.020

@@ -18,8 +18,8 @@ from constructs import Construct
 from infra.dashboard import LoadTestDashboard
 from infra.deployment import upload_only
 from infra.functions import Functions
-from infra.network import WorkerNetwork
 from infra.nag import acknowledge_findings
+from infra.network import WorkerNetwork
 from infra.orchestration import Orchestration, state_machine_arn, state_machine_name
 from infra.settings import read_settings
 from runner.contract import STACK_FORMAT

@@ -4,8 +4,7 @@ from __future__ import annotations
 from analysis.cost import CostBreakdown, planned_shape, run_cost
 from analysis.target import build_queries
 from runner.collect_budget import merge_seconds, reduce_invocations
-from runner.plan import (GATHER_LOOP_S, MonitorCadence, PlanError, RunPlan, gather_group_workers, groups_of,
-                         start_margin_for)
+from runner.plan import GATHER_LOOP_S, MonitorCadence, PlanError, RunPlan, gather_group_workers, groups_of, start_margin_for
 from runner.spec import Spec
 
 

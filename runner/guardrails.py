@@ -14,8 +14,8 @@ import fnmatch
 import ipaddress
 import socket
 from collections.abc import Callable, Mapping
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from runner.plan import PlanError, RunPlan

@@ -11,9 +11,9 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from runner.contract import GATHER_GROUP_WORKERS
 from runner.pacing import arrivals_in_phase, expected_arrivals, split_evenly, user_windows
 from runner.spec.model import Spec, requests_sent
-from runner.contract import GATHER_GROUP_WORKERS
 
 RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (docs/engine.md)
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above

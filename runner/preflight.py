@@ -3,7 +3,6 @@ environment variables the spec uses be read here?"""
 from __future__ import annotations
 
 import signal
-
 import socket
 from collections.abc import Callable, Mapping
 from typing import Any

@@ -13,6 +13,7 @@ from typing import Any
 from runner.spec.model import Spec
 from runner.templating import ENV, SECRET, Template, variables_in
 
+
 class SecretError(Exception):
     pass
 

@@ -18,13 +18,19 @@ import shutil
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from runner.aws.rehearsal import (  # noqa: F401 - the tests read these here
-    CALL, HANDLERS, Rehearsal, adapt_for_moto, plain_definition, resolve, resources,
+    CALL,
+    HANDLERS,
+    Rehearsal,
+    adapt_for_moto,
+    plain_definition,
+    resolve,
+    resources,
 )
 from tests.iam_enforcement import Enforcer, Principal, act_as, cli_policy, role_policies
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 from analysis.histogram import Histogram
 from analysis.result import LOCUST_PERCENTILES as PERCENTILES
+
 STATS_HEADER = ["Type", "Name", "Request Count", "Failure Count", "Median Response Time", "Average Response Time",
                 "Min Response Time", "Max Response Time", "Average Content Size", "Requests/s", "Failures/s"] + \
     [f"{p:g}%" for p in PERCENTILES]

@@ -18,15 +18,15 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from analysis.result import explanation
 from analysis.openmetrics import render_openmetrics
+from analysis.result import explanation
+from runner.aws.s3store import S3Store
+from runner.contract import STACK_FORMAT
 from runner.job import spec_document
 from runner.plan import RunPlan
+from runner.preflight import CouldNotRun, SpecRejected
 from runner.results.live import StoredView
 from runner.results.live_server import LiveServer
-from runner.contract import STACK_FORMAT
-from runner.preflight import CouldNotRun, SpecRejected
-from runner.aws.s3store import S3Store
 from runner.spec import Spec
 from runner.spec.locust_folder import FolderTooLarge, pack
 from runner.store import StoreError, request_stop, run_prefix

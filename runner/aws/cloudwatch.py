@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from analysis.target import MetricQuery, TargetMetrics, batches, metric_window, parse_results, PERIOD_S
+from analysis.target import PERIOD_S, MetricQuery, TargetMetrics, batches, metric_window, parse_results
 
 # Which series shows that a resource has reported its last period.
 # A resource's metrics "have arrived" when any of these has a datapoint in the window's last period

@@ -9,8 +9,8 @@ named with the call that failed, never skipped in silence.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any

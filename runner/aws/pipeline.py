@@ -4,7 +4,6 @@ call these; tests call them directly too."""
 from __future__ import annotations
 
 import json
-
 import math
 import os
 import re
@@ -15,29 +14,38 @@ from typing import Any
 
 import yaml
 
-from analysis.result import explanation
 from analysis.abort import check_abort
+from analysis.result import explanation
 from analysis.stats import EndpointStats
 from analysis.summary import render_summary
-from runner.results.collect import collect, reduce_group
-from runner.results.gather import Group, gather_tick, group_done, resume
-from runner.results.progress import Progress, advance_slice, load_progress, save_progress
-from runner.results.live import view_document
-from runner.estimate import estimate_test_cost
-from runner.guardrails import Guardrails, check_guardrails
-from runner.guardrails import spec_limit_problems
-from runner.job import WorkerJob, job_key
-from runner.plan import (FINAL_FLUSH_S, GATHER_LOOP_S, GATHER_TICK_S, START_MARGIN_S, MonitorCadence, PlanError,
-                         gather_group_workers, groups_of, make_plan, start_margin_for)
-from runner.prepare import prepare_run, slice_manifest_key
-from runner.spec import Spec, SpecError, parse_spec
-from runner.spec.validate import build_spec
-from runner.spec.yamlsource import Source
-from runner.results.reports import write_reports
-from runner.store import Store, claim_key, request_stop, run_prefix, stop_key
 from runner.aws.target_report import Boto3TargetSource
 from runner.collect_budget import REDUCE_GROUP_WORKERS, collect_problem, uses_reduce_tree
 from runner.contract import COLLECT_MEMORY_MB
+from runner.estimate import estimate_test_cost
+from runner.guardrails import Guardrails, check_guardrails, spec_limit_problems
+from runner.job import WorkerJob, job_key
+from runner.plan import (
+    FINAL_FLUSH_S,
+    GATHER_LOOP_S,
+    GATHER_TICK_S,
+    START_MARGIN_S,
+    MonitorCadence,
+    PlanError,
+    gather_group_workers,
+    groups_of,
+    make_plan,
+    start_margin_for,
+)
+from runner.prepare import prepare_run, slice_manifest_key
+from runner.results.collect import collect, reduce_group
+from runner.results.gather import Group, gather_tick, group_done, resume
+from runner.results.live import view_document
+from runner.results.progress import Progress, advance_slice, load_progress, save_progress
+from runner.results.reports import write_reports
+from runner.spec import Spec, SpecError, parse_spec
+from runner.spec.validate import build_spec
+from runner.spec.yamlsource import Source
+from runner.store import Store, claim_key, request_stop, run_prefix, stop_key
 
 DEFAULT_SETTLE_S = 180  # CloudWatch needs minutes before a run's last datapoints can be read
 DEFAULT_MONITOR_INTERVAL_S = 10

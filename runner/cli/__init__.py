@@ -14,17 +14,33 @@ import traceback
 from pathlib import Path
 
 from runner.cli.common import (
-    D, EXIT_COULD_NOT_RUN, EXIT_INVALID, VERBOSITY, aws_arguments, spec_selection_options, store_arguments, ui_arguments,
+    EXIT_COULD_NOT_RUN,
+    EXIT_INVALID,
+    VERBOSITY,
+    D,
+    aws_arguments,
+    spec_selection_options,
+    store_arguments,
+    ui_arguments,
 )
+from runner.cli.locust_options import add_locust_options
+from runner.cli.results import (
+    cmd_baseline,
+    cmd_collect,
+    cmd_compare,
+    cmd_doctor,
+    cmd_fetch,
+    cmd_import,
+    cmd_report,
+    cmd_runs,
+    cmd_stop,
+    cmd_watch,
+)
+from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd_validate
 from runner.plan import PlanError
 from runner.preflight import CouldNotRun, Interrupted, SpecRejected
 from runner.spec import SpecError
 from runner.store import StoreError
-from runner.cli.results import (
-    cmd_baseline, cmd_collect, cmd_compare, cmd_doctor, cmd_fetch, cmd_import, cmd_report, cmd_runs, cmd_stop, cmd_watch,
-)
-from runner.cli.locust_options import add_locust_options
-from runner.cli.running import cmd_demo, cmd_demo_target, cmd_plan, cmd_run, cmd_validate
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
 RUN_ID_HELP = "a run id, as squall run prints it and squall runs lists it"
@@ -226,6 +242,7 @@ def cmd_completion(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
+
     from runner.spec.schema import spec_schema, suite_schema
     print(json.dumps(suite_schema() if args.suite else spec_schema(), indent=2))
     return 0

@@ -16,8 +16,6 @@ from analysis.summary import render_summary
 from runner.preflight import SpecRejected
 from runner.spec import Spec, load_spec
 
-
-
 EXIT_PASS, EXIT_FAIL, EXIT_INVALID, EXIT_COULD_NOT_RUN, EXIT_INCONCLUSIVE, EXIT_STOPPED = 0, 1, 2, 3, 4, 130
 
 

@@ -6,8 +6,8 @@ that does not import is refused with its file:line, and nothing starts."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import configparser
+import dataclasses
 import json
 import os
 import subprocess

@@ -8,18 +8,17 @@ import sys
 import time
 from pathlib import Path
 
-from runner.preflight import CouldNotRun
-from runner.units import format_duration
-
 from runner.cli.common import (
     EXIT_COULD_NOT_RUN,
     EXIT_PASS,
-    progress_printer,
-    finish,
     aws_options,
+    finish,
     interrupt_counter,
+    progress_printer,
     store_for,
 )
+from runner.preflight import CouldNotRun
+from runner.units import format_duration
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -125,9 +124,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
         collect_run({"run_id": args.run_id}, store)
         result = store.get_json(run_prefix(args.run_id) + "result.json")
     else:
+        from runner.aws.target_report import Boto3TargetSource
         from runner.results.collect import collect
         from runner.results.reports import ReportError, write_reports
-        from runner.aws.target_report import Boto3TargetSource
         result = collect(store, args.run_id, target_source=Boto3TargetSource())
         try:
             write_reports(store, result)

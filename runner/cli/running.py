@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 import dataclasses
+import json
 import os
 import random
 import signal
@@ -13,31 +13,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from runner.plan import RATE_MEASURED_PER_CORE, make_plan
-from runner.preflight import CouldNotRun, Interrupted, SpecRejected, check_references, refuse_environment_on_aws
-from runner.spec import Spec, SpecError, load_spec, spec_profiles
-from runner.spec.checker import Problem
-from runner.spec.suite import SuiteTest, is_suite_file, load_suite
 from analysis.reports.suite import SuiteEntry, render_suite_junit, render_suite_summary, suite_status
-from runner.units import format_duration
-
 from runner.cli.common import (
+    EXAMPLES,
     EXIT_BY_VERDICT,
     EXIT_COULD_NOT_RUN,
     EXIT_FAIL,
     EXIT_INCONCLUSIVE,
     EXIT_PASS,
     EXIT_STOPPED,
-    EXAMPLES,
     VERBOSITY,
-    new_run_id,
-    progress_printer,
-    finish,
     aws_options,
+    finish,
     interrupt_counter,
     load_selected_spec,
+    new_run_id,
+    progress_printer,
     stop_signals_interrupt,
 )
+from runner.plan import RATE_MEASURED_PER_CORE, make_plan
+from runner.preflight import CouldNotRun, Interrupted, SpecRejected, check_references, refuse_environment_on_aws
+from runner.spec import Spec, SpecError, load_spec, spec_profiles
+from runner.spec.checker import Problem
+from runner.spec.suite import SuiteTest, is_suite_file, load_suite
+from runner.units import format_duration
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -315,9 +314,9 @@ def _run_spec_result(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[st
 def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
     for note in spec.notes if VERBOSITY[0] >= 0 else ():  # -q: the summary and errors only
         print(f"squall: {note}", file=sys.stderr)
-    from runner.local.backend import LocalOptions, run_local
     from runner.estimate import check_cost_limit
     from runner.guardrails import check_local_guardrails
+    from runner.local.backend import LocalOptions, run_local
     backend = getattr(args, "on", "local")
     if getattr(args, "rehearse", False) and backend != "aws":
         raise SpecRejected("--rehearse rehearses a run on AWS: write --on aws --rehearse; nothing was started")
@@ -414,7 +413,7 @@ def _aws_client_factory(spec: Spec) -> Callable[[str], Any]:
 def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> tuple[int, dict[str, Any]]:
     if not getattr(args, "rehearse", False):
         return _run_on_aws_now(spec, args, run_id, seed)
-    from runner.aws.rehearsal import STACK, REGION, rehearse
+    from runner.aws.rehearsal import REGION, STACK, rehearse
     hosts = tuple(getattr(args, "allow_host", []) or ()) + spec.limits.allowed_hosts
     args.stack, args.region, args.profile = STACK, REGION, None
     for option, value in (("settle", "0s"), ("monitor_interval", "5s"), ("start_margin", "3s")):

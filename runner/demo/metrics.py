@@ -5,8 +5,8 @@ Count / 4XXError / 5XXError / Latency. Used with a CloudWatch emulator; it costs
 from __future__ import annotations
 
 import asyncio
-import functools
 import datetime as dt
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any

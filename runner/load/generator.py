@@ -19,12 +19,12 @@ from typing import Any
 
 from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
-from runner.load.engines.base import Engine
 from runner.guardrails import HostPolicy
+from runner.load.engines.base import Engine
 from runner.load.flow import Clock, FlowRunner, Sleep, UserState
+from runner.load.recorder import Recorder
 from runner.pacing import user_windows, worker_arrival_offsets
 from runner.plan import PhasePlan, RunPlan
-from runner.load.recorder import Recorder
 from runner.secrets import Redactor
 from runner.spec.model import Scenario, Spec, UserClass
 

@@ -21,17 +21,17 @@ from collections.abc import Callable
 from typing import Any
 
 from analysis.shard import Shard
+from runner.guardrails import HostPolicy
+from runner.job import WorkerJob
 from runner.load.engines import make_engine
 from runner.load.engines.base import Engine
 from runner.load.gc_policy import FlushCollector
+from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.load.recorder import Recorder
-from runner.guardrails import HostPolicy
-from runner.job import WorkerJob
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import env_references, resolve_environment, resolve_secrets, secret_references, with_secret_data
 from runner.spec import Spec
 from runner.store import Store, put_with_retry, shard_bytes, stop_flag_key
-from runner.load.generator import LoadGenerator, WorkerSettings
 
 log = logging.getLogger(__name__)
 

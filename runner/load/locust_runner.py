@@ -208,6 +208,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     # Locust's own global events (the file's listeners are on them) and its parsed options (the
     # file's own options among them), as `locust` gives them to a locustfile
     import locust
+
     from runner.load.locust_check import locust_options
     parsed_options = locust_options(["-f", locustfile, "--headless", "-H", base_url, *spec.locust.options])
     environment = Environment(user_classes=mine or chosen, host=base_url, shape_class=shape,

@@ -4,7 +4,6 @@ with a synchronized start, show live progress, stop cleanly on Ctrl-C, then coll
 from __future__ import annotations
 
 import json
-
 import os
 import signal
 import subprocess
@@ -16,21 +15,20 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from analysis.result import explanation
 from analysis.abort import check_abort
 from analysis.openmetrics import render_openmetrics
-from runner.results.collect import collect
+from analysis.result import explanation
 from runner.guardrails import HostPolicy
 from runner.job import job_key
+from runner.plan import make_plan
+from runner.preflight import CouldNotRun, Interrupted, check_reachable
 from runner.prepare import prepare_run
-from runner.results.reports import ReportError, write_reports
+from runner.results.collect import collect
 from runner.results.live import LiveView
 from runner.results.live_server import LiveServer
-from runner.plan import make_plan
-from runner.preflight import check_reachable
+from runner.results.reports import ReportError, write_reports
 from runner.results.target import TargetSource
 from runner.spec import Spec
-from runner.preflight import CouldNotRun, Interrupted
 from runner.store import LocalStore, StoreError, WritesKeptInMemory, request_stop, run_prefix
 
 ABORT_FLUSH_S = 0.25

@@ -13,8 +13,8 @@ from runner.job import WorkerJob, job_key
 from runner.local.backend import publish_live
 from runner.plan import RunPlan
 from runner.preflight import CouldNotRun
-from runner.results.live import LiveView
 from runner.results.history import process_alive
+from runner.results.live import LiveView
 from runner.results.live_server import LiveServer
 from runner.store import LocalStore, StoreError, request_stop, run_prefix
 

@@ -19,14 +19,28 @@ from analysis.shard import Shard, delta_key_parts, snapshot_key_parts
 from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
 from runner.collect_budget import merge_seconds
-from runner.results.baseline import load_baseline
 from runner.job import WorkerJob, job_key
-from runner.plan import (GATHER_LOOP_S, MonitorCadence, RunPlan, planned_users_per_second, start_margin_for,
-                         target_rate_per_second)
-from runner.spec import Spec
-from runner.store import (Store, StoreError, failure_keys, fetch_parallel, read_gzipped_json, read_parallel,
-                          run_prefix, shard_keys)
+from runner.plan import (
+    GATHER_LOOP_S,
+    MonitorCadence,
+    RunPlan,
+    planned_users_per_second,
+    start_margin_for,
+    target_rate_per_second,
+)
+from runner.results.baseline import load_baseline
 from runner.results.target import TargetReport, TargetSource
+from runner.spec import Spec
+from runner.store import (
+    Store,
+    StoreError,
+    failure_keys,
+    fetch_parallel,
+    read_gzipped_json,
+    read_parallel,
+    run_prefix,
+    shard_keys,
+)
 
 
 @dataclass

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis.gathered import Gathered
+from analysis.shard import delta_key_parts
 from analysis.stats import Window
 from runner.results.progress import SliceCursor
-from analysis.shard import delta_key_parts
 from runner.store import Store, failure_keys, gathered_at, put_gathered, read_parallel, shard_keys_since
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from analysis.merge import MergedRun
@@ -13,7 +12,6 @@ from analysis.verdict import judge_threshold
 from runner.plan import RunPlan, phase_at, planned_users_per_second, target_rate_per_second
 from runner.store import Store, read_shard, shard_keys, shard_keys_since
 from runner.units import format_duration
-
 
 REWORKED_S = 10  # the last seconds redrawn at each snapshot (a late flush can still add to them)
 

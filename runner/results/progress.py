@@ -17,16 +17,24 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-from collections.abc import Iterable
 
 from analysis.gathered import Gathered, gathered_key_parts
 from analysis.shard import Shard, delta_key_parts
 from analysis.stats import EndpointStats, HealthStats, Window
-from runner.store import (Store, StoreError, failure_keys, fetch_parallel, gather_failures, read_gathered,
-                          read_parallel, run_prefix, shard_keys_since)
+from runner.store import (
+    Store,
+    StoreError,
+    failure_keys,
+    fetch_parallel,
+    gather_failures,
+    read_gathered,
+    read_parallel,
+    run_prefix,
+    shard_keys_since,
+)
 
 STALE_SEQS = 6  # a worker this many flushes behind the newest no longer holds the cursor back
 

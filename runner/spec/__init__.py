@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from runner.spec.model import Spec, UserClass
+from runner.importers.artillery import looks_like_artillery
 from runner.importers.artillery_shape import ScriptError
 from runner.spec.artillery_view import ScriptView, in_script_terms
 from runner.spec.checker import Problem, SpecError
-from runner.spec.validate import build_spec
-from runner.importers.artillery import looks_like_artillery
+from runner.spec.model import Spec, UserClass
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.profiles import apply_profile, profile_names
+from runner.spec.validate import build_spec
 from runner.spec.yamlsource import MAX_SPEC_CHARS, Source, SpecSyntaxError, dotted, load_yaml
 
 __all__ = ["Problem", "Spec", "SpecError", "load_spec", "parse_spec"]

@@ -11,8 +11,6 @@ from typing import Any, TypeVar
 from runner.spec.yamlsource import Path, Source, dotted
 from runner.templating import Template
 
-
-
 T = TypeVar("T")
 
 

@@ -1,23 +1,28 @@
 """Spec rules for scenarios and their flows: requests, think steps, expectations, captures."""
 from __future__ import annotations
 
-
 import difflib
 import ipaddress
 import re
-from urllib.parse import urlsplit
 from typing import Any
-
-from runner.spec.model import (
-    Capture, Check, DataSet, Loop, Request, Scenario, Step, Think, UserClass,
-)
-from runner.spec.yamlsource import Path
-from runner.spec.jsonpath import json_path_steps
-from runner.templating import SECRET, Template, compile_value, unknown_built_in, variables_in
-from runner.units import parse_duration_range_s, parse_duration_s
+from urllib.parse import urlsplit
 
 from runner.spec.checker import Checker, kind_of, pairs
-
+from runner.spec.jsonpath import json_path_steps
+from runner.spec.model import (
+    Capture,
+    Check,
+    DataSet,
+    Loop,
+    Request,
+    Scenario,
+    Step,
+    Think,
+    UserClass,
+)
+from runner.spec.yamlsource import Path
+from runner.templating import SECRET, Template, compile_value, unknown_built_in, variables_in
+from runner.units import parse_duration_range_s, parse_duration_s
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 SCENARIO_KEYS = ("name", "weight", "flow", "tags")

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-
 _NAME = r"[A-Za-z_$][\w$-]*"
 _SEGMENT = re.compile(
     rf"(?P<descend>\.\.)?(?:\.?\[(?P<index>-?\d+)\]|\.?\[(?P<slice>-?\d*:-?\d*)\]|\.?\[\*\]|\.\*|(?<=\.\.)\*"

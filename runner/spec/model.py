@@ -4,8 +4,8 @@ Units: seconds, requests per second, milliseconds where a name says so.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from analysis.abort import AbortRule

@@ -14,18 +14,43 @@ from __future__ import annotations
 from typing import Any
 
 from runner.spec.flow_rules import (
-    CAPTURE_KEYS, EXPECT_KEYS, LOOP_KEYS, METHODS, REQUEST_KEYS, SCENARIO_KEYS, USER_CLASS_KEYS,
+    CAPTURE_KEYS,
+    EXPECT_KEYS,
+    LOOP_KEYS,
+    METHODS,
+    REQUEST_KEYS,
+    SCENARIO_KEYS,
+    USER_CLASS_KEYS,
 )
 from runner.spec.profiles import PROFILE_KEYS
 from runner.spec.suite import SUITE_KEYS, SUITE_TEST_KEYS
 from runner.spec.threshold_rules import (
-    API_KEYS, AWS_KEYS, AWS_RESOURCE_KEYS, LIMIT_KEYS, SEVERITIES, THRESHOLD_KEYS,
+    API_KEYS,
+    AWS_KEYS,
+    AWS_RESOURCE_KEYS,
+    LIMIT_KEYS,
+    SEVERITIES,
+    THRESHOLD_KEYS,
 )
 from runner.spec.validate import (
-    ARRIVALS, DATA_ORDERS, DATA_SET_KEYS, LOAD_KEYS, LOCUST_KEYS, MAX_USERS, PHASE_KEYS, TARGET_KEYS, TOP_KEYS,
+    ARRIVALS,
+    DATA_ORDERS,
+    DATA_SET_KEYS,
+    LOAD_KEYS,
+    LOCUST_KEYS,
+    MAX_USERS,
+    PHASE_KEYS,
+    TARGET_KEYS,
+    TOP_KEYS,
 )
 from runner.units import (
-    DURATION_PATTERN, DURATION_RANGE_PATTERN, MAX_DURATION_S, MAX_RATE_PER_S, RATE_PATTERN, SHARE_PATTERN, SIZE_PATTERN,
+    DURATION_PATTERN,
+    DURATION_RANGE_PATTERN,
+    MAX_DURATION_S,
+    MAX_RATE_PER_S,
+    RATE_PATTERN,
+    SHARE_PATTERN,
+    SIZE_PATTERN,
 )
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -17,7 +17,6 @@ from typing import Any
 from runner.spec.checker import Checker, SpecError
 from runner.spec.yamlsource import Source, SpecSyntaxError, load_yaml
 
-
 SUITE_KEYS = ("suite", "tests")
 SUITE_TEST_KEYS = ("spec", "name", "load_profile", "set", "tags", "exclude_tags")
 

@@ -6,18 +6,19 @@ from typing import Any
 
 from analysis.abort import AbortRule
 from analysis.regression import parse_regression
+from analysis.target import HttpApi, RestApi, TargetResources
 from analysis.target_thresholds import parse_target_threshold
 from analysis.thresholds import Threshold, parse_threshold
 from analysis.verdict import HealthLimits
-from analysis.target import HttpApi, RestApi, TargetResources
+from runner.spec.checker import Checker, kind_of
 from runner.spec.model import (
-    AwsWatch, Limits, Phase, Scenario,
+    AwsWatch,
+    Limits,
+    Phase,
+    Scenario,
 )
 from runner.spec.yamlsource import Path
 from runner.units import parse_duration_s, parse_rate_per_s, parse_share, parse_size_bytes
-
-from runner.spec.checker import Checker, kind_of
-
 
 THRESHOLD_KEYS = ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after", "phase")
 SEVERITIES = ("must", "should")

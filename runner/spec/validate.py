@@ -10,21 +10,29 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from analysis.abort import AbortRule
-from runner.spec.model import (
-    DataSet, Limits, LocustSource, Phase, Spec, Target,
-)
+from analysis.thresholds import Threshold, parse_threshold
 from runner.datafiles import DataFileError, csv_rows, locate, read_text
-from runner.spec.yamlsource import Path, Source
-from runner.units import format_duration, parse_duration_s, parse_rate_per_s
-from runner.templating import SECRET, Template, unknown_built_in
-
 from runner.spec.checker import Checker, SpecError, kind_of
 from runner.spec.flow_rules import (
-    check_scenario_weights, header_pairs, on_start_captures, scenarios_from, url_problem, user_classes_from,
+    check_scenario_weights,
+    header_pairs,
+    on_start_captures,
+    scenarios_from,
+    url_problem,
+    user_classes_from,
 )
-from analysis.thresholds import Threshold, parse_threshold
+from runner.spec.model import (
+    DataSet,
+    Limits,
+    LocustSource,
+    Phase,
+    Spec,
+    Target,
+)
 from runner.spec.threshold_rules import aws_from, limits_from, thresholds_from
-
+from runner.spec.yamlsource import Path, Source
+from runner.templating import SECRET, Template, unknown_built_in
+from runner.units import format_duration, parse_duration_s, parse_rate_per_s
 
 DEFAULT_THRESHOLD = "error_rate < 1%"
 TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "locust", "data", "thresholds", "limits", "aws")

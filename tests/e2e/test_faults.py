@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.processes import demo_target_process
 from tests.e2e.test_cli import squall, write_spec
+from tests.processes import demo_target_process
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -11,7 +11,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-
 from tests.aws_harness import ROOT, Emulator
 
 SPEC = """

@@ -15,8 +15,8 @@ from moto import mock_aws
 from analysis.histogram import Histogram
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
-from runner.store import shard_bytes
 from runner.aws.rehearsal import LambdaContext
+from runner.store import shard_bytes
 from tests.unit.runner.virtual_time import FakeTime
 
 SPEC = {"name": "smoke", "target": {"url": "https://api.example.com"},

@@ -10,9 +10,9 @@ import pytest
 from analysis.merge import merge_shards
 from analysis.shard import Shard
 from runner.load.engines import make_engine
+from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.plan import make_plan
 from runner.spec import parse_spec
-from runner.load.generator import LoadGenerator, WorkerSettings
 from tests.raw_server import RawServer
 
 SPEC = """

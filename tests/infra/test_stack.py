@@ -13,7 +13,6 @@ from aws_cdk.assertions import Match, Template
 
 from tests.aws_harness import cdk_context, plain_definition, resolve, resources, synth
 
-
 CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
 
 

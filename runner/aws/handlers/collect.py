@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from runner.aws.pipeline import collect_run, reduce_run
 from runner.aws.handlers.adapters import logger, s3_store
+from runner.aws.pipeline import collect_run, reduce_run
 
 
 @logger.inject_lambda_context(log_event=False)

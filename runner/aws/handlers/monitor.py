@@ -10,8 +10,8 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from runner.aws.pipeline import gather_run, monitor_run, now
 from runner.aws.handlers.adapters import logger, s3_store
+from runner.aws.pipeline import gather_run, monitor_run, now
 
 metrics = Metrics(namespace="Squall")
 

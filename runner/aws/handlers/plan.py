@@ -4,15 +4,14 @@ and stop the workers (action "abandon", the state machine's catch)."""
 from __future__ import annotations
 
 import os
-
-import boto3
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from runner.aws.handlers.adapters import bucket_name, logger, s3_store
 from runner.aws.pipeline import abandon_run, now, plan_run, start_slice
 from runner.guardrails import Guardrails
-from runner.aws.handlers.adapters import bucket_name, logger, s3_store
 
 
 @logger.inject_lambda_context(log_event=False)

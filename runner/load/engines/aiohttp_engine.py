@@ -5,8 +5,15 @@ import aiohttp
 import yarl
 
 from runner.load.engines.base import (
-    BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, INVALID_URL, Reply, classify_exception, error_reply, read_bounded,
-    sendable_origin, split_target,
+    BODY_TOO_LARGE,
+    DEFAULT_MAX_BODY_BYTES,
+    INVALID_URL,
+    Reply,
+    classify_exception,
+    error_reply,
+    read_bounded,
+    sendable_origin,
+    split_target,
 )
 from runner.load.engines.gate import ConnectionGate
 

@@ -6,12 +6,11 @@ the class (timeout, connect, dns, tls, read), so the hot path has no exception h
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
-
 import socket
 import ssl
 from collections.abc import AsyncIterator
 from typing import Protocol
+from urllib.parse import quote, urlsplit
 
 # Sent once more when a pooled connection turns out closed before any of the answer came back.
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})

@@ -24,8 +24,16 @@ from urllib.parse import urlsplit
 import httptools
 
 from runner.load.engines.base import (
-    BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, IDEMPOTENT, INVALID_URL, NOT_SENT, Reply, classify_exception, error_reply,
-    sendable_origin, split_target,
+    BODY_TOO_LARGE,
+    DEFAULT_MAX_BODY_BYTES,
+    IDEMPOTENT,
+    INVALID_URL,
+    NOT_SENT,
+    Reply,
+    classify_exception,
+    error_reply,
+    sendable_origin,
+    split_target,
 )
 
 _Origin = tuple[str, str, int]  # scheme, host, port

@@ -10,11 +10,18 @@ import http.cookiejar
 import httpx
 
 from runner.load.engines.base import (
-    BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, IDEMPOTENT, INVALID_URL, Reply, classify_exception, error_reply,
-    read_bounded, sendable_origin, split_target,
+    BODY_TOO_LARGE,
+    DEFAULT_MAX_BODY_BYTES,
+    IDEMPOTENT,
+    INVALID_URL,
+    Reply,
+    classify_exception,
+    error_reply,
+    read_bounded,
+    sendable_origin,
+    split_target,
 )
 from runner.load.engines.gate import ConnectionGate
-
 
 # Cookies belong to each virtual user (runner.load.flow), never to the engine shared by all of them.
 _NO_COOKIES = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))

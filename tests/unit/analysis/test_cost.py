@@ -3,8 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.cost import (COLLECT_MEMORY_MB, RunShape, TargetUsage, gatherer_shape, planned_shape, prices_for, run_cost,
-                           standing_cost, stored_bytes_of, target_cost)
+from analysis.cost import (
+    COLLECT_MEMORY_MB,
+    RunShape,
+    TargetUsage,
+    gatherer_shape,
+    planned_shape,
+    prices_for,
+    run_cost,
+    standing_cost,
+    stored_bytes_of,
+    target_cost,
+)
 
 
 def items(breakdown) -> dict[str, tuple[float, float]]:

@@ -1,7 +1,7 @@
 """Shard and snapshot keys under key groups of 200 workers: how they are made and read back."""
 from __future__ import annotations
 
-from analysis.shard import (KEY_GROUP_WORKERS, Shard, delta_key_parts, key_group, snapshot_key, snapshot_key_parts)
+from analysis.shard import KEY_GROUP_WORKERS, Shard, delta_key_parts, key_group, snapshot_key, snapshot_key_parts
 from runner.contract import GATHER_GROUP_WORKERS
 
 

@@ -9,7 +9,14 @@ import pytest
 from analysis.advice import TargetLimits, advise
 from analysis.merge import MergedRun
 from analysis.target import (
-    HttpApi, RestApi, TargetMetrics, TargetResources, batches, build_queries, metric_window, parse_results,
+    HttpApi,
+    RestApi,
+    TargetMetrics,
+    TargetResources,
+    batches,
+    build_queries,
+    metric_window,
+    parse_results,
 )
 from analysis.target_summary import cross_check
 from analysis.target_thresholds import parse_target_threshold

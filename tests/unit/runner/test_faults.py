@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from analysis.shard import Shard
+from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.plan import make_plan
 from runner.spec import parse_spec
 from runner.store import StoreError, put_with_retry
-from runner.load.generator import LoadGenerator, WorkerSettings
 from tests.unit.runner.test_worker import OPEN, ScriptedEngine, ok
 from tests.unit.runner.virtual_time import VirtualTime
 
@@ -63,9 +63,9 @@ def test_a_worker_that_fails_before_sending_load_writes_its_final_error_shard_at
 
     from analysis.merge import merge_shards
     from analysis.verdict import missing_workers
+    from runner.guardrails import HostPolicy
     from runner.job import WorkerJob
     from runner.load.job_runner import run_job
-    from runner.guardrails import HostPolicy
     from runner.prepare import prepare_run
     from runner.store import LocalStore, read_shard, shard_keys
 

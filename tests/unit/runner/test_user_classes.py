@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from runner.spec import SpecError, parse_spec, select_scenarios
 from runner.load.generator import UserClasses
+from runner.spec import SpecError, parse_spec, select_scenarios
 from tests.unit.runner.test_worker import ok, run
 
 CLASSES = """

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from analysis.merge import merge_shards
 from analysis.shard import Shard
 from runner.load.engines.base import Reply
+from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.plan import make_plan
 from runner.spec import parse_spec
-from runner.load.generator import LoadGenerator, WorkerSettings
 from tests.unit.runner.virtual_time import VirtualTime
 
 Script = Callable[[str, str, bytes | None], tuple[float, Reply]]

@@ -15,7 +15,6 @@ from runner.aws.pipeline import gather_run
 from runner.results.gather import Group, gather_tick, resume
 from runner.results.progress import Progress, advance_slice
 from runner.store import LocalStore, gathered_at, put_shard
-
 from tests.unit.runner.results.test_progress import CountingStore
 
 WORKERS = 6
