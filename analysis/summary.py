@@ -23,32 +23,55 @@ def _ms(value: float) -> str:
 
 
 def render_summary(result: dict[str, Any]) -> str:
-    overall, health = result["overall"], result["health"]
+    """The run's summary as the CLI prints it and report.txt holds it: a block per concern."""
     lines = [f"Squall run {result['run_id']} — {result['spec_name']} against {result['target_url']}", ""]
-    locust = result.get("engine") == "locust"  # Locust's terms: users, requests, failures; no schedule of ours
+    lines += _load_lines(result) + _health_lines(result) + _status_lines(result["overall"])
+    lines += _endpoint_lines(result) + _slice_lines(result.get("slices") or [])
+    lines += _target_lines(result.get("target")) + _cost_lines(result.get("cost"))
+    lines += _threshold_lines(result["verdict"]) + _verdict_lines(result)
+    return "\n".join(lines)
+
+
+def _is_locust(result: dict[str, Any]) -> bool:
+    """Locust's terms: users, requests, failures; no schedule of ours."""
+    return result.get("engine") == "locust"
+
+
+def _models(result: dict[str, Any]) -> tuple[bool, bool]:
+    """(open model, closed model): which kinds of phases the plan has."""
+    phases = result["plan"].get("phases", [])
+    return (any(p.get("kind") == "rate" for p in phases) or not phases, any(p.get("kind") == "users" for p in phases))
+
+
+def _load_lines(result: dict[str, Any]) -> list[str]:
+    """Scenarios, requests against the plan, and the users of a closed-model run."""
+    overall, health, lines = result["overall"], result["health"], []
     scenarios = result["scenarios"]
     launched = sum(s["launched"] for s in scenarios.values())
     completed = sum(s["completed"] for s in scenarios.values())
-    if not locust:
+    if not _is_locust(result):
         lines.append(f"  scenarios   {launched:,} launched, {completed:,} completed, {launched - completed:,} failed")
-    phases = result["plan"].get("phases", [])
-    open_model = any(p.get("kind") == "rate" for p in phases) or not phases
-    closed_model = any(p.get("kind") == "users" for p in phases)
+    open_model, closed_model = _models(result)
     planned = f"(planned {result['plan']['expected_requests']:,.0f}" + (
         " in the open-model phases)" if closed_model else ")") if open_model else \
         "(closed model: as many as the users' loops made)"
     lines.append(f"  requests    {overall['requests']:,} sent, {overall['responses']:,} answered, "
                  f"{overall['rps']:,.1f}/s achieved over {result['duration_s']:g} s {planned}")
-    if result.get("engine") == "locust":
+    if _is_locust(result):
         lines.append(f"  users       {result['plan'].get('peak_users', 0):,} at most, run by Locust on its own "
                      f"timings (closed model, timed from the actual send: not corrected for coordinated omission)")
     elif closed_model:
         lines.append(f"  users       {result['plan'].get('peak_users', 0):,} at most (closed model), "
                      f"{health.get('iterations', 0):,} iterations")
-    lat = overall["latency"]
-    lines.append(f"  latency     min {_ms(lat['min_ms'])} · median {_ms(lat['p50_ms'])} · p95 {_ms(lat['p95_ms'])} "
-                 f"· p99 {_ms(lat['p99_ms'])} · max {_ms(lat['max_ms'])}")
-    unc = overall["latency_uncorrected"]
+    return lines
+
+
+def _health_lines(result: dict[str, Any]) -> list[str]:
+    """Latency (from the intended send, and from the actual one), errors, and the generator's health."""
+    overall, health, locust = result["overall"], result["health"], _is_locust(result)
+    lat, unc = overall["latency"], overall["latency_uncorrected"]
+    lines = [f"  latency     min {_ms(lat['min_ms'])} · median {_ms(lat['p50_ms'])} · p95 {_ms(lat['p95_ms'])} "
+             f"· p99 {_ms(lat['p99_ms'])} · max {_ms(lat['max_ms'])}"]
     if not locust:  # Locust times from the actual send only: the line above is that already
         lines.append(f"              (from the actual send: p95 {_ms(unc['p95_ms'])} · p99 {_ms(unc['p99_ms'])})")
     lines.append(f"  error rate  {overall['error_rate'] * 100:.2f} % ({overall['errors']:,} "
@@ -56,6 +79,7 @@ def render_summary(result: dict[str, Any]) -> str:
     if locust:
         lines.append(f"  generator   CPU {health['cpu_share'] * 100:.0f} %")
     else:
+        open_model, _ = _models(result)
         lines.append(f"  generator   schedule lag p50 {health['lag_p50_ms']:.1f} ms · p99 {health['lag_p99_ms']:.1f} ms · "
                      f"{health['late']:,} late · {health['dropped']:,} dropped"
                      + (f" · {health['cut']:,} cut" if health.get("cut") else "")
@@ -66,16 +90,20 @@ def render_summary(result: dict[str, Any]) -> str:
                                                    health["refused_hosts"].items()) + ": not an allowed host")
     if health.get("exceptions"):
         lines += ["", "  exceptions raised inside tasks (not requests: Locust's Exceptions)"]
-        for message, count in health["exceptions"].items():
-            lines.append(f"  {count:>8,}  {message}")
-    lines += ["", "  HTTP status  count"]
-    for status, count in overall["statuses"].items():
-        lines.append(f"  {status:<12} {count:,}")
+        lines += [f"  {count:>8,}  {message}" for message, count in health["exceptions"].items()]
+    return lines
+
+
+def _status_lines(overall: dict[str, Any]) -> list[str]:
+    lines = ["", "  HTTP status  count"] + [f"  {status:<12} {count:,}" for status, count in overall["statuses"].items()]
     if overall["errors_by_class"]:
-        lines += ["", "  errors by class"]
-        for name, count in overall["errors_by_class"].items():
-            lines.append(f"  {_ERROR_NAMES.get(name, name):<32} {count:,}")
-    lines += ["", f"  {'endpoint':<28} {'requests':>9} {'errors':>7} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}"]
+        lines += ["", "  errors by class"] + [f"  {_ERROR_NAMES.get(name, name):<32} {count:,}"
+                                              for name, count in overall["errors_by_class"].items()]
+    return lines
+
+
+def _endpoint_lines(result: dict[str, Any]) -> list[str]:
+    lines = ["", f"  {'endpoint':<28} {'requests':>9} {'errors':>7} {'p50':>9} {'p95':>9} {'p99':>9} {'max':>9}"]
     endpoints = list(result["endpoints"].items())
     for name, e in endpoints[:SUMMARY_ENDPOINTS]:
         lat = e["latency"]
@@ -87,31 +115,42 @@ def render_summary(result: dict[str, Any]) -> str:
     folded = result.get("endpoints_folded")
     if folded:
         lines.append(f"  ! {folded['warning']}")
-    slices = result.get("slices") or []
-    if len(slices) > 1:
-        lines += ["", "  time slices (one Lambda lifetime each)"]
-        for row in slices:
-            gap = "" if row["gap_s"] is None else " · took over without a pause" if row["gap_s"] <= 0.05 else \
-                f" · the load paused {row['gap_s']:.1f} s before it"
-            lines.append(f"  slice {row['index']}: {row['offset_s']:g} s → {row['offset_s'] + row['duration_s']:g} s"
-                         f"{gap}")
-    lines += _target_lines(result.get("target")) + _cost_lines(result.get("cost"))
+    return lines
+
+
+def _slice_lines(slices: list[dict[str, Any]]) -> list[str]:
+    if len(slices) <= 1:
+        return []
+    lines = ["", "  time slices (one Lambda lifetime each)"]
+    for row in slices:
+        gap = "" if row["gap_s"] is None else " · took over without a pause" if row["gap_s"] <= 0.05 else \
+            f" · the load paused {row['gap_s']:.1f} s before it"
+        lines.append(f"  slice {row['index']}: {row['offset_s']:g} s → {row['offset_s'] + row['duration_s']:g} s{gap}")
+    return lines
+
+
+def _threshold_lines(verdict: dict[str, Any]) -> list[str]:
+    if not verdict["thresholds"]:
+        return []
+    lines = ["", f"  {'threshold':<40} {'measured':>12}  result"]
+    for t in verdict["thresholds"]:
+        label = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "") + \
+            (f" during {t['phase']}" if t.get("phase") else "") + \
+            (" (should)" if t["severity"] == "should" else "")
+        errors = (f"  ({t['error_samples']:,} of {t['samples']:,} samples were errors)"
+                  if t.get("error_samples") else "")
+        lines.append(f"  {label[:40]:<40} {t['measured_text']:>12}  {t['status']}{errors}")
+    return lines
+
+
+def _verdict_lines(result: dict[str, Any]) -> list[str]:
+    """The verdict, its deciding reason first, the warnings, and what the target's metrics add."""
     verdict = result["verdict"]
-    if verdict["thresholds"]:
-        lines += ["", f"  {'threshold':<40} {'measured':>12}  result"]
-        for t in verdict["thresholds"]:
-            label = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "") + \
-                (f" during {t['phase']}" if t.get("phase") else "") + \
-                (" (should)" if t["severity"] == "should" else "")
-            errors = (f"  ({t['error_samples']:,} of {t['samples']:,} samples were errors)"
-                      if t.get("error_samples") else "")
-            lines.append(f"  {label[:40]:<40} {t['measured_text']:>12}  {t['status']}{errors}")
-    lines += ["", f"  VERDICT: {verdict['status']}"]
+    lines = ["", f"  VERDICT: {verdict['status']}"]
     if result.get("process_exit_code") is not None:
         lines.append(f"    * exit {result['process_exit_code']}: set by the locustfile (environment.process_exit_code), "
                      f"which decides the exit code as under Locust")
-    for reason in explanation(verdict):  # the deciding reason first
-        lines.append(f"    - {reason}")
+    lines += [f"    - {reason}" for reason in explanation(verdict)]
     if verdict.get("warnings"):
         lines.append("  warnings (should-thresholds: they do not decide the verdict)")
         lines += [f"    ~ {warning}" for warning in verdict["warnings"]]
@@ -119,9 +158,8 @@ def render_summary(result: dict[str, Any]) -> str:
     check = target.get("cross_check") or {}
     if check.get("flagged"):
         lines.append(f"    ! {check['message']}")
-    for advice in target.get("advice") or []:
-        lines.append(f"    > {advice}")
-    return "\n".join(lines)
+    lines += [f"    > {advice}" for advice in target.get("advice") or []]
+    return lines
 
 
 def _n(value: float | None) -> str:
