@@ -212,9 +212,97 @@ def worker_failures(store: Store, run_id: str) -> dict[tuple[int, int], str]:
     return failures
 
 
+@dataclass
+class Gathered:
+    """A run as collect reads it back: what was planned, and every worker's results merged."""
+
+    meta: dict[str, Any]
+    plan: RunPlan
+    job: WorkerJob
+    spec: Spec
+    run: MergedRun
+    read: ShardsRead
+    partials: int  # the reduce tree's partial merges folded in
+
+    @property
+    def on_aws(self) -> bool:
+        return self.meta.get("backend") == "aws"
+
+
 def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
             worker_memory_mb: int = 1769, architecture: str = "arm64", incomplete: str | None = None) -> dict[str, Any]:
-    """``incomplete``: why the run could not finish as planned (its store failed): INCONCLUSIVE."""
+    """Merge, judge and write result.json. ``incomplete``: why the run could not finish as planned
+    (its store failed): INCONCLUSIVE."""
+    prefix = run_prefix(run_id)
+    got = _gather(store, run_id)
+    plan, spec, run = got.plan, got.spec, got.run
+    stopped, aborted, incomplete = _ending(store, prefix, stopped, incomplete)
+    measured_s = _measured_s(plan, run, stopped)
+    report = None
+    if spec.aws is not None and target_source is not None:
+        start, end = metric_window_of(store, run_id, float(got.meta["started_at_epoch_s"]), measured_s, got.read.ends)
+        report = target_source.pull(spec.aws, start, end)
+    metrics = report.metrics if report else None
+    baseline, baseline_problem = _baseline(store, spec, run_id, got.meta)
+    timing = slice_timing(store, run_id, plan, got.read.ends) if got.on_aws else []
+    verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
+                    target=metrics, baseline=baseline, baseline_problem=baseline_problem,
+                    slices=len(plan.slices) if got.on_aws else 1,
+                    rejected_shards=tuple(got.read.rejected), aborted=aborted, incomplete=incomplete,
+                    slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None),
+                    worker_failures=worker_failures(store, run_id) if got.on_aws else {},
+                    planned_s=plan.duration_s, request_timeout_s=spec.target.timeout_s)
+    result = build_result(run, verdict, {**got.meta, "plan": {**plan.to_dict(), "expected_requests":
+                                                               plan.expected_requests},
+                                         "rejected_shards": got.read.rejected}, measured_s,
+                          target_rate_per_second(plan), planned_users_per_second(plan))
+    result["endpoints_folded"] = _folded(got)
+    result["baseline_run_id"] = baseline["run_id"] if baseline else None
+    result["slices"] = timing
+    result["target"] = _target_section(spec, report, run, verdict.outcomes, plan.workers if got.on_aws else 0) \
+        if spec.aws is not None else None
+    result["cost"] = _cost(got, measured_s, report, worker_memory_mb, architecture)
+    store.put_json(prefix + "result.json", result)
+    return result
+
+
+def _ending(store: Store, prefix: str, stopped: bool, incomplete: str | None) -> tuple[bool, str | None, str | None]:
+    """(stopped, the abort's reason, why it could not finish): from the stop flag and the failure
+    record the state machine wrote."""
+    stop_flag = store.exists(prefix + "control/stop")
+    aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
+    if incomplete is None and store.exists(prefix + "failure.json"):
+        incomplete = failure_reason(store.get_json(prefix + "failure.json"))
+    return stopped or stop_flag, aborted, incomplete
+
+
+def _folded(got: Gathered) -> dict[str, Any] | None:
+    """The endpoints past the spec's limit, folded into one row, and the warning that says so."""
+    other, limit = got.run.endpoints.get(OTHER_ENDPOINTS), got.spec.limits.max_endpoints
+    if other is None:
+        return None
+    examples = got.run.health.folded_examples
+    return {"limit": limit, "requests": other.requests, "examples": examples,
+            "warning": folding_warning(other.requests, examples, limit)}
+
+
+def _cost(got: Gathered, measured_s: float, report: TargetReport | None, worker_memory_mb: int,
+          architecture: str) -> dict[str, Any]:
+    """The test's own cost as it ran, and the target's during it (from its metrics)."""
+    region = report.region if report else "us-east-1"
+    cost: dict[str, Any] = {"test": run_cost(_measured_shape(got, measured_s, report, worker_memory_mb, architecture),
+                                             region).to_dict(), "target": None}
+    if report is not None and report.metrics is not None:
+        rest = {a.name for a in report.resources.rest_apis}
+        cost["target"] = target_cost(target_usage(report.metrics, rest, report.architectures), region,
+                                     got.run.overall.requests).to_dict()
+    return cost
+
+
+def _gather(store: Store, run_id: str) -> Gathered:
+    """The run's plan and spec, and its workers' results: the reduce tree's partials, and the
+    snapshots (or delta shards) of every worker no partial covers, merged; endpoints past the
+    spec's limit folded."""
     prefix = run_prefix(run_id)
     meta = store.get_json(prefix + "meta.json")
     plan = RunPlan.from_dict(store.get_json(prefix + "plan.json"))
@@ -226,86 +314,58 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     run = merge_shards(run_shards(store, run_id, plan, read, lambda s, w: (s, w) not in merged))
     for partial in partials:
         fold_partial(run, partial)
-    named = frozenset(t.endpoint for t in spec.thresholds if t.endpoint)
-    fold_endpoints(run, spec.limits.max_endpoints, named)
-    rejected = read.rejected
-    stop_flag = store.exists(prefix + "control/stop")
-    stopped = stopped or stop_flag
-    aborted = abort_reason(store.get_bytes(prefix + "control/stop")) if stop_flag else None
-    if incomplete is None and store.exists(prefix + "failure.json"):
-        incomplete = failure_reason(store.get_json(prefix + "failure.json"))
-    measured_s = plan.duration_s
-    ends_when_done = bool(plan.phases) and plan.phases[-1].iterations is not None  # hey -n: ends when they are done
+    fold_endpoints(run, spec.limits.max_endpoints, frozenset(t.endpoint for t in spec.thresholds if t.endpoint))
+    return Gathered(meta, plan, job, spec, run, read, len(partials))
+
+
+def _measured_s(plan: RunPlan, run: MergedRun, stopped: bool) -> float:
+    """How long the load ran: as planned, or to its last second when it was stopped, ended with
+    its iterations (hey -n: it ends when they are done) or interrupted."""
+    ends_when_done = bool(plan.phases) and plan.phases[-1].iterations is not None
     interrupted = any(report.interrupted for report in run.workers.values())
     if (stopped or ends_when_done or interrupted) and run.timeline:
-        measured_s = min(plan.duration_s, float(run.last_second + 1))
-    report = None
-    if spec.aws is not None and target_source is not None:
-        start, end = metric_window_of(store, run_id, float(meta["started_at_epoch_s"]), measured_s, read.ends)
-        report = target_source.pull(spec.aws, start, end)
-    metrics = report.metrics if report else None
-    baseline, baseline_problem = None, None
-    if any(t.regression for t in spec.thresholds):
-        try:
-            baseline = load_baseline(store, spec.name, run_id, meta.get("profile"))
-        except StoreError as error:
-            baseline_problem = f"the baseline could not be read: {error}"
-    slices = len(plan.slices) if meta.get("backend") == "aws" else 1
-    timing = slice_timing(store, run_id, plan, read.ends) if meta.get("backend") == "aws" else []
-    verdict = judge(run, spec.thresholds, measured_s, spec.limits.health, plan.workers, stopped=stopped,
-                    target=metrics, baseline=baseline, baseline_problem=baseline_problem, slices=slices,
-                    rejected_shards=tuple(rejected), aborted=aborted, incomplete=incomplete,
-                    slice_gaps=tuple((row["index"], row["gap_s"]) for row in timing if row["gap_s"] is not None),
-                    worker_failures=worker_failures(store, run_id) if meta.get("backend") == "aws" else {},
-                    planned_s=plan.duration_s, request_timeout_s=spec.target.timeout_s)
-    result = build_result(run, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests": plan.expected_requests},
-                                         "rejected_shards": rejected}, measured_s, target_rate_per_second(plan),
-                          planned_users_per_second(plan))
-    other = run.endpoints.get(OTHER_ENDPOINTS)
-    result["endpoints_folded"] = None if other is None else {
-        "limit": spec.limits.max_endpoints, "requests": other.requests, "examples": run.health.folded_examples,
-        "warning": folding_warning(other.requests, run.health.folded_examples, spec.limits.max_endpoints)}
-    result["baseline_run_id"] = baseline["run_id"] if baseline else None
-    result["slices"] = timing
-    result["target"] = _target_section(spec, report, run, verdict.outcomes,
-                                       plan.workers if meta.get("backend") == "aws" else 0) \
-        if spec.aws is not None else None
-    region = report.region if report else "us-east-1"
-    on_aws = meta.get("backend") == "aws"
-    interval_s = float(meta.get("monitor_interval_s", 10))
+        return min(plan.duration_s, float(run.last_second + 1))
+    return plan.duration_s
+
+
+def _baseline(store: Store, spec: Spec, run_id: str, meta: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """The baseline a regression threshold compares with, or why it could not be read."""
+    if not any(t.regression for t in spec.thresholds):
+        return None, None
+    try:
+        return load_baseline(store, spec.name, run_id, meta.get("profile")), None
+    except StoreError as error:
+        return None, f"the baseline could not be read: {error}"
+
+
+def _measured_shape(got: Gathered, measured_s: float, report: TargetReport | None, worker_memory_mb: int,
+                    architecture: str) -> RunShape:
+    """The run's cost shape as it ran. S3 requests: every delta and snapshot written; the monitor
+    reads each delta once (plus its state per tick) and lists the new ones per tick (a LIST costs
+    what a PUT does), collect reads its objects; on AWS every worker checks its stop flag once a
+    second, and a wide run's gatherers (runner.results.gather) tick every second through their slice."""
+    plan, spec, run, on_aws = got.plan, got.spec, got.run, got.on_aws
+    interval_s = float(got.meta.get("monitor_interval_s", 10))
     cadence = MonitorCadence.for_run(bool(spec.abort_rules), interval_s)
     invocations = int(measured_s / interval_s) + 1 if on_aws else 0
     ticks = invocations * max(1, int(cadence.loop_s / cadence.tick_s))  # each invocation ticks for its loop
     deltas = sum(r.shards for r in run.workers.values())
-    # S3 requests as they ran: every delta and snapshot written; the monitor reads each delta once
-    # (plus its state per tick) and lists the new ones per tick (a LIST costs what a PUT does),
-    # collect reads its objects; on AWS every worker checks the stop flag once a second.
     stop_checks = int(plan.workers * measured_s) if on_aws else 0
-    # a wide run's gatherers (runner.results.gather), per slice: each ticks every second for its slice
-    gathering = gatherer_shape(int(meta.get("gatherers", 0)) if on_aws else 0, len(plan.slices),
-                               measured_s / len(plan.slices) + start_margin_for(plan.workers) + spec.limits.drain_s,
-                               job.flush_interval_s, GATHER_LOOP_S, ticks)
-    shape = RunShape(meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
-                     worker_memory_mb, architecture, monitor_invocations=invocations,
-                     monitor_seconds_each=max(1.0, cadence.loop_s),
-                     transitions=12 + 8 * len(plan.slices) + 3 * invocations + 3 * plan.workers * len(plan.slices)
-                     + gathering.transitions if on_aws else 0,
-                     s3_puts=deltas + len(run.workers) + 8 + 2 * ticks + gathering.puts,
-                     s3_gets=read.objects + (deltas + ticks if on_aws else 0) + stop_checks + gathering.gets,
-                     s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2 + gathering.lists,
-                     metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out,
-                     run_hours=(measured_s + len(plan.slices) * (start_margin_for(plan.workers) + spec.limits.drain_s))
-                     / 3600 if on_aws else 0.0,
-                     gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations,
-                     **(_aws_control(plan, run, deltas, len(partials), measured_s) if on_aws else {}))
-    cost: dict[str, Any] = {"test": run_cost(shape, region).to_dict(), "target": None}
-    if metrics is not None and report is not None:
-        rest = {a.name for a in report.resources.rest_apis}
-        cost["target"] = target_cost(target_usage(metrics, rest, report.architectures), region,
-                                     run.overall.requests).to_dict()
-    result["cost"] = cost
-    store.put_json(prefix + "result.json", result)
-    return result
+    span_s = start_margin_for(plan.workers) + spec.limits.drain_s  # each slice's besides its load
+    gathering = gatherer_shape(int(got.meta.get("gatherers", 0)) if on_aws else 0, len(plan.slices),
+                               measured_s / len(plan.slices) + span_s, got.job.flush_interval_s, GATHER_LOOP_S, ticks)
+    return RunShape(got.meta.get("backend", "local"), run.health.wall_s, plan.workers * len(plan.slices),
+                    worker_memory_mb, architecture, monitor_invocations=invocations,
+                    monitor_seconds_each=max(1.0, cadence.loop_s),
+                    transitions=12 + 8 * len(plan.slices) + 3 * invocations + 3 * plan.workers * len(plan.slices)
+                    + gathering.transitions if on_aws else 0,
+                    s3_puts=deltas + len(run.workers) + 8 + 2 * ticks + gathering.puts,
+                    s3_gets=got.read.objects + (deltas + ticks if on_aws else 0) + stop_checks + gathering.gets,
+                    s3_lists=(2 * ticks if on_aws else 0) + len(plan.slices) + 2 + gathering.lists,
+                    metrics_requested=report.metrics_requested if report else 0, bytes_out=run.overall.bytes_out,
+                    run_hours=(measured_s + len(plan.slices) * span_s) / 3600 if on_aws else 0.0,
+                    gatherer_seconds=gathering.seconds, gatherer_invocations=gathering.invocations,
+                    **(_aws_control(plan, run, deltas, got.partials, measured_s) if on_aws else {}))
 
 
 def _aws_control(plan: RunPlan, run: MergedRun, deltas: int, partials: int, measured_s: float) -> dict[str, Any]:
