@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from runner.importers.artillery import looks_like_artillery
 from runner.importers.artillery_shape import ScriptError
 from runner.spec.artillery_view import ScriptView, in_script_terms
 from runner.spec.checker import Problem, SpecError
-from runner.spec.model import Spec, UserClass
+from runner.spec.model import Scenario, Spec, UserClass
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.profiles import apply_profile, profile_names
 from runner.spec.validate import build_spec
@@ -36,30 +36,8 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
         raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
     notes: list[str] = []
     if looks_like_artillery(source.data):
-        from runner.importers.artillery import convert_artillery
-        check_artillery_shape(source)
-        try:
-            given = frozenset(a.split("=", 1)[0].split(".")[1] for a in overrides
-                              if a.startswith("data.") and "=" in a and a.split("=", 1)[0].count(".") >= 1)
-            converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
-                                                                 base_dir or Path(file).parent, data_root, environ,
-                                                                 given)
-        except ScriptError as error:
-            raise SpecError([Problem(file, source.line_of(error.path), dotted(error.path), error.message)]) from None
-        source = ScriptView(file, converted, source)  # its problems at the script's lines, in its keys
-        notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
-            [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
-    apply_profile(source, profile)  # before --set, which may change what the profile brought
-    for assignment in overrides:
-        if not isinstance(source.data, dict):
-            break
-        try:
-            apply_override(source.data, assignment)
-        except OverrideError as error:
-            raise SpecError([Problem(file, 0, "", str(error))]) from None
-    if target_url and isinstance(source.data, dict):
-        target = source.data.get("target")
-        source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
+        source, notes = _converted_artillery(source, file, base_dir, data_root, environ, overrides)
+    _apply_command_line(source, file, profile, overrides, target_url)
     try:
         if environ is not None:
             _target_url_from_environment(source, environ)
@@ -70,6 +48,41 @@ def parse_spec(text: str, file: str = "spec.yaml", base_dir: Path | None = None,
     if profile:
         spec = dataclasses.replace(spec, profile=profile)
     return dataclasses.replace(spec, notes=tuple(notes) + spec.notes) if notes else spec
+
+
+def _converted_artillery(source: Source, file: str, base_dir: Path | None, data_root: Path | None,
+                         environ: Mapping[str, str] | None, overrides: tuple[str, ...]) -> tuple[Source, list[str]]:
+    """An Artillery script as a spec, its problems at the script's own lines and keys, and the
+    notes that say what was converted, left out and built in."""
+    from runner.importers.artillery import convert_artillery
+    check_artillery_shape(source)
+    try:
+        given = frozenset(a.split("=", 1)[0].split(".")[1] for a in overrides
+                          if a.startswith("data.") and "=" in a and a.split("=", 1)[0].count(".") >= 1)
+        converted, unconverted, built_in = convert_artillery(source.data, Path(file).stem,
+                                                             base_dir or Path(file).parent, data_root, environ, given)
+    except ScriptError as error:
+        raise SpecError([Problem(file, source.line_of(error.path), dotted(error.path), error.message)]) from None
+    notes = [f"{file} is an Artillery script, converted (`squall import artillery` writes the spec)"] + \
+        [f"not converted: {item}" for item in unconverted] + [f"built in: {item}" for item in built_in]
+    return ScriptView(file, converted, source), notes
+
+
+def _apply_command_line(source: Source, file: str, profile: str | None, overrides: tuple[str, ...],
+                        target_url: str | None) -> None:
+    """The profile, then --set (which may change what the profile brought), then --target: all on
+    the document, before it is built."""
+    apply_profile(source, profile)
+    if not isinstance(source.data, dict):
+        return
+    for assignment in overrides:
+        try:
+            apply_override(source.data, assignment)
+        except OverrideError as error:
+            raise SpecError([Problem(file, 0, "", str(error))]) from None
+    if target_url:
+        target = source.data.get("target")
+        source.data["target"] = {**target, "url": target_url} if isinstance(target, dict) else {"url": target_url}
 
 
 _ENV_IN_URL = re.compile(r"\{\{\s*\$env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -134,44 +147,62 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
     def keeps(own: set[str]) -> bool:
         return (not wanted or bool(wanted & own)) and not unwanted & own
 
-    kept = [s for s in spec.scenarios if keeps(set(s.tags))]
-    classes: list[UserClass] = []
-    for klass in spec.user_classes:
-        by_name = {s.name: s for s in spec.scenarios}
-        tasks = tuple((name, w) for name, w in klass.tasks if keeps(set(by_name[name].tags) | set(klass.tags)))
-        picked_by_name = bool(wanted & set(klass.tags))
-        if tasks and (klass.weight > 0 or picked_by_name):
-            classes.append(dataclasses.replace(klass, tasks=tasks))
-    if classes and sum(k.weight for k in classes) <= 0:  # only weight-0 classes picked: evenly
-        classes = [dataclasses.replace(k, weight=1.0) for k in classes]
-    used = {name for k in classes for name, _ in k.tasks} | {k.on_start for k in classes if k.on_start}
-    kept_names = {s.name for s in kept} | used
-    kept = [s for s in spec.scenarios if s.name in kept_names]
+    classes = _kept_classes(spec, keeps, wanted)
+    kept = _kept_scenarios(spec, keeps, classes)
     if not kept or (spec.user_classes and not classes):
-        known = sorted({t for s in spec.scenarios for t in s.tags} | {t for k in spec.user_classes for t in k.tags})
-        raise SpecError([Problem(spec.file, 0, "scenarios", f"no scenario left after --tags/--exclude-tags "
-                                 f"(tags in this spec: {', '.join(known) or 'none'})")])
+        raise _nothing_left(spec)
     if tuple(kept) == spec.scenarios and tuple(classes) == spec.user_classes:
         return spec
     if sum(s.weight for s in kept) <= 0:  # only weight-0 ones picked (Locust's run-when-selected class): evenly
         kept = [dataclasses.replace(s, weight=1.0) for s in kept]
-    # The document the workers load holds just these, under the names they had (an unnamed
-    # scenario is named by its place in the full list) and with the weights they run with.
+    return dataclasses.replace(spec, scenarios=tuple(kept), user_classes=tuple(classes),
+                               raw=_raw_selected(spec, kept, classes))
+
+
+def _kept_scenarios(spec: Spec, keeps: Callable[[set[str]], bool], classes: list[UserClass]) -> list[Scenario]:
+    """The scenarios the tags keep, and every one a kept class runs (a task or its on_start)."""
+    used = {name for k in classes for name, _ in k.tasks} | {k.on_start for k in classes if k.on_start}
+    kept_names = {s.name for s in spec.scenarios if keeps(set(s.tags))} | used
+    return [s for s in spec.scenarios if s.name in kept_names]
+
+
+def _nothing_left(spec: Spec) -> SpecError:
+    known = sorted({t for s in spec.scenarios for t in s.tags} | {t for k in spec.user_classes for t in k.tags})
+    return SpecError([Problem(spec.file, 0, "scenarios", f"no scenario left after --tags/--exclude-tags "
+                              f"(tags in this spec: {', '.join(known) or 'none'})")])
+
+
+def _kept_classes(spec: Spec, keeps: Callable[[set[str]], bool], wanted: set[str]) -> list[UserClass]:
+    """The user classes with the tasks left, each class's tags counting for its tasks; only
+    weight-0 classes picked by name: run evenly."""
+    by_name = {s.name: s for s in spec.scenarios}
+    classes: list[UserClass] = []
+    for klass in spec.user_classes:
+        tasks = tuple((name, w) for name, w in klass.tasks if keeps(set(by_name[name].tags) | set(klass.tags)))
+        if tasks and (klass.weight > 0 or bool(wanted & set(klass.tags))):
+            classes.append(dataclasses.replace(klass, tasks=tasks))
+    if classes and sum(k.weight for k in classes) <= 0:
+        classes = [dataclasses.replace(k, weight=1.0) for k in classes]
+    return classes
+
+
+def _raw_selected(spec: Spec, kept: list[Scenario], classes: list[UserClass]) -> dict[str, Any]:
+    """The document the workers load, holding just these scenarios, under the names they had (an
+    unnamed scenario is named by its place in the full list) and with the weights they run with."""
     raw = dict(spec.raw or {})
     listed = raw.get("scenarios")
     raw_scenarios: list[Any] = listed if isinstance(listed, list) else []
     chosen = {s.name: s for s in kept}
-    raw["scenarios"] = []
-    for original, item in zip(spec.scenarios, raw_scenarios, strict=True):
-        if original.name in chosen:
-            raw["scenarios"].append({**item, "name": original.name, "weight": chosen[original.name].weight})
+    raw["scenarios"] = [{**item, "name": original.name, "weight": chosen[original.name].weight}
+                        for original, item in zip(spec.scenarios, raw_scenarios, strict=True)
+                        if original.name in chosen]
     if spec.user_classes:
         listed_classes = raw.get("user_classes")
         raw_classes = {str(k.get("name")): k for k in listed_classes if isinstance(k, dict)} \
             if isinstance(listed_classes, list) else {}
         raw["user_classes"] = [{**raw_classes.get(k.name, {}), "name": k.name, "weight": k.weight,
                                 "tasks": dict(k.tasks)} for k in classes]
-    return dataclasses.replace(spec, scenarios=tuple(kept), user_classes=tuple(classes), raw=raw)
+    return raw
 
 
 def load_spec(path: str | Path, target_url: str | None = None, overrides: tuple[str, ...] = (),
