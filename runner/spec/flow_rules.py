@@ -166,50 +166,67 @@ def user_classes_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...],
     if not isinstance(value, list) or not value:
         c.problem(path, "must be a non-empty list of user classes (name, weight, tasks, wait or pacing, on_start)")
         return ()
-    known = {s.name for s in scenarios}
     data_names = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
                                            if isinstance(row, dict) for col in row}
-    classes: list[UserClass] = []
-    for i, raw in enumerate(value):
-        here = path + (i,)
-        u = c.mapping(here, raw, USER_CLASS_KEYS, required=("name", "tasks"))
-        if not u:
-            continue
-        name = c.text(here + ("name",), u.get("name"), f"class-{i + 1}")
-        weight = c.number(here + ("weight",), u.get("weight", 1), 0, 1.0)
-        tasks = _tasks(c, here + ("tasks",), u.get("tasks", {}), known)
-        wait = c.convert(here + ("wait",), u["wait"], parse_duration_range_s, (0.0, 0.0)) if "wait" in u else (0.0, 0.0)
-        pacing = c.convert(here + ("pacing",), u["pacing"], parse_duration_s, 0.0) if "pacing" in u else None
-        if "wait" in u and "pacing" in u:
-            c.problem(here, "has both 'wait' (after each task) and 'pacing' (a task every N s): choose one")
-        if pacing is not None and pacing <= 0:
-            c.problem(here + ("pacing",), f"must be > 0, got {u['pacing']}")
-        on_start = c.text(here + ("on_start",), u["on_start"]) if "on_start" in u else None
-        if on_start is not None and on_start not in known:
-            c.problem(here + ("on_start",), f"no scenario named '{on_start}' (scenarios: {', '.join(sorted(known))})")
-        headers = header_pairs(c, here + ("headers",), u.get("headers", {}))
-        start_captures = {cap.variable for s in scenarios if s.name == on_start for step in s.requests
-                          for cap in step.captures}
-        for header, header_value in headers:  # the class's headers: data, built-ins, secrets, on_start captures
-            for variable in header_value.variables if isinstance(header_value, Template) else ():
-                if variable.startswith("$"):
-                    why = unknown_built_in(variable)
-                    if why:
-                        c.problem(here + ("headers", header), f"'{{{{ {variable} }}}}': {why}")
-                elif not SECRET.match(variable) and variable not in start_captures | data_names:
-                    c.problem(here + ("headers", header), f"uses '{{{{ {variable} }}}}', which neither the class's "
-                              f"on_start captures nor data defines")
-        tags = u.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-            c.problem(here + ("tags",), "must be a list of words, e.g. [admin]")
-            tags = []
-        classes.append(UserClass(name, weight, tasks, wait, pacing, on_start, headers, tuple(tags)))
+    classes = [k for i, raw in enumerate(value) if (k := _user_class(c, path, i, raw, scenarios, data_names))]
     names = [k.name for k in classes]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         c.problem(path, f"duplicate user class name '{duplicate}'")
     if classes and sum(k.weight for k in classes) <= 0:
         c.problem(path, "at least one user class needs a weight > 0 (a weight-0 class runs only when --tags picks it)")
     return tuple(classes)
+
+
+def _user_class(c: Checker, path: Path, index: int, raw: Any, scenarios: tuple[Scenario, ...],
+                data_names: set[str]) -> UserClass | None:
+    here = path + (index,)
+    u = c.mapping(here, raw, USER_CLASS_KEYS, required=("name", "tasks"))
+    if not u:
+        return None
+    known = {s.name for s in scenarios}
+    name = c.text(here + ("name",), u.get("name"), f"class-{index + 1}")
+    weight = c.number(here + ("weight",), u.get("weight", 1), 0, 1.0)
+    tasks = _tasks(c, here + ("tasks",), u.get("tasks", {}), known)
+    wait, pacing = _wait_or_pacing(c, here, u)
+    on_start = c.text(here + ("on_start",), u["on_start"]) if "on_start" in u else None
+    if on_start is not None and on_start not in known:
+        c.problem(here + ("on_start",), f"no scenario named '{on_start}' (scenarios: {', '.join(sorted(known))})")
+    headers = header_pairs(c, here + ("headers",), u.get("headers", {}))
+    start_captures = {cap.variable for s in scenarios if s.name == on_start for step in s.requests
+                      for cap in step.captures}
+    _check_class_headers(c, here, headers, start_captures | data_names)
+    return UserClass(name, weight, tasks, wait, pacing, on_start, headers, _class_tags(c, here, u.get("tags", [])))
+
+
+def _wait_or_pacing(c: Checker, here: Path, u: dict[str, Any]) -> tuple[tuple[float, float], float | None]:
+    """A class waits after each task, or paces a task every N s: one of the two."""
+    wait = c.convert(here + ("wait",), u["wait"], parse_duration_range_s, (0.0, 0.0)) if "wait" in u else (0.0, 0.0)
+    pacing = c.convert(here + ("pacing",), u["pacing"], parse_duration_s, 0.0) if "pacing" in u else None
+    if "wait" in u and "pacing" in u:
+        c.problem(here, "has both 'wait' (after each task) and 'pacing' (a task every N s): choose one")
+    if pacing is not None and pacing <= 0:
+        c.problem(here + ("pacing",), f"must be > 0, got {u['pacing']}")
+    return wait, pacing
+
+
+def _check_class_headers(c: Checker, here: Path, headers: tuple[tuple[str, Any], ...], defined: set[str]) -> None:
+    """The class's headers use data, built-ins, secrets or what its on_start captures: nothing else."""
+    for header, header_value in headers:
+        for variable in header_value.variables if isinstance(header_value, Template) else ():
+            if variable.startswith("$"):
+                why = unknown_built_in(variable)
+                if why:
+                    c.problem(here + ("headers", header), f"'{{{{ {variable} }}}}': {why}")
+            elif not SECRET.match(variable) and variable not in defined:
+                c.problem(here + ("headers", header), f"uses '{{{{ {variable} }}}}', which neither the class's "
+                          f"on_start captures nor data defines")
+
+
+def _class_tags(c: Checker, here: Path, tags: Any) -> tuple[str, ...]:
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+        c.problem(here + ("tags",), "must be a list of words, e.g. [admin]")
+        return ()
+    return tuple(tags)
 
 
 def _tasks(c: Checker, path: Path, value: Any, known: set[str]) -> tuple[tuple[str, float], ...]:
