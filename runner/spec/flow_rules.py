@@ -94,29 +94,38 @@ def on_start_captures(raw_scenarios: Any, raw_classes: Any) -> dict[str, set[str
     on_start captures (they stay with the user, so the task may use them)."""
     if not isinstance(raw_scenarios, list) or not isinstance(raw_classes, list):
         return {}
-    captured: dict[str, set[str]] = {}
-    for i, raw in enumerate(raw_scenarios):
-        if isinstance(raw, dict):
-            name = raw.get("name", f"scenario-{i + 1}")
-            flow = raw.get("flow")
-            names: set[str] = set()
-            for step in flow if isinstance(flow, list) else []:
-                for body in step.values() if isinstance(step, dict) else []:
-                    found = body.get("capture") if isinstance(body, dict) else None
-                    for cap in found if isinstance(found, list) else [found]:
-                        if isinstance(cap, dict) and "as" in cap:
-                            names.add(str(cap["as"]))
-            captured[str(name)] = names
+    captured = {str(raw.get("name", f"scenario-{i + 1}")): _captured_by(raw.get("flow"))
+                for i, raw in enumerate(raw_scenarios) if isinstance(raw, dict)}
     defined: dict[str, set[str]] = {}
     for klass in raw_classes:  # a task shared by classes may use only what every one of them captured
         if isinstance(klass, dict):
             on_start = klass.get("on_start")
-            tasks = klass.get("tasks")
-            task_names = tasks.keys() if isinstance(tasks, dict) else tasks if isinstance(tasks, list) else []
             mine = captured.get(on_start, set()) if isinstance(on_start, str) else set()
-            for task in map(str, task_names):
+            for task in map(str, _task_names(klass.get("tasks"))):
                 defined[task] = defined[task] & mine if task in defined else set(mine)
     return defined
+
+
+def _captured_by(flow: Any) -> set[str]:
+    """The variables a raw flow's steps capture (`capture: [{as: name}]`)."""
+    names: set[str] = set()
+    bodies = [body for step in (flow if isinstance(flow, list) else []) if isinstance(step, dict)
+              for body in step.values() if isinstance(body, dict)]
+    for body in bodies:
+        found = body.get("capture")
+        names.update(str(cap["as"]) for cap in (found if isinstance(found, list) else [found])
+                     if isinstance(cap, dict) and "as" in cap)
+    return names
+
+
+def _task_names(tasks: Any) -> list[Any]:
+    return list(tasks.keys()) if isinstance(tasks, dict) else tasks if isinstance(tasks, list) else []
+
+
+def data_names(data: tuple[DataSet, ...]) -> set[str]:
+    """What a template may name of the data: each set, and each column of a set of rows."""
+    return {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
+                                     if isinstance(row, dict) for col in row}
 
 
 def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...],
@@ -125,32 +134,30 @@ def scenarios_from(c: Checker, value: Any, data: tuple[DataSet, ...],
     if not isinstance(value, list) or not value:
         c.problem(path, "must be a non-empty list of scenarios")
         return ()
-    known = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
-                                      if isinstance(row, dict) for col in row}
-    scenarios: list[Scenario] = []
-    for i, raw in enumerate(value):
-        here = path + (i,)
-        s = c.mapping(here, raw, SCENARIO_KEYS, required=("flow",))
-        if not s:
-            continue
-        name = c.text(here + ("name",), s["name"]) if "name" in s else f"scenario-{i + 1}"
-        weight = c.number(here + ("weight",), s.get("weight", 1), 0, 1.0)
-        flow = s.get("flow", [])
-        if not isinstance(flow, list) or not flow:
-            c.problem(here + ("flow",), "must be a non-empty list of steps")
-            continue
-        steps: list[Step] = []
-        defined = set(known) | (user_defined or {}).get(name, set())
-        for j, raw_step in enumerate(flow):
-            step = _step(c, here + ("flow", j), raw_step, defined)
-            if step is not None:
-                steps.append(step)
-        tags = s.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-            c.problem(here + ("tags",), "must be a list of words, e.g. [smoke, write]")
-            tags = []
-        scenarios.append(Scenario(name, weight, tuple(steps), tuple(tags)))
-    return tuple(scenarios)
+    known = data_names(data)
+    return tuple(scenario for i, raw in enumerate(value)
+                 if (scenario := _scenario(c, path + (i,), i, raw, known, user_defined or {})) is not None)
+
+
+def _scenario(c: Checker, here: Path, index: int, raw: Any, known: set[str],
+              user_defined: dict[str, set[str]]) -> Scenario | None:
+    s = c.mapping(here, raw, SCENARIO_KEYS, required=("flow",))
+    if not s:
+        return None
+    name = c.text(here + ("name",), s["name"]) if "name" in s else f"scenario-{index + 1}"
+    weight = c.number(here + ("weight",), s.get("weight", 1), 0, 1.0)
+    flow = s.get("flow", [])
+    if not isinstance(flow, list) or not flow:
+        c.problem(here + ("flow",), "must be a non-empty list of steps")
+        return None
+    defined = set(known) | user_defined.get(name, set())
+    steps = [step for j, raw_step in enumerate(flow)
+             if (step := _step(c, here + ("flow", j), raw_step, defined)) is not None]
+    tags = s.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+        c.problem(here + ("tags",), "must be a list of words, e.g. [smoke, write]")
+        tags = []
+    return Scenario(name, weight, tuple(steps), tuple(tags))
 
 
 def check_scenario_weights(c: Checker, scenarios: tuple[Scenario, ...], open_phases: bool, classes: bool) -> None:
@@ -166,9 +173,8 @@ def user_classes_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...],
     if not isinstance(value, list) or not value:
         c.problem(path, "must be a non-empty list of user classes (name, weight, tasks, wait or pacing, on_start)")
         return ()
-    data_names = {d.name for d in data} | {f"{d.name}.{col}" for d in data for row in d.rows[:1]
-                                           if isinstance(row, dict) for col in row}
-    classes = [k for i, raw in enumerate(value) if (k := _user_class(c, path, i, raw, scenarios, data_names))]
+    names_of_data = data_names(data)
+    classes = [k for i, raw in enumerate(value) if (k := _user_class(c, path, i, raw, scenarios, names_of_data))]
     names = [k.name for k in classes]
     for duplicate in sorted({n for n in names if names.count(n) > 1}):
         c.problem(path, f"duplicate user class name '{duplicate}'")
@@ -272,81 +278,115 @@ def _request(c: Checker, path: Path, kind: str, value: Any, defined: set[str]) -
     r = c.mapping(path, value, allowed, required=("url",) + (("method",) if kind == "request" else ()))
     if not r:
         return None
+    method = _method(c, path, kind, r)
+    url_text = c.text(path + ("url",), r.get("url", "/"), "/")
+    url = _url(c, path, url_text)
+    body, form = _body(c, path, r)
+    headers = header_pairs(c, path + ("headers",), r.get("headers", {}))
+    query = pairs(c, path + ("query",), r.get("query", {}))
+    cookies = pairs(c, path + ("cookies",), r.get("cookies", {}))
+    templates = [t for _, t in headers + query + cookies + (form or ()) if isinstance(t, Template)]
+    for variable in sorted(set(url.variables) | variables_in(body) | {v for t in templates for v in t.variables}):
+        _check_variable(c, path, variable, defined)
+    expect, checks = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else (None, ())
+    captures = _captures(c, path + ("capture",), r.get("capture", []))
+    defined.update(capture.variable for capture in captures)
+    name = c.text(path + ("name",), r["name"]) if "name" in r else f"{method} {url_text}"
+    return Request(method=method, url=url if url.variables else url_text, name=name, headers=headers,
+                   query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r,
+                   timeout_s=_timeout_s(c, path, r), checks=checks, cookies=cookies)
+
+
+def _body(c: Checker, path: Path, r: dict[str, Any]) -> tuple[Any, tuple[tuple[str, Template | str], ...] | None]:
+    """(the JSON body, compiled; the form's fields): a request has one of them at most."""
+    if "json" in r and "form" in r:
+        c.problem(path, "has both 'json' and 'form'; a request has one body")
+    body = compile_value(r["json"]) if "json" in r else None
+    return body, pairs(c, path + ("form",), r["form"]) if "form" in r else None
+
+
+def _method(c: Checker, path: Path, kind: str, r: dict[str, Any]) -> str:
+    """`get: …` says its method; `request: {method: …}` names one."""
     method = str(r.get("method", kind)).upper()
     if kind == "request" and method.lower() not in METHODS:
         c.problem(path + ("method",), f"unknown method '{method}' (use one of {', '.join(METHODS)})")
-    url_text = c.text(path + ("url",), r.get("url", "/"), "/")
+    return method
+
+
+def _url(c: Checker, path: Path, url_text: str) -> Template:
+    """Relative to target.url (a leading /), absolute, or a template."""
     url = Template(url_text)
     if not url_text.startswith(("/", "http://", "https://", "{{")):
         c.problem(path + ("url",), f"must start with / (relative to target.url) or be absolute, got '{url_text}'")
     elif url_text.startswith(("http://", "https://")) and not url.variables and url_problem(url_text):
         c.problem(path + ("url",), f"'{url_text}': {url_problem(url_text)}")
-    if "json" in r and "form" in r:
-        c.problem(path, "has both 'json' and 'form'; a request has one body")
-    body = compile_value(r["json"]) if "json" in r else None
-    form = pairs(c, path + ("form",), r["form"]) if "form" in r else None
-    headers = header_pairs(c, path + ("headers",), r.get("headers", {}))
-    query = pairs(c, path + ("query",), r.get("query", {}))
-    cookies = pairs(c, path + ("cookies",), r.get("cookies", {}))
-    used = set(url.variables) | variables_in(body) | {v for _, t in headers + query + cookies + (form or ())
-                                                       if isinstance(t, Template) for v in t.variables}
-    for variable in sorted(used):
-        if variable.startswith("secret:"):
-            if not SECRET.match(variable):
-                c.problem(path, f"'{{{{ {variable} }}}}' is not a secret reference (write "
-                          f"{{{{ secret:ssm:/path }}}} or {{{{ secret:secretsmanager:name }}}})")
-            continue
-        if variable.startswith("$"):
-            why = unknown_built_in(variable)
-            if why:
-                c.problem(path, f"'{{{{ {variable} }}}}': {why}")
-            continue
-        if variable not in defined and variable.split(".")[0] not in c.unread_data:
-            c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
-                      f"(capture it in an earlier step or add it under data)")
-    expect, checks = _expect(c, path + ("expect",), r["expect"]) if "expect" in r else (None, ())
-    captures = _captures(c, path + ("capture",), r.get("capture", []))
-    defined.update(capture.variable for capture in captures)
-    name = c.text(path + ("name",), r["name"]) if "name" in r else f"{method} {url_text}"
+    return url
+
+
+def _check_variable(c: Checker, path: Path, variable: str, defined: set[str]) -> None:
+    """A request's template variable: a secret reference, a built-in, or defined before it (a
+    capture of an earlier step, or data)."""
+    if variable.startswith("secret:"):
+        if not SECRET.match(variable):
+            c.problem(path, f"'{{{{ {variable} }}}}' is not a secret reference (write "
+                      f"{{{{ secret:ssm:/path }}}} or {{{{ secret:secretsmanager:name }}}})")
+        return
+    if variable.startswith("$"):
+        why = unknown_built_in(variable)
+        if why:
+            c.problem(path, f"'{{{{ {variable} }}}}': {why}")
+        return
+    if variable not in defined and variable.split(".")[0] not in c.unread_data:
+        c.problem(path, f"uses '{{{{ {variable} }}}}' before anything defines it "
+                  f"(capture it in an earlier step or add it under data)")
+
+
+def _timeout_s(c: Checker, path: Path, r: dict[str, Any]) -> float | None:
     timeout_s = c.convert(path + ("timeout",), r["timeout"], parse_duration_s, 0.0) if "timeout" in r else None
     if timeout_s is not None and timeout_s <= 0:
         c.problem(path + ("timeout",), f"must be > 0, got {r['timeout']}")
-    return Request(method=method, url=url if url.variables else url_text, name=name, headers=headers,
-                   query=query, json=body, form=form, expect=expect, captures=captures, has_json="json" in r,
-                   timeout_s=timeout_s or None, checks=checks, cookies=cookies)
+    return timeout_s or None
 
 
 def _expect(c: Checker, path: Path, value: Any) -> tuple[frozenset[int] | None, tuple[Check, ...]]:
     """`expect: 200`, `[200, 404]`, or a map: status, content_type, json ({$.path: value}),
     has ([$.path, ...]) and header ({name: value}), as Artillery's expect checks them."""
-    checks: list[Check] = []
+    checks: tuple[Check, ...] = ()
     if isinstance(value, dict):
         e = c.mapping(path, value, EXPECT_KEYS)
-        if "content_type" in e:
-            checks.append(Check("content_type", c.text(path + ("content_type",), e["content_type"])))
-        for jpath, expected in (e.get("json") or {}).items() if isinstance(e.get("json", {}), dict) else ():
-            _check_path(c, path + ("json", jpath), str(jpath))
-            checks.append(Check("json", str(jpath), expected))
-        if "json" in e and not isinstance(e["json"], dict):
-            c.problem(path + ("json",), "must map JSONPaths to the values they must hold, e.g. {$.status: done}")
-        has = e.get("has", [])
-        for jpath in has if isinstance(has, list) else [has]:
-            _check_path(c, path + ("has",), str(jpath))
-            checks.append(Check("has", str(jpath)))
-        header = e.get("header", {})
-        if isinstance(header, dict):
-            checks += [Check("header", str(name), str(v)) for name, v in header.items()]
-        else:
-            c.problem(path + ("header",), "must map header names to the values they must have")
+        checks = _expect_checks(c, path, e)
         if "status" not in e:
-            return None, tuple(checks)
+            return None, checks
         value = e["status"]
         path = path + ("status",)
     codes = value if isinstance(value, list) else [value]
     if not codes or not all(isinstance(x, int) and not isinstance(x, bool) and 100 <= x <= 599 for x in codes):
         c.problem(path, f"must be a status code or a list of them (100-599), got {kind_of(value)}")
-        return None, tuple(checks)
-    return frozenset(codes), tuple(checks)
+        return None, checks
+    return frozenset(codes), checks
+
+
+def _expect_checks(c: Checker, path: Path, e: dict[str, Any]) -> tuple[Check, ...]:
+    """What an expect map checks besides the status."""
+    checks: list[Check] = []
+    if "content_type" in e:
+        checks.append(Check("content_type", c.text(path + ("content_type",), e["content_type"])))
+    if isinstance(e.get("json", {}), dict):
+        for jpath, expected in (e.get("json") or {}).items():
+            _check_path(c, path + ("json", jpath), str(jpath))
+            checks.append(Check("json", str(jpath), expected))
+    else:
+        c.problem(path + ("json",), "must map JSONPaths to the values they must hold, e.g. {$.status: done}")
+    has = e.get("has", [])
+    for jpath in has if isinstance(has, list) else [has]:
+        _check_path(c, path + ("has",), str(jpath))
+        checks.append(Check("has", str(jpath)))
+    header = e.get("header", {})
+    if isinstance(header, dict):
+        checks += [Check("header", str(name), str(v)) for name, v in header.items()]
+    else:
+        c.problem(path + ("header",), "must map header names to the values they must have")
+    return tuple(checks)
 
 
 def _check_path(c: Checker, path: Path, expression: str) -> None:
@@ -372,26 +412,27 @@ def _loop(c: Checker, path: Path, value: Any, defined: set[str]) -> Loop | None:
     as_name = c.text(path + ("as",), lp.get("as", "item"), "item")
     if over is not None:
         defined.add(as_name)
-    flow = lp.get("flow")
-    steps: list[Step] = []
-    if not isinstance(flow, list) or not flow:
-        c.problem(path + ("flow",), "must be a non-empty list of steps")
-    else:
-        for j, raw in enumerate(flow):
-            step = _step(c, path + ("flow", j), raw, defined)
-            if step is not None:
-                steps.append(step)
-    until = None
-    if "until" in lp:
-        if isinstance(lp["until"], dict) and len(lp["until"]) == 1:
-            (variable, expected), = lp["until"].items()
-            until = (str(variable), str(expected).lower() if isinstance(expected, bool) else str(expected))
-            if until[0] not in defined:
-                c.problem(path + ("until",), f"'{variable}' is never captured (capture it in the loop's flow)")
-        else:
-            c.problem(path + ("until",), "must be one captured variable and the value that ends the loop: "
-                                         "{status: done}")
+    steps = _loop_flow(c, path + ("flow",), lp.get("flow"), defined)
+    until = _until(c, path + ("until",), lp["until"], defined) if "until" in lp else None
     return Loop(tuple(steps), count, tuple(over) if over is not None else None, as_name, until)
+
+
+def _loop_flow(c: Checker, path: Path, flow: Any, defined: set[str]) -> list[Step]:
+    if not isinstance(flow, list) or not flow:
+        c.problem(path, "must be a non-empty list of steps")
+        return []
+    return [step for j, raw in enumerate(flow) if (step := _step(c, path + (j,), raw, defined)) is not None]
+
+
+def _until(c: Checker, path: Path, value: Any, defined: set[str]) -> tuple[str, str] | None:
+    """A poll's end: one captured variable and the value that ends the loop."""
+    if not isinstance(value, dict) or len(value) != 1:
+        c.problem(path, "must be one captured variable and the value that ends the loop: {status: done}")
+        return None
+    (variable, expected), = value.items()
+    if str(variable) not in defined:
+        c.problem(path, f"'{variable}' is never captured (capture it in the loop's flow)")
+    return str(variable), str(expected).lower() if isinstance(expected, bool) else str(expected)
 
 
 def _captures(c: Checker, path: Path, value: Any) -> tuple[Capture, ...]:
