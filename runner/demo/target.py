@@ -126,9 +126,15 @@ def route_key(method: str, path: str) -> str:
     return f"{method} {path}"
 
 
-def make_app(state: DemoState) -> web.Application:
+class DemoApi:
+    """The demo API's handlers, over its state; every request but the /__ ones goes through
+    ``limits`` (latency, the concurrency limit, the error rate, rate-limited API keys)."""
+
+    def __init__(self, state: DemoState) -> None:
+        self.state = state
+
     @web.middleware
-    async def limits(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def limits(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith("/__"):
             passed: web.StreamResponse = await handler(request)
             return passed
@@ -136,154 +142,151 @@ def make_app(state: DemoState) -> web.Application:
         api_key = request.headers.get("X-Api-Key", "")
         if api_key.startswith("low-"):
             second = int(asyncio.get_running_loop().time())
-            window_second, count = state.key_windows.get(api_key, (second, 0))
+            window_second, count = self.state.key_windows.get(api_key, (second, 0))
             count = count + 1 if window_second == second else 1
-            state.key_windows[api_key] = (second, count)
-            if count > state.key_rate_per_s:
-                state.seen[f"{key} 429"] += 1
+            self.state.key_windows[api_key] = (second, count)
+            if count > self.state.key_rate_per_s:
+                self.state.seen[f"{key} 429"] += 1
                 return web.json_response({"message": "API key rate limit"}, status=429, headers={"Retry-After": "1"})
-        if state.active >= state.concurrency_limit:
-            state.seen[f"{key} 429"] += 1
+        if self.state.active >= self.state.concurrency_limit:
+            self.state.seen[f"{key} 429"] += 1
             return web.json_response({"message": "Rate exceeded"}, status=429)
-        state.active += 1
-        state.peak_active = max(state.peak_active, state.active)
-        state.window_peak_active = max(state.window_peak_active, state.active)
-        delay_s = state.latency.draw_s(state.rng)
-        state.window_latency_s += delay_s
-        state.window_handled += 1
+        self.state.active += 1
+        self.state.peak_active = max(self.state.peak_active, self.state.active)
+        self.state.window_peak_active = max(self.state.window_peak_active, self.state.active)
+        delay_s = self.state.latency.draw_s(self.state.rng)
+        self.state.window_latency_s += delay_s
+        self.state.window_handled += 1
         try:
             await asyncio.sleep(delay_s)
-            if state.error_share and state.rng.random() < state.error_share:
+            if self.state.error_share and self.state.rng.random() < self.state.error_share:
                 response: web.StreamResponse = web.json_response({"message": "Internal server error"}, status=502)
             else:
                 response = await handler(request)
         finally:
-            state.active -= 1
-        state.seen[f"{key} {response.status}"] += 1
+            self.state.active -= 1
+        self.state.seen[f"{key} {response.status}"] += 1
         return response
 
-    async def generate(request: web.Request) -> web.Response:
+    async def generate(self, request: web.Request) -> web.Response:
         try:
             body = await request.json()
         except ValueError:
             return web.json_response({"message": "body must be JSON"}, status=400)
-        job_id = str(uuid.UUID(int=state.rng.getrandbits(128), version=4))
-        state.jobs[job_id] = int(body.get("steps", 20)) if isinstance(body, dict) else 20
-        if len(state.jobs) > 100_000:
-            state.jobs.pop(next(iter(state.jobs)))
+        job_id = str(uuid.UUID(int=self.state.rng.getrandbits(128), version=4))
+        self.state.jobs[job_id] = int(body.get("steps", 20)) if isinstance(body, dict) else 20
+        if len(self.state.jobs) > 100_000:
+            self.state.jobs.pop(next(iter(self.state.jobs)))
         return web.json_response({"jobId": job_id, "status": "queued"}, status=202)
 
-    async def status(request: web.Request) -> web.Response:
+    async def status(self, request: web.Request) -> web.Response:
         job_id = request.match_info["job_id"]
-        known = job_id in state.jobs or job_id.startswith("img-")
+        known = job_id in self.state.jobs or job_id.startswith("img-")
         if not known:
             return web.json_response({"message": f"no job {job_id}"}, status=404)
         return web.json_response({"jobId": job_id, "status": "done", "image": f"/gallery/{job_id}"})
 
-    async def enhance(request: web.Request) -> web.Response:
+    async def enhance(self, request: web.Request) -> web.Response:
         body = await request.read()
         return web.json_response({"status": "enhanced", "bytes": len(body)})
 
-    async def gallery(request: web.Request) -> web.Response:
+    async def gallery(self, request: web.Request) -> web.Response:
         return web.json_response({"items": [{"id": f"img-{i}", "title": f"Image {i}"} for i in range(1, 13)]})
 
-    async def gallery_item(request: web.Request) -> web.Response:
+    async def gallery_item(self, request: web.Request) -> web.Response:
         item = request.match_info["item_id"]
         return web.json_response({"id": item, "url": f"https://example.invalid/{item}.png", "width": 1024})
 
-    async def health(request: web.Request) -> web.Response:
+    async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 
-    async def login(request: web.Request) -> web.Response:
-        state.logins += 1
-        token = f"tok-{state.logins}"
+    async def login(self, request: web.Request) -> web.Response:
+        self.state.logins += 1
+        token = f"tok-{self.state.logins}"
         response = web.json_response({"token": token}, status=200)
         response.set_cookie("session", token, httponly=True)
         return response
 
-    async def me(request: web.Request) -> web.Response:
+    async def me(self, request: web.Request) -> web.Response:
         session = request.cookies.get("session")
         if not session:
             return web.json_response({"message": "no session cookie"}, status=401)
         return web.json_response({"session": session})
 
-    async def jobs(request: web.Request) -> web.Response:
+    async def jobs(self, request: web.Request) -> web.Response:
         if request.method == "POST":
-            job_id = str(uuid.UUID(int=state.rng.getrandbits(128), version=4))
+            job_id = str(uuid.UUID(int=self.state.rng.getrandbits(128), version=4))
             return web.json_response({"id": job_id, "status": "queued"}, status=201)
         return web.json_response({"jobs": [{"id": f"job-{i}", "status": "done"} for i in range(1, 6)]})
 
-    async def job(request: web.Request) -> web.Response:
+    async def job(self, request: web.Request) -> web.Response:
         return web.json_response({"id": request.match_info["job_id"], "status": "done"})
 
-    async def templates(request: web.Request) -> web.Response:
+    async def templates(self, request: web.Request) -> web.Response:
         return web.json_response({"templates": [{"id": f"tpl-{i}"} for i in range(1, 4)]})
 
-    async def admin_stats(request: web.Request) -> web.Response:
-        return web.json_response({"jobs": 5, "users": state.logins})
+    async def admin_stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"jobs": 5, "users": self.state.logins})
 
-    async def tokenize(request: web.Request) -> web.Response:
+    async def tokenize(self, request: web.Request) -> web.Response:
         text = (await request.read()).decode("utf-8", "replace")
         return web.json_response({"tokens": len(text.split())})
 
-    async def analyze(request: web.Request) -> web.Response:
+    async def analyze(self, request: web.Request) -> web.Response:
         if not request.headers.get("X-Api-Key"):
             return web.json_response({"message": "X-Api-Key required"}, status=401)
         body = (await request.read()).decode("utf-8", "replace")
-        cached = body in state.cache
+        cached = body in self.state.cache
         if cached:
-            state.cache_hits += 1
+            self.state.cache_hits += 1
         else:
-            state.cache_misses += 1
-            state.cache.add(body)
-            if len(state.cache) > 10_000:
-                state.cache.pop()
+            self.state.cache_misses += 1
+            self.state.cache.add(body)
+            if len(self.state.cache) > 10_000:
+                self.state.cache.pop()
         return web.json_response({"cached": cached, "score": len(body) % 10},
                                  headers={"X-Cache": "HIT" if cached else "MISS"})
 
-    async def providers(request: web.Request) -> web.Response:
+    async def providers(self, request: web.Request) -> web.Response:
         return web.json_response({"providers": ["alpha", "beta"]})
 
-    async def route(request: web.Request) -> web.Response:
+    async def route(self, request: web.Request) -> web.Response:
         body = await request.read()
         return web.json_response({"model": "small" if len(body) < 64 else "large"})
 
-    async def scrape(request: web.Request) -> web.Response:
+    async def scrape(self, request: web.Request) -> web.Response:
         return web.json_response({"pages": 3})
 
-    async def tokenize_batch(request: web.Request) -> web.Response:
+    async def tokenize_batch(self, request: web.Request) -> web.Response:
         try:
             texts = (await request.json()).get("texts", [])
         except (ValueError, AttributeError):
             return web.json_response({"message": "body must be JSON with texts"}, status=400)
         return web.json_response({"tokens": [len(str(t).split()) for t in texts]})
 
-    async def generate_batch(request: web.Request) -> web.Response:
+    async def generate_batch(self, request: web.Request) -> web.Response:
         try:
             prompts = (await request.json()).get("prompts", [])
         except (ValueError, AttributeError):
             return web.json_response({"message": "body must be JSON with prompts"}, status=400)
         return web.json_response({"results": [{"prompt": str(p), "text": "ok"} for p in prompts]})
 
-    async def cache_stats(request: web.Request) -> web.Response:
-        return web.json_response({"hits": state.cache_hits, "misses": state.cache_misses})
+    async def cache_stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"hits": self.state.cache_hits, "misses": self.state.cache_misses})
 
-    async def stats(request: web.Request) -> web.Response:
-        return web.json_response({"seen": dict(state.seen), "peak_active": state.peak_active})
+    async def stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"seen": dict(self.state.seen), "peak_active": self.state.peak_active})
 
-    async def reset(request: web.Request) -> web.Response:
-        state.seen.clear()
-        state.peak_active = 0
+    async def reset(self, request: web.Request) -> web.Response:
+        self.state.seen.clear()
+        self.state.peak_active = 0
         return web.json_response({"ok": True})
 
-    handlers = {"generate": generate, "status": status, "enhance": enhance, "gallery": gallery,
-                "gallery_item": gallery_item, "health": health, "login": login, "me": me, "jobs": jobs, "job": job,
-                "templates": templates, "admin_stats": admin_stats, "tokenize": tokenize, "analyze": analyze,
-                "cache_stats": cache_stats, "providers": providers, "route": route, "scrape": scrape,
-                "tokenize_batch": tokenize_batch, "generate_batch": generate_batch, "stats": stats, "reset": reset}
-    app = web.Application(middlewares=[limits])
+def make_app(state: DemoState) -> web.Application:
+    api = DemoApi(state)
+    app = web.Application(middlewares=[api.limits])
     for method, path, handler, _ in ENDPOINTS:
-        app.router.add_route(method, path, handlers[handler])
+        app.router.add_route(method, path, getattr(api, handler))
     return app
 
 

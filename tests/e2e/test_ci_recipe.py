@@ -39,7 +39,7 @@ def test_the_recipe_s_steps_run_and_leave_the_reports_it_uploads(tmp_path: Path,
         if not command or command.startswith("pip install"):
             continue
         for name, value in variables.items():
-            command = command.replace("${{ vars.%s }}" % name, value)
+            command = command.replace(f"${{{{ vars.{name} }}}}", value)
         if command.startswith("squall "):
             argv = [sys.executable, "-m", "runner.cli", *shlex.split(command)[1:], "--workers", "1"]
             done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
