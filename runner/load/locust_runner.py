@@ -15,8 +15,9 @@ import os
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analysis.endpoints import EndpointNames
 from analysis.shard import Shard, compact, cumulate
@@ -28,7 +29,11 @@ from runner.pacing import split_evenly
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import resolve_environment, target_url_with, template_references
 from runner.spec.locust_folder import unpack
+from runner.spec.model import Spec
 from runner.store import Store, StoreError, put_with_retry, shard_bytes, stop_flag_key
+
+if TYPE_CHECKING:
+    from locust.env import Environment
 
 MAX_FAILURE_CLASSES = 20  # distinct failure messages kept as classes per worker; the rest are "failure: other"
 
@@ -157,124 +162,42 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     for collect. ``guard_sockets``: hold every connection of the process to the allowed hosts (a
     local worker process; runner.load.locust_hosts). Returns the number of requests recorded."""
     import gevent
-    from locust.env import Environment
-    from locust.util.load_locustfile import load_locustfile
 
     spec = job.load_spec()
     plan = RunPlan.from_dict(job.plan)
     assert spec.locust is not None
-    locustfile = spec.locust.file
-    if spec.locust.inlined is not None:
-        assert folder is not None, "a carried locustfile needs a folder to be unpacked in"
-        unpack(spec.locust.inlined, folder)
-        locustfile = str(folder / spec.locust.file)
-    from runner.load.locust_hosts import guard_hosts
-    base_url = target_url_with(spec, resolve_environment(
-        {name for name in template_references(spec) if name.startswith("$env.")}, os.environ))
-    guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
-    if guard_sockets:  # every other client of the locustfile's too (requests, urllib, httpx, sockets)
-        from runner.load.locust_hosts import guard_connections
-        guard_connections(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
-    try:
-        classes, shapes = load_locustfile(locustfile)
-    except Exception as failure:  # noqa: BLE001 - said in a final shard (the verdict names it) and raised
-        said = import_failure(locustfile, failure, plan.workers)
-        shard = Recorder(job.run_id, job.slice_index, job.worker_index, time.monotonic()).take_shard(
-            final=True, error=f"{said} (before sending load)")
-        shard.ended_at_epoch_s = time.time()
-        put_with_retry(store, *shard_bytes(shard))
-        raise LocustfileFailed(said) from None
+    locustfile = _locustfile_path(spec, folder)
+    base_url = _guarded_base_url(spec, job, guard_sockets)
+    classes, shapes = _load(locustfile, job, plan.workers, store)
     chosen = [classes[name] for name in spec.locust.classes] if spec.locust.classes else list(classes.values())
     for user_class in chosen:
         if not getattr(user_class, "host", None):
             user_class.host = base_url
-    phase = plan.phases[0]
-    shape = None
-    if spec.locust.shape is not None:  # the file's shape, followed by every worker for its share of the users
-        shape = _worker_share(shapes, spec.locust.shape, plan.workers, job.worker_index,
-                              lambda: job.slice_offset_s + time.time() - start_at_epoch_s)
-        users, spawn_rate, mine = 0, 0.0, chosen
-    else:
-        counts = worker_class_counts([(k.__name__, float(getattr(k, "weight", 1) or 0),
-                                       int(getattr(k, "fixed_count", 0) or 0)) for k in chosen],
-                                     int(phase.start), plan.workers, job.worker_index)
-        mine = [k for k in chosen if counts[k.__name__]]
-        for user_class in mine:  # this worker's users of each class, as the whole run's distribution has them
-            user_class.fixed_count = counts[user_class.__name__]
-        users = sum(counts.values())
-        # A later slice's users come back at once (the run was at full strength when the slice began)
-        spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
-            else max(1.0, float(users))
-    # Locust's own global events (the file's listeners are on them) and its parsed options (the
-    # file's own options among them), as `locust` gives them to a locustfile
-    import locust
-
-    from runner.load.locust_check import locust_options
-    parsed_options = locust_options(["-f", locustfile, "--headless", "-H", base_url, *spec.locust.options])
-    environment = Environment(user_classes=mine or chosen, host=base_url, shape_class=shape,
-                              tags=list(spec.locust.tags) or None, events=locust.events,
-                              exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s,
-                              parsed_options=parsed_options)
+    users = _users_of_this_worker(job, plan, chosen, shapes, start_at_epoch_s)
+    environment = _environment(spec, locustfile, base_url, users)
     send_until_epoch_s = start_at_epoch_s + job.slice_duration_s
     if lambda_end_epoch_s is not None:
         send_until_epoch_s = WorkerBudget.for_slice(start_at_epoch_s, job.slice_duration_s, spec.limits.drain_s,
                                                     lambda_end_epoch_s).send_until_epoch_s
-    wall_offset_s = time.time() - time.monotonic()
-    start_mono_s = start_at_epoch_s - wall_offset_s
-    recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
-    recording = LocustRecorder(recorder, spec.limits.max_endpoints,
-                               frozenset(t.endpoint for t in spec.thresholds if t.endpoint))
-    environment.events.request.add_listener(recording.on_request)  # type: ignore[no-untyped-call]
-    environment.events.user_error.add_listener(recording.on_user_error)  # type: ignore[no-untyped-call]
-    cpu_mark = [time.process_time(), time.monotonic()]
-    flushed: dict[int, Window] = {}
-
-    def flush(final: bool = False, error: str | None = None, interrupted: str | None = None,
-              exit_code: int | None = None) -> None:
-        now_cpu, now = time.process_time(), time.monotonic()
-        health = recorder.window_at(max(now, start_mono_s)).health
-        health.cpu_s += now_cpu - cpu_mark[0]
-        health.wall_s += now - cpu_mark[1]
-        cpu_mark[:] = [now_cpu, now]
-        seq = max(0, int((now - start_mono_s) / job.flush_interval_s))
-        shard = recorder.take_shard(final=final, error=error, seq_at_least=seq)
-        if final:
-            shard.ended_at_epoch_s, shard.interrupted = time.time(), interrupted
-            shard.process_exit_code = exit_code
-        put_with_retry(store, *shard_bytes(shard))
-        if snapshot:
-            cumulate(flushed, shard)
-            if final:
-                seconds, totals = compact(flushed)
-                put_with_retry(store, *shard_bytes(Shard(
-                    shard.run_id, shard.slice_index, shard.worker_index, shard.seq, seconds, final=True, error=error,
-                    ended_at_epoch_s=shard.ended_at_epoch_s, covers=recorder.taken, totals=totals,
-                    interrupted=interrupted, process_exit_code=exit_code)))
-
-    def flusher() -> None:
-        while True:
-            gevent.sleep(job.flush_interval_s)
-            flush()
-
+    flusher = ShardFlusher(job, store, start_at_epoch_s - (time.time() - time.monotonic()), snapshot,
+                           spec.limits.max_endpoints, frozenset(t.endpoint for t in spec.thresholds if t.endpoint))
+    environment.events.request.add_listener(flusher.recording.on_request)  # type: ignore[no-untyped-call]
+    environment.events.user_error.add_listener(flusher.recording.on_user_error)  # type: ignore[no-untyped-call]
     stop_key = stop_flag_key(job.run_id, job.worker_index)  # its key group's: request_stop writes every one
     flag_store = stop_store or store
+
+    def stopped() -> str | None:
+        return stop_now() or ("stop flag" if _stop_flag(flag_store, stop_key) else None)
+
     runner = environment.create_local_runner()
     # as Locust's main does: the file's init listeners see the environment and its runner
     environment.events.init.fire(environment=environment, runner=runner, web_ui=None)  # type: ignore[no-untyped-call]
     gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
-    flushing = gevent.spawn(flusher)
+    flushing = gevent.spawn(flusher.every, job.flush_interval_s)
     error, interrupted = None, None
     try:
-        if stop_now() or _stop_flag(flag_store, stop_key):
-            pass  # stopped before this worker began (a slice started as the run was stopped): no users
-        elif shape is not None:
-            runner.start_shape()
-        elif users:
-            runner.start(users, spawn_rate=spawn_rate)
-        while time.time() < send_until_epoch_s and not stop_now() and not _stop_flag(flag_store, stop_key):
-            if shape is not None and runner.state == "stopped":
-                break  # the shape ended the test
-            gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
+        _start_users(runner, users, already_stopped=bool(stopped()))
+        _wait_for_the_end(runner, users.shape is not None, send_until_epoch_s, stop_poll_s, stopped)
         interrupted = stop_now()
         if interrupted:  # signalled, or the parent is gone: a short drain, so requests in flight are counted
             environment.stop_timeout = min(spec.limits.drain_s, INTERRUPTED_DRAIN_S)
@@ -287,9 +210,154 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         # as Locust's shutdown does, before the final shard
         environment.events.quitting.fire(environment=environment, reverse=True)  # type: ignore[no-untyped-call]
         exit_code = getattr(environment, "process_exit_code", None)  # a quitting listener may have set it
-        flush(final=True, error=error, interrupted=interrupted,
-              exit_code=exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool) else None)
+        flusher.flush(final=True, error=error, interrupted=interrupted,
+                      exit_code=exit_code if isinstance(exit_code, int) and not isinstance(exit_code, bool) else None)
     return int(runner.stats.total.num_requests)
+
+
+def _locustfile_path(spec: Spec, folder: Path | None) -> str:
+    """The locustfile to load: where it is, or unpacked into ``folder`` when the job carries it."""
+    assert spec.locust is not None
+    if spec.locust.inlined is None:
+        return spec.locust.file
+    assert folder is not None, "a carried locustfile needs a folder to be unpacked in"
+    unpack(spec.locust.inlined, folder)
+    return str(folder / spec.locust.file)
+
+
+def _guarded_base_url(spec: Spec, job: WorkerJob, guard_sockets: bool) -> str:
+    """The target's URL (its `$env.` references read here), with Locust's clients held to the
+    allowed hosts; ``guard_sockets``: every other client of the locustfile's too (requests,
+    urllib, httpx, sockets)."""
+    from runner.load.locust_hosts import guard_connections, guard_hosts
+    base_url = target_url_with(spec, resolve_environment(
+        {name for name in template_references(spec) if name.startswith("$env.")}, os.environ))
+    guard_hosts(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
+    if guard_sockets:
+        guard_connections(HostPolicy(job.allowed_hosts, job.allow_loopback), base_url)
+    return base_url
+
+
+def _load(locustfile: str, job: WorkerJob, workers: int, store: Store) -> tuple[dict[str, Any], list[Any]]:
+    """The file's User classes and shapes; a file that fails to import is said in a final shard
+    (the verdict names it) and raised."""
+    from locust.util.load_locustfile import load_locustfile
+    try:
+        classes, shapes = load_locustfile(locustfile)
+    except Exception as failure:  # noqa: BLE001 - said in a final shard and raised
+        said = import_failure(locustfile, failure, workers)
+        shard = Recorder(job.run_id, job.slice_index, job.worker_index, time.monotonic()).take_shard(
+            final=True, error=f"{said} (before sending load)")
+        shard.ended_at_epoch_s = time.time()
+        put_with_retry(store, *shard_bytes(shard))
+        raise LocustfileFailed(said) from None
+    return classes, list(shapes)
+
+
+@dataclass(frozen=True)
+class WorkerUsers:
+    """This worker's share of the run's users: a shape's, or counts per class and a spawn rate."""
+
+    classes: list[Any]
+    count: int = 0
+    spawn_rate: float = 0.0
+    shape: Any = None
+
+
+def _users_of_this_worker(job: WorkerJob, plan: RunPlan, chosen: list[Any], shapes: list[Any],
+                          start_at_epoch_s: float) -> WorkerUsers:
+    spec = job.load_spec()
+    assert spec.locust is not None
+    if spec.locust.shape is not None:  # the file's shape, followed by every worker for its share of the users
+        return WorkerUsers(chosen, shape=_worker_share(shapes, spec.locust.shape, plan.workers, job.worker_index,
+                                                       lambda: job.slice_offset_s + time.time() - start_at_epoch_s))
+    phase = plan.phases[0]
+    counts = worker_class_counts([(k.__name__, float(getattr(k, "weight", 1) or 0),
+                                   int(getattr(k, "fixed_count", 0) or 0)) for k in chosen],
+                                 int(phase.start), plan.workers, job.worker_index)
+    mine = [k for k in chosen if counts[k.__name__]]
+    for user_class in mine:  # this worker's users of each class, as the whole run's distribution has them
+        user_class.fixed_count = counts[user_class.__name__]
+    users = sum(counts.values())
+    # A later slice's users come back at once (the run was at full strength when the slice began)
+    spawn_rate = (phase.spawn_rate_per_s or max(1.0, phase.start)) / plan.workers if job.slice_index == 0 \
+        else max(1.0, float(users))
+    return WorkerUsers(mine or chosen, users, spawn_rate)
+
+
+def _environment(spec: Spec, locustfile: str, base_url: str, users: WorkerUsers) -> Environment:
+    """Locust's Environment with its own global events (the file's listeners are on them) and its
+    parsed options (the file's own options among them), as `locust` gives them to a locustfile."""
+    import locust
+    from locust.env import Environment
+
+    from runner.load.locust_check import locust_options
+    assert spec.locust is not None
+    parsed_options = locust_options(["-f", locustfile, "--headless", "-H", base_url, *spec.locust.options])
+    return Environment(user_classes=users.classes, host=base_url, shape_class=users.shape,
+                       tags=list(spec.locust.tags) or None, events=locust.events,
+                       exclude_tags=list(spec.locust.exclude_tags) or None, stop_timeout=spec.limits.drain_s,
+                       parsed_options=parsed_options)
+
+
+def _start_users(runner: Any, users: WorkerUsers, already_stopped: bool) -> None:
+    if already_stopped:
+        return  # stopped before this worker began (a slice started as the run was stopped): no users
+    if users.shape is not None:
+        runner.start_shape()
+    elif users.count:
+        runner.start(users.count, spawn_rate=users.spawn_rate)
+
+
+def _wait_for_the_end(runner: Any, shaped: bool, send_until_epoch_s: float, stop_poll_s: float,
+                      stopped: Callable[[], str | None]) -> None:
+    """Until the slice's sending time is over, a stop, or the shape ending the test."""
+    import gevent
+    while time.time() < send_until_epoch_s and not stopped():
+        if shaped and runner.state == "stopped":
+            break
+        gevent.sleep(min(stop_poll_s, max(0.0, send_until_epoch_s - time.time())))
+
+
+class ShardFlusher:
+    """What the worker's users recorded, written as delta shards every flush interval (and, with
+    ``snapshot``, its whole slice in one object at the end), each with the CPU it took."""
+
+    def __init__(self, job: WorkerJob, store: Store, start_mono_s: float, snapshot: bool, max_endpoints: int,
+                 named_endpoints: frozenset[str]) -> None:
+        self.job, self.store, self.start_mono_s, self.snapshot = job, store, start_mono_s, snapshot
+        self.recorder = Recorder(job.run_id, job.slice_index, job.worker_index, start_mono_s)
+        self.recording = LocustRecorder(self.recorder, max_endpoints, named_endpoints)
+        self.cpu_mark = (time.process_time(), time.monotonic())
+        self.flushed: dict[int, Window] = {}
+
+    def every(self, interval_s: float) -> None:
+        import gevent
+        while True:
+            gevent.sleep(interval_s)
+            self.flush()
+
+    def flush(self, final: bool = False, error: str | None = None, interrupted: str | None = None,
+              exit_code: int | None = None) -> None:
+        now_cpu, now = time.process_time(), time.monotonic()
+        health = self.recorder.window_at(max(now, self.start_mono_s)).health
+        health.cpu_s += now_cpu - self.cpu_mark[0]
+        health.wall_s += now - self.cpu_mark[1]
+        self.cpu_mark = (now_cpu, now)
+        seq = max(0, int((now - self.start_mono_s) / self.job.flush_interval_s))
+        shard = self.recorder.take_shard(final=final, error=error, seq_at_least=seq)
+        if final:
+            shard.ended_at_epoch_s, shard.interrupted = time.time(), interrupted
+            shard.process_exit_code = exit_code
+        put_with_retry(self.store, *shard_bytes(shard))
+        if self.snapshot:
+            cumulate(self.flushed, shard)
+            if final:
+                seconds, totals = compact(self.flushed)
+                put_with_retry(self.store, *shard_bytes(Shard(
+                    shard.run_id, shard.slice_index, shard.worker_index, shard.seq, seconds, final=True, error=error,
+                    ended_at_epoch_s=shard.ended_at_epoch_s, covers=self.recorder.taken, totals=totals,
+                    interrupted=interrupted, process_exit_code=exit_code)))
 
 
 def _worker_share(shapes: list[Any], name: str, workers: int, worker_index: int, run_time: Any) -> Any:
