@@ -66,15 +66,8 @@ def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
     value = float(match["value"])
     if value < 0:
         raise ValueError(f"{text.strip()!r}: {name} is never negative (write a limit >= 0)")
-    if name == "error_rate" and unit == "%" and value > 100:
-        raise ValueError(f"{text.strip()!r}: an error rate is between 0% and 100%")
     if name == "error_rate":
-        if unit is None:
-            raise ValueError(f"{text.strip()!r}: error_rate needs its unit: {match['value']}% or "
-                             f"{value * 100:g}% (a fraction of {match['value']})?")
-        if unit != "%":
-            raise ValueError(f"error_rate takes a percentage such as 1%, not {unit!r}")
-        return "error_rate", None, op, value / 100
+        return "error_rate", None, op, _error_rate_limit(text, match["value"], value, unit)
     if name == "rps":
         if unit not in (None, "/s", "/min", "/m"):
             raise ValueError(f"rps takes a rate such as 90/s or 6000/min, not {unit!r}")
@@ -83,21 +76,38 @@ def parse_threshold(text: str) -> tuple[str, float | None, str, float]:
         if unit is not None:
             raise ValueError(f"{name} is a count and takes no unit, got {unit!r}")
         return name, None, op, value
-    if name in ("mean", "avg"):
-        percentile = None
-    elif name in LATENCY_NAMES:
-        percentile = LATENCY_NAMES[name]
-    elif name.startswith("p"):
-        percentile = float(name[1:])
-        if not 0 < percentile <= 100:
-            raise ValueError(f"percentile {name} must be between p0 and p100")
-    else:
-        raise ValueError(f"unknown metric {name!r} (known: {', '.join(KNOWN_METRICS)})")
+    percentile = _percentile(name)
     if unit is None:
         raise ValueError(f"{text.strip()!r}: a latency needs its unit: {match['value']}ms or {match['value']}s?")
     if unit not in _LATENCY_UNITS_MS:
         raise ValueError(f"latency takes ms, s or us, not {unit!r}")
     return "latency", percentile, op, value * _LATENCY_UNITS_MS[unit]
+
+
+def _error_rate_limit(text: str, written: str, value: float, unit: str | None) -> float:
+    """An error rate's limit as a fraction: written as a percentage, 0% to 100%."""
+    if unit is None:
+        raise ValueError(f"{text.strip()!r}: error_rate needs its unit: {written}% or {value * 100:g}% (a fraction "
+                         f"of {written})?")
+    if unit != "%":
+        raise ValueError(f"error_rate takes a percentage such as 1%, not {unit!r}")
+    if value > 100:
+        raise ValueError(f"{text.strip()!r}: an error rate is between 0% and 100%")
+    return value / 100
+
+
+def _percentile(name: str) -> float | None:
+    """A latency metric's percentile (None: the mean): p95, p99.9, median, max…"""
+    if name in ("mean", "avg"):
+        return None
+    if name in LATENCY_NAMES:
+        return LATENCY_NAMES[name]
+    if not name.startswith("p"):
+        raise ValueError(f"unknown metric {name!r} (known: {', '.join(KNOWN_METRICS)})")
+    percentile = float(name[1:])
+    if not 0 < percentile <= 100:
+        raise ValueError(f"percentile {name} must be between p0 and p100")
+    return percentile
 
 
 def excluded_errors(stats: EndpointStats, exclude_statuses: tuple[int, ...]) -> int:

@@ -38,58 +38,76 @@ def thresholds_from(c: Checker, value: Any, scenarios: tuple[Scenario, ...], abo
     endpoints = [step.name for s in scenarios for step in s.requests]
     thresholds: list[Threshold] = []
     for i, raw in enumerate(value):
-        here = path + (i,)
-        if isinstance(raw, str):
-            raw = {"check": raw}
-        t = c.mapping(here, raw, THRESHOLD_KEYS, required=("check",))
-        if "check" not in t:
+        threshold = _threshold(c, path + (i,), {"check": raw} if isinstance(raw, str) else raw, endpoints, phases)
+        if threshold is None:
             continue
-        text = c.text(here + ("check",), t["check"], "")
-        target_ref = regression_ref = None
-        try:
-            if " regression " in f" {text} ":
-                regression_ref, op, limit = parse_regression(text)
-                metric, percentile = "regression", None
-            elif text.strip().startswith("aws."):
-                target_ref, op, limit = parse_target_threshold(text)
-                metric, percentile = "aws", None
-                if "endpoint" in t:
-                    c.problem(here + ("endpoint",), "an aws.* threshold names its resource in brackets, "
-                              "e.g. aws.lambda[my-fn].throttles == 0")
-            else:
-                metric, percentile, op, limit = parse_threshold(text)
-        except ValueError as error:
-            c.problem(here + ("check",) if "severity" in t or "endpoint" in t else here, str(error))
-            continue
-        severity = t.get("severity", "must")
-        if severity not in SEVERITIES:
-            c.problem(here + ("severity",), f"must be 'must' (fails the run) or 'should' (warns), got {kind_of(severity)}")
-        endpoint = t.get("endpoint")
-        if endpoint is not None and endpoint not in endpoints:
-            close = difflib.get_close_matches(str(endpoint), endpoints, n=1, cutoff=0.5)
-            c.problem(here + ("endpoint",), f"no request is named '{endpoint}'" +
-                      (f" (did you mean '{close[0]}'?)" if close else f" (names: {', '.join(dict.fromkeys(endpoints))})"))
-        excluded = t.get("exclude_statuses", [])
-        if not isinstance(excluded, list) or not all(isinstance(x, int) for x in excluded):
-            c.problem(here + ("exclude_statuses",), "must be a list of status codes, e.g. [429]")
-            excluded = []
-        phase, window = _phase_window(c, here, t, phases, metric)
-        thresholds.append(Threshold(text.strip(), metric, percentile, op, limit,
-                                    None if endpoint is None else str(endpoint), str(severity), tuple(excluded),
-                                    target_ref, regression_ref, phase, window))
-        if t.get("abort") is True:
-            if metric in ("aws", "regression", "rps", "requests", "errors"):
-                c.problem(here + ("abort",), f"abort rules judge each second of the run: use latency percentiles or "
-                          f"error_rate, not {metric}")
-            else:
-                for_s = c.convert(here + ("for",), t.get("for", "0s"), parse_duration_s, 0.0)
-                after_s = c.convert(here + ("after",), t.get("after", "0s"), parse_duration_s, 0.0)
-                aborts.append(AbortRule(thresholds[-1], for_s, after_s))
-        elif "abort" in t and t["abort"] is not False:
-            c.problem(here + ("abort",), f"must be true or false, got {kind_of(t['abort'])}")
-        elif "for" in t or "after" in t:
-            c.problem(here, "'for' and 'after' go with 'abort: true'")
+        thresholds.append(threshold[0])
+        abort = _abort_rule(c, path + (i,), threshold[1], threshold[0])
+        if abort is not None:
+            aborts.append(abort)
     return tuple(thresholds)
+
+
+def _threshold(c: Checker, here: Path, raw: Any, endpoints: list[str],
+               phases: tuple[Phase, ...]) -> tuple[Threshold, dict[str, Any]] | None:
+    """One threshold, and its mapping (for its abort rule); None when its check cannot be read."""
+    t = c.mapping(here, raw, THRESHOLD_KEYS, required=("check",))
+    if "check" not in t:
+        return None
+    text = c.text(here + ("check",), t["check"], "")
+    try:
+        metric, percentile, op, limit, target_ref, regression_ref = _check(c, here, t, text)
+    except ValueError as error:
+        c.problem(here + ("check",) if "severity" in t or "endpoint" in t else here, str(error))
+        return None
+    severity = t.get("severity", "must")
+    if severity not in SEVERITIES:
+        c.problem(here + ("severity",), f"must be 'must' (fails the run) or 'should' (warns), got {kind_of(severity)}")
+    endpoint = t.get("endpoint")
+    if endpoint is not None and endpoint not in endpoints:
+        close = difflib.get_close_matches(str(endpoint), endpoints, n=1, cutoff=0.5)
+        c.problem(here + ("endpoint",), f"no request is named '{endpoint}'" +
+                  (f" (did you mean '{close[0]}'?)" if close else f" (names: {', '.join(dict.fromkeys(endpoints))})"))
+    excluded = t.get("exclude_statuses", [])
+    if not isinstance(excluded, list) or not all(isinstance(x, int) for x in excluded):
+        c.problem(here + ("exclude_statuses",), "must be a list of status codes, e.g. [429]")
+        excluded = []
+    phase, window = _phase_window(c, here, t, phases, metric)
+    return Threshold(text.strip(), metric, percentile, op, limit, None if endpoint is None else str(endpoint),
+                     str(severity), tuple(excluded), target_ref, regression_ref, phase, window), t
+
+
+def _check(c: Checker, here: Path, t: dict[str, Any], text: str) -> tuple[str, float | None, str, float, Any, Any]:
+    """(metric, percentile, op, limit, the target's metric, the regression): a regression
+    against the baseline, one of the target's CloudWatch metrics (aws.*), or a measured one."""
+    if " regression " in f" {text} ":
+        regression_ref, op, limit = parse_regression(text)
+        return "regression", None, op, limit, None, regression_ref
+    if text.strip().startswith("aws."):
+        target_ref, op, limit = parse_target_threshold(text)
+        if "endpoint" in t:
+            c.problem(here + ("endpoint",), "an aws.* threshold names its resource in brackets, "
+                      "e.g. aws.lambda[my-fn].throttles == 0")
+        return "aws", None, op, limit, target_ref, None
+    metric, percentile, op, limit = parse_threshold(text)
+    return metric, percentile, op, limit, None, None
+
+
+def _abort_rule(c: Checker, here: Path, t: dict[str, Any], threshold: Threshold) -> AbortRule | None:
+    """`abort: true` (with `for` and `after`): the threshold judged each second, ending the run."""
+    if t.get("abort") is True:
+        if threshold.metric in ("aws", "regression", "rps", "requests", "errors"):
+            c.problem(here + ("abort",), f"abort rules judge each second of the run: use latency percentiles or "
+                      f"error_rate, not {threshold.metric}")
+            return None
+        for_s = c.convert(here + ("for",), t.get("for", "0s"), parse_duration_s, 0.0)
+        after_s = c.convert(here + ("after",), t.get("after", "0s"), parse_duration_s, 0.0)
+        return AbortRule(threshold, for_s, after_s)
+    if "abort" in t and t["abort"] is not False:
+        c.problem(here + ("abort",), f"must be true or false, got {kind_of(t['abort'])}")
+    elif "for" in t or "after" in t:
+        c.problem(here, "'for' and 'after' go with 'abort: true'")
+    return None
 
 
 def _phase_window(c: Checker, here: Path, t: dict[str, Any], phases: tuple[Phase, ...], metric: str) -> \
