@@ -214,47 +214,65 @@ class Converter:
         name = "payload" if index == 0 else f"payload{index + 1}"
         return {name: {"values": values, "order": "sequence" if payload.get("order") == "sequence" else "random"}}
 
+    def _rewritten(self, match: re.Match[str]) -> str:
+        """One {{ … }} in Squall's terms: renamed, a built-in, or 'undefined' as Artillery sends it."""
+        name = match.group(1).strip()
+        renamed = self._renamed(name)
+        if renamed is not None:
+            return renamed
+        root = re.split(r"[.\[]", name, maxsplit=1)[0]
+        if not name.startswith("$") and self.defined is not None and root not in self.defined:
+            return self._undefined(f"{{{{ {name} }}}}: not defined in the script (no variable, payload field or "
+                                   f"capture): sent as the text 'undefined', as Artillery sends it")
+        built_in = self._built_in(name)
+        if built_in is not None:
+            return built_in
+        if name.startswith("$") and name != "$uuid" and not name.startswith("$env."):
+            # Artillery's own are $randomNumber, $randomString and $template, and the variables $uuid,
+            # $env, $environment, $dirname, $testId, $loopCount (runner's createContext); any other
+            # renders as 'undefined' (engine_util's template and renderVariables)
+            return self._undefined(f"{{{{ {name} }}}}: no Squall equivalent (a processor's function, or an Artillery "
+                                   f"variable Squall does not have): sent as the text 'undefined', as Artillery sends "
+                                   f"an unknown one")
+        return match.group(0)
+
+    def _renamed(self, name: str) -> str | None:
+        """What Squall calls the same thing: a payload column, $randomNumber, $processEnvironment,
+        a loop's element, the script's folder."""
+        if name in self.payload_fields:
+            return "{{ payload." + name + " }}"
+        if name.startswith("$randomNumber("):
+            return "{{ $random_int(" + name[len("$randomNumber("):] + " }}"
+        if name.startswith("$processEnvironment."):
+            return "{{ $env." + name[len("$processEnvironment."):] + " }}"
+        if name == "$loopElement":  # a loop's item: the loop below names it loopElement
+            return "{{ loopElement }}"
+        if name == "$dirname":  # the script's folder, as Artillery gives it
+            return str(self.base_dir.resolve())
+        return None
+
+    def _built_in(self, name: str) -> str | None:
+        """$randomString (letters and digits, as Artillery's) and $randomInt (a processor's, not
+        Artillery's, but its meaning is plain) as Squall's built-ins, said."""
+        if name.startswith("$randomString("):
+            length = name[len("$randomString("):-1].strip()
+            if not length:
+                self.built_in.append("$randomString() without a length: $random_string(10)")
+            return "{{ $random_string(" + (length or "10") + ") }}"
+        if name.startswith("$randomInt("):
+            self.built_in.append(f"{{{{ {name} }}}}: Squall's $random_int")
+            return "{{ $random_int(" + name[len("$randomInt("):] + " }}"
+        return None
+
+    def _undefined(self, said: str) -> str:
+        if said not in self.unconverted:
+            self.unconverted.append(said)
+        return "undefined"
+
     def template(self, value: Any) -> Any:
         """Artillery's {{ field }} of a payload column becomes {{ payload.field }}; $randomNumber → $random_int."""
         if isinstance(value, str):
-            def replace(match: re.Match[str]) -> str:
-                name = match.group(1).strip()
-                if name in self.payload_fields:
-                    return "{{ payload." + name + " }}"
-                if name.startswith("$randomNumber("):
-                    return "{{ $random_int(" + name[len("$randomNumber("):] + " }}"
-                if name.startswith("$processEnvironment."):
-                    return "{{ $env." + name[len("$processEnvironment."):] + " }}"
-                if name == "$loopElement":  # a loop's item: the loop below names it loopElement
-                    return "{{ loopElement }}"
-                if name == "$dirname":  # the script's folder, as Artillery gives it
-                    return str(self.base_dir.resolve())
-                root = re.split(r"[.\[]", name, maxsplit=1)[0]
-                if not name.startswith("$") and self.defined is not None and root not in self.defined:
-                    said = f"{{{{ {name} }}}}: not defined in the script (no variable, payload field or capture): " \
-                           f"sent as the text 'undefined', as Artillery sends it"
-                    if said not in self.unconverted:
-                        self.unconverted.append(said)
-                    return "undefined"
-                if name.startswith("$randomString("):  # letters and digits, as Artillery's
-                    length = name[len("$randomString("):-1].strip()
-                    if not length:
-                        self.built_in.append("$randomString() without a length: $random_string(10)")
-                    return "{{ $random_string(" + (length or "10") + ") }}"
-                if name.startswith("$randomInt("):  # not Artillery's (a processor's), but its meaning is plain
-                    self.built_in.append(f"{{{{ {name} }}}}: Squall's $random_int")
-                    return "{{ $random_int(" + name[len("$randomInt("):] + " }}"
-                if name.startswith("$") and name != "$uuid" and not name.startswith("$env."):
-                    # Artillery's own are $randomNumber, $randomString and $template, and the variables $uuid,
-                    # $env, $environment, $dirname, $testId, $loopCount (runner's createContext); any other
-                    # renders as 'undefined' (engine_util's template and renderVariables)
-                    said = f"{{{{ {name} }}}}: no Squall equivalent (a processor's function, or an Artillery variable " \
-                           f"Squall does not have): sent as the text 'undefined', as Artillery sends an unknown one"
-                    if said not in self.unconverted:
-                        self.unconverted.append(said)
-                    return "undefined"
-                return match.group(0)
-            return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", replace, value)
+            return re.sub(r"\{\{\s*([^{}]+?)\s*\}\}", self._rewritten, value)
         if isinstance(value, list):
             return [self.template(v) for v in value]
         if isinstance(value, dict):

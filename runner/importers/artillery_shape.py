@@ -93,26 +93,33 @@ class ShapeCheck:
         defaults = config.get("defaults")
         if isinstance(defaults, dict) and defaults.get("headers") is not None:
             self.expect(path + ("defaults", "headers"), defaults["headers"], dict, "a mapping of header names to values")
-        payload = config.get("payload")
-        if payload is not None:
-            items = [payload] if isinstance(payload, dict) else payload
-            if self.expect(path + ("payload",), items, list, "a mapping (path, fields) or a list of them"):
-                for i, item in enumerate(items):
-                    where = path + ("payload",) + ((i,) if isinstance(payload, list) else ())
-                    if self.expect(where, item, dict, "a mapping (path, fields)") and \
-                            item.get("fields") is not None:
-                        self.expect(where + ("fields",), item["fields"], list, "a list of column names")
+        if config.get("payload") is not None:
+            self.payload(path + ("payload",), config["payload"])
         ensure = config.get("ensure", (config.get("plugins") or {}).get("ensure")
                             if isinstance(config.get("plugins"), dict) else None)
         if isinstance(ensure, dict):
             self.ensure(path + ("ensure",), ensure)
         environments = config.get("environments")
-        if top and environments is not None and \
-                self.expect(path + ("environments",), environments, dict, "a mapping of environment names"):
-            for name, body in environments.items():
-                if body is not None and self.expect(path + ("environments", str(name)), body, dict,
-                                                    "a mapping (target, phases, …)"):
-                    self.config(path + ("environments", str(name)), body, top=False)
+        if top and environments is not None:
+            self.environments(path + ("environments",), environments)
+
+    def payload(self, path: Path, payload: Any) -> None:
+        """A mapping (path, fields) or a list of them."""
+        items = [payload] if isinstance(payload, dict) else payload
+        if not self.expect(path, items, list, "a mapping (path, fields) or a list of them"):
+            return
+        for i, item in enumerate(items):
+            where = path + ((i,) if isinstance(payload, list) else ())
+            if self.expect(where, item, dict, "a mapping (path, fields)") and item.get("fields") is not None:
+                self.expect(where + ("fields",), item["fields"], list, "a list of column names")
+
+    def environments(self, path: Path, environments: Any) -> None:
+        """Each environment is a config of its own (not nesting environments of its own)."""
+        if not self.expect(path, environments, dict, "a mapping of environment names"):
+            return
+        for name, body in environments.items():
+            if body is not None and self.expect(path + (str(name),), body, dict, "a mapping (target, phases, …)"):
+                self.config(path + (str(name),), body, top=False)
 
     def phase(self, path: Path, phase: Any) -> None:
         if not self.expect(path, phase, dict, "a mapping (duration, arrivalRate, …)"):
