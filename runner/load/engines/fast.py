@@ -287,17 +287,19 @@ class FastEngine:
                 return reply
         return error_reply("read", len(payload))
 
-    async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
-                       head: bool, deadline: float, timeout_s: float) -> Reply:
-        connection = self._take_idle(origin)
+    async def _queue_for_connection(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
+                                    deadline: float) -> tuple[_Connection | None, float, Reply | None]:
+        """(a connection handed back, or None to open one; the seconds queued; the reply when none
+        came before the deadline: never sent, the generator's). At the cap: wait for a connection to
+        come back. Past the first GROWS_FREELY connections: wait PATIENCE_S for one first, and open a
+        new one only if none came back by then. A fast target's connections come back within a
+        millisecond, so a burst does not open hundreds of connections it will never need (measured: a
+        pool grown to 1,024 costs 2.4x the CPU per request and the worker never catches up); a slow
+        target's pool still grows."""
+        connection: _Connection | None = None
         queued_s = 0.0
-        patient = self._open.get(origin, 0) >= GROWS_FREELY
+        patient = True
         while connection is None and (self._open.get(origin, 0) >= self.max_connections or patient):
-            # At the cap: wait for a connection to come back. Past the first GROWS_FREELY connections:
-            # wait PATIENCE_S for one first, and open a new one only if none came back by then. A
-            # fast target's connections come back within a millisecond, so a burst does not open
-            # hundreds of connections it will never need (measured: a pool grown to 1,024 costs 2.4x
-            # the CPU per request and the worker never catches up); a slow target's pool still grows.
             ticket: asyncio.Future[_Connection | None] = loop.create_future()
             self._waiters.setdefault(origin, collections.deque()).append(ticket)
             timer = loop.call_at(deadline, _expire_ticket, ticket)
@@ -315,7 +317,7 @@ class FastEngine:
             except TimeoutError:  # no connection within the timeout: never sent, the generator's
                 reply = error_reply(NOT_SENT)
                 reply.queued_s = queued_s + loop.time() - queued_since
-                return reply
+                return None, queued_s, reply
             except asyncio.CancelledError:
                 if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
                     handed = ticket.result()
@@ -331,22 +333,41 @@ class FastEngine:
             patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
             if connection is None:
                 connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
-        if queued_s > 0:  # the target's time starts now: the wait was the generator's
-            deadline = max(deadline, loop.time() + timeout_s)
+        return connection, queued_s, None
+
+    async def _open_connection(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
+                               deadline: float) -> _Connection | Reply:
+        """A new connection, counted against the cap while it opens; an error reply if it cannot."""
+        self._open[origin] = self._open.get(origin, 0) + 1
+        try:
+            return await asyncio.wait_for(self._connect(loop, origin), deadline - loop.time())
+        except TimeoutError:
+            self._release_slot(origin)
+            return error_reply("timeout")
+        except (OSError, ssl.SSLError) as error:
+            self._release_slot(origin)
+            kind = classify_exception(error)
+            return error_reply("connect" if kind == "read" else kind)
+        except BaseException:
+            self._release_slot(origin)
+            raise
+
+    async def _attempt(self, loop: asyncio.AbstractEventLoop, origin: _Origin, payload: bytes,
+                       head: bool, deadline: float, timeout_s: float) -> Reply:
+        connection = self._take_idle(origin)  # the hot path: an idle connection, nothing awaited before sending
+        queued_s = 0.0
+        if connection is None and (self._open.get(origin, 0) >= self.max_connections or
+                                   self._open.get(origin, 0) >= GROWS_FREELY):
+            connection, queued_s, not_sent = await self._queue_for_connection(loop, origin, deadline)
+            if not_sent is not None:
+                return not_sent
+            if queued_s > 0:  # the target's time starts now: the wait was the generator's
+                deadline = max(deadline, loop.time() + timeout_s)
         if connection is None:
-            self._open[origin] = self._open.get(origin, 0) + 1
-            try:
-                connection = await asyncio.wait_for(self._connect(loop, origin), deadline - loop.time())
-            except TimeoutError:
-                self._release_slot(origin)
-                return error_reply("timeout")
-            except (OSError, ssl.SSLError) as error:
-                self._release_slot(origin)
-                kind = classify_exception(error)
-                return error_reply("connect" if kind == "read" else kind)
-            except BaseException:
-                self._release_slot(origin)
-                raise
+            opened = await self._open_connection(loop, origin, deadline)
+            if isinstance(opened, Reply):
+                return opened
+            connection = opened
         waiter: asyncio.Future[Reply] = loop.create_future()
         connection.deadline = deadline
         if deadline - loop.time() < DEADLINE_SWEEP_S:
