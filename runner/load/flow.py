@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
 
+from analysis.stats import EndpointStats, Window
 from runner.guardrails import HostPolicy
 from runner.load.capture import CaptureFailed, extract, holds
 from runner.load.cookies import CookieJar
@@ -301,49 +302,28 @@ class FlowRunner:
             if jar is not None and jar.values:
                 headers = _with_cookies(headers, jar.header())
         except MissingVariable:  # only possible with a data row lacking a column
-            stats = self.recorder.window_at(intended_s).endpoint(step.name)
-            stats.errors["capture"] = stats.errors.get("capture", 0) + 1
-            stats.requests += 1
-            return False
+            return self._never_sent(intended_s, step.name, "capture")
         except InvalidHeader:
             # a header value with a line break (a capture can bring one) would split the request:
             # refused, its own error class, never sent
-            stats = self.recorder.window_at(intended_s).endpoint(step.name)
-            stats.requests += 1
-            stats.errors["invalid_header"] = stats.errors.get("invalid_header", 0) + 1
-            return False
+            return self._never_sent(intended_s, step.name, "invalid_header")
         refused = self.refused_host(url)
         if refused is not None:
-            window = self.recorder.window_at(intended_s)
-            stats = window.endpoint(step.name)
-            stats.requests += 1
-            stats.errors["refused_host"] = stats.errors.get("refused_host", 0) + 1
-            window.health.refused_hosts[refused] = window.health.refused_hosts.get(refused, 0) + 1
-            return False
+            health = self.recorder.window_at(intended_s).health
+            health.refused_hosts[refused] = health.refused_hosts.get(refused, 0) + 1
+            return self._never_sent(intended_s, step.name, "refused_host")
         sent_s = self.clock()
         try:
             reply = await (self.engine.send(step.method, url, headers, body) if step.timeout_s is None else
                            self.engine.send(step.method, url, headers, body, step.timeout_s))
         except asyncio.CancelledError as cancel:  # the run ended with this request unanswered: count and time it
-            if cancel.args == (NOT_SENT,):  # still waiting for a connection: never sent, the generator's
-                self.recorder.window_at(intended_s).health.not_sent += 1
-                raise
-            cancelled_s = self.clock()
-            stats = self.recorder.window_at(intended_s).endpoint(step.name)
-            stats.requests += 1
-            stats.errors["cancelled"] = stats.errors.get("cancelled", 0) + 1
-            # it took at least this long, like a timeout: never a request that vanishes untimed
-            stats.latency.record(int((cancelled_s - intended_s) * 1_000_000 + 0.5))
-            stats.latency_uncorrected.record(int((cancelled_s - sent_s) * 1_000_000 + 0.5))
+            self._count_cancelled(cancel, step.name, intended_s, sent_s)
             raise
         done_s = self.clock()
         window = self.recorder.window_at(intended_s)
         queued_s = reply.queued_s
         if queued_s > 0:  # waited for one of the engine's connections: the generator's time, kept apart
-            window.health.pool_waits += 1
-            window.health.pool_wait.record(int(queued_s * 1_000_000 + 0.5))
-            if queued_s > self.lag_tolerance_s:
-                window.health.pool_waits_late += 1
+            self._count_pool_wait(window, queued_s)
         if reply.error is not None and reply.error == NOT_SENT:  # waited out its timeout for a connection
             window.health.not_sent += 1
             return False
@@ -371,20 +351,54 @@ class FlowRunner:
             return False
         if not step.checks and not step.captures:
             return True
-        parsed: list[Any] = []  # the JSON body, decoded once for the captures and the checks
-        if step.checks:
-            try:
-                held = all(holds(check, reply, parsed) for check in step.checks)
-            except RecursionError:
-                held = False
-            if not held:
-                stats.errors["expectation"] = stats.errors.get("expectation", 0) + 1
-                return False
-        if step.captures:
-            try:
-                for capture in step.captures:
-                    variables[capture.variable] = extract(capture, reply, parsed)
-            except (CaptureFailed, RecursionError):  # RecursionError: a body nested deeper than Python reads
-                stats.errors["capture"] = stats.errors.get("capture", 0) + 1
-                return False
-        return True
+        return _checked_and_captured(step, reply, variables, stats)
+
+    def _never_sent(self, intended_s: float, name: str, error: str) -> bool:
+        """A request refused before it was sent (a missing data column, a header that would split
+        it, a host not allowed): counted, with its error class."""
+        stats = self.recorder.window_at(intended_s).endpoint(name)
+        stats.requests += 1
+        stats.errors[error] = stats.errors.get(error, 0) + 1
+        return False
+
+    def _count_cancelled(self, cancel: asyncio.CancelledError, name: str, intended_s: float, sent_s: float) -> None:
+        """A request the run's end cancelled: still waiting for a connection, never sent (the
+        generator's); sent, counted and timed as at least this long, like a timeout (never a request
+        that vanishes untimed)."""
+        if cancel.args == (NOT_SENT,):
+            self.recorder.window_at(intended_s).health.not_sent += 1
+            return
+        cancelled_s = self.clock()
+        stats = self.recorder.window_at(intended_s).endpoint(name)
+        stats.requests += 1
+        stats.errors["cancelled"] = stats.errors.get("cancelled", 0) + 1
+        stats.latency.record(int((cancelled_s - intended_s) * 1_000_000 + 0.5))
+        stats.latency_uncorrected.record(int((cancelled_s - sent_s) * 1_000_000 + 0.5))
+
+    def _count_pool_wait(self, window: Window, queued_s: float) -> None:
+        window.health.pool_waits += 1
+        window.health.pool_wait.record(int(queued_s * 1_000_000 + 0.5))
+        if queued_s > self.lag_tolerance_s:
+            window.health.pool_waits_late += 1
+
+
+def _checked_and_captured(step: Request, reply: Any, variables: dict[str, Any], stats: EndpointStats) -> bool:
+    """The step's checks on the answer, then its captures into the user's variables: the JSON
+    body decoded once for both. False (counted as an expectation or capture error) when one fails."""
+    parsed: list[Any] = []
+    if step.checks:
+        try:
+            held = all(holds(check, reply, parsed) for check in step.checks)
+        except RecursionError:
+            held = False
+        if not held:
+            stats.errors["expectation"] = stats.errors.get("expectation", 0) + 1
+            return False
+    if step.captures:
+        try:
+            for capture in step.captures:
+                variables[capture.variable] = extract(capture, reply, parsed)
+        except (CaptureFailed, RecursionError):  # RecursionError: a body nested deeper than Python reads
+            stats.errors["capture"] = stats.errors.get("capture", 0) + 1
+            return False
+    return True
