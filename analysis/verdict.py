@@ -305,46 +305,56 @@ def judge(
     problems = generator_problems(run, limits, planned_workers, slices, rejected_shards, slice_gaps,
                                   worker_failures) if not stopped else []
     short = cut_short(run, duration_s, planned_s) if not stopped else None
-    problems = [short, *problems] if short else problems
     failed = [o for o in outcomes if o.status == "FAIL"]
     starved = starvation_of(run, limits.max_late_share, limits.max_dropped_share) if not stopped else None
-    excuses = {id(o): generators_doing(o, bool(problems)) or starved_doing(o, run, duration_s, starved,
-                                                                            request_timeout_s) for o in failed}
+    excuses = {id(o): generators_doing(o, bool(problems) or bool(short)) or
+               starved_doing(o, run, duration_s, starved, request_timeout_s) for o in failed}
     target_failed = [o for o in failed if excuses[id(o)] is None]
     reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in target_failed]
     no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
-
-    def nothing(o: Outcome) -> str:
-        return f"{o.threshold.label}: nothing was measured" + (
-            no_baseline if o.threshold.regression is not None and baseline is None else "")
-    reasons += [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "must"]
+    reasons += _unmeasured(outcomes, "must", baseline, no_baseline)
     # should-thresholds never decide the verdict: listed apart, as warnings
     warnings = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "WARN"] + \
-        [nothing(o) for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == "should"]
-    # a failure that is the generator's decides nothing about the target: it is one of its problems
-    problems = [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + problems
-    if short:  # the cut decides before anything measured on what was left
-        problems.remove(short)
-        problems.insert(0, short)
+        _unmeasured(outcomes, "should", baseline, no_baseline)
+    # a failure that is the generator's decides nothing about the target: it is one of its problems; the
+    # cut decides before anything measured on what was left
+    problems = ([short] if short else []) + [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + \
+        problems
     covered = [m for m in missing_workers(run, planned_workers, slices, worker_failures)
                if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
-    if aborted:
-        status = "ABORTED"
-        reasons.insert(0, aborted)
-    elif incomplete:
-        status = "INCONCLUSIVE"
+    must_unmeasured = any(o.status == "NO_DATA" and o.threshold.severity == "must" for o in outcomes)
+    status = _status(run, aborted, incomplete, stopped, bool(target_failed), bool(problems) or must_unmeasured)
+    if status == "ABORTED":
+        reasons.insert(0, str(aborted))
+    elif status == "INCONCLUSIVE" and incomplete:
         problems.insert(0, incomplete)
-    elif stopped:
-        status = "STOPPED"
-    elif run.overall.requests == 0:
-        status, problems = "INCONCLUSIVE", ["no request was sent", *problems]
-    elif target_failed:
-        status = "FAIL"  # the target failed under no more load than planned: the generator's problems follow
-    elif problems:
-        status = "INCONCLUSIVE"
-    elif any(o.status == "NO_DATA" and o.threshold.severity == "must" for o in outcomes):
-        status = "INCONCLUSIVE"
-    else:
-        status = "PASS"
+    elif status == "INCONCLUSIVE" and run.overall.requests == 0:
+        problems.insert(0, "no request was sent")
     return Verdict(status, outcomes, tuple(reasons), tuple(problems), tuple(warnings))
+
+
+def _unmeasured(outcomes: tuple[Outcome, ...], severity: str, baseline: dict[str, Any] | None,
+                no_baseline: str) -> list[str]:
+    """The thresholds of this severity nothing measured (a regression's: why there was no baseline)."""
+    return [f"{o.threshold.label}: nothing was measured" + (
+        no_baseline if o.threshold.regression is not None and baseline is None else "")
+        for o in outcomes if o.status == "NO_DATA" and o.threshold.severity == severity]
+
+
+def _status(run: MergedRun, aborted: str | None, incomplete: str | None, stopped: bool, target_failed: bool,
+            doubtful: bool) -> str:
+    """The verdict, first rule that applies: an abort, a run that could not finish, a stop, no
+    request sent, the target failing under no more load than planned (the generator's problems
+    follow), the generator's problems or an unmeasured must-threshold, else PASS."""
+    if aborted:
+        return "ABORTED"
+    if incomplete:
+        return "INCONCLUSIVE"
+    if stopped:
+        return "STOPPED"
+    if run.overall.requests == 0:
+        return "INCONCLUSIVE"
+    if target_failed:
+        return "FAIL"
+    return "INCONCLUSIVE" if doubtful else "PASS"
