@@ -10,6 +10,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -31,6 +32,7 @@ from runner.plan import (
     START_MARGIN_S,
     MonitorCadence,
     PlanError,
+    RunPlan,
     gather_group_workers,
     groups_of,
     make_plan,
@@ -124,6 +126,25 @@ def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: s
                        'e.g. {"spec_key": "specs/launch.yaml"}')
 
 
+@dataclass(frozen=True)
+class PlannedRun:
+    """What Plan settled for a run on AWS, before it is checked against the account and written."""
+
+    run_id: str
+    spec: Spec
+    plan: RunPlan
+    engine: str
+    start_margin_s: float
+    monitor_interval_s: float
+    gather_size: int  # workers per gatherer
+    group_size: int  # workers per reduce group
+    tree: bool  # collect as a reduce tree
+
+    @property
+    def gatherers(self) -> int:
+        return len(groups_of(self.plan.workers, self.gather_size))
+
+
 def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guardrails,
              now_epoch_s: float, lambda_client: Any = None, stepfunctions: Any = None) -> dict[str, Any]:
     execution_input = event.get("input") or {}
@@ -132,68 +153,20 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         # EventBridge Scheduler delivers at least once: a schedule's run id is its scheduled time,
         # so a second delivery of the same run finds it planned and ends at once, green.
         return {"run_id": run_id, "duplicate": True}
-    try:
-        spec = load_execution_spec(execution_input, store, bucket)
-    except SpecError as error:
-        raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
-    seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
-    workers = execution_input.get("workers")
-    slice_s = execution_input.get("slice_s")
-    engine = str(execution_input.get("engine", "fast"))
-    try:
-        plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None,
-                         slice_s=float(slice_s) if slice_s else None)
-        start_margin_s = float(execution_input.get("start_margin_s", start_margin_for(plan.workers)))
-        plan = make_plan(spec, run_id, seed, workers=plan.workers, slice_s=float(slice_s) if slice_s else None,
-                         start_margin_s=start_margin_s)
-    except PlanError as error:
-        raise PlanRejected(str(error)) from None
-    monitor_interval_s = float(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S))
-    problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
-    if engine not in LAMBDA_ENGINES:
-        problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
-    if (engine == "locust") != (spec.locust is not None):
-        problems.append("the locust engine runs locustfiles, and a locustfile runs on it (`squall run locustfile.py`)")
-    gather_size = gather_group_workers(plan.workers, execution_input.get("gather_group_workers"))
-    group_size = int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS))
-    tree = uses_reduce_tree(plan.workers, len(plan.slices)) or "reduce_group_workers" in execution_input
-    interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), monitor_interval_s,
-                                                start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S,
-                                                len(groups_of(plan.workers, group_size)) if tree else 0)
-    if interval_problem:
-        problems.append(interval_problem)
-    too_big = collect_problem(plan.workers, [s.duration_s for s in plan.slices], group_size, tree,
-                              float(os.environ.get("SQUALL_COLLECT_MEMORY_MB", COLLECT_MEMORY_MB)))
-    if too_big:
-        problems.append(too_big)
-    if not problems:
-        estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=monitor_interval_s,
-                                      gatherers=len(groups_of(plan.workers, gather_size)))
-        if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
-            problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
-                            f"${spec.limits.max_cost_usd:g}")
+    run = _planned(run_id, execution_input, store, bucket)
+    problems = _plan_problems(run, guardrails)
     if lambda_client is not None and not problems:
-        at_once = plan.workers * (2 if len(plan.slices) > 1 else 1)
-        store.put_json(claim_key(run_id), {"workers_at_once": at_once, "execution": event.get("execution_name")})
-        machine = os.environ.get("SQUALL_STATE_MACHINE_ARN")
-        others = runs_going_on(stepfunctions, machine, str(event.get("execution_name", "")), store) \
-            if stepfunctions is not None and machine else []
-        shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1,
-                                               gatherers=len(groups_of(plan.workers, gather_size)),
-                                               monitor_reserved=int(os.environ.get("SQUALL_MONITOR_RESERVED", "0")),
-                                               worker_reserved=int(os.environ.get("SQUALL_WORKER_RESERVED", "0")),
-                                               others=others,
-                                               concurrent_runs=int(os.environ.get("SQUALL_CONCURRENT_RUNS", "1")))
+        shortfall = _headroom_problem(run, store, str(event.get("execution_name", "")), lambda_client, stepfunctions)
         if shortfall:
-            store.put_json(claim_key(run_id), {"workers_at_once": 0, "execution": event.get("execution_name")})
             problems.append(shortfall)
     if problems:
         raise PlanRejected("; ".join(problems))
-    cadence = MonitorCadence.for_run(bool(spec.abort_rules), monitor_interval_s)
+    spec, plan = run.spec, run.plan
+    cadence = MonitorCadence.for_run(bool(spec.abort_rules), run.monitor_interval_s)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
-            "backend": "aws", "engine": engine, "started_at_epoch_s": now_epoch_s,
-            "workers": plan.workers, "monitor_interval_s": monitor_interval_s,
-            "gatherers": len(groups_of(plan.workers, gather_size)),  # per slice
+            "backend": "aws", "engine": run.engine, "started_at_epoch_s": now_epoch_s,
+            "workers": plan.workers, "monitor_interval_s": run.monitor_interval_s,
+            "gatherers": run.gatherers,  # per slice
             # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
@@ -204,24 +177,97 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     slices = prepare_run(store, spec, plan, meta, str(meta["engine"]),
                          float(execution_input.get("flush_interval_s", cadence.flush_s)), None, sliced=True,
                          hosts=guardrails.hosts)
-    run_start_at = now_epoch_s + start_margin_s + PLAN_LEAD_S
     return {
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
         "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
-        "monitor_interval_s": int(monitor_interval_s),
-        "slices": [{"index": s.index, "items_key": slice_manifest_key(run_id, s.index), "workers": plan.workers,
-                    "offset_s": s.offset_s, "duration_s": s.duration_s,
-                    "start_margin_s": start_margin_s, "start_at": run_start_at + s.offset_s,
-                    "wake_at": timestamp(run_start_at + s.offset_s - start_margin_s - (WAKE_EARLY_S if s.index else 0)),
-                    # collect's reduce tree: merged as soon as the slice's workers are done
-                    "groups": [{"slice": s.index, "first_worker": first, "workers": count}
-                               for first, count in groups_of(plan.workers, group_size)] if tree else [],
-                    # the monitor's gatherers, while the slice runs (none for a slice it reads worker by worker)
-                    "gather": [{"slice": s.index, "first_worker": first, "workers": count}
-                               for first, count in groups_of(plan.workers, gather_size)]}
-                   for s in slices],
+        "monitor_interval_s": int(run.monitor_interval_s),
+        "slices": [_slice_item(run, s, now_epoch_s + run.start_margin_s + PLAN_LEAD_S) for s in slices],
     }
+
+
+def _planned(run_id: str, execution_input: dict[str, Any], store: Store, bucket: str) -> PlannedRun:
+    """The spec read and planned from the execution's input; refused (PlanRejected) when it is
+    invalid or cannot be planned."""
+    try:
+        spec = load_execution_spec(execution_input, store, bucket)
+    except SpecError as error:
+        raise PlanRejected("invalid spec:\n" + "\n".join(str(p) for p in error.problems)) from None
+    seed = int(execution_input.get("seed", secrets.randbelow(1 << 31)))
+    workers = execution_input.get("workers")
+    slice_s = float(execution_input["slice_s"]) if execution_input.get("slice_s") else None
+    try:
+        plan = make_plan(spec, run_id, seed, workers=int(workers) if workers else None, slice_s=slice_s)
+        start_margin_s = float(execution_input.get("start_margin_s", start_margin_for(plan.workers)))
+        plan = make_plan(spec, run_id, seed, workers=plan.workers, slice_s=slice_s, start_margin_s=start_margin_s)
+    except PlanError as error:
+        raise PlanRejected(str(error)) from None
+    return PlannedRun(run_id, spec, plan, str(execution_input.get("engine", "fast")), start_margin_s,
+                      float(execution_input.get("monitor_interval_s", DEFAULT_MONITOR_INTERVAL_S)),
+                      gather_group_workers(plan.workers, execution_input.get("gather_group_workers")),
+                      int(execution_input.get("reduce_group_workers", REDUCE_GROUP_WORKERS)),
+                      uses_reduce_tree(plan.workers, len(plan.slices)) or "reduce_group_workers" in execution_input)
+
+
+def _plan_problems(run: PlannedRun, guardrails: Guardrails) -> list[str]:
+    """Every reason to refuse the run before anything starts: the guardrails and the spec's limits,
+    the engine, Step Functions' history, collect's time and memory, then the cost limit."""
+    spec, plan, engine = run.spec, run.plan, run.engine
+    problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
+    if engine not in LAMBDA_ENGINES:
+        problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
+    if (engine == "locust") != (spec.locust is not None):
+        problems.append("the locust engine runs locustfiles, and a locustfile runs on it (`squall run locustfile.py`)")
+    interval_problem = monitor_interval_problem(plan.duration_s, len(plan.slices), run.monitor_interval_s,
+                                                run.start_margin_s + spec.limits.drain_s + FINAL_FLUSH_S,
+                                                len(groups_of(plan.workers, run.group_size)) if run.tree else 0)
+    too_big = collect_problem(plan.workers, [s.duration_s for s in plan.slices], run.group_size, run.tree,
+                              float(os.environ.get("SQUALL_COLLECT_MEMORY_MB", COLLECT_MEMORY_MB)))
+    problems += [p for p in (interval_problem, too_big) if p]
+    if not problems:
+        estimate = estimate_test_cost(spec, plan, "aws", monitor_interval_s=run.monitor_interval_s,
+                                      gatherers=run.gatherers)
+        if spec.limits.max_cost_usd is not None and estimate.total_usd > spec.limits.max_cost_usd:
+            problems.append(f"the estimated cost of this run, ${estimate.total_usd:.4f}, is over limits.max_cost_usd "
+                            f"${spec.limits.max_cost_usd:g}")
+    return problems
+
+
+def _headroom_problem(run: PlannedRun, store: Store, execution_name: str, lambda_client: Any,
+                      stepfunctions: Any) -> str | None:
+    """Whether the account's concurrency holds the run beside the runs that started before it. The
+    run claims what it needs first (the runs that start later count it from the claim), and gives
+    the claim back when refused."""
+    plan = run.plan
+    at_once = plan.workers * (2 if len(plan.slices) > 1 else 1)
+    store.put_json(claim_key(run.run_id), {"workers_at_once": at_once, "execution": execution_name})
+    machine = os.environ.get("SQUALL_STATE_MACHINE_ARN")
+    others = runs_going_on(stepfunctions, machine, execution_name, store) if stepfunctions is not None and machine \
+        else []
+    shortfall = check_concurrency_headroom(lambda_client, plan.workers, handover=len(plan.slices) > 1,
+                                           gatherers=run.gatherers,
+                                           monitor_reserved=int(os.environ.get("SQUALL_MONITOR_RESERVED", "0")),
+                                           worker_reserved=int(os.environ.get("SQUALL_WORKER_RESERVED", "0")),
+                                           others=others,
+                                           concurrent_runs=int(os.environ.get("SQUALL_CONCURRENT_RUNS", "1")))
+    if shortfall:
+        store.put_json(claim_key(run.run_id), {"workers_at_once": 0, "execution": execution_name})
+    return shortfall
+
+
+def _slice_item(run: PlannedRun, s: Any, run_start_at: float) -> dict[str, Any]:
+    """A slice as the state machine's Slices map gets it: its jobs, its timing, and the groups of
+    collect's reduce tree (merged as soon as the slice's workers are done) and of the monitor's
+    gatherers (none for a slice it reads worker by worker)."""
+    workers = run.plan.workers
+    return {"index": s.index, "items_key": slice_manifest_key(run.run_id, s.index), "workers": workers,
+            "offset_s": s.offset_s, "duration_s": s.duration_s,
+            "start_margin_s": run.start_margin_s, "start_at": run_start_at + s.offset_s,
+            "wake_at": timestamp(run_start_at + s.offset_s - run.start_margin_s - (WAKE_EARLY_S if s.index else 0)),
+            "groups": [{"slice": s.index, "first_worker": first, "workers": count}
+                       for first, count in groups_of(workers, run.group_size)] if run.tree else [],
+            "gather": [{"slice": s.index, "first_worker": first, "workers": count}
+                       for first, count in groups_of(workers, run.gather_size)]}
 
 
 def timestamp(epoch_s: float) -> str:
@@ -323,25 +369,12 @@ def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool 
     others = others or []
     slices_at_once = 2 if handover else 1
     monitors = 1 + gatherers * slices_at_once
-    others_workers = sum(n for _, n in others)
-    beside = (f"; {len(others)} other run{'s' if len(others) != 1 else ''} going on hold{'s' if len(others) == 1 else ''} "
-              f"{others_workers} ({', '.join(run_id for run_id, _ in others[:5])}{' …' if len(others) > 5 else ''})"
-              if others else "")
-    if monitor_reserved and len(others) + 1 > concurrent_runs:
-        return (f"{len(others)} run{'s are' if len(others) != 1 else ' is'} going on already "
-                f"({', '.join(run_id for run_id, _ in others[:5])}) and the stack's reserved concurrency holds "
-                f"{concurrent_runs} at once (squall:concurrentRuns): wait for one to end, or redeploy with a larger "
-                f"squall:concurrentRuns")
-    if worker_reserved and workers * slices_at_once + others_workers > worker_reserved:
-        return (f"the plan needs {workers * slices_at_once} workers at once"
-                + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
-                + f" but the worker function reserves {worker_reserved} (squall:workerReservedConcurrency){beside}: "
-                  f"raise it and redeploy, or lower the rate")
-    if monitor_reserved and monitors > monitor_reserved:
-        return (f"the plan needs {monitors} monitor executions at once (the monitor, and {gatherers} gatherers per "
-                f"slice{', two slices at a handover' if handover else ''}) but the monitor function reserves "
-                f"{monitor_reserved}; deploy with squall:maxWorkers at least this run's workers (it sizes the "
-                f"reserve), or leave gather_group_workers out of the input")
+    needs = (f"the plan needs {workers * slices_at_once} workers at once"
+             + (f" ({workers} per slice, and two slices' while they hand over)" if handover else ""))
+    refused = _reserve_refusal(needs, workers * slices_at_once, monitors, gatherers, handover, monitor_reserved,
+                               worker_reserved, others, concurrent_runs)
+    if refused:
+        return refused
     try:
         limit = lambda_client.get_account_settings()["AccountLimit"]
     except Exception:  # noqa: BLE001 - no permission or no answer: the run is not refused on a guess
@@ -349,13 +382,45 @@ def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool 
     unreserved = int(limit.get("UnreservedConcurrentExecutions", limit.get("ConcurrentExecutions", 0)))
     at_once = 0 if worker_reserved else workers * slices_at_once  # reserved workers draw from their own pool
     control = 0 if monitor_reserved else 2 + monitors  # without reserves: plan, collect and the monitors share the pool
-    taken = (0 if worker_reserved else others_workers) + (0 if monitor_reserved else 3 * len(others))
-    if unreserved - taken < at_once + control:
-        return (f"the plan needs {at_once} workers at once"
-                + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
-                + (f" (+{control} for the plan, monitor, gatherer and collect functions)" if control else "")
-                + f" but the account has only {unreserved} unreserved concurrent executions in this region{beside}; "
-                "raise the Lambda quota 'Concurrent executions' (L-B99A9384) in Service Quotas, or lower the rate")
+    taken = (0 if worker_reserved else sum(n for _, n in others)) + (0 if monitor_reserved else 3 * len(others))
+    if unreserved - taken >= at_once + control:
+        return None
+    return (f"the plan needs {at_once} workers at once"
+            + (f" ({workers} per slice, and two slices' while they hand over)" if handover else "")
+            + (f" (+{control} for the plan, monitor, gatherer and collect functions)" if control else "")
+            + f" but the account has only {unreserved} unreserved concurrent executions in this region"
+              f"{_beside(others)}; raise the Lambda quota 'Concurrent executions' (L-B99A9384) in Service Quotas, "
+              "or lower the rate")
+
+
+def _beside(others: list[tuple[str, int]]) -> str:
+    """The runs going on, as a refusal names them."""
+    if not others:
+        return ""
+    held = sum(n for _, n in others)
+    names = ", ".join(run_id for run_id, _ in others[:5]) + (" …" if len(others) > 5 else "")
+    return (f"; {len(others)} other run{'s' if len(others) != 1 else ''} going on "
+            f"hold{'s' if len(others) == 1 else ''} {held} ({names})")
+
+
+def _reserve_refusal(needs: str, workers_at_once: int, monitors: int, gatherers: int, handover: bool,
+                     monitor_reserved: int, worker_reserved: int, others: list[tuple[str, int]],
+                     concurrent_runs: int) -> str | None:
+    """A refusal by the stack's reserved concurrency: the runs it is sized for, the workers' own
+    reserve, the monitor's (which runs the gatherers too)."""
+    if monitor_reserved and len(others) + 1 > concurrent_runs:
+        return (f"{len(others)} run{'s are' if len(others) != 1 else ' is'} going on already "
+                f"({', '.join(run_id for run_id, _ in others[:5])}) and the stack's reserved concurrency holds "
+                f"{concurrent_runs} at once (squall:concurrentRuns): wait for one to end, or redeploy with a larger "
+                f"squall:concurrentRuns")
+    if worker_reserved and workers_at_once + sum(n for _, n in others) > worker_reserved:
+        return (f"{needs} but the worker function reserves {worker_reserved} (squall:workerReservedConcurrency)"
+                f"{_beside(others)}: raise it and redeploy, or lower the rate")
+    if monitor_reserved and monitors > monitor_reserved:
+        return (f"the plan needs {monitors} monitor executions at once (the monitor, and {gatherers} gatherers per "
+                f"slice{', two slices at a handover' if handover else ''}) but the monitor function reserves "
+                f"{monitor_reserved}; deploy with squall:maxWorkers at least this run's workers (it sizes the "
+                f"reserve), or leave gather_group_workers out of the input")
     return None
 
 
