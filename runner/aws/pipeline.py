@@ -474,58 +474,82 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
     progress = load_progress(store, run_id)
     _record_starts(store, run_id, slices, progress, now_epoch_s)
     started = [s for s in slices if int(s["index"]) in progress.starts]
-    current = next((s for s in reversed(started) if progress.starts[int(s["index"])] <= now_epoch_s),
-                   started[0] if started else slices[0])
-    current_start = progress.starts.get(int(current["index"]), float(current.get("start_at", now_epoch_s)))
-    elapsed_s = now_epoch_s - current_start + float(current["offset_s"])
+    current, elapsed_s = _current_slice(slices, started, progress, now_epoch_s)
     # a second whose shards have all arrived: a flush interval after its end, and a second for the PUTs
     # (and with gatherers, their tick and their own PUT)
     gathering = any(s.get("gather") for s in slices)
     complete_second = math.floor(elapsed_s - job.flush_interval_s - 1.0 - (GATHER_TICK_S + 1.0 if gathering else 0.0))
-    keep_s = max((rule.for_s for rule in spec.abort_rules), default=0.0) + 30
-    keep_from = int(elapsed_s - keep_s)
+    keep_from = int(elapsed_s - max((rule.for_s for rule in spec.abort_rules), default=0.0) - 30)
 
     def finished(slice_: dict[str, Any]) -> bool:
         index = int(slice_["index"])
         return progress.cursor(index).finished() >= int(slice_["workers"]) or \
             now_epoch_s > progress.starts[index] + float(slice_["duration_s"]) + DRAIN_GRACE_S
 
-    new_shards = running = 0
-    for slice_ in started:
-        if not finished(slice_):
-            new_shards += advance_slice(store, run_id, progress, int(slice_["index"]), int(slice_["workers"]),
-                                        keep_from, [(int(g["first_worker"]), int(g["workers"]))
-                                                    for g in slice_.get("gather", [])])
-            cursor = progress.cursor(int(slice_["index"]))
-            running += len(set(cursor.last_seq) - cursor.final - cursor.failed)
+    new_shards, running = _advance(store, run_id, progress, [s for s in started if not finished(s)], keep_from)
     progress.forget_before(keep_from)
     finished_here = progress.cursor(int(current["index"])).finished()
-    recent = progress.recent.get(complete_second)
-    merged = EndpointStats()
-    for stats in (recent.endpoints.values() if recent else ()):
-        merged.merge(stats)
     live = {
         "run_id": run_id, "spec_name": spec.name, "slice": current["index"],
         "elapsed_s": round(elapsed_s, 1), "requests": progress.requests, "errors": progress.errors,
-        "rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
-        "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
-        "error_rate": merged.error_count / merged.requests if merged.requests else 0.0,
+        **_second_figures(progress, complete_second),
         "workers_running": running, "workers_finished": finished_here, "workers": current["workers"],
         "rejected_shards": progress.rejected, "shards_read_this_tick": new_shards, "updated_at_epoch_s": now_epoch_s,
         "view": view_document(progress.recent, complete_second, progress.endpoints, progress.health, spec.thresholds,
                               elapsed_s),
     }
-    decision = check_abort(spec.abort_rules, progress.recent, complete_second) if spec.abort_rules else None
-    if decision is not None and not store.exists(stop_key(run_id)):
-        request_stop(store, run_id, json.dumps({"kind": "abort", **decision.to_dict()}).encode(),
-                     workers=max(int(s["workers"]) for s in slices))
-        live["aborted"] = decision.describe()
+    _judge_abort_rules(store, run_id, spec, progress, complete_second, slices, live)
     save_progress(store, run_id, progress)
     store.put_json(run_prefix(run_id) + "live.json", live)
     every_started_done = all(finished(s) for s in started)
     # a slice not started yet: the run goes on, unless it is stopped (its later slices are skipped)
     done = every_started_done and (len(started) == len(slices) or store.exists(stop_key(run_id)))
     return {"done": bool(done), "workers_finished": finished_here}, live
+
+
+def _current_slice(slices: list[dict[str, Any]], started: list[dict[str, Any]], progress: Progress,
+                   now_epoch_s: float) -> tuple[dict[str, Any], float]:
+    """The slice whose load is going on now (the newest started; the first before any has), and
+    the run's elapsed seconds on its clock."""
+    current = next((s for s in reversed(started) if progress.starts[int(s["index"])] <= now_epoch_s),
+                   started[0] if started else slices[0])
+    current_start = progress.starts.get(int(current["index"]), float(current.get("start_at", now_epoch_s)))
+    return current, now_epoch_s - current_start + float(current["offset_s"])
+
+
+def _judge_abort_rules(store: Store, run_id: str, spec: Spec, progress: Progress, second: int,
+                       slices: list[dict[str, Any]], live: dict[str, Any]) -> None:
+    """The abort rules on the last complete second: a breach stops every worker, once, and the live
+    figures say why."""
+    decision = check_abort(spec.abort_rules, progress.recent, second) if spec.abort_rules else None
+    if decision is not None and not store.exists(stop_key(run_id)):
+        request_stop(store, run_id, json.dumps({"kind": "abort", **decision.to_dict()}).encode(),
+                     workers=max(int(s["workers"]) for s in slices))
+        live["aborted"] = decision.describe()
+
+
+def _advance(store: Store, run_id: str, progress: Progress, running_slices: list[dict[str, Any]],
+             keep_from: int) -> tuple[int, int]:
+    """Read the new shards of each slice still running into the progress: (shards read, workers
+    still running)."""
+    new_shards = running = 0
+    for slice_ in running_slices:
+        new_shards += advance_slice(store, run_id, progress, int(slice_["index"]), int(slice_["workers"]), keep_from,
+                                    [(int(g["first_worker"]), int(g["workers"])) for g in slice_.get("gather", [])])
+        cursor = progress.cursor(int(slice_["index"]))
+        running += len(set(cursor.last_seq) - cursor.final - cursor.failed)
+    return new_shards, running
+
+
+def _second_figures(progress: Progress, second: int) -> dict[str, Any]:
+    """The live figures of the last complete second: its rate, p95, p99 and error rate."""
+    recent = progress.recent.get(second)
+    merged = EndpointStats()
+    for stats in (recent.endpoints.values() if recent else ()):
+        merged.merge(stats)
+    return {"rate_per_s": merged.requests, "p95_ms": round(merged.latency.percentile_us(95) / 1000, 2),
+            "p99_ms": round(merged.latency.percentile_us(99) / 1000, 2),
+            "error_rate": merged.error_count / merged.requests if merged.requests else 0.0}
 
 
 def gather_run(event: dict[str, Any], store: Store, clock: Callable[[], float],
