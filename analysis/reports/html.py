@@ -39,41 +39,43 @@ def _ms(value: float) -> str:
 
 def chart_data(result: dict[str, Any]) -> dict[str, Any]:
     """Everything the charts draw, as plain series on run seconds."""
-    timeline = result["timeline"]
-    seconds = [row["second"] for row in timeline]
+    return {**_timeline_series(result["timeline"]), "locust": result.get("engine") == "locust",
+            # a pause in the schedule between two AWS slices: the run's clock skips it, every chart marks it
+            "gaps": [{"x": row["offset_s"], "s": row["gap_s"]} for row in result.get("slices") or []
+                     if row.get("gap_s") is not None and row["gap_s"] > 0.1],
+            "target": _target_series(result.get("target") or {}, result.get("started_at_epoch_s", 0))}
+
+
+def _timeline_series(timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run's own series, a value per second: rates, latency, errors and statuses, the generator's health."""
+    def column(key: str) -> list[Any]:
+        return [row[key] for row in timeline]
     classes = sorted({c for row in timeline for c in row["errors_by_class"]})
     statuses = sorted({s for row in timeline for s in row["statuses"]})
-    data: dict[str, Any] = {
-        "x": seconds,
-        "rate": [row["requests"] for row in timeline], "arrivals": [row["arrivals"] for row in timeline],
-        "target_rate": [row["target_rate"] for row in timeline],
-        "users": [row.get("users", 0) for row in timeline],
+    return {
+        "x": column("second"), "rate": column("requests"), "arrivals": column("arrivals"),
+        "target_rate": column("target_rate"), "users": [row.get("users", 0) for row in timeline],
         "closed": any(row.get("users") for row in timeline),
-        "locust": result.get("engine") == "locust",
-        "p50": [row["p50_ms"] for row in timeline], "p95": [row["p95_ms"] for row in timeline],
-        "p99": [row["p99_ms"] for row in timeline],
+        "p50": column("p50_ms"), "p95": column("p95_ms"), "p99": column("p99_ms"),
         "errors": {c: [row["errors_by_class"].get(c, 0) for row in timeline] for c in classes},
         "statuses": {s: [row["statuses"].get(s, 0) for row in timeline] for s in statuses},
-        "lag_p99": [row["lag_p99_ms"] for row in timeline], "dropped": [row["dropped"] for row in timeline],
-        "late": [row["late"] for row in timeline], "target": [],
-        # a pause in the schedule between two AWS slices: the run's clock skips it, every chart marks it
-        "gaps": [{"x": row["offset_s"], "s": row["gap_s"]} for row in result.get("slices") or []
-                 if row.get("gap_s") is not None and row["gap_s"] > 0.1],
+        "lag_p99": column("lag_p99_ms"), "dropped": column("dropped"), "late": column("late"),
         "cpu": [None if row.get("cpu_share") is None else round(row["cpu_share"] * 100, 1) for row in timeline],
     }
-    target = result.get("target") or {}
-    start = result.get("started_at_epoch_s", 0)
-    for series in ((target.get("metrics") or {}).get("series") or []):
-        wanted = (series["service"], series["metric"], series["stat"]) in {
-            ("lambda", "concurrent_executions", "Maximum"), ("lambda", "throttles", "Sum"),
-            ("lambda", "errors", "Sum"), ("dynamodb", "throttled_requests", "Sum"),
-            ("dynamodb", "read_throttle_events", "Sum"), ("dynamodb", "write_throttle_events", "Sum"),
-            ("apigateway", "4xx", "Sum"), ("apigateway", "5xx", "Sum")}
-        if wanted:
-            data["target"].append({"name": f"{series['service']} {series['resource']} {series['metric']}".strip(),
-                                   "x": [t - start for t, _ in series["points"]],
-                                   "y": [v for _, v in series["points"]]})
-    return data
+
+
+_TARGET_CHARTED = {("lambda", "concurrent_executions", "Maximum"), ("lambda", "throttles", "Sum"),
+                   ("lambda", "errors", "Sum"), ("dynamodb", "throttled_requests", "Sum"),
+                   ("dynamodb", "read_throttle_events", "Sum"), ("dynamodb", "write_throttle_events", "Sum"),
+                   ("apigateway", "4xx", "Sum"), ("apigateway", "5xx", "Sum")}
+
+
+def _target_series(target: dict[str, Any], start_epoch_s: float) -> list[dict[str, Any]]:
+    """The target's CloudWatch series the charts draw, on the run's seconds."""
+    return [{"name": f"{series['service']} {series['resource']} {series['metric']}".strip(),
+             "x": [t - start_epoch_s for t, _ in series["points"]], "y": [v for _, v in series["points"]]}
+            for series in ((target.get("metrics") or {}).get("series") or [])
+            if (series["service"], series["metric"], series["stat"]) in _TARGET_CHARTED]
 
 
 CHARTS_JS = """
@@ -116,58 +118,84 @@ document.body.dataset.chartsDrawn = String(document.querySelectorAll('.js-plotly
 
 
 def render_html(result: dict[str, Any], chart_library_js: str) -> str:
-    verdict, overall, health = result["verdict"], result["overall"], result["health"]
-    status = verdict["status"]
-    reasons = explanation(verdict) + ((result.get("target") or {}).get("advice") or [])
+    """The report: the verdict first, the figures, thresholds, endpoints, the charts and the cost,
+    in one file (the chart library inlined)."""
+    status = result["verdict"]["status"]
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Squall — {_e(result['spec_name'])} "
              f"— {_e(status)}</title><style>{STYLE}</style></head><body><main>",
              f"<h1>Squall: {_e(result['spec_name'])}</h1><div class='muted'>run {_e(result['run_id'])} against "
              f"{_e(result['target_url'])} · {_e(result.get('backend', 'local'))} backend</div>",
-             f"<section class='verdict {_e(status)}'><h2>{MARK.get(status, '')} {_e(status)}</h2>"
-             + ("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>" if reasons else "") + "</section>"]
+             _verdict_html(result), _cards_html(result), _thresholds_html(result["verdict"]["thresholds"]),
+             _endpoints_html(result["endpoints"]), _exceptions_html(result["health"].get("exceptions") or {})]
+    charts = ["chart-rate", "chart-latency", "chart-errors", "chart-health"]
+    data = chart_data(result)
+    if data["target"]:
+        charts.append("chart-target")
+    parts.append("<h2>Over time</h2>" + "".join(f"<div class='chart' id='{c}'></div>" for c in charts))
+    parts.append(_cost_html(result.get("cost") or {}))
+    embedded = json.dumps(data).replace("</", "<\\/")  # a value holding </script> cannot end the element
+    parts.append(f"<script id='squall-data' type='application/json'>{embedded}</script>")
+    parts.append(f"<script>{chart_library_js}</script><script>{CHARTS_JS}</script></main></body></html>")
+    return "".join(parts)
+
+
+def _verdict_html(result: dict[str, Any]) -> str:
+    verdict = result["verdict"]
+    status = verdict["status"]
+    reasons = explanation(verdict) + ((result.get("target") or {}).get("advice") or [])
+    return (f"<section class='verdict {_e(status)}'><h2>{MARK.get(status, '')} {_e(status)}</h2>"
+            + ("<ul>" + "".join(f"<li>{_e(r)}</li>" for r in reasons) + "</ul>" if reasons else "") + "</section>")
+
+
+def _cards_html(result: dict[str, Any]) -> str:
+    overall, health = result["overall"], result["health"]
     lat = overall["latency"]
     cards = [("requests", f"{overall['requests']:,}"), ("achieved", f"{overall['rps']:,.1f}/s"),
              ("error rate", f"{overall['error_rate']:.2%}"), ("p50", _ms(lat["p50_ms"])), ("p95", _ms(lat["p95_ms"])),
              ("p99", _ms(lat["p99_ms"])), ("max", _ms(lat["max_ms"])),
-             ("schedule lag p99", f"{health['lag_p99_ms']:.1f} ms"), ("dropped / late", f"{health['dropped']:,} / "
-                                                                                      f"{health['late']:,}")]
-    parts.append("<h2>Summary</h2><div class='cards'>" +
-                 "".join(f"<div class='card'><span class='muted'>{_e(k)}</span><b>{_e(v)}</b></div>" for k, v in cards) +
-                 "</div>")
-    if verdict["thresholds"]:
-        parts.append("<h2>Thresholds</h2><table><tr><th>threshold</th><th>severity</th><th>measured</th><th>result</th>"
-                     "</tr>" + "".join(
-                         f"<tr><td>{_e(t['check'])}{' [' + _e(t['endpoint']) + ']' if t['endpoint'] else ''}"
-                         f"{' during ' + _e(t['phase']) if t.get('phase') else ''}</td>"
-                         f"<td>{_e(t['severity'])}</td><td>{_e(t['measured_text'])}</td>"
-                         f"<td>{MARK.get(t['status'], '')} {_e(t['status'])}</td></tr>"
-                         for t in verdict["thresholds"]) + "</table>")
-    parts.append("<h2>Endpoints</h2><table><tr><th>endpoint</th><th>requests</th><th>errors</th><th>rate</th>"
-                 "<th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr>" + "".join(
-                     f"<tr><td>{_e(name)}</td><td>{e['requests']:,}</td><td>{e['errors']:,}</td><td>{e['rps']:,.1f}/s</td>"
-                     f"<td>{_ms(e['latency']['p50_ms'])}</td><td>{_ms(e['latency']['p90_ms'])}</td>"
-                     f"<td>{_ms(e['latency']['p95_ms'])}</td><td>{_ms(e['latency']['p99_ms'])}</td>"
-                     f"<td>{_ms(e['latency']['max_ms'])}</td></tr>" for name, e in result["endpoints"].items()) + "</table>")
-    exceptions = result["health"].get("exceptions") or {}
-    if exceptions:
-        parts.append("<h2>Exceptions raised inside tasks</h2><p>Not requests: Locust's Exceptions, by message.</p>"
-                     "<table><tr><th>count</th><th>message</th></tr>" + "".join(
-                         f"<tr><td>{count:,}</td><td>{_e(message)}</td></tr>" for message, count in exceptions.items())
-                     + "</table>")
-    charts = ["chart-rate", "chart-latency", "chart-errors", "chart-health"]
-    if chart_data(result)["target"]:
-        charts.append("chart-target")
-    parts.append("<h2>Over time</h2>" + "".join(f"<div class='chart' id='{c}'></div>" for c in charts))
-    cost = result.get("cost") or {}
-    cost_parts = [p for p in (cost.get("test"), cost.get("target")) if p]
-    if cost_parts:
-        parts.append("<h2>Cost</h2>" + "".join(
-            f"<table><tr><th>{_e(p['title'])}</th><th>quantity</th><th>unit</th><th>USD</th></tr>" + "".join(
-                f"<tr><td>{_e(i['name'])}</td><td>{i['quantity']:,.1f}</td><td>{_e(i['unit'])}</td>"
-                f"<td>${i['cost_usd']:.6f}</td></tr>" for i in p["items"]) +
-            f"<tr><th>total</th><th></th><th></th><th>${p['total_usd']:.4f}</th></tr></table>"
-            + "".join(f"<p class='muted'>{_e(n)}</p>" for n in p.get("notes", [])) for p in cost_parts))
-    data = json.dumps(chart_data(result)).replace("</", "<\\/")
-    parts.append(f"<script id='squall-data' type='application/json'>{data}</script>")
-    parts.append(f"<script>{chart_library_js}</script><script>{CHARTS_JS}</script></main></body></html>")
-    return "".join(parts)
+             ("schedule lag p99", f"{health['lag_p99_ms']:.1f} ms"),
+             ("dropped / late", f"{health['dropped']:,} / {health['late']:,}")]
+    return ("<h2>Summary</h2><div class='cards'>" +
+            "".join(f"<div class='card'><span class='muted'>{_e(k)}</span><b>{_e(v)}</b></div>" for k, v in cards) +
+            "</div>")
+
+
+def _thresholds_html(thresholds: list[dict[str, Any]]) -> str:
+    if not thresholds:
+        return ""
+    return ("<h2>Thresholds</h2><table><tr><th>threshold</th><th>severity</th><th>measured</th><th>result</th></tr>"
+            + "".join(f"<tr><td>{_e(t['check'])}{' [' + _e(t['endpoint']) + ']' if t['endpoint'] else ''}"
+                      f"{' during ' + _e(t['phase']) if t.get('phase') else ''}</td>"
+                      f"<td>{_e(t['severity'])}</td><td>{_e(t['measured_text'])}</td>"
+                      f"<td>{MARK.get(t['status'], '')} {_e(t['status'])}</td></tr>" for t in thresholds)
+            + "</table>")
+
+
+def _endpoints_html(endpoints: dict[str, Any]) -> str:
+    return ("<h2>Endpoints</h2><table><tr><th>endpoint</th><th>requests</th><th>errors</th><th>rate</th>"
+            "<th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th></tr>" + "".join(
+                f"<tr><td>{_e(name)}</td><td>{e['requests']:,}</td><td>{e['errors']:,}</td><td>{e['rps']:,.1f}/s</td>"
+                f"<td>{_ms(e['latency']['p50_ms'])}</td><td>{_ms(e['latency']['p90_ms'])}</td>"
+                f"<td>{_ms(e['latency']['p95_ms'])}</td><td>{_ms(e['latency']['p99_ms'])}</td>"
+                f"<td>{_ms(e['latency']['max_ms'])}</td></tr>" for name, e in endpoints.items()) + "</table>")
+
+
+def _exceptions_html(exceptions: dict[str, int]) -> str:
+    if not exceptions:
+        return ""
+    return ("<h2>Exceptions raised inside tasks</h2><p>Not requests: Locust's Exceptions, by message.</p>"
+            "<table><tr><th>count</th><th>message</th></tr>" + "".join(
+                f"<tr><td>{count:,}</td><td>{_e(message)}</td></tr>" for message, count in exceptions.items())
+            + "</table>")
+
+
+def _cost_html(cost: dict[str, Any]) -> str:
+    parts = [p for p in (cost.get("test"), cost.get("target")) if p]
+    if not parts:
+        return ""
+    return "<h2>Cost</h2>" + "".join(
+        f"<table><tr><th>{_e(p['title'])}</th><th>quantity</th><th>unit</th><th>USD</th></tr>" + "".join(
+            f"<tr><td>{_e(i['name'])}</td><td>{i['quantity']:,.1f}</td><td>{_e(i['unit'])}</td>"
+            f"<td>${i['cost_usd']:.6f}</td></tr>" for i in p["items"]) +
+        f"<tr><th>total</th><th></th><th></th><th>${p['total_usd']:.4f}</th></tr></table>"
+        + "".join(f"<p class='muted'>{_e(n)}</p>" for n in p.get("notes", [])) for p in parts)
