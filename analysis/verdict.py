@@ -185,32 +185,50 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
             f"slice {index} started {gap_s:,.1f} s after the previous one's schedule ended" for index, gap_s in paused)
             + f" ({sum(g for _, g in paused):,.1f} s without load, marked on the report's charts: the state machine "
               f"started the slice late)")
+    problems += _schedule_problems(run.health, limits) + _request_problems(run, limits)
+    missing = missing_workers(run, planned_workers, slices, worker_failures)
+    planned = planned_workers * slices
+    if planned and planned - len(missing) < planned * limits.min_worker_share:
+        problems.append(f"{len(missing)} of {planned} workers did not finish: " + "; ".join(missing))
+    return problems
+
+
+def _schedule_problems(health: Any, limits: HealthLimits) -> list[str]:
+    """The open model's arrivals: dropped (and why), cut by the time budget, late."""
+    problems: list[str] = []
+    if not health.intended:
+        return problems
+    dropped_share = health.dropped / health.intended
+    if dropped_share > limits.max_dropped_share:
+        capped = health.dropped - health.skipped_late_start - health.shed
+        causes = ([f"{capped:,} because the in-flight cap was reached (raise limits.max_in_flight, or the target "
+                   f"is too slow to measure at this rate)"] if capped else []) + \
+            ([f"{health.shed:,} shed because the load generator could not start them within a second of their "
+              f"time (saturated: use more workers)"] if health.shed else []) + \
+            ([f"{health.skipped_late_start:,} skipped because a worker started later than the lag tolerance "
+              f"(a cold start or the Map still launching: a longer start margin gives them time)"]
+             if health.skipped_late_start else [])
+        problems.append(f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
+                        + "; ".join(causes))
+    if health.cut:
+        problems.append(
+            f"{health.cut:,} of {health.intended:,} planned arrivals were never sent: a worker had to stop before "
+            f"its planned end (the Lambda time budget ran out: a shorter --slice or limits.drain leaves room); "
+            f"the run had less load than planned")
+    late_share = health.late / health.intended
+    if late_share > limits.max_late_share:
+        problems.append(
+            f"{health.late:,} arrivals ({late_share:.2%}) started more than "
+            f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
+            f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator fell behind its schedule "
+            f"(saturated: use more workers; or its workers started late)")
+    return problems
+
+
+def _request_problems(run: MergedRun, limits: HealthLimits) -> list[str]:
+    """Requests the generator refused, stalled, never sent, queued for a connection or cancelled."""
+    problems: list[str] = []
     health = run.health
-    if health.intended:
-        dropped_share = health.dropped / health.intended
-        if dropped_share > limits.max_dropped_share:
-            capped = health.dropped - health.skipped_late_start - health.shed
-            causes = ([f"{capped:,} because the in-flight cap was reached (raise limits.max_in_flight, or the target "
-                       f"is too slow to measure at this rate)"] if capped else []) + \
-                ([f"{health.shed:,} shed because the load generator could not start them within a second of their "
-                  f"time (saturated: use more workers)"] if health.shed else []) + \
-                ([f"{health.skipped_late_start:,} skipped because a worker started later than the lag tolerance "
-                  f"(a cold start or the Map still launching: a longer start margin gives them time)"]
-                 if health.skipped_late_start else [])
-            problems.append(f"{health.dropped:,} of {health.intended:,} arrivals dropped ({dropped_share:.2%}): "
-                            + "; ".join(causes))
-        if health.cut:
-            problems.append(
-                f"{health.cut:,} of {health.intended:,} planned arrivals were never sent: a worker had to stop before "
-                f"its planned end (the Lambda time budget ran out: a shorter --slice or limits.drain leaves room); "
-                f"the run had less load than planned")
-        late_share = health.late / health.intended
-        if late_share > limits.max_late_share:
-            problems.append(
-                f"{health.late:,} arrivals ({late_share:.2%}) started more than "
-                f"{limits.lag_tolerance_ms:g} ms late (schedule lag p99 "
-                f"{health.lag.percentile_us(99) / 1000:.1f} ms): the load generator fell behind its schedule "
-                f"(saturated: use more workers; or its workers started late)")
     if health.refused_hosts:
         refused = ", ".join(f"{host} ({count:,})" for host, count in sorted(health.refused_hosts.items()))
         problems.append(f"requests to hosts outside the allowed list were refused, never sent: {refused} (allow them "
@@ -235,10 +253,6 @@ def generator_problems(run: MergedRun, limits: HealthLimits, planned_workers: in
         problems.append(f"{cancelled:,} requests ({cancelled / requests:.2%}) were still unanswered when the drain "
                         f"ended: cancelled and timed at what they had waited (at least that long); give them a longer "
                         f"limits.drain, or the target is slower than this run allows")
-    missing = missing_workers(run, planned_workers, slices, worker_failures)
-    planned = planned_workers * slices
-    if planned and planned - len(missing) < planned * limits.min_worker_share:
-        problems.append(f"{len(missing)} of {planned} workers did not finish: " + "; ".join(missing))
     return problems
 
 
@@ -307,19 +321,17 @@ def judge(
     short = cut_short(run, duration_s, planned_s) if not stopped else None
     failed = [o for o in outcomes if o.status == "FAIL"]
     starved = starvation_of(run, limits.max_late_share, limits.max_dropped_share) if not stopped else None
-    excuses = {id(o): generators_doing(o, bool(problems) or bool(short)) or
-               starved_doing(o, run, duration_s, starved, request_timeout_s) for o in failed}
-    target_failed = [o for o in failed if excuses[id(o)] is None]
-    reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in target_failed]
+    excuses = _excuses(failed, bool(problems) or bool(short), run, duration_s, starved, request_timeout_s)
+    target_failed = [o for o in failed if id(o) not in excuses]
     no_baseline = f" ({baseline_problem})" if baseline_problem else " (no baseline run: `squall baseline set RUN_ID`)"
-    reasons += _unmeasured(outcomes, "must", baseline, no_baseline)
+    reasons = [f"{o.threshold.label}: measured {o.measured_text}" for o in target_failed] + \
+        _unmeasured(outcomes, "must", baseline, no_baseline)
     # should-thresholds never decide the verdict: listed apart, as warnings
     warnings = [f"{o.threshold.label}: measured {o.measured_text}" for o in outcomes if o.status == "WARN"] + \
         _unmeasured(outcomes, "should", baseline, no_baseline)
     # a failure that is the generator's decides nothing about the target: it is one of its problems; the
     # cut decides before anything measured on what was left
-    problems = ([short] if short else []) + [str(excuses[id(o)]) for o in failed if excuses[id(o)] is not None] + \
-        problems
+    problems = ([short] if short else []) + list(excuses.values()) + problems
     covered = [m for m in missing_workers(run, planned_workers, slices, worker_failures)
                if not any(m in p for p in problems)]
     reasons += [f"{m} (within limits.min_workers)" for m in covered] if not stopped else []
@@ -332,6 +344,19 @@ def judge(
     elif status == "INCONCLUSIVE" and run.overall.requests == 0:
         problems.insert(0, "no request was sent")
     return Verdict(status, outcomes, tuple(reasons), tuple(problems), tuple(warnings))
+
+
+def _excuses(failed: list[Outcome], load_short: bool, run: MergedRun, duration_s: float,
+             starved: Starvation | None, request_timeout_s: float) -> dict[int, str]:
+    """The failed thresholds that are the load generator's failure, not the target's, with why (by
+    the outcome's id: two thresholds may be alike)."""
+    found = {}
+    for outcome in failed:
+        why = generators_doing(outcome, load_short) or starved_doing(outcome, run, duration_s, starved,
+                                                                      request_timeout_s)
+        if why is not None:
+            found[id(outcome)] = why
+    return found
 
 
 def _unmeasured(outcomes: tuple[Outcome, ...], severity: str, baseline: dict[str, Any] | None,
