@@ -94,6 +94,7 @@ class Shard:
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
+    # complexity: a shard's fields checked one by one as they are read: an untrusted object from the store
     @classmethod
     def from_dict(cls, data: Any, key: str) -> Shard:
         if not isinstance(data, dict) or data.get("format") != SHARD_FORMAT:

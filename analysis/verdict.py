@@ -291,6 +291,7 @@ def missing_workers(run: MergedRun, planned_workers: int, slices: int = 1,
     return missing
 
 
+# complexity: the verdict rule of docs/numbers.md in its order; each step already a function
 def judge(
     run: MergedRun,
     thresholds: tuple[Threshold, ...],

@@ -177,6 +177,7 @@ def read_settings(scope: Construct, specs_dir: Path,
     return settings
 
 
+# complexity: squall:vpc's keys, each checked with its own message, as the other settings
 def _vpc(r: _Reader) -> VpcSettings | None:
     value = r.raw("vpc", None, dict)
     if value is None:

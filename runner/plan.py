@@ -158,6 +158,7 @@ def requests_per_scenario(spec: Spec) -> float:
     return sum(s.weight * requests_sent(s.flow) for s in spec.scenarios) / total_weight
 
 
+# complexity: the plan's arithmetic in the order docs/spec.md explains it
 def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
               rate_ceiling_per_worker: float = RATE_CEILING_PER_WORKER, slice_s: float | None = None,
               start_margin_s: float = START_MARGIN_S) -> RunPlan:

@@ -49,6 +49,7 @@ def _env_name(reference: str) -> str:
     return match[1]
 
 
+# complexity: every place of a spec a template can be: one line each
 def template_references(spec: Spec) -> set[str]:
     found: set[str] = set(_names(spec.target.base_url))  # user:password, path or query of the target
     for _, value in spec.target.headers:
@@ -80,6 +81,7 @@ _HINTS = {"NoCredentialsError": "no AWS credentials: set AWS_PROFILE, or AWS_ACC
 _providers: weakref.WeakKeyDictionary[Callable[[str], Any], dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
+# complexity: SSM in batches and Secrets Manager one by one, each with its own error to name
 def resolve_secrets(names: set[str], client_for: Callable[[str], Any], max_age_s: int = SECRET_MAX_AGE_S) -> \
         dict[str, str]:
     """Fetch every secret with Powertools Parameters: SSM parameters in batches of 10 (GetParameters,

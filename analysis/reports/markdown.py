@@ -12,6 +12,7 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.1f} ms"
 
 
+# complexity: the step summary's sections in page order, each a few lines (split with the HTML report's)
 def render_markdown(result: dict[str, Any]) -> str:
     verdict, overall = result["verdict"], result["overall"]
     lines = [f"### {ICON.get(verdict['status'], '')} Squall: {result['spec_name']} — **{verdict['status']}**", "",

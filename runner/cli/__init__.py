@@ -270,6 +270,7 @@ def _with_values(extra: list[str], argv: list[str], args: argparse.Namespace) ->
     return options
 
 
+# complexity: the CLI's one place that maps every error class to its exit code
 def main(argv: list[str] | None = None) -> int:
     from runner.cli.settings import SettingsError, defaults
     try:

@@ -194,6 +194,7 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+# complexity: parse, convert, validate and write, each with its own exit code and message
 def cmd_import(args: argparse.Namespace) -> int:
     import yaml
 

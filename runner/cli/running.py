@@ -92,6 +92,7 @@ def check_other_profiles(path: Path, args: argparse.Namespace) -> None:
         raise SpecError(problems)
 
 
+# complexity: prints the plan's lines in the order `squall plan` shows them; a suite prints each test
 def cmd_plan(args: argparse.Namespace) -> int:
     if is_suite_file(Path(args.spec)):  # each test of the suite, as it will run
         name, tests = load_suite(Path(args.spec))
@@ -224,6 +225,7 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
         EXIT_INCONCLUSIVE if status == "NOT_RUN" else EXIT_BY_VERDICT[status]
 
 
+# complexity: Locust's command-line vocabulary (-l, --processes, --csv…) before the run, in Locust's order
 def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) -> int:
     from runner.cli.locust_options import notes_for
     from runner.cli.locustfile import check_locustfile, locust_settings, locust_spec

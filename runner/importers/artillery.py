@@ -70,6 +70,7 @@ class Converter:
         except ValueError:
             return text
 
+    # complexity: one Artillery config key per branch, as Artillery's own checkConfig reads them
     def convert(self, script: dict[str, Any], name: str) -> dict[str, Any]:
         config = script.get("config") or {}
         spec: dict[str, Any] = {"name": name, "target": self.target(config)}
@@ -138,6 +139,7 @@ class Converter:
         converted = [c for i, p in enumerate(phases) if (c := self.phase(i, p, path)) is not None]
         return {"phases": converted or [{"name": "once", "duration": "10m", "users": 1, "iterations": 1}]}
 
+    # complexity: an environment's keys, each merged as Artillery merges it over the config
     def environment(self, name: str, body: dict[str, Any], script_ensure: dict[str, Any]) -> dict[str, Any]:
         """An Artillery environment as a profile (`squall run script.yml -e NAME`). Artillery merges the
         environment over the script's config, so its ensure adds to (and overrides) the script's."""
@@ -296,6 +298,7 @@ class Converter:
         out["flow"] = flow or [{"think": "0s"}]
         return out
 
+    # complexity: one Artillery action per branch (get/post/…, think, loop, function)
     def step(self, where: str, step: Any) -> dict[str, Any] | None:
         if isinstance(step, dict) and "loop" in step:
             return self.loop(where, step)
@@ -357,6 +360,7 @@ class Converter:
                 self.skip(f"{where}.{key}", "not converted")
         return {"loop": loop}
 
+    # complexity: one Artillery expectation kind per branch
     def expectations(self, where: str, expect: Any, match: Any) -> dict[str, Any]:
         """Artillery's expect (statusCode, contentType, hasProperty, hasHeader) and match."""
         out: dict[str, Any] = {}
@@ -385,6 +389,7 @@ class Converter:
                 self.skip(f"{where}.match", f"only json matches are converted: {item}")
         return out
 
+    # complexity: one Artillery ensure key per branch (p50…max, maxErrorRate, thresholds, conditions)
     def ensure(self, ensure: dict[str, Any]) -> list[Any]:
         thresholds: list[Any] = []
         for key in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min"):

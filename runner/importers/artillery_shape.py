@@ -75,6 +75,7 @@ class ShapeCheck:
             if key in script and isinstance(script[key], dict) and "flow" in script[key]:
                 self.flow((key, "flow"), script[key]["flow"])
 
+    # complexity: one Artillery config key's shape per branch
     def config(self, path: Path, config: dict[str, Any], top: bool) -> None:
         if "target" in config and not isinstance(config["target"], str):
             self.problem(path + ("target",), f"must be a URL, got {kind_of(config['target'])}")
@@ -165,6 +166,7 @@ class ShapeCheck:
         for j, step in enumerate(flow):
             self.step(path + (j,), step)
 
+    # complexity: one Artillery action's shape per branch
     def step(self, path: Path, step: Any) -> None:
         if not isinstance(step, dict):
             return  # "not a single action": the converter lists it as not converted

@@ -258,6 +258,7 @@ class FlowRunner:
                 (name, value) for name, value in self.target_headers if name.lower() not in own) + step.headers
         return pairs
 
+    # complexity: the per-request hot path: kept in one frame (a call per request costs on every request)
     def _render_all(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
         rng = self.rng
         url = step.url.render(variables, rng) if isinstance(step.url, Template) else step.url
@@ -289,6 +290,7 @@ class FlowRunner:
             allowed = self.host_allowed[host] = self.hosts.allows(host)
         return None if allowed else host
 
+    # complexity: the per-request hot path: the cold branches are functions, the rest stays in one frame
     async def request(self, step: Request, variables: dict[str, Any], intended_s: float,
                       user: UserState | None = None, jar: CookieJar | None = None) -> bool:
         # Look the window up only after each await: a flush may have swapped the windows out.

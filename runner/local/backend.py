@@ -163,6 +163,7 @@ def _run_local(spec: Spec, run_id: str, seed: int, options: LocalOptions, progre
     return result
 
 
+# complexity: the local run's one loop: signals, the live page's Stop, abort rules, progress, each a few lines
 def _follow(spec: Spec, store: LocalStore, run_id: str, processes: list[subprocess.Popen[bytes]], live: LiveView,
             start_at: float, flush_s: float, poll_s: float, progress: Progress, live_server: LiveServer | None,
             interrupts: _Interrupts) -> tuple[bool, str | None]:

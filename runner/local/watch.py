@@ -21,6 +21,7 @@ from runner.store import LocalStore, StoreError, request_stop, run_prefix
 REPORT_WAIT_S = 30.0  # after result.json, for the reports the run writes next
 
 
+# complexity: the watch loop: a run's states (running, stopped, gone, collected) each a branch
 def watch_local(store_dir: str, run_id: str, progress: Callable[[str, bool], None],
                 stop_requested: Callable[[], int] = lambda: 0, live_server: LiveServer | None = None,
                 poll_s: float = 1.0) -> dict[str, Any]:

@@ -51,6 +51,7 @@ class ShardsRead:
     objects: int = 0  # shard objects read (snapshots and deltas)
 
 
+# complexity: snapshots first, then the delta shards of the workers without one: one generator
 def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead,
                wanted: Callable[[int, int], bool] = lambda slice_index, worker: True) -> Iterator[Shard]:
     """Every worker's results, one object per worker and slice where it can: its snapshot;

@@ -22,6 +22,7 @@ SUPPORTED = "$.a.b, $['a'], $.items[0], $.items[-1], $.items[*].id, $..id, $.ite
 Step = tuple[str, Any]  # ("key", name) | ("index", n) | ("all", None) | ("slice", (a, b)); "deep " prefixed for ..
 
 
+# complexity: a hand-written tokenizer: one branch per token kind
 @lru_cache(maxsize=1024)
 def json_path_steps(expression: str) -> tuple[Step, ...]:
     """`$.items[0].id` -> (("key", "items"), ("index", 0), ("key", "id")); ValueError (with the

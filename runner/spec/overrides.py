@@ -11,6 +11,7 @@ class OverrideError(ValueError):
     pass
 
 
+# complexity: --set's path walk: lists by name or index, mappings, each failure its own message
 def apply_override(data: dict[str, Any], assignment: str) -> None:
     path, sep, raw = assignment.partition("=")
     if not sep or not path.strip():

@@ -22,6 +22,7 @@ def profile_names(source: Source) -> list[str]:
     return [str(name) for name in profiles] if isinstance(profiles, dict) else []
 
 
+# complexity: a profile's keys, each merged with its own rule (phases by name, thresholds added)
 def apply_profile(source: Source, name: str | None) -> None:
     """Apply profile ``name`` (None: none) and take the profiles out of the document."""
     data = source.data

@@ -39,6 +39,7 @@ def is_suite_file(path: Path) -> bool:
     return isinstance(data, dict) and "suite" in data and "tests" in data
 
 
+# complexity: a suite file's keys, each checked with its own message
 def load_suite(path: Path) -> tuple[str, list[SuiteTest]]:
     source: Source = load_yaml(path.read_text(encoding="utf-8"), str(path))
     c = Checker(source)

@@ -58,6 +58,7 @@ def own_limit_problems(c: Checker, phases: tuple[Phase, ...], limits: Limits) ->
                   f"{format_duration(limits.max_duration_s)} (shorten them, or raise the limit)")
 
 
+# complexity: the spec's top-level keys in the order docs/spec.md lists them, each a call
 def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | None = None) -> Spec:
     """``base_dir``: where CSV data files are read from (under it, or under ``data_root``); None where
     no files can be read (AWS)."""
@@ -177,6 +178,7 @@ def _load(c: Checker, value: Any) -> tuple[tuple[Phase, ...], str]:
     return tuple(phases), str(arrivals)
 
 
+# complexity: a phase's keys (duration, rate, users, ramp, iterations…), each checked with its own message
 def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
     p = c.mapping(path, value, PHASE_KEYS,
                   required=() if isinstance(value, dict) and "iterations" in value else ("duration",))
@@ -227,6 +229,7 @@ def _phase(c: Checker, path: Path, value: Any, index: int) -> Phase | None:
     return Phase(name, duration_s, kind, start, end, spawn_rate, iterations)
 
 
+# complexity: the locust section's keys, each checked with its own message
 def _locust(c: Checker, value: Any, phases: tuple[Phase, ...], base_dir: FilePath | None) -> LocustSource | None:
     """`locust: {file: locustfile.py, classes: [...], tags: [...], exclude_tags: [...]}`: one users phase."""
     path: Path = ("locust",)
