@@ -43,7 +43,7 @@ class MergedRun:
 
 def merge_shards(shards: Iterable[Shard]) -> MergedRun:
     """Totals per endpoint and scenario, and a compact per-second timeline (each second's
-    endpoints in one, runner.shard.per_second), folded in as the shards come: a collector can
+    endpoints in one, analysis.shard.per_second), folded in as the shards come: a collector can
     hand them over one by one as it reads them."""
     run = MergedRun()
     seen: set[tuple[int, int, int, bool]] = set()

@@ -1,6 +1,6 @@
 """The target's AWS resources and the CloudWatch queries that watch them: a pure builder
 (resources and a time window in, GetMetricData queries out) and a pure parser (results in,
-per-resource series out). No boto3 here: runner/cloudwatch.py makes the calls.
+per-resource series out). No boto3 here: runner/aws/cloudwatch.py makes the calls.
 
 Units: seconds for periods, epoch seconds for times, CloudWatch's own units for values
 (counts, milliseconds for durations and latencies).

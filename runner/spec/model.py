@@ -155,7 +155,7 @@ class LocustSource:
     classes: tuple[str, ...] = ()  # the classes to run (none: every one, as Locust does)
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
-    # On AWS: the locustfile's folder as a base64 zip (runner.job.inline_locustfile), ``file``
+    # On AWS: the locustfile's folder as a base64 zip (runner.spec.locust_folder.pack), ``file``
     # then naming the locustfile inside it; the worker unpacks it before importing.
     inlined: str | None = None
     shape: str | None = None  # the file's LoadTestShape the workers follow (the phases only draw it)
