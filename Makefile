@@ -62,7 +62,8 @@ lambda-python:
 	    hypothesis==6.170.17 boto3; \
 	  PYTHONPATH=. .venv-lambda/bin/python -m pytest -q -p no:cacheprovider tests/unit \
 	    tests/functional/test_engines.py tests/functional/test_load_generator.py \
-	    --ignore=tests/unit/test_readme.py --ignore=tests/unit/runner/test_schema.py; fi
+	    --ignore=tests/unit/test_readme.py --ignore=tests/unit/runner/spec/test_schema.py \
+	    --ignore=tests/unit/test_complexity.py --ignore=tests/unit/runner/cli; fi
 
 bench: $(VENV)/.installed
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light)

@@ -2,7 +2,7 @@
 hover text and checking as you type.
 
 Built from the rules `validate` applies: every map's keys are the very tuples the rules check
-(tests/unit/runner/test_schema.py records each rule's keys while specs are validated and compares
+(tests/unit/runner/spec/test_schema.py records each rule's keys while specs are validated and compares
 them with the schema), and the duration, rate and share formats are the parsers' own patterns.
 The schema checks shape; `squall validate` also checks what shape cannot say (a capture used
 before it is made, a threshold naming an unknown request, a CSV file's columns).

@@ -9,7 +9,7 @@ from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.plan import make_plan
 from runner.spec import parse_spec
 from runner.store import StoreError, put_with_retry
-from tests.unit.runner.test_worker import OPEN, ScriptedEngine, ok
+from tests.unit.runner.load.test_generator import OPEN, ScriptedEngine, ok
 from tests.unit.runner.virtual_time import VirtualTime
 
 

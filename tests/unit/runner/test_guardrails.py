@@ -9,7 +9,7 @@ from runner.guardrails import Guardrails, HostPolicy, check_guardrails, is_loopb
 from runner.load.generator import LoadGenerator, WorkerSettings
 from runner.plan import make_plan
 from runner.spec import parse_spec
-from tests.unit.runner.test_worker import ScriptedEngine, ok
+from tests.unit.runner.load.test_generator import ScriptedEngine, ok
 from tests.unit.runner.virtual_time import VirtualTime
 
 SPEC = """

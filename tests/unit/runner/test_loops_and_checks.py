@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from runner.spec import SpecError, parse_spec
-from tests.unit.runner.test_worker import ok, run
+from tests.unit.runner.load.test_generator import ok, run
 
 POLL = """
 target: http://127.0.0.1:1

@@ -7,7 +7,7 @@ import pytest
 
 from runner.load.generator import UserClasses
 from runner.spec import SpecError, parse_spec, select_scenarios
-from tests.unit.runner.test_worker import ok, run
+from tests.unit.runner.load.test_generator import ok, run
 
 CLASSES = """
 target: http://127.0.0.1:1

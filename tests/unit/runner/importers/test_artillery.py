@@ -12,7 +12,7 @@ from runner.importers.artillery_shape import ScriptError
 from runner.spec import SpecError, load_spec, parse_spec
 from runner.spec.model import Request, Think
 
-SCRIPT = Path(__file__).resolve().parents[2] / "data" / "artillery" / "image-api.yml"
+SCRIPT = Path(__file__).resolve().parents[3] / "data" / "artillery" / "image-api.yml"
 
 
 def converted() -> tuple[dict, list[str]]:

@@ -18,7 +18,7 @@ from runner.spec.checker import Checker
 from runner.spec.schema import spec_schema, suite_schema
 from runner.spec.suite import is_suite_file, load_suite
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 SPEC_VALIDATOR = jsonschema.Draft202012Validator(spec_schema())
 SUITE_VALIDATOR = jsonschema.Draft202012Validator(suite_schema())
 
