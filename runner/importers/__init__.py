@@ -1,0 +1,1 @@
+"""Other tools' scripts as Squall specs (Artillery)."""

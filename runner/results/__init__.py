@@ -1,0 +1,1 @@
+"""After the load: collect and judge, live progress and the live page, reports, history and baselines."""
