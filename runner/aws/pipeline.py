@@ -42,7 +42,7 @@ from runner.prepare import prepare_run, slice_manifest_key
 from runner.results.collect import collect, reduce_group
 from runner.results.gather import Group, gather_tick, group_done, resume
 from runner.results.live import view_document
-from runner.results.progress import Progress, advance_slice, load_progress, save_progress
+from runner.results.monitor_state import MonitorState, advance_slice, load_monitor_state, save_monitor_state
 from runner.results.reports import write_reports
 from runner.spec import Spec, SpecError, parse_spec
 from runner.spec.validate import build_spec
@@ -446,7 +446,7 @@ def monitor_run(event: dict[str, Any], store: Store, clock: Callable[[], float],
     return decision, live
 
 
-def _record_starts(store: Store, run_id: str, slices: list[dict[str, Any]], progress: Progress,
+def _record_starts(store: Store, run_id: str, slices: list[dict[str, Any]], progress: MonitorState,
                    now_epoch_s: float) -> None:
     """Each slice's real start, once its StartSlice has recorded it (slices start in order)."""
     for slice_ in slices:
@@ -464,14 +464,14 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
               spec: Spec | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """One monitor tick for the whole run: read the shards written since the last tick, in every
     slice that is running (two at a handover: the next one's first seconds, the last one's drain),
-    into the run's stored progress (runner.results.progress), write live.json, judge the abort
+    into the run's stored progress (runner.results.monitor_state), write live.json, judge the abort
     rules on the last complete second. Returns (the decision for the state machine, the live
     stats). Done when every slice has finished (its workers all wrote their final shard, or are
     given up on a grace period after its end) or, once the run is stopped, was never started."""
     run_id, slices = str(event["run_id"]), list(event["slices"])
     job = job or WorkerJob.from_dict(store.get_json(job_key(run_id, 0)))
     spec = spec or job.load_spec()
-    progress = load_progress(store, run_id)
+    progress = load_monitor_state(store, run_id)
     _record_starts(store, run_id, slices, progress, now_epoch_s)
     started = [s for s in slices if int(s["index"]) in progress.starts]
     current, elapsed_s = _current_slice(slices, started, progress, now_epoch_s)
@@ -499,7 +499,7 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
                               elapsed_s),
     }
     _judge_abort_rules(store, run_id, spec, progress, complete_second, slices, live)
-    save_progress(store, run_id, progress)
+    save_monitor_state(store, run_id, progress)
     store.put_json(run_prefix(run_id) + "live.json", live)
     every_started_done = all(finished(s) for s in started)
     # a slice not started yet: the run goes on, unless it is stopped (its later slices are skipped)
@@ -507,7 +507,7 @@ def watch_run(event: dict[str, Any], store: Store, now_epoch_s: float, job: Work
     return {"done": bool(done), "workers_finished": finished_here}, live
 
 
-def _current_slice(slices: list[dict[str, Any]], started: list[dict[str, Any]], progress: Progress,
+def _current_slice(slices: list[dict[str, Any]], started: list[dict[str, Any]], progress: MonitorState,
                    now_epoch_s: float) -> tuple[dict[str, Any], float]:
     """The slice whose load is going on now (the newest started; the first before any has), and
     the run's elapsed seconds on its clock."""
@@ -517,7 +517,7 @@ def _current_slice(slices: list[dict[str, Any]], started: list[dict[str, Any]], 
     return current, now_epoch_s - current_start + float(current["offset_s"])
 
 
-def _judge_abort_rules(store: Store, run_id: str, spec: Spec, progress: Progress, second: int,
+def _judge_abort_rules(store: Store, run_id: str, spec: Spec, progress: MonitorState, second: int,
                        slices: list[dict[str, Any]], live: dict[str, Any]) -> None:
     """The abort rules on the last complete second: a breach stops every worker, once, and the live
     figures say why."""
@@ -528,7 +528,7 @@ def _judge_abort_rules(store: Store, run_id: str, spec: Spec, progress: Progress
         live["aborted"] = decision.describe()
 
 
-def _advance(store: Store, run_id: str, progress: Progress, running_slices: list[dict[str, Any]],
+def _advance(store: Store, run_id: str, progress: MonitorState, running_slices: list[dict[str, Any]],
              keep_from: int) -> tuple[int, int]:
     """Read the new shards of each slice still running into the progress: (shards read, workers
     still running)."""
@@ -541,7 +541,7 @@ def _advance(store: Store, run_id: str, progress: Progress, running_slices: list
     return new_shards, running
 
 
-def _second_figures(progress: Progress, second: int) -> dict[str, Any]:
+def _second_figures(progress: MonitorState, second: int) -> dict[str, Any]:
     """The live figures of the last complete second: its rate, p95, p99 and error rate."""
     recent = progress.recent.get(second)
     merged = EndpointStats()

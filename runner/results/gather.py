@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from analysis.gathered import Gathered
 from analysis.shard import delta_key_parts
 from analysis.stats import Window
-from runner.results.progress import SliceCursor
+from runner.results.monitor_state import SliceCursor
 from runner.store import Store, failure_keys, gathered_at, put_gathered, read_parallel, shard_keys_since
 
 

@@ -13,9 +13,9 @@ from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
 from runner.aws.pipeline import gather_run
 from runner.results.gather import Group, gather_tick, resume
-from runner.results.progress import Progress, advance_slice
+from runner.results.monitor_state import MonitorState, advance_slice
 from runner.store import LocalStore, gathered_at, put_shard
-from tests.unit.runner.results.test_progress import CountingStore
+from tests.unit.runner.results.test_monitor_state import CountingStore
 
 WORKERS = 6
 GROUPS = [(0, 3), (3, 3)]
@@ -34,7 +34,7 @@ def shard(worker: int, seq: int, final: bool = False, seed: int = 0) -> Shard:
     return Shard("r", 0, worker, seq, windows, final)
 
 
-def summary(progress: Progress) -> dict[str, object]:
+def summary(progress: MonitorState) -> dict[str, object]:
     cursor = progress.cursor(0)
     return {"requests": progress.requests, "errors": progress.errors,
             "endpoints": {name: stats.to_dict() for name, stats in progress.endpoints.items()},
@@ -51,7 +51,7 @@ def gather_all(store: LocalStore, state: dict[int, tuple[Gathered | None, int]])
 
 def test_the_monitor_knows_through_gatherers_exactly_what_reading_every_shard_tells_it(tmp_path: Path) -> None:
     direct_store, store = LocalStore(tmp_path / "direct"), LocalStore(tmp_path / "gathered")
-    direct, by_groups = Progress(), Progress()
+    direct, by_groups = MonitorState(), MonitorState()
     state: dict[int, tuple[Gathered | None, int]] = {}
     for seq in range(8):
         for worker in range(WORKERS):
@@ -76,7 +76,7 @@ def test_a_tick_reads_one_object_per_group_however_many_workers(tmp_path: Path) 
     for first, count in groups:
         gather_tick(store, "r", Group(0, first, count), None, 0)
     store.reads.clear()
-    progress = Progress()
+    progress = MonitorState()
     assert advance_slice(store, "r", progress, 0, 40, keep_from_second=0, groups=groups) == 2
     assert len(store.reads) == 2 and all("/gathered/0/000000/" in key for key in store.reads)
     assert progress.requests == sum(s.requests for w in range(40) for win in shard(w, 0).windows.values()
@@ -85,7 +85,7 @@ def test_a_tick_reads_one_object_per_group_however_many_workers(tmp_path: Path) 
 
 def test_a_group_whose_gatherer_failed_is_read_worker_by_worker_from_where_it_left_off(tmp_path: Path) -> None:
     direct_store, store = LocalStore(tmp_path / "direct"), LocalStore(tmp_path / "gathered")
-    direct, by_groups = Progress(), Progress()
+    direct, by_groups = MonitorState(), MonitorState()
     state: dict[int, tuple[Gathered | None, int]] = {}
     for seq in range(6):
         for worker in range(WORKERS):

@@ -47,11 +47,11 @@ def test_a_watcher_draws_from_the_monitors_documents_what_the_runs_own_view_draw
     """The AWS monitor keeps only recent seconds and totals; a watcher rebuilds the page from
     its successive live.json documents: the same series and table as from the shards."""
     from runner.results.live import StoredView, view_document
-    from runner.results.progress import Progress
+    from runner.results.monitor_state import MonitorState
     plan = make_plan(PHASED, "r", 1, workers=1)
     shards = [Shard("r", 0, 0, 0, {0: window(10, 5), 1: window(10, 7, errors=2)}),
               Shard("r", 0, 0, 1, {1: window(5, 9), 2: window(10, 200), 3: window(4, 1)})]
-    progress, local, watcher = Progress(), LiveView(plan), StoredView(plan)
+    progress, local, watcher = MonitorState(), LiveView(plan), StoredView(plan)
     for index, shard in enumerate(shards):
         progress.add(shard, keep_from_second=0)
         local.add(f"s{index}", shard)
@@ -67,10 +67,10 @@ def test_a_watcher_draws_from_the_monitors_documents_what_the_runs_own_view_draw
 
 
 def test_the_monitors_progress_keeps_the_totals_across_its_stored_state() -> None:
-    from runner.results.progress import Progress
-    progress = Progress()
+    from runner.results.monitor_state import MonitorState
+    progress = MonitorState()
     progress.add(Shard("r", 0, 0, 0, {0: window(10, 5, errors=1)}), keep_from_second=0)
-    again = Progress.from_bytes(progress.to_bytes(), "state")
+    again = MonitorState.from_bytes(progress.to_bytes(), "state")
     assert again.endpoints["GET /x"].requests == 10 and again.endpoints["GET /x"].errors == {"http_5xx": 1}
     assert again.endpoints["GET /x"].latency.percentile_us(50) == progress.endpoints["GET /x"].latency.percentile_us(50)
 

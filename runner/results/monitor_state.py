@@ -1,7 +1,7 @@
-"""A run's progress, merged incrementally: what the AWS monitor keeps between its ticks.
+"""The AWS monitor's state between its ticks: a run's progress, merged incrementally.
 
-Each tick lists only the delta shards written since the last one (a listing cursor in the
-``shards/<slice>/<seq>/<worker>`` order), reads those, adds them to running totals and to
+Each tick lists only the delta shards written since the last one (a listing cursor per key
+group, in the ``shards/<slice>/<group>/<seq>/<worker>`` order), reads those, adds them to running totals and to
 the last few seconds of the timeline (what abort rules and the live figures judge), and
 stores that state again (``runs/<id>/monitor/state.json.gz``). Its work and memory follow
 what is new, never the run's length: minute 55 of a one-hour run costs what minute 1 did.
@@ -77,7 +77,7 @@ class SliceCursor:
 
 
 @dataclass
-class Progress:
+class MonitorState:
     cursors: dict[int, SliceCursor] = field(default_factory=dict)  # slice -> its cursor
     starts: dict[int, float] = field(default_factory=dict)  # slice -> its real start (epoch s), once recorded
     requests: int = 0
@@ -101,7 +101,7 @@ class Progress:
         return gzip.compress(json.dumps(document, separators=(",", ":")).encode(), compresslevel=5)
 
     @classmethod
-    def from_bytes(cls, data: bytes, where: str) -> Progress:
+    def from_bytes(cls, data: bytes, where: str) -> MonitorState:
         document: dict[str, Any] = json.loads(gzip.decompress(data))
         return cls({int(k): SliceCursor.from_dict(c) for k, c in document["cursors"].items()},
                    {int(k): float(s) for k, s in document["starts"].items()},
@@ -146,17 +146,17 @@ def state_key(run_id: str) -> str:
     return run_prefix(run_id) + "monitor/state.json.gz"
 
 
-def load_progress(store: Store, run_id: str) -> Progress:
+def load_monitor_state(store: Store, run_id: str) -> MonitorState:
     key = state_key(run_id)
     if not store.exists(key):
-        return Progress()
+        return MonitorState()
     try:
-        return Progress.from_bytes(store.get_bytes(key), key)
+        return MonitorState.from_bytes(store.get_bytes(key), key)
     except (OSError, EOFError, ValueError, KeyError, TypeError) as error:
         raise StoreError(f"{store.uri(key)}: the monitor's state is unreadable ({error})") from None
 
 
-def advance_slice(store: Store, run_id: str, progress: Progress, slice_index: int, workers: int,
+def advance_slice(store: Store, run_id: str, progress: MonitorState, slice_index: int, workers: int,
                   keep_from_second: int, groups: Iterable[tuple[int, int]] = ()) -> int:
     """Read what one slice's workers wrote since the last tick into ``progress``: the gathered
     objects of its ``groups`` (first worker, workers) whose gatherer goes on, the delta shards of
@@ -175,7 +175,7 @@ def advance_slice(store: Store, run_id: str, progress: Progress, slice_index: in
     return read
 
 
-def advance_workers(store: Store, run_id: str, progress: Progress, slice_index: int, workers: list[int],
+def advance_workers(store: Store, run_id: str, progress: MonitorState, slice_index: int, workers: list[int],
                     keep_from_second: int) -> int:
     """The delta shards ``workers`` wrote since the last tick, read one by one."""
     cursor = progress.cursor(slice_index)
@@ -191,7 +191,7 @@ def advance_workers(store: Store, run_id: str, progress: Progress, slice_index: 
     return len(keys)
 
 
-def advance_gathered(store: Store, run_id: str, progress: Progress, slice_index: int,
+def advance_gathered(store: Store, run_id: str, progress: MonitorState, slice_index: int,
                      groups: list[tuple[int, int]], keep_from_second: int) -> int:
     """The gathered objects ``groups`` wrote since the last tick (one a group a tick at most)."""
     cursor = progress.cursor(slice_index)
@@ -215,14 +215,14 @@ def advance_gathered(store: Store, run_id: str, progress: Progress, slice_index:
     return len(keys)
 
 
-def advance(store: Store, run_id: str, slice_index: int, workers: int, keep_from_second: int) -> tuple[Progress, int]:
+def advance(store: Store, run_id: str, slice_index: int, workers: int, keep_from_second: int) -> tuple[MonitorState, int]:
     """Read what is new in one slice since the last tick into the stored progress; returns it and
-    how many shards this tick read. The caller stores it again (``save_progress``)."""
-    progress = load_progress(store, run_id)
+    how many shards this tick read. The caller stores it again (``save_monitor_state``)."""
+    progress = load_monitor_state(store, run_id)
     read = advance_slice(store, run_id, progress, slice_index, workers, keep_from_second)
     progress.forget_before(keep_from_second)
     return progress, read
 
 
-def save_progress(store: Store, run_id: str, progress: Progress) -> None:
+def save_monitor_state(store: Store, run_id: str, progress: MonitorState) -> None:
     store.put_bytes(state_key(run_id), progress.to_bytes())

@@ -6,7 +6,7 @@ from pathlib import Path
 from analysis.histogram import Histogram
 from analysis.shard import Shard
 from analysis.stats import EndpointStats, Window
-from runner.results.progress import advance, save_progress
+from runner.results.monitor_state import advance, save_monitor_state
 from runner.store import LocalStore, put_shard
 
 
@@ -36,7 +36,7 @@ def tick(store: CountingStore, elapsed_s: int) -> tuple[int, list[str]]:
     store.reads.clear()
     store.listed.clear()
     progress, read = advance(store, "r", 0, workers=3, keep_from_second=elapsed_s - 40)
-    save_progress(store, "r", progress)
+    save_monitor_state(store, "r", progress)
     return read, [k for k in store.reads if "/shards/" in k]
 
 
@@ -83,30 +83,30 @@ def test_a_worker_far_behind_does_not_hold_the_cursor_back(tmp_path: Path) -> No
 def test_two_slices_running_at_once_keep_their_own_cursors_and_one_set_of_totals(tmp_path: Path) -> None:
     """Slices hand over without a pause: the next slice's first shards arrive while the last
     slice's drain still writes its own; each slice's sequence numbers start at 0."""
-    from runner.results.progress import advance_slice, load_progress
+    from runner.results.monitor_state import advance_slice, load_monitor_state
     store = CountingStore(tmp_path)
     for seq in range(3):
         put_shard(store, shard(0, seq, final=seq == 2))
         put_shard(store, Shard("r", 1, 0, seq, {100 + seq: Window(endpoints={"GET /": shard(0, 0).windows[0]
                                                                              .endpoints["GET /"]})}))
-    progress = load_progress(store, "r")
+    progress = load_monitor_state(store, "r")
     assert advance_slice(store, "r", progress, 0, 1, keep_from_second=0) == 3
     assert advance_slice(store, "r", progress, 1, 1, keep_from_second=0) == 3
     assert progress.cursor(0).final == {0} and progress.cursor(1).final == set()
     assert progress.cursor(1).last_seq == {0: 2} and progress.requests == 3 * 25 + 3 * 5
-    save_progress(store, "r", progress)
-    again = load_progress(store, "r")
+    save_monitor_state(store, "r", progress)
+    again = load_monitor_state(store, "r")
     assert again.cursor(1).cursor_seq(range(1)) == 3 and again.requests == progress.requests
 
 
 def test_a_worker_the_state_machine_recorded_as_failed_counts_as_finished(tmp_path: Path) -> None:
     """The Worker task's catch writes failed/<slice>/<worker>.json: the monitor ends the slice
     without waiting out the grace for a final shard that will never come."""
-    from runner.results.progress import advance_slice, load_progress
+    from runner.results.monitor_state import advance_slice, load_monitor_state
     store = CountingStore(tmp_path)
     put_shard(store, shard(0, 0, final=True))
     store.put_json("runs/r/failed/0/1.json", {"Error": "Lambda.TooManyRequestsException", "Cause": "Rate Exceeded."})
-    progress = load_progress(store, "r")
+    progress = load_monitor_state(store, "r")
     advance_slice(store, "r", progress, 0, 2, keep_from_second=0)
     assert progress.cursor(0).final == {0} and progress.cursor(0).failed == {1} and progress.cursor(0).finished() == 2
 
