@@ -20,7 +20,7 @@ from typing import Any
 from analysis.shard import Shard, compact, cumulate
 from analysis.stats import Window
 from runner.guardrails import HostPolicy
-from runner.load.engines.base import Engine
+from runner.load.engines.base import Engine, PacedEngine
 from runner.load.flow import Clock, FlowRunner, Sleep, UserState
 from runner.load.recorder import Recorder
 from runner.pacing import user_windows, worker_arrival_offsets
@@ -222,7 +222,7 @@ class LoadGenerator:
         first_s = self.window_start_s - phase.offset_s  # this slice's part of the phase
         last_s = self.window_end_s - phase.offset_s
         # the engine's pool does not grow while the schedule runs late (runner/load/engines/fast.py)
-        pool = self.flows.engine if hasattr(self.flows.engine, "schedule_lag_s") else None
+        pool = self.flows.engine if isinstance(self.flows.engine, PacedEngine) else None
         for offset in offsets:
             if offset < first_s:
                 continue

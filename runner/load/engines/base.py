@@ -9,7 +9,7 @@ import re
 import socket
 import ssl
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from urllib.parse import quote, urlsplit
 
 # Sent once more when a pooled connection turns out closed before any of the answer came back.
@@ -78,6 +78,14 @@ class Engine(Protocol):
 
     async def close(self) -> None:
         ...
+
+
+@runtime_checkable
+class PacedEngine(Engine, Protocol):
+    """An engine told how late the schedule runs: its connection pool does not grow while the
+    generator is behind (runner/load/engines/fast.py)."""
+
+    schedule_lag_s: float
 
 
 def classify_exception(error: BaseException) -> str:

@@ -1,0 +1,55 @@
+"""What every engine shares: the error class of a failure (the cause chain read, as a wrapped
+socket error surfaces from an HTTP client), which origins a request can go to, and which engines
+are told how late the schedule runs."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+import pytest
+
+from runner.load.engines.base import NOT_SENT, PacedEngine, classify_exception, error_reply, sendable_origin
+from runner.load.engines.fast import FastEngine
+from runner.load.engines.httpx_engine import HttpxEngine
+
+
+def wrapped(cause: BaseException) -> Exception:
+    try:
+        raise cause
+    except BaseException as inner:
+        try:
+            raise RuntimeError("the client's own error") from inner
+        except RuntimeError as outer:
+            return outer
+
+
+@pytest.mark.parametrize(("error", "kind"), [
+    (socket.gaierror("no such host"), "dns"), (ssl.SSLError("bad handshake"), "tls"),
+    (TimeoutError(), "timeout"), (ConnectionRefusedError(), "connect"),
+    (wrapped(socket.gaierror("no such host")), "dns"), (wrapped(ConnectionRefusedError()), "connect"),
+    (type("ReadTimeoutError", (Exception,), {})(), "timeout"), (ValueError("half a response"), "read")])
+def test_a_failure_is_classed_by_what_caused_it(error: BaseException, kind: str) -> None:
+    assert classify_exception(error) == kind
+
+
+def test_an_origin_needs_a_host_and_a_port_a_request_can_go_to() -> None:
+    assert sendable_origin("http://127.0.0.1:8080")
+    assert not sendable_origin("http://:8080") and not sendable_origin("http://127.0.0.1:0")
+    assert not sendable_origin("http://127.0.0.1:99999")
+
+
+def test_an_error_reply_carries_no_status_and_what_was_sent() -> None:
+    reply = error_reply(NOT_SENT, bytes_out=0, queued_s=1.5)
+    assert (reply.status, reply.error, reply.queued_s) == (0, NOT_SENT, 1.5)
+
+
+def test_the_fast_engine_is_told_the_schedule_s_lag_and_httpx_is_not() -> None:
+    async def check() -> None:
+        fast, plain = FastEngine(timeout_s=1.0), HttpxEngine(timeout_s=1.0)
+        try:
+            assert isinstance(fast, PacedEngine) and not isinstance(plain, PacedEngine)
+        finally:
+            await fast.close()
+            await plain.close()
+    asyncio.run(check())
