@@ -44,7 +44,30 @@ class Store(Protocol):
         ...
 
 
-class LocalStore:
+class JsonOnBytes:
+    """put_json and get_json, once, on a store's put_bytes, get_bytes and uri (every store's JSON
+    is the same: indented, and refused with the object's address when it is not JSON)."""
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def get_bytes(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def uri(self, key: str) -> str:
+        raise NotImplementedError
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(key, json.dumps(value, indent=1).encode())
+
+    def get_json(self, key: str) -> Any:
+        try:
+            return json.loads(self.get_bytes(key))
+        except ValueError as error:
+            raise StoreError(f"{self.uri(key)} is not valid JSON: {error}") from None
+
+
+class LocalStore(JsonOnBytes):
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
@@ -100,17 +123,7 @@ class LocalStore:
         keys.sort()
         return [k for k in keys if k > start_after] if start_after is not None else keys
 
-    def put_json(self, key: str, value: Any) -> None:
-        self.put_bytes(key, json.dumps(value, indent=1, sort_keys=False).encode())
-
-    def get_json(self, key: str) -> Any:
-        try:
-            return json.loads(self.get_bytes(key))
-        except ValueError as error:
-            raise StoreError(f"{self.path(key)} is not valid JSON: {error}") from None
-
-
-class WritesKeptInMemory:
+class WritesKeptInMemory(JsonOnBytes):
     """A store whose writes stay in memory, over one that can still be read: what a run collects
     once its store can no longer be written (a full disk), so the verdict is still judged."""
 
@@ -136,15 +149,6 @@ class WritesKeptInMemory:
     def list(self, prefix: str, start_after: str | None = None) -> list[str]:
         mine = [k for k in self.written if k.startswith(prefix) and (start_after is None or k > start_after)]
         return sorted({*self.under.list(prefix, start_after), *mine})
-
-    def put_json(self, key: str, value: Any) -> None:
-        self.put_bytes(key, json.dumps(value, indent=1).encode())
-
-    def get_json(self, key: str) -> Any:
-        try:
-            return json.loads(self.get_bytes(key))
-        except ValueError as error:
-            raise StoreError(f"{self.uri(key)} is not valid JSON: {error}") from None
 
     def uri(self, key: str) -> str:
         return self.under.uri(key)

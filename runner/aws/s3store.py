@@ -2,12 +2,11 @@
 the local directory store. The boto3 client is passed in."""
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from runner.store import StoreError
+from runner.store import JsonOnBytes, StoreError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -15,7 +14,7 @@ else:
     S3Client = Any
 
 
-class S3Store:
+class S3Store(JsonOnBytes):
     def __init__(self, bucket: str, client: S3Client) -> None:
         self.bucket = bucket
         self.client = client
@@ -67,12 +66,3 @@ class S3Store:
         except (ClientError, BotoCoreError) as error:
             raise StoreError(f"cannot list {self.uri(prefix)}: {error}") from None
         return sorted(keys)
-
-    def put_json(self, key: str, value: Any) -> None:
-        self.put_bytes(key, json.dumps(value, indent=1).encode())
-
-    def get_json(self, key: str) -> Any:
-        try:
-            return json.loads(self.get_bytes(key))
-        except ValueError as error:
-            raise StoreError(f"{self.uri(key)} is not valid JSON: {error}") from None
