@@ -1,7 +1,7 @@
 """Locust's headless command line on `squall run`, as a Locust team types it (Locust 2.x's own
 option names, `locust --help`): the options that mean something here are honoured, the rest
 (its web UI, its master/worker wiring, its printing) are accepted with a one-line note, so a
-command line copied from a CI job runs unchanged. Parsing only: runner.cli.locustfile uses them."""
+command line copied from a CI job runs unchanged. Parsing only: runner.spec.locustfile uses them."""
 from __future__ import annotations
 
 import argparse

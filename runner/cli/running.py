@@ -162,7 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.spec]
     locustfile = getattr(args, "locustfile", None)
     if not locustfile and not paths:  # as `locust` alone: the locustfile locust.conf names
-        from runner.cli.locustfile import locust_settings
+        from runner.spec.locustfile import locust_settings
         locustfile = locust_settings(Path.cwd(), os.environ, getattr(args, "locust_config", None)).get("locustfile")
         if not locustfile:
             raise SpecRejected("squall run needs a spec, a suite or a locustfile (-f locustfile.py, or a "
@@ -228,7 +228,7 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
 # complexity: Locust's command-line vocabulary (-l, --processes, --csv…) before the run, in Locust's order
 def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) -> int:
     from runner.cli.locust_options import notes_for
-    from runner.cli.locustfile import check_locustfile, locust_settings, locust_spec
+    from runner.spec.locustfile import check_locustfile, locust_settings, locust_spec
     if getattr(args, "locust_list", False):  # Locust's -l
         print("\n".join(sorted(check_locustfile(path)["classes"])))
         return EXIT_PASS
