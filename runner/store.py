@@ -10,6 +10,8 @@ import contextlib
 import gzip
 import json
 import os
+import re
+import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -167,6 +169,12 @@ def _collect_keys(directory: str, root_length: int, start_after: str | None, key
                 keys.append(key)
 
 
+def run_id_from(text: str) -> str:
+    """A run id safe in S3 keys and execution names: a scheduled time such as
+    2026-12-01T02:00:00Z becomes 2026-12-01T020000Z."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "", text)[:80] or secrets.token_hex(6)
+
+
 def run_prefix(run_id: str) -> str:
     return f"runs/{run_id}/"
 
@@ -240,7 +248,7 @@ def shard_keys_since(store: Store, run_id: str, slice_index: int, workers: Itera
 
 def claim_key(run_id: str) -> str:
     """What a run on AWS claims of the account's concurrency while its Plan checks the headroom
-    (runner.aws.pipeline.runs_going_on): the runs that started after it count it from here."""
+    (runner.aws.concurrency.runs_going_on): the runs that started after it count it from here."""
     return run_prefix(run_id) + "claim.json"
 
 

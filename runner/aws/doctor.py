@@ -158,7 +158,7 @@ def _concurrency(lambda_client: Any, outputs: dict[str, str], region: str) -> Fi
     if outputs.get("WorkerFunctionName"):
         answer = lambda_client.get_function_concurrency(FunctionName=outputs["WorkerFunctionName"])
         worker_reserved = int(answer.get("ReservedConcurrentExecutions") or 0)
-    # at a slice hand-over two slices' workers run at once (runner.aws.pipeline.check_concurrency_headroom)
+    # at a slice hand-over two slices' workers run at once (runner.aws.concurrency.check_concurrency_headroom)
     if worker_reserved:
         fit = worker_reserved // 2
         pool = f"the workers' own pool of {worker_reserved} (squall:workerReservedConcurrency)"

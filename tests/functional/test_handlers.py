@@ -211,7 +211,7 @@ class QuotaClient:
 
 
 def test_the_plan_checks_the_accounts_lambda_concurrency_headroom() -> None:
-    from runner.aws.pipeline import check_concurrency_headroom
+    from runner.aws.concurrency import check_concurrency_headroom
     assert check_concurrency_headroom(QuotaClient(1000), workers=40) is None
     message = check_concurrency_headroom(QuotaClient(10), workers=40)
     assert message == ("the plan needs 40 workers at once (+3 for the plan, monitor, gatherer and collect functions) "
@@ -224,7 +224,7 @@ def test_the_plan_checks_the_accounts_lambda_concurrency_headroom() -> None:
 
 
 def test_control_functions_with_reserved_concurrency_are_not_counted_in_the_workers_pool() -> None:
-    from runner.aws.pipeline import check_concurrency_headroom
+    from runner.aws.concurrency import check_concurrency_headroom
     # 40 workers and 5 gatherers a slice: 40 unreserved do for the workers when the monitor reserves its own
     assert check_concurrency_headroom(QuotaClient(40), workers=40, gatherers=5, monitor_reserved=11) is None
     without = check_concurrency_headroom(QuotaClient(40), workers=40, gatherers=5)
@@ -239,7 +239,7 @@ def test_control_functions_with_reserved_concurrency_are_not_counted_in_the_work
 def test_the_workers_own_reserve_is_what_bounds_them() -> None:
     """Before: a worker reserve of 200 with 150 workers over two slices (300 at the hand-over) passed
     the check and then throttled."""
-    from runner.aws.pipeline import check_concurrency_headroom
+    from runner.aws.concurrency import check_concurrency_headroom
     refused = check_concurrency_headroom(QuotaClient(1000), workers=150, handover=True, worker_reserved=200)
     assert refused is not None and refused.startswith("the plan needs 300 workers at once (150 per slice, and two "
                                                       "slices' while they hand over) but the worker function reserves "

@@ -1,85 +1,66 @@
-"""Several runs on one stack: what Plan counts of the runs going on beside the one it plans. A run
-counts those that started before it (from their plans, or the concurrency their Plan claims while it
-is under way) and is counted by those that start after it."""
+"""Lambda's and Step Functions' limits, checked in Plan before anything starts."""
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
-
-from runner.aws.pipeline import CLAIM_WAIT_S, check_concurrency_headroom, runs_going_on
-from runner.store import LocalStore, claim_key, run_prefix
-
-MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:Squall-Run"
+from runner.aws.pipeline import HISTORY_EVENTS_MAX, history_events, monitor_interval_problem
+from runner.plan import start_margin_for
 
 
-class Executions:
-    """Step Functions' answers about the state machine's running executions (name -> start second)."""
-
-    def __init__(self, started: dict[str, int]) -> None:
-        self.started = started
-
-    def get_paginator(self, operation: str) -> Any:
-        assert operation == "list_executions"
-        executions = [{"name": name, "executionArn": f"{MACHINE}:{name}",
-                       "startDate": datetime.fromtimestamp(1_800_000_000 + second, UTC)}
-                      for name, second in self.started.items()]
-        return type("Pages", (), {"paginate": lambda _self, **kwargs: [{"executions": executions}]})()
-
-    def describe_execution(self, executionArn: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
-        return {"input": json.dumps({"run_id": executionArn.rsplit(":", 1)[1]})}
+def test_the_longest_allowed_run_at_the_default_interval_stays_far_from_the_history_limit() -> None:
+    """squall:maxDurationSeconds defaults to 3,600 s: 5 slices, a tick every 10 s (or 5 s);
+    each slice adds its start margin, drain and final flush (35 s) of ticks."""
+    # ceil((3600 + 5 x 35) / 10) + 5 = 383 ticks x 9 events, + 5 slices x 50, + 40
+    assert history_events(3600, 5, 10, 15 + 10 + 10) == 3_737
+    assert history_events(3600, 5, 5, 15 + 10 + 10) == 7_130 < HISTORY_EVENTS_MAX // 2
+    assert monitor_interval_problem(3600, 5, 5, 35) is None
 
 
-class Quota:
-    def __init__(self, unreserved: int) -> None:
-        self.unreserved = unreserved
-
-    def get_account_settings(self) -> dict[str, Any]:
-        return {"AccountLimit": {"ConcurrentExecutions": self.unreserved, "UnreservedConcurrentExecutions": self.unreserved}}
+def test_a_monitor_interval_under_5_s_is_refused() -> None:
+    assert monitor_interval_problem(60, 1, 1, 35) == (
+        "monitor_interval_s must be at least 5 s (each tick is a Lambda invocation and 9 history events), got 1")
 
 
-def planned(store: LocalStore, run_id: str, workers: int, slices: int) -> None:
-    store.put_json(run_prefix(run_id) + "plan.json", {"workers": workers, "slices": [{}] * slices})
+def test_a_day_long_run_is_told_the_interval_that_fits() -> None:
+    problem = monitor_interval_problem(86_400, 103, 10, 35)
+    assert problem == ("a monitor tick every 10 s makes about 87,126 history events for this run, too close to Step "
+                       "Functions' limit of 25,000: use monitor_interval_s 127 or more")
+    assert history_events(86_400, 103, 127, 35) <= HISTORY_EVENTS_MAX // 2 < history_events(86_400, 103, 126, 35)
 
 
-def test_a_run_planned_at_1000_workers_over_two_slices_holds_2000_at_its_hand_over(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path)
-    planned(store, "wide", 1000, 2)
-    planned(store, "later", 5, 1)
-    others = runs_going_on(Executions({"wide": 0, "mine": 5, "later": 9}), MACHINE, "mine", store, sleep=lambda s: None)
-    assert others == [("wide", 2000)]  # the later run counts this one, not the other way round
-    refused = check_concurrency_headroom(Quota(2000), workers=40, others=others)
-    assert refused is not None and "1 other run going on holds 2000 (wide)" in refused
-    assert check_concurrency_headroom(Quota(2100), workers=40, others=others) is None  # 2,000 + 40 + 3 + 3
+def test_collects_reduce_groups_count_in_the_history_and_the_gatherers_do_not() -> None:
+    """A slice's Reduce map is inline (its groups' events are the run's); its gatherers run in a
+    Distributed Map (their loops are in their own child executions' histories)."""
+    margin = start_margin_for(1000) + 10 + 10  # 1,000 workers x 6 h: 26 slices of 10 reduce groups
+    assert history_events(6 * 3600, 26, 24, margin, 10) - history_events(6 * 3600, 26, 24, margin) == 26 * 10 * 9
+    assert monitor_interval_problem(6 * 3600, 26, 20, margin, 10) == (
+        "a monitor tick every 20 s makes about 14,165 history events for this run, too close to Step Functions' limit "
+        "of 25,000: use monitor_interval_s 24 or more")
 
 
-def test_an_earlier_run_whose_plan_is_under_way_counts_by_its_claim(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path)
-    store.put_json(claim_key("first"), {"workers_at_once": 300})
-    assert runs_going_on(Executions({"first": 0, "mine": 0}), MACHINE, "mine", store) == [("first", 300)]
+def test_the_start_margin_grows_with_the_worker_count() -> None:
+    assert (start_margin_for(2), start_margin_for(100), start_margin_for(1000)) == (15.0, 16.0, 25.0)
 
 
-def test_two_plans_at_the_same_instant_do_not_both_miss_each_other(tmp_path: Path) -> None:
-    """Both started in the same second: the one whose name sorts first goes first; the other waits
-    for its claim (written while it checks) instead of counting it as 0 workers. Before, each saw
-    the other with no plan yet and both went ahead."""
-    store = LocalStore(tmp_path)
-    executions = Executions({"a-run": 0, "b-run": 0})
-    waited: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waited.append(seconds)
-        if len(waited) == 3:  # a's Plan reaches its check a second and a half later
-            store.put_json(claim_key("a-run"), {"workers_at_once": 800})
-
-    assert runs_going_on(executions, MACHINE, "b-run", store, sleep=sleep) == [("a-run", 800)]
-    assert sum(waited) == 1.5
-    assert runs_going_on(executions, MACHINE, "a-run", store, sleep=sleep) == []  # a does not wait for b
+def test_a_run_no_interval_can_fit_is_told_to_split() -> None:
+    problem = monitor_interval_problem(30 * 86_400, 3_086, 60, 35)
+    assert problem is not None and problem.endswith("split it into shorter runs")
 
 
-def test_an_earlier_run_that_never_claims_is_counted_as_none_after_the_wait(tmp_path: Path) -> None:
-    waited: list[float] = []
-    found = runs_going_on(Executions({"stuck": 0, "mine": 1}), MACHINE, "mine", LocalStore(tmp_path),
-                          sleep=waited.append)
-    assert found == [("stuck", 0)] and sum(waited) == CLAIM_WAIT_S
+def test_the_cli_counts_the_workers_map_never_the_newer_gatherers_one() -> None:
+    """Before: a whole run showed "workers running 0, done 0": the newest Map Run was a wide
+    slice's Gatherers map."""
+    from runner.aws.backend import _current_state
+
+    class Client:
+        def get_execution_history(self, **_: object) -> dict[str, object]:
+            return {"events": [{"stateEnteredEventDetails": {"name": "Slice"}}]}
+
+        def list_map_runs(self, **_: object) -> dict[str, object]:
+            machine = "arn:aws:states:us-east-1:1:mapRun:Squall"
+            return {"mapRuns": [{"mapRunArn": f"{machine}/Workers:a", "startDate": 1},
+                                {"mapRunArn": f"{machine}/Gatherers:b", "startDate": 2}]}
+
+        def describe_map_run(self, mapRunArn: str) -> dict[str, object]:  # noqa: N803 - boto3's name
+            counts = {"running": 40, "succeeded": 2} if "/Workers:" in mapRunArn else {"running": 1, "succeeded": 0}
+            return {"itemCounts": counts}
+
+    assert _current_state(Client(), "arn:execution") == ("Slice", "workers running 40, done 2")
