@@ -1,0 +1,152 @@
+"""One HTTP/1.1 connection as an asyncio Protocol, parsed by httptools' C parser: a request
+written, its answer read (1xx skipped; a body delimited by Content-Length, chunking or the
+connection's close; one past the body limit cut and the connection closed). The pool that holds
+these connections is runner.load.engines.fast."""
+from __future__ import annotations
+
+import asyncio
+
+import httptools
+
+from runner.load.engines.base import BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, Reply, error_reply
+
+
+class Http1Connection(asyncio.Protocol):
+    __slots__ = (
+        "body",
+        "body_bytes",
+        "bytes_in",
+        "closed",
+        "deadline",
+        "expiry",
+        "head",
+        "headers",
+        "headers_done",
+        "idle_since",
+        "keep_alive",
+        "max_body",
+        "parser",
+        "reset_parser",
+        "reused",
+        "status",
+        "transport",
+        "waiter",
+    )
+
+    def __init__(self, max_body: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[Reply] | None = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body: list[bytes] = []
+        self.body_bytes = 0  # of this answer's body, read so far
+        self.max_body = max_body
+        self.bytes_in = 0
+        self.closed = False
+        self.keep_alive = True
+        self.head = False
+        self.headers_done = False
+        self.reused = False
+        self.reset_parser = False
+        self.idle_since = 0.0
+        self.deadline = 0.0  # loop time the request now on this connection times out at
+        self.expiry: asyncio.TimerHandle | None = None  # its timer, armed only once that is near
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.bytes_in += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._finish(error_reply("read"))
+            self.keep_alive = False
+            self._close()
+        if self.reset_parser:
+            self.reset_parser = False
+            self.parser = httptools.HttpResponseParser(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is not None and not self.waiter.done():
+            if self.headers_done and exc is None and self._delimited_by_close():
+                # HTTP/1.0, or no Content-Length and no chunking: the body ends where the connection does
+                self.keep_alive = False
+                body = b"".join(self.body)
+                self._finish(Reply(self.parser.get_status_code(), self.headers, body, None, self.bytes_in, 0))
+            elif self.bytes_in == 0 and self.reused:
+                self._finish(error_reply("stale"))
+            else:
+                self._finish(error_reply("read"))
+
+    def _delimited_by_close(self) -> bool:
+        for name, value in self.headers:
+            lowered = name.lower()
+            if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
+                return False
+        return True
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))  # decoded only if a capture asks (Reply.header)
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        if self.head and not 100 <= self.parser.get_status_code() < 200:
+            self.reset_parser = True
+            self.on_message_complete()
+
+    def on_body(self, body: bytes) -> None:
+        before = self.body_bytes
+        self.body_bytes = before + len(body)
+        if self.body_bytes > self.max_body:  # not kept: the answer ends here, and so does the connection
+            if before <= self.max_body:  # crossed just now
+                self.body = []
+                self._finish(Reply(self.parser.get_status_code(), self.headers, b"", BODY_TOO_LARGE,
+                                   self.bytes_in, 0))
+                self.keep_alive = False
+                self._close()
+            return
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        status = self.parser.get_status_code()
+        if 100 <= status < 200 and status != 101:  # 100 Continue, 103 Early Hints: the final answer follows
+            self.headers, self.body, self.headers_done, self.body_bytes = [], [], False, 0
+            return
+        if self.body_bytes > self.max_body:
+            return  # answered already: body_too_large
+        self.keep_alive = self.parser.should_keep_alive()
+        body = b"".join(self.body) if len(self.body) != 1 else self.body[0]
+        self._finish(Reply(status, self.headers, body, None, self.bytes_in, 0))
+
+    def _finish(self, reply: Reply) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(reply)
+
+    def disarm(self) -> None:
+        if self.expiry is not None:
+            self.expiry.cancel()
+            self.expiry = None
+
+    def _close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def start(self, payload: bytes, head: bool, waiter: asyncio.Future[Reply]) -> None:
+        self.waiter = waiter
+        self.headers = []
+        self.headers_done = False
+        self.body = []
+        self.body_bytes = 0
+        self.bytes_in = 0
+        self.head = head
+        try:
+            self.transport.write(payload)  # type: ignore[union-attr]
+        except (RuntimeError, AttributeError, OSError):  # closed under us
+            self.closed = True
+            self._finish(error_reply("stale" if self.reused else "read"))
