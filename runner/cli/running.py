@@ -31,7 +31,7 @@ from runner.cli.common import (
     progress_printer,
     stop_signals_interrupt,
 )
-from runner.plan import RATE_MEASURED_PER_CORE, make_plan
+from runner.plan import RATE_MEASURED_PER_CORE, RunPlan, make_plan
 from runner.preflight import CouldNotRun, Interrupted, SpecRejected, check_references, refuse_environment_on_aws
 from runner.spec import Spec, SpecError, load_spec, spec_profiles
 from runner.spec.checker import Problem
@@ -92,7 +92,6 @@ def check_other_profiles(path: Path, args: argparse.Namespace) -> None:
         raise SpecError(problems)
 
 
-# complexity: prints the plan's lines in the order `squall plan` shows them; a suite prints each test
 def cmd_plan(args: argparse.Namespace) -> int:
     if is_suite_file(Path(args.spec)):  # each test of the suite, as it will run
         name, tests = load_suite(Path(args.spec))
@@ -107,55 +106,69 @@ def cmd_plan(args: argparse.Namespace) -> int:
     plan = make_plan(spec, "plan-preview", 0, workers=args.workers)
     # a phase of iterations ends when they are done: its duration is a cap, and so is all that follows from it
     capped = any(p.iterations is not None for p in plan.phases)
-    upto = "up to " if capped else ""
-    print(f"{spec.name}: {upto}{format_duration(plan.duration_s)} in {len(plan.phases)} phases against "
-          f"{spec.target.base_url}" + (" (a phase of iterations ends when they are done: its length is a cap)"
-                                       if capped else ""))
+    print(f"{spec.name}: {'up to ' if capped else ''}{format_duration(plan.duration_s)} in {len(plan.phases)} phases "
+          f"against {spec.target.base_url}" + (" (a phase of iterations ends when they are done: its length is a cap)"
+                                               if capped else ""))
     print(f"\n  {'phase':<14} {'from':>7} {'length':>7} {'load':<22} {'arrivals':>10} {'requests':>10}")
     for p in plan.phases:
-        if p.kind == "rate":
-            load = f"{p.start:g}/s" + (f" -> {p.end:g}/s" if p.end != p.start else "")
-        elif p.kind == "users":
-            load = f"{p.start:g} users" + (f" -> {p.end:g}" if p.end != p.start else "") + \
-                (f", {p.iterations:,} iterations in all" if p.iterations is not None else "")
-        else:
-            load = "pause"
-        arrivals = f"{p.expected_arrivals:,.0f}" if p.kind == "rate" else "-"
-        requests = f"{p.expected_requests:,.0f}" if p.kind == "rate" else "-"
-        length = ("≤" if p.iterations is not None else "") + format_duration(p.duration_s)
-        print(f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {length:>7} "
-              f"{load:<22} {arrivals:>10} {requests:>10}")
-    open_model = any(p.kind == "rate" for p in plan.phases)
+        print(_phase_line(p))
     print()
-    if open_model:
-        print(f"  total         {plan.expected_arrivals:,.0f} arrivals, {plan.expected_requests:,.0f} requests "
-              f"(open-model phases)")
-        print(f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s")
+    for line in _plan_totals(plan, capped) + _plan_costs(spec, args.workers, capped):
+        print(line)
+    return EXIT_PASS
+
+
+def _phase_line(p: Any) -> str:
+    if p.kind == "rate":
+        load = f"{p.start:g}/s" + (f" -> {p.end:g}/s" if p.end != p.start else "")
+    elif p.kind == "users":
+        load = f"{p.start:g} users" + (f" -> {p.end:g}" if p.end != p.start else "") + \
+            (f", {p.iterations:,} iterations in all" if p.iterations is not None else "")
+    else:
+        load = "pause"
+    arrivals = f"{p.expected_arrivals:,.0f}" if p.kind == "rate" else "-"
+    requests = f"{p.expected_requests:,.0f}" if p.kind == "rate" else "-"
+    length = ("≤" if p.iterations is not None else "") + format_duration(p.duration_s)
+    return f"  {p.name[:14]:<14} {format_duration(p.offset_s):>7} {length:>7} {load:<22} {arrivals:>10} {requests:>10}"
+
+
+def _plan_totals(plan: RunPlan, capped: bool) -> list[str]:
+    """Arrivals and requests, users, workers, slices and the in-flight cap."""
+    lines = []
+    if any(p.kind == "rate" for p in plan.phases):
+        lines += [f"  total         {plan.expected_arrivals:,.0f} arrivals, {plan.expected_requests:,.0f} requests "
+                  f"(open-model phases)", f"  peak rate     {plan.peak_rate_per_s:g} arrivals/s"]
     if plan.peak_users:
-        print(f"  users         {plan.peak_users:,} at most (closed model: each loops its scenario, so the requests "
-              f"depend on the target's answers and the thinks)")
-    print(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
-          f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
+        lines.append(f"  users         {plan.peak_users:,} at most (closed model: each loops its scenario, so the "
+                     f"requests depend on the target's answers and the thinks)")
+    lines.append(f"  workers       {plan.workers} (per-worker ceiling {plan.rate_ceiling_per_worker:,.0f} arrivals/s, "
+                 f"a quarter of the {RATE_MEASURED_PER_CORE:,.0f}/s one worker held on one core in bench/)")
     slices = "".join(f"\n                slice {s.index}: {format_duration(s.offset_s)} → "
                      f"{format_duration(s.offset_s + s.duration_s)}" for s in plan.slices) if len(plan.slices) > 1 else ""
-    print(f"  time slices   {'up to ' if capped else ''}{len(plan.slices)} on AWS (a Lambda worker runs at most 14 "
-          f"min of load; local runs are unsliced)" + slices)
-    print(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
-    from runner.estimate import estimate_test_cost
-    for backend in ("local", "aws"):
-        estimate = estimate_test_cost(spec, make_plan(spec, "plan-preview", 0, workers=args.workers), backend)
-        detail = ", ".join(f"{i.name} ${i.cost_usd:.4f}" for i in estimate.items if i.cost_usd >= 0.00005)
-        print(f"  cost ({backend}) {'at most ' if capped else ''}${estimate.total_usd:.4f} estimated for the test "
-              f"itself" + (" (if the iterations take the whole cap)" if capped else "") +
-              (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
+    lines.append(f"  time slices   {'up to ' if capped else ''}{len(plan.slices)} on AWS (a Lambda worker runs at most "
+                 f"14 min of load; local runs are unsliced)" + slices)
+    lines.append(f"  in-flight cap {plan.max_in_flight_per_worker:,} scenarios per worker")
+    return lines
+
+
+def _plan_costs(spec: Spec, workers: int | None, capped: bool) -> list[str]:
+    """The test's estimated cost on each backend, the stack's standing cost, the spec's cost limit."""
     from analysis.cost import standing_cost
+    from runner.estimate import estimate_test_cost
+    lines = []
+    for backend in ("local", "aws"):
+        estimate = estimate_test_cost(spec, make_plan(spec, "plan-preview", 0, workers=workers), backend)
+        detail = ", ".join(f"{i.name} ${i.cost_usd:.4f}" for i in estimate.items if i.cost_usd >= 0.00005)
+        lines.append(f"  cost ({backend}) {'at most ' if capped else ''}${estimate.total_usd:.4f} estimated for the "
+                     f"test itself" + (" (if the iterations take the whole cap)" if capped else "") +
+                     (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
     standing, nat = standing_cost("us-east-1"), standing_cost("us-east-1", nat_gateways=1)
-    print(f"  stack (aws)   ${standing.total_usd:.2f} a month whether it runs or not: its CloudWatch dashboard "
-          f"(an account's first three are free); ${nat.total_usd - standing.total_usd:.2f} more with a VPC it "
-          f"creates (squall:vpc, a NAT gateway)")
+    lines.append(f"  stack (aws)   ${standing.total_usd:.2f} a month whether it runs or not: its CloudWatch dashboard "
+                 f"(an account's first three are free); ${nat.total_usd - standing.total_usd:.2f} more with a VPC it "
+                 f"creates (squall:vpc, a NAT gateway)")
     if spec.limits.max_cost_usd is not None:
-        print(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
-    return EXIT_PASS
+        lines.append(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
+    return lines
 
 
 def cmd_run(args: argparse.Namespace) -> int:
