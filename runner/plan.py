@@ -158,11 +158,32 @@ def requests_per_scenario(spec: Spec) -> float:
     return sum(s.weight * requests_sent(s.flow) for s in spec.scenarios) / total_weight
 
 
-# complexity: the plan's arithmetic in the order docs/spec.md explains it
 def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
               rate_ceiling_per_worker: float = RATE_CEILING_PER_WORKER, slice_s: float | None = None,
               start_margin_s: float = START_MARGIN_S) -> RunPlan:
     """``slice_s`` None: the default slice, as long as the Lambda time budget allows."""
+    phases = _phase_plans(spec)
+    duration_s = sum(p.duration_s for p in spec.phases)
+    peak_rate = max((p.peak for p in spec.phases if p.kind == "rate"), default=0.0)
+    peak_users = int(max((p.peak for p in spec.phases if p.kind == "users"), default=0.0))
+    needed = max(1, math.ceil(peak_rate / rate_ceiling_per_worker), math.ceil(peak_users / USERS_CEILING_PER_WORKER))
+    chosen = workers if workers is not None else needed
+    if chosen < 1:
+        raise PlanError(f"{chosen} workers: a run needs at least 1")
+    if chosen > spec.limits.max_workers:
+        raise PlanError(f"the plan needs {chosen} workers but limits.max_workers is {spec.limits.max_workers} "
+                        f"(raise it, or lower the peak rate of {peak_rate:g}/s)")
+    return RunPlan(
+        run_id=run_id, spec_name=spec.name, seed=seed, workers=chosen, duration_s=duration_s,
+        phases=tuple(phases), slices=_slices(duration_s, slice_s, start_margin_s, spec.limits.drain_s),
+        peak_rate_per_s=peak_rate, peak_users=peak_users, rate_ceiling_per_worker=rate_ceiling_per_worker,
+        max_in_flight_per_worker=max(1, math.ceil(spec.limits.max_in_flight / chosen)),
+    )
+
+
+def _phase_plans(spec: Spec) -> list[PhasePlan]:
+    """Each phase at its offset, with its expected arrivals and requests (open-model phases), and
+    the arrivals before it (a constant schedule carries its fractions over from phase to phase)."""
     per_arrival = requests_per_scenario(spec)
     phases: list[PhasePlan] = []
     offset_s = before = 0.0
@@ -176,35 +197,25 @@ def make_plan(spec: Spec, run_id: str, seed: int, workers: int | None = None,
         if phase.kind == "rate":
             before += expected_arrivals(phase.start, phase.end, phase.duration_s)
         offset_s += phase.duration_s
-    peak_rate = max((p.peak for p in spec.phases if p.kind == "rate"), default=0.0)
-    peak_users = int(max((p.peak for p in spec.phases if p.kind == "users"), default=0.0))
-    needed = max(1, math.ceil(peak_rate / rate_ceiling_per_worker), math.ceil(peak_users / USERS_CEILING_PER_WORKER))
-    chosen = workers if workers is not None else needed
-    if chosen < 1:
-        raise PlanError(f"{chosen} workers: a run needs at least 1")
-    if chosen > spec.limits.max_workers:
-        raise PlanError(f"the plan needs {chosen} workers but limits.max_workers is {spec.limits.max_workers} "
-                        f"(raise it, or lower the peak rate of {peak_rate:g}/s)")
-    longest_s = slice_max_s(start_margin_s, spec.limits.drain_s)
+    return phases
+
+
+def _slices(duration_s: float, slice_s: float | None, start_margin_s: float, drain_s: float) -> tuple[SlicePlan, ...]:
+    """The run cut into Lambda time slices: each as long as a Lambda's 15 minutes allow beside the
+    start margin, the drain, the final flush and some slack (or ``slice_s``, within that)."""
+    longest_s = slice_max_s(start_margin_s, drain_s)
     if longest_s <= 0:
-        raise PlanError(f"a start margin of {start_margin_s:g} s and limits.drain {spec.limits.drain_s:g} s leave no "
+        raise PlanError(f"a start margin of {start_margin_s:g} s and limits.drain {drain_s:g} s leave no "
                         f"time for load inside a {LAMBDA_TIMEOUT_S:g} s Lambda")
     if slice_s is None:
         slice_s = min(SLICE_MAX_S, longest_s)
     if not 0 < slice_s <= longest_s:
         raise PlanError(f"a time slice lasts between 0 and {longest_s:g} s: a Lambda lives at most "
                         f"{LAMBDA_TIMEOUT_S:g} s, and the start margin ({start_margin_s:g} s), limits.drain "
-                        f"({spec.limits.drain_s:g} s), the final flush ({FINAL_FLUSH_S:g} s) and {SLACK_S:g} s of "
+                        f"({drain_s:g} s), the final flush ({FINAL_FLUSH_S:g} s) and {SLACK_S:g} s of "
                         f"slack must fit beside it; got {slice_s:g}")
-    slice_count = max(1, math.ceil(offset_s / slice_s - 1e-9))
-    slices = tuple(SlicePlan(i, i * slice_s, min(slice_s, offset_s - i * slice_s))
-                   for i in range(slice_count))
-    return RunPlan(
-        run_id=run_id, spec_name=spec.name, seed=seed, workers=chosen, duration_s=offset_s,
-        phases=tuple(phases), slices=slices, peak_rate_per_s=peak_rate, peak_users=peak_users,
-        rate_ceiling_per_worker=rate_ceiling_per_worker,
-        max_in_flight_per_worker=max(1, math.ceil(spec.limits.max_in_flight / chosen)),
-    )
+    count = max(1, math.ceil(duration_s / slice_s - 1e-9))
+    return tuple(SlicePlan(i, i * slice_s, min(slice_s, duration_s - i * slice_s)) for i in range(count))
 
 
 def target_rate_per_second(plan: RunPlan) -> list[float]:
