@@ -51,37 +51,43 @@ class ShardsRead:
     objects: int = 0  # shard objects read (snapshots and deltas)
 
 
-# complexity: snapshots first, then the delta shards of the workers without one: one generator
 def run_shards(store: Store, run_id: str, plan: RunPlan, read: ShardsRead,
                wanted: Callable[[int, int], bool] = lambda slice_index, worker: True) -> Iterator[Shard]:
     """Every worker's results, one object per worker and slice where it can: its snapshot;
     its delta shards only when it left no readable snapshot (it crashed, or the snapshot was
     lost). Fetched in parallel and handed out as they arrive, so a merge holds only a few.
     ``wanted``: the (slice, worker) pairs to read (a group's, or those no partial merge covers)."""
-    def noted(shards: Iterator[Shard]) -> Iterator[Shard]:
-        for shard in shards:
-            read.objects += 1
-            if shard.final and shard.ended_at_epoch_s is not None:
-                read.ends[shard.slice_index] = max(read.ends.get(shard.slice_index, 0.0), shard.ended_at_epoch_s)
-            yield shard
-
     covered: set[tuple[int, int]] = set()
     snapshots = [k for k in store.list(run_prefix(run_id) + "snapshots/") if k.endswith(".json.gz")
                  and (where := snapshot_key_parts(k)) is not None and wanted(*where)]
-    for shard in noted(read_parallel(store, snapshots, read.rejected)):
+    for shard in _noted(read_parallel(store, snapshots, read.rejected), read):
         if shard.covers is None:
             read.rejected.append(f"{run_prefix(run_id)}{shard.key}: a delta shard where a snapshot belongs")
             continue
         covered.add((shard.slice_index, shard.worker_index))
         yield shard
-    slices = {s.index for s in plan.slices} | {0}
-    for slice_index in sorted(slices):
+    for slice_index in sorted({s.index for s in plan.slices} | {0}):
         if all((slice_index, w) in covered or not wanted(slice_index, w) for w in range(plan.workers)):
             continue
-        keys = [k for k in shard_keys(store, run_id, slice_index)
-                if (delta := delta_key_parts(k)) is not None and (delta[0], delta[2]) not in covered
-                and wanted(delta[0], delta[2])]
-        yield from noted(read_parallel(store, keys, read.rejected))
+        yield from _noted(read_parallel(store, _deltas_wanted(store, run_id, slice_index, covered, wanted),
+                                        read.rejected), read)
+
+
+def _deltas_wanted(store: Store, run_id: str, slice_index: int, covered: set[tuple[int, int]],
+                   wanted: Callable[[int, int], bool]) -> list[str]:
+    """The slice's delta shard keys of the wanted workers no snapshot covers."""
+    return [k for k in shard_keys(store, run_id, slice_index)
+            if (delta := delta_key_parts(k)) is not None and (delta[0], delta[2]) not in covered
+            and wanted(delta[0], delta[2])]
+
+
+def _noted(shards: Iterator[Shard], read: ShardsRead) -> Iterator[Shard]:
+    """The shards as they come, counted, with each slice's last worker's real end noted."""
+    for shard in shards:
+        read.objects += 1
+        if shard.final and shard.ended_at_epoch_s is not None:
+            read.ends[shard.slice_index] = max(read.ends.get(shard.slice_index, 0.0), shard.ended_at_epoch_s)
+        yield shard
 
 
 def partial_key(run_id: str, slice_index: int, first_worker: int) -> str:
