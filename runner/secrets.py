@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from runner.spec.model import Spec
@@ -49,24 +49,28 @@ def _env_name(reference: str) -> str:
     return match[1]
 
 
-# complexity: every place of a spec a template can be: one line each
 def template_references(spec: Spec) -> set[str]:
+    """Every name a spec's templates use: the target's URL and headers, each request's, the user
+    classes' headers, and the data's values."""
     found: set[str] = set(_names(spec.target.base_url))  # user:password, path or query of the target
-    for _, value in spec.target.headers:
-        found |= _names(value) if isinstance(value, Template) else set()
+    found |= _in_values(value for _, value in spec.target.headers)
     for scenario in spec.scenarios:
         for step in scenario.requests:
             found |= set(step.url.variables) if isinstance(step.url, Template) else set()
             found |= variables_in(step.json)
-            for _, value in step.headers + step.query + step.cookies + (step.form or ()):
-                found |= set(value.variables) if isinstance(value, Template) else set()
-    for klass in spec.user_classes:
-        for _, value in klass.headers:
-            found |= _names(value) if isinstance(value, Template) else set()
-    for dataset in spec.data:
-        for row in dataset.rows:
-            for value in (row.values() if isinstance(row, dict) else [row]):
-                found |= _names(value) if isinstance(value, str) else set()
+            found |= {v for _, value in step.headers + step.query + step.cookies + (step.form or ())
+                      if isinstance(value, Template) for v in value.variables}
+    found |= _in_values(value for klass in spec.user_classes for _, value in klass.headers)
+    return found | _in_values(value for dataset in spec.data for row in dataset.rows
+                              for value in (row.values() if isinstance(row, dict) else [row]))
+
+
+def _in_values(values: Iterable[Any]) -> set[str]:
+    """The names in these values' templates (a header's Template, a data value's text)."""
+    found: set[str] = set()
+    for value in values:
+        if isinstance(value, (Template, str)):
+            found |= _names(value)
     return found
 
 
@@ -81,38 +85,46 @@ _HINTS = {"NoCredentialsError": "no AWS credentials: set AWS_PROFILE, or AWS_ACC
 _providers: weakref.WeakKeyDictionary[Callable[[str], Any], dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-# complexity: SSM in batches and Secrets Manager one by one, each with its own error to name
 def resolve_secrets(names: set[str], client_for: Callable[[str], Any], max_age_s: int = SECRET_MAX_AGE_S) -> \
         dict[str, str]:
     """Fetch every secret with Powertools Parameters: SSM parameters in batches of 10 (GetParameters,
     decrypted), Secrets Manager secrets one GetSecretValue each (its batch call needs
     secretsmanager:ListSecrets on every secret in the account), each value cached ``max_age_s``.
     A failure names the secret (never a value) and what is missing."""
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
     providers = _providers.setdefault(client_for, {})
     parameters = sorted(key for store, key in map(_store_and_key, names) if store == "ssm")
-    values: dict[str, str] = {}
-    if parameters:
-        try:
-            if "ssm" not in providers:
-                providers["ssm"] = SSMProvider(boto3_client=client_for("ssm"))
-            found = providers["ssm"].get_parameters_by_name({key: {} for key in parameters}, decrypt=True,
-                                                            max_age=max_age_s, raise_on_error=False)
-        except Exception as error:  # noqa: BLE001 - boto3 raises many kinds; the message must name the secret
-            raise _unreadable([f"secret:ssm:{key}" for key in parameters], "ssm", error) from None
-        missing = found.pop("_errors", [])
-        if missing:
-            raise SecretError(f"cannot read secret secret:ssm:{missing[0]}: ParameterNotFound "
-                              f"({_HINTS['ParameterNotFound']})")
-        values.update({f"secret:ssm:{key}": str(value) for key, value in found.items()})
-    for key in sorted(key for store, key in map(_store_and_key, names) if store == "secretsmanager"):
-        try:
-            if "secretsmanager" not in providers:
-                providers["secretsmanager"] = SecretsProvider(boto3_client=client_for("secretsmanager"))
-            values[f"secret:secretsmanager:{key}"] = str(providers["secretsmanager"].get(key, max_age=max_age_s))
-        except Exception as error:  # noqa: BLE001
-            raise _unreadable([f"secret:secretsmanager:{key}"], "secretsmanager", error.__context__ or error) from None
+    secrets = sorted(key for store, key in map(_store_and_key, names) if store == "secretsmanager")
+    values = _ssm_values(parameters, providers, client_for, max_age_s) if parameters else {}
+    for key in secrets:
+        values[f"secret:secretsmanager:{key}"] = _secret_value(key, providers, client_for, max_age_s)
     return values
+
+
+def _ssm_values(parameters: list[str], providers: dict[str, Any], client_for: Callable[[str], Any],
+                max_age_s: int) -> dict[str, str]:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+    try:
+        if "ssm" not in providers:
+            providers["ssm"] = SSMProvider(boto3_client=client_for("ssm"))
+        found = providers["ssm"].get_parameters_by_name({key: {} for key in parameters}, decrypt=True,
+                                                        max_age=max_age_s, raise_on_error=False)
+    except Exception as error:  # noqa: BLE001 - boto3 raises many kinds; the message must name the secret
+        raise _unreadable([f"secret:ssm:{key}" for key in parameters], "ssm", error) from None
+    missing = found.pop("_errors", [])
+    if missing:
+        raise SecretError(f"cannot read secret secret:ssm:{missing[0]}: ParameterNotFound "
+                          f"({_HINTS['ParameterNotFound']})")
+    return {f"secret:ssm:{key}": str(value) for key, value in found.items()}
+
+
+def _secret_value(key: str, providers: dict[str, Any], client_for: Callable[[str], Any], max_age_s: int) -> str:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    try:
+        if "secretsmanager" not in providers:
+            providers["secretsmanager"] = SecretsProvider(boto3_client=client_for("secretsmanager"))
+        return str(providers["secretsmanager"].get(key, max_age=max_age_s))
+    except Exception as error:  # noqa: BLE001
+        raise _unreadable([f"secret:secretsmanager:{key}"], "secretsmanager", error.__context__ or error) from None
 
 
 def _store_and_key(name: str) -> tuple[str, str]:
