@@ -177,40 +177,47 @@ def read_settings(scope: Construct, specs_dir: Path,
     return settings
 
 
-# complexity: squall:vpc's keys, each checked with its own message, as the other settings
 def _vpc(r: _Reader) -> VpcSettings | None:
+    """squall:vpc: an existing VPC's subnets (and security groups, route tables), or one to create."""
     value = r.raw("vpc", None, dict)
     if value is None:
         return None
-    example = ('{"vpcId": "vpc-0abc1234567890def", "subnetIds": ["subnet-0abc1234567890def", ...]} (an existing VPC) '
-               'or {"create": true} (a new one)')
     unknown = sorted(set(value) - _VPC_FIELDS)
     if unknown:
         r.problems.append(f"squall:vpc: unknown field {', '.join(unknown)} (known: {', '.join(sorted(_VPC_FIELDS))})")
     if value.get("create") is True:
-        if set(value) & {"vpcId", "subnetIds", "securityGroupIds", "routeTableIds"}:
-            r.problems.append("squall:vpc: create makes a new VPC; vpcId, subnetIds, securityGroupIds and routeTableIds "
-                              "name an existing one: give one or the other")
-        max_azs = value.get("maxAzs", 2)
-        if not isinstance(max_azs, int) or isinstance(max_azs, bool) or not 1 <= max_azs <= 6:
-            r.problems.append(f"squall:vpc.maxAzs: a whole number from 1 to 6, got {max_azs!r}")
-            max_azs = 2
-        return VpcSettings(max_azs=max_azs)
+        return _created_vpc(r, value)
     if "vpcId" not in value or not value.get("subnetIds"):
+        example = ('{"vpcId": "vpc-0abc1234567890def", "subnetIds": ["subnet-0abc1234567890def", ...]} (an existing '
+                   'VPC) or {"create": true} (a new one)')
         r.problems.append(f"squall:vpc: needs vpcId and subnetIds, or create: {example}")
         return None
-    found: dict[str, tuple[str, ...]] = {}
-    for field, pattern in _AWS_ID.items():
-        items = value.get(field, [] if field != "vpcId" else "")
-        items = [items] if field == "vpcId" else items
-        if not isinstance(items, list) or any(not isinstance(i, str) or not pattern.match(i) for i in items):
-            prefix = pattern.pattern[1:].split("-")[0]
-            r.problems.append(f"squall:vpc.{field}: expected {'an id' if field == 'vpcId' else 'a list of ids'} "
-                              f"like {prefix}-0abc1234567890def (8 or 17 hex digits), got {value.get(field)!r}")
-            items = []
-        found[field] = tuple(items)
+    found = {field: _aws_ids(r, field, pattern, value.get(field, [] if field != "vpcId" else ""))
+             for field, pattern in _AWS_ID.items()}
     return VpcSettings(vpc_id=(found["vpcId"] or ("",))[0], subnet_ids=found["subnetIds"],
                        security_group_ids=found["securityGroupIds"], route_table_ids=found["routeTableIds"])
+
+
+def _created_vpc(r: _Reader, value: dict[str, Any]) -> VpcSettings:
+    if set(value) & {"vpcId", "subnetIds", "securityGroupIds", "routeTableIds"}:
+        r.problems.append("squall:vpc: create makes a new VPC; vpcId, subnetIds, securityGroupIds and routeTableIds "
+                          "name an existing one: give one or the other")
+    max_azs = value.get("maxAzs", 2)
+    if not isinstance(max_azs, int) or isinstance(max_azs, bool) or not 1 <= max_azs <= 6:
+        r.problems.append(f"squall:vpc.maxAzs: a whole number from 1 to 6, got {max_azs!r}")
+        max_azs = 2
+    return VpcSettings(max_azs=max_azs)
+
+
+def _aws_ids(r: _Reader, field: str, pattern: re.Pattern[str], given: Any) -> tuple[str, ...]:
+    """An id (vpcId) or a list of them, each of AWS's form (8 or 17 hex digits)."""
+    items = [given] if field == "vpcId" else given
+    if not isinstance(items, list) or any(not isinstance(i, str) or not pattern.match(i) for i in items):
+        prefix = pattern.pattern[1:].split("-")[0]
+        r.problems.append(f"squall:vpc.{field}: expected {'an id' if field == 'vpcId' else 'a list of ids'} "
+                          f"like {prefix}-0abc1234567890def (8 or 17 hex digits), got {given!r}")
+        return ()
+    return tuple(items)
 
 
 def _globs(r: _Reader, key: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
