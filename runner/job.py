@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from runner.spec import Spec
+from runner.spec import Spec, inline_data
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
 
@@ -55,9 +55,7 @@ def job_key(run_id: str, slice_index: int) -> str:
 
 def spec_document(spec: Spec, target_url: str | None = None) -> dict[str, Any]:
     """The spec as a self-contained document: CSV data inlined, target override applied."""
-    document: dict[str, Any] = dict(spec.raw or {})
-    if spec.data:
-        document["data"] = {d.name: {"values": list(d.rows), "order": d.order} for d in spec.data}
+    document: dict[str, Any] = inline_data(dict(spec.raw or {}), spec.data)
     raw_target = document.get("target")
     target: dict[str, Any] = {"url": raw_target} if isinstance(raw_target, str) else dict(raw_target or {})
     target["url"] = target_url or spec.target.base_url

@@ -12,7 +12,7 @@ from runner.importers.artillery import looks_like_artillery
 from runner.importers.artillery_shape import ScriptError
 from runner.spec.artillery_view import ScriptView, in_script_terms
 from runner.spec.checker import Problem, SpecError
-from runner.spec.model import Scenario, Spec, UserClass
+from runner.spec.model import DataSet, Scenario, Spec, UserClass
 from runner.spec.overrides import OverrideError, apply_override
 from runner.spec.profiles import apply_profile, profile_names
 from runner.spec.validate import build_spec
@@ -155,8 +155,18 @@ def select_scenarios(spec: Spec, tags: tuple[str, ...], exclude: tuple[str, ...]
         return spec
     if sum(s.weight for s in kept) <= 0:  # only weight-0 ones picked (Locust's run-when-selected class): evenly
         kept = [dataclasses.replace(s, weight=1.0) for s in kept]
-    return dataclasses.replace(spec, scenarios=tuple(kept), user_classes=tuple(classes),
-                               raw=_raw_selected(spec, kept, classes))
+    # One representation: the selection is made on the document, and the spec built from it again
+    # (its data inlined, as read: nothing is read twice), so Spec and Spec.raw always agree.
+    document = inline_data(_raw_selected(spec, kept, classes), spec.data)
+    selected = build_spec(Source(spec.file, document, {}), None)
+    return dataclasses.replace(selected, notes=spec.notes, profile=spec.profile)
+
+
+def inline_data(document: dict[str, Any], data: tuple[DataSet, ...]) -> dict[str, Any]:
+    """The document with its data sets as their values (a CSV file as its rows, read once)."""
+    if not data:
+        return document
+    return {**document, "data": {d.name: {"values": list(d.rows), "order": d.order} for d in data}}
 
 
 def _kept_scenarios(spec: Spec, keeps: Callable[[set[str]], bool], classes: list[UserClass]) -> list[Scenario]:

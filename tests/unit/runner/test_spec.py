@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,3 +188,31 @@ def test_a_spec_without_thresholds_gets_the_default_error_rate_gate_and_says_so(
                       "t.yaml")
     assert [t.text for t in spec.thresholds] == ["error_rate < 1%"]
     assert spec.notes == ("the spec has no thresholds: the default 'error_rate < 1%' applies",)
+
+
+def test_a_selection_by_tags_is_one_document_the_spec_is_built_from(tmp_path: Path) -> None:
+    """--tags keeps some scenarios: the selected Spec is built from the selected document (its data
+    as read, not read again), so Spec and Spec.raw never tell two stories."""
+    from runner.spec import select_scenarios
+    from runner.spec.validate import build_spec
+    from runner.spec.yamlsource import Source
+    (tmp_path / "users.csv").write_text("id\n1\n2\n")
+    (tmp_path / "t.yaml").write_text(textwrap.dedent("""
+        target: http://127.0.0.1:1
+        load: {phases: [{duration: 1s, rate: 1}]}
+        data: {users: {csv: users.csv, order: sequence}}
+        scenarios:
+          - {name: read, weight: 0, tags: [smoke], flow: [{get: "/a/{{ users.id }}"}]}
+          - {name: write, tags: [write], flow: [{post: /b}]}
+    """))
+    spec = load_spec(tmp_path / "t.yaml", profile=None)
+    (tmp_path / "users.csv").unlink()  # selecting reads no file again
+    selected = select_scenarios(spec, ("smoke",), ())
+    assert [(s.name, s.weight) for s in selected.scenarios] == [("read", 1.0)]  # only weight-0 picked: evenly
+    assert [s["name"] for s in selected.raw["scenarios"]] == ["read"]
+    assert selected.data == spec.data and [d.rows for d in selected.data] == [({"id": "1"}, {"id": "2"})]
+    again = build_spec(Source(selected.file, selected.raw, {}), None)
+
+    def shape(s: Any) -> Any:
+        return [(x.name, x.weight, x.tags, [r.name for r in x.requests]) for x in s.scenarios], s.data, s.thresholds
+    assert shape(again) == shape(selected)
