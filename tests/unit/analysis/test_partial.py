@@ -8,7 +8,7 @@ import pytest
 
 from analysis.merge import MergedRun, merge_shards
 from analysis.partial import Partial, fold_partial, partial_of
-from tests.unit.analysis.test_merge_and_verdict import shard, window
+from tests.unit.analysis.test_merge import shard, window
 
 
 def workers() -> list:
