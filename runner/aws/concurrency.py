@@ -22,7 +22,7 @@ def runs_going_on(stepfunctions: Any, machine_arn: str, own_execution: str, stor
     named by the scheduler) and its plan, or while that run's Plan is still under way the
     concurrency it claims (two slices' workers while they hand over). Runs that started later are
     left to count this one, so two Plans at the same instant cannot both miss each other: the
-    earlier one's claim is awaited up to CLAIM_WAIT_S. On any failure to list them: none (a run is
+    earlier ones' claims are awaited up to CLAIM_WAIT_S in all. On any failure to list them: none (a run is
     not refused on a guess)."""
     found: list[tuple[str, int]] = []
     try:
@@ -32,19 +32,19 @@ def runs_going_on(stepfunctions: Any, machine_arn: str, own_execution: str, stor
         own = next((e for e in running if e["name"] == own_execution), None)
         earlier = [e for e in running if e["name"] != own_execution
                    and (own is None or (e["startDate"], e["name"]) < (own["startDate"], own["name"]))]
+        budget = [CLAIM_WAIT_S]  # one wait for all of them: Plan has two minutes
         for execution in earlier:
             described = stepfunctions.describe_execution(executionArn=execution["executionArn"])
             run_id = run_id_from(str(json.loads(described.get("input") or "{}").get("run_id") or execution["name"]))
-            found.append((run_id, _workers_at_once(store, run_id, sleep)))
+            found.append((run_id, _workers_at_once(store, run_id, sleep, budget)))
     except Exception:  # noqa: BLE001 - no permission or no answer: counted as none, as the quota check does
         return found
     return found
 
 
-def _workers_at_once(store: Store, run_id: str, sleep: Callable[[float], None]) -> int:
+def _workers_at_once(store: Store, run_id: str, sleep: Callable[[float], None], budget: list[float]) -> int:
     """The workers an earlier run holds at once: from its plan, else its claim, awaited while its
-    Plan is under way; 0 when neither comes (its Plan failed before claiming)."""
-    waited_s = 0.0
+    Plan is under way out of the seconds left in ``budget``; 0 when neither comes."""
     while True:
         plan_key, claim = run_prefix(run_id) + "plan.json", claim_key(run_id)
         if store.exists(plan_key):
@@ -52,10 +52,10 @@ def _workers_at_once(store: Store, run_id: str, sleep: Callable[[float], None]) 
             return int(plan.get("workers", 0)) * (2 if len(plan.get("slices", [])) > 1 else 1)
         if store.exists(claim):
             return int(store.get_json(claim).get("workers_at_once", 0))
-        if waited_s >= CLAIM_WAIT_S:
+        if budget[0] <= 0:
             return 0
         sleep(CLAIM_POLL_S)
-        waited_s += CLAIM_POLL_S
+        budget[0] -= CLAIM_POLL_S
 
 
 def check_concurrency_headroom(lambda_client: Any, workers: int, handover: bool = False, gatherers: int = 0,

@@ -147,14 +147,19 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         # EventBridge Scheduler delivers at least once: a schedule's run id is its scheduled time,
         # so a second delivery of the same run finds it planned and ends at once, green.
         return {"run_id": run_id, "duplicate": True}
-    run = _planned(run_id, execution_input, store, bucket)
-    problems = _plan_problems(run, guardrails)
-    if lambda_client is not None and not problems:
-        shortfall = _headroom_problem(run, store, str(event.get("execution_name", "")), lambda_client, stepfunctions)
-        if shortfall:
-            problems.append(shortfall)
-    if problems:
-        raise PlanRejected("; ".join(problems))
+    try:
+        run = _planned(run_id, execution_input, store, bucket)
+        problems = _plan_problems(run, guardrails)
+        if lambda_client is not None and not problems:
+            shortfall = _headroom_problem(run, store, str(event.get("execution_name", "")), lambda_client,
+                                          stepfunctions)
+            problems += [shortfall] if shortfall else []
+        if problems:
+            raise PlanRejected("; ".join(problems))
+    except PlanRejected:
+        if lambda_client is not None:  # on AWS: the runs that started after this one need not wait for its claim
+            store.put_json(claim_key(run_id), {"workers_at_once": 0, "execution": event.get("execution_name")})
+        raise
     spec, plan = run.spec, run.plan
     cadence = MonitorCadence.for_run(bool(spec.abort_rules), run.monitor_interval_s)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
@@ -230,8 +235,8 @@ def _plan_problems(run: PlannedRun, guardrails: Guardrails) -> list[str]:
 def _headroom_problem(run: PlannedRun, store: Store, execution_name: str, lambda_client: Any,
                       stepfunctions: Any) -> str | None:
     """Whether the account's concurrency holds the run beside the runs that started before it. The
-    run claims what it needs first (the runs that start later count it from the claim), and gives
-    the claim back when refused."""
+    run claims what it needs first (the runs that start later count it from the claim); plan_run
+    gives the claim back when the run is refused."""
     plan = run.plan
     at_once = plan.workers * (2 if len(plan.slices) > 1 else 1)
     store.put_json(claim_key(run.run_id), {"workers_at_once": at_once, "execution": execution_name})
@@ -244,8 +249,6 @@ def _headroom_problem(run: PlannedRun, store: Store, execution_name: str, lambda
                                            worker_reserved=int(os.environ.get("SQUALL_WORKER_RESERVED", "0")),
                                            others=others,
                                            concurrent_runs=int(os.environ.get("SQUALL_CONCURRENT_RUNS", "1")))
-    if shortfall:
-        store.put_json(claim_key(run.run_id), {"workers_at_once": 0, "execution": execution_name})
     return shortfall
 
 

@@ -173,7 +173,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     for user_class in chosen:
         if not getattr(user_class, "host", None):
             user_class.host = base_url
-    users = _users_of_this_worker(job, plan, chosen, shapes, start_at_epoch_s)
+    users = _users_of_this_worker(spec, job, plan, chosen, shapes, start_at_epoch_s)
     environment = _environment(spec, locustfile, base_url, users)
     send_until_epoch_s = start_at_epoch_s + job.slice_duration_s
     if lambda_end_epoch_s is not None:
@@ -264,9 +264,8 @@ class WorkerUsers:
     shape: Any = None
 
 
-def _users_of_this_worker(job: WorkerJob, plan: RunPlan, chosen: list[Any], shapes: list[Any],
+def _users_of_this_worker(spec: Spec, job: WorkerJob, plan: RunPlan, chosen: list[Any], shapes: list[Any],
                           start_at_epoch_s: float) -> WorkerUsers:
-    spec = job.load_spec()
     assert spec.locust is not None
     if spec.locust.shape is not None:  # the file's shape, followed by every worker for its share of the users
         return WorkerUsers(chosen, shape=_worker_share(shapes, spec.locust.shape, plan.workers, job.worker_index,

@@ -117,7 +117,9 @@ def test_the_guardrails_refuse_a_run_in_plan(bucket: str, change: dict[str, Any]
     with pytest.raises(PlanRejected) as caught:
         call("plan", {"action": "plan", "input": {"spec": {**SPEC, **change}}, "execution_name": "refused"})
     assert str(caught.value) == message
-    assert keys(bucket, "runs/refused/") == []
+    assert keys(bucket, "runs/refused/") == ["runs/refused/claim.json"]  # nothing but its claim, given back: 0
+    assert json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/refused/claim.json")["Body"].read())[
+        "workers_at_once"] == 0
 
 
 def test_an_engine_the_lambda_bundle_does_not_carry_and_a_too_fast_monitor_are_refused(bucket: str) -> None:
@@ -128,7 +130,9 @@ def test_an_engine_the_lambda_bundle_does_not_carry_and_a_too_fast_monitor_are_r
     assert str(caught.value) == ("the aiohttp engine does not run on AWS (the Lambda bundle carries fast, httpx, locust); "
                                  "monitor_interval_s must be at least 5 s (each tick is a Lambda invocation and 9 "
                                  "history events), got 1")
-    assert keys(bucket, "runs/refused/") == []
+    assert keys(bucket, "runs/refused/") == ["runs/refused/claim.json"]  # nothing but its claim, given back: 0
+    assert json.loads(boto3.client("s3").get_object(Bucket=bucket, Key="runs/refused/claim.json")["Body"].read())[
+        "workers_at_once"] == 0
 
 
 def test_an_invalid_spec_is_refused_with_every_problem(bucket: str) -> None:

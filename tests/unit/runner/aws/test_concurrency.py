@@ -83,3 +83,34 @@ def test_an_earlier_run_that_never_claims_is_counted_as_none_after_the_wait(tmp_
     found = runs_going_on(Executions({"stuck": 0, "mine": 1}), MACHINE, "mine", LocalStore(tmp_path),
                           sleep=waited.append)
     assert found == [("stuck", 0)] and sum(waited) == CLAIM_WAIT_S
+
+
+def test_the_wait_for_earlier_claims_is_one_budget_however_many_runs_never_claim(tmp_path: Path) -> None:
+    """Plan has 2 minutes: five earlier runs that never claim (their Plans failed) must not cost it
+    5 x 20 s. Before, each was awaited for CLAIM_WAIT_S of its own."""
+    waited: list[float] = []
+    found = runs_going_on(Executions({f"stuck-{i}": 0 for i in range(5)} | {"mine": 1}), MACHINE, "mine",
+                          LocalStore(tmp_path), sleep=waited.append)
+    assert [workers for _, workers in found] == [0] * 5 and sum(waited) == CLAIM_WAIT_S
+
+
+def test_a_refused_plan_gives_its_claim_back_so_later_runs_do_not_wait_for_it(tmp_path: Path) -> None:
+    """Refused for an invalid spec (before it could claim anything) or for the account's
+    concurrency (after claiming): either way its claim says 0 workers, at once."""
+    import pytest
+
+    from runner.aws.pipeline import PlanRejected, plan_run
+    from runner.guardrails import Guardrails
+    store = LocalStore(tmp_path)
+    for run_id, spec, quota in (("invalid", {"target": "http://127.0.0.1:1"}, 1000),
+                                ("too-wide", {"target": "http://127.0.0.1:1", "load": {"phases": [
+                                    {"duration": "10s", "rate": "10/s"}]}, "scenarios": [{"flow": [{"get": "/"}]}]},
+                                 2)):
+        with pytest.raises(PlanRejected):
+            plan_run({"input": {"run_id": run_id, "spec": spec}, "execution_name": run_id}, store, "bucket",
+                     Guardrails(("127.0.0.1",), max_workers=10, max_duration_s=3600), 1_800_000_000.0,
+                     lambda_client=Quota(quota))
+        assert store.get_json(claim_key(run_id))["workers_at_once"] == 0
+    waited: list[float] = []
+    assert runs_going_on(Executions({"invalid": 0, "too-wide": 0, "mine": 1}), MACHINE, "mine", store,
+                         sleep=waited.append) == [("invalid", 0), ("too-wide", 0)] and waited == []
