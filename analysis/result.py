@@ -140,3 +140,21 @@ def explanation(verdict: dict[str, Any]) -> list[str]:
     if "explanation" in verdict:
         return list(verdict["explanation"])
     return list(in_order(verdict["status"], verdict["reasons"], verdict["generator_problems"]))
+
+
+def summary_row(result: dict[str, Any]) -> dict[str, Any]:
+    """A run in one small document (``runs/<id>/summary.json``, written beside result.json): what a
+    list of runs and a trend show, so listing ten thousand runs reads ten thousand small objects
+    instead of ten thousand results. Every figure is the result's own."""
+    overall, verdict = result["overall"], result["verdict"]
+    reasons = explanation(verdict)
+    test_cost = ((result.get("cost") or {}).get("test") or {}).get("total_usd")
+    return {"run_id": result["run_id"], "spec_name": result["spec_name"], "profile": result.get("profile"),
+            "backend": result.get("backend", "local"), "engine": result.get("engine"),
+            "target_url": result.get("target_url"), "tags": list(result.get("tags") or []),
+            "started_at_epoch_s": result.get("started_at_epoch_s") or 0.0, "duration_s": result["duration_s"],
+            "verdict": verdict["status"], "reason": reasons[0] if reasons else "",
+            "requests": overall["requests"], "errors": overall["errors"], "rps": overall["rps"],
+            "error_rate": overall["error_rate"], "p50_ms": overall["latency"]["p50_ms"],
+            "p95_ms": overall["latency"]["p95_ms"], "p99_ms": overall["latency"]["p99_ms"],
+            "cost_usd": test_cost, "baseline_run_id": result.get("baseline_run_id")}

@@ -99,7 +99,8 @@ class Functions(Construct):
         bucket.grant_put(self.monitor, "runs/*/gathered/*")  # as a gatherer: a group's new shards in one object
         bucket.grant_read(self.collect, "runs/*")
         bucket.grant_read(self.collect, "baselines/*")  # regression thresholds compare with the baseline run
-        for key in ("runs/*/result.json", "runs/*/report.*", "runs/*/reports/*", "runs/*/partials/*"):
+        for key in ("runs/*/result.json", "runs/*/summary.json", "runs/*/report.*", "runs/*/reports/*",
+                    "runs/*/partials/*"):
             bucket.grant_put(self.collect, key)
         for fn in (self.worker, self.monitor, self.collect):
             fn.add_to_role_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))

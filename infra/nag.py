@@ -77,7 +77,8 @@ def acknowledge_findings(stack: cdk.Stack, settings: Settings, bucket_construct:
                                            "runs/*/control/stop-groups/*",
                                            "runs/*/monitor/*", "runs/*/gathered/*")},
         "collect": {
-            **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/report.*", "runs/*/reports/*",
+            **CDK_PUT, **_run_keys(bucket, "runs/*", "runs/*/result.json", "runs/*/summary.json", "runs/*/report.*",
+                                   "runs/*/reports/*",
                                    "runs/*/partials/*",
                                    "baselines/*"),
             "IAM5[Resource::*]": "cloudwatch:GetMetricData and lambda:GetAccountSettings have no resource-level "

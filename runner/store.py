@@ -125,6 +125,20 @@ class LocalStore(JsonOnBytes):
         keys.sort()
         return [k for k in keys if k > start_after] if start_after is not None else keys
 
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the folders right under ``prefix`` (``runs/`` -> every run id), sorted."""
+        try:
+            return sorted(entry.name for entry in os.scandir(self.path(prefix)) if entry.is_dir())
+        except OSError:
+            return []
+
+    def stamp(self, key: str) -> str | None:
+        """When ``key`` was last written (a change tells a reader its copy is stale); None: no such key."""
+        try:
+            return str(os.stat(self.path(key)).st_mtime_ns)
+        except OSError:
+            return None
+
 class WritesKeptInMemory(JsonOnBytes):
     """A store whose writes stay in memory, over one that can still be read: what a run collects
     once its store can no longer be written (a full disk), so the verdict is still judged."""

@@ -66,3 +66,19 @@ class S3Store(JsonOnBytes):
         except (ClientError, BotoCoreError) as error:
             raise StoreError(f"cannot list {self.uri(prefix)}: {error}") from None
         return sorted(keys)
+
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the "folders" right under ``prefix`` (``runs/`` -> every run id), sorted: one
+        listing call per thousand, whatever each holds."""
+        names: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix,
+                                                                                Delimiter="/"):
+                names += [p["Prefix"][len(prefix):].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"cannot list {self.uri(prefix)}: {error}") from None
+        return sorted(names)
+
+    def stamp(self, key: str) -> str | None:
+        """Whether ``key`` is there; on S3 a result is written once, so its presence is its stamp."""
+        return "1" if self.exists(key) else None

@@ -14,7 +14,7 @@ from analysis.cost import RunShape, gatherer_shape, run_cost, stored_bytes_of, t
 from analysis.endpoints import OTHER_ENDPOINTS, fold_endpoints, folding_warning
 from analysis.merge import MergedRun, merge_shards
 from analysis.partial import Partial, fold_partial, partial_of
-from analysis.result import build_result
+from analysis.result import build_result, summary_row
 from analysis.shard import Shard, delta_key_parts, snapshot_key_parts
 from analysis.target_summary import cross_check, resource_totals, target_usage
 from analysis.verdict import judge
@@ -269,7 +269,10 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result["target"] = _target_section(spec, report, run, verdict.outcomes, plan.workers if got.on_aws else 0) \
         if spec.aws is not None else None
     result["cost"] = _cost(got, measured_s, report, worker_memory_mb, architecture)
+    result["tags"] = sorted({tag for scenario in spec.scenarios for tag in scenario.tags}
+                            | set(spec.locust.tags if spec.locust else ()))
     store.put_json(prefix + "result.json", result)
+    store.put_json(prefix + "summary.json", summary_row(result))  # what the run lists and trends read
     return result
 
 
