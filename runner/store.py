@@ -6,6 +6,7 @@ Writes are atomic (temporary file, then rename), so a reader never sees half a s
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import gzip
 import json
@@ -125,7 +126,14 @@ class LocalStore(JsonOnBytes):
         keys.sort()
         return [k for k in keys if k > start_after] if start_after is not None else keys
 
-    def folders(self, prefix: str) -> list[str]:
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (one that is not there is already removed)."""
+        try:
+            self.path(key).unlink(missing_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot remove {self.path(key)}: {error.strerror}") from None
+
+    def folders(self, prefix: str) -> builtins.list[str]:
         """The names of the folders right under ``prefix`` (``runs/`` -> every run id), sorted."""
         try:
             return sorted(entry.name for entry in os.scandir(self.path(prefix)) if entry.is_dir())

@@ -53,3 +53,10 @@ def render_suite_junit(suite: str, entries: list[SuiteEntry]) -> str:
             case = ET.SubElement(element, "testcase", classname=f"squall.{entry.name}", name="the test ran")
             ET.SubElement(case, "error", message=entry.note or entry.status, type=entry.status)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def suite_document(suite: str, entries: list[SuiteEntry], started_at_epoch_s: float) -> dict[str, Any]:
+    """``suites/<id>/suite.json``: the suite's outcome and each test's run, for the run index."""
+    return {"name": suite, "status": suite_status(entries), "started_at_epoch_s": started_at_epoch_s,
+            "tests": [{"name": e.name, "status": e.status, "run_id": (e.result or {}).get("run_id"), "note": e.note}
+                      for e in entries]}

@@ -2,6 +2,7 @@
 the local directory store. The boto3 client is passed in."""
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -67,7 +68,14 @@ class S3Store(JsonOnBytes):
             raise StoreError(f"cannot list {self.uri(prefix)}: {error}") from None
         return sorted(keys)
 
-    def folders(self, prefix: str) -> list[str]:
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (S3 answers a key that is not there as removed too)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as error:
+            raise StoreError(f"cannot remove {self.uri(key)}: {error}") from None
+
+    def folders(self, prefix: str) -> builtins.list[str]:
         """The names of the "folders" right under ``prefix`` (``runs/`` -> every run id), sorted: one
         listing call per thousand, whatever each holds."""
         names: list[str] = []

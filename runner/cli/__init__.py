@@ -16,6 +16,7 @@ from pathlib import Path
 from runner.cli.common import (
     EXIT_COULD_NOT_RUN,
     EXIT_INVALID,
+    STORE_HELP,
     VERBOSITY,
     D,
     aws_arguments,
@@ -44,7 +45,6 @@ from runner.store import StoreError
 
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
 RUN_ID_HELP = "a run id, as squall run prints it and squall runs lists it"
-STORE_HELP = "result store directory (default ./squall-runs)"
 
 
 def installed_version() -> str:
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--tags", default="", help="run only scenarios with any of these tags (a,b)")
             p.add_argument("--exclude-tags", default="", help="skip scenarios with these tags")
         p.add_argument("--store", default=D.get("store", "squall-runs"),
-                       help="result store directory (default ./squall-runs)")
+                       help=STORE_HELP)
         p.add_argument("--workers", type=worker_count, default=D.get("workers"),
                        help="worker processes (default: one per core)")
         p.add_argument("--engine", choices=("fast", "httpx", "aiohttp"), default=D.get("engine", "fast"),
@@ -151,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                                             "(default local)")
     p.add_argument("--store", default=D.get("store", "squall-runs"), help=STORE_HELP)
     p.add_argument("--limit", type=int, default=20, help="the newest this many (default 20)")
+    p.add_argument("--spec", help="only the runs of this spec (its name)")
+    p.add_argument("--load-profile", help="only the runs of this load profile ('' for the spec's own load)")
+    p.add_argument("--verdict", help="only runs with this verdict or state (PASS, FAIL, RUNNING…)")
+    p.add_argument("--backend", choices=("local", "aws", "rehearsal"), help="only runs on this backend")
+    p.add_argument("--tag", help="only runs with a scenario of this tag")
+    p.add_argument("--since", help="only runs started since a date (2026-12-01, UTC) or so long ago (7d, 12h)")
+    p.add_argument("--suites", action="store_true", help="also list the suites and their tests' runs")
     aws_arguments(p)
     p.set_defaults(func=cmd_runs)
     p = sub.add_parser("report", help="render a run's report: html, md, csv (Locust layout), junit, json, txt")
@@ -161,13 +168,18 @@ def build_parser() -> argparse.ArgumentParser:
     store_arguments(p)
     p.set_defaults(func=cmd_report)
     p = sub.add_parser("baseline", help="make a run the baseline its spec's regression thresholds compare with")
-    p.add_argument("action", choices=("set",), help="set: make RUN_ID the baseline of its spec")
-    p.add_argument("run_id", help=RUN_ID_HELP)
+    p.add_argument("action", choices=("set", "unset"), help="set: make RUN_ID the baseline of its spec (and load "
+                                                           "profile); unset: its spec has none any more")
+    p.add_argument("run_id", help=RUN_ID_HELP + "; for unset also SPEC or SPEC@PROFILE")
     store_arguments(p)
     p.set_defaults(func=cmd_baseline)
-    p = sub.add_parser("compare", help="per-metric and per-endpoint deltas between two runs")
-    p.add_argument("run_a", help="the run compared with (the earlier one, say)")
-    p.add_argument("run_b", help="the run compared")
+    p = sub.add_parser("compare", help="per-metric and per-endpoint deltas between two runs, each judged beyond "
+                                       "noise or not")
+    p.add_argument("run_a", help="the run compared with (the earlier one, say): a run id, latest or baseline")
+    p.add_argument("run_b", help="the run compared: a run id, latest or baseline (of the other run's spec)")
+    p.add_argument("--format", choices=("txt", "md", "html", "json"), default="txt", help="default txt")
+    p.add_argument("-o", "--output", metavar="FILE", help="write there (needed for html); default: stdout")
+    p.add_argument("--spec", help="the spec whose latest and baseline are meant (default: the other run's)")
     store_arguments(p)
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("collect", help="merge, judge and report a run again from its shards")

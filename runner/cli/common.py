@@ -121,6 +121,17 @@ def store_for(args: argparse.Namespace) -> Any:
     return LocalStore(args.store)
 
 
+def index_for(args: argparse.Namespace) -> Any:
+    """The run index of the store a command names, brought up to date (runner.results.index): in the
+    local store, or for a stack's bucket in the user's cache folder."""
+    from runner.results.index import RunIndex, index_path_for
+    store = store_for(args)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "squall"
+    index = RunIndex(store, index_path_for(store, cache, getattr(store, "bucket", None)))
+    index.refresh()
+    return index
+
+
 def spec_selection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", default=D.get("target"), help="replace target.url")
     p.add_argument("--set", dest="overrides", action="append", default=[s for s in D.get("set", "").split(";") if s],
@@ -186,9 +197,12 @@ def aws_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--profile", default=D.get("profile"), help="aws: credentials profile")
 
 
+STORE_HELP = "result store directory (default: squall-runs in the project's folder: squall.toml's, or the repository's root)"
+
+
 def store_arguments(p: argparse.ArgumentParser) -> None:
     """Where a command finds runs: the local store (default) or, with --on aws, the stack's bucket."""
     p.add_argument("--on", choices=("local", "aws"), default="local",
                    help="the local store or the stack's bucket (default local)")
-    p.add_argument("--store", default=D.get("store", "squall-runs"), help="result store directory (default ./squall-runs)")
+    p.add_argument("--store", default=D.get("store", "squall-runs"), help=STORE_HELP)
     aws_arguments(p)

@@ -7,12 +7,14 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from runner.cli.common import (
     EXIT_COULD_NOT_RUN,
     EXIT_PASS,
     aws_options,
     finish,
+    index_for,
     interrupt_counter,
     progress_printer,
     store_for,
@@ -22,31 +24,53 @@ from runner.units import format_duration
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    if args.on == "aws":
-        from runner.aws.backend import find_deployment, list_runs
-        rows = list_runs(find_deployment(aws_options(args)), args.limit)
-    else:
-        from runner.results.history import list_local_runs
-        rows = list_local_runs(args.store, args.limit)
-    print(f"{'run id':<44} {'spec':<16} {'started (UTC)':<20} {'duration':>8} {'requests':>9} {'p95':>10} {'errors':>7}"
-          f"  verdict")
-    interrupted = []
+    from runner.results.index import RunFilter
+    index = index_for(args)
+    where = RunFilter(spec=args.spec, profile=args.load_profile, verdict=args.verdict, backend=args.backend,
+                      tag=args.tag, since_epoch_s=_date_epoch_s(args.since) if args.since else None)
+    rows = index.runs(where, limit=args.limit)
+    width = max([len(r["run_id"]) for r in rows] + [6])
+    print(f"{'run id':<{width}}  {'spec':<20} {'started (UTC)':<19} {'backend':<9} {'duration':>8} {'requests':>9} "
+          f"{'rate':>9} {'p95':>10} {'errors':>7}  verdict")
     for row in rows:
-        result = row["result"] or {}
-        state = row.get("state") or result.get("verdict", {}).get("status", "RUNNING?")
-        if state == "INTERRUPTED":
-            interrupted.append(row["run_id"])
-        started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started_at_epoch_s"])) \
-            if row["started_at_epoch_s"] else "?"
-        overall = result.get("overall", {})
-        duration = format_duration(result["duration_s"]) if "duration_s" in result else "-"
-        print(f"{row['run_id'][:44]:<44} {row['spec_name'][:16]:<16} {started:<20} {duration:>8} "
-              f"{overall.get('requests', 0):>9,} {overall.get('latency', {}).get('p95_ms', 0):>8.1f}ms "
-              f"{overall.get('error_rate', 0) * 100:>6.2f}%  {state}")
-    for run_id in interrupted:
-        print(f"\n{run_id} ended without a verdict (its squall process is gone; shown: what its shards hold): "
-              f"`squall collect {run_id}` judges it")
+        print(_run_line(row, width))
+    if args.suites:
+        for suite in index.suites(args.limit):
+            tests = ", ".join(f"{t['name']} {t['status']}" + (f" ({t['run_id']})" if t.get("run_id") else "")
+                              for t in suite["tests"])
+            print(f"\nsuite {suite['suite_id']}: {suite['status']}: {tests}")
+    for row in rows:
+        if row["state"] == "INTERRUPTED":
+            print(f"\n{row['run_id']} ended without a verdict (its squall process is gone; shown: what its shards "
+                  f"hold): `squall collect {row['run_id']}` judges it")
     return EXIT_PASS
+
+
+def _run_line(row: dict[str, Any], width: int) -> str:
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(row["started_at_epoch_s"])) \
+        if row["started_at_epoch_s"] else "?"
+    spec = row["spec_name"] + (f"@{row['profile']}" if row["profile"] else "")
+    duration = format_duration(row["duration_s"]) if row["duration_s"] is not None else "-"
+    rate = f"{row['rps']:,.1f}/s" if row["rps"] is not None else "-"
+    return (f"{row['run_id']:<{width}}  {spec:<20} {started:<19} {row['backend'] or '?':<9} {duration:>8} "
+            f"{row['requests'] or 0:>9,} {rate:>9} {row['p95_ms'] or 0:>8.1f}ms {(row['error_rate'] or 0) * 100:>6.2f}%"
+            f"  {row['state']}{'  (baseline)' if row['is_baseline'] else ''}")
+
+
+def _date_epoch_s(text: str) -> float:
+    """YYYY-MM-DD (UTC midnight) or a duration back from now (7d, 12h)."""
+    import calendar
+
+    from runner.units import parse_duration_s
+    try:
+        return float(calendar.timegm(time.strptime(text, "%Y-%m-%d")))
+    except ValueError:
+        pass
+    try:
+        days = text.endswith("d") and float(text[:-1])
+        return time.time() - (days * 86_400 if days else parse_duration_s(text))
+    except ValueError:
+        raise ValueError(f"--since {text!r}: write a date (2026-12-01) or how long ago (7d, 12h)") from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -88,28 +112,50 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from runner.results.baseline import set_baseline
-    record = set_baseline(store_for(args), args.run_id)
-    print(f"squall: {args.run_id} is now the baseline of '{record['spec_name']}' (its verdict was {record['verdict']})")
+    from runner.results.baseline import clear_baseline, set_baseline
+    store = store_for(args)
+    if args.action == "set":
+        record = set_baseline(store, args.run_id)
+        print(f"squall: {args.run_id} is now the baseline of '{record['spec_name']}"
+              f"{'@' + record['profile'] if record.get('profile') else ''}' (its verdict was {record['verdict']})")
+        return EXIT_PASS
+    spec, _, profile = args.run_id.partition("@")  # unset takes SPEC[@PROFILE], or a run of that spec
+    from runner.store import run_prefix
+    if store.exists(run_prefix(args.run_id) + "result.json"):
+        result = store.get_json(run_prefix(args.run_id) + "result.json")
+        spec, profile = result["spec_name"], result.get("profile") or ""
+    was = clear_baseline(store, spec, profile or None)
+    name = spec + (f"@{profile}" if profile else "")
+    print(f"squall: '{name}' has no baseline now (it was {was})" if was else f"squall: '{name}' had no baseline")
     return EXIT_PASS
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from analysis.regression import compare
+    from analysis.comparison import compare_runs
+    from analysis.reports.compare import render_compare_html, render_compare_markdown, render_compare_text
+    from runner.results.index import resolve_run_names
+    from runner.results.reports import chart_library_js
     from runner.store import run_prefix
     store = store_for(args)
+    run_ids = resolve_run_names(index_for(args), [args.run_a, args.run_b], args.spec)
     results = []
-    for run_id in (args.run_a, args.run_b):
+    for run_id in run_ids:
         key = run_prefix(run_id) + "result.json"
         if not store.exists(key):
             raise CouldNotRun(f"no result for run {run_id} in {store.uri(run_prefix(run_id))}")
         results.append(store.get_json(key))
-    print(f"A = {args.run_a}\nB = {args.run_b}\n")
-    print(f"{'scope':<30} {'metric':<14} {'A':>12} {'B':>12} {'change':>10}")
-    for scope, metric, a, b, change in compare(results[0], results[1]):
-        def show(value: float | None) -> str:
-            return "-" if value is None else f"{value:,.2f}"
-        print(f"{scope[:30]:<30} {metric:<14} {show(a):>12} {show(b):>12} {change:>10}")
+    comparison = compare_runs(results[0], results[1])
+    import json
+    text = {"txt": lambda: render_compare_text(comparison), "md": lambda: render_compare_markdown(comparison),
+            "json": lambda: json.dumps(comparison, indent=1) + "\n",
+            "html": lambda: render_compare_html(comparison, results[0], results[1], chart_library_js())}[args.format]()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(args.output)
+    elif args.format == "html":
+        raise ValueError("--format html writes a page: name it with -o FILE")
+    else:
+        sys.stdout.write(text)
     return EXIT_PASS
 
 

@@ -13,7 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from analysis.reports.suite import SuiteEntry, render_suite_junit, render_suite_summary, suite_status
+from analysis.reports.suite import (
+    SuiteEntry,
+    render_suite_junit,
+    render_suite_summary,
+    suite_document,
+    suite_status,
+)
 from runner.cli.common import (
     EXAMPLES,
     EXIT_BY_VERDICT,
@@ -213,6 +219,7 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
     if problems:
         raise SpecError(problems)
     entries: list[SuiteEntry] = []
+    started_at_epoch_s = time.time()
     for index, (test, spec) in enumerate(zip(tests, specs, strict=True)):
         print(f"squall: suite {name}: test {index + 1} of {len(tests)}: {test.name}", file=sys.stderr)
         try:
@@ -231,6 +238,8 @@ def _run_suite(name: str, tests: list[SuiteTest], args: argparse.Namespace) -> i
     summary = render_suite_summary(name, entries)
     (folder / "summary.txt").write_text(summary + "\n", encoding="utf-8")
     (folder / "junit.xml").write_text(render_suite_junit(name, entries), encoding="utf-8")
+    (folder / "suite.json").write_text(json.dumps(suite_document(name, entries, started_at_epoch_s), indent=1),
+                                       encoding="utf-8")
     print("\n" + summary)
     print(f"\n  suite: {folder}/summary.txt, {folder}/junit.xml")
     status = suite_status(entries)

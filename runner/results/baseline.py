@@ -25,6 +25,20 @@ def set_baseline(store: Store, run_id: str) -> dict[str, Any]:
     return record
 
 
+def clear_baseline(store: Store, spec_name: str, profile: str | None = None) -> str | None:
+    """The spec's (and profile's) baseline no more: its regression thresholds then have nothing to
+    compare with until another is set. The run that was the baseline, or None."""
+    key = baseline_key(spec_name, profile)
+    if not store.exists(key):
+        return None
+    run_id = str(store.get_json(key).get("run_id"))
+    delete = getattr(store, "delete", None)
+    if delete is None:
+        raise StoreError(f"{store.uri(key)} cannot be removed from this store")
+    delete(key)
+    return run_id
+
+
 def load_baseline(store: Store, spec_name: str, current_run_id: str, profile: str | None = None) -> dict[str, Any] | None:
     """The baseline run's result document, or None when there is none (or it is this very run).
     A baseline that exists but cannot be read (no permission, malformed) raises StoreError: a

@@ -250,6 +250,11 @@ class RunIndex:
             row = db.execute("SELECT run_id FROM baselines WHERE spec_key=?", (baseline_key(spec, profile),)).fetchone()
         return None if row is None else str(row[0])
 
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        return None if row is None else dict(row)
+
     def latest(self, spec: str | None = None) -> str | None:
         """The newest finished run (of a spec, when named)."""
         rows = [r for r in self.runs(RunFilter(spec=spec), limit=50) if r["state"] in FINAL]
@@ -276,6 +281,40 @@ def _where(where: RunFilter) -> tuple[str, list[Any]]:
         clauses.append("started_at_epoch_s < ?")
         values.append(where.until_epoch_s)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", values
+
+
+class UnknownRunName(ValueError):
+    pass
+
+
+def resolve_run_names(index: RunIndex, names: list[str], spec: str | None = None) -> list[str]:
+    """Run ids for what people type: a run id, ``latest`` (the newest finished run: of ``spec``, or
+    of the spec of the other run named), ``baseline`` (the baseline of that spec and profile)."""
+    resolved: list[str | None] = [None if n in ("latest", "baseline") else n for n in names]
+
+    def spec_and_profile() -> tuple[str | None, str | None]:
+        for run_id in resolved:
+            row = index.get(run_id) if run_id else None
+            if row is not None:
+                return row["spec_name"], row["profile"]
+        return spec, None
+    for i, name in enumerate(names):
+        if name == "latest":
+            found = index.latest(spec or spec_and_profile()[0])
+            if found is None:
+                raise UnknownRunName("no finished run to call latest" + (f" for spec {spec}" if spec else ""))
+            resolved[i] = found
+    for i, name in enumerate(names):
+        if name == "baseline":
+            of_spec, profile = spec_and_profile()
+            if of_spec is None:
+                raise UnknownRunName("baseline of which spec? Name a run beside it, or --spec NAME")
+            found = index.baseline_of(of_spec, profile)
+            if found is None:
+                raise UnknownRunName(f"spec {of_spec}{'@' + profile if profile else ''} has no baseline: "
+                                     f"`squall baseline set RUN_ID` sets one")
+            resolved[i] = found
+    return [r for r in resolved if r is not None]
 
 
 def index_path_for(store: IndexedStore, cache_dir: Path, bucket: str | None = None) -> Path:

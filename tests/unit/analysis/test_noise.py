@@ -35,7 +35,8 @@ def test_a_ten_percent_slower_run_is_beyond_noise() -> None:
     a, b = latencies(20_000, 1), latencies(20_000, 2, scale=1.10)
     assert percentile_shift(a, b, 95).beyond_noise is True
     judged = distribution_shift(a, b)
-    assert judged.beyond_noise is True and "slower than one of A with probability 0.57" in judged.detail  # Φ(ln 1.1 / (0.4·√2))
+    # Φ(ln 1.1 / (0.4·√2)) = 0.567
+    assert judged.beyond_noise is True and "slower than one of A with probability 0.57" in judged.detail
 
 
 def test_a_small_sample_is_too_small_to_tell_a_small_shift() -> None:

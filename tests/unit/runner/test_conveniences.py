@@ -91,6 +91,16 @@ def test_project_defaults_come_from_squall_toml_then_pyproject_and_env_wins(tmp_
         {"store": "from-squall-toml", "workers": 8, "stack": "Squall-staging"}
 
 
+def test_the_store_is_the_projects_whatever_subfolder_a_command_runs_in(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "specs" / "nightly").mkdir(parents=True)
+    assert defaults(tmp_path / "specs" / "nightly", {})["store"] == str(tmp_path / "squall-runs")
+    assert defaults(tmp_path, {})["store"] == "squall-runs"
+    (tmp_path / "specs" / "squall.toml").write_text('store = "../results"\n')  # squall.toml's folder is the project
+    assert defaults(tmp_path / "specs" / "nightly", {})["store"] == str(tmp_path / "results")
+    assert defaults(tmp_path / "specs" / "nightly", {"SQUALL_STORE": "here"})["store"] == "here"
+
+
 @pytest.mark.parametrize("content, env, message", [
     ('stor = "x"\n', {}, "unknown setting stor"),
     ("", {"SQUALL_WORKERS": "many"}, "SQUALL_WORKERS: workers must be a whole number, got 'many'"),

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.results.baseline import baseline_key, load_baseline
+from runner.results.baseline import baseline_key, clear_baseline, load_baseline, set_baseline
 from runner.store import LocalStore, StoreError
 
 
@@ -70,3 +70,14 @@ def test_target_functions_without_reserved_concurrency_are_said_to_share_the_wor
         "concurrency when they run in the same account and region")
     assert shared_pool_note(TargetReport(TargetResources(("worker-fn",)), None, "us-east-1",
                                          limits=TargetLimits({"worker-fn": 100})), 40) is None
+
+
+def test_a_cleared_baseline_is_gone_and_says_which_run_it_was(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    store.put_json("runs/run-1/result.json", {"run_id": "run-1", "spec_name": "launch", "profile": "stress",
+                                              "verdict": {"status": "PASS"}})
+    set_baseline(store, "run-1")
+    assert clear_baseline(store, "launch") is None  # the everyday load has none; the stress profile has one
+    assert clear_baseline(store, "launch", "stress") == "run-1"
+    assert not store.exists(baseline_key("launch", "stress"))
+    assert load_baseline(store, "launch", "run-2", "stress") is None

@@ -5,8 +5,10 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from runner.results.baseline import set_baseline
-from runner.results.index import RunFilter, RunIndex, index_path_for
+from runner.results.index import RunFilter, RunIndex, UnknownRunName, index_path_for, resolve_run_names
 from runner.store import LocalStore, run_prefix
 from tests.history_fixture import run_result, write_history, write_run
 
@@ -122,3 +124,16 @@ def test_suites_are_listed(tmp_path: Path) -> None:
                                                    "tests": [{"name": "a", "status": "PASS", "run_id": "a-1"}]})
     index.refresh()
     assert index.suites()[0]["tests"][0]["run_id"] == "a-1"
+
+
+def test_latest_and_baseline_are_names_for_runs(tmp_path: Path) -> None:
+    store, index = index_of(tmp_path)
+    run_ids = write_history(store, [1.0, 1.0, 1.0])
+    write_run(store, run_result("other-1", "search", 1_700_000_000.0))
+    set_baseline(store, run_ids[0])
+    index.refresh()
+    assert resolve_run_names(index, ["baseline", "latest"]) == [run_ids[0], run_ids[2]]
+    assert resolve_run_names(index, [run_ids[1], "baseline"]) == [run_ids[1], run_ids[0]]
+    assert resolve_run_names(index, ["latest"], spec="search") == ["other-1"]
+    with pytest.raises(UnknownRunName, match="spec search has no baseline"):
+        resolve_run_names(index, ["other-1", "baseline"])
