@@ -24,6 +24,7 @@ from runner.cli.common import (
     store_arguments,
     ui_arguments,
 )
+from runner.cli.console import cmd_console
 from runner.cli.locust_options import add_locust_options
 from runner.cli.results import (
     cmd_baseline,
@@ -182,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", help="the spec whose latest and baseline are meant (default: the other run's)")
     store_arguments(p)
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("console", help="the console on 127.0.0.1: every run, trends, compare, start a run, "
+                                       "schedules (--on aws)")
+    p.add_argument("--port", type=int, default=8090, help="port on 127.0.0.1 (default 8090; 0: a free one)")
+    p.add_argument("--specs", metavar="DIR", help="where runs are started from (default: the project's specs/, "
+                                                  "else the project's folder)")
+    store_arguments(p)
+    p.set_defaults(func=cmd_console)
     p = sub.add_parser("collect", help="merge, judge and report a run again from its shards")
     p.add_argument("run_id", help=RUN_ID_HELP)
     store_arguments(p)

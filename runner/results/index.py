@@ -196,11 +196,19 @@ class RunIndex:
         """Rows newest first, each with ``is_baseline``; a local run still RUNNING whose process has
         gone since is shown INTERRUPTED (the next refresh reads what it left)."""
         clauses, values = _where(where)
+        return self._rows(f"{clauses} ORDER BY started_at_epoch_s DESC, runs.run_id DESC LIMIT ? OFFSET ?",
+                          [*values, limit, offset])
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        """One run's row, as ``runs`` gives it."""
+        rows = self._rows("WHERE runs.run_id = ?", [run_id])
+        return rows[0] if rows else None
+
+    def _rows(self, tail: str, values: list[Any]) -> list[dict[str, Any]]:
         with self._db() as db:
             rows = [dict(r) for r in db.execute(
                 f"SELECT runs.*, baselines.run_id IS NOT NULL AS is_baseline FROM runs LEFT JOIN baselines "
-                f"ON baselines.run_id = runs.run_id {clauses} ORDER BY started_at_epoch_s DESC, runs.run_id DESC "
-                f"LIMIT ? OFFSET ?", [*values, limit, offset])]
+                f"ON baselines.run_id = runs.run_id {tail}", values)]
         for row in rows:
             row["tags"] = [t for t in (row["tags"] or "").split(",") if t]
             row["is_baseline"] = bool(row["is_baseline"])
@@ -250,11 +258,6 @@ class RunIndex:
             row = db.execute("SELECT run_id FROM baselines WHERE spec_key=?", (baseline_key(spec, profile),)).fetchone()
         return None if row is None else str(row[0])
 
-    def get(self, run_id: str) -> dict[str, Any] | None:
-        with self._db() as db:
-            row = db.execute("SELECT * FROM runs WHERE run_id=?", (run_id,)).fetchone()
-        return None if row is None else dict(row)
-
     def latest(self, spec: str | None = None) -> str | None:
         """The newest finished run (of a spec, when named)."""
         rows = [r for r in self.runs(RunFilter(spec=spec), limit=50) if r["state"] in FINAL]
@@ -294,7 +297,7 @@ def resolve_run_names(index: RunIndex, names: list[str], spec: str | None = None
 
     def spec_and_profile() -> tuple[str | None, str | None]:
         for run_id in resolved:
-            row = index.get(run_id) if run_id else None
+            row = index.run(run_id) if run_id else None
             if row is not None:
                 return row["spec_name"], row["profile"]
         return spec, None

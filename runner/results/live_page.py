@@ -1,7 +1,8 @@
 """The live page `squall run --ui` serves: charts pushed once a second (server-sent events) from
 the merged live timeline, the endpoint table, the thresholds' state, the generator's health,
 the phases, a Stop button, and the verdict with a link to the report when the run ends. It
-loads nothing from the network: plotly.js comes from the same server."""
+loads nothing from the network: plotly.js comes from the same server. Its addresses are relative
+(``events``, ``stop``, ``report``), so the console serves the same page under a run's own path."""
 
 PAGE = """<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Squall — live</title>
 <style>
@@ -33,7 +34,7 @@ td:first-child,th:first-child{text-align:left} .PASS{color:#2e7d32} .FAIL{color:
 </tr></thead><tbody></tbody></table>
 <h3>Generator</h3><div id='health'></div>
 </main>
-<script src='/plotly.js'></script>
+<script src='plotly.js'></script>
 <script>
 const TOKEN = '__SQUALL_TOKEN__';  // this page's own: a Stop from any other page is refused
 const cfg = {displaylogo: false, responsive: true};
@@ -83,17 +84,17 @@ function draw(d) {
   if (d.verdict) {
     document.getElementById('verdict').innerHTML = '<b>VERDICT: ' + esc(d.verdict.status) + '</b>' +
       d.verdict.reasons.map(r => '<div>' + esc(r) + '</div>').join('') +
-      (d.report ? " <a id='report' href='/report'>the report</a>" : '');
+      (d.report ? " <a id='report' href='report'>the report</a>" : '');
     document.getElementById('stop').disabled = true;
   }
   updates += 1; document.body.dataset.updates = String(updates);
 }
-const source = new EventSource('/events');
+const source = new EventSource('events');
 source.onmessage = (event) => draw(JSON.parse(event.data));
 document.getElementById('stop').onclick = async () => {
   if (!confirm('Stop the run? It ends gracefully and every result is kept.')) return;
   document.getElementById('stop').disabled = true;
-  await fetch('/stop', {method: 'POST', headers: {'X-Squall-Token': TOKEN}});
+  await fetch('stop', {method: 'POST', headers: {'X-Squall-Token': TOKEN}});
 };
 </script></body></html>
 """

@@ -102,7 +102,7 @@ def test_the_live_page_updates_and_its_stop_button_ends_the_run_keeping_results(
     requests = {s.labels["status"]: s.value for s in families["squall_requests"].samples if s.name.endswith("_total")}
     assert requests.get("200", 0) > 0 and requests.get("404", 0) > 0
     assert {s.labels["le"] for s in families["squall_latency_seconds"].samples if s.name.endswith("_bucket")} >= {"+Inf"}
-    assert "VERDICT: STOPPED" in seen["verdict"] and seen["report_link"] == "/report"
+    assert "VERDICT: STOPPED" in seen["verdict"] and seen["report_link"] == "report"
     assert run.returncode == 130, out[-2000:] + err[-2000:]  # stopped
     result = json.loads(next((tmp_path / "s" / "runs").glob("*/result.json")).read_text())
     assert result["verdict"]["status"] == "STOPPED" and result["overall"]["requests"] > 20
