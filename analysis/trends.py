@@ -20,25 +20,31 @@ def trend(rows: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
     """Series per figure on the runs' start times, and every change point with the run it starts at."""
     rows = rows[-MAX_RUNS_SEARCHED:]
     series: dict[str, list[float | None]] = {name: [row.get(name) for row in rows] for name, _, _ in FIGURES}
-    flags: list[dict[str, Any]] = []
-    for name, unit, worse in FIGURES:
-        values = series[name]
-        if any(v is None for v in values) or len(values) < 2:
-            continue
-        for point in change_points([float(v) for v in values if v is not None], seed=seed):
-            if point.relative_change is not None and abs(point.relative_change) < MIN_RELATIVE_CHANGE:
-                continue
-            rising = point.mean_after > point.mean_before
-            flags.append({"figure": name, "unit": unit, "index": point.index, "run_id": rows[point.index]["run_id"],
-                          "started_at_epoch_s": rows[point.index]["started_at_epoch_s"],
-                          "before": point.mean_before, "after": point.mean_after,
-                          "relative_change": point.relative_change, "p_value": point.p_value,
-                          "regression": rising == (worse > 0)})
+    flags = [flag for name, unit, worse in FIGURES for flag in _flags(rows, series[name], name, unit, worse, seed)]
     flags.sort(key=lambda flag: (flag["index"], flag["figure"]))
     return {"run_ids": [row["run_id"] for row in rows], "started_at_epoch_s": [row["started_at_epoch_s"] for row in rows],
             "verdicts": [row.get("verdict") for row in rows], "series": series,
             "baseline": next((row["run_id"] for row in rows if row.get("is_baseline")), None),
             "change_points": flags, "searched_runs": len(rows)}
+
+
+def _flags(rows: list[dict[str, Any]], values: list[float | None], name: str, unit: str, worse: int,
+           seed: int) -> list[dict[str, Any]]:
+    """One figure's change points (none when a run lacks the figure)."""
+    known = [float(v) for v in values if v is not None]
+    if len(known) < len(values) or len(known) < 2:
+        return []
+    flags = []
+    for point in change_points(known, seed=seed):
+        if point.relative_change is not None and abs(point.relative_change) < MIN_RELATIVE_CHANGE:
+            continue
+        rising = point.mean_after > point.mean_before
+        flags.append({"figure": name, "unit": unit, "index": point.index, "run_id": rows[point.index]["run_id"],
+                      "started_at_epoch_s": rows[point.index]["started_at_epoch_s"],
+                      "before": point.mean_before, "after": point.mean_after,
+                      "relative_change": point.relative_change, "p_value": point.p_value,
+                      "regression": rising == (worse > 0)})
+    return flags
 
 
 def flag_text(flag: dict[str, Any]) -> str:

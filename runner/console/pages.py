@@ -232,9 +232,11 @@ def start_page(specs: list[tuple[str, list[str]]], token: str, error: str | None
     options = "".join(f"<option value='{e(path)}'>{e(path)}</option>" +
                       "".join(f"<option value='{e(path)}@{e(p)}'>{e(path)} — profile {e(p)}</option>" for p in profiles)
                       for path, profiles in specs)
+    said = f"<p class='error' id='error'>{e(error)}</p>" if error else ""
     if not specs:
-        return f"<h1>Start a run</h1><p>No spec in {e(where)}: put specs there (YAML files with a target and a load)."
-    return ("<h1>Start a run</h1>" + (f"<p class='error' id='error'>{e(error)}</p>" if error else "") +
+        return (f"<h1>Start a run</h1>{said}<p>No spec in {e(where)}: put specs there (YAML files with a target and "
+                f"a load).</p>")
+    return (f"<h1>Start a run</h1>{said}" +
             f"<form method='post' action='/start'>{token_field(token)}<p><label>spec <select name='spec' id='spec'>"
             f"{options}</select></label></p><p><label>target URL (empty: the spec's own) <input name='target' "
             f"id='target' size='50'></label></p><p><label>duration scale <input name='duration_scale' "

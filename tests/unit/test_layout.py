@@ -9,17 +9,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Package (as a module prefix) -> module prefixes it must never import.
-BACKENDS_AND_UP = ("runner.load", "runner.local", "runner.aws", "runner.results", "runner.demo", "runner.cli")
+BACKENDS_AND_UP = ("runner.load", "runner.local", "runner.aws", "runner.results", "runner.demo", "runner.console",
+                   "runner.cli")
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "analysis": ("runner", "infra", "boto3", "botocore", "httpx", "aiohttp", "aws_lambda_powertools"),
     "infra": ("runner", "analysis"),  # but runner.contract, which imports nothing (ALLOWED)
     "runner.spec": BACKENDS_AND_UP,
     "runner.importers": (*BACKENDS_AND_UP, "runner.spec"),
-    "runner.load": ("runner.local", "runner.aws", "runner.results", "runner.demo", "runner.cli", "runner.importers"),
-    "runner.results": ("runner.load", "runner.local", "runner.aws", "runner.demo", "runner.cli"),
-    "runner.aws": ("runner.local", "runner.demo", "runner.cli"),
-    "runner.local": ("runner.aws", "runner.demo", "runner.cli"),
-    "runner.demo": ("runner.load", "runner.local", "runner.aws", "runner.results", "runner.cli"),
+    "runner.load": ("runner.local", "runner.aws", "runner.results", "runner.demo", "runner.console", "runner.cli",
+                    "runner.importers"),
+    "runner.results": ("runner.load", "runner.local", "runner.aws", "runner.demo", "runner.console", "runner.cli"),
+    "runner.aws": ("runner.local", "runner.demo", "runner.console", "runner.cli"),
+    "runner.local": ("runner.aws", "runner.demo", "runner.console", "runner.cli"),
+    "runner.demo": ("runner.load", "runner.local", "runner.aws", "runner.results", "runner.console", "runner.cli"),
+    "runner.console": ("runner.load", "runner.local", "runner.demo", "runner.cli"),  # beside cli: runs in a process
     "runner.cli": (),  # the top: parses, prints, picks a backend
 }
 ALLOWED = {"infra": ("runner.contract",)}  # exceptions to FORBIDDEN, by package
