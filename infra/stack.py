@@ -72,13 +72,21 @@ class SquallStack(cdk.Stack):
                                               destination_bucket=self.bucket, destination_key_prefix="specs/",
                                               prune=False)
             upload_only(specs, self.bucket, "specs/*")
-        # a scheduled run that still fails to start after its retries is kept here, never lost (14 days)
+        # Schedules: those of cdk.json and those the console creates share one group, one role and one
+        # dead-letter queue (a scheduled run that still fails to start after its retries is kept there, 14 days)
+        self.schedule_group = scheduler.ScheduleGroup(self, "Schedules", schedule_group_name=f"{self.stack_name}-runs")
         self.schedule_dlq = sqs.Queue(
             self, "ScheduleDeadLetters", retention_period=cdk.Duration.days(14), enforce_ssl=True,
-            encryption=sqs.QueueEncryption.SQS_MANAGED) if settings.schedules else None
+            encryption=sqs.QueueEncryption.SQS_MANAGED)
+        self.schedule_role = iam.Role(self, "ScheduleRole", assumed_by=iam.ServicePrincipal(
+            "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}),
+            description="what a Squall schedule starts runs as: the state machine, and its dead letters")
+        machine.grant_start_execution(self.schedule_role)
+        self.schedule_dlq.grant_send_messages(self.schedule_role)
         for item in settings.schedules:
-            scheduler.Schedule(
-                self, f"Schedule-{item.name}", description=f"Squall run of {item.spec_key}",
+            schedule = scheduler.Schedule(
+                self, f"Schedule-{item.name}", description=f"Squall run of {item.spec_key} (cdk.json)",
+                schedule_group=self.schedule_group,
                 schedule=scheduler.ScheduleExpression.expression(item.expression, cdk.TimeZone.of(item.timezone)),
                 target=targets.StepFunctionsStartExecution(
                     machine, input=scheduler.ScheduleTargetInput.from_object({
@@ -87,7 +95,9 @@ class SquallStack(cdk.Stack):
                         "run_id": f"{item.name}-{scheduler.ContextAttribute.scheduled_time}"}),
                     # retried: a second delivery of a scheduled time is the same run id, which Plan refuses
                     # as AlreadyPlanned (meta.json is written once), so no run starts twice
+                    role=self.schedule_role,
                     retry_attempts=3, max_event_age=cdk.Duration.hours(1), dead_letter_queue=self.schedule_dlq))
+            schedule.node.add_dependency(self.schedule_group)  # it names the group, which CloudFormation cannot see
         self.dashboard = LoadTestDashboard(self, "Dashboard").dashboard
         cdk.CfnOutput(self, "StateMachineArn", value=machine.state_machine_arn)
         cdk.CfnOutput(self, "DashboardName", value=self.dashboard.dashboard_name)
@@ -97,6 +107,10 @@ class SquallStack(cdk.Stack):
         cdk.CfnOutput(self, "StackFormat", value=str(STACK_FORMAT))
         cdk.CfnOutput(self, "WorkerFunctionName", value=self.functions.worker.function_name)
         cdk.CfnOutput(self, "MaxWorkers", value=str(max_workers))
+        # what the console's schedules page creates schedules with (docs/console.md)
+        cdk.CfnOutput(self, "ScheduleGroupName", value=self.schedule_group.schedule_group_name)
+        cdk.CfnOutput(self, "ScheduleRoleArn", value=self.schedule_role.role_arn)
+        cdk.CfnOutput(self, "ScheduleDeadLetterArn", value=self.schedule_dlq.queue_arn)
         acknowledge_findings(self, settings, self.bucket, machine, {
             "plan": self.functions.plan, "worker": self.functions.worker, "monitor": self.functions.monitor,
             "collect": self.functions.collect})

@@ -289,6 +289,7 @@ class Rehearsal:
             refs[f"{logical}.Arn"], refs[logical] = arn, logical
             HANDLERS[logical] = handler
         definition = adapt_for_moto(plain_definition(template, refs))
+        self._deploy_schedule_parts(template, refs)
         [(machine_logical, machine_resource)] = resources(template, "AWS::StepFunctions::StateMachine").items()
         name = resolve(machine_resource["Properties"].get("StateMachineName"), refs) or \
             f"{stack_name}-{uuid.uuid4().hex[:6]}"  # the template's name: Plan's role and variables name it
@@ -302,7 +303,33 @@ class Rehearsal:
         self.client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps({
             "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
             "Outputs": outputs}))
+        for schedule in resources(template, "AWS::Scheduler::Schedule").values():  # cdk.json's, as deployed
+            props = resolve(schedule["Properties"], refs)
+            self.client("scheduler").create_schedule(
+                Name=props.get("Name") or f"schedule-{uuid.uuid4().hex[:8]}", GroupName=props["GroupName"],
+                ScheduleExpression=props["ScheduleExpression"], Description=props.get("Description", ""),
+                ScheduleExpressionTimezone=props.get("ScheduleExpressionTimezone", "UTC"),
+                FlexibleTimeWindow=props["FlexibleTimeWindow"], State=props.get("State", "ENABLED"),
+                Target=props["Target"])
         return machine, bucket, refs
+
+    def _deploy_schedule_parts(self, template: dict[str, Any], refs: dict[str, str]) -> None:
+        """The schedule group, the role schedules start runs as, and their dead-letter queue."""
+        for logical, group in resources(template, "AWS::Scheduler::ScheduleGroup").items():
+            name = str(resolve(group["Properties"]["Name"], refs))
+            refs[logical] = name
+            refs[f"{logical}.Arn"] = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+        for logical in resources(template, "AWS::SQS::Queue"):
+            url = self.client("sqs").create_queue(QueueName=f"{logical}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+            refs[logical] = url
+            refs[f"{logical}.Arn"] = self.client("sqs").get_queue_attributes(
+                QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        for logical, role in resources(template, "AWS::IAM::Role").items():
+            trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0].get("Principal", {})
+            if trust.get("Service") == "scheduler.amazonaws.com":
+                refs[f"{logical}.Arn"] = self.client("iam").create_role(
+                    RoleName=f"{logical}-{uuid.uuid4().hex[:6]}"[:64], AssumeRolePolicyDocument=json.dumps(
+                        {"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
 
     def close(self) -> None:
         from moto.awslambda.models import LambdaFunction

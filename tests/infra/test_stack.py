@@ -234,7 +234,25 @@ def test_guardrails_and_schedules_come_from_context() -> None:
     assert props["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
     [queue_id] = resources(t, "AWS::SQS::Queue")
     assert props["Target"]["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-    assert resources(synth(), "AWS::SQS::Queue") == {}  # no schedules: no queue
+    # in the stack's schedule group, as the role the console's schedules use too
+    [group_id] = resources(t, "AWS::Scheduler::ScheduleGroup")
+    assert props["GroupName"] == "Squall-runs" and group_id in schedule["DependsOn"]  # created after its group
+    [role_id] = [k for k in resources(t, "AWS::IAM::Role") if k.startswith("ScheduleRole")]
+    assert props["Target"]["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+
+
+def test_the_console_creates_schedules_in_the_stacks_group_as_its_role() -> None:
+    t = synth()
+    assert set(t["Outputs"]) >= {"ScheduleGroupName", "ScheduleRoleArn", "ScheduleDeadLetterArn"}
+    [role] = [r for k, r in resources(t, "AWS::IAM::Role").items() if k.startswith("ScheduleRole")]
+    principal = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert principal["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert principal["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    actions = {a for p in resources(t, "AWS::IAM::Policy").values()
+               if any(r["Ref"].startswith("ScheduleRole") for r in p["Properties"]["Roles"])
+               for st in p["Properties"]["PolicyDocument"]["Statement"]
+               for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    assert actions == {"states:StartExecution", "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 
 def test_outputs_name_the_state_machine_the_bucket_and_the_dashboard() -> None:
