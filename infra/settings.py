@@ -21,6 +21,8 @@ from typing import Any
 
 from constructs import Construct
 
+from runner.contract import SCHEDULE_EXPRESSION_HINT, SCHEDULE_NAME, is_schedule_expression
+
 
 class ContextError(ValueError):
     def __init__(self, problems: list[str]) -> None:
@@ -73,10 +75,6 @@ _VPC_FIELDS = {"vpcId", "subnetIds", "securityGroupIds", "routeTableIds", "creat
 # EC2 ids: 8 hex digits (older resources) or 17 (cfn-lint holds templates to exactly these)
 _AWS_ID = {field: re.compile(rf"^{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})$") for field, prefix in (
     ("vpcId", "vpc"), ("subnetIds", "subnet"), ("securityGroupIds", "sg"), ("routeTableIds", "rtb"))}
-_SCHEDULE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-_RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$")
-_CRON = re.compile(r"^cron\(\s*\S+(\s+\S+){5}\s*\)$")  # six fields: minutes hours day-of-month month day-of-week year
-_AT = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
 MAX_RUN_HOURS = 8  # the longest run Plan accepts with Collect's memory (whole hours)
 _HOST_PATTERN = re.compile(r"^[A-Za-z0-9*?.\-\[\]:]+$")
 # IAM resource names take * and ? as wildcards; a stack name letters, digits and hyphens; a function's
@@ -244,14 +242,14 @@ def _schedules(r: _Reader, items: list[Any], specs_dir: Path) -> tuple[Schedule,
         if unknown:
             r.problems.append(f"{where}: unknown field {', '.join(unknown)} (known: name, expression, timezone, "
                               f"specKey)")
-        if not _SCHEDULE_NAME.match(name):
+        if not SCHEDULE_NAME.match(name):
             r.problems.append(f"{where}.name: 1 to 40 letters, digits, - or _, got {name!r}")
         elif name in names:
             r.problems.append(f"{where}.name: {name!r} is used twice")
         names.add(name)
-        if not (_RATE.match(expression) or _CRON.match(expression) or _AT.match(expression)):
-            r.problems.append(f"{where}.expression: {expression!r} is not a schedule expression: rate(1 day), "
-                              f"cron(0 2 * * ? *) (six fields) or at(2026-12-24T08:00:00)")
+        if not is_schedule_expression(expression):
+            r.problems.append(f"{where}.expression: {expression!r} is not a schedule expression: "
+                              f"{SCHEDULE_EXPRESSION_HINT}")
         try:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -86,7 +86,7 @@ class SquallStack(cdk.Stack):
         for item in settings.schedules:
             schedule = scheduler.Schedule(
                 self, f"Schedule-{item.name}", description=f"Squall run of {item.spec_key} (cdk.json)",
-                schedule_group=self.schedule_group,
+                schedule_name=item.name, schedule_group=self.schedule_group,  # the console lists it by this name
                 schedule=scheduler.ScheduleExpression.expression(item.expression, cdk.TimeZone.of(item.timezone)),
                 target=targets.StepFunctionsStartExecution(
                     machine, input=scheduler.ScheduleTargetInput.from_object({

@@ -191,6 +191,13 @@ def _collect_keys(directory: str, root_length: int, start_after: str | None, key
                 keys.append(key)
 
 
+def new_run_id(name: str) -> str:
+    """A run id: the spec's name as a slug, the UTC time, and four hex digits (two runs started in the
+    same second differ)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
+    return f"{slug}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
+
+
 def run_id_from(text: str) -> str:
     """A run id safe in S3 keys and execution names: a scheduled time such as
     2026-12-01T02:00:00Z becomes 2026-12-01T020000Z."""

@@ -31,11 +31,13 @@ class Principal:
     def __init__(self, name: str, policies: list[dict[str, Any]]) -> None:
         self.name, self.policies = name, policies
 
-    def allows(self, action: str, resource: str) -> bool:
+    def allows(self, action: str, resource: str, context: dict[str, str] | None = None) -> bool:
+        """``context``: the condition keys AWS sets for this call (iam:PassedToService for a PassRole)."""
         from moto.iam.access_control import IAMPolicy, PermissionResult
         permitted = False
         for policy in self.policies:
-            result = IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
+            result = IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource,
+                                                                       incoming_condition_values=context)
             if result == PermissionResult.DENIED:
                 return False
             permitted = permitted or result == PermissionResult.PERMITTED
@@ -64,10 +66,27 @@ def _arn(service: str, resource: str) -> str:
     return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
 
 
+def _scheduler(operation: str, params: dict[str, Any]) -> tuple[str, str] | list[Any]:
+    """EventBridge Scheduler: ListSchedules has no resource; a schedule is authorized by its group and
+    name; creating or changing one also passes its target's role to the scheduler (iam:PassRole,
+    with iam:PassedToService set)."""
+    if operation == "ListSchedules":
+        return "scheduler:ListSchedules", "*"
+    schedule = _arn("scheduler", f"schedule/{params.get('GroupName') or 'default'}/{params['Name']}")
+    if operation in ("CreateSchedule", "UpdateSchedule"):
+        return [(f"scheduler:{operation}", schedule),
+                ("iam:PassRole", str(params["Target"]["RoleArn"]), {"iam:PassedToService": "scheduler.amazonaws.com"})]
+    if operation in ("GetSchedule", "DeleteSchedule"):
+        return f"scheduler:{operation}", schedule
+    raise KeyError(operation)
+
+
 def action_and_resource(service: str, operation: str, params: dict[str, Any]) -> \
-        tuple[str, str] | list[tuple[str, str]] | None:
-    """(IAM action, resource ARN) AWS authorizes for this call; None for calls that need no
-    permission. KeyError for a call this table does not know yet: add it rather than guess."""
+        tuple[str, str] | list[Any] | None:
+    """(IAM action, resource ARN[, condition keys]) AWS authorizes for this call; None for calls that
+    need no permission. KeyError for a call this table does not know yet: add it rather than guess."""
+    if service == "scheduler":
+        return _scheduler(operation, params)
     if service == "s3":
         return _s3(operation, params)
     if service == "stepfunctions":
@@ -121,10 +140,10 @@ class Enforcer:
                 except KeyError as unknown:
                     enforcer._deny(f"{principal.name}: {unknown} is not in tests/iam_enforcement.py's table")
                     raise
-                for action, resource in [needed] if isinstance(needed, tuple) else needed or []:
+                for action, resource, *context in [needed] if isinstance(needed, tuple) else needed or []:
                     with enforcer._lock:
                         enforcer.judged += 1
-                    if not principal.allows(action, resource):
+                    if not principal.allows(action, resource, context[0] if context else None):
                         message = f"{principal.name}: {action} on {resource}"
                         enforcer._deny(message)
                         raise ClientError({"Error": {"Code": "AccessDenied", "Message": f"not authorized: {message}"},
@@ -196,6 +215,16 @@ def cli_policy(page: str, bucket: str, machine_arn: str) -> dict[str, Any]:
     return dict(json.loads(filled))
 
 
+def console_policy(page: str, bucket: str, group: str, role_arn: str) -> dict[str, Any]:
+    """The "IAM for the console" policy of docs/console.md, with its placeholders filled in."""
+    section = page.split("## IAM for the console", 1)[1]
+    text = re.search(r"```json\n(.*?)```", section, re.S)
+    assert text, "docs/console.md's IAM for the console section has no JSON policy"
+    filled = (text.group(1).replace("SCHEDULE_ROLE_ARN", role_arn).replace("SCHEDULE_GROUP", group)
+              .replace("BUCKET", bucket).replace("REGION", REGION).replace("ACCOUNT", ACCOUNT))
+    return dict(json.loads(filled))
+
+
 def install_from_environment() -> None:
     """For a subprocess (tests/iam_site/sitecustomize.py), log denials to SQUALL_TEST_IAM_LOG:
     - a CLI: act as the policy in SQUALL_TEST_IAM_POLICY;
@@ -206,8 +235,9 @@ def install_from_environment() -> None:
     able to, before botocore has imported ssl."""
     policy_path = os.environ.get("SQUALL_TEST_IAM_POLICY")
     roles, function = os.environ.get("SQUALL_TEST_IAM_ROLES"), os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-    if policy_path:
-        principal = Principal("CLI", [json.loads(Path(policy_path).read_text(encoding="utf-8"))])
+    if policy_path:  # one policy, or a list of them (the CLI's and the console's)
+        given = json.loads(Path(policy_path).read_text(encoding="utf-8"))
+        principal = Principal("CLI", given if isinstance(given, list) else [given])
     elif roles and function and (Path(roles) / f"{function}.json").exists():
         principal = Principal(function, json.loads((Path(roles) / f"{function}.json").read_text(encoding="utf-8")))
     else:

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class Deployment:
     session: boto3.Session
     state_machine_arn: str
     bucket: str
+    outputs: dict[str, str] = field(default_factory=dict)  # the stack's, by key (the schedules' group, role…)
 
     @property
     def store(self) -> S3Store:
@@ -98,12 +99,14 @@ def find_deployment(options: AwsOptions) -> Deployment:
         raise CouldNotRun(f"stack {options.stack} is of format {deployed or '1 (or older)'}, this CLI's is {STACK_FORMAT}: "
                           f"deploy this version (npx cdk deploy) or use the CLI the stack came from; "
                           f"`squall doctor --on aws` checks the rest")
-    return Deployment(session, outputs["StateMachineArn"], outputs["BucketName"])
+    return Deployment(session, outputs["StateMachineArn"], outputs["BucketName"], outputs)
 
 
 def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, options: AwsOptions) -> str:
     spec_key = f"specs/runs/{run_id}.json"
     execution_input: dict[str, Any] = {"spec_key": spec_key, "run_id": run_id, "seed": seed, "engine": options.engine}
+    if spec.profile:  # already applied to the document uploaded: named, for the result and its baseline
+        execution_input["profile"] = spec.profile
     for key, value in (("settle_s", options.settle_s), ("monitor_interval_s", options.monitor_interval_s),
                        ("start_margin_s", options.start_margin_s), ("workers", options.workers),
                        ("slice_s", options.slice_s)):
@@ -195,8 +198,8 @@ def watch_run(deployment: Deployment, run_id: str, progress: Progress, poll_s: f
         return result
     failure, cause = described.get("error", ""), described.get("cause", "")
     if "PlanRejected" in failure or "PlanRejected" in cause:
-        raise SpecRejected(_lambda_message(cause))
-    raise CouldNotRun(f"execution {run_id} ended {status} without a result: {failure} {_lambda_message(cause)}".strip())
+        raise SpecRejected(lambda_message(cause))
+    raise CouldNotRun(f"execution {run_id} ended {status} without a result: {failure} {lambda_message(cause)}".strip())
 
 
 class _WatchedPage:
@@ -254,7 +257,7 @@ def _read_live(store: S3Store, run_id: str) -> dict[str, Any] | None:
         return None
 
 
-def _lambda_message(cause: str) -> str:
+def lambda_message(cause: str) -> str:
     try:
         return str(json.loads(cause).get("errorMessage", cause))
     except (ValueError, AttributeError):

@@ -3,6 +3,7 @@ run, start a slice, watch a slice, collect. The Lambda handlers only build the a
 call these; tests call them directly too."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -107,17 +108,25 @@ class PlanRejected(Exception):
 
 
 def load_execution_spec(execution_input: dict[str, Any], store: Store, bucket: str) -> Spec:
+    """The run's spec: given whole, or a key in the bucket. ``profile``: a load profile applied to a
+    YAML spec there (a schedule's), or the name of the one already applied to a document the CLI
+    uploaded (so the result and the baseline know it)."""
+    profile = str(execution_input.get("profile") or "") or None
     if "spec" in execution_input:
         source = Source("execution input: spec", execution_input["spec"])
-        return build_spec(source, base_dir=None)
+        return _named(build_spec(source, base_dir=None), profile)
     if "spec_key" in execution_input:
         key = str(execution_input["spec_key"])
         text = store.get_bytes(key).decode("utf-8")
         if key.endswith(".json"):
-            return build_spec(Source(f"s3://{bucket}/{key}", yaml.safe_load(text)), base_dir=None)
-        return parse_spec(text, f"s3://{bucket}/{key}", read_files=False)
+            return _named(build_spec(Source(f"s3://{bucket}/{key}", yaml.safe_load(text)), base_dir=None), profile)
+        return parse_spec(text, f"s3://{bucket}/{key}", read_files=False, profile=profile)
     raise PlanRejected('the execution input needs "spec" (the spec itself) or "spec_key" (a key in the bucket), '
                        'e.g. {"spec_key": "specs/launch.yaml"}')
+
+
+def _named(spec: Spec, profile: str | None) -> Spec:
+    return dataclasses.replace(spec, profile=profile) if profile else spec
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,7 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
     spec, plan = run.spec, run.plan
     cadence = MonitorCadence.for_run(bool(spec.abort_rules), run.monitor_interval_s)
     meta = {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
-            "backend": "aws", "engine": run.engine, "started_at_epoch_s": now_epoch_s,
+            "profile": spec.profile, "backend": "aws", "engine": run.engine, "started_at_epoch_s": now_epoch_s,
             "workers": plan.workers, "monitor_interval_s": run.monitor_interval_s,
             "gatherers": run.gatherers,  # per slice
             # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
@@ -178,7 +187,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
                          hosts=guardrails.hosts)
     return {
         "run_id": run_id, "duplicate": False, "bucket": bucket, "workers": plan.workers,
-        "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S)),
+        # CloudWatch's datapoints are waited for only when the spec watches the target's AWS resources
+        "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S if spec.aws is not None else 0)),
         "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
         "monitor_interval_s": int(run.monitor_interval_s),
         "slices": [_slice_item(run, s, now_epoch_s + run.start_margin_s + PLAN_LEAD_S) for s in slices],

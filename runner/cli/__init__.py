@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--allow-host", action="append", default=[], metavar="HOST",
                            help="allow this non-loopback target host for this run (also limits.allowed_hosts)")
             aws_arguments(p)
-            p.add_argument("--settle", help="aws: wait for CloudWatch after the load (default 3m)")
+            p.add_argument("--settle", help="aws: wait for CloudWatch after the load (default 3m when the spec "
+                                            "watches AWS resources, else none)")
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
             p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
             p.add_argument("--slice", help="aws: load per Lambda time slice (default and most 14m)")

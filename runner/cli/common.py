@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import sys
 import time
@@ -27,11 +26,6 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"  # package data (./e
 
 
 D: dict[str, Any] = {}  # option defaults: squall.toml / [tool.squall], then SQUALL_* variables
-
-
-def new_run_id(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
-    return f"{slug}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
 
 
 VERBOSITY = [0]  # -q: -1 (the summary, the notes that matter and errors only), -v: 1 (every progress line)

@@ -33,7 +33,6 @@ from runner.cli.common import (
     finish,
     interrupt_counter,
     load_selected_spec,
-    new_run_id,
     progress_printer,
     stop_signals_interrupt,
 )
@@ -42,6 +41,7 @@ from runner.preflight import CouldNotRun, Interrupted, SpecRejected, check_refer
 from runner.spec import Spec, SpecError, load_spec, spec_profiles
 from runner.spec.checker import Problem
 from runner.spec.suite import SuiteTest, is_suite_file, load_suite
+from runner.store import new_run_id
 from runner.units import format_duration
 
 

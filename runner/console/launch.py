@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.spec import load_spec, spec_profiles
+from runner.spec import Spec, load_spec, spec_profiles
 from runner.store import LocalStore, StoreError, run_prefix
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -59,12 +59,20 @@ def command_for(launch: Launch, store_dir: Path) -> list[str]:
     if launch.target_url:
         command += ["--target", launch.target_url]
     if launch.duration_scale != 1.0:
-        if not 0 < launch.duration_scale <= 10:
-            raise LaunchRefused(f"a duration scale of {launch.duration_scale:g}: give one above 0 and at most 10")
         spec = load_spec(launch.spec, launch.target_url, profile=launch.profile)
-        for index, phase in enumerate(spec.phases):
-            command += ["--set", f"load.phases.{index}.duration={max(1.0, phase.duration_s * launch.duration_scale):g}s"]
+        for override in scaled_overrides(spec, launch.duration_scale):
+            command += ["--set", override]
     return command
+
+
+def scaled_overrides(spec: Spec, scale: float) -> tuple[str, ...]:
+    """Each phase's duration times ``scale``, as --set overrides (at least a second each)."""
+    if scale == 1.0:
+        return ()
+    if not 0 < scale <= 10:
+        raise LaunchRefused(f"a duration scale of {scale:g}: give one above 0 and at most 10")
+    return tuple(f"load.phases.{index}.duration={max(1.0, phase.duration_s * scale):g}s"
+                 for index, phase in enumerate(spec.phases))
 
 
 class Launcher:

@@ -250,3 +250,47 @@ def schedules_local_page() -> str:
     return ("<h1>Schedules</h1><p id='schedules-local'>Schedules are AWS's: EventBridge Scheduler starts runs on the "
             "deployed stack. Open the console on the stack's bucket: <code>squall console --on aws</code>.</p>")
 
+
+
+def schedules_page(rows: list[dict[str, Any]], specs: dict[str, list[str]], token: str, error: str | None) -> str:
+    """The stack's schedules, each with pause (or resume) and delete, and a form that creates one
+    or, given an existing name, changes it."""
+    said = f"<p class='error' id='error'>{e(error)}</p>" if error else ""
+    listed = "".join(_schedule_row(row, token) for row in rows)
+    table = ("<table id='schedules'><tr><th>name</th><th>expression</th><th>time zone</th><th>spec</th>"
+             "<th>profile</th><th>state</th><th></th></tr>" + listed + "</table>") if rows else \
+        "<p id='schedules'>No schedule yet.</p>"
+    spec_options = "".join(f"<option value='{e(key)}'>{e(key)}</option>" for key in sorted(specs))
+    profiles = sorted({p for names in specs.values() for p in names})
+    profile_options = "<option value=''>its own load</option>" + "".join(
+        f"<option value='{e(p)}'>{e(p)}</option>" for p in profiles)
+    form = (f"<h2>Create or change a schedule</h2><form method='post' action='/schedules' id='schedule-form'>"
+            f"{token_field(token)}<p><label>name <input name='name' id='schedule-name' size='30'></label> "
+            f"<span class='muted'>an existing name changes that schedule</span></p>"
+            f"<p><label>expression <input name='expression' id='schedule-expression' size='30' "
+            f"placeholder='cron(0 2 * * ? *)'></label> <label>time zone <input name='timezone' id='schedule-timezone' "
+            f"value='Etc/UTC' size='20'></label></p><p><label>spec <select name='spec_key' id='schedule-spec'>"
+            f"{spec_options}</select></label> <label>profile <select name='profile' id='schedule-profile'>"
+            f"{profile_options}</select></label></p><p><button id='save-schedule'>Save the schedule</button></p>"
+            f"</form>")
+    return ("<h1>Schedules</h1>" + said + table + form +
+            "<p class='muted'>EventBridge Scheduler, in the stack's schedule group: each scheduled time starts one "
+            "run (a second delivery of the same time is refused as already planned), retried 3 times within an "
+            "hour, and what still fails to start is kept in the stack's dead-letter queue. Schedules from cdk.json "
+            "are shown and changed there.</p>")
+
+
+def _schedule_row(row: dict[str, Any], token: str) -> str:
+    name = quote(row["name"])
+    if row["from_cdk_json"]:
+        actions = "<span class='muted'>cdk.json</span>"
+    else:
+        paused = row["state"] == "DISABLED"
+        actions = (f"<form class='inline' method='post' action='/schedules/{name}/pause'>{token_field(token)}"
+                   f"<input type='hidden' name='resume' value='{'1' if paused else '0'}'><button class='pause'>"
+                   f"{'Resume' if paused else 'Pause'}</button></form> <form class='inline' method='post' "
+                   f"action='/schedules/{name}/delete'>{token_field(token)}<button class='danger delete'>Delete"
+                   f"</button></form>")
+    return (f"<tr data-schedule='{e(row['name'])}'><td>{e(row['name'])}</td><td>{e(row['expression'])}</td>"
+            f"<td>{e(row['timezone'])}</td><td>{e(row['spec_key'])}</td><td>{e(row['profile'])}</td>"
+            f"<td class='schedule-state'>{e(row['state'])}</td><td>{actions}</td></tr>")

@@ -237,6 +237,7 @@ def test_guardrails_and_schedules_come_from_context() -> None:
     # in the stack's schedule group, as the role the console's schedules use too
     [group_id] = resources(t, "AWS::Scheduler::ScheduleGroup")
     assert props["GroupName"] == "Squall-runs" and group_id in schedule["DependsOn"]  # created after its group
+    assert props["Name"] == "nightly"  # as cdk.json names it: the console lists it so
     [role_id] = [k for k in resources(t, "AWS::IAM::Role") if k.startswith("ScheduleRole")]
     assert props["Target"]["RoleArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
 

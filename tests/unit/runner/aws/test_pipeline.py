@@ -64,3 +64,40 @@ def test_the_cli_counts_the_workers_map_never_the_newer_gatherers_one() -> None:
             return {"itemCounts": counts}
 
     assert _current_state(Client(), "arn:execution") == ("Slice", "workers running 40, done 2")
+
+
+def test_a_spec_key_with_a_profile_is_planned_with_it_and_waits_for_cloudwatch_only_when_it_watches(tmp_path) -> None:
+    """A schedule made in the console names a load profile; a run whose spec watches no AWS resource
+    has no CloudWatch datapoints to wait for (before: three minutes of Settle for nothing)."""
+    from runner.aws.pipeline import DEFAULT_SETTLE_S, plan_run
+    from runner.guardrails import Guardrails
+    from runner.store import LocalStore
+    store = LocalStore(tmp_path)
+    text = ("name: shop\ntarget: http://api.example.com\nload: {phases: [{duration: 1m, rate: 5/s}]}\n"
+            "scenarios: [{flow: [{get: /}]}]\nprofiles: {short: {load: {phases: [{duration: 5s, rate: 5/s}]}}}\n")
+    store.put_bytes("specs/shop.yaml", text.encode())
+    store.put_bytes("specs/watched.yaml", (text + "aws: {resources: {lambda: [orders]}}\n").encode())
+    guardrails = Guardrails(("api.example.com",), 4, 600)
+    planned = plan_run({"input": {"spec_key": "specs/shop.yaml", "profile": "short", "run_id": "s1"}}, store, "b",
+                       guardrails, 1_800_000_000.0)
+    assert planned["settle_s"] == 0
+    assert store.get_json("runs/s1/meta.json")["profile"] == "short"
+    assert store.get_json("runs/s1/plan.json")["duration_s"] == 5.0
+    watched = plan_run({"input": {"spec_key": "specs/watched.yaml", "run_id": "w1"}}, store, "b", guardrails,
+                       1_800_000_000.0)
+    assert watched["settle_s"] == DEFAULT_SETTLE_S
+
+
+def test_a_profile_the_cli_already_applied_is_named_not_applied_again(tmp_path) -> None:
+    """`squall run --on aws --load-profile short` uploads the document with the profile applied and
+    names it in the input: the result and the baseline then know the profile (before: AWS runs had none)."""
+    from runner.aws.pipeline import plan_run
+    from runner.guardrails import Guardrails
+    from runner.store import LocalStore
+    store = LocalStore(tmp_path)
+    document = {"name": "shop", "target": {"url": "http://api.example.com"},
+                "load": {"phases": [{"duration": "7s", "rate": "5/s"}]}, "scenarios": [{"flow": [{"get": "/"}]}]}
+    plan_run({"input": {"spec": document, "profile": "short", "run_id": "c1"}}, store, "b",
+             Guardrails(("api.example.com",), 4, 600), 1_800_000_000.0)
+    assert store.get_json("runs/c1/meta.json")["profile"] == "short"
+    assert store.get_json("runs/c1/plan.json")["duration_s"] == 7.0
