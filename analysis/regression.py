@@ -51,9 +51,10 @@ def _value(ref: RegressionRef, stats: EndpointStats, duration_s: float, excluded
     return measure(probe, stats, duration_s)
 
 
-def measure_regression(threshold: Threshold, current: EndpointStats | None, duration_s: float,
-                       baseline: dict[str, Any] | None) -> float | None:
-    """How much worse than the baseline (a fraction); None without a baseline or data."""
+def regression_values(threshold: Threshold, current: EndpointStats | None, duration_s: float,
+                      baseline: dict[str, Any] | None) -> tuple[float, float] | None:
+    """(this run's value, the baseline run's value) of a regression threshold's metric; None without
+    a baseline or data. Latency in ms, error rate as a fraction, rps per second."""
     ref = threshold.regression
     if ref is None or baseline is None or current is None:
         return None
@@ -62,13 +63,36 @@ def measure_regression(threshold: Threshold, current: EndpointStats | None, dura
         return None
     now = _value(ref, current, duration_s, threshold.exclude_statuses)
     before = _value(ref, stats_from_summary(summary), float(baseline["duration_s"]), threshold.exclude_statuses)
-    if now is None or before is None:
+    return None if now is None or before is None else (now, before)
+
+
+def measure_regression(threshold: Threshold, current: EndpointStats | None, duration_s: float,
+                       baseline: dict[str, Any] | None) -> float | None:
+    """How much worse than the baseline (a fraction); None without a baseline or data."""
+    values = regression_values(threshold, current, duration_s, baseline)
+    ref = threshold.regression
+    if values is None or ref is None:
         return None
+    now, before = values
     if ref.metric == "error_rate":
         return now - before
     if before == 0:
         return 0.0 if now == 0 else None
     return (before - now) / before if ref.metric == "rps" else (now - before) / before
+
+
+def compared_text(threshold: Threshold, values: tuple[float, float], baseline_run_id: str) -> str:
+    """'80.1 ms vs 71.5 ms in run X': both values a regression was measured from, the baseline named."""
+    ref = threshold.regression
+    assert ref is not None
+
+    def shown(value: float) -> str:
+        if ref.metric == "error_rate":
+            return f"{value:.2%}"
+        if ref.metric == "rps":
+            return f"{value:,.1f}/s"
+        return f"{value:,.1f} ms"
+    return f"{shown(values[0])} vs {shown(values[1])} in {baseline_run_id}"
 
 
 def _read(metric: str, summary: dict[str, Any], duration_s: float) -> float:

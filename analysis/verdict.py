@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from analysis.merge import MergedRun
-from analysis.regression import measure_regression
+from analysis.regression import compared_text, measure_regression, regression_values
 from analysis.shard import ALL_ENDPOINTS
 from analysis.starvation import Starvation, errors_excuse, latency_excuse, starvation_of, suspect_timeouts
 from analysis.stats import EndpointStats
@@ -43,12 +43,14 @@ class Outcome:
     samples: int = 0  # a latency threshold: the timed requests it was read from
     error_samples: int = 0  # of those, requests that failed (timeouts count with their full wait)
     measured_from_send: float | None = None  # a latency threshold: read from the actual send (ms)
+    compared: str = ""  # a regression threshold: both values and the baseline run ("80 ms vs 72 ms in X")
 
     @property
     def measured_text(self) -> str:
         kind = self.threshold.target.kind if self.threshold.target else \
             (self.threshold.regression.unit if self.threshold.regression else None)
-        return format_measured(self.threshold.metric, self.measured, kind)
+        text = format_measured(self.threshold.metric, self.measured, kind)
+        return f"{text} ({self.compared})" if self.compared and self.measured is not None else text
 
 
 @dataclass(frozen=True)
@@ -104,17 +106,27 @@ def threshold_stats(threshold: Threshold, run: MergedRun, duration_s: float) -> 
     return run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
 
 
+def _regression(threshold: Threshold, run: MergedRun, duration_s: float,
+                baseline: dict[str, Any] | None) -> tuple[float | None, str]:
+    """A regression threshold's measure, and both values it came from with the baseline run named."""
+    current = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
+    values = regression_values(threshold, current, duration_s, baseline)
+    compared = compared_text(threshold, values, str(baseline.get("run_id", "the baseline"))) \
+        if values is not None and baseline is not None else ""
+    return measure_regression(threshold, current, duration_s, baseline), compared
+
+
 def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
                     target: TargetMetrics | None = None, baseline: dict[str, Any] | None = None) -> Outcome:
     stats = None
     measured: float | None
+    compared = ""
     if threshold.metric == "exceptions":  # raised inside a locustfile's tasks: the run's, not an endpoint's
         measured = float(sum(run.health.exceptions.values()))
     elif threshold.target is not None:
         measured = measure_target(threshold.target, target)
     elif threshold.regression is not None:
-        current = run.endpoints.get(threshold.endpoint) if threshold.endpoint else run.overall
-        measured = measure_regression(threshold, current, duration_s, baseline)
+        measured, compared = _regression(threshold, run, duration_s, baseline)
     elif threshold.window_s is not None:  # one phase's seconds
         start_s, end_s = threshold.window_s
         stats = threshold_stats(threshold, run, duration_s)
@@ -133,7 +145,7 @@ def judge_threshold(threshold: Threshold, run: MergedRun, duration_s: float,
         return Outcome(threshold, None, "NO_DATA")
     status = "PASS" if OPERATORS[threshold.op](measured, threshold.limit) else \
         "FAIL" if threshold.severity == "must" else "WARN"
-    return Outcome(threshold, measured, status, samples, errors, from_send)
+    return Outcome(threshold, measured, status, samples, errors, from_send, compared)
 
 
 def generators_doing(outcome: Outcome, load_short: bool) -> str | None:

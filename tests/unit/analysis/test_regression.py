@@ -52,7 +52,8 @@ def test_a_slower_run_fails_its_p95_regression_against_the_baseline() -> None:
                     HealthLimits(), 0, baseline=baseline)
     [outcome] = verdict.outcomes
     assert outcome.status == "FAIL" and outcome.measured == pytest.approx(31.0 / 15.5 - 1, rel=0.01)
-    assert outcome.measured_text.startswith("+") and outcome.measured_text.endswith(" %")
+    # the baseline named, with both values (before: only "+100.0 %")
+    assert outcome.measured_text.startswith("+") and outcome.measured_text.endswith(" % (31.0 ms vs 15.5 ms in golden-run)")
 
 
 def test_error_rate_regression_is_in_percentage_points() -> None:
@@ -60,7 +61,7 @@ def test_error_rate_regression_is_in_percentage_points() -> None:
     verdict = judge(run_with_latency(8_000, errors=2), (threshold("error_rate regression < 0.5pp", "GET /status/{id}"),),
                     10.0, HealthLimits(), 0, baseline=baseline)
     assert verdict.outcomes[0].measured == pytest.approx(0.02) and verdict.outcomes[0].status == "FAIL"
-    assert verdict.outcomes[0].measured_text == "+2.00pp"
+    assert verdict.outcomes[0].measured_text == "+2.00pp (2.00% vs 0.00% in golden-run)"
 
 
 def test_without_a_baseline_a_regression_threshold_says_how_to_set_one() -> None:
