@@ -23,7 +23,8 @@ main{max-width:1280px} form.filters{display:flex;flex-wrap:wrap;gap:8px;margin:1
 form.filters label{font-size:13px;color:#687385} td a{color:#1f5fa8} .state{font-weight:600}
 .state.PASS,.state.WARN{color:#1f8a4c}.state.FAIL,.state.ABORTED{color:#c0392b}
 .state.INCONCLUSIVE,.state.STOPPED,.state.INTERRUPTED{color:#7f8c8d} .state.RUNNING{color:#1f5fa8}
-td.state,p.state{background:none} #schedules td,#schedules th{text-align:left} #runs td:nth-child(-n+5),#runs th:nth-child(-n+5){text-align:left}
+td.state,p.state{background:none} #schedules td,#schedules th{text-align:left}
+#runs td:nth-child(-n+5),#runs th:nth-child(-n+5){text-align:left}
 .reason{color:#687385;font-size:12px;max-width:360px} .mark{background:#fff3cd;border-radius:4px;padding:1px 6px}
 iframe.report{width:100%;height:1900px;border:0;background:#fff;border-radius:8px}
 tr.beyond td{background:#fdecea} .flag.regression{color:#c0392b} .flag.improvement{color:#1f8a4c}

@@ -192,11 +192,14 @@ def test_a_regression_against_the_baseline_fails_and_compare_shows_it(tmp_path: 
     second = squall("run", str(spec), "--store", "s", "--workers", "1", "--target", slow.url, cwd=tmp_path)
     assert second.returncode == 1, second.stdout
     assert "- p95 regression < 50%: measured +" in second.stdout
+    assert f" ms in {baseline_id})" in second.stdout  # the baseline named, with its value
     [current_id] = [p.name for p in (tmp_path / "s" / "runs").iterdir() if p.name != baseline_id]
     compared = squall("compare", baseline_id, current_id, "--store", "s", cwd=tmp_path)
     assert compared.returncode == 0
-    p95 = [line for line in compared.stdout.splitlines() if line.startswith("overall") and "p95 ms" in line]
-    assert p95 and p95[0].split()[-1].startswith("+")
+    p95 = [line for line in compared.stdout.splitlines() if line.split()[:2] == ["overall", "p95"]]
+    assert p95 and p95[0].split()[6].startswith("+") and "BEYOND NOISE" in p95[0]
+    by_name = squall("compare", "baseline", "latest", "--store", "s", cwd=tmp_path)  # the same two runs
+    assert by_name.stdout == compared.stdout
     listed = squall("runs", "--store", "s", cwd=tmp_path)
     assert listed.stdout.index(current_id) < listed.stdout.index(baseline_id)  # newest first
 
