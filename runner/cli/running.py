@@ -168,6 +168,7 @@ def _plan_costs(spec: Spec, workers: int | None, capped: bool) -> list[str]:
         lines.append(f"  cost ({backend}) {'at most ' if capped else ''}${estimate.total_usd:.4f} estimated for the "
                      f"test itself" + (" (if the iterations take the whole cap)" if capped else "") +
                      (f": {detail}" if detail else "") + (f" [{'; '.join(estimate.notes)}]" if estimate.notes else ""))
+    lines.append(_per_million_line(spec, workers))
     standing, nat = standing_cost("us-east-1"), standing_cost("us-east-1", nat_gateways=1)
     lines.append(f"  stack (aws)   ${standing.total_usd:.2f} a month whether it runs or not: its CloudWatch dashboard "
                  f"(an account's first three are free); ${nat.total_usd - standing.total_usd:.2f} more with a VPC it "
@@ -175,6 +176,24 @@ def _plan_costs(spec: Spec, workers: int | None, capped: bool) -> list[str]:
     if spec.limits.max_cost_usd is not None:
         lines.append(f"  cost limit    ${spec.limits.max_cost_usd:g} (limits.max_cost_usd)")
     return lines
+
+
+def _per_million_line(spec: Spec, workers: int | None) -> str:
+    """A million requests on AWS: at this plan (its estimate over its requests), and in busy workers'
+    time alone (the CPU-µs a request measured here, stretched to a Lambda worker's vCPU share)."""
+    from analysis.cost import per_million_requests_usd
+    from runner.estimate import estimate_test_cost
+    from runner.plan import CPU_US_MEASURED_ON, CPU_US_PER_REQUEST_MEASURED
+    plan = make_plan(spec, "plan-preview", 0, workers=workers)
+    region = spec.aws.region if spec.aws and spec.aws.region else "us-east-1"
+    at_plan = estimate_test_cost(spec, plan, "aws").total_usd / plan.expected_requests * 1e6 \
+        if plan.expected_requests else None
+    busy = per_million_requests_usd(CPU_US_PER_REQUEST_MEASURED, 1769, "arm64", region)
+    return ("  per million   " + (f"${at_plan:.2f} per million requests at this plan on AWS; " if at_plan else "") +
+            f"${busy:.4f} in worker time alone when workers are kept busy (an estimate: "
+            f"{CPU_US_PER_REQUEST_MEASURED:.0f} CPU-µs a request measured by bench/peers.py on {CPU_US_MEASURED_ON} "
+            f"on a development core, at 1,769 MB arm64; a Lambda vCPU may be slower: docs/engine.md says how to "
+            f"measure it there)")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -206,3 +206,17 @@ def test_the_stack_s_standing_cost_is_its_dashboard_and_a_nat_gateway_it_creates
     private = standing_cost("us-east-1", nat_gateways=1)
     assert items(private)["NAT gateway (squall:vpc create)"] == pytest.approx((730, 730 * 0.045))
     assert private.total_usd == pytest.approx(3.00 + 32.85)
+
+
+def test_a_million_requests_cost_their_cpu_time_at_the_workers_memory() -> None:
+    from analysis.cost import per_million_requests_usd
+    # 50 CPU-µs a request: 50 s of one vCPU per million; at 1,769 MB arm64 that is 50 x 1.7275 GB-s
+    assert per_million_requests_usd(50.0, 1769, "arm64", "us-east-1") == pytest.approx(50 * 1769 / 1024 * 0.0000133334)
+    # half a vCPU takes twice the wall time at half the memory: the same GB-s
+    assert per_million_requests_usd(50.0, 885, "arm64", "us-east-1") == pytest.approx(
+        per_million_requests_usd(50.0, 1769, "arm64", "us-east-1"), rel=0.01)
+    # past a vCPU, memory buys nothing a one-process worker uses
+    assert per_million_requests_usd(50.0, 3538, "arm64", "us-east-1") == pytest.approx(
+        2 * per_million_requests_usd(50.0, 1769, "arm64", "us-east-1"))
+    assert per_million_requests_usd(50.0, 1769, "x86_64", "us-east-1") > per_million_requests_usd(
+        50.0, 1769, "arm64", "us-east-1")
