@@ -112,6 +112,9 @@ def test_plan_prints_phases_workers_and_the_rate_ceiling(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "80 arrivals, 160 requests" in done.stdout
     assert "per-worker ceiling 3,750 arrivals/s" in done.stdout
+    # a million requests on AWS: this plan's estimate over its requests, and busy workers' time alone
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("  per million")]
+    assert "per million requests at this plan on AWS" in line and "CPU-µs a request measured by bench/peers.py" in line
 
 
 @pytest.mark.parametrize("workers, message", [("0", "0 workers: at least 1"), ("-3", "-3 workers: at least 1"),
