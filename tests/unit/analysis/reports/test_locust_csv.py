@@ -1,36 +1,20 @@
-"""Reports against golden files (SQUALL_UPDATE_GOLDEN=1 rewrites them), and the CSV layout
-Locust's tooling expects."""
+"""CSV files in Locust's layout, held to their golden files: Locust's columns, an aggregated row,
+a failure row per status, a locustfile's failures as Locust writes them, and the closed model's users."""
 from __future__ import annotations
 
 import csv
 import io
-import os
-from pathlib import Path
-from xml.etree import ElementTree as ET
 
 import pytest
 
-from analysis.reports.junit import render_junit
 from analysis.reports.locust_csv import HISTORY_HEADER, STATS_HEADER, render_failures, render_history, render_stats
-from analysis.reports.markdown import render_markdown
 from tests.report_fixture import report_result
-
-GOLDEN = Path(__file__).resolve().parents[2] / "golden"
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("SQUALL_UPDATE_GOLDEN") == "1" or not path.exists():
-        path.write_text(text, encoding="utf-8")
-        if os.environ.get("SQUALL_UPDATE_GOLDEN") != "1":
-            pytest.fail(f"{path} did not exist: written; check it and commit it")
-    assert text == path.read_text(encoding="utf-8"), f"{name} changed (SQUALL_UPDATE_GOLDEN=1 to accept)"
+from tests.unit.analysis.reports.golden import check_golden
 
 
-@pytest.mark.parametrize("name, render", [("report.md", render_markdown), ("junit.xml", render_junit),
-                                          ("stats.csv", render_stats), ("failures.csv", render_failures),
+@pytest.mark.parametrize("name, render", [("stats.csv", render_stats), ("failures.csv", render_failures),
                                           ("stats_history.csv", render_history)])
-def test_reports_match_their_golden_files(name: str, render) -> None:
+def test_the_csv_files_match_their_golden_files(name: str, render) -> None:
     check_golden(name, render(report_result()))
 
 
@@ -42,15 +26,6 @@ def test_the_stats_csv_has_locusts_columns_and_an_aggregated_row() -> None:
     assert int(rows[-1][2]) == sum(int(r[2]) for r in rows[1:-1])
     history = list(csv.reader(io.StringIO(render_history(report_result()))))
     assert history[0] == HISTORY_HEADER and len(history) == 11
-
-
-def test_junit_has_one_case_per_threshold_and_fails_the_failed_ones() -> None:
-    suite = ET.fromstring(render_junit(report_result())).find("testsuite")
-    assert suite is not None
-    cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == ["error_rate < 1%", "p95 < 50ms", "p99 < 10ms [GET /status/{id}]",
-                                              "load generator kept its schedule"]
-    assert suite.get("failures") == str(sum(1 for c in cases if c.find("failure") is not None))
 
 
 def test_failures_csv_has_a_row_per_status_with_its_own_count() -> None:
