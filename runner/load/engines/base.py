@@ -102,6 +102,11 @@ def classify_exception(error: BaseException) -> str:
             return "timeout"
         if isinstance(current, (ConnectionRefusedError, ConnectionAbortedError)):
             return "connect"
+        if isinstance(current, (ConnectionResetError, BrokenPipeError)):
+            # the server reset a connection the request went out on: a read error (before, its name,
+            # "ConnectionResetError", made it a connect error; a reset while connecting is made one by
+            # the engine that was connecting)
+            return "read"
         current = current.__cause__ or current.__context__
     name = type(error).__name__.lower()
     if "timeout" in name:

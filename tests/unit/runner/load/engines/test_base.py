@@ -53,3 +53,12 @@ def test_the_fast_engine_is_told_the_schedule_s_lag_and_httpx_is_not() -> None:
             await fast.close()
             await plain.close()
     asyncio.run(check())
+
+
+def test_a_reset_or_a_broken_pipe_after_sending_is_a_read_error_not_a_connect_one() -> None:
+    assert classify_exception(ConnectionResetError(104, "Connection reset by peer")) == "read"
+    assert classify_exception(BrokenPipeError(32, "Broken pipe")) == "read"
+    wrapped = RuntimeError("the library's own")
+    wrapped.__cause__ = ConnectionResetError()
+    assert classify_exception(wrapped) == "read"
+    assert classify_exception(ConnectionRefusedError()) == "connect"
