@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from runner.spec.checker import SpecError
 from runner.spec.suite import SuiteTest, is_suite_file, load_suite
 
-SPEC = "name: api\ntarget: http://127.0.0.1:9\nload: {phases: [{duration: 5s, rate: 1/s}]}\nscenarios: [{flow: [{get: /}]}]\n"
+SPEC = ("name: api\ntarget: http://127.0.0.1:9\nload: {phases: [{duration: 5s, rate: 1/s}]}\n"
+        "scenarios: [{flow: [{get: /}]}]\n")
 
 
 def test_each_test_as_the_suite_runs_it(tmp_path: Path) -> None:
@@ -30,7 +32,6 @@ def test_every_problem_is_said_at_its_line(tmp_path: Path) -> None:
     suite = tmp_path / "gate.yaml"
     suite.write_text("suite: gate\ntests:\n  - missing.yaml\n  - {spec: api.yaml, set: not-a-list}\n"
                      "  - {spec: api.yaml, speed: fast}\n")
-    from runner.spec.checker import SpecError
     with pytest.raises(SpecError) as raised:
         load_suite(suite)
     said = [(p.line, p.message) for p in raised.value.problems]
@@ -41,6 +42,5 @@ def test_every_problem_is_said_at_its_line(tmp_path: Path) -> None:
 def test_a_suite_needs_tests(tmp_path: Path) -> None:
     suite = tmp_path / "empty.yaml"
     suite.write_text("suite: empty\ntests: []\n")
-    from runner.spec.checker import SpecError
     with pytest.raises(SpecError, match="non-empty list of specs"):
         load_suite(suite)
