@@ -53,3 +53,10 @@ def test_a_profile_may_only_replace_parts_of_the_load_not_the_scenarios(tmp_path
     (tmp_path / "t.yaml").write_text(SPEC + "  odd: {scenarios: []}\n")
     with pytest.raises(SpecError, match="profiles.odd.scenarios: a profile may replace name, target, load"):
         load_spec(tmp_path / "t.yaml")
+
+
+def test_a_specs_profiles_are_named_in_the_order_written() -> None:
+    from runner.spec.profiles import profile_names
+    from runner.spec.yamlsource import load_yaml
+    assert profile_names(load_yaml(SPEC, "t.yaml")) == ["stress", "spike"]
+    assert profile_names(load_yaml("name: plain\n", "t.yaml")) == []
