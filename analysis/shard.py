@@ -94,45 +94,54 @@ class Shard:
             "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
         }
 
-    # complexity: a shard's fields checked one by one as they are read: an untrusted object from the store
     @classmethod
     def from_dict(cls, data: Any, key: str) -> Shard:
+        """A shard read back from the store, every field checked (an untrusted object): a
+        ValueError naming the key and the field otherwise."""
         if not isinstance(data, dict) or data.get("format") != SHARD_FORMAT:
             raise ValueError(f"{key}: not a Squall shard (format {SHARD_FORMAT} expected)")
         for name in ("slice", "worker", "seq"):
-            value = data.get(name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{key}: {name}: expected an integer >= 0, got {value!r}")
-        windows = data.get("windows")
-        if not isinstance(windows, dict):
-            raise ValueError(f"{key}: windows: expected a map of seconds to windows")
-        parsed: dict[int, Window] = {}
-        for second, window in windows.items():
-            try:
-                index = int(second)
-            except (TypeError, ValueError):
-                raise ValueError(f"{key}: windows: {second!r} is not a second") from None
-            parsed[index] = Window.from_dict(window, f"{key}: windows[{second}]")
-        error = data.get("error")
-        ended = data.get("ended_at_epoch_s")
-        if ended is not None and (not isinstance(ended, int | float) or isinstance(ended, bool)):
-            raise ValueError(f"{key}: ended_at_epoch_s: expected a time in seconds, got {ended!r}")
-        covers = data.get("covers")
-        if covers is not None and (not isinstance(covers, int) or isinstance(covers, bool) or covers < 0):
-            raise ValueError(f"{key}: covers: expected a count of shards, got {covers!r}")
-        totals = data.get("totals")
-        interrupted = data.get("interrupted")
-        exit_code = data.get("process_exit_code")
-        if exit_code is not None and (not isinstance(exit_code, int) or isinstance(exit_code, bool)):
-            raise ValueError(f"{key}: process_exit_code: expected a whole number, got {exit_code!r}")
+            _check(key, name, data.get(name), _is_count(data.get(name)), "an integer >= 0")
+        error, ended, covers = data.get("error"), data.get("ended_at_epoch_s"), data.get("covers")
+        totals, interrupted, exit_code = data.get("totals"), data.get("interrupted"), data.get("process_exit_code")
+        _check(key, "ended_at_epoch_s", ended, ended is None or _is_number(ended), "a time in seconds")
+        _check(key, "covers", covers, covers is None or _is_count(covers), "a count of shards")
+        _check(key, "process_exit_code", exit_code, exit_code is None or _is_number(exit_code, whole=True),
+               "a whole number")
         return cls(
             run_id=str(data.get("run_id", "")), slice_index=data["slice"],
-            worker_index=data["worker"], seq=data["seq"], windows=parsed,
+            worker_index=data["worker"], seq=data["seq"], windows=_windows(data.get("windows"), key),
             final=bool(data.get("final", False)), error=None if error is None else str(error),
             ended_at_epoch_s=None if ended is None else float(ended), covers=covers,
             totals=None if totals is None else Window.from_dict(totals, f"{key}: totals"),
             interrupted=None if interrupted is None else str(interrupted), process_exit_code=exit_code,
         )
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value: Any, whole: bool = False) -> bool:
+    return isinstance(value, int if whole else int | float) and not isinstance(value, bool)
+
+
+def _check(key: str, name: str, value: Any, ok: bool, expected: str) -> None:
+    if not ok:
+        raise ValueError(f"{key}: {name}: expected {expected}, got {value!r}")
+
+
+def _windows(windows: Any, key: str) -> dict[int, Window]:
+    if not isinstance(windows, dict):
+        raise ValueError(f"{key}: windows: expected a map of seconds to windows")
+    parsed: dict[int, Window] = {}
+    for second, window in windows.items():
+        try:
+            index = int(second)
+        except (TypeError, ValueError):
+            raise ValueError(f"{key}: windows: {second!r} is not a second") from None
+        parsed[index] = Window.from_dict(window, f"{key}: windows[{second}]")
+    return parsed
 
 
 def snapshot_key(slice_index: int, worker_index: int) -> str:

@@ -39,39 +39,41 @@ def is_suite_file(path: Path) -> bool:
     return isinstance(data, dict) and "suite" in data and "tests" in data
 
 
-# complexity: a suite file's keys, each checked with its own message
 def load_suite(path: Path) -> tuple[str, list[SuiteTest]]:
     source: Source = load_yaml(path.read_text(encoding="utf-8"), str(path))
     c = Checker(source)
     top = c.mapping((), source.data, SUITE_KEYS, required=("suite", "tests"))
     name = c.text(("suite",), top.get("suite"), path.stem)
-    tests: list[SuiteTest] = []
     items = top.get("tests")
     if not isinstance(items, list) or not items:
         c.problem(("tests",), "must be a non-empty list of specs (a file name, or {spec: FILE, load_profile: NAME})")
         items = []
-    for i, raw in enumerate(items):
-        here = ("tests", i)
-        entry: dict[str, Any] = {"spec": raw} if isinstance(raw, str) else \
-            c.mapping(here, raw, SUITE_TEST_KEYS, required=("spec",))
-        if "spec" not in entry:
-            continue
-        spec = path.parent / c.text(here + ("spec",), entry["spec"], "")
-        if not spec.is_file():
-            c.problem(here + ("spec",) if isinstance(raw, dict) else here, f"no such spec file: {spec}")
-            continue
-        overrides = entry.get("set", [])
-        if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
-            c.problem(here + ("set",), "must be a list of PATH=VALUE overrides")
-            overrides = []
-        profile = entry.get("load_profile")
-        label = str(entry.get("name") or (f"{spec.stem} ({profile})" if profile else spec.stem))
-        tests.append(SuiteTest(label, spec, str(profile) if profile else None, tuple(overrides),
-                               _words(entry["tags"]) if "tags" in entry else None,
-                               _words(entry["exclude_tags"]) if "exclude_tags" in entry else None))
+    tests = [test for i, raw in enumerate(items) if (test := _suite_test(c, path, i, raw)) is not None]
     if c.problems:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return name, tests
+
+
+def _suite_test(c: Checker, path: Path, i: int, raw: Any) -> SuiteTest | None:
+    """One entry of ``tests``: a file name, or a map of its spec, profile, overrides and tags."""
+    here = ("tests", i)
+    entry: dict[str, Any] = {"spec": raw} if isinstance(raw, str) else \
+        c.mapping(here, raw, SUITE_TEST_KEYS, required=("spec",))
+    if "spec" not in entry:
+        return None
+    spec = path.parent / c.text(here + ("spec",), entry["spec"], "")
+    if not spec.is_file():
+        c.problem(here + ("spec",) if isinstance(raw, dict) else here, f"no such spec file: {spec}")
+        return None
+    overrides = entry.get("set", [])
+    if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+        c.problem(here + ("set",), "must be a list of PATH=VALUE overrides")
+        overrides = []
+    profile = entry.get("load_profile")
+    label = str(entry.get("name") or (f"{spec.stem} ({profile})" if profile else spec.stem))
+    return SuiteTest(label, spec, str(profile) if profile else None, tuple(overrides),
+                     _words(entry["tags"]) if "tags" in entry else None,
+                     _words(entry["exclude_tags"]) if "exclude_tags" in entry else None)
 
 
 def _words(value: object) -> str:
