@@ -22,7 +22,6 @@ SUPPORTED = "$.a.b, $['a'], $.items[0], $.items[-1], $.items[*].id, $..id, $.ite
 Step = tuple[str, Any]  # ("key", name) | ("index", n) | ("all", None) | ("slice", (a, b)); "deep " prefixed for ..
 
 
-# complexity: a hand-written tokenizer: one branch per token kind
 @lru_cache(maxsize=1024)
 def json_path_steps(expression: str) -> tuple[Step, ...]:
     """`$.items[0].id` -> (("key", "items"), ("index", 0), ("key", "id")); ValueError (with the
@@ -38,19 +37,21 @@ def json_path_steps(expression: str) -> tuple[Step, ...]:
             what = "filters ([?(...)]) are not supported" if rest.lstrip(".").startswith("[?") else \
                 f"cannot read '{rest}'"
             raise ValueError(f"JSONPath {expression}: {what} (supported: {SUPPORTED})")
-        deep = "deep " if match["descend"] else ""
-        if match["index"] is not None:
-            steps.append((deep + "index", int(match["index"])))
-        elif match["slice"] is not None:
-            low, high = match["slice"].split(":")
-            steps.append((deep + "slice", (int(low) if low else None, int(high) if high else None)))
-        elif match["name"] is not None or match["quoted"] is not None or match["double"] is not None:
-            steps.append((deep + "key", match["name"] if match["name"] is not None else
-                          match["quoted"] if match["quoted"] is not None else match["double"]))
-        else:
-            steps.append((deep + "all", None))
+        steps.append(_step(match))
         position = match.end()
     return tuple(steps)
+
+
+def _step(match: re.Match[str]) -> Step:
+    """One segment as a step: a key, an index, a slice, or every child ("deep " for ``..``)."""
+    deep = "deep " if match["descend"] else ""
+    if match["index"] is not None:
+        return deep + "index", int(match["index"])
+    if match["slice"] is not None:
+        low, high = match["slice"].split(":")
+        return deep + "slice", (int(low) if low else None, int(high) if high else None)
+    key = next((match[group] for group in ("name", "quoted", "double") if match[group] is not None), None)
+    return (deep + "key", key) if key is not None else (deep + "all", None)
 
 
 def _children(value: Any) -> Iterator[Any]:

@@ -11,7 +11,6 @@ class OverrideError(ValueError):
     pass
 
 
-# complexity: --set's path walk: lists by name or index, mappings, each failure its own message
 def apply_override(data: dict[str, Any], assignment: str) -> None:
     path, sep, raw = assignment.partition("=")
     if not sep or not path.strip():
@@ -24,16 +23,8 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
     node: Any = data
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        where = ".".join(parts[: i + 1])
         if isinstance(node, list):
-            index = next((n for n, item in enumerate(node) if isinstance(item, dict) and item.get("name") == part),
-                         None)
-            if index is None and part.isdigit() and int(part) < len(node):
-                index = int(part)
-            if index is None:
-                names = [str(item.get("name")) for item in node if isinstance(item, dict) and "name" in item]
-                raise OverrideError(f"--set {path}: no item '{part}' at {where}" +
-                                    (f" (names: {', '.join(names)})" if names else f" (0 to {len(node) - 1})"))
+            index = _item_index(node, part, path, ".".join(parts[: i + 1]))
             if last:
                 node[index] = value
             else:
@@ -45,3 +36,15 @@ def apply_override(data: dict[str, Any], assignment: str) -> None:
                 node = node.setdefault(part, {})
         else:
             raise OverrideError(f"--set {path}: {'.'.join(parts[:i])} is a value, not a map or a list")
+
+
+def _item_index(items: list[Any], part: str, path: str, where: str) -> int:
+    """A list's item by its name, or by its index."""
+    index = next((n for n, item in enumerate(items) if isinstance(item, dict) and item.get("name") == part), None)
+    if index is None and part.isdigit() and int(part) < len(items):
+        index = int(part)
+    if index is None:
+        names = [str(item.get("name")) for item in items if isinstance(item, dict) and "name" in item]
+        raise OverrideError(f"--set {path}: no item '{part}' at {where}" +
+                            (f" (names: {', '.join(names)})" if names else f" (0 to {len(items) - 1})"))
+    return index
