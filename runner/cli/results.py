@@ -240,43 +240,14 @@ def cmd_stop(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
-# complexity: parse, convert, validate and write, each with its own exit code and message
 def cmd_import(args: argparse.Namespace) -> int:
+    """Parse, convert, validate and write an Artillery script, each step with its own message."""
     import yaml
-
-    from runner.importers.artillery import convert_artillery, looks_like_artillery
-    from runner.importers.artillery_shape import ScriptError
-    from runner.spec import check_artillery_shape
-    from runner.spec.checker import Problem, SpecError
-    from runner.spec.yamlsource import SpecSyntaxError, dotted, load_yaml
     path = Path(args.file)
-    try:
-        source = load_yaml(path.read_text(encoding="utf-8"), str(path))
-    except OSError as error:
-        raise CouldNotRun(f"cannot read {path}: {error.strerror}") from None
-    except SpecSyntaxError as error:
-        raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
-    script = source.data
-    if not looks_like_artillery(script):
-        raise ValueError(f"{path}: not an Artillery script (expected 'config' with a target, and 'scenarios')")
-    check_artillery_shape(source)  # every value of a kind Artillery does not read there, located
-    try:
-        spec, unconverted, built_in = convert_artillery(script, path.stem, path.parent, environ=os.environ)
-    except ScriptError as error:
-        raise SpecError([Problem(str(path), source.line_of(error.path), dotted(error.path), error.message)]) from None
+    spec, unconverted, built_in = _converted_script(path)
     text = f"# Converted from {path.name} by `squall import artillery`\n" + \
         yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=120)
-    from runner.spec import parse_spec
-    written_as = args.output or f"{path.stem}.yaml"
-    try:  # what it writes always validates: when it would not, nothing is written and every reason is said
-        parse_spec(text, written_as, base_dir=path.parent, environ=os.environ)
-    except SpecError as error:
-        unset = [p for p in error.problems if "not set in the environment" in p.message]
-        if len(unset) < len(error.problems):
-            raise SpecError([Problem(str(path), 0, "", f"the converted spec would not validate (nothing written): "
-                                                       f"{problem}") for problem in error.problems]) from None
-        for problem in unset:  # the spec keeps the reference: a run reads it then
-            print(f"squall: note: {problem.path}: {problem.message}: set it before `squall run`", file=sys.stderr)
+    _check_converted(text, args.output or f"{path.stem}.yaml", path)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
         print(f"squall: wrote {args.output}", file=sys.stderr)
@@ -289,3 +260,43 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not unconverted:
         print("squall: every construct was converted", file=sys.stderr)
     return EXIT_PASS
+
+
+def _converted_script(path: Path) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The script read (its problems at their lines) and converted: the spec, what could not be
+    converted, and what Squall does built in."""
+    from runner.importers.artillery import convert_artillery, looks_like_artillery
+    from runner.importers.artillery_shape import ScriptError
+    from runner.spec import check_artillery_shape
+    from runner.spec.checker import Problem, SpecError
+    from runner.spec.yamlsource import SpecSyntaxError, dotted, load_yaml
+    try:
+        source = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except OSError as error:
+        raise CouldNotRun(f"cannot read {path}: {error.strerror}") from None
+    except SpecSyntaxError as error:
+        raise SpecError([Problem(error.file, error.line, "", error.message)]) from None
+    if not looks_like_artillery(source.data):
+        raise ValueError(f"{path}: not an Artillery script (expected 'config' with a target, and 'scenarios')")
+    check_artillery_shape(source)  # every value of a kind Artillery does not read there, located
+    try:
+        spec, unconverted, built_in = convert_artillery(source.data, path.stem, path.parent, environ=os.environ)
+    except ScriptError as error:
+        raise SpecError([Problem(str(path), source.line_of(error.path), dotted(error.path), error.message)]) from None
+    return spec, list(unconverted), list(built_in)
+
+
+def _check_converted(text: str, written_as: str, path: Path) -> None:
+    """What is written always validates: when it would not, nothing is written and every reason is
+    said; a variable not set here is noted (the spec keeps the reference, read at the run)."""
+    from runner.spec import parse_spec
+    from runner.spec.checker import Problem, SpecError
+    try:
+        parse_spec(text, written_as, base_dir=path.parent, environ=os.environ)
+    except SpecError as error:
+        unset = [p for p in error.problems if "not set in the environment" in p.message]
+        if len(unset) < len(error.problems):
+            raise SpecError([Problem(str(path), 0, "", f"the converted spec would not validate (nothing written): "
+                                                       f"{problem}") for problem in error.problems]) from None
+        for problem in unset:
+            print(f"squall: note: {problem.path}: {problem.message}: set it before `squall run`", file=sys.stderr)
