@@ -39,11 +39,21 @@ def cmd_runs(args: argparse.Namespace) -> int:
             tests = ", ".join(f"{t['name']} {t['status']}" + (f" ({t['run_id']})" if t.get("run_id") else "")
                               for t in suite["tests"])
             print(f"\nsuite {suite['suite_id']}: {suite['status']}: {tests}")
+    _other_store_note(args)
     for row in rows:
         if row["state"] == "INTERRUPTED":
             print(f"\n{row['run_id']} ended without a verdict (its squall process is gone; shown: what its shards "
                   f"hold): `squall collect {row['run_id']}` judges it")
     return EXIT_PASS
+
+
+def _other_store_note(args: argparse.Namespace) -> None:
+    """Runs kept in ./squall-runs before the store became the project's are not lost: say where."""
+    here = Path("squall-runs")
+    if args.on == "local" and here.is_dir() and (here / "runs").is_dir() and \
+            here.resolve() != Path(args.store).resolve():
+        print(f"\nnote: ./squall-runs holds runs too; the project's store is {args.store} "
+              f"(`squall runs --store squall-runs` lists those)", file=sys.stderr)
 
 
 def _run_line(row: dict[str, Any], width: int) -> str:

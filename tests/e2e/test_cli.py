@@ -483,3 +483,12 @@ def test_report_flags_make_their_folders_and_a_report_not_written_fails_the_comm
     done = squall("run", spec, "--store", "s", "--workers", "1", "--junit", "a-file/j.xml", cwd=tmp_path)
     assert done.returncode == 3, done.stderr
     assert "a requested report could not be written: a-file" in done.stderr and "the verdict was PASS" in done.stderr
+
+
+def test_runs_kept_in_a_subfolder_before_the_store_was_the_projects_are_pointed_at(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "api" / "squall-runs" / "runs").mkdir(parents=True)
+    listed = squall("runs", cwd=tmp_path / "api")
+    assert listed.returncode == 0
+    assert "./squall-runs holds runs too; the project's store is" in listed.stderr
+    assert str(tmp_path / "squall-runs") in listed.stderr
