@@ -14,16 +14,16 @@ def cmd_console(args: argparse.Namespace) -> int:
     from runner.console.backends import ConsoleBackend
     from runner.console.server import ConsoleApp, serve
     project, _, _ = project_root(Path.cwd())
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "squall"
     backend: ConsoleBackend
     if args.on == "aws":
         from runner.aws.backend import find_deployment
         from runner.console.aws_backend import AwsConsole
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "squall"
         backend = AwsConsole(find_deployment(aws_options(args)), cache, args.stack)
     else:
         from runner.console.backends import LocalConsole
         specs = Path(args.specs) if args.specs else (project / "specs" if (project / "specs").is_dir() else project)
-        backend = LocalConsole(Path(args.store), project, specs)
+        backend = LocalConsole(Path(args.store), project, specs, cache)
     console = ConsoleApp(backend)
 
     def started(url: str) -> None:

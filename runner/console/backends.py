@@ -33,10 +33,11 @@ class ConsoleBackend(Protocol):
 class LocalConsole:
     """The project's local store; runs started as `squall run` processes on this machine."""
 
-    def __init__(self, store_dir: Path, project: Path, specs_dir: Path) -> None:
+    def __init__(self, store_dir: Path, project: Path, specs_dir: Path, cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where the index lives while the store has no folder yet (default: the store's)."""
         self.store = LocalStore(store_dir)
         self.project, self.specs_dir = project, specs_dir.resolve()
-        self.index = RunIndex(self.store, index_path_for(self.store, store_dir))
+        self.index = RunIndex(self.store, index_path_for(self.store, cache_dir or store_dir))
         self.live = LiveRuns(self.store)
         self.launcher = Launcher(self.store, project)
         self.label = f"local store {store_dir}"

@@ -10,6 +10,7 @@ its shards hold; on AWS, RUNNING until its result is written.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -322,7 +323,10 @@ def resolve_run_names(index: RunIndex, names: list[str], spec: str | None = None
 
 def index_path_for(store: IndexedStore, cache_dir: Path, bucket: str | None = None) -> Path:
     """Where a store's index lives: inside a local store (``.index/runs.sqlite``), or in the user's
-    cache folder for a bucket."""
+    cache folder for a bucket, or for a local store not made yet (listing runs creates no folder)."""
     if isinstance(store, LocalStore):
-        return store.root / ".index" / "runs.sqlite"
+        if store.root.is_dir():
+            return store.root / ".index" / "runs.sqlite"
+        digest = hashlib.sha256(str(store.root.resolve()).encode()).hexdigest()[:16]
+        return cache_dir / f"index-local-{digest}.sqlite"
     return cache_dir / f"index-{bucket or 'bucket'}.sqlite"

@@ -137,3 +137,11 @@ def test_latest_and_baseline_are_names_for_runs(tmp_path: Path) -> None:
     assert resolve_run_names(index, ["latest"], spec="search") == ["other-1"]
     with pytest.raises(UnknownRunName, match="spec search has no baseline"):
         resolve_run_names(index, ["other-1", "baseline"])
+
+
+def test_listing_a_store_not_made_yet_creates_no_folder(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "not-yet")
+    index = RunIndex(store, index_path_for(store, tmp_path / "cache"))
+    index.refresh()
+    assert index.runs() == [] and not (tmp_path / "not-yet").exists()
+    assert index.path.parent == tmp_path / "cache"
