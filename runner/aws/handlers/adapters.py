@@ -23,5 +23,5 @@ def s3_store() -> S3Store:
 def stop_flag_store() -> S3Store:
     """For polling the stop flag: short timeouts and one retry, so a slow answer is a missed poll
     (the next one comes a second later), never a stalled or killed worker."""
-    config = Config(connect_timeout=2, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"})
+    config = Config(connect_timeout=2, read_timeout=2, retries={"total_max_attempts": 2, "mode": "standard"})
     return S3Store(bucket_name(), boto3.client("s3", config=config))
