@@ -90,3 +90,11 @@ def test_a_malformed_vpc_is_named_with_what_it_takes(vpc: object, message: str) 
     with pytest.raises(ContextError) as raised:
         read_settings(App(context=cdk_context(vpc=vpc)), ROOT / "specs", validate=lambda path: None)
     assert any(message in problem for problem in raised.value.problems), raised.value.problems
+
+
+def test_the_worker_network_is_made_only_when_the_context_asks() -> None:
+    from infra.app import build_app
+    from infra.network import WorkerNetwork
+    _, plain = build_app(App(context=cdk_context(nag=False)))
+    _, placed = build_app(App(context=cdk_context(nag=False, vpc=CREATED)))
+    assert plain.network is None and isinstance(placed.network, WorkerNetwork)

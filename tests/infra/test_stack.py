@@ -398,3 +398,15 @@ def test_the_monitor_reserves_room_for_the_gatherers_of_two_wide_slices() -> Non
     assert functions(synth(controlReservedConcurrency=5), "plan")["Environment"]["Variables"][
         "SQUALL_MONITOR_RESERVED"] == "5"
     assert functions(synth(), "plan")["Environment"]["Variables"]["SQUALL_MONITOR_RESERVED"] == "0"
+
+
+def test_every_construct_the_stack_names_is_its_own() -> None:
+    """The stack keeps the parts its acknowledgements and outputs name (a refactor that dropped one
+    would leave an output or a cdk-nag acknowledgement pointing at nothing)."""
+    from infra.app import build_app
+    from infra.stack import SquallStack
+    _, stack = build_app(App(context=cdk_context(nag=False)))
+    assert isinstance(stack, SquallStack)
+    for part in (stack.bucket, stack.schedule_group, stack.schedule_role, stack.schedule_dlq, stack.dashboard,
+                 stack.functions.worker, stack.orchestration.state_machine):
+        assert part.node.scope is not None and part.stack is stack
