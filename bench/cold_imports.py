@@ -45,7 +45,7 @@ def build(root: Path) -> dict[str, Path]:
     from aws_cdk import aws_lambda as lambda_
 
     from infra.bundling import PipBundling
-    from tests.infra.test_bundle import RUNTIME
+    from tests.infra.test_bundling import RUNTIME
     PipBundling(lambda_.Architecture.X86_64).try_bundle(str(root / "worker"), image=None)  # type: ignore[arg-type]
     PipBundling(lambda_.Architecture.X86_64, with_locust=False).try_bundle(  # type: ignore[arg-type]
         str(root / "lean"), image=None)
