@@ -96,9 +96,8 @@ class FastEngine:
             port = parts.port or (443 if scheme == "https" else 80)
             host = parts.hostname or ""
             default_port = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
-            host_header = host if default_port else f"{host}:{port}"
-            if ":" in host and not default_port:
-                host_header = f"[{host}]:{port}"
+            literal = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed, whatever the port
+            host_header = literal if default_port else f"{literal}:{port}"
             cached = ((scheme, host, port), f"Host: {host_header}\r\n".encode("latin-1"), 0)
             self._origins[prefix] = cached
         return cached[0], cached[1], path
