@@ -21,3 +21,12 @@ def test_the_origin_and_host_header_of_a_url(url: str, origin: tuple, host: byte
 def test_a_url_no_server_could_be_at_is_refused() -> None:
     with pytest.raises(ValueError):
         FastEngine(timeout_s=1.0)._split("http://api.example.com:0/")
+
+
+def test_what_every_engine_must_do() -> None:
+    from tests.unit.runner.load.engines.served import (
+        check_a_url_no_server_could_be_at_is_never_sent,
+        check_an_answer_and_a_body_past_the_limit,
+    )
+    check_an_answer_and_a_body_past_the_limit(FastEngine)
+    check_a_url_no_server_could_be_at_is_never_sent(FastEngine)
