@@ -60,7 +60,7 @@ lambda-python:
 	  echo "python3.13 not found: the Lambda-runtime check is skipped"; else echo "tests on $(LAMBDA_PYTHON):"; \
 	  test -x .venv-lambda/bin/python || $(LAMBDA_PYTHON) -m venv .venv-lambda; \
 	  .venv-lambda/bin/pip install --quiet -r infra/lambda-requirements.txt aiohttp==3.14.5 pytest==9.2.0 pytest-timeout==2.4.0 prometheus-client==0.26.0 \
-	    hypothesis==6.170.17 boto3; \
+	    hypothesis==6.170.17 boto3 moto==5.2.5; \
 	  PYTHONPATH=. .venv-lambda/bin/python -m pytest -q -p no:cacheprovider tests/unit \
 	    tests/functional/test_engines.py tests/functional/test_load_generator.py \
 	    --ignore=tests/unit/test_readme.py --ignore=tests/unit/runner/spec/test_schema.py \
