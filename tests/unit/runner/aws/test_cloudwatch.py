@@ -1,15 +1,11 @@
-"""The CloudWatch adapter and stack discovery against scripted clients: batching, pagination,
-the bounded wait for the last period, and failures that name the stack and the permission."""
+"""The CloudWatch adapter against a scripted client: batching, pagination, and the bounded wait for
+the last period, naming what is still missing."""
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
-from analysis.target import HttpApi, RestApi, TargetResources, build_queries
+from analysis.target import RestApi, TargetResources, build_queries
 from runner.aws.cloudwatch import fetch_metrics, pull_until_settled
-from runner.aws.discovery import DiscoveryError, discover
 from tests.unit.runner.virtual_time import FakeTime
 
 
@@ -79,52 +75,3 @@ def test_the_wait_is_bounded_and_names_what_is_still_missing() -> None:
                                     clock=time.clock, sleep=time.sleep)
     assert sum(time.slept) <= 40
     assert metrics.missing == ["lambda:fn", "apigateway:api"]
-
-
-class Paginator:
-    def __init__(self, pages: list[dict[str, Any]] | Exception) -> None:
-        self.pages = pages
-
-    def paginate(self, **kwargs: Any) -> list[dict[str, Any]]:
-        if isinstance(self.pages, Exception):
-            raise self.pages
-        return self.pages
-
-
-class FakeCloudFormation:
-    def __init__(self, pages: list[dict[str, Any]] | Exception) -> None:
-        self.pages = pages
-
-    def get_paginator(self, name: str) -> Paginator:
-        assert name == "list_stack_resources"
-        return Paginator(self.pages)
-
-
-class FakeApiGateway:
-    def get_rest_api(self, restApiId: str) -> dict[str, str]:  # noqa: N803 - boto3's name
-        return {"id": restApiId, "name": f"name-of-{restApiId}"}
-
-
-def resource(kind: str, physical: str) -> dict[str, str]:
-    return {"ResourceType": kind, "PhysicalResourceId": physical, "LogicalResourceId": physical}
-
-
-def test_discovery_finds_functions_tables_and_apis_with_their_stages() -> None:
-    pages = [{"StackResourceSummaries": [resource("AWS::Lambda::Function", "api-generate"),
-                                         resource("AWS::IAM::Role", "role")]},
-             {"StackResourceSummaries": [resource("AWS::DynamoDB::Table", "jobs"),
-                                         resource("AWS::ApiGateway::RestApi", "r123"),
-                                         resource("AWS::ApiGateway::Stage", "prod"),
-                                         resource("AWS::ApiGatewayV2::Api", "h456")]}]
-    found = discover("images-api", FakeCloudFormation(pages), FakeApiGateway())
-    assert found == TargetResources(("api-generate",), ("jobs",), (RestApi("name-of-r123", "prod"),),
-                                    (HttpApi("h456", "$default"),))
-
-
-def test_a_discovery_failure_names_the_stack_and_the_missing_permission() -> None:
-    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "ListStackResources")
-    with pytest.raises(DiscoveryError) as caught:
-        discover("images-api", FakeCloudFormation(denied), FakeApiGateway())
-    assert str(caught.value) == ("cannot list the resources of stack images-api: "
-                                 "missing permission cloudformation:ListStackResources (a Squall stack grants it for "
-                                 "the stacks squall:watchedStacks allows)")
