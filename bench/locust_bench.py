@@ -13,16 +13,14 @@ import argparse
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run_bench import NGINX_CONF, free_port, pinned, wait_port  # noqa: E402
+from run_bench import nginx_on_core_1, pinned  # noqa: E402
 
 LOCUSTFILE = """
 from locust import FastHttpUser, constant, task
@@ -74,15 +72,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="squall-locust-bench-"))
-    (work / "lf.py").write_text(LOCUSTFILE)
-    port = free_port()
-    (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port))
-    nginx = subprocess.Popen(pinned(1) + [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf"),
-                                          "-p", str(work)])
-    try:
-        wait_port(port)
-        url = f"http://127.0.0.1:{port}"
+    with nginx_on_core_1("squall-locust-bench-") as (url, _, work):
+        (work / "lf.py").write_text(LOCUSTFILE)
         plain_rps, plain_us = plain_locust(url, args.users, args.seconds, work)
         squall_rps, squall_us = squall_locust(url, args.users, args.seconds, work)
         print(f"FastHttpUser, {args.users} users, no wait, {args.seconds:g} s, one core each")
@@ -90,10 +81,6 @@ def main() -> None:
         print(f"  Squall + Locust  {squall_rps:>9,.0f} req/s  {squall_us:>6.1f} CPU-us/request")
         print(f"  Squall's worker: {squall_rps / plain_rps:.0%} of plain Locust's requests/s "
               f"({plain_us / squall_us:.0%} per CPU-second: Locust's whole process, Squall's worker during the run)")
-    finally:
-        nginx.terminate()
-        nginx.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -11,17 +11,15 @@ tool needs at any load (the interpreter, the binary) cancels out.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from peers import k6_binary  # noqa: E402
-from run_bench import NGINX_CONF, free_port, pinned, wait_port  # noqa: E402
+from run_bench import nginx_on_core_1, pinned  # noqa: E402
 
 SQUALL_SPEC = """
 name: users
@@ -108,24 +106,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     args = parser.parse_args()
     low, high = (int(n) for n in args.users.split(","))
-    work = Path(tempfile.mkdtemp(prefix="squall-memory-"))
-    port = free_port()
-    (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port))
-    nginx = subprocess.Popen(pinned(1) + [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf"),
-                                          "-p", str(work)])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_port(port)
+    with nginx_on_core_1("squall-memory-") as (url, _, work):
         print(f"peak resident memory of the load-generating process, {args.seconds:g} s, a GET and 1 s think a user")
         for name, tool in (("Squall", squall), ("k6", k6), ("Locust", locust)):
             at_low, at_high = tool(url, low, args.seconds, work), tool(url, high, args.seconds, work)
             per_user_kb = (at_high - at_low) * 1024 / (high - low)
             print(f"  {name:<7} {low:>6,} users {at_low:>8.1f} MB   {high:>6,} users {at_high:>8.1f} MB   "
                   f"{per_user_kb:>7.1f} kB a user", flush=True)
-    finally:
-        nginx.terminate()
-        nginx.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from locust_bench import LOCUSTFILE, plain_locust  # noqa: E402
-from run_bench import NGINX_CONF, SPEC, free_port, machine_state, pinned, wait_port  # noqa: E402
+from run_bench import SPEC, machine_state, nginx_on_core_1, pinned  # noqa: E402
 
 REQUESTS_PER_ARRIVAL = 1.2  # 80 % one request, 20 % two
 K6_SCRIPT = """
@@ -144,18 +143,9 @@ def main() -> None:
     parser.add_argument("--bisect", type=int, default=4, help="halvings between held and not held")
     parser.add_argument("--locust-users", type=int, default=50)
     args = parser.parse_args()
-    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
-        raise SystemExit("nginx is not installed (apt-get install nginx-light); see bench/README.md")
     k6_binary()
-    work = Path(tempfile.mkdtemp(prefix="squall-peers-"))
-    port = free_port()
-    (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port))
-    (work / "lf.py").write_text(LOCUSTFILE)
-    nginx = subprocess.Popen(pinned(1) + [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf"),
-                                          "-p", str(work)])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_port(port)
+    with nginx_on_core_1("squall-peers-") as (url, port, work):
+        (work / "lf.py").write_text(LOCUSTFILE)
         print(f"machine now: {machine_state(port)}")
         print(f"open model, {REQUESTS_PER_ARRIVAL} requests per arrival, {args.step_s:g} s steps; held: <= 0.5 % late "
               f"or dropped, no error")
@@ -165,18 +155,14 @@ def main() -> None:
         print(f"  locust  FastHttpUser, {args.locust_users} users, no wait: {locust_rps:,.0f} req/s, "
               f"{locust_cpu:.1f} CPU-us/req")
         print(f"machine at the end: {machine_state(port)}")
-        s_rps, k_rps = (squall or {}).get("rps", 0.0), (k6 or {}).get("rps", 0.0)
-        print(f"\nheld: Squall {s_rps:,.0f} req/s ({(squall or {}).get('rate', 0):,.0f} arrivals/s), "
-              f"k6 {k_rps:,.0f} req/s ({(k6 or {}).get('rate', 0):,.0f} arrivals/s), "
-              f"Locust FastHttpUser {locust_rps:,.0f} req/s (closed, no wait)")
-        if k_rps and locust_rps:
-            print(f"Squall / k6 = {s_rps / k_rps:.2f}x; Squall / Locust = {s_rps / locust_rps:.2f}x")
-        if squall:
-            print(f"Squall at its ceiling: {squall['cpu_us_per_request']:.1f} CPU-us/request")
-    finally:
-        nginx.terminate()
-        nginx.wait()
-        shutil.rmtree(work, ignore_errors=True)
+    s_rps, k_rps = (squall or {}).get("rps", 0.0), (k6 or {}).get("rps", 0.0)
+    print(f"\nheld: Squall {s_rps:,.0f} req/s ({(squall or {}).get('rate', 0):,.0f} arrivals/s), "
+          f"k6 {k_rps:,.0f} req/s ({(k6 or {}).get('rate', 0):,.0f} arrivals/s), "
+          f"Locust FastHttpUser {locust_rps:,.0f} req/s (closed, no wait)")
+    if k_rps and locust_rps:
+        print(f"Squall / k6 = {s_rps / k_rps:.2f}x; Squall / Locust = {s_rps / locust_rps:.2f}x")
+    if squall:
+        print(f"Squall at its ceiling: {squall['cpu_us_per_request']:.1f} CPU-us/request")
 
 
 if __name__ == "__main__":

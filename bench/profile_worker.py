@@ -20,14 +20,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from run_bench import NGINX_CONF, SPEC, free_port, machine_state, pinned, wait_port  # noqa: E402
+from run_bench import SPEC, machine_state, nginx_on_core_1, pinned  # noqa: E402
 
 # (part, what a frame's "function (file)" text contains), innermost match wins; order: most specific first
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -77,16 +76,10 @@ def main() -> None:
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
         raise SystemExit("py-spy is not installed: pip install py-spy")
-    work = Path(tempfile.mkdtemp(prefix="squall-profile-"))
-    port = free_port()
-    (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port))
-    nginx = subprocess.Popen(pinned(1) + [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf"),
-                                          "-p", str(work)])
-    try:
-        wait_port(port)
+    with nginx_on_core_1("squall-profile-") as (url, port, work):
         print(f"machine now: {machine_state(port)}")
         spec = work / "profile.yaml"
-        spec.write_text(SPEC.format(url=f"http://127.0.0.1:{port}", rate=args.rate, duration=args.seconds))
+        spec.write_text(SPEC.format(url=url, rate=args.rate, duration=args.seconds))
         run = subprocess.Popen(pinned(1) + [sys.executable, "-m", "runner.cli", "run", str(spec), "--workers", "1",
                                             "--store", str(work / "store"), "--seed", "1", "--quiet"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -122,10 +115,6 @@ def main() -> None:
         print("| part of the per-request path | share of samples | CPU-µs per request |\n|---|---:|---:|")
         for part, count in samples.most_common():
             print(f"| {part} | {count / total:.1%} | {count / total * cpu_us:.1f} |")
-    finally:
-        nginx.terminate()
-        nginx.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

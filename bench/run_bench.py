@@ -19,6 +19,7 @@ against nginx pinned to core 1. It reports:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -85,6 +87,26 @@ def wait_port(port: int) -> None:
         except OSError:
             time.sleep(0.05)
     raise SystemExit(f"nothing listening on {port}")
+
+
+@contextlib.contextmanager
+def nginx_on_core_1(prefix: str) -> Iterator[tuple[str, int, Path]]:
+    """nginx (one worker process, a fixed small JSON 200) on core 1 in a folder of its own: (its URL,
+    its port, the folder, for the bench's own files); stopped and the folder removed at the end."""
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        raise SystemExit("nginx is not installed (apt-get install nginx-light); see bench/README.md")
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    port = free_port()
+    (work / "nginx.conf").write_text(NGINX_CONF.format(dir=work, port=port))
+    nginx = subprocess.Popen(pinned(1) + [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(work / "nginx.conf"),
+                                          "-p", str(work)])
+    try:
+        wait_port(port)
+        yield f"http://127.0.0.1:{port}", port, work
+    finally:
+        nginx.terminate()
+        nginx.wait()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def pinned(core: int) -> list[str]:

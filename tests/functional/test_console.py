@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from runner.store import LocalStore
-from tests.functional.test_html_report import ARGS, ARTIFACTS, CHROMIUM
+from tests.functional.test_html_report import ARTIFACTS, watched_page
 from tests.history_fixture import write_history
 from tests.processes import demo_target_process
 
@@ -95,12 +95,7 @@ def browse(origin: str, project: Path) -> dict[str, Any]:
     problems: list[str] = []
     seen: dict[str, Any] = {"problems": problems}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(origin) else None)
-        page.on("dialog", lambda dialog: dialog.accept())  # Stop asks to confirm
+        page = watched_page(playwright, origin, problems)
 
         page.goto(origin + "/")
         seen["rows"] = page.eval_on_selector_all("#runs tr[data-run]", "rows => rows.map(r => [...r.cells].map("
@@ -147,7 +142,7 @@ def browse(origin: str, project: Path) -> dict[str, Any]:
         seen["live_verdict"] = page.inner_text("#verdict")
         page.goto(origin + "/schedules")
         seen["schedules"] = page.inner_text("main")
-        browser.close()
+        page.context.browser.close()
     return seen
 
 

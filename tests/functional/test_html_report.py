@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,18 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
+
+
+def watched_page(playwright: Any, origin: str, problems: list[str]) -> Any:
+    """A page in headless Chromium that records every console error, page error and request leaving
+    ``origin`` into ``problems``, and accepts every dialog (Stop asks to confirm)."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(origin) else None)
+    page.on("dialog", lambda dialog: dialog.accept())
+    return page
 
 
 def with_target(result: dict) -> dict:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.functional.test_html_report import ARGS, ARTIFACTS, CHROMIUM
+from tests.functional.test_html_report import ARTIFACTS, CHROMIUM, watched_page
 from tests.processes import page_origin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,12 +49,7 @@ def watch_the_page(origin: str, screenshot: str) -> dict[str, Any]:
     problems: list[str] = []
     seen: dict[str, Any] = {"problems": problems}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.on("request", lambda r: problems.append(f"network: {r.url}") if not r.url.startswith(origin) else None)
-        page.on("dialog", lambda dialog: dialog.accept())  # Stop asks to confirm
+        page = watched_page(playwright, origin, problems)
         page.goto(origin + "/")
         page.wait_for_function("Number(document.body.dataset.updates || 0) >= 4", timeout=60_000)
         first = page.evaluate("document.getElementById('chart-rate').data[0].x.length")
@@ -70,7 +65,7 @@ def watch_the_page(origin: str, screenshot: str) -> dict[str, Any]:
         seen["verdict"] = page.inner_text("#verdict")
         seen["report_link"] = page.get_attribute("#report", "href")
         seen["report"] = urllib.request.urlopen(origin + "/report", timeout=5).read().decode()
-        browser.close()
+        page.context.browser.close()
     return seen
 
 
