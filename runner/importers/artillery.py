@@ -39,6 +39,9 @@ def looks_like_artillery(document: Any) -> bool:
         "scenarios" in document and "load" not in document
 
 
+ENSURE_TIMES = ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min")  # ms ceilings
+
+
 class Converter:
     def __init__(self, base_dir: Path, data_root: Path | None = None,
                  environ: Mapping[str, str] | None = None) -> None:
@@ -389,35 +392,41 @@ class Converter:
                 self.skip(f"{where}.match", f"only json matches are converted: {item}")
         return out
 
-    # complexity: one Artillery ensure key per branch (p50…max, maxErrorRate, thresholds, conditions)
     def ensure(self, ensure: dict[str, Any]) -> list[Any]:
-        thresholds: list[Any] = []
-        for key in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min"):
-            if key in ensure:
-                metric = "p99.9" if key == "p999" else key
-                thresholds.append(f"{metric} < {float(ensure[key]):g}ms")
+        """Artillery's ensure as thresholds: its percentile ceilings, maxErrorRate, thresholds and
+        conditions; what has no Squall equivalent is listed as not converted."""
+        thresholds: list[Any] = [f"{'p99.9' if key == 'p999' else key} < {float(ensure[key]):g}ms"
+                                 for key in ENSURE_TIMES if key in ensure]
         if "maxErrorRate" in ensure:
             thresholds.append(f"error_rate <= {float(ensure['maxErrorRate']):g}%")
-        for i, item in enumerate(ensure.get("thresholds") or []):
+        thresholds += self._ensure_thresholds(ensure.get("thresholds") or [])
+        thresholds += self._ensure_conditions(ensure.get("conditions") or [])
+        for key in ensure:
+            if key not in (*ENSURE_TIMES, "maxErrorRate", "thresholds", "conditions"):
+                self.skip(f"config.ensure.{key}", "not converted")
+        return thresholds
+
+    def _ensure_thresholds(self, items: list[Any]) -> list[Any]:
+        found: list[Any] = []
+        for i, item in enumerate(items):
             for metric, limit in (item or {}).items():
                 match = _TIME_METRIC.match(str(metric))
                 if match:
-                    thresholds.append(f"{match.group(1)} < {float(limit):g}ms")
+                    found.append(f"{match.group(1)} < {float(limit):g}ms")
                 else:
                     self.skip(f"config.ensure.thresholds[{i}]", f"{metric} has no Squall equivalent")
-        for i, condition in enumerate(ensure.get("conditions") or []):
+        return found
+
+    def _ensure_conditions(self, conditions: list[Any]) -> list[Any]:
+        found: list[Any] = []
+        for i, condition in enumerate(conditions):
             for part in re.split(r"\s+and\s+", str(condition.get("expression", ""))):
                 converted = self.condition(part)
                 if converted is None:
                     self.skip(f"config.ensure.conditions[{i}]", f"'{part}' is not converted")
                     continue
-                thresholds.append(converted if condition.get("strict", True)
-                                  else {"check": converted, "severity": "should"})
-        for key in ensure:
-            if key not in ("p50", "median", "p75", "p90", "p95", "p99", "p999", "max", "min", "maxErrorRate",
-                           "thresholds", "conditions"):
-                self.skip(f"config.ensure.{key}", "not converted")
-        return thresholds
+                found.append(converted if condition.get("strict", True) else {"check": converted, "severity": "should"})
+        return found
 
     @staticmethod
     def condition(text: str) -> str | None:
