@@ -363,34 +363,37 @@ class Converter:
                 self.skip(f"{where}.{key}", "not converted")
         return {"loop": loop}
 
-    # complexity: one Artillery expectation kind per branch
     def expectations(self, where: str, expect: Any, match: Any) -> dict[str, Any]:
         """Artillery's expect (statusCode, contentType, hasProperty, hasHeader) and match."""
         out: dict[str, Any] = {}
         for item in expect if isinstance(expect, list) else [expect] if expect else []:
             for kind, value in (item or {}).items() if isinstance(item, dict) else ():
-                if kind == "statusCode":
-                    try:
-                        status = self.resolved(f"{where}.expect.statusCode", value)
-                        out["status"] = status if isinstance(status, (int, list)) else int(status)
-                    except (ValueError, TypeError) as error:
-                        self.skip(f"{where}.expect.statusCode", f"not converted: {error}")
-                elif kind == "contentType":
-                    out["content_type"] = "application/json" if value == "json" else str(value)
-                elif kind == "hasProperty":
-                    out.setdefault("has", []).append(f"$.{value}")
-                elif kind == "hasHeader":
-                    self.skip(f"{where}.expect.hasHeader", "a header's presence is not checked; header: {name: "
-                              "value} checks its value")
-                else:
-                    self.skip(f"{where}.expect.{kind}", "not converted (status, content type, property and "
-                              "header values are)")
+                self._expectation(where, kind, value, out)
         for item in match if isinstance(match, list) else [match] if match else []:
             if isinstance(item, dict) and "json" in item and "value" in item:
                 out.setdefault("json", {})[str(item["json"])] = item["value"]
             else:
                 self.skip(f"{where}.match", f"only json matches are converted: {item}")
         return out
+
+    def _expectation(self, where: str, kind: str, value: Any, out: dict[str, Any]) -> None:
+        """One expect item into ``out`` (Squall's expect), or listed as not converted."""
+        if kind == "statusCode":
+            try:
+                status = self.resolved(f"{where}.expect.statusCode", value)
+                out["status"] = status if isinstance(status, (int, list)) else int(status)
+            except (ValueError, TypeError) as error:
+                self.skip(f"{where}.expect.statusCode", f"not converted: {error}")
+        elif kind == "contentType":
+            out["content_type"] = "application/json" if value == "json" else str(value)
+        elif kind == "hasProperty":
+            out.setdefault("has", []).append(f"$.{value}")
+        elif kind == "hasHeader":
+            self.skip(f"{where}.expect.hasHeader", "a header's presence is not checked; header: {name: "
+                      "value} checks its value")
+        else:
+            self.skip(f"{where}.expect.{kind}", "not converted (status, content type, property and "
+                      "header values are)")
 
     def ensure(self, ensure: dict[str, Any]) -> list[Any]:
         """Artillery's ensure as thresholds: its percentile ceilings, maxErrorRate, thresholds and
