@@ -55,29 +55,3 @@ def test_a_worker_whose_results_cannot_be_stored_stops_and_fails_loudly() -> Non
     assert generator.stopping and isinstance(generator.sink_failure, StoreError)
     assert len(engine.sent) < 20  # it stopped sending load instead of carrying on blind
     assert attempts[-1].final and attempts[-1].error is not None and "ShardWriteFailed" in attempts[-1].error
-
-
-def test_a_worker_that_fails_before_sending_load_writes_its_final_error_shard_at_once(tmp_path) -> None:
-    """Nobody waits out the slice for it: the monitor sees a final shard, the verdict its cause."""
-    import asyncio
-
-    from analysis.merge import merge_shards
-    from analysis.verdict import missing_workers
-    from runner.guardrails import HostPolicy
-    from runner.job import WorkerJob
-    from runner.load.job_runner import run_job
-    from runner.prepare import prepare_run
-    from runner.store import LocalStore, read_shard, shard_keys
-
-    store = LocalStore(tmp_path)
-    spec = parse_spec(OPEN % 100, "t.yaml")
-    plan = make_plan(spec, "r", 1, workers=1)
-    prepare_run(store, spec, plan, {"run_id": "r"}, "no-such-engine", 1.0, 0.0, sliced=False,
-                hosts=HostPolicy((), allow_loopback=True))
-    job = WorkerJob.from_dict(store.get_json("runs/r/jobs/0.json")).for_worker(0)
-    with pytest.raises(ValueError, match="no-such-engine"):
-        asyncio.run(run_job(job, store, start_at_epoch_s=0.0))
-    [key] = shard_keys(store, "r")
-    shard = read_shard(store, key)
-    assert shard.final and shard.error is not None and shard.error.startswith("ValueError before sending load:")
-    assert missing_workers(merge_shards([shard]), 1)[0].startswith("worker 0 failed: ValueError before sending load")
