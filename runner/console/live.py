@@ -69,6 +69,8 @@ class LiveRuns:
                                               followed.spec.thresholds, state)
         snapshot.update(name=followed.spec.name, report=self.store.exists(prefix + "reports/report.html"),
                         verdict={"status": state, "reasons": explanation(result["verdict"])} if result else None)
+        if result is not None or state == "INTERRUPTED":
+            self.forget(run_id)  # it will not change again: nothing is kept for it
         return snapshot
 
     def stop(self, run_id: str) -> None:

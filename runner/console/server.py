@@ -159,7 +159,11 @@ class ConsoleApp:
         return response
 
     async def stop(self, request: web.Request) -> web.Response:
-        await self._blocking(lambda: self.backend.stop(request.match_info["run_id"]))
+        run_id = request.match_info["run_id"]
+        index = await self._blocking(self.backend.fresh_index)
+        if index.run(run_id) is None:  # a stop flag written for no run would make one
+            return web.json_response({"stopping": False, "error": f"no run {run_id}"}, status=404)
+        await self._blocking(lambda: self.backend.stop(run_id))
         return web.json_response({"stopping": True})
 
     async def baseline(self, request: web.Request) -> web.StreamResponse:

@@ -76,3 +76,11 @@ def test_a_start_with_a_bad_scale_or_an_unknown_spec_is_refused(tmp_path: Path) 
         unknown = await client.post("/start", data={"token": "tok", "spec": "/etc/passwd"})
         assert unknown.status == 400 and "no spec /etc/passwd here" in await unknown.text()
     with_console(tmp_path, check)
+
+
+def test_stopping_a_run_that_is_not_there_makes_no_run(tmp_path: Path) -> None:
+    async def check(client: TestClient, console: ConsoleApp) -> None:
+        answer = await client.post("/runs/nope/live/stop", headers={"X-Squall-Token": "tok"})
+        assert answer.status == 404
+        assert not (tmp_path / "squall-runs" / "runs" / "nope").exists()  # before: a phantom run with a stop flag
+    with_console(tmp_path, check)
