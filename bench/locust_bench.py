@@ -22,17 +22,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from run_bench import nginx_on_core_1, pinned  # noqa: E402
 
-LOCUSTFILE = """
+LOCUSTFILE_WAITING = """
 from locust import FastHttpUser, constant, task
 
 
 class Reader(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = constant({wait_s})
 
     @task
     def items(self):
         self.client.get("/items")
 """
+LOCUSTFILE = LOCUSTFILE_WAITING.format(wait_s=0)  # no wait: Locust's best case
 
 
 def cpu_seconds(pid: int) -> float:

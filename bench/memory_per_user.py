@@ -18,6 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from locust_bench import LOCUSTFILE_WAITING  # noqa: E402
 from peers import k6_binary  # noqa: E402
 from run_bench import nginx_on_core_1, pinned  # noqa: E402
 
@@ -34,17 +35,7 @@ import {sleep} from 'k6';
 export const options = {scenarios: {closed: {executor: 'constant-vus', vus: __ENV.USERS, duration: __ENV.SECONDS + 's'}}};
 export default function () { http.get(`${__ENV.BASE}/items`); sleep(1); }
 """
-LOCUSTFILE = """
-from locust import FastHttpUser, constant, task
-
-
-class Browser(FastHttpUser):
-    wait_time = constant(1)
-
-    @task
-    def items(self):
-        self.client.get("/items")
-"""
+LOCUSTFILE = LOCUSTFILE_WAITING.format(wait_s=1)
 
 
 def rss_mb(pid: int) -> float:
