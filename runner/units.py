@@ -3,8 +3,10 @@ percentages (`1%`), sizes (`10MB`). Each parser returns a plain number in the un
 ValueError with a hint."""
 from __future__ import annotations
 
+import calendar
 import math
 import re
+import time
 
 MAX_DURATION_S = 7 * 86400.0  # any duration a spec gives (a phase, a think, a timeout): at most a week
 MAX_RATE_PER_S = 1_000_000.0  # arrivals per second a spec may ask for
@@ -127,3 +129,8 @@ def format_duration(seconds: float) -> str:
         return f"{int(minutes)}m{rest:02.0f}s" if rest else f"{int(minutes)}m"
     hours, minutes = divmod(minutes, 60)
     return f"{int(hours)}h{int(minutes):02d}m"
+
+
+def utc_day_start_s(text: str) -> float:
+    """A date written YYYY-MM-DD as its UTC midnight in epoch seconds; ValueError otherwise."""
+    return float(calendar.timegm(time.strptime(text, "%Y-%m-%d")))

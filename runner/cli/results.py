@@ -69,11 +69,9 @@ def _run_line(row: dict[str, Any], width: int) -> str:
 
 def _date_epoch_s(text: str) -> float:
     """YYYY-MM-DD (UTC midnight) or a duration back from now (7d, 12h)."""
-    import calendar
-
-    from runner.units import parse_duration_s
+    from runner.units import parse_duration_s, utc_day_start_s
     try:
-        return float(calendar.timegm(time.strptime(text, "%Y-%m-%d")))
+        return utc_day_start_s(text)
     except ValueError:
         pass
     try:

@@ -9,10 +9,8 @@ its own forms and pages, and, when the browser says where it comes from, this co
 from __future__ import annotations
 
 import asyncio
-import calendar
 import json
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from runner.results.index import RunFilter, UnknownRunName, resolve_run_names
 from runner.results.live_page import PAGE
 from runner.results.reports import chart_library_js
 from runner.store import StoreError, run_prefix
+from runner.units import utc_day_start_s
 
 PAGE_SIZE = 100
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -264,7 +263,7 @@ def _day(text: str | None, plus_days: int = 0) -> float | None:
     """A date (UTC midnight), as the page's date inputs send it; ``plus_days`` later for an "until"."""
     if not text:
         return None
-    return float(calendar.timegm(time.strptime(text, "%Y-%m-%d"))) + plus_days * 86_400
+    return utc_day_start_s(text) + plus_days * 86_400
 
 
 async def serve(console: ConsoleApp, port: int, started: Callable[[str], None]) -> None:

@@ -30,3 +30,10 @@ def test_sizes_in_bytes(text: object, size: int) -> None:
 def test_what_is_not_a_size_says_how_to_write_one(text: object) -> None:
     with pytest.raises(ValueError):
         parse_size_bytes(text)
+
+
+def test_a_date_is_its_utc_midnight() -> None:
+    from runner.units import utc_day_start_s
+    assert utc_day_start_s("2026-12-07") == 1_796_601_600.0
+    with pytest.raises(ValueError):
+        utc_day_start_s("yesterday")
