@@ -20,6 +20,10 @@ def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("SQUALL_MAX_WORKERS", "4")
     monkeypatch.setenv("SQUALL_MAX_DURATION_S", "600")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "squall")
+    # moto answers GetAccountSettings only once an emulated test in the same process has taught it
+    # (tests/aws_harness.answer_account_settings); then with this quota, big enough for what these
+    # tests plan, so they pass in any order. Plan's refusals are tested in test_plan.py with a fake.
+    monkeypatch.setenv("MOTO_LAMBDA_CONCURRENCY_QUOTA", "10000")
     with mock_aws():
         boto3.client("s3").create_bucket(Bucket="results")
         yield "results"
