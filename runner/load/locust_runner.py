@@ -193,7 +193,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
     # as Locust's main does: the file's init listeners see the environment and its runner
     environment.events.init.fire(environment=environment, runner=runner, web_ui=None)  # type: ignore[no-untyped-call]
     gevent.sleep(max(0.0, start_at_epoch_s - time.time()))
-    flushing = gevent.spawn(flusher.every, job.flush_interval_s)
+    flusher.start(job.flush_interval_s)
     error, interrupted = None, None
     try:
         _start_users(runner, users, already_stopped=bool(stopped()))
@@ -206,7 +206,7 @@ def run_locust_job(job: WorkerJob, store: Store, start_at_epoch_s: float, stop_p
         error = f"{type(failure).__name__}: {failure}"
         raise
     finally:
-        flushing.kill()
+        flusher.stop()
         # as Locust's shutdown does, before the final shard
         environment.events.quitting.fire(environment=environment, reverse=True)  # type: ignore[no-untyped-call]
         exit_code = getattr(environment, "process_exit_code", None)  # a quitting listener may have set it
@@ -329,12 +329,30 @@ class ShardFlusher:
         self.recording = LocustRecorder(self.recorder, max_endpoints, named_endpoints)
         self.cpu_mark = (time.process_time(), time.monotonic())
         self.flushed: dict[int, Window] = {}
+        self.periodic: Any = None
+        self.writing: Any = None
 
-    def every(self, interval_s: float) -> None:
+    def start(self, interval_s: float) -> None:
+        """Flush every ``interval_s`` in a greenlet of its own."""
+        import gevent
+        from gevent.lock import Semaphore
+        self.writing = Semaphore()
+        self.periodic = gevent.spawn(self._every, interval_s)
+
+    def _every(self, interval_s: float) -> None:
         import gevent
         while True:
             gevent.sleep(interval_s)
-            self.flush()
+            with self.writing:
+                self.flush()
+
+    def stop(self) -> None:
+        """No more periodic flushes, and never one cut in half: a flush takes the recorder's windows
+        before its PUT (which yields to other greenlets on S3), so killed inside it, that shard
+        would never be written."""
+        if self.periodic is not None:
+            with self.writing:  # the periodic greenlet sleeps or waits here: never inside a flush
+                self.periodic.kill()
 
     def flush(self, final: bool = False, error: str | None = None, interrupted: str | None = None,
               exit_code: int | None = None) -> None:
