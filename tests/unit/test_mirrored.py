@@ -1,7 +1,8 @@
 """Tests mirror the source tree: runner/load/generator.py is tested in
 tests/unit/runner/load/test_generator.py (a package's __init__.py in test_<package>.py beside
-the package's folder; infra/<name>.py in tests/infra/test_<name>.py), a file that imports it.
-e2e/, functional/ and e2e_emulated/ stay named by behaviour.
+the package's folder; infra/<name>.py in tests/infra/test_<name>.py), a file that imports it, or,
+for an entry point that patches the interpreter as it is imported (gevent's monkey-patching), runs
+it as a process: `python -m <module>`. e2e/, functional/ and e2e_emulated/ stay named by behaviour.
 
 The modules still without theirs are listed in tests/unmirrored.txt: the list may only shrink (a
 new module comes with its test file; a module that gets one leaves the list)."""
@@ -34,7 +35,11 @@ def mirror_of(path: Path) -> Path:
 
 
 def imports(test: Path, module: str) -> bool:
-    for node in ast.walk(ast.parse(test.read_text(encoding="utf-8"))):
+    tree = ast.parse(test.read_text(encoding="utf-8"))
+    constants = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+    if "-m" in constants and module in constants:  # run as a process: [sys.executable, "-m", MODULE, ...]
+        return True
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and (
                 node.module == module or (node.module + "." + node.names[0].name) == module or
                 any(f"{node.module}.{alias.name}" == module for alias in node.names)):
