@@ -49,12 +49,14 @@ class Threshold:
     regression: RegressionRef | None = None  # for metric "regression": against the baseline run
     phase: str | None = None  # judged over this phase's seconds only
     window_s: tuple[float, float] | None = None  # the phase's (start, end), seconds from the run's start
+    region: str | None = None  # in a run across regions: judged on that region's requests alone
 
     @property
     def label(self) -> str:
         excluded = f" (excluding {', '.join(map(str, self.exclude_statuses))})" if self.exclude_statuses else ""
         during = f" during {self.phase}" if self.phase else ""
-        return (f"{self.text} [{self.endpoint}]" if self.endpoint else self.text) + during + excluded
+        where = f" in {self.region}" if self.region else ""
+        return (f"{self.text} [{self.endpoint}]" if self.endpoint else self.text) + where + during + excluded
 
 
 def parse_threshold(text: str) -> tuple[str, float | None, str, float]:

@@ -211,6 +211,7 @@ class Spec:
     user_classes: tuple[UserClass, ...] = ()
     locust: LocustSource | None = None
     aws: AwsWatch | None = None
+    regions: tuple[tuple[str, float], ...] = ()  # where the load comes from on AWS, each region's share (1 = all)
     notes: tuple[str, ...] = ()  # e.g. what an imported Artillery script could not carry over
     profile: str | None = None  # the load profile applied (-e NAME): a run's baseline is per spec and profile
 

@@ -67,6 +67,7 @@ HELP: dict[str, str] = {
     "thresholds": "What must hold, e.g. 'p95 < 500ms', 'error_rate < 1%', 'aws.lambda[fn].throttles == 0'",
     "limits": "Guardrails: the generator's health limits, allowed hosts, caps on rate, duration and cost",
     "aws": "The target's AWS resources to watch in CloudWatch during the run",
+    "regions": "Send the load from several AWS regions: {us-east-1: 60%, eu-west-1: 40%} (or a list: equal shares)",
     "profiles": "Variants of this spec selected with --load-profile NAME (or -e NAME)",
     "target.url": "The base URL; steps' URLs starting with / are relative to it",
     "target.headers": "Headers sent with every request",
@@ -103,6 +104,7 @@ HELP: dict[str, str] = {
     "threshold.for": "With abort: how long it must be broken first",
     "threshold.after": "With abort: not in the run's first seconds",
     "threshold.phase": "Judge one phase's seconds only",
+    "threshold.region": "In a run across regions: judge this region's requests only",
 }
 
 
@@ -213,7 +215,7 @@ def _threshold() -> dict[str, Any]:
     return _either(TEXT, _map(THRESHOLD_KEYS, {
         "check": TEXT, "severity": {"enum": list(SEVERITIES)}, "endpoint": TEXT,
         "exclude_statuses": {"type": "array", "items": {"type": "integer"}}, "abort": BOOLEAN,
-        "for": DURATION, "after": DURATION, "phase": TEXT,
+        "for": DURATION, "after": DURATION, "phase": TEXT, "region": TEXT,
     }, required=("check",), help_prefix="threshold."))
 
 
@@ -254,6 +256,10 @@ def _top_level() -> dict[str, Any]:
                                      "shape": TEXT, "inlined": {"type": "string"}, "options": WORDS},
                        required=("file",)),
         "data": _data(), "thresholds": {"type": "array", "items": _threshold()}, "limits": _limits(), "aws": _aws(),
+        "regions": _either({"type": "object", "additionalProperties": _either(
+                               {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                               {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%?\s*$"})},
+                           {"type": "array", "items": TEXT, "minItems": 1}),
     }
 
 

@@ -20,7 +20,7 @@ from runner.spec.model import (
 from runner.spec.yamlsource import Path
 from runner.units import parse_duration_s, parse_rate_per_s, parse_share, parse_size_bytes
 
-THRESHOLD_KEYS = ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after", "phase")
+THRESHOLD_KEYS = ("check", "severity", "endpoint", "exclude_statuses", "abort", "for", "after", "phase", "region")
 SEVERITIES = ("must", "should")
 AWS_KEYS = ("region", "stack", "resources", "settle")
 AWS_RESOURCE_KEYS = ("lambda", "dynamodb", "apigateway")
@@ -73,8 +73,9 @@ def _threshold(c: Checker, here: Path, raw: Any, endpoints: list[str],
         c.problem(here + ("exclude_statuses",), "must be a list of status codes, e.g. [429]")
         excluded = []
     phase, window = _phase_window(c, here, t, phases, metric)
+    region = c.text(here + ("region",), t["region"], "") or None if "region" in t else None
     return Threshold(text.strip(), metric, percentile, op, limit, None if endpoint is None else str(endpoint),
-                     str(severity), tuple(excluded), target_ref, regression_ref, phase, window), t
+                     str(severity), tuple(excluded), target_ref, regression_ref, phase, window, region), t
 
 
 def _check(c: Checker, here: Path, t: dict[str, Any], text: str) -> tuple[str, float | None, str, float, Any, Any]:

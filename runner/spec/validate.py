@@ -10,6 +10,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from analysis.abort import AbortRule
+from analysis.regions import parse_shares
 from analysis.thresholds import Threshold, parse_threshold
 from runner.datafiles import DataFileError, csv_rows, locate, read_text
 from runner.spec.checker import Checker, SpecError, kind_of
@@ -35,7 +36,8 @@ from runner.templating import SECRET, Template, unknown_built_in
 from runner.units import format_duration, parse_duration_s, parse_rate_per_s
 
 DEFAULT_THRESHOLD = "error_rate < 1%"
-TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "locust", "data", "thresholds", "limits", "aws")
+TOP_KEYS = ("name", "target", "load", "scenarios", "user_classes", "locust", "data", "thresholds", "limits", "aws",
+            "regions")
 TARGET_KEYS = ("url", "headers", "timeout", "verify_tls", "http2", "cookies")
 LOAD_KEYS = ("phases", "arrivals")
 ARRIVALS = ("constant", "poisson")
@@ -94,13 +96,32 @@ def build_spec(source: Source, base_dir: FilePath | None, data_root: FilePath | 
     limits = limits_from(c, top.get("limits", {}))
     own_limit_problems(c, phases, limits)
     aws = aws_from(c, top["aws"]) if "aws" in top else None
+    regions = _regions(c, top.get("regions"), thresholds)
     if aws is None and any(t.target is not None for t in thresholds):
         c.problem(("thresholds",), "aws.* thresholds need an 'aws' section naming the resources to watch")
     if c.problems:
         raise SpecError(sorted(c.problems, key=lambda p: p.line))
     return Spec(name=name, file=source.file, target=target, phases=phases, scenarios=scenarios,
                 data=data, thresholds=thresholds, abort_rules=tuple(aborts), limits=limits, arrivals=arrivals,
-                raw=source.data, aws=aws, notes=notes, user_classes=classes, locust=locust)
+                raw=source.data, aws=aws, notes=notes, user_classes=classes, locust=locust, regions=regions)
+
+
+def _regions(c: Checker, value: Any, thresholds: tuple[Threshold, ...]) -> tuple[tuple[str, float], ...]:
+    """Where the load comes from (runner.aws.regions): each region and its share; the regions a
+    threshold names must be among them."""
+    shares: dict[str, float] = {}
+    if value is not None:
+        try:
+            shares = parse_shares(value)
+        except ValueError as error:
+            c.problem(("regions",), f"{error} (e.g. regions: {{us-east-1: 60%, eu-west-1: 40%}})")
+            return ()
+    for index, threshold in enumerate(thresholds):
+        if threshold.region is not None and threshold.region not in shares:
+            c.problem(("thresholds", index, "region"),
+                      f"names {threshold.region}, which is not one of the run's regions"
+                      + (f" ({', '.join(shares)})" if shares else " (the spec has no 'regions', and --regions names them)"))
+    return tuple(shares.items())
 
 
 def _check_target_headers(c: Checker, target: Target, data: tuple[DataSet, ...]) -> None:

@@ -1,0 +1,150 @@
+"""A run across several AWS regions: the shares of the load each region sends, the whole numbers
+they split into, the regions' merges joined into one (histograms merged, never averaged), and
+whether a region that sent nothing could have changed a threshold's answer.
+
+A region's share is a fraction of the run's arrivals (open model) or users (closed model).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from analysis.merge import MergedRun, WorkerReport, fold_window
+from analysis.stats import EndpointStats, Window
+from analysis.thresholds import OPERATORS, Threshold, error_rate, excluded_errors
+
+# us-east-1, eu-west-3, ap-southeast-5, us-gov-west-1, il-central-1, mx-central-1 …
+REGION_NAME = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$")
+SHARE_TOLERANCE = 1e-6
+
+
+def parse_shares(value: object) -> dict[str, float]:
+    """The regions and their shares, as fractions summing to 1, in the order written.
+
+    ``value``: a mapping of region to its percentage (``{us-east-1: 60%, eu-west-1: 40%}``, the
+    ``%`` optional), a list of regions (equal shares), or the command line's text
+    (``us-east-1=60,eu-west-1=40`` or ``us-east-1,eu-west-1``). ValueError names every problem."""
+    pairs = _pairs(value)
+    problems = [f"{name!r} is not an AWS region name (e.g. us-east-1, eu-west-1)"
+                for name, _ in pairs if not REGION_NAME.match(name)]
+    names = [name for name, _ in pairs]
+    problems += [f"{name} is named twice" for name in sorted({n for n in names if names.count(n) > 1})]
+    given = [share for _, share in pairs if share is not None]
+    if given and len(given) != len(pairs):
+        problems.append("give every region its share, or none (equal shares)")
+    percents = [_percent(name, share, problems) for name, share in pairs] if given else []
+    if percents and all(p is not None for p in percents):
+        total = sum(p for p in percents if p is not None)
+        if abs(total - 100.0) > 0.01:
+            problems.append(f"the shares add up to {total:g}%, not 100%")
+    if not pairs:
+        problems.append("name at least one region")
+    if problems:
+        raise ValueError("; ".join(problems))
+    if not given:
+        return {name: 1.0 / len(pairs) for name in names}
+    return {name: float(p) / 100.0 for name, p in zip(names, percents, strict=True) if p is not None}
+
+
+def _pairs(value: object) -> list[tuple[str, object]]:
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",") if item.strip()]
+        return [(name.strip(), share.strip() if sep else None)
+                for name, sep, share in (item.partition("=") for item in items)]
+    if isinstance(value, Mapping):
+        return [(str(name), share) for name, share in value.items()]
+    if isinstance(value, (list, tuple)):
+        return [(str(name), None) for name in value]
+    raise ValueError(f"expected a map of region to share (us-east-1: 60%) or a list of regions, got {type(value).__name__}")
+
+
+def _percent(name: str, share: object, problems: list[str]) -> float | None:
+    text = str(share).strip().removesuffix("%").strip()
+    try:
+        percent = float(text)
+    except ValueError:
+        problems.append(f"{name}: share {share!r} is not a percentage such as 60%")
+        return None
+    if not 0 < percent <= 100 or math.isnan(percent):
+        problems.append(f"{name}: share {share!r} must be above 0% and at most 100%")
+        return None
+    return percent
+
+
+def apportion(total: int, shares: Mapping[str, float]) -> dict[str, int]:
+    """``total`` whole things (users, iterations, rows) split by the shares so that the parts add up
+    to ``total`` exactly: each region its share rounded down, then one more to the largest
+    remainders (Hamilton's method; ties to the region named first)."""
+    exact = {name: total * share for name, share in shares.items()}
+    parts = {name: math.floor(value + SHARE_TOLERANCE) for name, value in exact.items()}
+    left = total - sum(parts.values())
+    order = sorted(shares, key=lambda name: -(exact[name] - parts[name]))
+    for name in order[:max(0, left)]:
+        parts[name] += 1
+    return parts
+
+
+@dataclass(frozen=True)
+class RegionPart:
+    """One region's piece of a run: its merge and how many workers it planned."""
+
+    region: str
+    run: MergedRun
+    workers: int
+
+
+def join_runs(parts: list[RegionPart]) -> MergedRun:
+    """Every region's merge in one: totals and every second's window merged (the runs share one
+    start instant, so their seconds line up), the workers numbered on, region after region."""
+    joined = MergedRun()
+    offset = 0
+    for part in parts:
+        fold_window(joined, Window(endpoints=part.run.endpoints, scenarios=part.run.scenarios,
+                                   health=part.run.health))
+        for second, window in part.run.timeline.items():
+            joined.timeline.setdefault(second, Window()).merge(window)
+        for (slice_index, worker), report in part.run.workers.items():
+            joined.workers[(slice_index, offset + worker)] = WorkerReport(
+                report.shards, report.final, report.error, report.interrupted, report.process_exit_code)
+        joined.duplicate_shards += part.run.duplicate_shards
+        offset += part.workers
+    return joined
+
+
+def could_change(threshold: Threshold, stats: EndpointStats, missing_share: float, duration_s: float) -> bool:
+    """Could the requests of a region that sent nothing (``missing_share`` of the run's load) have
+    changed this threshold's answer on the requests the others sent? Bounds over everything those
+    requests could have been: all fastest or all slowest, none or all failed. A percentile p of the
+    whole lies between the present requests' quantiles (p - m) / (1 - m) and p / (1 - m)."""
+    if missing_share <= 0:
+        return False
+    if missing_share >= 1 or stats.requests == 0:
+        return True
+    present = stats.requests
+    missing = present * missing_share / (1 - missing_share)
+    low, high = _bounds(threshold, stats, present, missing, missing_share, duration_s)
+    test = OPERATORS[threshold.op]
+    return low is None or high is None or test(low, threshold.limit) != test(high, threshold.limit)
+
+
+def _bounds(threshold: Threshold, stats: EndpointStats, present: int, missing: float, missing_share: float,
+            duration_s: float) -> tuple[float | None, float | None]:
+    """The lowest and highest the whole run's value could have been; None: not bounded here."""
+    if threshold.metric == "error_rate":
+        errors = present * error_rate(stats, threshold.exclude_statuses)
+        return errors / (present + missing), (errors + missing) / (present + missing)
+    if threshold.metric in ("requests", "rps"):
+        per = 1.0 if threshold.metric == "requests" else 1.0 / max(duration_s, 1e-9)
+        return present * per, math.inf
+    if threshold.metric == "errors":
+        return float(stats.error_count - excluded_errors(stats, threshold.exclude_statuses)), math.inf
+    if threshold.metric == "latency" and threshold.percentile is not None and stats.latency.total_count:
+        p = threshold.percentile / 100
+        low_q = max(0.0, (p - missing_share) / (1 - missing_share))
+        high_q = p / (1 - missing_share)
+        low = stats.latency.percentile_us(max(low_q * 100, 0.0)) / 1000 if low_q > 0 else 0.0
+        high = stats.latency.percentile_us(high_q * 100) / 1000 if high_q <= 1 else math.inf
+        return low, high
+    return None, None  # a mean, a target's metric, a regression: not bounded here
