@@ -178,6 +178,8 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
             # A scheduled run that cannot be judged must not stay green: INCONCLUSIVE fails the execution
             # unless the input says {"inconclusive_fails": false}.
             "inconclusive_fails": bool(execution_input.get("inconclusive_fails", True))}
+    if execution_input.get("part_of"):  # one region's part of a run across regions (runner.aws.regions)
+        meta["part_of"] = execution_input["part_of"]
     # Two deliveries of one schedule can both pass the check above; the conditional write of meta.json
     # lets exactly one of them plan the run (If-None-Match on S3): the other ends as a duplicate.
     if not store.create_bytes(run_prefix(run_id) + "meta.json", json.dumps(meta, indent=1).encode()):
@@ -191,8 +193,17 @@ def plan_run(event: dict[str, Any], store: Store, bucket: str, guardrails: Guard
         "settle_s": int(execution_input.get("settle_s", DEFAULT_SETTLE_S if spec.aws is not None else 0)),
         "stop_wait_s": int(execution_input.get("stop_wait_s", STOP_WAIT_S)),
         "monitor_interval_s": int(run.monitor_interval_s),
-        "slices": [_slice_item(run, s, now_epoch_s + run.start_margin_s + PLAN_LEAD_S) for s in slices],
+        "slices": [_slice_item(run, s, _run_start(execution_input, now_epoch_s, run.start_margin_s)) for s in slices],
     }
+
+
+def _run_start(execution_input: dict[str, Any], now_epoch_s: float, start_margin_s: float) -> float:
+    """When the first slice starts: a start margin from now, or the instant a run across regions
+    agreed for every region's part when that is later (a Plan that comes after it starts as soon
+    as it can: the slice's gap is measured and named, as for any late slice)."""
+    soonest = now_epoch_s + start_margin_s + PLAN_LEAD_S
+    agreed = execution_input.get("start_at_epoch_s")
+    return max(soonest, float(agreed)) if agreed is not None else soonest
 
 
 def _planned(run_id: str, execution_input: dict[str, Any], store: Store, bucket: str) -> PlannedRun:

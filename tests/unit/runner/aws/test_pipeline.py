@@ -101,3 +101,24 @@ def test_a_profile_the_cli_already_applied_is_named_not_applied_again(tmp_path) 
              Guardrails(("api.example.com",), 4, 600), 1_800_000_000.0)
     assert store.get_json("runs/c1/meta.json")["profile"] == "short"
     assert store.get_json("runs/c1/plan.json")["duration_s"] == 7.0
+
+
+def test_a_region_s_part_starts_on_the_instant_the_run_agreed_and_says_whose_part_it_is(tmp_path) -> None:
+    """A run across regions: every region's Plan is given one start instant (runner.aws.regions), so
+    their workers start together; a Plan that comes after it starts a margin from its own now (the
+    gap is measured per slice, as for a late slice)."""
+    from runner.aws.pipeline import plan_run
+    from runner.guardrails import Guardrails
+    from runner.store import LocalStore
+    store = LocalStore(tmp_path)
+    document = {"name": "shop", "target": {"url": "http://api.example.com"},
+                "load": {"phases": [{"duration": "7s", "rate": "5/s"}]}, "scenarios": [{"flow": [{"get": "/"}]}]}
+    guardrails = Guardrails(("api.example.com",), 4, 600)
+    part = {"run": "r1", "region": "eu-west-1", "share": 0.4}
+    planned = plan_run({"input": {"spec": document, "run_id": "r1.eu-west-1", "start_at_epoch_s": 1_800_000_030.0,
+                                  "part_of": part}}, store, "b", guardrails, 1_800_000_000.0)
+    assert planned["slices"][0]["start_at"] == 1_800_000_030.0
+    assert store.get_json("runs/r1.eu-west-1/meta.json")["part_of"] == part
+    late = plan_run({"input": {"spec": document, "run_id": "r1.us-east-1", "start_at_epoch_s": 1_800_000_030.0}},
+                    store, "b", guardrails, 1_800_000_040.0)
+    assert late["slices"][0]["start_at"] > 1_800_000_040.0
