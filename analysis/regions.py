@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from analysis.merge import MergedRun, WorkerReport, fold_window
 from analysis.stats import EndpointStats, Window
 from analysis.thresholds import OPERATORS, Threshold, error_rate, excluded_errors
+from analysis.verdict import Outcome, Verdict, threshold_stats
 
 # us-east-1, eu-west-3, ap-southeast-5, us-gov-west-1, il-central-1, mx-central-1 …
 REGION_NAME = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$")
@@ -148,3 +149,68 @@ def _bounds(threshold: Threshold, stats: EndpointStats, present: int, missing: f
         high = stats.latency.percentile_us(high_q * 100) / 1000 if high_q <= 1 else math.inf
         return low, high
     return None, None  # a mean, a target's metric, a regression: not bounded here
+
+
+@dataclass(frozen=True)
+class MissingRegion:
+    """A region whose part sent nothing: its stack missing, its execution refused or failed."""
+
+    region: str
+    share: float
+    why: str
+
+
+def judge_across_regions(joined: MergedRun, parts: list[RegionPart], thresholds: tuple[Threshold, ...],
+                         missing: list[MissingRegion], judge_one: Callable[[MergedRun, tuple[Threshold, ...], int],
+                                                                           Verdict],
+                         duration_s: float) -> Verdict:
+    """One verdict for a run across regions: the run's thresholds judged on every region's requests
+    together, a region's own on its requests alone, each region's generator judged on its own (a
+    starved region is named, never diluted by the others); the regions that sent nothing named,
+    and the run INCONCLUSIVE only when their share could have changed a must-threshold's answer.
+    ``judge_one(run, thresholds, workers)``: analysis.verdict.judge with the run's limits."""
+    whole = judge_one(joined, tuple(t for t in thresholds if t.region is None), sum(p.workers for p in parts))
+    regional = {part.region: judge_one(part.run, tuple(t for t in thresholds if t.region == part.region),
+                                       part.workers) for part in parts}
+    reasons = list(whole.reasons) + [_in(region, r) for region, v in regional.items() for r in v.reasons]
+    problems = [f"{region}: {p}" for region, v in regional.items() for p in v.generator_problems]
+    if not problems:
+        problems = list(whole.generator_problems)
+    outcomes = list(whole.outcomes) + [o for v in regional.values() for o in v.outcomes]
+    missing_share = sum(m.share for m in missing)
+    doubtful = [o for o in whole.outcomes if o.threshold.severity == "must" and o.status in ("PASS", "FAIL")
+                and could_change(o.threshold, threshold_stats(o.threshold, joined, duration_s) or EndpointStats(),
+                                 missing_share, duration_s)]
+    for gone in missing:
+        problems.insert(0, f"{gone.region} sent nothing ({gone.why}): its {gone.share:.0%} of the load is missing"
+                        + (f"; {', '.join(o.threshold.label for o in doubtful)} could have gone either way with it"
+                           if doubtful else "; the answer stands without it"))
+        reasons += [f"{t.label}: nothing was measured ({gone.region} sent nothing)"
+                    for t in thresholds if t.region == gone.region and t.severity == "must"]
+    unjudged = any(t.region in {m.region for m in missing} for t in thresholds if t.severity == "must")
+    status = _status_across(whole, regional, doubtful, unjudged)
+    warnings = list(whole.warnings) + [f"{region}: {w}" for region, v in regional.items() for w in v.warnings]
+    return Verdict(status, tuple(outcomes), tuple(reasons), tuple(problems), tuple(warnings))
+
+
+def _in(region: str, reason: str) -> str:
+    """A region's reason, naming the region once (a region's threshold names it in its label)."""
+    return reason if f" in {region}" in reason.split(":")[0] else f"{region}: {reason}"
+
+
+def _status_across(whole: Verdict, regional: Mapping[str, Verdict], doubtful: list[Outcome], unjudged: bool) -> str:
+    """The run's status: ABORTED or STOPPED as any part was; FAIL when a threshold failed for sure
+    (a region's own, or a run's the missing share could not have saved); INCONCLUSIVE when a
+    generator, a missing share or a missing region's own threshold leaves the answer open; else PASS."""
+    statuses = [whole.status, *(v.status for v in regional.values())]
+    for decided in ("ABORTED", "STOPPED"):
+        if decided in statuses:
+            return decided
+    surely_failed = whole.status == "FAIL" and any(
+        o.status == "FAIL" and o.threshold.severity == "must" and all(o is not d for d in doubtful)
+        for o in whole.outcomes)
+    if surely_failed or any(v.status == "FAIL" for v in regional.values()):
+        return "FAIL"
+    if doubtful or unjudged or "INCONCLUSIVE" in statuses:
+        return "INCONCLUSIVE"
+    return "PASS"

@@ -112,7 +112,7 @@ def build_result(run: MergedRun, verdict: Verdict, meta: dict[str, Any], duratio
             "explanation": list(verdict.explanation),
             "thresholds": [{
                 "check": o.threshold.text, "endpoint": o.threshold.endpoint, "severity": o.threshold.severity,
-                "phase": o.threshold.phase,
+                "phase": o.threshold.phase, "region": o.threshold.region,
                 "metric": o.threshold.metric, "limit": o.threshold.limit, "measured": o.measured,
                 "measured_text": o.measured_text, "status": o.status,
                 "samples": o.samples, "error_samples": o.error_samples, "measured_from_send": o.measured_from_send,

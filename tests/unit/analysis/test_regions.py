@@ -7,9 +7,18 @@ import pytest
 
 from analysis.histogram import Histogram
 from analysis.merge import MergedRun, WorkerReport, fold_window
-from analysis.regions import RegionPart, apportion, could_change, join_runs, parse_shares
+from analysis.regions import (
+    MissingRegion,
+    RegionPart,
+    apportion,
+    could_change,
+    join_runs,
+    judge_across_regions,
+    parse_shares,
+)
 from analysis.stats import EndpointStats, Window
 from analysis.thresholds import Threshold
+from analysis.verdict import HealthLimits, Verdict, judge
 
 P95 = Threshold("p95 < 50ms", "latency", 95.0, "<", 50.0)
 ERRORS = Threshold("error_rate < 1%", "error_rate", None, "<", 0.01)
@@ -90,3 +99,49 @@ def test_a_missing_region_changes_nothing_when_the_present_ones_decide_either_wa
     assert not could_change(RPS, clean.overall, 0.4, 10.0)  # 100/s sent: more requests only add to it
     assert could_change(RPS, clean.overall, 0.4, 1000.0)  # 1/s sent: the missing share might have made 10/s
     assert not could_change(P95, clean.overall, 0.0, 10.0)
+
+
+def judge_one(run: MergedRun, thresholds: tuple[Threshold, ...], workers: int) -> Verdict:
+    return judge(run, thresholds, 10.0, HealthLimits(), workers)
+
+
+EAST_P95 = Threshold("p95 < 50ms", "latency", 95.0, "<", 50.0, region="us-east-1")
+WEST_P95 = Threshold("p95 < 50ms", "latency", 95.0, "<", 50.0, region="eu-west-1")
+
+
+def test_a_region_s_own_threshold_fails_on_that_region_alone_and_the_reason_names_it() -> None:
+    east, west = region_run([10] * 150), region_run([10] * 40 + [200] * 60)
+    parts = [RegionPart("us-east-1", east, 1), RegionPart("eu-west-1", west, 1)]
+    joined = join_runs(parts)
+    verdict = judge_across_regions(joined, parts, (ERRORS, EAST_P95, WEST_P95), [], judge_one, 10.0)
+    assert verdict.status == "FAIL"
+    assert verdict.reasons == ("p95 < 50ms in eu-west-1: measured 200 ms",)
+    assert {o.threshold.label: o.status for o in verdict.outcomes} == {
+        "error_rate < 1%": "PASS", "p95 < 50ms in us-east-1": "PASS", "p95 < 50ms in eu-west-1": "FAIL"}
+
+
+def test_a_region_that_sent_nothing_leaves_the_run_open_only_if_its_share_could_change_the_answer() -> None:
+    east = region_run([10] * 100, errors=50)
+    parts = [RegionPart("us-east-1", east, 1)]
+    gone = [MissingRegion("eu-west-1", 0.2, "stack Squall not found in eu-west-1")]
+    failed = judge_across_regions(join_runs(parts), parts, (ERRORS,), gone, judge_one, 10.0)
+    assert failed.status == "FAIL"  # 50 % errors: the missing 20 % could not bring it under 1 %
+    assert failed.generator_problems[0] == ("eu-west-1 sent nothing (stack Squall not found in eu-west-1): its 20% "
+                                            "of the load is missing; the answer stands without it")
+    clean = [RegionPart("us-east-1", region_run([10] * 100), 1)]
+    open_ = judge_across_regions(join_runs(clean), clean, (ERRORS,), gone, judge_one, 10.0)
+    assert open_.status == "INCONCLUSIVE"  # the missing 20 % could all have failed
+    assert "error_rate < 1% could have gone either way with it" in open_.generator_problems[0]
+    scoped = judge_across_regions(join_runs(clean), clean, (WEST_P95,), gone, judge_one, 10.0)
+    assert scoped.status == "INCONCLUSIVE"
+    assert scoped.reasons == ("p95 < 50ms in eu-west-1: nothing was measured (eu-west-1 sent nothing)",)
+
+
+def test_a_starved_generator_in_one_region_is_named_there_and_makes_the_run_inconclusive() -> None:
+    east, west = region_run([10] * 100), region_run([10] * 100)
+    west.health.late = 90
+    west.health.intended = 100
+    parts = [RegionPart("us-east-1", east, 1), RegionPart("eu-west-1", west, 1)]
+    verdict = judge_across_regions(join_runs(parts), parts, (ERRORS,), [], judge_one, 10.0)
+    assert verdict.status == "INCONCLUSIVE"
+    assert verdict.generator_problems and all(p.startswith("eu-west-1: ") for p in verdict.generator_problems)
