@@ -26,7 +26,8 @@ def render_summary(result: dict[str, Any]) -> str:
     """The run's summary as the CLI prints it and report.txt holds it: a block per concern."""
     lines = [f"Squall run {result['run_id']} — {result['spec_name']} against {result['target_url']}", ""]
     lines += _load_lines(result) + _health_lines(result) + _status_lines(result["overall"])
-    lines += _endpoint_lines(result) + _slice_lines(result.get("slices") or [])
+    lines += _endpoint_lines(result) + _region_lines(result.get("regions") or []) + \
+        _slice_lines(result.get("slices") or [])
     lines += _target_lines(result.get("target")) + _cost_lines(result.get("cost"))
     lines += _threshold_lines(result["verdict"]) + _verdict_lines(result)
     return "\n".join(lines)
@@ -118,6 +119,27 @@ def _endpoint_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _region_lines(regions: list[dict[str, Any]]) -> list[str]:
+    """A run across regions: each region's numbers side by side, when it started against the
+    agreed instant and its clock against the orchestrator's; a region that sent nothing, and why."""
+    if not regions:
+        return []
+    lines = ["", f"  {'region':<15} {'share':>6} {'requests':>9} {'rps':>7} {'errors':>7} {'p50':>9} {'p95':>9} "
+                 f"{'p99':>9}  start"]
+    for row in regions:
+        if row["state"] != "ran":
+            lines.append(f"  {row['region']:<15} {row['share']:>6.0%}  sent nothing: {row['why']}")
+            continue
+        overall, lat = row["overall"], row["overall"]["latency"]
+        late = row.get("start_late_s")
+        clock = "" if row.get("clock_offset_s") is None else \
+            f", clock {row['clock_offset_s']:+.2f} s ± {row['clock_bound_s']:.2f}"
+        lines.append(f"  {row['region']:<15} {row['share']:>6.0%} {overall['requests']:>9,} {overall['rps']:>7.1f} "
+                     f"{overall['errors']:>7,} {_ms(lat['p50_ms']):>9} {_ms(lat['p95_ms']):>9} {_ms(lat['p99_ms']):>9}  "
+                     + ("?" if late is None else f"{late:+.2f} s") + clock)
+    return lines
+
+
 def _slice_lines(slices: list[dict[str, Any]]) -> list[str]:
     if len(slices) <= 1:
         return []
@@ -135,6 +157,7 @@ def _threshold_lines(verdict: dict[str, Any]) -> list[str]:
     lines = ["", f"  {'threshold':<40} {'measured':>12}  result"]
     for t in verdict["thresholds"]:
         label = t["check"] + (f" [{t['endpoint']}]" if t["endpoint"] else "") + \
+            (f" in {t['region']}" if t.get("region") else "") + \
             (f" during {t['phase']}" if t.get("phase") else "") + \
             (" (should)" if t["severity"] == "should" else "")
         errors = (f"  ({t['error_samples']:,} of {t['samples']:,} samples were errors)"

@@ -102,9 +102,13 @@ def find_deployment(options: AwsOptions) -> Deployment:
     return Deployment(session, outputs["StateMachineArn"], outputs["BucketName"], outputs)
 
 
-def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, options: AwsOptions) -> str:
+def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, options: AwsOptions,
+              document: dict[str, Any] | None = None, more_input: dict[str, Any] | None = None) -> str:
+    """Upload the spec and start its execution. ``document``: the spec to run, when not ``spec``'s
+    own (a region's part of a run across regions); ``more_input``: added to the execution's input."""
     spec_key = f"specs/runs/{run_id}.json"
-    execution_input: dict[str, Any] = {"spec_key": spec_key, "run_id": run_id, "seed": seed, "engine": options.engine}
+    execution_input: dict[str, Any] = {"spec_key": spec_key, "run_id": run_id, "seed": seed, "engine": options.engine,
+                                       **(more_input or {})}
     if spec.profile:  # already applied to the document uploaded: named, for the result and its baseline
         execution_input["profile"] = spec.profile
     for key, value in (("settle_s", options.settle_s), ("monitor_interval_s", options.monitor_interval_s),
@@ -112,7 +116,7 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
                        ("slice_s", options.slice_s)):
         if value is not None:
             execution_input[key] = value
-    document = spec_document(spec)
+    document = document if document is not None else spec_document(spec)
     if spec.locust is not None and spec.locust.inlined is None:  # the workers get the locustfile's folder
         try:
             document["locust"] = {**document["locust"], "file": Path(spec.locust.file).name,
@@ -133,7 +137,7 @@ def start_run(deployment: Deployment, spec: Spec, run_id: str, seed: int, option
 WORKERS_LABEL = "Workers"  # the Workers Distributed Map's Label (infra/orchestration.py)
 
 
-def _current_state(client: Any, execution_arn: str) -> tuple[str, str]:
+def current_state(client: Any, execution_arn: str) -> tuple[str, str]:
     """The state the execution is in (its newest history event), and how many workers are
     running: from the newest Map Run (ListMapRuns, then DescribeMapRun), however long the
     history has grown (a long run's Map Run started thousands of events ago)."""
@@ -183,7 +187,7 @@ def watch_run(deployment: Deployment, run_id: str, progress: Progress, poll_s: f
                 flagged = interrupts
                 stop_run(deployment, run_id, now=interrupts > 1)
                 progress("stopping: workers finish within a second (Ctrl-C again stops the execution now)", True)
-            state, workers = _current_state(client, arn)
+            state, workers = current_state(client, arn)
             live = _read_live(store, run_id)
             progress(_progress_line(state, workers, live), False)
             if page is not None:

@@ -491,7 +491,8 @@ def collect_run(event: dict[str, Any], store: Store) -> dict[str, Any]:
     run_id = str(event["run_id"])
     result = collect(store, run_id, target_source=Boto3TargetSource(),
                      worker_memory_mb=int(os.environ.get("SQUALL_WORKER_MEMORY_MB", "1769")),
-                     architecture=os.environ.get("SQUALL_ARCHITECTURE", "arm64"))
+                     architecture=os.environ.get("SQUALL_ARCHITECTURE", "arm64"),
+                     region=os.environ.get("AWS_REGION", "us-east-1"))  # Lambda's own region: its prices
     report_key = run_prefix(run_id) + "report.txt"
     store.put_bytes(report_key, render_summary(result).encode())
     reports = write_reports(store, result)

@@ -252,25 +252,30 @@ class Rehearsal:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, region: str = REGION) -> Any:
         import boto3
-        return boto3.client(service, region_name=REGION, endpoint_url=self.endpoint)
+        return boto3.client(service, region_name=region, endpoint_url=self.endpoint)
 
-    def deploy(self, template: dict[str, Any], stack_name: str = STACK) -> tuple[str, str, dict[str, str]]:
-        """Create what the template describes that a run needs; returns (state machine ARN, bucket,
-        every token resolved: logical id -> value)."""
-        bucket = f"squall-results-{uuid.uuid4().hex[:8]}"
-        self.client("s3").create_bucket(Bucket=bucket)
+    def deploy(self, template: dict[str, Any], stack_name: str = STACK, region: str = REGION,
+               bucket: str | None = None) -> tuple[str, str, dict[str, str]]:
+        """Create what the template describes that a run needs, in ``region``; returns (state
+        machine ARN, bucket, every token resolved: logical id -> value). A second region's stack
+        (a run across regions) is given the first one's ``bucket``: its handlers run in this
+        process, whose environment names one bucket (on AWS each region's stack has its own; its
+        parts' run ids differ, so they share one here without meeting)."""
+        if bucket is None:
+            bucket = f"squall-results-{uuid.uuid4().hex[:8]}"
+            self.client("s3").create_bucket(Bucket=bucket)
         role = self.client("iam").create_role(
             RoleName=f"squall-{uuid.uuid4().hex[:6]}",
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}))["Role"]["Arn"]
         [bucket_logical] = resources(template, "AWS::S3::Bucket")
-        refs = {bucket_logical: bucket, "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
+        refs = {bucket_logical: bucket, "AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": ACCOUNT,
                 "AWS::StackName": stack_name}
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
             archive.writestr("placeholder.py", "# the handlers run in this process\n")
-        lambda_client = self.client("lambda")
+        lambda_client = self.client("lambda", region)
         for logical, function in resources(template, "AWS::Lambda::Function").items():
             props = function["Properties"]
             handler = props.get("Handler", "")
@@ -289,23 +294,23 @@ class Rehearsal:
             refs[f"{logical}.Arn"], refs[logical] = arn, logical
             HANDLERS[logical] = handler
         definition = adapt_for_moto(plain_definition(template, refs))
-        self._deploy_schedule_parts(template, refs)
+        self._deploy_schedule_parts(template, refs, region)
         [(machine_logical, machine_resource)] = resources(template, "AWS::StepFunctions::StateMachine").items()
         name = resolve(machine_resource["Properties"].get("StateMachineName"), refs) or \
             f"{stack_name}-{uuid.uuid4().hex[:6]}"  # the template's name: Plan's role and variables name it
-        machine = self.client("stepfunctions").create_state_machine(
+        machine = self.client("stepfunctions", region).create_state_machine(
             name=str(name), definition=json.dumps(definition), roleArn=role, type="STANDARD")["stateMachineArn"]
         refs.update({f"{bucket_logical}.Arn": f"arn:aws:s3:::{bucket}", machine_logical: machine,
-                     "AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT})
+                     "AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": ACCOUNT})
         outputs = {name: {"Value": str(resolve(output["Value"], refs))}  # the template's own, resolved here
                    for name, output in template.get("Outputs", {}).items() if name != "DashboardName"}
         outputs.update({"StateMachineArn": {"Value": machine}, "BucketName": {"Value": bucket}})
-        self.client("cloudformation").create_stack(StackName=stack_name, TemplateBody=json.dumps({
+        self.client("cloudformation", region).create_stack(StackName=stack_name, TemplateBody=json.dumps({
             "Resources": {"Placeholder": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
             "Outputs": outputs}))
         for schedule in resources(template, "AWS::Scheduler::Schedule").values():  # cdk.json's, as deployed
             props = resolve(schedule["Properties"], refs)
-            self.client("scheduler").create_schedule(
+            self.client("scheduler", region).create_schedule(
                 Name=props.get("Name") or f"schedule-{uuid.uuid4().hex[:8]}", GroupName=props["GroupName"],
                 ScheduleExpression=props["ScheduleExpression"], Description=props.get("Description", ""),
                 ScheduleExpressionTimezone=props.get("ScheduleExpressionTimezone", "UTC"),
@@ -313,16 +318,16 @@ class Rehearsal:
                 Target=props["Target"])
         return machine, bucket, refs
 
-    def _deploy_schedule_parts(self, template: dict[str, Any], refs: dict[str, str]) -> None:
+    def _deploy_schedule_parts(self, template: dict[str, Any], refs: dict[str, str], region: str = REGION) -> None:
         """The schedule group, the role schedules start runs as, and their dead-letter queue."""
         for logical, group in resources(template, "AWS::Scheduler::ScheduleGroup").items():
             name = str(resolve(group["Properties"]["Name"], refs))
             refs[logical] = name
-            refs[f"{logical}.Arn"] = self.client("scheduler").create_schedule_group(Name=name)["ScheduleGroupArn"]
+            refs[f"{logical}.Arn"] = self.client("scheduler", region).create_schedule_group(Name=name)["ScheduleGroupArn"]
         for logical in resources(template, "AWS::SQS::Queue"):
-            url = self.client("sqs").create_queue(QueueName=f"{logical}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
+            url = self.client("sqs", region).create_queue(QueueName=f"{logical}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
             refs[logical] = url
-            refs[f"{logical}.Arn"] = self.client("sqs").get_queue_attributes(
+            refs[f"{logical}.Arn"] = self.client("sqs", region).get_queue_attributes(
                 QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         for logical, role in resources(template, "AWS::IAM::Role").items():
             trust = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0].get("Principal", {})
@@ -342,10 +347,12 @@ class Rehearsal:
         self.server.stop()
 
 
-def rehearse(allowed_hosts: tuple[str, ...], run: Callable[[], T], run_id: str, store_root: Path) -> tuple[T, Path]:
-    """Synthesize the stack, deploy it into moto's server here, run ``run`` (the CLI's own AWS
-    path) against it, and keep the run's files (result.json, reports, live.json, plan, spec) under
-    ``store_root``/runs/<run id> before the server goes. Loopback targets are allowed, as locally."""
+def rehearse(allowed_hosts: tuple[str, ...], run: Callable[[], T], run_id: str, store_root: Path,
+             regions: tuple[str, ...] = ()) -> tuple[T, Path]:
+    """Synthesize the stack, deploy it into moto's server here (in ``regions`` too: a run across
+    regions), run ``run`` (the CLI's own AWS path) against it, and keep the run's files
+    (result.json, reports, live.json, plan, spec) under ``store_root``/runs/<run id> before the
+    server goes. Loopback targets are allowed, as locally."""
     # before jsii starts its Node process (importing aws_cdk does): its end-of-life banner, once per run
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     try:
@@ -363,7 +370,9 @@ def rehearse(allowed_hosts: tuple[str, ...], run: Callable[[], T], run_id: str, 
     store_root.mkdir(parents=True, exist_ok=True)
     log_path = store_root / f".rehearsal-{run_id}.log"
     with open(log_path, "a", encoding="utf-8") as log, functions_logging_to(log), Rehearsal() as rehearsal:
-        rehearsal.deploy(template)
+        _, bucket, _ = rehearsal.deploy(template)
+        for region in (r for r in regions if r != REGION):
+            rehearsal.deploy(template, region=region, bucket=bucket)
         outcome = run()
         destination = store_root / "runs"
         fetch_run(find_deployment(AwsOptions(stack=STACK, region=REGION, profile=None)), run_id, destination)

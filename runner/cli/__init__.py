@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--monitor-interval", help="aws: how often live stats are refreshed (default 10s)")
             p.add_argument("--start-margin", help="aws: time for every worker to start (default 15s)")
             p.add_argument("--slice", help="aws: load per Lambda time slice (default and most 14m)")
+            p.add_argument("--regions", metavar="REGION=SHARE,...",
+                           help="aws: send the load from these regions, e.g. us-east-1=60,eu-west-1=40 (or "
+                                "us-east-1,eu-west-1: equal shares); the spec's regions, replaced. A stack in each "
+                                "(squall:regions in cdk.json); the run is joined in --region's, else the first's")
             p.add_argument("--rehearse", action="store_true",
                            help="aws: rehearse the whole AWS path on this machine, no account needed (the "
                                 "synthesized state machine in moto, the handlers in this process; "

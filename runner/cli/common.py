@@ -143,10 +143,25 @@ def spec_selection_options(p: argparse.ArgumentParser) -> None:
 def load_selected_spec(args: argparse.Namespace, path: str | Path) -> Spec:
     from runner.spec import select_scenarios
     data_root = getattr(args, "data_root", None)
-    overrides = variables_as_overrides(getattr(args, "variables", None)) + tuple(args.overrides)
+    overrides = variables_as_overrides(getattr(args, "variables", None)) + tuple(args.overrides) + \
+        regions_as_overrides(getattr(args, "regions", None))
     spec = load_spec(path, getattr(args, "target", None), overrides, getattr(args, "load_profile", None),
                      Path(data_root) if data_root else None)
     return select_scenarios(spec, words(args.tags), words(args.exclude_tags))
+
+
+def regions_as_overrides(text: str | None) -> tuple[str, ...]:
+    """--regions us-east-1=60,eu-west-1=40: the spec's regions, as --set regions={...} would say."""
+    if not text:
+        return ()
+    import json
+
+    from analysis.regions import parse_shares
+    try:
+        shares = parse_shares(text)
+    except ValueError as error:
+        raise SpecRejected(f"--regions: {error} (write e.g. us-east-1=60,eu-west-1=40)") from None
+    return (f"regions={json.dumps({region: f'{share * 100:g}%' for region, share in shares.items()})}",)
 
 
 def variables_as_overrides(text: str | None) -> tuple[str, ...]:

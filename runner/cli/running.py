@@ -378,6 +378,10 @@ def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     if backend == "aws":
         return _run_on_aws(spec, args, run_id, seed)
+    if spec.regions:
+        print(f"squall: regions ({', '.join(r for r, _ in spec.regions)}) are where the load comes from on AWS "
+              "(--on aws); here all of it comes from this machine, and a threshold naming a region judges all "
+              "of it", file=sys.stderr)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine,
                            allowed_hosts=tuple(getattr(args, "allow_host", []) or ()))
     print(f"squall: run {run_id}: {spec.name}, {length_of(spec)} against {spec.target.base_url} "
@@ -464,7 +468,8 @@ def _run_on_aws(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) ->
             setattr(args, option, value)  # a rehearsal has no CloudWatch to wait for, and starts at once
     print(f"squall: rehearsing on this machine: the synthesized state machine in moto, the handlers in this "
           f"process (settle {args.settle}, start margin {args.start_margin})", file=sys.stderr)
-    outcome, kept = rehearse(hosts, lambda: _run_on_aws_now(spec, args, run_id, seed), run_id, Path(args.store))
+    outcome, kept = rehearse(hosts, lambda: _run_on_aws_now(spec, args, run_id, seed), run_id, Path(args.store),
+                             tuple(region for region, _ in spec.regions))
     print(f"squall: the rehearsal's results are kept in {kept}", file=sys.stderr)
     return outcome
 
@@ -477,6 +482,8 @@ def _run_on_aws_now(spec: Spec, args: argparse.Namespace, run_id: str, seed: int
     if options.engine not in LAMBDA_ENGINES:
         raise SpecRejected(f"--engine {options.engine} does not run on AWS (the Lambda bundle carries "
                            f"{' and '.join(LAMBDA_ENGINES)}); nothing was started")
+    if spec.regions:
+        return _run_across_regions(spec, args, run_id, seed)
     server = live_server(args)  # before the execution starts: a refused address or a busy port starts nothing
     try:
         deployment = find_deployment(options)
@@ -490,6 +497,17 @@ def _run_on_aws_now(spec: Spec, args: argparse.Namespace, run_id: str, seed: int
     finally:
         if server is not None:
             server.close()
+
+
+def _run_across_regions(spec: Spec, args: argparse.Namespace, run_id: str, seed: int) -> tuple[int, dict[str, Any]]:
+    from runner.aws.regions import home_deployment, run_across_regions
+    options = aws_options(args)
+    home = home_deployment(spec, options)
+    regions = ", ".join(f"{region} {share:.0%}" for region, share in spec.regions)
+    print(f"squall: run {run_id}: {spec.name}, {length_of(spec)} against {spec.target.base_url} from {regions} "
+          f"(aws, stack {options.stack} in each); Ctrl-C stops every region's part", file=sys.stderr)
+    return followed(args, lambda page: run_across_regions(spec, run_id, seed, options, home, progress_printer(),
+                                                          stop_requested=interrupt_counter()), f"s3://{home.bucket}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -237,11 +237,12 @@ class Gathered:
 
 
 def collect(store: Store, run_id: str, stopped: bool = False, target_source: TargetSource | None = None,
-            worker_memory_mb: int = 1769, architecture: str = "arm64", incomplete: str | None = None) -> dict[str, Any]:
+            worker_memory_mb: int = 1769, architecture: str = "arm64", incomplete: str | None = None,
+            region: str = "us-east-1") -> dict[str, Any]:
     """Merge, judge and write result.json. ``incomplete``: why the run could not finish as planned
-    (its store failed): INCONCLUSIVE."""
+    (its store failed): INCONCLUSIVE. ``region``: where the test ran, whose prices its cost takes."""
     prefix = run_prefix(run_id)
-    got = _gather(store, run_id)
+    got = gather(store, run_id)
     plan, spec, run = got.plan, got.spec, got.run
     stopped, aborted, incomplete = _ending(store, prefix, stopped, incomplete)
     measured_s = _measured_s(plan, run, stopped)
@@ -268,7 +269,7 @@ def collect(store: Store, run_id: str, stopped: bool = False, target_source: Tar
     result["slices"] = timing
     result["target"] = _target_section(spec, report, run, verdict.outcomes, plan.workers if got.on_aws else 0) \
         if spec.aws is not None else None
-    result["cost"] = _cost(got, measured_s, report, worker_memory_mb, architecture)
+    result["cost"] = _cost(got, measured_s, report, worker_memory_mb, architecture, region)
     result["tags"] = sorted({tag for scenario in spec.scenarios for tag in scenario.tags}
                             | set(spec.locust.tags if spec.locust else ()))
     store.put_json(prefix + "result.json", result)
@@ -297,19 +298,19 @@ def _folded(got: Gathered) -> dict[str, Any] | None:
 
 
 def _cost(got: Gathered, measured_s: float, report: TargetReport | None, worker_memory_mb: int,
-          architecture: str) -> dict[str, Any]:
-    """The test's own cost as it ran, and the target's during it (from its metrics)."""
-    region = report.region if report else "us-east-1"
+          architecture: str, region: str) -> dict[str, Any]:
+    """The test's own cost as it ran (at the prices of the region it ran in), and the target's
+    during it (from its metrics, at its region's)."""
     cost: dict[str, Any] = {"test": run_cost(_measured_shape(got, measured_s, report, worker_memory_mb, architecture),
                                              region).to_dict(), "target": None}
     if report is not None and report.metrics is not None:
         rest = {a.name for a in report.resources.rest_apis}
-        cost["target"] = target_cost(target_usage(report.metrics, rest, report.architectures), region,
+        cost["target"] = target_cost(target_usage(report.metrics, rest, report.architectures), report.region,
                                      got.run.overall.requests).to_dict()
     return cost
 
 
-def _gather(store: Store, run_id: str) -> Gathered:
+def gather(store: Store, run_id: str) -> Gathered:
     """The run's plan and spec, and its workers' results: the reduce tree's partials, and the
     snapshots (or delta shards) of every worker no partial covers, merged; endpoints past the
     spec's limit folded."""

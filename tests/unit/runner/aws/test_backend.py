@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runner.aws.backend import _current_state
+from runner.aws.backend import current_state
 
 
 class Executions:
@@ -27,5 +27,5 @@ class Executions:
 def test_the_state_shown_is_the_newest_entered_whatever_order_the_history_comes_in() -> None:
     states = ["Plan", "Duplicate?", "Run", "WakeUp", "Monitor"]
     for honours in (True, False):  # AWS, and moto (before: "[Plan]" for a whole rehearsal)
-        assert _current_state(Executions(states, honours), "arn")[0] == "Monitor"
-    assert _current_state(Executions([], True), "arn")[0] == "starting"
+        assert current_state(Executions(states, honours), "arn")[0] == "Monitor"
+    assert current_state(Executions([], True), "arn")[0] == "starting"

@@ -48,7 +48,7 @@ def test_a_run_no_interval_can_fit_is_told_to_split() -> None:
 def test_the_cli_counts_the_workers_map_never_the_newer_gatherers_one() -> None:
     """Before: a whole run showed "workers running 0, done 0": the newest Map Run was a wide
     slice's Gatherers map."""
-    from runner.aws.backend import _current_state
+    from runner.aws.backend import current_state
 
     class Client:
         def get_execution_history(self, **_: object) -> dict[str, object]:
@@ -63,7 +63,7 @@ def test_the_cli_counts_the_workers_map_never_the_newer_gatherers_one() -> None:
             counts = {"running": 40, "succeeded": 2} if "/Workers:" in mapRunArn else {"running": 1, "succeeded": 0}
             return {"itemCounts": counts}
 
-    assert _current_state(Client(), "arn:execution") == ("Slice", "workers running 40, done 2")
+    assert current_state(Client(), "arn:execution") == ("Slice", "workers running 40, done 2")
 
 
 def test_a_spec_key_with_a_profile_is_planned_with_it_and_waits_for_cloudwatch_only_when_it_watches(tmp_path) -> None:
