@@ -28,25 +28,32 @@ def parse_shares(value: object) -> dict[str, float]:
     ``%`` optional), a list of regions (equal shares), or the command line's text
     (``us-east-1=60,eu-west-1=40`` or ``us-east-1,eu-west-1``). ValueError names every problem."""
     pairs = _pairs(value)
-    problems = [f"{name!r} is not an AWS region name (e.g. us-east-1, eu-west-1)"
-                for name, _ in pairs if not REGION_NAME.match(name)]
     names = [name for name, _ in pairs]
-    problems += [f"{name} is named twice" for name in sorted({n for n in names if names.count(n) > 1})]
+    problems = _name_problems(names)
     given = [share for _, share in pairs if share is not None]
     if given and len(given) != len(pairs):
         problems.append("give every region its share, or none (equal shares)")
     percents = [_percent(name, share, problems) for name, share in pairs] if given else []
-    if percents and all(p is not None for p in percents):
-        total = sum(p for p in percents if p is not None)
-        if abs(total - 100.0) > 0.01:
-            problems.append(f"the shares add up to {total:g}%, not 100%")
-    if not pairs:
-        problems.append("name at least one region")
+    problems += _total_problems(percents)
     if problems:
         raise ValueError("; ".join(problems))
     if not given:
         return {name: 1.0 / len(pairs) for name in names}
     return {name: float(p) / 100.0 for name, p in zip(names, percents, strict=True) if p is not None}
+
+
+def _name_problems(names: list[str]) -> list[str]:
+    problems = [f"{name!r} is not an AWS region name (e.g. us-east-1, eu-west-1)"
+                for name in names if not REGION_NAME.match(name)]
+    problems += [f"{name} is named twice" for name in sorted({n for n in names if names.count(n) > 1})]
+    return problems + ([] if names else ["name at least one region"])
+
+
+def _total_problems(percents: list[float | None]) -> list[str]:
+    if not percents or any(p is None for p in percents):
+        return []
+    total = sum(p for p in percents if p is not None)
+    return [f"the shares add up to {total:g}%, not 100%"] if abs(total - 100.0) > 0.01 else []
 
 
 def _pairs(value: object) -> list[tuple[str, object]]:
@@ -172,25 +179,35 @@ def judge_across_regions(joined: MergedRun, parts: list[RegionPart], thresholds:
     whole = judge_one(joined, tuple(t for t in thresholds if t.region is None), sum(p.workers for p in parts))
     regional = {part.region: judge_one(part.run, tuple(t for t in thresholds if t.region == part.region),
                                        part.workers) for part in parts}
-    reasons = list(whole.reasons) + [_in(region, r) for region, v in regional.items() for r in v.reasons]
-    problems = [f"{region}: {p}" for region, v in regional.items() for p in v.generator_problems]
-    if not problems:
-        problems = list(whole.generator_problems)
-    outcomes = list(whole.outcomes) + [o for v in regional.values() for o in v.outcomes]
-    missing_share = sum(m.share for m in missing)
-    doubtful = [o for o in whole.outcomes if o.threshold.severity == "must" and o.status in ("PASS", "FAIL")
-                and could_change(o.threshold, threshold_stats(o.threshold, joined, duration_s) or EndpointStats(),
-                                 missing_share, duration_s)]
-    for gone in missing:
-        problems.insert(0, f"{gone.region} sent nothing ({gone.why}): its {gone.share:.0%} of the load is missing"
-                        + (f"; {', '.join(o.threshold.label for o in doubtful)} could have gone either way with it"
-                           if doubtful else "; the answer stands without it"))
-        reasons += [f"{t.label}: nothing was measured ({gone.region} sent nothing)"
-                    for t in thresholds if t.region == gone.region and t.severity == "must"]
-    unjudged = any(t.region in {m.region for m in missing} for t in thresholds if t.severity == "must")
-    status = _status_across(whole, regional, doubtful, unjudged)
-    warnings = list(whole.warnings) + [f"{region}: {w}" for region, v in regional.items() for w in v.warnings]
-    return Verdict(status, tuple(outcomes), tuple(reasons), tuple(problems), tuple(warnings))
+    doubtful = _doubtful(whole, joined, sum(m.share for m in missing), duration_s)
+    unmeasured = [f"{t.label}: nothing was measured ({gone.region} sent nothing)"
+                  for gone in missing for t in thresholds if t.region == gone.region and t.severity == "must"]
+    return Verdict(_status_across(whole, regional, doubtful, bool(unmeasured)),
+                   tuple(whole.outcomes) + tuple(o for v in regional.values() for o in v.outcomes),
+                   tuple(whole.reasons) + _each(regional, "reasons") + tuple(unmeasured),
+                   tuple(_missing_lines(missing, doubtful)) + (_each(regional, "generator_problems")
+                                                              or whole.generator_problems),
+                   tuple(whole.warnings) + _each(regional, "warnings"))
+
+
+def _each(regional: Mapping[str, Verdict], field: str) -> tuple[str, ...]:
+    """Every region's reasons (or problems, or warnings), each naming its region once."""
+    return tuple(_in(region, line) for region, verdict in regional.items() for line in getattr(verdict, field))
+
+
+def _doubtful(whole: Verdict, joined: MergedRun, missing_share: float, duration_s: float) -> list[Outcome]:
+    """The run's must-thresholds whose answer the missing share could have changed."""
+    return [o for o in whole.outcomes if o.threshold.severity == "must" and o.status in ("PASS", "FAIL")
+            and could_change(o.threshold, threshold_stats(o.threshold, joined, duration_s) or EndpointStats(),
+                             missing_share, duration_s)]
+
+
+def _missing_lines(missing: list[MissingRegion], doubtful: list[Outcome]) -> list[str]:
+    """Each region that sent nothing, and whether its share could have changed the answer."""
+    could = f"; {', '.join(o.threshold.label for o in doubtful)} could have gone either way with it" \
+        if doubtful else "; the answer stands without it"
+    return [f"{gone.region} sent nothing ({gone.why}): its {gone.share:.0%} of the load is missing{could}"
+            for gone in missing]
 
 
 def _in(region: str, reason: str) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 from runner.aws.rehearsal import (  # noqa: F401 - the tests read these here
     CALL,
     HANDLERS,
+    REGION,
     Rehearsal,
     adapt_for_moto,
     plain_definition,
@@ -145,14 +146,22 @@ class Emulator(Rehearsal):
             FunctionName=name, Runtime="python3.12", Role=self.role(), Handler="placeholder.handler",
             Code={"ZipFile": code.getvalue()}, MemorySize=memory_mb, Architectures=[architecture])
 
-    def deploy(self, template: dict[str, Any], stack_name: str = "Squall") -> tuple[str, str]:  # type: ignore[override]
-        """The product's deployment, and each function's synthesized role loaded for the enforcer."""
-        machine, bucket, refs = super().deploy(template, stack_name)
+    def deploy(self, template: dict[str, Any], stack_name: str = "Squall",  # type: ignore[override]
+               region: str = REGION, bucket: str | None = None) -> tuple[str, str]:
+        """The product's deployment, and each function's synthesized role loaded for the enforcer.
+        Another region's stack (``region``, sharing ``bucket``: runner/aws/rehearsal.py says why)
+        adds its roles' policies to the same functions' (its handlers run in this process, under
+        the same names) and its own CLI policy to the CLI's, as a user of two stacks is given both."""
+        machine, bucket, refs = super().deploy(template, stack_name, region, bucket)
         for logical, policies in role_policies(template, refs, resolve).items():
             if logical in HANDLERS:
-                PRINCIPALS[logical] = Principal(logical, policies)
-                (self.roles_dir / f"{logical}.json").write_text(json.dumps(policies))
-        self.cli_policy_path.write_text(json.dumps(cli_policy((ROOT / "docs" / "aws.md").read_text(), bucket, machine)))
+                known = PRINCIPALS[logical].policies if region != REGION and logical in PRINCIPALS else []
+                PRINCIPALS[logical] = Principal(logical, known + policies)
+                (self.roles_dir / f"{logical}.json").write_text(json.dumps(known + policies))
+        policy = cli_policy((ROOT / "docs" / "aws.md").read_text(), bucket, machine, region)
+        if region != REGION and self.cli_policy_path.exists():
+            policy["Statement"] = json.loads(self.cli_policy_path.read_text())["Statement"] + policy["Statement"]
+        self.cli_policy_path.write_text(json.dumps(policy))
         return machine, bucket
 
     def cli_env(self) -> dict[str, str]:

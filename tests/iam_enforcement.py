@@ -50,7 +50,7 @@ def _s3(operation: str, params: dict[str, Any]) -> tuple[str, str]:
                "DeleteObject": "s3:DeleteObject"}
     if operation in actions:
         return actions[operation], f"{bucket}/{params['Key']}"
-    if operation in ("ListObjectsV2", "ListObjects"):
+    if operation in ("ListObjectsV2", "ListObjects", "HeadBucket"):  # HeadBucket: s3:ListBucket, as S3 documents
         return "s3:ListBucket", bucket
     raise KeyError(operation)
 
@@ -204,14 +204,15 @@ def role_policies(template: dict[str, Any], refs: dict[str, str],
     return policies
 
 
-def cli_policy(page: str, bucket: str, machine_arn: str) -> dict[str, Any]:
-    """The "IAM for the CLI" policy of docs/aws.md, with its placeholders filled in."""
+def cli_policy(page: str, bucket: str, machine_arn: str, region: str = REGION) -> dict[str, Any]:
+    """The "IAM for the CLI" policy of docs/aws.md, with its placeholders filled in (for one
+    region's stack: a run across regions is given the policy of each)."""
     section = page.split("## IAM for the CLI", 1)[1]
     text = re.search(r"```json\n(.*?)```", section, re.S)
     assert text, "docs/aws.md's IAM for the CLI section has no JSON policy"
     machine_name = machine_arn.rsplit(":", 1)[1]
     filled = (text.group(1).replace("STATE_MACHINE_ARN", machine_arn).replace("STATE_MACHINE_NAME", machine_name)
-              .replace("BUCKET", bucket).replace("REGION", REGION).replace("ACCOUNT", ACCOUNT))
+              .replace("BUCKET", bucket).replace("REGION", region).replace("ACCOUNT", ACCOUNT))
     return dict(json.loads(filled))
 
 

@@ -378,10 +378,7 @@ def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1 << 31)
     if backend == "aws":
         return _run_on_aws(spec, args, run_id, seed)
-    if spec.regions:
-        print(f"squall: regions ({', '.join(r for r, _ in spec.regions)}) are where the load comes from on AWS "
-              "(--on aws); here all of it comes from this machine, and a threshold naming a region judges all "
-              "of it", file=sys.stderr)
+    _say_regions_are_for_aws(spec)
     options = LocalOptions(store_dir=args.store, workers=args.workers, engine=args.engine,
                            allowed_hosts=tuple(getattr(args, "allow_host", []) or ()))
     print(f"squall: run {run_id}: {spec.name}, {length_of(spec)} against {spec.target.base_url} "
@@ -390,6 +387,13 @@ def _start_run(spec: Spec, args: argparse.Namespace) -> tuple[int, dict[str, Any
     return followed(args, lambda server: run_local(
         spec, run_id, seed, options, progress_printer(),
         target_source=lambda progress: Boto3TargetSource(progress=progress), live_server=server), args.store)
+
+
+def _say_regions_are_for_aws(spec: Spec) -> None:
+    if spec.regions:
+        print(f"squall: regions ({', '.join(r for r, _ in spec.regions)}) are where the load comes from on AWS "
+              "(--on aws); here all of it comes from this machine, and a threshold naming a region judges all "
+              "of it", file=sys.stderr)
 
 
 def followed(args: argparse.Namespace, follow: Callable[[Any], dict[str, Any]], store_text: str,

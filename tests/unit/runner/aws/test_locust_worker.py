@@ -55,7 +55,7 @@ def run_worker(env: dict[str, str], locustfile: Path, url: str,
                       f"locust: {{file: {locustfile}}}\n", "lw.yaml")
     prepare_run(store, spec, make_plan(spec, run_id, 1, workers=1), {"run_id": run_id}, "locust", 1.0, None,
                 sliced=False, hosts=HostPolicy.local(spec, ()))
-    start_at = time.time() + 1
+    start_at = time.time() + 6  # the process imports Locust and gevent first: seconds on a busy machine
     done = subprocess.run([sys.executable, "-m", MODULE, job_key(run_id, 0), "0", f"{start_at:.3f}",
                            f"{start_at + 60:.3f}"], cwd=ROOT, capture_output=True, text=True, timeout=120,
                           env={**os.environ, **env, "PYTHONPATH": str(ROOT)})

@@ -29,7 +29,8 @@ def prepared(tmp_path: Path, locustfile: Path, url: str) -> LocalStore:
     store = LocalStore(tmp_path / "store")
     prepare_run(store, spec, make_plan(spec, "lp-run", 1, workers=1), {"run_id": "lp-run"}, "locust", 1.0, None,
                 sliced=False, hosts=HostPolicy.local(spec, ()))
-    store.put_json(run_prefix("lp-run") + "start.json", {"start_at_epoch_s": time.time() + 1})
+    # the process imports Locust and gevent first: seconds on a busy machine
+    store.put_json(run_prefix("lp-run") + "start.json", {"start_at_epoch_s": time.time() + 6})
     return store
 
 

@@ -1,0 +1,51 @@
+"""The orchestrator of a run across regions, in the parts that need no AWS: the parts' run ids,
+a region's clock read from its S3 endpoint with the bound that reading has, and a split refused
+before anything starts. The whole path runs in tests/e2e_emulated/test_regions.py."""
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import pytest
+
+from runner.aws.backend import Deployment
+from runner.aws.regions import clock_offset, part_id, run_across_regions
+from runner.preflight import SpecRejected
+from runner.spec import parse_spec
+
+
+class Session:
+    """A region's S3 answering HeadBucket with a Date header ``skew_s`` ahead of this machine."""
+
+    def __init__(self, skew_s: float, round_trip_s: float = 0.04) -> None:
+        self.skew_s, self.round_trip_s = skew_s, round_trip_s
+
+    def client(self, service: str) -> Any:
+        session = self
+
+        class S3:
+            def head_bucket(self, Bucket: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+                time.sleep(session.round_trip_s / 2)
+                date = email.utils.formatdate(time.time() + session.skew_s, usegmt=True)
+                time.sleep(session.round_trip_s / 2)
+                return {"ResponseMetadata": {"HTTPHeaders": {"date": date}}}
+        return S3()
+
+
+@pytest.mark.parametrize("skew_s", [0.0, 3.0, -42.0])
+def test_a_region_s_clock_is_read_within_the_bound_its_reading_gives(skew_s: float) -> None:
+    offset_s, bound_s = clock_offset(Deployment(Session(skew_s), "arn:sm", "bucket"))  # type: ignore[arg-type]
+    assert 0.5 <= bound_s < 0.6  # whole seconds in the header, and half the round trip
+    assert abs(offset_s - skew_s) <= bound_s
+
+
+def test_a_part_s_run_id_names_its_region() -> None:
+    assert part_id("shop-20261207-1200-ab12", "eu-west-1") == "shop-20261207-1200-ab12.eu-west-1"
+
+
+def test_a_split_a_region_cannot_take_is_refused_before_anything_starts() -> None:
+    spec = parse_spec("name: one\ntarget: http://127.0.0.1:9\nload: {phases: [{users: 1, iterations: 1}]}\n"
+                      "scenarios: [{flow: [{get: /}]}]\nregions: [us-east-1, eu-west-1]\n", "one.yaml")
+    with pytest.raises(SpecRejected, match="eu-west-1 would get none of its iterations; .* nothing was started"):
+        run_across_regions(spec, "r1", 1, None, None, lambda line, final: None)  # type: ignore[arg-type]
