@@ -51,7 +51,7 @@ def run_worker(env: dict[str, str], locustfile: Path, url: str,
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     store = S3Store("results", s3)
     spec = parse_spec(f"name: lw\ntarget: {url}\n"
-                      "load: {phases: [{name: locust, duration: 2s, users: 2, spawn_rate: 2/s}]}\n"
+                      "load: {phases: [{name: locust, duration: 4s, users: 2, spawn_rate: 2/s}]}\n"
                       f"locust: {{file: {locustfile}}}\n", "lw.yaml")
     prepare_run(store, spec, make_plan(spec, run_id, 1, workers=1), {"run_id": run_id}, "locust", 1.0, None,
                 sliced=False, hosts=HostPolicy.local(spec, ()))

@@ -24,7 +24,7 @@ MODULE = "runner.local.locust_process"
 
 def prepared(tmp_path: Path, locustfile: Path, url: str) -> LocalStore:
     spec = parse_spec(f"name: lp\ntarget: {url}\n"
-                      "load: {phases: [{name: locust, duration: 2s, users: 2, spawn_rate: 2/s}]}\n"
+                      "load: {phases: [{name: locust, duration: 4s, users: 2, spawn_rate: 2/s}]}\n"
                       f"locust: {{file: {locustfile}}}\n", "lp.yaml")
     store = LocalStore(tmp_path / "store")
     prepare_run(store, spec, make_plan(spec, "lp-run", 1, workers=1), {"run_id": "lp-run"}, "locust", 1.0, None,
