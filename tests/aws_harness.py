@@ -54,7 +54,7 @@ def _synth(context_json: str) -> str:
     app = cdk.App(context=json.loads(context_json))
     _, stack = build_app(app)
     assembly = app.synth()
-    return json.dumps(assembly.get_stack_by_name(stack.stack_name).template)
+    return json.dumps(assembly.get_stack_artifact(stack.artifact_id).template)
 
 
 def synth(**overrides: Any) -> dict[str, Any]:

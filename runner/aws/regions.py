@@ -84,6 +84,19 @@ def run_across_regions(spec: Spec, run_id: str, seed: int, options: AwsOptions, 
              *(p.clock or (None, None))) for p in parts], meta, agreed)
 
 
+def stop_across_regions(home: Deployment, options: AwsOptions, run_id: str, now: bool = False) -> bool:
+    """`squall stop RUN` for a run across regions: every region's part stopped in its region (the
+    joined run's meta.json in the home bucket names them); False for a run from one region."""
+    key = run_prefix(run_id) + "meta.json"
+    regions = home.store.get_json(key).get("regions") if home.store.exists(key) else None
+    if not isinstance(regions, dict):
+        return False
+    for region, part in regions.items():
+        if part.get("started"):
+            stop_run(find_deployment(dataclasses.replace(options, region=region)), str(part["run_id"]), now=now)
+    return True
+
+
 def _documents(spec: Spec, shares: dict[str, float]) -> dict[str, dict[str, Any]]:
     """Every region's part as a spec document, each checked as a spec before anything starts."""
     whole = spec_document(spec)

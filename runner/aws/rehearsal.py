@@ -99,7 +99,7 @@ def synthesized_template(allowed_hosts: tuple[str, ...], **context: Any) -> dict
     app = cdk.App(context={"aws:cdk:bundling-stacks": [], "squall:allowedHosts": list(allowed_hosts),
                            "squall:nag": "false", **{f"squall:{k}": v for k, v in context.items()}})
     _, stack = build_app(app)
-    return dict(app.synth().get_stack_by_name(stack.stack_name).template)
+    return dict(app.synth().get_stack_artifact(stack.artifact_id).template)
 
 
 class LambdaContext:

@@ -242,7 +242,10 @@ def cmd_stop(args: argparse.Namespace) -> int:
         request_stop(store, args.run_id, b"stopped by squall stop\n")
     else:
         from runner.aws.backend import find_deployment, stop_run
-        stop_run(find_deployment(aws_options(args)), args.run_id, now=args.now)
+        from runner.aws.regions import stop_across_regions
+        home = find_deployment(aws_options(args))
+        if not stop_across_regions(home, aws_options(args), args.run_id, now=args.now):  # a run from one region
+            stop_run(home, args.run_id, now=args.now)
     print(f"squall: asked {args.run_id} to stop" + (" now" if getattr(args, "now", False) else
                                                     " (workers finish within one poll interval)"))
     return EXIT_PASS

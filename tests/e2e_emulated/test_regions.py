@@ -5,6 +5,9 @@ user would, with the docs' CLI policy of each region's stack enforced."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +106,39 @@ def execution_in(emulator: Emulator, machine: str, name: str, region: str) -> di
     arn = machine.replace(":stateMachine:", ":execution:") + ":" + name
     return emulator.client("stepfunctions", region).describe_execution(executionArn=arn)
 
+
+
+def test_squall_stop_stops_every_region_s_part(two_regions, demo_target, tmp_path: Path) -> None:
+    emulator, machines, bucket = two_regions
+    demo = demo_target(latency="fixed:2ms")
+    spec = tmp_path / "long.yaml"
+    spec.write_text(SPEC.format(url=demo.url, regions="[us-east-1, eu-west-1]", west="p95 < 5s", second="eu-west-1")
+                    .replace("duration: 4s", "duration: 120s"))
+    env = emulator.cli_env()
+    started = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(spec), "--on", "aws", "--stack", "Squall",
+                                "--region", "us-east-1", "--settle", "0s", "--monitor-interval", "5s",
+                                "--start-margin", "3s"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        s3 = emulator.client("s3")
+        deadline = time.monotonic() + 90
+        run_id = None
+        while run_id is None and time.monotonic() < deadline:  # both parts have sent something
+            found = {p["Prefix"].split("/")[1] for p in s3.list_objects_v2(
+                Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", [])}
+            joined = [r for r in found if f"{r}.us-east-1" in found and f"{r}.eu-west-1" in found]
+            if joined and all(s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{joined[0]}.{region}/shards/")
+                              .get("KeyCount") for region in machines):
+                run_id = joined[0]
+            time.sleep(0.5)
+        assert run_id, "the parts never sent anything"
+        stopped = squall_aws(emulator, tmp_path, "stop", run_id, "--stack", "Squall", "--region", "us-east-1")
+        assert stopped.returncode == 0, stopped.stderr
+        out, _ = started.communicate(timeout=120)
+    finally:
+        if started.poll() is None:
+            started.kill()
+    assert "VERDICT: STOPPED" in out
+    for region, machine in machines.items():
+        assert execution_in(emulator, machine, f"{run_id}.{region}", region)["status"] == "SUCCEEDED"
+    assert sum(demo.state.seen.values()) < 25 * 60  # stopped well before half the 120 s planned
