@@ -168,17 +168,18 @@ class MissingRegion:
 
 
 def judge_across_regions(joined: MergedRun, parts: list[RegionPart], thresholds: tuple[Threshold, ...],
-                         missing: list[MissingRegion], judge_one: Callable[[MergedRun, tuple[Threshold, ...], int],
-                                                                           Verdict],
+                         missing: list[MissingRegion],
+                         judge_one: Callable[[MergedRun, tuple[Threshold, ...], int, str | None], Verdict],
                          duration_s: float) -> Verdict:
     """One verdict for a run across regions: the run's thresholds judged on every region's requests
     together, a region's own on its requests alone, each region's generator judged on its own (a
     starved region is named, never diluted by the others); the regions that sent nothing named,
     and the run INCONCLUSIVE only when their share could have changed a must-threshold's answer.
-    ``judge_one(run, thresholds, workers)``: analysis.verdict.judge with the run's limits."""
-    whole = judge_one(joined, tuple(t for t in thresholds if t.region is None), sum(p.workers for p in parts))
+    ``judge_one(run, thresholds, workers, region)``: analysis.verdict.judge with the run's limits
+    (and, for a region, whether its part was stopped or aborted; None: the whole run)."""
+    whole = judge_one(joined, tuple(t for t in thresholds if t.region is None), sum(p.workers for p in parts), None)
     regional = {part.region: judge_one(part.run, tuple(t for t in thresholds if t.region == part.region),
-                                       part.workers) for part in parts}
+                                       part.workers, part.region) for part in parts}
     doubtful = _doubtful(whole, joined, sum(m.share for m in missing), duration_s)
     unmeasured = [f"{t.label}: nothing was measured ({gone.region} sent nothing)"
                   for gone in missing for t in thresholds if t.region == gone.region and t.severity == "must"]

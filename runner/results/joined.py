@@ -13,7 +13,7 @@ from analysis.result import build_result, endpoint_summary, summary_row
 from analysis.thresholds import Threshold
 from analysis.verdict import Verdict, judge
 from runner.plan import make_plan, planned_users_per_second, target_rate_per_second
-from runner.results.collect import Gathered, gather
+from runner.results.collect import Gathered, abort_reason, gather
 from runner.results.reports import write_reports
 from runner.spec import Spec
 from runner.store import Store, StoreError, run_prefix
@@ -47,12 +47,17 @@ def join_parts(home: Store, run_id: str, spec: Spec, parts: list[Part], meta: di
     joined = join_runs(region_parts)
     workers = sum(p.workers for p in region_parts)
     plan = make_plan(spec, run_id, 0, workers=max(1, workers))
-    stopped = any(_stopped(part) for part in parts if part.region in gathered)
+    endings = {part.region: _ending(part) for part in parts if part.region in gathered}
+    stopped = any(stop for stop, _ in endings.values())
     measured_s = plan.duration_s
 
-    def judge_one(run: Any, thresholds: tuple[Threshold, ...], planned_workers: int) -> Verdict:
+    def judge_one(run: Any, thresholds: tuple[Threshold, ...], planned_workers: int, region: str | None) -> Verdict:
+        """The whole run is stopped if any part was; a part that aborted (its abort rule broke in
+        its region) is ABORTED with its reason."""
+        aborted = endings[region][1] if region is not None else None
         return judge(run, thresholds, measured_s, spec.limits.health, planned_workers, stopped=stopped,
-                     planned_s=plan.duration_s, request_timeout_s=spec.target.timeout_s)
+                     aborted=f"{region}: {aborted}" if aborted else None, planned_s=plan.duration_s,
+                     request_timeout_s=spec.target.timeout_s)
 
     verdict = judge_across_regions(joined, region_parts, spec.thresholds, missing, judge_one, measured_s)
     result = build_result(joined, verdict, {**meta, "plan": {**plan.to_dict(), "expected_requests":
@@ -82,8 +87,12 @@ def _gathered(part: Part) -> Gathered | str:
         return f"its results could not be read: {error}"
 
 
-def _stopped(part: Part) -> bool:
-    return part.store is not None and part.store.exists(run_prefix(part.run_id) + "control/stop")
+def _ending(part: Part) -> tuple[bool, str | None]:
+    """(stopped, the abort's reason) of a part, from its stop flag."""
+    key = run_prefix(part.run_id) + "control/stop"
+    if part.store is None or not part.store.exists(key):
+        return False, None
+    return True, abort_reason(part.store.get_bytes(key))
 
 
 def _region_row(part: Part, got: Gathered | None, measured_s: float, agreed_start_epoch_s: float) -> dict[str, Any]:

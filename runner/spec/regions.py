@@ -1,9 +1,9 @@
 """One region's part of a run across regions, as a spec document: the arrivals (open model) scaled
 by the region's share, the users and iterations (closed model) split in whole numbers that add up
 to the run's, the rows of a data set read in sequence dealt out so no two regions use one row,
-and only the thresholds that name this region (the run's own are judged on every region's
-requests together, runner.aws.regions). The document is the one the CLI uploads, its data inlined
-(runner.job.spec_document)."""
+and only the thresholds that name this region, and the run's abort rules (the run's other
+thresholds are judged on every region's requests together, runner.results.joined). The document
+is the one the CLI uploads, its data inlined (runner.job.spec_document)."""
 from __future__ import annotations
 
 import copy
@@ -28,7 +28,7 @@ def region_document(document: Mapping[str, Any], region: str, shares: Mapping[st
     if not part["data"]:
         part.pop("data")
     part["thresholds"] = [_unscoped(t) for t in part.get("thresholds") or []
-                          if isinstance(t, dict) and t.get("region") == region]
+                          if isinstance(t, dict) and (t.get("region") == region or _aborts_anywhere(t))]
     return part
 
 
@@ -77,6 +77,12 @@ def _rows(data: Any, region: str, shares: Mapping[str, float]) -> Any:
     if counts[region] == 0:
         raise RegionSplitError(f"a data set read in sequence has {len(rows)} rows: too few for every region to get one")
     return {**data, "values": rows[start:start + counts[region]]}
+
+
+def _aborts_anywhere(threshold: dict[str, Any]) -> bool:
+    """An abort rule of the whole run: every region's part judges it on its own seconds, and stops
+    itself when it breaks there (the run is then ABORTED, the region named)."""
+    return threshold.get("abort") is True and "region" not in threshold
 
 
 def _unscoped(threshold: dict[str, Any]) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def test_a_missing_region_changes_nothing_when_the_present_ones_decide_either_wa
     assert not could_change(P95, clean.overall, 0.0, 10.0)
 
 
-def judge_one(run: MergedRun, thresholds: tuple[Threshold, ...], workers: int) -> Verdict:
+def judge_one(run: MergedRun, thresholds: tuple[Threshold, ...], workers: int, region: str | None) -> Verdict:
     return judge(run, thresholds, 10.0, HealthLimits(), workers)
 
 

@@ -69,3 +69,9 @@ def test_the_spec_reads_its_regions_and_a_threshold_s_region() -> None:
                       "thresholds: [{check: p95 < 200ms, region: eu-west-1}]\n", "r.yaml")
     assert spec.regions == (("us-east-1", 0.5), ("eu-west-1", 0.5))
     assert spec.thresholds[0].region == "eu-west-1" and spec.thresholds[0].label == "p95 < 200ms in eu-west-1"
+
+
+def test_the_run_s_abort_rules_go_to_every_region_s_part() -> None:
+    document = {**DOCUMENT, "thresholds": [*DOCUMENT["thresholds"], {"check": "error_rate < 5%", "abort": True}]}
+    assert region_document(document, "us-east-1", SHARES)["thresholds"] == [
+        {"check": "error_rate < 1%"}, {"check": "error_rate < 5%", "abort": True}]
