@@ -181,10 +181,12 @@ def judge_across_regions(joined: MergedRun, parts: list[RegionPart], thresholds:
     regional = {part.region: judge_one(part.run, tuple(t for t in thresholds if t.region == part.region),
                                        part.workers, part.region) for part in parts}
     doubtful = _doubtful(whole, joined, sum(m.share for m in missing), duration_s)
-    unmeasured = [f"{t.label}: nothing was measured ({gone.region} sent nothing)"
-                  for gone in missing for t in thresholds if t.region == gone.region and t.severity == "must"]
+    gone = {m.region for m in missing}
+    unmeasured = [f"{t.label}: nothing was measured ({t.region} sent nothing)"
+                  for t in thresholds if t.region in gone and t.severity == "must"]
     return Verdict(_status_across(whole, regional, doubtful, bool(unmeasured)),
-                   tuple(whole.outcomes) + tuple(o for v in regional.values() for o in v.outcomes),
+                   tuple(whole.outcomes) + tuple(o for v in regional.values() for o in v.outcomes)
+                   + tuple(Outcome(t, None, "NO_DATA") for t in thresholds if t.region in gone),
                    tuple(whole.reasons) + _each(regional, "reasons") + tuple(unmeasured),
                    tuple(_missing_lines(missing, doubtful)) + (_each(regional, "generator_problems")
                                                               or whole.generator_problems),

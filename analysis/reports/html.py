@@ -126,7 +126,8 @@ def render_html(result: dict[str, Any], chart_library_js: str) -> str:
              f"<h1>Squall: {_e(result['spec_name'])}</h1><div class='muted'>run {_e(result['run_id'])} against "
              f"{_e(result['target_url'])} · {_e(result.get('backend', 'local'))} backend</div>",
              _verdict_html(result), _cards_html(result), _thresholds_html(result["verdict"]["thresholds"]),
-             _endpoints_html(result["endpoints"]), _exceptions_html(result["health"].get("exceptions") or {})]
+             _endpoints_html(result["endpoints"]), _regions_html(result.get("regions") or []),
+             _exceptions_html(result["health"].get("exceptions") or {})]
     charts = ["chart-rate", "chart-latency", "chart-errors", "chart-health"]
     data = chart_data(result)
     if data["target"]:
@@ -165,6 +166,7 @@ def _thresholds_html(thresholds: list[dict[str, Any]]) -> str:
         return ""
     return ("<h2>Thresholds</h2><table><tr><th>threshold</th><th>severity</th><th>measured</th><th>result</th></tr>"
             + "".join(f"<tr><td>{_e(t['check'])}{' [' + _e(t['endpoint']) + ']' if t['endpoint'] else ''}"
+                      f"{' in ' + _e(t['region']) if t.get('region') else ''}"
                       f"{' during ' + _e(t['phase']) if t.get('phase') else ''}</td>"
                       f"<td>{_e(t['severity'])}</td><td>{_e(t['measured_text'])}</td>"
                       f"<td>{MARK.get(t['status'], '')} {_e(t['status'])}</td></tr>" for t in thresholds)
@@ -178,6 +180,27 @@ def _endpoints_html(endpoints: dict[str, Any]) -> str:
                 f"<td>{_ms(e['latency']['p50_ms'])}</td><td>{_ms(e['latency']['p90_ms'])}</td>"
                 f"<td>{_ms(e['latency']['p95_ms'])}</td><td>{_ms(e['latency']['p99_ms'])}</td>"
                 f"<td>{_ms(e['latency']['max_ms'])}</td></tr>" for name, e in endpoints.items()) + "</table>")
+
+
+def _regions_html(regions: list[dict[str, Any]]) -> str:
+    """A run across regions: the regions side by side, each with when it started against the agreed
+    instant and its clock; a region that sent nothing, and why."""
+    if not regions:
+        return ""
+    rows = []
+    for r in regions:
+        if r["state"] != "ran":
+            rows.append(f"<tr><td>{_e(r['region'])}</td><td>{r['share']:.0%}</td>"
+                        f"<td colspan='7'>sent nothing: {_e(r['why'])}</td></tr>")
+            continue
+        o, lat = r["overall"], r["overall"]["latency"]
+        late = "?" if r.get("start_late_s") is None else f"{r['start_late_s']:+.2f} s"
+        clock = "?" if r.get("clock_offset_s") is None else f"{r['clock_offset_s']:+.2f} s ± {r['clock_bound_s']:.2f}"
+        rows.append(f"<tr><td>{_e(r['region'])}</td><td>{r['share']:.0%}</td><td>{o['requests']:,}</td>"
+                    f"<td>{o['rps']:,.1f}/s</td><td>{o['error_rate']:.2%}</td><td>{_ms(lat['p50_ms'])}</td>"
+                    f"<td>{_ms(lat['p95_ms'])}</td><td>{_ms(lat['p99_ms'])}</td><td>{late}, clock {clock}</td></tr>")
+    return ("<h2>Regions</h2><table><tr><th>region</th><th>share</th><th>requests</th><th>rate</th><th>errors</th>"
+            "<th>p50</th><th>p95</th><th>p99</th><th>started (its clock), clock</th></tr>" + "".join(rows) + "</table>")
 
 
 def _exceptions_html(exceptions: dict[str, int]) -> str:

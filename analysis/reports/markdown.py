@@ -20,7 +20,8 @@ def render_markdown(result: dict[str, Any]) -> str:
              f"`{result['run_id']}` against `{result['target_url']}` · {overall['requests']:,} requests in "
              f"{result['duration_s']:g} s ({overall['rps']:,.1f}/s) · error rate {overall['error_rate']:.2%} · "
              f"p95 {_ms(overall['latency']['p95_ms'])} · p99 {_ms(overall['latency']['p99_ms'])}", ""]
-    lines += _thresholds(verdict["thresholds"]) + _reasons(result) + _endpoints(result["endpoints"])
+    lines += _thresholds(verdict["thresholds"]) + _reasons(result) + _regions(result.get("regions") or []) + \
+        _endpoints(result["endpoints"])
     cost = result.get("cost") or {}
     parts = [p for p in (cost.get("test"), cost.get("target")) if p]
     if parts:
@@ -34,6 +35,7 @@ def _thresholds(thresholds: list[dict[str, Any]]) -> list[str]:
     lines = ["| threshold | measured | result |", "|---|---:|:---:|"]
     for t in thresholds:
         label = f"`{t['check']}`" + (f" on `{t['endpoint']}`" if t["endpoint"] else "") + \
+            (f" in `{t['region']}`" if t.get("region") else "") + \
             (f" during `{t['phase']}`" if t.get("phase") else "") + \
             (" *(should)*" if t["severity"] == "should" else "")
         lines.append(f"| {label} | {t['measured_text']} | {ICON.get(t['status'], '')} {t['status']} |")
@@ -47,6 +49,21 @@ def _reasons(result: dict[str, Any]) -> list[str]:
     lines = [f"> {'❔' if reason in problems else '❌'} {reason}" for reason in explanation(verdict)]
     lines += [f"> 💡 {line}" for line in (result.get("target") or {}).get("advice") or []]
     return [*lines, ""] if lines else []
+
+
+def _regions(regions: list[dict[str, Any]]) -> list[str]:
+    """A run across regions: each region's figures side by side."""
+    if not regions:
+        return []
+    lines = ["| region | share | requests | error rate | p95 | p99 |", "|---|---:|---:|---:|---:|---:|"]
+    for r in regions:
+        if r["state"] != "ran":
+            lines.append(f"| {r['region']} | {r['share']:.0%} | sent nothing: {r['why']} | | | |")
+            continue
+        o = r["overall"]
+        lines.append(f"| {r['region']} | {r['share']:.0%} | {o['requests']:,} | {o['error_rate']:.2%} | "
+                     f"{_ms(o['latency']['p95_ms'])} | {_ms(o['latency']['p99_ms'])} |")
+    return [*lines, ""]
 
 
 def _endpoints(endpoints: dict[str, Any]) -> list[str]:

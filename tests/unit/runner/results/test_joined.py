@@ -73,3 +73,17 @@ def test_a_region_that_never_planned_is_named_and_the_others_numbers_kept(tmp_pa
                                     "why": "stack Squall not found in eu-west-1"}
     assert result["verdict"]["generator_problems"][0].startswith(
         "eu-west-1 sent nothing (stack Squall not found in eu-west-1): its 40% of the load is missing")
+
+
+def test_the_reports_show_the_regions_side_by_side(tmp_path: Path) -> None:
+    spec = parse_spec(SPEC, "shop.yaml")
+    home = LocalStore(tmp_path / "home")
+    parts = [part(tmp_path, "us-east-1", [10] * 60),
+             Part("eu-west-1", 0.4, "r1.eu-west-1", None, "stack Squall not found in eu-west-1")]
+    join_parts(home, "r1", spec, parts, {"run_id": "r1", "spec_name": "shop", "backend": "aws",
+                                         "target_url": spec.target.base_url}, AGREED)
+    html = home.get_bytes("runs/r1/reports/report.html").decode()
+    assert "<h2>Regions</h2>" in html and "sent nothing: stack Squall not found in eu-west-1" in html
+    markdown = home.get_bytes("runs/r1/reports/report.md").decode()
+    assert "| us-east-1 | 60% | 60 |" in markdown and "p95 &lt; 50ms" not in markdown
+    assert "`p95 < 50ms` in `eu-west-1`" in markdown
