@@ -77,11 +77,44 @@ def run_across_regions(spec: Spec, run_id: str, seed: int, options: AwsOptions, 
     if all(p.failure is not None for p in parts):
         raise CouldNotRun("no region's part started: " + "; ".join(f"{p.region}: {p.failure}" for p in parts))
     meta = _meta(spec, run_id, options, agreed, parts)
+    home.store.put_json(spec_key(run_id), spec_document(spec))  # squall watch joins the parts from it if need be
     home.store.put_json(run_prefix(run_id) + "meta.json", meta)
-    _follow(parts, run_id, progress, stop_requested, options.poll_s)
+    return _follow_and_join(home, spec, run_id, parts, meta, progress, stop_requested, options.poll_s)
+
+
+def watch_across_regions(home: Deployment, options: AwsOptions, run_id: str, progress: Progress,
+                         stop_requested: Callable[[], int] = lambda: 0) -> dict[str, Any] | None:
+    """`squall watch RUN` for a run across regions: its result once joined; else every region's part
+    followed to its end and joined here (the CLI that started it may be gone). None: a run from one
+    region."""
+    key = run_prefix(run_id) + "meta.json"
+    meta = home.store.get_json(key) if home.store.exists(key) else {}
+    if not isinstance(meta.get("regions"), dict):
+        return None
+    if home.store.exists(run_prefix(run_id) + "result.json"):
+        return dict(home.store.get_json(run_prefix(run_id) + "result.json"))
+    spec = build_spec(Source(f"s3://{home.bucket}/{spec_key(run_id)}", home.store.get_json(spec_key(run_id))),
+                      base_dir=None)
+    parts = []
+    for region, known in meta["regions"].items():
+        deployment, failure = _deployment(options, region) if known.get("started") else \
+            (None, known.get("failure") or "its execution did not start")
+        clock = (known["clock_offset_s"], known["clock_bound_s"]) if known.get("clock_offset_s") is not None else None
+        parts.append(Started(region, float(known["share"]), deployment, failure, clock))
+    return _follow_and_join(home, spec, run_id, parts, meta, progress, stop_requested, options.poll_s)
+
+
+def spec_key(run_id: str) -> str:
+    """The whole run's spec, in the home bucket beside its parts' (each region's in its own)."""
+    return f"specs/runs/{run_id}.json"
+
+
+def _follow_and_join(home: Deployment, spec: Spec, run_id: str, parts: list[Started], meta: dict[str, Any],
+                     progress: Progress, stop_requested: Callable[[], int], poll_s: float) -> dict[str, Any]:
+    _follow(parts, run_id, progress, stop_requested, poll_s)
     return join_parts(home.store, run_id, spec, [
         Part(p.region, p.share, part_id(run_id, p.region), p.deployment.store if p.deployment else None, p.failure,
-             *(p.clock or (None, None))) for p in parts], meta, agreed)
+             *(p.clock or (None, None))) for p in parts], meta, float(meta["started_at_epoch_s"]))
 
 
 def stop_across_regions(home: Deployment, options: AwsOptions, run_id: str, now: bool = False) -> bool:
@@ -153,8 +186,9 @@ def _start(part: Started, spec: Spec, run_id: str, seed: int, options: AwsOption
 def _meta(spec: Spec, run_id: str, options: AwsOptions, agreed: float, parts: list[Started]) -> dict[str, Any]:
     return {"run_id": run_id, "spec_name": spec.name, "spec_file": spec.file, "target_url": spec.target.base_url,
             "profile": spec.profile, "backend": "aws", "engine": options.engine, "started_at_epoch_s": agreed,
-            "regions": {p.region: {"share": p.share, "run_id": part_id(run_id, p.region),
-                                   "started": p.failure is None} for p in parts}}
+            "regions": {p.region: {"share": p.share, "run_id": part_id(run_id, p.region), "started": p.failure is None,
+                                   "failure": p.failure, "clock_offset_s": p.clock[0] if p.clock else None,
+                                   "clock_bound_s": p.clock[1] if p.clock else None} for p in parts}}
 
 
 def _follow(parts: list[Started], run_id: str, progress: Progress, stop_requested: Callable[[], int],

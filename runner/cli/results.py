@@ -224,10 +224,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
         return followed(args, lambda server: watch_local(args.store, args.run_id, progress_printer(),
                                                          interrupt_counter(), server), args.store)[0]
     from runner.aws.backend import find_deployment, watch_run
+    from runner.aws.regions import watch_across_regions
     deployment = find_deployment(aws_options(args))
-    return followed(args, lambda server: watch_run(deployment, args.run_id, progress_printer(),
-                                                   stop_requested=interrupt_counter(), live_server=server),
-                    f"s3://{deployment.bucket}")[0]
+
+    def follow(server: Any) -> dict[str, Any]:
+        interrupts = interrupt_counter()
+        across = watch_across_regions(deployment, aws_options(args), args.run_id, progress_printer(), interrupts)
+        return across if across is not None else watch_run(deployment, args.run_id, progress_printer(),
+                                                           stop_requested=interrupts, live_server=server)
+    return followed(args, follow, f"s3://{deployment.bucket}")[0]
 
 
 def cmd_stop(args: argparse.Namespace) -> int:

@@ -142,3 +142,39 @@ def test_squall_stop_stops_every_region_s_part(two_regions, demo_target, tmp_pat
     for region, machine in machines.items():
         assert execution_in(emulator, machine, f"{run_id}.{region}", region)["status"] == "SUCCEEDED"
     assert sum(demo.state.seen.values()) < 25 * 60  # stopped well before half the 120 s planned
+
+
+def test_squall_watch_joins_the_parts_when_the_cli_that_started_the_run_is_gone(two_regions, demo_target,
+                                                                                tmp_path: Path) -> None:
+    """The CLI that started a run across regions is killed while the parts run: `squall watch`
+    follows them to their end and joins them, losing nothing."""
+    emulator, _, bucket = two_regions
+    demo = demo_target(latency="fixed:2ms")
+    spec = tmp_path / "two.yaml"
+    spec.write_text(SPEC.format(url=demo.url, regions="[us-east-1, eu-west-1]", west="p95 < 5s", second="eu-west-1"))
+    started = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(spec), "--on", "aws", "--stack", "Squall",
+                                "--region", "us-east-1", "--settle", "0s", "--monitor-interval", "5s",
+                                "--start-margin", "3s"], cwd=tmp_path, env=emulator.cli_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    s3 = emulator.client("s3")
+    run_id = None
+    deadline = time.monotonic() + 90
+    try:
+        while run_id is None and time.monotonic() < deadline:  # the joined run's meta.json is written
+            for prefix in s3.list_objects_v2(Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", []):
+                name = prefix["Prefix"].split("/")[1]
+                if name.startswith("two-regions-") and "." not in name and \
+                        s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{name}/meta.json").get("KeyCount") and \
+                        not s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{name}/result.json").get("KeyCount"):
+                    run_id = name
+            time.sleep(0.2)
+    finally:
+        started.kill()  # as a laptop closed: no stop flag, the parts go on
+        started.wait(timeout=30)
+    assert run_id, "the run never started"
+    watched = squall_aws(emulator, tmp_path, "watch", run_id, "--stack", "Squall", "--region", "us-east-1",
+                         timeout=240)
+    assert watched.returncode == 0, watched.stdout[-3000:] + watched.stderr[-3000:]
+    assert "VERDICT: PASS" in watched.stdout
+    result = S3Store(bucket, s3).get_json(f"runs/{run_id}/result.json")
+    assert result["overall"]["requests"] == sum(demo.state.seen.values()) == 100
