@@ -57,6 +57,20 @@ def render_stats(result: dict[str, Any]) -> str:
     return out.getvalue()
 
 
+def render_region_stats(result: dict[str, Any]) -> str:
+    """A run across regions: the stats rows of every region that ran, a Region column first (the
+    region tag k6 puts on its load zones' metrics); the run's own stats.csv stays Locust's."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["Region", *STATS_HEADER])
+    duration_s = max(result["duration_s"], 1e-9)
+    for region in (r for r in result.get("regions") or [] if r["state"] == "ran"):
+        for name, e in region["endpoints"].items():
+            writer.writerow([region["region"], *_row(*_split(name), e, duration_s)])
+        writer.writerow([region["region"], *_row("", "Aggregated", region["overall"], duration_s)])
+    return out.getvalue()
+
+
 def _status_class(status: int) -> str:
     """The error class an unexpected status is counted under (as the load generator counts it)."""
     if status == 429:

@@ -8,7 +8,13 @@ from typing import Any
 
 from analysis.reports.html import render_html
 from analysis.reports.junit import render_junit
-from analysis.reports.locust_csv import render_exceptions, render_failures, render_history, render_stats
+from analysis.reports.locust_csv import (
+    render_exceptions,
+    render_failures,
+    render_history,
+    render_region_stats,
+    render_stats,
+)
 from analysis.reports.markdown import render_markdown
 from analysis.summary import render_summary
 from runner.store import Store, StoreError, run_prefix
@@ -41,8 +47,9 @@ def render(result: dict[str, Any], fmt: str) -> dict[str, str]:
     if fmt == "md":
         return {"report.md": render_markdown(result)}
     if fmt == "csv":
+        regions = {"regions_stats.csv": render_region_stats(result)} if result.get("regions") else {}
         return {"stats.csv": render_stats(result), "failures.csv": render_failures(result),
-                "stats_history.csv": render_history(result), "exceptions.csv": render_exceptions(result)}
+                "stats_history.csv": render_history(result), "exceptions.csv": render_exceptions(result), **regions}
     if fmt == "junit":
         return {"junit.xml": render_junit(result)}
     if fmt == "txt":

@@ -87,3 +87,16 @@ def test_the_reports_show_the_regions_side_by_side(tmp_path: Path) -> None:
     markdown = home.get_bytes("runs/r1/reports/report.md").decode()
     assert "| us-east-1 | 60% | 60 |" in markdown and "p95 &lt; 50ms" not in markdown
     assert "`p95 < 50ms` in `eu-west-1`" in markdown
+
+
+def test_the_csv_reports_tag_each_region_s_rows_with_its_region(tmp_path: Path) -> None:
+    spec = parse_spec(SPEC, "shop.yaml")
+    home = LocalStore(tmp_path / "home")
+    parts = [part(tmp_path, "us-east-1", [10] * 60), part(tmp_path, "eu-west-1", [80] * 40)]
+    join_parts(home, "r1", spec, parts, {"run_id": "r1", "spec_name": "shop", "backend": "aws",
+                                         "target_url": spec.target.base_url}, AGREED)
+    rows = home.get_bytes("runs/r1/reports/regions_stats.csv").decode().splitlines()
+    assert rows[0].startswith("Region,Type,Name,Request Count,Failure Count")
+    assert [row.split(",")[:4] for row in rows[1:]] == [
+        ["us-east-1", "GET", "/", "60"], ["us-east-1", "", "Aggregated", "60"],
+        ["eu-west-1", "GET", "/", "40"], ["eu-west-1", "", "Aggregated", "40"]]
