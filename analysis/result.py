@@ -157,4 +157,5 @@ def summary_row(result: dict[str, Any]) -> dict[str, Any]:
             "requests": overall["requests"], "errors": overall["errors"], "rps": overall["rps"],
             "error_rate": overall["error_rate"], "p50_ms": overall["latency"]["p50_ms"],
             "p95_ms": overall["latency"]["p95_ms"], "p99_ms": overall["latency"]["p99_ms"],
-            "cost_usd": test_cost, "baseline_run_id": result.get("baseline_run_id")}
+            "cost_usd": test_cost, "baseline_run_id": result.get("baseline_run_id"),
+            "part_of": (result.get("part_of") or {}).get("run")}  # a region's part of a run across regions

@@ -24,10 +24,10 @@ from runner.results.baseline import baseline_key
 from runner.results.history import held_so_far, process_alive
 from runner.store import LocalStore, StoreError, run_prefix
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # 2: part_of (a region's part of a run across regions is not listed apart)
 COLUMNS = ("run_id", "spec_name", "profile", "backend", "engine", "target_url", "tags", "started_at_epoch_s",
            "duration_s", "verdict", "reason", "requests", "errors", "rps", "error_rate", "p50_ms", "p95_ms",
-           "p99_ms", "cost_usd", "baseline_run_id", "state", "stamp", "pid")
+           "p99_ms", "cost_usd", "baseline_run_id", "state", "stamp", "pid", "part_of")
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS runs ({', '.join(c + (' TEXT PRIMARY KEY' if c == 'run_id' else '') for c in COLUMNS)});
@@ -148,6 +148,7 @@ class RunIndex:
             return {**row, "state": row["verdict"], "stamp": stamp}
         meta = self.store.get_json(prefix + "meta.json") if self.store.exists(prefix + "meta.json") else {}
         row = {"run_id": run_id, "spec_name": meta.get("spec_name", "?"), "profile": meta.get("profile"),
+               "part_of": (meta.get("part_of") or {}).get("run"),
                "backend": meta.get("backend", "local" if self.local else "aws"), "engine": meta.get("engine"),
                "target_url": meta.get("target_url"), "tags": ",,",
                "started_at_epoch_s": meta.get("started_at_epoch_s", 0.0), "pid": meta.get("pid"), "state": "RUNNING"}
@@ -266,7 +267,7 @@ class RunIndex:
 
 
 def _where(where: RunFilter) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
+    clauses: list[str] = ["part_of IS NULL"]  # a region's part shows in its run across regions, not apart
     values: list[Any] = []
     for column, value in (("spec_name", where.spec), ("backend", where.backend), ("state", where.verdict)):
         if value:
@@ -284,7 +285,7 @@ def _where(where: RunFilter) -> tuple[str, list[Any]]:
     if where.until_epoch_s is not None:
         clauses.append("started_at_epoch_s < ?")
         values.append(where.until_epoch_s)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", values
+    return "WHERE " + " AND ".join(clauses), values
 
 
 class UnknownRunName(ValueError):

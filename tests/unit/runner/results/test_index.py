@@ -145,3 +145,13 @@ def test_listing_a_store_not_made_yet_creates_no_folder(tmp_path: Path) -> None:
     index.refresh()
     assert index.runs() == [] and not (tmp_path / "not-yet").exists()
     assert index.path.parent == tmp_path / "cache"
+
+
+def test_a_region_s_part_of_a_run_across_regions_is_listed_in_its_run_not_apart(tmp_path: Path) -> None:
+    store, index = index_of(tmp_path)
+    write_run(store, run_result("r1", started_at_epoch_s=1_800_000_000.0))
+    part = run_result("r1.us-east-1", started_at_epoch_s=1_800_000_000.0)
+    write_run(store, {**part, "part_of": {"run": "r1", "region": "us-east-1", "share": 0.6}})
+    index.refresh()
+    assert [r["run_id"] for r in index.runs()] == ["r1"]
+    assert index.run("r1.us-east-1")["part_of"] == "r1"  # still there by its name
