@@ -510,6 +510,10 @@ def _run_across_regions(spec: Spec, args: argparse.Namespace, run_id: str, seed:
     regions = ", ".join(f"{region} {share:.0%}" for region, share in spec.regions)
     print(f"squall: run {run_id}: {spec.name}, {length_of(spec)} against {spec.target.base_url} from {regions} "
           f"(aws, stack {options.stack} in each); Ctrl-C stops every region's part", file=sys.stderr)
+    if getattr(args, "ui", None) or getattr(args, "metrics_port", None):
+        print(f"squall: the live page follows one region's part: squall watch {run_id}.REGION --ui --region REGION",
+              file=sys.stderr)
+        args.ui = args.metrics_port = None
     return followed(args, lambda page: run_across_regions(spec, run_id, seed, options, home, progress_printer(),
                                                           stop_requested=interrupt_counter()), f"s3://{home.bucket}")
 
