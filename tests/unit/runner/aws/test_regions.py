@@ -49,3 +49,30 @@ def test_a_split_a_region_cannot_take_is_refused_before_anything_starts() -> Non
                       "scenarios: [{flow: [{get: /}]}]\nregions: [us-east-1, eu-west-1]\n", "one.yaml")
     with pytest.raises(SpecRejected, match="eu-west-1 would get none of its iterations; .* nothing was started"):
         run_across_regions(spec, "r1", 1, None, None, lambda line, final: None)  # type: ignore[arg-type]
+
+
+def test_a_part_whose_execution_failed_without_a_result_is_named_with_lambda_s_cause() -> None:
+    from runner.aws.regions import Started, _state
+
+    class Client:
+        def describe_execution(self, executionArn: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+            return {"status": "FAILED", "cause": '{"errorType": "PlanRejected", "errorMessage": "the plan needs 40 '
+                                                  'workers at once but the account has only 10"}'}
+
+    class Session:
+        def client(self, service: str) -> Client:
+            return Client()
+
+    class NoResult:
+        def exists(self, key: str) -> bool:
+            return False
+
+    class Refused(Deployment):
+        @property
+        def store(self) -> Any:
+            return NoResult()
+
+    part = Started("eu-west-1", 0.4, Refused(Session(), "arn:aws:states:eu-west-1:1:stateMachine:m", "b"))  # type: ignore[arg-type]
+    assert _state(part, "r1") is None  # ended
+    assert part.failure == ("its execution ended FAILED without a result: the plan needs 40 workers at once but "
+                            "the account has only 10")
