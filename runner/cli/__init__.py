@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     spec_selection_options(p)
     p.add_argument("--workers", type=worker_count, default=D.get("workers"),
                    help="plan for this many workers (default: as many as the peak rate needs)")
+    p.add_argument("--regions", metavar="REGION=SHARE,...",
+                   help="also show what each region sends in a run across regions (as squall run --regions)")
     p.set_defaults(func=cmd_plan)
     for name, func, help_text in (("run", cmd_run, "run a spec"),
                                   ("demo", cmd_demo, "start the demo target and run the quickstart against it")):

@@ -119,9 +119,33 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for p in plan.phases:
         print(_phase_line(p))
     print()
-    for line in _plan_totals(plan, capped) + _plan_costs(spec, args.workers, capped):
+    for line in _plan_totals(plan, capped) + _plan_costs(spec, args.workers, capped) + _plan_regions(spec):
         print(line)
     return EXIT_PASS
+
+
+def _plan_regions(spec: Spec) -> list[str]:
+    """A run across regions: what each region's part sends (runner.spec.regions), as it will run."""
+    if not spec.regions:
+        return []
+    from runner.job import spec_document
+    from runner.spec.regions import RegionSplitError, region_document
+    from runner.spec.validate import build_spec
+    from runner.spec.yamlsource import Source
+    lines = ["", "  on AWS, from each region (--on aws):"]
+    shares = dict(spec.regions)
+    for region, share in spec.regions:
+        try:
+            part = build_spec(Source(region, region_document(spec_document(spec), region, shares)), base_dir=None)
+        except RegionSplitError as error:
+            raise SpecRejected(str(error)) from None
+        plan = make_plan(part, "plan-preview", 0)
+        peak = max((p.peak for p in part.phases if p.kind == "rate"), default=0.0)
+        users = max((p.peak for p in part.phases if p.kind == "users"), default=0.0)
+        load = ", ".join(x for x in (f"peak {peak:g}/s" if peak else "", f"up to {users:g} users" if users else "") if x)
+        lines.append(f"    {region:<15} {share:>4.0%}  {load}, {plan.expected_requests:,.0f} requests, "
+                     f"{plan.workers} worker{'s' if plan.workers != 1 else ''}")
+    return lines
 
 
 def _phase_line(p: Any) -> str:

@@ -39,3 +39,14 @@ def test_plan_shows_phases_totals_and_what_it_costs(tmp_path: Path, capsys: pyte
     out = capsys.readouterr().out
     assert "warm" in out and "peak" in out and "450 arrivals, 450 requests" in out
     assert "cost (aws)" in out and "per million requests at this plan on AWS" in out
+
+
+def test_plan_shows_what_each_region_sends_with_regions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "shop.yaml"
+    spec.write_text(SPEC)
+    args = Namespace(spec=str(spec), target=None, overrides=[], load_profile=None, tags="", exclude_tags="",
+                     data_root=None, variables=None, workers=None, regions="us-east-1=60,eu-west-1=40")
+    assert cmd_plan(args) == 0
+    out = capsys.readouterr().out
+    assert "us-east-1        60%  peak 12/s, 270 requests, 1 worker" in out
+    assert "eu-west-1        40%  peak 8/s, 180 requests, 1 worker" in out
