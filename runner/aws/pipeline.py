@@ -234,6 +234,10 @@ def _plan_problems(run: PlannedRun, guardrails: Guardrails) -> list[str]:
     the engine, Step Functions' history, collect's time and memory, then the cost limit."""
     spec, plan, engine = run.spec, run.plan, run.engine
     problems = check_guardrails(guardrails, spec.target.base_url, plan) + spec_limit_problems(spec, plan)
+    if spec.regions:  # a region's part never names regions (runner.spec.regions): this is a whole run
+        problems.append(f"the spec sends its load from {' and '.join(r for r, _ in spec.regions)}: start it with "
+                        "`squall run SPEC --on aws` (or the console), which runs each region's part in its region "
+                        "and joins them; a schedule or this console starts a run from one region")
     if engine not in LAMBDA_ENGINES:
         problems.append(f"the {engine} engine does not run on AWS (the Lambda bundle carries {', '.join(LAMBDA_ENGINES)})")
     if (engine == "locust") != (spec.locust is not None):

@@ -122,3 +122,19 @@ def test_a_region_s_part_starts_on_the_instant_the_run_agreed_and_says_whose_par
     late = plan_run({"input": {"spec": document, "run_id": "r1.us-east-1", "start_at_epoch_s": 1_800_000_030.0}},
                     store, "b", guardrails, 1_800_000_040.0)
     assert late["slices"][0]["start_at"] > 1_800_000_040.0
+
+
+def test_a_spec_with_regions_started_in_one_region_is_refused_not_run_from_there_alone(tmp_path) -> None:
+    """A schedule or the Step Functions console starting a spec that names several regions: before,
+    its whole load came from this one region and a threshold naming another region judged it all."""
+    import pytest
+
+    from runner.aws.pipeline import PlanRejected, plan_run
+    from runner.guardrails import Guardrails
+    from runner.store import LocalStore
+    document = {"name": "shop", "target": {"url": "http://api.example.com"},
+                "load": {"phases": [{"duration": "7s", "rate": "5/s"}]}, "scenarios": [{"flow": [{"get": "/"}]}],
+                "regions": ["us-east-1", "eu-west-1"]}
+    with pytest.raises(PlanRejected, match="sends its load from us-east-1 and eu-west-1: start it with `squall run"):
+        plan_run({"input": {"spec": document, "run_id": "g1"}}, LocalStore(tmp_path), "b",
+                 Guardrails(("api.example.com",), 4, 600), 1_800_000_000.0)
