@@ -188,8 +188,8 @@ def watch_run(deployment: Deployment, run_id: str, progress: Progress, poll_s: f
                 stop_run(deployment, run_id, now=interrupts > 1)
                 progress("stopping: workers finish within a second (Ctrl-C again stops the execution now)", True)
             state, workers = current_state(client, arn)
-            live = _read_live(store, run_id)
-            progress(_progress_line(state, workers, live), False)
+            live = read_live(store, run_id)
+            progress(progress_line(state, workers, live), False)
             if page is not None:
                 page.publish(live, f"{state}{' · ' + workers if workers else ''}")
             time.sleep(poll_s)
@@ -249,11 +249,11 @@ class _WatchedPage:
         except StoreError:
             report = None
         verdict = result["verdict"]
-        self.publish(_read_live(self.store, self.run_id), "finished", verdict["status"],
+        self.publish(read_live(self.store, self.run_id), "finished", verdict["status"],
                      {"status": verdict["status"], "reasons": explanation(verdict)}, report)
 
 
-def _read_live(store: S3Store, run_id: str) -> dict[str, Any] | None:
+def read_live(store: S3Store, run_id: str) -> dict[str, Any] | None:
     try:
         key = run_prefix(run_id) + "live.json"
         return dict(store.get_json(key)) if store.exists(key) else None
@@ -268,7 +268,7 @@ def lambda_message(cause: str) -> str:
         return cause
 
 
-def _progress_line(state: str, workers: str, live: dict[str, Any] | None) -> str:
+def progress_line(state: str, workers: str, live: dict[str, Any] | None) -> str:
     workers = f" · {workers}" if workers else ""
     if not live:
         return f"[{state}]{workers} waiting for the first results"

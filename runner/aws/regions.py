@@ -26,6 +26,8 @@ from runner.aws.backend import (
     current_state,
     find_deployment,
     lambda_message,
+    progress_line,
+    read_live,
     start_run,
     stop_run,
 )
@@ -223,9 +225,9 @@ def _state(part: Started, run_id: str) -> str | None:
     arn = part.deployment.execution_arn(part_id(run_id, part.region))
     try:
         described = client.describe_execution(executionArn=arn)
-        if described["status"] == "RUNNING":
+        if described["status"] == "RUNNING":  # its live figures beside the other regions'
             state, workers = current_state(client, arn)
-            return f"{state}{' · ' + workers if workers else ''}"
+            return progress_line(state, workers, read_live(part.deployment.store, part_id(run_id, part.region)))
     except (ClientError, BotoCoreError) as error:
         part.failure = f"its execution could not be followed: {error}"
         return None
