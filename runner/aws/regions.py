@@ -19,6 +19,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from analysis.regions import apportion
 from runner.aws.backend import (
     AwsOptions,
     Deployment,
@@ -72,10 +73,12 @@ def run_across_regions(spec: Spec, run_id: str, seed: int, options: AwsOptions, 
     documents = _documents(spec, shares)
     parts = [Started(region, share, *_deployment(options, region)) for region, share in shares.items()]
     agreed = time.time() + CROSS_REGION_LEAD_S + max(_margin(options, documents[p.region]) for p in parts)
+    workers = apportion(options.workers, shares) if options.workers else {}  # --workers: the whole run's
     for part in parts:
         if part.deployment is not None:
             part.clock = clock_offset(part.deployment)
-            _start(part, spec, run_id, seed, options, documents[part.region], agreed)
+            _start(part, spec, run_id, seed, dataclasses.replace(options, workers=max(1, workers[part.region]))
+                   if workers else options, documents[part.region], agreed)
     if all(p.failure is not None for p in parts):
         raise CouldNotRun("no region's part started: " + "; ".join(f"{p.region}: {p.failure}" for p in parts))
     meta = _meta(spec, run_id, options, agreed, parts)

@@ -34,6 +34,7 @@ from runner.cli.common import (
     interrupt_counter,
     load_selected_spec,
     progress_printer,
+    regions_as_overrides,
     stop_signals_interrupt,
 )
 from runner.plan import RATE_MEASURED_PER_CORE, RunPlan, make_plan
@@ -319,6 +320,7 @@ def _run_locustfile(path: Path, classes: list[str], args: argparse.Namespace) ->
     # the locustfile's own logs (and Locust's) shown as Locust shows them: INFO unless --loglevel says otherwise
     os.environ["SQUALL_LOCUST_LOGLEVEL"] = str((getattr(args, "locust_values", None) or {}).get("--loglevel", "INFO"))
     args.user_classes = classes
+    args.overrides = [*(getattr(args, "overrides", None) or ()), *regions_as_overrides(getattr(args, "regions", None))]
     spec = locust_spec(args, path)
     spec = dataclasses.replace(spec, notes=spec.notes + tuple(notes_for(getattr(args, "locust_noted", None) or []))
                                + tuple(extra_notes))

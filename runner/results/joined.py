@@ -49,7 +49,8 @@ def join_parts(home: Store, run_id: str, spec: Spec, parts: list[Part], meta: di
     plan = make_plan(spec, run_id, 0, workers=max(1, workers))
     endings = {part.region: _ending(part) for part in parts if part.region in gathered}
     stopped = any(stop for stop, _ in endings.values())
-    measured_s = plan.duration_s
+    # stopped: the load ran to its last second, as collect measures a stopped run
+    measured_s = min(plan.duration_s, float(joined.last_second + 1)) if stopped and joined.timeline else plan.duration_s
 
     def judge_one(run: Any, thresholds: tuple[Threshold, ...], planned_workers: int, region: str | None) -> Verdict:
         """The whole run is stopped if any part was; a part that aborted (its abort rule broke in
