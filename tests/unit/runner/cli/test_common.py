@@ -7,7 +7,7 @@ from argparse import Namespace
 
 import pytest
 
-from runner.cli.common import aws_options, exit_code, variables_as_overrides, words
+from runner.cli.common import aws_options, exit_code, regions_as_overrides, variables_as_overrides, words
 from runner.preflight import SpecRejected
 
 
@@ -41,3 +41,10 @@ def test_words_and_aws_options() -> None:
     options = aws_options(Namespace(stack="S", region="eu-west-1", profile=None, settle="1m", monitor_interval=None,
                                     start_margin="20s", slice=None, workers=4, engine="fast"))
     assert (options.stack, options.settle_s, options.start_margin_s, options.workers) == ("S", 60.0, 20.0, 4)
+
+
+def test_regions_on_the_command_line_become_the_spec_s_regions_or_one_clear_refusal() -> None:
+    assert regions_as_overrides("us-east-1=60,eu-west-1=40") == ('regions={"us-east-1": "60%", "eu-west-1": "40%"}',)
+    assert regions_as_overrides(None) == ()
+    with pytest.raises(SpecRejected, match="--regions: the shares add up to 90%, not 100%"):
+        regions_as_overrides("us-east-1=60,eu-west-1=30")
