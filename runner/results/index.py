@@ -38,6 +38,9 @@ CREATE TABLE IF NOT EXISTS suites (suite_id TEXT PRIMARY KEY, name TEXT, status 
 CREATE TABLE IF NOT EXISTS baselines (spec_key TEXT PRIMARY KEY, run_id TEXT);
 """
 FINAL = ("PASS", "WARN", "FAIL", "INCONCLUSIVE", "STOPPED", "ABORTED")
+# what a trend draws: runs judged over their whole load (a stopped or aborted run measured part of it,
+# an inconclusive one a generator that could have changed the answer: not the target's steps)
+TRENDED = ("PASS", "WARN", "FAIL")
 
 
 class IndexedStore(Protocol):
@@ -243,14 +246,14 @@ class RunIndex:
         return rows
 
     def history(self, spec: str, profile: str | None) -> list[dict[str, Any]]:
-        """A spec's (and profile's) finished runs, oldest first: what a trend draws."""
+        """A spec's (and profile's) runs judged over their whole load, oldest first: what a trend draws."""
         finished = RunFilter(spec=spec, profile=profile or "")
         clauses, values = _where(finished)
         with self._db() as db:
             rows = [dict(r) for r in db.execute(
                 f"SELECT runs.*, baselines.run_id IS NOT NULL AS is_baseline FROM runs LEFT JOIN baselines "
-                f"ON baselines.run_id = runs.run_id {clauses} AND state IN ({', '.join('?' for _ in FINAL)}) "
-                f"ORDER BY started_at_epoch_s, runs.run_id", [*values, *FINAL])]
+                f"ON baselines.run_id = runs.run_id {clauses} AND state IN ({', '.join('?' for _ in TRENDED)}) "
+                f"ORDER BY started_at_epoch_s, runs.run_id", [*values, *TRENDED])]
         for row in rows:
             row["is_baseline"] = bool(row["is_baseline"])
         return rows

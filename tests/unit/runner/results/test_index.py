@@ -155,3 +155,15 @@ def test_a_region_s_part_of_a_run_across_regions_is_listed_in_its_run_not_apart(
     index.refresh()
     assert [r["run_id"] for r in index.runs()] == ["r1"]
     assert index.run("r1.us-east-1")["part_of"] == "r1"  # still there by its name
+
+
+def test_a_trend_draws_the_runs_judged_to_their_end_not_the_stopped_aborted_or_inconclusive(tmp_path: Path) -> None:
+    """A stopped or aborted run measured part of its load, an inconclusive one a generator that could
+    have changed the answer: in a trend their figures would make steps that are not the target's."""
+    store, index = index_of(tmp_path)
+    for run_id, status, at in (("a", "PASS", 1_000.0), ("b", "STOPPED", 2_000.0), ("c", "INCONCLUSIVE", 3_000.0),
+                               ("d", "ABORTED", 4_000.0), ("e", "FAIL", 5_000.0)):
+        result = run_result(run_id, started_at_epoch_s=at)
+        write_run(store, {**result, "verdict": {**result["verdict"], "status": status}})
+    index.refresh()
+    assert [r["run_id"] for r in index.history("checkout", None)] == ["a", "e"]
