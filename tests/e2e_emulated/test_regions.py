@@ -102,6 +102,11 @@ def test_a_region_without_a_stack_is_named_and_its_share_leaves_the_answer_open(
     assert sum(demo.state.seen.values()) == 50  # us-east-1's half was sent, and counted
 
 
+def run_folders(emulator: Emulator, bucket: str) -> set[str]:
+    return {p["Prefix"].split("/")[1] for p in emulator.client("s3").list_objects_v2(
+        Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", [])}
+
+
 def execution_in(emulator: Emulator, machine: str, name: str, region: str) -> dict:
     arn = machine.replace(":stateMachine:", ":execution:") + ":" + name
     return emulator.client("stepfunctions", region).describe_execution(executionArn=arn)
@@ -115,6 +120,7 @@ def test_squall_stop_stops_every_region_s_part(two_regions, demo_target, tmp_pat
     spec.write_text(SPEC.format(url=demo.url, regions="[us-east-1, eu-west-1]", west="p95 < 5s", second="eu-west-1")
                     .replace("duration: 4s", "duration: 120s"))
     env = emulator.cli_env()
+    before = run_folders(emulator, bucket)  # the earlier tests' runs are not this one
     started = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(spec), "--on", "aws", "--stack", "Squall",
                                 "--region", "us-east-1", "--settle", "0s", "--monitor-interval", "5s",
                                 "--start-margin", "3s"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
@@ -124,8 +130,7 @@ def test_squall_stop_stops_every_region_s_part(two_regions, demo_target, tmp_pat
         deadline = time.monotonic() + 90
         run_id = None
         while run_id is None and time.monotonic() < deadline:  # both parts have sent something
-            found = {p["Prefix"].split("/")[1] for p in s3.list_objects_v2(
-                Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", [])}
+            found = run_folders(emulator, bucket) - before
             joined = [r for r in found if f"{r}.us-east-1" in found and f"{r}.eu-west-1" in found]
             if joined and all(s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{joined[0]}.{region}/shards/")
                               .get("KeyCount") for region in machines):
@@ -152,6 +157,7 @@ def test_squall_watch_joins_the_parts_when_the_cli_that_started_the_run_is_gone(
     demo = demo_target(latency="fixed:2ms")
     spec = tmp_path / "two.yaml"
     spec.write_text(SPEC.format(url=demo.url, regions="[us-east-1, eu-west-1]", west="p95 < 5s", second="eu-west-1"))
+    before = run_folders(emulator, bucket)  # the earlier tests' runs are not this one
     started = subprocess.Popen([sys.executable, "-m", "runner.cli", "run", str(spec), "--on", "aws", "--stack", "Squall",
                                 "--region", "us-east-1", "--settle", "0s", "--monitor-interval", "5s",
                                 "--start-margin", "3s"], cwd=tmp_path, env=emulator.cli_env(),
@@ -161,9 +167,8 @@ def test_squall_watch_joins_the_parts_when_the_cli_that_started_the_run_is_gone(
     deadline = time.monotonic() + 90
     try:
         while run_id is None and time.monotonic() < deadline:  # the joined run's meta.json is written
-            for prefix in s3.list_objects_v2(Bucket=bucket, Prefix="runs/", Delimiter="/").get("CommonPrefixes", []):
-                name = prefix["Prefix"].split("/")[1]
-                if name.startswith("two-regions-") and "." not in name and \
+            for name in run_folders(emulator, bucket) - before:
+                if "." not in name and \
                         s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{name}/meta.json").get("KeyCount") and \
                         not s3.list_objects_v2(Bucket=bucket, Prefix=f"runs/{name}/result.json").get("KeyCount"):
                     run_id = name
