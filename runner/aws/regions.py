@@ -50,6 +50,12 @@ def part_id(run_id: str, region: str) -> str:
     return f"{run_id}.{region}"
 
 
+def part_seed(seed: int, index: int) -> int:
+    """Each region's part its own seed, so that two regions never draw the same Poisson arrivals or
+    the same random data at the same instants (the run's seed is the first region's)."""
+    return (seed + index * 1_000_003) % (1 << 31)
+
+
 @dataclasses.dataclass
 class Started:
     region: str
@@ -74,11 +80,12 @@ def run_across_regions(spec: Spec, run_id: str, seed: int, options: AwsOptions, 
     parts = [Started(region, share, *_deployment(options, region)) for region, share in shares.items()]
     agreed = time.time() + CROSS_REGION_LEAD_S + max(_margin(options, documents[p.region]) for p in parts)
     workers = apportion(options.workers, shares) if options.workers else {}  # --workers: the whole run's
-    for part in parts:
+    for index, part in enumerate(parts):
         if part.deployment is not None:
             part.clock = clock_offset(part.deployment)
-            _start(part, spec, run_id, seed, dataclasses.replace(options, workers=max(1, workers[part.region]))
-                   if workers else options, documents[part.region], agreed)
+            _start(part, spec, run_id, part_seed(seed, index),
+                   dataclasses.replace(options, workers=max(1, workers[part.region])) if workers else options,
+                   documents[part.region], agreed)
     if all(p.failure is not None for p in parts):
         raise CouldNotRun("no region's part started: " + "; ".join(f"{p.region}: {p.failure}" for p in parts))
     meta = _meta(spec, run_id, options, agreed, parts)

@@ -76,3 +76,11 @@ def test_a_part_whose_execution_failed_without_a_result_is_named_with_lambda_s_c
     assert _state(part, "r1") is None  # ended
     assert part.failure == ("its execution ended FAILED without a result: the plan needs 40 workers at once but "
                             "the account has only 10")
+
+
+def test_each_region_s_part_draws_from_its_own_seed() -> None:
+    """Before: every part had the run's seed, so with Poisson arrivals both regions sent their
+    bursts at the same instants."""
+    from runner.aws.regions import part_seed
+    seeds = [part_seed(12345, index) for index in range(3)]
+    assert seeds[0] == 12345 and len(set(seeds)) == 3 and all(0 <= s < 1 << 31 for s in seeds)
