@@ -181,16 +181,21 @@ def judge_across_regions(joined: MergedRun, parts: list[RegionPart], thresholds:
     regional = {part.region: judge_one(part.run, tuple(t for t in thresholds if t.region == part.region),
                                        part.workers, part.region) for part in parts}
     doubtful = _doubtful(whole, joined, sum(m.share for m in missing), duration_s)
-    gone = {m.region for m in missing}
-    unmeasured = [f"{t.label}: nothing was measured ({t.region} sent nothing)"
-                  for t in thresholds if t.region in gone and t.severity == "must"]
-    return Verdict(_status_across(whole, regional, doubtful, bool(unmeasured)),
-                   tuple(whole.outcomes) + tuple(o for v in regional.values() for o in v.outcomes)
-                   + tuple(Outcome(t, None, "NO_DATA") for t in thresholds if t.region in gone),
-                   tuple(whole.reasons) + _each(regional, "reasons") + tuple(unmeasured),
+    unmeasured = _of_missing_regions(thresholds, missing)
+    return Verdict(_status_across(whole, regional, doubtful, any(o.threshold.severity == "must" for o in unmeasured)),
+                   tuple(whole.outcomes) + tuple(o for v in regional.values() for o in v.outcomes) + unmeasured,
+                   tuple(whole.reasons) + _each(regional, "reasons") +
+                   tuple(f"{o.threshold.label}: nothing was measured ({o.threshold.region} sent nothing)"
+                         for o in unmeasured if o.threshold.severity == "must"),
                    tuple(_missing_lines(missing, doubtful)) + (_each(regional, "generator_problems")
                                                               or whole.generator_problems),
                    tuple(whole.warnings) + _each(regional, "warnings"))
+
+
+def _of_missing_regions(thresholds: tuple[Threshold, ...], missing: list[MissingRegion]) -> tuple[Outcome, ...]:
+    """The thresholds naming a region that sent nothing: unmeasured."""
+    gone = {m.region for m in missing}
+    return tuple(Outcome(t, None, "NO_DATA") for t in thresholds if t.region in gone)
 
 
 def _each(regional: Mapping[str, Verdict], field: str) -> tuple[str, ...]:
