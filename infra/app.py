@@ -1,6 +1,7 @@
 """The CDK app (composition root): `python -m infra.app` or `npx cdk synth`."""
 from __future__ import annotations
 
+import json
 import re
 import sys
 
@@ -31,16 +32,28 @@ def build_app(app: cdk.App | None = None) -> tuple[cdk.App, SquallStack]:
 
 
 def regions_of(value: object) -> list[str]:
-    """squall:regions: a list of region names (cdk.json), or one text with commas (-c squall:regions=a,b)."""
+    """squall:regions: a list of region names (cdk.json), or text from `-c`: JSON as the other lists
+    (`-c 'squall:regions=["us-east-1","eu-west-1"]'`) or names with commas (`-c squall:regions=a,b`)."""
     if value in (None, "", []):
         return []
-    names = [r.strip() for r in value.split(",")] if isinstance(value, str) else value
+    names = value
+    if isinstance(value, str):
+        names = json.loads(value) if value.strip().startswith("[") and _is_json(value) else \
+            [r.strip() for r in value.split(",")]
     if not isinstance(names, list) or not all(isinstance(r, str) and REGION_NAME.match(r) for r in names):
         raise ContextError([f"squall:regions: a list of AWS region names such as [\"us-east-1\", \"eu-west-1\"], "
                             f"got {value!r}"])
     if len(set(names)) != len(names):
         raise ContextError([f"squall:regions: a region is named twice in {value!r}"])
     return list(names)
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def main() -> int:

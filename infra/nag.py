@@ -32,8 +32,20 @@ def _id(stack: cdk.Stack, construct: IConstruct) -> str:
 
 
 def _acknowledge(scope: IConstruct, reasons: Mapping[str, str]) -> None:
+    """The findings acknowledged, each with its reason. A stack deployed to a named region
+    (squall:regions) has most of its ARNs written with the partition and region, not their tokens
+    (a managed policy's keep the partition's): its findings are acknowledged in both spellings."""
+    stack = cdk.Stack.of(scope)
+    literal = {"<AWS::Partition>": stack.partition, "<AWS::Region>": stack.region}
+    literal = {token: value for token, value in literal.items() if not cdk.Token.is_unresolved(value)}
+
+    def written(finding: str) -> str:
+        for token, value in literal.items():
+            finding = finding.replace(token, value)
+        return finding
+    spelled = {**reasons, **{written(finding): reason for finding, reason in reasons.items()}}
     cdk.Validations.of(scope).acknowledge(
-        *(cdk.Acknowledgment(id=PREFIX + finding, reason=reason) for finding, reason in reasons.items()))
+        *(cdk.Acknowledgment(id=PREFIX + finding, reason=reason) for finding, reason in spelled.items()))
 
 
 def _run_keys(bucket: str, *keys: str) -> dict[str, str]:

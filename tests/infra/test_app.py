@@ -53,6 +53,8 @@ def test_squall_regions_that_are_not_region_names_are_a_context_problem() -> Non
     from infra.app import regions_of
     from infra.settings import ContextError
     assert regions_of("us-east-1, eu-west-1") == ["us-east-1", "eu-west-1"]
+    # `-c 'squall:regions=["us-east-1","eu-west-1"]'` (the README's) arrives as text, JSON as the other lists
+    assert regions_of('["us-east-1","eu-west-1"]') == ["us-east-1", "eu-west-1"]
     assert regions_of([]) == []
     with pytest.raises(ContextError, match="squall:regions: a list of AWS region names"):
         regions_of(["us-east-1", "europe"])
