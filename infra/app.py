@@ -36,10 +36,7 @@ def regions_of(value: object) -> list[str]:
     (`-c 'squall:regions=["us-east-1","eu-west-1"]'`) or names with commas (`-c squall:regions=a,b`)."""
     if value in (None, "", []):
         return []
-    names = value
-    if isinstance(value, str):
-        names = json.loads(value) if value.strip().startswith("[") and _is_json(value) else \
-            [r.strip() for r in value.split(",")]
+    names = _listed(value) if isinstance(value, str) else value
     if not isinstance(names, list) or not all(isinstance(r, str) and REGION_NAME.match(r) for r in names):
         raise ContextError([f"squall:regions: a list of AWS region names such as [\"us-east-1\", \"eu-west-1\"], "
                             f"got {value!r}"])
@@ -48,12 +45,12 @@ def regions_of(value: object) -> list[str]:
     return list(names)
 
 
-def _is_json(text: str) -> bool:
+def _listed(text: str) -> object:
+    """`-c` text: a JSON list, or names with commas."""
     try:
-        json.loads(text)
+        return json.loads(text)
     except ValueError:
-        return False
-    return True
+        return [name.strip() for name in text.split(",")]
 
 
 def main() -> int:

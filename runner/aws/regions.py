@@ -37,7 +37,7 @@ from runner.plan import make_plan, start_margin_for
 from runner.preflight import CouldNotRun, SpecRejected
 from runner.results.joined import Part, join_parts
 from runner.spec import Spec
-from runner.spec.regions import RegionSplitError, region_document
+from runner.spec.regions import RegionSplitError, region_parts
 from runner.spec.validate import build_spec
 from runner.spec.yamlsource import Source
 from runner.store import run_prefix
@@ -76,16 +76,19 @@ def run_across_regions(spec: Spec, run_id: str, seed: int, options: AwsOptions, 
     """Start every region's part on one instant, follow them to their end, join them in ``home``'s
     bucket; returns the joined run's result.json."""
     shares = dict(spec.regions)
-    documents = _documents(spec, shares)
+    try:
+        documents = region_parts(spec_document(spec), shares, spec.file)
+    except RegionSplitError as error:
+        raise SpecRejected(f"{error}; nothing was started") from None
     parts = [Started(region, share, *_deployment(options, region)) for region, share in shares.items()]
-    agreed = time.time() + CROSS_REGION_LEAD_S + max(_margin(options, documents[p.region]) for p in parts)
+    agreed = time.time() + CROSS_REGION_LEAD_S + max(_margin(options, documents[p.region][1]) for p in parts)
     workers = apportion(options.workers, shares) if options.workers else {}  # --workers: the whole run's
     for index, part in enumerate(parts):
         if part.deployment is not None:
             part.clock = clock_offset(part.deployment)
             _start(part, spec, run_id, part_seed(seed, index),
                    dataclasses.replace(options, workers=max(1, workers[part.region])) if workers else options,
-                   documents[part.region], agreed)
+                   documents[part.region][0], agreed)
     if all(p.failure is not None for p in parts):
         raise CouldNotRun("no region's part started: " + "; ".join(f"{p.region}: {p.failure}" for p in parts))
     meta = _meta(spec, run_id, options, agreed, parts)
@@ -142,19 +145,6 @@ def stop_across_regions(home: Deployment, options: AwsOptions, run_id: str, now:
     return True
 
 
-def _documents(spec: Spec, shares: dict[str, float]) -> dict[str, dict[str, Any]]:
-    """Every region's part as a spec document, each checked as a spec before anything starts."""
-    whole = spec_document(spec)
-    documents = {}
-    for region in shares:
-        try:
-            documents[region] = region_document(whole, region, shares)
-            build_spec(Source(f"{spec.file} ({region}'s part)", documents[region]), base_dir=None)
-        except RegionSplitError as error:
-            raise SpecRejected(f"{error}; nothing was started") from None
-    return documents
-
-
 def _deployment(options: AwsOptions, region: str) -> tuple[Deployment | None, str | None]:
     try:
         return find_deployment(dataclasses.replace(options, region=region)), None
@@ -162,10 +152,9 @@ def _deployment(options: AwsOptions, region: str) -> tuple[Deployment | None, st
         return None, str(error)
 
 
-def _margin(options: AwsOptions, document: dict[str, Any]) -> float:
+def _margin(options: AwsOptions, part: Spec) -> float:
     if options.start_margin_s is not None:
         return float(options.start_margin_s)
-    part = build_spec(Source("part", document), base_dir=None)
     return start_margin_for(make_plan(part, "margin", 0, workers=options.workers).workers)
 
 

@@ -130,16 +130,14 @@ def _plan_regions(spec: Spec) -> list[str]:
     if not spec.regions:
         return []
     from runner.job import spec_document
-    from runner.spec.regions import RegionSplitError, region_document
-    from runner.spec.validate import build_spec
-    from runner.spec.yamlsource import Source
+    from runner.spec.regions import RegionSplitError, region_parts
     lines = ["", "  on AWS, from each region (--on aws):"]
-    shares = dict(spec.regions)
+    try:
+        parts = region_parts(spec_document(spec), dict(spec.regions), spec.file)
+    except RegionSplitError as error:
+        raise SpecRejected(str(error)) from None
     for region, share in spec.regions:
-        try:
-            part = build_spec(Source(region, region_document(spec_document(spec), region, shares)), base_dir=None)
-        except RegionSplitError as error:
-            raise SpecRejected(str(error)) from None
+        part = parts[region][1]
         plan = make_plan(part, "plan-preview", 0)
         peak = max((p.peak for p in part.phases if p.kind == "rate"), default=0.0)
         users = max((p.peak for p in part.phases if p.kind == "users"), default=0.0)

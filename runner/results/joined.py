@@ -113,7 +113,7 @@ def _region_row(part: Part, got: Gathered | None, measured_s: float, agreed_star
             "start_late_s": None if started is None else round(started - agreed_start_epoch_s, 3),
             "overall": endpoint_summary(got.run.overall, measured_s),
             "endpoints": {name: endpoint_summary(stats, measured_s) for name, stats in sorted(got.run.endpoints.items())},
-            "cost": ((own.get("cost") or {}).get("test")) if isinstance(own, dict) else None}
+            "cost": (own.get("cost") or {}).get("test")}
 
 
 def _cost(regions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,11 +11,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from analysis.regions import apportion
+from runner.spec.model import Spec
+from runner.spec.validate import build_spec
+from runner.spec.yamlsource import Source
 from runner.units import parse_rate_per_s
 
 
 class RegionSplitError(ValueError):
     """The run cannot be split so: a region would get none of a phase that cannot be paused."""
+
+
+def region_parts(document: Mapping[str, Any], shares: Mapping[str, float],
+                 file: str) -> dict[str, tuple[dict[str, Any], Spec]]:
+    """Every region's part: its document and the spec built from it (a split that cannot be made
+    raises RegionSplitError, a part that is not a valid spec SpecError), before anything starts."""
+    parts = {}
+    for region in shares:
+        part = region_document(document, region, shares)
+        parts[region] = part, build_spec(Source(f"{file} ({region}'s part)", part), base_dir=None)
+    return parts
 
 
 def region_document(document: Mapping[str, Any], region: str, shares: Mapping[str, float]) -> dict[str, Any]:

@@ -75,3 +75,12 @@ def test_the_run_s_abort_rules_go_to_every_region_s_part() -> None:
     document = {**DOCUMENT, "thresholds": [*DOCUMENT["thresholds"], {"check": "error_rate < 5%", "abort": True}]}
     assert region_document(document, "us-east-1", SHARES)["thresholds"] == [
         {"check": "error_rate < 1%"}, {"check": "error_rate < 5%", "abort": True}]
+
+
+def test_every_region_s_part_comes_with_its_spec_built() -> None:
+    from runner.spec.regions import region_parts
+    parts = region_parts({k: v for k, v in DOCUMENT.items() if k != "data"} | {"scenarios": [{"flow": [{"get": "/"}]}]},
+                         SHARES, "shop.yaml")
+    (east_document, east), (_, west) = parts["us-east-1"], parts["eu-west-1"]
+    assert east_document["load"]["phases"][0]["rate"] == "6/s"
+    assert (east.phases[2].start, west.phases[2].start) == (3, 2)
