@@ -5,6 +5,7 @@ import asyncio
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -144,12 +145,19 @@ def test_a_name_that_does_not_resolve_is_a_dns_error(engine: str, monkeypatch: p
     assert (reply.status, reply.error, reply.bytes_out) == (0, "dns", 0)
 
 
-def burst(url: str, requests: int, schedule_lag_s: float = 0.0, timeout_s: float = 10.0) -> tuple[int, float, list]:
-    """``requests`` GETs at once through one fast engine: (connections it opened, seconds, replies)."""
+def never_saturated() -> float:
+    return 0.0  # a CPU clock that never moves: the worker is never short of CPU
+
+
+def burst(url: str, requests: int, schedule_lag_s: float = 0.0, timeout_s: float = 10.0,
+          cpu_clock=never_saturated) -> tuple[int, float, list]:
+    """``requests`` GETs at once through one fast engine: (connections it opened, seconds, replies).
+    The worker is taken to have CPU to spare unless ``cpu_clock`` says otherwise (a busy test host
+    must not decide how the pool grows)."""
     from runner.load.engines.fast import FastEngine
 
     async def main():
-        engine = FastEngine(timeout_s=timeout_s)
+        engine = FastEngine(timeout_s=timeout_s, cpu_clock=cpu_clock)
         engine.schedule_lag_s = schedule_lag_s
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -214,6 +222,106 @@ def test_a_target_that_pauses_for_a_moment_grows_the_pool_by_a_quarter_per_growt
     opened, _, replies = burst(paused.url + "/health", 300)
     assert all(r.status == 200 for r in replies) and len(replies) == 300
     assert 16 <= opened <= 16 + 16 // 4, opened  # 16, and at most a quarter of 16 more within the window
+
+
+def test_a_worker_short_of_cpu_does_not_grow_the_pool() -> None:
+    """A worker that used all of its CPU over the last moment cannot send more through more
+    connections, and each one makes every request dearer: its pool stays at 16 even for a target
+    that holds every connection (the same burst with CPU to spare opens one for each request,
+    the test above). Measured before: a start at 16,000 arrivals/s grew the pool to 1,024
+    connections while the worker was saturated, and each request cost 57 CPU-us instead of 33."""
+    from tests.raw_server import RawServer
+    holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
+    try:
+        _, _, replies = burst(holding.url + "/", 60, timeout_s=1.0, cpu_clock=time.monotonic)
+    finally:
+        holding.close()
+    assert holding.open_peak == 16
+    assert sorted({r.error for r in replies}) == ["not_sent", "timeout"]  # 16 sent, the rest never got one
+
+
+def test_a_pool_grown_for_a_pause_shrinks_while_the_worker_is_short_of_cpu(demo_target) -> None:
+    """A target's pause grows the pool (its connections were all busy); once the worker is short of
+    CPU with requests waiting, connections coming back are closed, an eighth of the pool per growth
+    window at most, down to 16: nothing is ever idle in a saturated worker, so before, the pool
+    kept its size (408 connections after a pause at 20,000 arrivals/s, 45 CPU-us a request from then
+    on against 30)."""
+    from runner.load.engines.fast import GROWS_FREELY, FastEngine
+    slow = demo_target(latency="fixed:300ms", concurrency=10_000)
+    cpu = {"clock": never_saturated}
+
+    async def main() -> tuple[int, int, list]:
+        engine = FastEngine(timeout_s=10.0, cpu_clock=lambda: cpu["clock"]())
+        try:
+            await asyncio.gather(*(engine.send("GET", slow.url + "/health", [], None) for _ in range(100)))
+            grown = len(engine._all)
+            cpu["clock"] = time.monotonic  # from now on the worker uses all of its CPU
+            replies = await asyncio.gather(*(engine.send("GET", slow.url + "/health", [], None) for _ in range(300)))
+            return grown, len(engine._all), replies
+        finally:
+            await engine.close()
+    grown, after, replies = asyncio.run(main())
+    assert all(r.status == 200 for r in replies)
+    assert grown > 2 * GROWS_FREELY, grown  # the pause grew it (100 on a quiet host)
+    assert GROWS_FREELY <= after < grown
+
+
+def test_requests_waiting_for_a_connection_arm_no_timer_each() -> None:
+    """Waiting requests share the sweep for their deadlines and one patience timer per origin: 300
+    waiting requests, a handful of timers (before: two each, a deadline and a patience)."""
+    from runner.load.engines.fast import FastEngine
+    from tests.raw_server import RawServer
+    holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
+
+    async def main() -> int:
+        loop = asyncio.get_running_loop()
+        engine = FastEngine(timeout_s=5.0, cpu_clock=never_saturated)
+        engine.schedule_lag_s = 5.0  # behind: the pool stays at 16, the rest wait
+        sends = [asyncio.ensure_future(engine.send("GET", holding.url + "/", [], None)) for _ in range(316)]
+        while len(holding.requests) < 16:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
+        timers = sum(not timer.cancelled() for timer in loop._scheduled)  # type: ignore[attr-defined]
+        for sent in sends:
+            sent.cancel()
+        await asyncio.gather(*sends, return_exceptions=True)
+        await engine.close()
+        return timers
+    try:
+        assert asyncio.run(main()) <= 5
+    finally:
+        holding.close()
+
+
+def test_a_request_waiting_for_a_connection_is_never_sent_once_its_deadline_passes() -> None:
+    """In the order they were queued (a deadline the sweep arms once it is near) or not (a shorter
+    timeout behind a longer one: a timer of its own), each waiting request comes back never sent at
+    its own deadline, not when the connection frees up."""
+    from runner.load.engines.base import NOT_SENT
+    from runner.load.engines.fast import FastEngine
+    from tests.raw_server import RawServer
+    holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
+
+    async def main() -> list[tuple[str | None, float]]:
+        engine = FastEngine(timeout_s=20.0, max_connections=1)
+        url = holding.url + "/"
+        first = asyncio.ensure_future(engine.send("GET", url, [], None, timeout_s=20.0))
+        while not holding.requests:
+            await asyncio.sleep(0.01)
+        in_order = asyncio.ensure_future(engine.send("GET", url, [], None, timeout_s=1.0))
+        await asyncio.sleep(0)
+        shorter = asyncio.ensure_future(engine.send("GET", url, [], None, timeout_s=0.2))
+        replies = await asyncio.gather(in_order, shorter)
+        first.cancel()
+        await asyncio.gather(first, return_exceptions=True)
+        await engine.close()
+        return [(r.error, r.queued_s) for r in replies]
+    try:
+        (in_order, in_order_s), (shorter, shorter_s) = asyncio.run(main())
+    finally:
+        holding.close()
+    assert in_order == shorter == NOT_SENT
+    assert 0.2 <= shorter_s < 1.0 <= in_order_s < 20.0  # each at its own deadline
 
 
 def test_overdue_requests_that_were_served_meanwhile_do_not_pile_up() -> None:

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import heapq
+import itertools
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from runner.load.engines.base import (
@@ -44,6 +47,18 @@ GROWTH_WINDOW_S = 0.002  # ...per GROWTH_WINDOW_S
 # (a target holding every connection, on a busy host 10-50 ms behind, kept the pool at 16 before).
 STUCK_S = 0.02
 OVERDUE_COMPACT = 4096  # overdue requests queued before those already served are swept out
+# Past GROWS_FREELY the pool does not grow while the worker's process used this share of a CPU or more
+# over the last SATURATION_WINDOW_S: more connections cannot send more then, and they cost more CPU per
+# request (measured at 16,000 arrivals/s: a start that grew the pool to 1,024 connections made every
+# request cost 57 CPU-us against 33 with the pool the load needs, and the worker never caught up).
+# And a pool past GROWS_FREELY shrinks by at most 1/SHRINK_SHARE of itself per GROWTH_WINDOW_S while the
+# worker is saturated and requests wait: a moment's pause of the target grows the pool (rightly: its
+# connections are all busy), but when the pause is over nothing is ever idle in a saturated worker, so
+# the pool, kept at that size, kept every request dear (measured: a pause at 20,000 arrivals/s grew it
+# from 47 to 408 connections within 0.1 s; 45 CPU-us a request from then on against 30 before).
+SATURATED_SHARE = 0.9
+SATURATION_WINDOW_S = 0.01
+SHRINK_SHARE = 8
 IDLE_REAP_S = 2.0  # a pooled connection unused this long is closed (the pool shrinks after a burst)
 # A request's timeout gets a timer of its own only once its deadline is this near: a sweep every
 # DEADLINE_SWEEP_S arms those. Measured: a uvloop timer armed and cancelled costs ~5 CPU-us, a
@@ -54,14 +69,31 @@ DEADLINE_SWEEP_S = 0.05
 
 class FastEngine:
     def __init__(self, timeout_s: float, verify_tls: bool = True, max_connections: int = 1024,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 cpu_clock: Callable[[], float] = time.process_time) -> None:
+        """``cpu_clock``: the process's CPU seconds (whether the worker is saturated: the pool's growth)."""
         self.timeout_s = timeout_s
+        self.cpu_clock = cpu_clock
         self.max_body_bytes = max_body_bytes
         self.max_connections = max_connections  # per origin
         self._open: dict[_Origin, int] = {}
         self._header_blocks: dict[tuple[tuple[str, str], ...], bytes] = {}
         self._targets: dict[str, tuple[str, str]] = {}  # url -> (scheme://authority, request target)
-        self._waiters: dict[_Origin, collections.deque[asyncio.Future[_Connection | None]]] = {}
+        # per origin: the requests waiting for a connection, first come first served, each with its deadline
+        self._waiters: dict[_Origin, collections.deque[tuple[asyncio.Future[_Connection | None], float]]] = {}
+        # per origin: the deadline of the last waiting request queued in deadline order (those need no timer
+        # of their own: the sweep arms one once it is near, walking the queue from its head)
+        self._last_deadline: dict[_Origin, float] = {}
+        # per origin: a heap of (when its patience runs out, a tie-break, request, loop time it began waiting),
+        # and the one timer that serves it (before, each waiting request armed two timers of its own, a
+        # deadline and a patience: ~5 CPU-us each, armed and cancelled, paid by a worker behind its schedule
+        # on nearly every request)
+        self._patient: dict[_Origin, list[tuple[float, int, asyncio.Future[_Connection | None], float]]] = {}
+        self._patience_timers: dict[_Origin, tuple[float, asyncio.TimerHandle]] = {}
+        self._tie_break = itertools.count()
+        # (monotonic seconds, process CPU seconds, saturated over the window before: unknown until the first)
+        self._cpu_mark: tuple[float, float, bool | None] = (time.monotonic(), cpu_clock(), None)
+        self._shrink: dict[_Origin, list[float]] = {}  # per origin: [window's start, connections it may still close]
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._origins: dict[str, tuple[_Origin, bytes, int]] = {}
         self._ssl = ssl.create_default_context()
@@ -155,18 +187,24 @@ class FastEngine:
         connection: _Connection | None = None
         queued_s = 0.0
         patient = True
+        waiters = self._waiters.setdefault(origin, collections.deque())
         while connection is None and (self._open.get(origin, 0) >= self.max_connections or patient):
             ticket: asyncio.Future[_Connection | None] = loop.create_future()
-            self._waiters.setdefault(origin, collections.deque()).append(ticket)
-            timer = loop.call_at(deadline, _expire_ticket, ticket)
-            patience: list[asyncio.TimerHandle] = []
+            waiters.append((ticket, deadline))
+            queued_since = loop.time()
+            own_timer = None
+            if deadline < self._last_deadline.get(origin, float("-inf")) or \
+                    deadline - queued_since < DEADLINE_SWEEP_S:
+                own_timer = loop.call_at(deadline, _expire_ticket, ticket)  # out of order, or near already
+            else:
+                self._last_deadline[origin] = deadline
+                if self._sweeper is None:
+                    self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
             if self._open.get(origin, 0) < self.max_connections:
                 # a worker behind its schedule waits longer first: past STUCK_S and twice its lateness
                 lag_s = self.schedule_lag_s
                 patience_s = PATIENCE_S if lag_s <= PATIENCE_S else max(STUCK_S, 2 * lag_s) + PATIENCE_S
-                due_s = loop.time() + patience_s
-                patience.append(loop.call_at(due_s, self._patience, loop, ticket, due_s, origin, due_s - patience_s))
-            queued_since = loop.time()
+                self._wait_patiently(loop, origin, ticket, queued_since + patience_s, queued_since)
             try:
                 connection = await ticket
                 queued_s += loop.time() - queued_since
@@ -183,13 +221,37 @@ class FastEngine:
                         self._wake_next(origin)  # pass the free slot on (a spare wake-up only re-checks)
                 raise asyncio.CancelledError(NOT_SENT) from None
             finally:
-                timer.cancel()
-                if patience:
-                    patience[0].cancel()
+                if own_timer is not None:
+                    own_timer.cancel()
             patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
             if connection is None:
                 connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
         return connection, queued_s, None
+
+    def _wait_patiently(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
+                        ticket: asyncio.Future[_Connection | None], due_s: float, since_s: float) -> None:
+        """The request's patience runs out at ``due_s``: into the origin's heap, served by one timer."""
+        patient = self._patient.setdefault(origin, [])
+        heapq.heappush(patient, (due_s, next(self._tie_break), ticket, since_s))
+        armed = self._patience_timers.get(origin)
+        if armed is None or armed[0] > due_s:
+            if armed is not None:
+                armed[1].cancel()
+            self._patience_timers[origin] = (due_s, loop.call_at(due_s, self._patience_out, loop, origin))
+
+    def _patience_out(self, loop: asyncio.AbstractEventLoop, origin: _Origin) -> None:
+        """The origin's patience timer: every request whose patience ran out and that still waits is
+        handed to _patience; the timer comes back for the next one."""
+        del self._patience_timers[origin]
+        patient = self._patient[origin]
+        now = loop.time()
+        while patient and patient[0][0] <= now:
+            due_s, _, ticket, since_s = heapq.heappop(patient)
+            if not ticket.done():
+                self._patience(loop, ticket, due_s, origin, since_s)
+        if patient:
+            due_s = patient[0][0]
+            self._patience_timers[origin] = (due_s, loop.call_at(due_s, self._patience_out, loop, origin))
 
     async def _open_connection(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
                                deadline: float) -> _Connection | Reply:
@@ -247,15 +309,25 @@ class FastEngine:
         return reply
 
     def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Arms a timer for each request whose deadline comes before the next sweep; comes back while
-        any connection is open."""
+        """Arms a timer for each request whose deadline comes before the next sweep, sent or still
+        waiting for a connection; comes back while any connection is open or any request waits."""
         self._sweeper = None
         near = loop.time() + DEADLINE_SWEEP_S
         for connection in self._all:
             waiter = connection.waiter
             if waiter is not None and connection.expiry is None and connection.deadline < near and not waiter.done():
                 connection.expiry = loop.call_at(connection.deadline, _expire, waiter)
-        if self._all:
+        waiting = False
+        for waiters in self._waiters.values():
+            while waiters and waiters[0][0].done():
+                waiters.popleft()
+            for ticket, deadline in waiters:  # those queued in deadline order: the walk ends at the first far one
+                if deadline >= near:
+                    break
+                if not ticket.done():
+                    loop.call_at(deadline, _expire_ticket, ticket)  # a no-op if it is served before
+            waiting = waiting or bool(waiters)
+        if self._all or waiting:
             self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
 
     def _patience(self, loop: asyncio.AbstractEventLoop, ticket: asyncio.Future[_Connection | None],
@@ -291,6 +363,8 @@ class FastEngine:
         behind_s = max(late_s, self.schedule_lag_s)
         if behind_s > PATIENCE_S and (waited_s <= STUCK_S or waited_s <= 2 * behind_s):
             return False
+        if self._saturated():
+            return False
         now = loop.time()
         growth = self._growth.get(origin)
         if growth is None or now - growth[0] >= GROWTH_WINDOW_S:
@@ -300,6 +374,17 @@ class FastEngine:
             return False
         growth[1] -= 1
         return True
+
+    def _saturated(self) -> bool:
+        """Whether the worker's process used SATURATED_SHARE of a CPU or more over the last window
+        (the first judged over what passed since the engine was made, once a millisecond has)."""
+        since, cpu_then, saturated = self._cpu_mark
+        now = time.monotonic()
+        if now - since >= (SATURATION_WINDOW_S if saturated is not None else 0.001):
+            cpu_now = self.cpu_clock()
+            saturated = (cpu_now - cpu_then) >= SATURATED_SHARE * (now - since)
+            self._cpu_mark = (now, cpu_now, saturated)
+        return bool(saturated)
 
     def _grow(self, loop: asyncio.AbstractEventLoop, origin: _Origin, due_s: float) -> None:
         """The next growth window: the overdue requests still waiting open connections, oldest first,
@@ -333,8 +418,11 @@ class FastEngine:
 
     def _give_back(self, origin: _Origin, connection: _Connection) -> None:
         waiters = self._waiters.get(origin)
+        if waiters and self._open.get(origin, 0) > GROWS_FREELY and self._may_shrink(origin):
+            self._retire(origin, connection)
+            return
         while waiters:
-            ticket = waiters.popleft()
+            ticket, _ = waiters.popleft()
             if not ticket.done():
                 connection.reused = True
                 ticket.set_result(connection)
@@ -344,6 +432,28 @@ class FastEngine:
         idle.append(connection)
         if len(idle) > GROWS_FREELY and now - idle[0].idle_since > IDLE_REAP_S:
             self._discard(origin, idle.pop(0))  # the least recently used: a burst's extra connection
+
+    def _may_shrink(self, origin: _Origin) -> bool:
+        """Whether one connection may be closed now: the worker is saturated, within the shrink budget
+        (one window's budget: an eighth of the pool as it is when the window starts)."""
+        if not self._saturated():
+            return False
+        now = asyncio.get_running_loop().time()
+        shrink = self._shrink.get(origin)
+        if shrink is None or now - shrink[0] >= GROWTH_WINDOW_S:
+            shrink = self._shrink[origin] = [now, max(1, self._open.get(origin, 0) // SHRINK_SHARE)]
+        if shrink[1] <= 0:
+            return False
+        shrink[1] -= 1
+        return True
+
+    def _retire(self, origin: _Origin, connection: _Connection) -> None:
+        """Closes a connection the pool no longer needs; its slot is not handed on (that would open
+        another)."""
+        connection._close()
+        if connection in self._all:
+            self._all.discard(connection)
+            self._open[origin] = self._open.get(origin, 1) - 1
 
     def _discard(self, origin: _Origin, connection: _Connection) -> None:
         connection._close()
@@ -358,7 +468,7 @@ class FastEngine:
     def _wake_next(self, origin: _Origin) -> None:
         waiters = self._waiters.get(origin)
         while waiters:  # a slot is free: let the next waiter open a connection
-            ticket = waiters.popleft()
+            ticket, _ = waiters.popleft()
             if not ticket.done():
                 ticket.set_result(None)
                 return
@@ -382,6 +492,9 @@ class FastEngine:
         for timer in self._grow_timers.values():
             timer.cancel()
         self._grow_timers.clear()
+        for _, timer in self._patience_timers.values():
+            timer.cancel()
+        self._patience_timers.clear()
         for connection in list(self._all):
             connection._close()
         self._all.clear()
