@@ -52,6 +52,19 @@ def test_an_informational_answer_is_not_the_final_one(engine: str, informational
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_every_engine_reads_the_final_answer_s_header_fields(engine: str, serve) -> None:
+    """The cookies and header fields of the final answer, not of an interim one before it (the fast
+    engine reads them from the bytes that came in, only once asked for)."""
+    interim = b"HTTP/1.1 103 Early Hints\r\nSet-Cookie: hint=1\r\nLink: </a.css>\r\n\r\n"
+    final = ok(b"{}", b"SET-COOKIE: a=1; Path=/\r\nX-Request-Id:  r-7 \r\nset-cookie: b=2\r\n")
+    server = serve((interim + final, False), (ok(b"plain"), False))
+    url = f"http://127.0.0.1:{server.port}/"
+    first, second = send_all(engine, [("GET", url, None), ("GET", url, None)])
+    assert first.set_cookies() == ["a=1; Path=/", "b=2"] and second.set_cookies() == []
+    assert (first.header("x-request-id"), first.header("link"), second.header("x-request-id")) == ("r-7", None, None)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("answer", [b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nclose-body",
                                     b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nclose-body"],
                          ids=["http-1.0", "no-length-connection-close"])

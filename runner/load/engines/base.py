@@ -27,21 +27,37 @@ BODY_TOO_LARGE = "body_too_large"
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
-class Reply:
-    __slots__ = ("body", "bytes_in", "bytes_out", "error", "headers", "queued_s", "status")
+_Headers = list[tuple[str, str]] | list[tuple[bytes, bytes]]
 
-    def __init__(self, status: int, headers: list[tuple[str, str]] | list[tuple[bytes, bytes]], body: bytes,
-                 error: str | None, bytes_in: int, bytes_out: int, queued_s: float = 0.0) -> None:
+
+class Reply:
+    __slots__ = ("_headers", "body", "bytes_in", "bytes_out", "error", "queued_s", "raw_head", "status")
+
+    def __init__(self, status: int, headers: _Headers | None, body: bytes, error: str | None, bytes_in: int,
+                 bytes_out: int, queued_s: float = 0.0, raw_head: bytes | None = None) -> None:
+        """``headers`` None: read from ``raw_head`` (the bytes that came in until the answer's head was
+        read: an interim 1xx head may come first, and the body's start after) only once asked for."""
         self.status = status  # 0 when there was no response
-        self.headers = headers  # as the engine got them: str or raw bytes pairs
+        self._headers = headers  # as the engine got them: str or raw bytes pairs
+        self.raw_head = raw_head
         self.body = body
         self.error = error
         self.bytes_in = bytes_in
         self.bytes_out = bytes_out
         self.queued_s = queued_s  # waiting for one of the engine's connections: the generator's time, not the target's
 
+    @property
+    def headers(self) -> _Headers:
+        if self._headers is None:
+            self._headers = head_fields(self.raw_head or b"")
+        return self._headers
+
     def set_cookies(self) -> list[str]:
         """Every Set-Cookie header's value, in order."""
+        if self._headers is None and self.raw_head is not None and self.raw_head[9:10] != b"1":
+            end = self.raw_head.find(b"\r\n\r\n")  # a head without a 1xx before it: looked into as it came
+            if end >= 0 and b"set-cookie" not in self.raw_head[:end].lower():
+                return []
         found = []
         for key, value in self.headers:
             if len(key) == 10 and (key.lower() == b"set-cookie" if isinstance(key, bytes) else key.lower() == "set-cookie"):
@@ -56,6 +72,35 @@ class Reply:
             if text.lower() == wanted:
                 return value.decode("latin-1") if isinstance(value, bytes) else value
         return None
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def head_fields(raw: bytes) -> list[tuple[bytes, bytes]]:
+    """The header fields of the final answer's head in ``raw`` (interim 1xx heads skipped), as
+    (name, value) bytes, the value without the whitespace around it; a line folded onto the next
+    (obs-fold) joined with a space."""
+    start = 0
+    while True:
+        end = _HEAD_END.search(raw, start)
+        head = raw[start:end.start()] if end is not None else raw[start:]
+        status_line, _, lines = head.partition(b"\n")
+        code = status_line.split(None, 2)[1:2]
+        if end is not None and code and len(code[0]) == 3 and code[0][:1] == b"1" and code[0] != b"101":
+            start = end.end()  # an interim answer (100 Continue, 103 Early Hints): the final one follows
+            continue
+        fields: list[tuple[bytes, bytes]] = []
+        for line in lines.split(b"\n"):
+            line = line.rstrip(b"\r")
+            if line[:1] in (b" ", b"\t") and fields:
+                name, value = fields[-1]
+                fields[-1] = (name, (value + b" " + line.strip(b" \t")).strip(b" "))
+            elif line:
+                name, colon, value = line.partition(b":")
+                if colon:
+                    fields.append((name.strip(b" \t"), value.strip(b" \t")))
+        return fields
 
 
 async def read_bounded(chunks: AsyncIterator[bytes], max_bytes: int) -> bytes | None:

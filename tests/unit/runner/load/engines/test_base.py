@@ -62,3 +62,24 @@ def test_a_reset_or_a_broken_pipe_after_sending_is_a_read_error_not_a_connect_on
     wrapped.__cause__ = ConnectionResetError()
     assert classify_exception(wrapped) == "read"
     assert classify_exception(ConnectionRefusedError()) == "connect"
+
+
+def test_the_header_fields_are_read_from_the_head_only_when_asked_for() -> None:
+    """The fast engine keeps what came in until the head was read; its fields are read from it
+    only if a check, capture or the cookie jar asks: the final answer's, after any interim 1xx
+    head, whatever the line endings, a folded line joined to the one before it."""
+    from runner.load.engines.base import Reply, head_fields
+    raw = (b"HTTP/1.1 100 Continue\r\nX-Interim: yes\r\n\r\n"
+           b"HTTP/1.1 200 OK\r\nContent-Type:  application/json \r\nX-Long: one\r\n\ttwo\r\n"
+           b"set-COOKIE: a=1\r\nSet-Cookie: b=2\r\n\r\n{\"id\": 1}")
+    assert head_fields(raw) == [(b"Content-Type", b"application/json"), (b"X-Long", b"one two"),
+                                (b"set-COOKIE", b"a=1"), (b"Set-Cookie", b"b=2")]
+    reply = Reply(200, None, b'{"id": 1}', None, len(raw), 0, raw_head=raw)
+    assert reply.set_cookies() == ["a=1", "b=2"]  # in the final head, behind an interim one
+    assert reply.header("content-type") == "application/json" and reply.header("x-interim") is None
+    bare = b"HTTP/1.0 200 OK\nSet-Cookie: c=3\n\nbody"  # LF alone ends lines too
+    assert Reply(200, None, b"body", None, 0, 0, raw_head=bare).set_cookies() == ["c=3"]
+    plain = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    assert Reply(200, None, b"ok", None, 0, 0, raw_head=plain).set_cookies() == []
+    assert head_fields(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n") == [
+        (b"Upgrade", b"websocket")]  # 101 is an answer of its own, not an interim one
