@@ -54,20 +54,22 @@ class Histogram:
         self.sum_us = 0
 
     def record(self, value_us: int) -> None:
-        value_us = max(value_us, 0)
-        if value_us > MAX_TRACKABLE_US:
-            self.clamped_count += 1
-            value_us = MAX_TRACKABLE_US
         if value_us < _SUB_FULL:
+            if value_us < 0:
+                value_us = 0
             index = value_us
         else:
+            if value_us > MAX_TRACKABLE_US:
+                self.clamped_count += 1
+                value_us = MAX_TRACKABLE_US
             shift = value_us.bit_length() - 8
             index = (shift << 7) + (value_us >> shift)  # bucket_index(), inlined
         counts = self.counts
         counts[index] = counts.get(index, 0) + 1
         if self.total_count == 0 or value_us < self.min_us:
             self.min_us = value_us
-        self.max_us = max(self.max_us, value_us)
+        if value_us > self.max_us:  # comparisons, not max(): a builtin call costs more on the hot path
+            self.max_us = value_us
         self.total_count += 1
         self.sum_us += value_us
 
