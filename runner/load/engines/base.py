@@ -52,6 +52,10 @@ class Reply:
             self._headers = head_fields(self.raw_head or b"")
         return self._headers
 
+    @headers.setter
+    def headers(self, headers: _Headers) -> None:
+        self._headers = headers
+
     def set_cookies(self) -> list[str]:
         """Every Set-Cookie header's value, in order."""
         if self._headers is None and self.raw_head is not None and self.raw_head[9:10] != b"1":
