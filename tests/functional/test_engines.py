@@ -169,75 +169,82 @@ def burst(url: str, requests: int, schedule_lag_s: float = 0.0, timeout_s: float
     return asyncio.run(main())
 
 
-def test_past_sixteen_connections_a_request_waits_for_a_pooled_one_within_its_patience(demo_target,
-                                                                                     monkeypatch) -> None:
-    """Past 16 connections a request waits (2 ms here; a long patience in the test, to make it
+def test_past_the_first_connections_a_request_waits_for_a_pooled_one_within_its_patience(demo_target,
+                                                                                       monkeypatch) -> None:
+    """Past the first 64 connections (GROWS_FREELY) a request waits (2 ms here; a long patience in the test, to make it
     certain) for a pooled connection to come back before opening another: a burst to a fast target
     does not open hundreds of connections (a pool grown to 1,024 made the worker 2.4x dearer per
     request); every request is still answered."""
+    from runner.load.engines.fast import GROWS_FREELY
     monkeypatch.setattr("runner.load.engines.fast.PATIENCE_S", 30.0)
     fast = demo_target(latency="fixed:0ms", concurrency=10_000)
-    opened, _, replies = burst(fast.url + "/health", 300)
-    assert all(r.status == 200 for r in replies) and len(replies) == 300
-    assert opened == 16
+    opened, _, replies = burst(fast.url + "/health", 600)
+    assert all(r.status == 200 for r in replies) and len(replies) == 600
+    assert opened == GROWS_FREELY
 
 
 def test_a_burst_to_a_slow_target_grows_the_pool_unless_the_schedule_is_late(demo_target) -> None:
     # 2 s: the pool grows by a quarter per 2 ms window, and on a busy host (a full parallel suite on
     # 2 cores) those windows took long enough that 200 ms answers came back first (75 opened, once)
+    from runner.load.engines.fast import GROWS_FREELY
     slower = demo_target(latency="fixed:2000ms", concurrency=10_000)
-    opened, _, replies = burst(slower.url + "/health", 100)
-    assert all(r.status == 200 for r in replies) and opened == 100  # none came back within 2 ms: opened
+    opened, _, replies = burst(slower.url + "/health", 200)
+    assert all(r.status == 200 for r in replies) and opened == 200  # none came back within 2 ms: opened
     slow = demo_target(latency="fixed:200ms", concurrency=10_000)
-    opened, took_s, replies = burst(slow.url + "/health", 100, schedule_lag_s=5.0)  # the worker is far behind
-    assert all(r.status == 200 for r in replies) and opened == 16 and took_s > 1.2  # 7 rounds of 200 ms
+    opened, took_s, replies = burst(slow.url + "/health", 300, schedule_lag_s=5.0)  # the worker is far behind
+    assert all(r.status == 200 for r in replies) and opened == GROWS_FREELY and took_s > 0.8  # 5 rounds of 200 ms
 
 
 def test_a_target_holding_every_connection_gets_them_while_the_worker_is_a_little_behind() -> None:
     """A target that accepts and never answers, on a busy host (the worker's schedule 10 ms late):
     requests that waited well past the worker's own lateness wait for the target, so the pool grows
-    for them and each request is the target's timeout. Before, no connection past 16 was opened
-    while the schedule was late: 44 of 60 requests timed out in the queue, never sent, and the run
-    blamed the generator's connection limit."""
+    for them and each request is the target's timeout. Before, no connection past the first 16 was
+    opened while the schedule was late: 44 of 60 requests timed out in the queue, never sent, and
+    the run blamed the generator's connection limit."""
+    from runner.load.engines.fast import GROWS_FREELY
     from tests.raw_server import RawServer
     holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
+    requests = 2 * GROWS_FREELY
     try:
-        opened, _, replies = burst(holding.url + "/", 60, schedule_lag_s=0.01, timeout_s=1.0)
+        opened, _, replies = burst(holding.url + "/", requests, schedule_lag_s=0.01, timeout_s=1.0)
         peak = holding.open_peak
     finally:
         holding.close()
-    assert [r.error for r in replies] == ["timeout"] * 60  # the target's, each one sent
-    assert peak == 60 and len(holding.requests) == 60
+    assert [r.error for r in replies] == ["timeout"] * requests  # the target's, each one sent
+    assert peak == requests and len(holding.requests) == requests
 
 
 def test_a_target_that_pauses_for_a_moment_grows_the_pool_by_a_quarter_per_growth_window(demo_target,
                                                                                       monkeypatch) -> None:
-    """A burst of 300 to a target answering in 10 ms (a fast target's hiccup): past 16 connections
+    """A burst of 600 to a target answering in 10 ms (a fast target's hiccup): past 64 connections
     the pool grows by at most a quarter of itself per growth window (2 ms; a long one here, to make
-    it certain), not by one connection per waiting request (before, all 300 opened one: a pool
+    it certain), not by one connection per waiting request (before, each opened one: a pool
     that large then cost about twice the CPU per request). Every request is still answered, and
     a target slow for good still gets its connections (the test above)."""
+    from runner.load.engines.fast import GROWS_FREELY
     monkeypatch.setattr("runner.load.engines.fast.GROWTH_WINDOW_S", 30.0)
     paused = demo_target(latency="fixed:10ms", concurrency=10_000)
-    opened, _, replies = burst(paused.url + "/health", 300)
-    assert all(r.status == 200 for r in replies) and len(replies) == 300
-    assert 16 <= opened <= 16 + 16 // 4, opened  # 16, and at most a quarter of 16 more within the window
+    opened, _, replies = burst(paused.url + "/health", 600)
+    assert all(r.status == 200 for r in replies) and len(replies) == 600
+    # the first ones, and at most a quarter of them more within the window
+    assert GROWS_FREELY <= opened <= GROWS_FREELY + GROWS_FREELY // 4, opened
 
 
 def test_a_worker_short_of_cpu_does_not_grow_the_pool() -> None:
     """A worker that used all of its CPU over the last moment cannot send more through more
-    connections, and each one makes every request dearer: its pool stays at 16 even for a target
+    connections, and each one makes every request dearer: its pool stays at 64 even for a target
     that holds every connection (the same burst with CPU to spare opens one for each request,
     the test above). Measured before: a start at 16,000 arrivals/s grew the pool to 1,024
     connections while the worker was saturated, and each request cost 57 CPU-us instead of 33."""
-    from runner.load.engines.fast import FastEngine
+    from runner.load.engines.fast import GROWS_FREELY, FastEngine
     from tests.raw_server import RawServer
     holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
 
     async def main() -> None:
         engine = FastEngine(timeout_s=10.0, cpu_clock=time.monotonic)  # as much CPU as time passes
-        sends = [asyncio.ensure_future(engine.send("GET", holding.url + "/", [], None)) for _ in range(60)]
-        while len(holding.requests) < 16:
+        sends = [asyncio.ensure_future(engine.send("GET", holding.url + "/", [], None))
+                 for _ in range(2 * GROWS_FREELY)]
+        while len(holding.requests) < GROWS_FREELY:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.3)  # 150 patience and growth windows
         for sent in sends:
@@ -248,13 +255,13 @@ def test_a_worker_short_of_cpu_does_not_grow_the_pool() -> None:
         asyncio.run(main())
     finally:
         holding.close()
-    assert holding.open_peak == 16 and len(holding.requests) == 16
+    assert holding.open_peak == GROWS_FREELY and len(holding.requests) == GROWS_FREELY
 
 
 def test_a_pool_grown_for_a_pause_shrinks_while_the_worker_is_short_of_cpu(demo_target) -> None:
     """A target's pause grows the pool (its connections were all busy); once the worker is short of
     CPU with requests waiting, connections coming back are closed, an eighth of the pool per growth
-    window at most, down to 16: nothing is ever idle in a saturated worker, so before, the pool
+    window at most, down to 64: nothing is ever idle in a saturated worker, so before, the pool
     kept its size (408 connections after a pause at 20,000 arrivals/s, 45 CPU-us a request from then
     on against 30)."""
     from runner.load.engines.fast import GROWS_FREELY, FastEngine
@@ -264,32 +271,33 @@ def test_a_pool_grown_for_a_pause_shrinks_while_the_worker_is_short_of_cpu(demo_
     async def main() -> tuple[int, int, list]:
         engine = FastEngine(timeout_s=10.0, cpu_clock=lambda: cpu["clock"]())
         try:
-            await asyncio.gather(*(engine.send("GET", slow.url + "/health", [], None) for _ in range(100)))
+            await asyncio.gather(*(engine.send("GET", slow.url + "/health", [], None) for _ in range(300)))
             grown = len(engine._all)
             cpu["clock"] = time.monotonic  # from now on the worker uses all of its CPU
-            replies = await asyncio.gather(*(engine.send("GET", slow.url + "/health", [], None) for _ in range(300)))
+            replies = await asyncio.gather(*(engine.send("GET", slow.url + "/health", [], None) for _ in range(900)))
             return grown, len(engine._all), replies
         finally:
             await engine.close()
     grown, after, replies = asyncio.run(main())
     assert all(r.status == 200 for r in replies)
-    assert grown > 2 * GROWS_FREELY, grown  # the pause grew it (100 on a quiet host)
+    assert grown > 2 * GROWS_FREELY, grown  # the pause grew it (300 on a quiet host)
     assert GROWS_FREELY <= after < grown
 
 
 def test_requests_waiting_for_a_connection_arm_no_timer_each() -> None:
     """Waiting requests share the sweep for their deadlines and one patience timer per origin: 300
     waiting requests, a handful of timers (before: two each, a deadline and a patience)."""
-    from runner.load.engines.fast import FastEngine
+    from runner.load.engines.fast import GROWS_FREELY, FastEngine
     from tests.raw_server import RawServer
     holding = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", False)], delay_s=30.0)
 
     async def main() -> int:
         loop = asyncio.get_running_loop()
         engine = FastEngine(timeout_s=5.0, cpu_clock=never_saturated)
-        engine.schedule_lag_s = 5.0  # behind: the pool stays at 16, the rest wait
-        sends = [asyncio.ensure_future(engine.send("GET", holding.url + "/", [], None)) for _ in range(316)]
-        while len(holding.requests) < 16:
+        engine.schedule_lag_s = 5.0  # behind: the pool stays at its first connections, the rest wait
+        sends = [asyncio.ensure_future(engine.send("GET", holding.url + "/", [], None))
+                 for _ in range(GROWS_FREELY + 300)]
+        while len(holding.requests) < GROWS_FREELY:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
         timers = sum(not timer.cancelled() for timer in loop._scheduled)  # type: ignore[attr-defined]

@@ -38,13 +38,17 @@ from runner.load.engines.base import (
 from runner.load.engines.http1 import Http1Connection as _Connection
 
 _Origin = tuple[str, str, int]  # scheme, host, port
-GROWS_FREELY = 16  # connections per origin opened as soon as a request finds none idle
+# Connections per origin opened as soon as a request finds none idle. Measured (bench/peers.py's mix, one
+# worker, 2026-12-07): with 16, past ~20,000 arrivals/s most requests waited for one, and a request that
+# waits costs ~50 % more CPU (31.5 against 21.6 CPU-us, 64 in flight, the flow and engine alone); the
+# worker then never caught up. With 64, 22,000/s held at 29.5 CPU-us a request; with 32 it collapsed.
+GROWS_FREELY = 64
 PATIENCE_S = 0.002  # past those, how long a request waits for one to come back before opening another
 GROWTH_SHARE = 4  # past GROWS_FREELY, the pool grows by at most 1/GROWTH_SHARE of itself...
 GROWTH_WINDOW_S = 0.002  # ...per GROWTH_WINDOW_S
 # A request queued this long, and more than twice as long as the worker is behind, waits for the target,
 # not for replies the worker has not read yet: the pool may grow for it even while the worker is behind
-# (a target holding every connection, on a busy host 10-50 ms behind, kept the pool at 16 before).
+# (a target holding every connection, on a busy host 10-50 ms behind, kept the pool at its first ones before).
 STUCK_S = 0.02
 OVERDUE_COMPACT = 4096  # overdue requests queued before those already served are swept out
 # Past GROWS_FREELY the pool does not grow while the worker's process used this share of a CPU or more
@@ -386,7 +390,7 @@ class FastEngine:
         already, their replies unread), and by at most a quarter of the pool per 2 ms. Measured: a
         target pausing for a moment made the worker open 520 connections within 0.1 s, and a pool
         that large costs about twice the CPU per request from then on; a target slow for good still
-        grows it from 16 to 1,024 within ~19 windows (~40 ms, by the arithmetic). A request that has
+        grows it from 64 to 1,024 within ~13 windows (~26 ms, by the arithmetic). A request that has
         waited past STUCK_S and twice the worker's lateness waits for the target: it may grow the pool."""
         behind_s = max(late_s, self.schedule_lag_s)
         if behind_s > PATIENCE_S and (waited_s <= STUCK_S or waited_s <= 2 * behind_s):
