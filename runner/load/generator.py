@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +40,8 @@ TIMER_TICK_S = 0.001
 # hold ever more requests in flight and slow down further; shedding lets the achieved rate
 # plateau near the worker's capacity (and the run is inconclusive either way).
 SHED_AFTER_S = 1.0
+WARM_S = 0.003
+WARM_MARGIN_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class LoadGenerator:
             # Started late (a cold start, the Map still launching): what is already older than
             # the lag tolerance is skipped and counted, never fired at the target in one burst.
             self.skip_before_s = self.clock() - self.lag_tolerance_s
+        await self._warm_pool(slice_start_s)
         flusher = asyncio.ensure_future(self._flush_loop())
         error: str | None = None
         try:
@@ -191,6 +195,19 @@ class LoadGenerator:
                     final.run_id, final.slice_index, final.worker_index, final.seq, seconds, final=True,
                     error=error, ended_at_epoch_s=final.ended_at_epoch_s, covers=self.recorder.taken, totals=totals,
                     interrupted=self.interrupted))
+
+    async def _warm_pool(self, slice_start_s: float) -> None:
+        """With time to spare before the slice starts, the engine opens the connections its first
+        milliseconds need (WARM_S of the busiest open phase's arrivals), so the start is not a queue."""
+        warm = getattr(self.flows.engine, "warm", None)
+        peak = max((max(p.start, p.end) for p in self.plan.phases if p.kind == "rate"), default=0.0)
+        connections = math.ceil(peak / self.plan.workers * WARM_S)
+        if warm is None or connections <= 0 or slice_start_s - self.clock() < WARM_MARGIN_S:
+            return
+        try:
+            await asyncio.wait_for(warm(self.flows.base_url, connections), slice_start_s - self.clock() - 0.01)
+        except (TimeoutError, OSError):
+            return
 
     def _check_stop(self) -> bool:
         """Poll the stop flag at most once per poll interval (it may be a file or an S3 key)."""

@@ -401,3 +401,30 @@ def test_a_url_no_engine_can_send_is_an_invalid_url_error_never_an_exception(eng
     and every scenario that met one vanished ("Task exception was never retrieved")."""
     reply = send(engine, url)
     assert (reply.status, reply.error, reply.bytes_out) == (0, "invalid_url", 0)
+
+
+def test_a_warmed_pool_sends_its_first_requests_on_connections_already_open() -> None:
+    """Before the load starts, the engine opens the connections asked for (at most the first 64)
+    and pools them: the first requests open none of their own."""
+    from runner.load.engines.fast import GROWS_FREELY, FastEngine
+    from tests.raw_server import RawServer
+    server = RawServer([(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", False)])
+
+    async def main() -> tuple[int, int, int, list]:
+        engine = FastEngine(timeout_s=5.0, cpu_clock=never_saturated)
+        try:
+            await engine.warm(server.url + "/", 10)
+            warmed = len(engine._all)
+            replies = await asyncio.gather(*(engine.send("GET", server.url + "/", [], None) for _ in range(10)))
+            after = server.open_peak
+            await engine.warm(server.url + "/", 10_000)
+            return warmed, after, len(engine._all), replies
+        finally:
+            await engine.close()
+    try:
+        warmed, after, capped, replies = asyncio.run(main())
+    finally:
+        server.close()
+    assert warmed == 10 and [r.body for r in replies] == [b"ok"] * 10
+    assert after == 10  # the ten warmed ones carried the ten requests
+    assert capped == GROWS_FREELY

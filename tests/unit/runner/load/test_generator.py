@@ -441,3 +441,34 @@ def test_at_each_flush_the_worker_is_told_whether_an_arrival_started_late_since_
     behind: list[bool] = []
     run(OPEN.replace("2s", "5s") % 100, lambda m, u, b: ok(), stall=(1.0, 1.2), at_flush=behind.append)
     assert behind == [False, True, False], behind  # the interval of the stall, then caught up again
+
+
+class WarmableEngine(ScriptedEngine):
+    def __init__(self, time: VirtualTime, script: Script) -> None:
+        super().__init__(time, script)
+        self.warmed: list[tuple[float, str, int]] = []
+
+    async def warm(self, url: str, connections: int) -> None:
+        self.warmed.append((self.time.now, url, connections))
+
+
+def test_with_time_before_its_start_a_worker_opens_the_connections_its_first_milliseconds_need() -> None:
+    """A worker that starts its load at 20,000 arrivals/s with 64 connections to open queued its first
+    second behind their connects (584-801 late arrivals in it, in runs that never caught up): with
+    time before its slice starts, it has the engine open 3 ms of its busiest phase's arrivals' worth
+    first (here 4,000/s over 2 workers: 6). Without time to spare, nothing waits for it."""
+    spec = parse_spec(OPEN.replace("duration: 2s, rate: 10/s", "duration: 1s, rate: 4000/s") % 100_000, "t.yaml")
+    plan = make_plan(spec, "run-1", seed=42, workers=2)
+    warmed = []
+    for start_mono_s in (1.0, 0.0):
+        time = VirtualTime()
+        engine = WarmableEngine(time, lambda method, url, body: ok(delay_s=0.001))
+
+        async def sink(shard: Shard) -> None:
+            pass
+        generator = LoadGenerator(spec, plan, WorkerSettings(0, flush_interval_s=1.0), engine, sink,
+                                  start_mono_s=start_mono_s, clock=time.clock, sleep=time.sleep, cpu_clock=lambda: 0.0)
+        time.run(generator.run())
+        warmed.append(engine.warmed)
+        assert len(engine.sent) == 2000  # its share of the arrivals, all sent either way
+    assert warmed == [[(0.0, "http://127.0.0.1:1", 6)], []]
