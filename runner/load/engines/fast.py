@@ -219,46 +219,30 @@ class FastEngine:
         except (OSError, RuntimeError) as error:  # an engine never raises for a request
             return error_reply(classify_exception(error))
 
+    # complexity: a waiting request's path, in one coroutine: a level less for each of its awaits to pass
     async def _connection_for(self, loop: asyncio.AbstractEventLoop, origin: _Origin, deadline: float,
                               timeout_s: float) -> tuple[_Connection, float, float] | Reply:
         """No idle connection: wait for one to come back, or open one. (The connection, the seconds
         queued for it, the request's deadline: the target's time starts when the wait ends), or the
-        reply of a request never sent (its seconds queued in it)."""
-        connection: _Connection | None = None
-        queued_s = 0.0
-        if self._open.get(origin, 0) >= self.max_connections or self._open.get(origin, 0) >= GROWS_FREELY:
-            connection, queued_s, not_sent = await self._queue_for_connection(loop, origin, deadline)
-            if not_sent is not None:
-                return not_sent
-            if queued_s > 0:  # the target's time starts now: the wait was the generator's
-                deadline = max(deadline, loop.time() + timeout_s)
-        if connection is None:
-            opened = await self._open_connection(loop, origin, deadline)
-            if isinstance(opened, Reply):
-                opened.queued_s = queued_s
-                return opened
-            connection = opened
-        return connection, queued_s, deadline
-
-    async def _queue_for_connection(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
-                                    deadline: float) -> tuple[_Connection | None, float, Reply | None]:
-        """(a connection handed back, or None to open one; the seconds queued; the reply when none
-        came before the deadline: never sent, the generator's). At the cap: wait for a connection to
-        come back. Past the first GROWS_FREELY connections: wait PATIENCE_S for one first, and open a
-        new one only if none came back by then. A fast target's connections come back within a
-        millisecond, so a burst does not open hundreds of connections it will never need (measured: a
-        pool grown to 1,024 costs 2.4x the CPU per request and the worker never catches up); a slow
-        target's pool still grows."""
+        reply of a request never sent (its seconds queued in it: the generator's). At the cap: wait for
+        a connection to come back. Past the first GROWS_FREELY connections: wait PATIENCE_S for one
+        first, and open a new one only if none came back by then. A fast target's connections come back
+        within a millisecond, so a burst does not open hundreds of connections it will never need
+        (measured: a pool grown to 1,024 costs 2.4x the CPU per request and the worker never catches
+        up); a slow target's pool still grows."""
         connection: _Connection | None = None
         queued_s = 0.0
         patient = True
         waiters = self._waiters.setdefault(origin, collections.deque())
-        while connection is None and (self._open.get(origin, 0) >= self.max_connections or patient):
+        while connection is None and (self._open.get(origin, 0) >= self.max_connections or
+                                      (patient and self._open.get(origin, 0) >= GROWS_FREELY)):
             ticket: asyncio.Future[_Connection | None] = loop.create_future()
             waiters.append((ticket, deadline))
             queued_since = loop.time()
             own_timer = self._watch_deadline(loop, origin, ticket, deadline, queued_since)
-            if self._open.get(origin, 0) < self.max_connections:
+            # a worker short of CPU may not grow the pool: its waiting requests need no patience (what
+            # patience costs, a heap entry and its timer's visit, came on nearly every request then)
+            if self._open.get(origin, 0) < self.max_connections and not self._saturated():
                 # a worker behind its schedule waits longer first: past STUCK_S and twice its lateness
                 lag_s = self.schedule_lag_s
                 patience_s = PATIENCE_S if lag_s <= PATIENCE_S else max(STUCK_S, 2 * lag_s) + PATIENCE_S
@@ -269,14 +253,9 @@ class FastEngine:
             except TimeoutError:  # no connection within the timeout: never sent, the generator's
                 reply = error_reply(NOT_SENT)
                 reply.queued_s = queued_s + loop.time() - queued_since
-                return None, queued_s, reply
+                return reply
             except asyncio.CancelledError:
-                if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
-                    handed = ticket.result()
-                    if handed is not None:
-                        self._give_back(origin, handed)
-                    else:
-                        self._wake_next(origin)  # pass the free slot on (a spare wake-up only re-checks)
+                self._cancelled_while_waiting(origin, ticket)
                 raise asyncio.CancelledError(NOT_SENT) from None
             finally:
                 if own_timer is not None:
@@ -284,7 +263,25 @@ class FastEngine:
             patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
             if connection is None:
                 connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
-        return connection, queued_s, None
+        if queued_s > 0:  # the target's time starts now: the wait was the generator's
+            deadline = max(deadline, loop.time() + timeout_s)
+        if connection is None:
+            opened = await self._open_connection(loop, origin, deadline)
+            if isinstance(opened, Reply):
+                opened.queued_s = queued_s
+                return opened
+            connection = opened
+        return connection, queued_s, deadline
+
+    def _cancelled_while_waiting(self, origin: _Origin, ticket: asyncio.Future[_Connection | None]) -> None:
+        """What the cancelled request was handed goes on: a connection back to the pool, a free slot to
+        the next waiting request (a spare wake-up only re-checks)."""
+        if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
+            handed = ticket.result()
+            if handed is not None:
+                self._give_back(origin, handed)
+            else:
+                self._wake_next(origin)
 
     def _watch_deadline(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
                         ticket: asyncio.Future[_Connection | None], deadline: float,
