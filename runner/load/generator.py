@@ -40,7 +40,11 @@ TIMER_TICK_S = 0.001
 # hold ever more requests in flight and slow down further; shedding lets the achieved rate
 # plateau near the worker's capacity (and the run is inconclusive either way).
 SHED_AFTER_S = 1.0
+# Before its slice starts a worker opens the connections WARM_S of its busiest open phase's arrivals need
+# (runner/load/engines/fast.py: at most its first 64), WARM_LEAD_S before the start at the earliest, if
+# WARM_MARGIN_S or more remain.
 WARM_S = 0.003
+WARM_LEAD_S = 0.5
 WARM_MARGIN_S = 0.05
 
 
@@ -160,10 +164,10 @@ class LoadGenerator:
             # Started late (a cold start, the Map still launching): what is already older than
             # the lag tolerance is skipped and counted, never fired at the target in one burst.
             self.skip_before_s = self.clock() - self.lag_tolerance_s
-        await self._warm_pool(slice_start_s)
         flusher = asyncio.ensure_future(self._flush_loop())
         error: str | None = None
         try:
+            await self._warm_pool(slice_start_s)
             for phase in self.plan.phases:
                 if self.stopping:
                     break
@@ -198,15 +202,21 @@ class LoadGenerator:
 
     async def _warm_pool(self, slice_start_s: float) -> None:
         """With time to spare before the slice starts, the engine opens the connections its first
-        milliseconds need (WARM_S of the busiest open phase's arrivals), so the start is not a queue."""
+        milliseconds need (WARM_S of the busiest open phase's arrivals), so the start is not a queue:
+        WARM_LEAD_S before the start at the earliest (a connection left idle longer may be closed by
+        the target, and a POST is never sent twice), and never failing the run (best effort)."""
         warm = getattr(self.flows.engine, "warm", None)
         peak = max((max(p.start, p.end) for p in self.plan.phases if p.kind == "rate"), default=0.0)
         connections = math.ceil(peak / self.plan.workers * WARM_S)
         if warm is None or connections <= 0 or slice_start_s - self.clock() < WARM_MARGIN_S:
             return
+        await self._sleep_until(slice_start_s - WARM_LEAD_S)
+        if self.stopping:
+            return
         try:
-            await asyncio.wait_for(warm(self.flows.base_url, connections), slice_start_s - self.clock() - 0.01)
-        except (TimeoutError, OSError):
+            await asyncio.wait_for(warm(self.flows.base_url, connections),
+                                   max(0.0, slice_start_s - self.clock() - 0.01))
+        except (TimeoutError, OSError, ValueError):
             return
 
     def _check_stop(self) -> bool:
