@@ -409,14 +409,17 @@ class FastEngine:
             return False
         if self._saturated():
             return False
-        now = loop.time()
-        growth = self._growth.get(origin)
-        if growth is None or now - growth[0] >= GROWTH_WINDOW_S:
-            # this window's budget: a quarter of the pool as it is when the window starts
-            growth = self._growth[origin] = [now, max(1, self._open.get(origin, 0) // GROWTH_SHARE)]
-        if growth[1] <= 0:
+        return self._take_budget(self._growth, origin, GROWTH_SHARE, loop.time())
+
+    def _take_budget(self, budgets: dict[_Origin, list[float]], origin: _Origin, share: int, now: float) -> bool:
+        """One from the origin's budget for this growth window (grow or shrink): 1/share of the pool as
+        it is when the window starts, at least one."""
+        budget = budgets.get(origin)
+        if budget is None or now - budget[0] >= GROWTH_WINDOW_S:
+            budget = budgets[origin] = [now, max(1, self._open.get(origin, 0) // share)]
+        if budget[1] <= 0:
             return False
-        growth[1] -= 1
+        budget[1] -= 1
         return True
 
     def _saturated(self) -> bool:
@@ -463,7 +466,7 @@ class FastEngine:
     def _give_back(self, origin: _Origin, connection: _Connection) -> None:
         waiters = self._waiters.get(origin)
         if waiters and self._open.get(origin, 0) > GROWS_FREELY and self._may_shrink(origin):
-            self._retire(origin, connection)
+            self._discard(origin, connection, hand_on=False)  # no slot handed on: that would open another
             return
         while waiters:
             ticket, _ = waiters.popleft()
@@ -480,30 +483,19 @@ class FastEngine:
     def _may_shrink(self, origin: _Origin) -> bool:
         """Whether one connection may be closed now: the worker is saturated, within the shrink budget
         (one window's budget: an eighth of the pool as it is when the window starts)."""
-        if not self._saturated():
-            return False
-        now = asyncio.get_running_loop().time()
-        shrink = self._shrink.get(origin)
-        if shrink is None or now - shrink[0] >= GROWTH_WINDOW_S:
-            shrink = self._shrink[origin] = [now, max(1, self._open.get(origin, 0) // SHRINK_SHARE)]
-        if shrink[1] <= 0:
-            return False
-        shrink[1] -= 1
-        return True
+        return self._saturated() and self._take_budget(self._shrink, origin, SHRINK_SHARE,
+                                                        asyncio.get_running_loop().time())
 
-    def _retire(self, origin: _Origin, connection: _Connection) -> None:
-        """Closes a connection the pool no longer needs; its slot is not handed on (that would open
-        another)."""
+    def _discard(self, origin: _Origin, connection: _Connection, hand_on: bool = True) -> None:
+        """Closes the connection; its slot goes to the next waiting request unless ``hand_on`` is False
+        (the pool shrinking)."""
         connection._close()
         if connection in self._all:
             self._all.discard(connection)
-            self._open[origin] = self._open.get(origin, 1) - 1
-
-    def _discard(self, origin: _Origin, connection: _Connection) -> None:
-        connection._close()
-        if connection in self._all:
-            self._all.discard(connection)
-            self._release_slot(origin)
+            if hand_on:
+                self._release_slot(origin)
+            else:
+                self._open[origin] = self._open.get(origin, 1) - 1
 
     def _release_slot(self, origin: _Origin) -> None:
         self._open[origin] = self._open.get(origin, 1) - 1
