@@ -1,8 +1,8 @@
 """A raw-socket server on 127.0.0.1 whose answers never end, or end far larger than they look:
 ``/huge`` says ``Content-Length: 4294967296`` and streams zeros, ``/endless`` sends chunks
 forever, ``/bomb`` is 1 GiB of zeros gzipped to about a megabyte (``Content-Encoding: gzip``),
-``/small`` a normal 2-byte answer. Every stream stops when the client closes, or after
-``STREAM_LIMIT_S`` at the latest."""
+``/endless-head`` sends header lines forever, ``/small`` a normal 2-byte answer. Every stream stops
+when the client closes, or after ``STREAM_LIMIT_S`` at the latest."""
 from __future__ import annotations
 
 import socket
@@ -72,6 +72,12 @@ class HostileBodies:
             connection.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
             while time.monotonic() < until:
                 connection.sendall(b"%x\r\n%s\r\n" % (len(CHUNK), CHUNK))
+            return False
+        if path == b"/endless-head":
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            lines = (b"X-Filler: " + b"a" * 1000 + b"\r\n") * 64
+            while time.monotonic() < until:
+                connection.sendall(lines)
             return False
         if path == b"/bomb":
             body = gzip_bomb()

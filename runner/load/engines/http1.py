@@ -10,6 +10,11 @@ import httptools
 
 from runner.load.engines.base import BODY_TOO_LARGE, DEFAULT_MAX_BODY_BYTES, Reply, error_reply, head_fields
 
+# An answer whose head (interim 1xx heads included) has not ended within this many bytes is refused as
+# unreadable ("read"), the connection closed: a head is kept whole until it ends (Node.js refuses past 16
+# KiB, aiohttp a field past 8,190 bytes; API Gateway's answers are far below either).
+MAX_HEAD_BYTES = 64 * 1024
+
 
 class Http1Connection(asyncio.Protocol):
     __slots__ = (
@@ -65,6 +70,10 @@ class Http1Connection(asyncio.Protocol):
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
+            self._finish(error_reply("read"))
+            self.keep_alive = False
+            self._close()
+        if not self.headers_done and self.bytes_in > MAX_HEAD_BYTES:  # a head without end: unreadable
             self._finish(error_reply("read"))
             self.keep_alive = False
             self._close()
