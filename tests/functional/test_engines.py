@@ -428,3 +428,20 @@ def test_a_warmed_pool_sends_its_first_requests_on_connections_already_open() ->
     assert warmed == 10 and [r.body for r in replies] == [b"ok"] * 10
     assert after == 10  # the ten warmed ones carried the ten requests
     assert capped == GROWS_FREELY
+
+
+def test_warming_a_pool_for_a_target_that_refuses_leaves_nothing_behind(closed_port: int) -> None:
+    """Nothing listens: the warm opens nothing, raises nothing, and holds no slot (the run's own
+    requests then meet the refusal and count it)."""
+    from runner.load.engines.fast import FastEngine
+
+    async def main() -> tuple[int, dict, str | None]:
+        engine = FastEngine(timeout_s=2.0, cpu_clock=never_saturated)
+        try:
+            await engine.warm(f"http://127.0.0.1:{closed_port}/", 10)
+            reply = await engine.send("GET", f"http://127.0.0.1:{closed_port}/", [], None)
+            return len(engine._all), dict(engine._open), reply.error
+        finally:
+            await engine.close()
+    opened, slots, error = asyncio.run(main())
+    assert opened == 0 and set(slots.values()) == {0} and error == "connect"
