@@ -29,6 +29,9 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 
+_STATUS_TEXT = {status: str(status) for status in range(100, 600)}  # a status's text, made once
+
+
 def classify_status(status: int, expect: frozenset[int] | None) -> str | None:
     if expect is not None:
         if status in expect:
@@ -167,6 +170,7 @@ class FlowRunner:
         self.cookies = spec.target.cookies
         self.captured_names = {c.variable for s in spec.scenarios for step in s.requests for c in step.captures}
 
+    # complexity: the per-scenario hot path: a call less per run for each branch kept here
     async def run(self, scenario: Scenario, intended_s: float, keep_pace: bool = False,
                   user: UserState | None = None, keep_captures: bool = False) -> bool:
         """Run the flow; True when every step succeeded. The first request's latency is
@@ -180,7 +184,9 @@ class FlowRunner:
         if user is not None:
             variables.update(user.variables)
         jar = (user.cookies if user is not None else CookieJar()) if self.cookies else None
-        self.data.pick(self.uses[scenario.name], variables)
+        uses = self.uses[scenario.name]
+        if uses:
+            self.data.pick(uses, variables)
         self.recorder.window_at(intended_s).scenario(scenario.name).launched += 1
         start_s = intended_s
         try:
@@ -291,11 +297,16 @@ class FlowRunner:
         return None if allowed else host
 
     # complexity: the per-request hot path: the cold branches are functions, the rest stays in one frame
-    async def request(self, step: Request, variables: dict[str, Any], intended_s: float,
+    async def request(self, step: Request, variables: dict[str, Any], intended_s: float,  # noqa: C901
                       user: UserState | None = None, jar: CookieJar | None = None) -> bool:
         # Look the window up only after each await: a flush may have swapped the windows out.
         try:
-            url, headers, body = self.render(step, variables)
+            static = self.static.get(id(step))  # render()'s static case, inlined: a call costs on every request
+            if static is not None and static[0] is not None and static[1] is not None and not step.has_json \
+                    and step.form is None:
+                url, headers, body = static[0], static[1], None
+            else:
+                url, headers, body = self.render(step, variables)
             if user is not None and user.headers:
                 headers = user.with_headers(headers, variables, self.rng)
             if step.cookies and jar is not None:  # set on the step: into the user's jar, kept for later requests
@@ -309,7 +320,7 @@ class FlowRunner:
             # a header value with a line break (a capture can bring one) would split the request:
             # refused, its own error class, never sent
             return self._never_sent(intended_s, step.name, "invalid_header")
-        refused = self.refused_host(url)
+        refused = None if self.hosts is None or url.startswith(self.origin_slash) else self.refused_host(url)
         if refused is not None:
             health = self.recorder.window_at(intended_s).health
             health.refused_hosts[refused] = health.refused_hosts.get(refused, 0) + 1
@@ -344,9 +355,10 @@ class FlowRunner:
             set_cookies = reply.set_cookies()
             if set_cookies:
                 jar.take(set_cookies)
-        code = str(reply.status)
+        status = reply.status
+        code = _STATUS_TEXT.get(status) or str(status)
         stats.statuses[code] = stats.statuses.get(code, 0) + 1
-        failure = classify_status(reply.status, step.expect)
+        failure = None if status < 400 and step.expect is None else classify_status(status, step.expect)
         if failure is not None:
             stats.errors[failure] = stats.errors.get(failure, 0) + 1
             stats.error_statuses[code] = stats.error_statuses.get(code, 0) + 1

@@ -166,7 +166,7 @@ class FastEngine:
     # A request passes through one coroutine (the cold paths are functions of their own): each more is a
     # level every await passes through, both ways (measured: ~15 % of the flow and engine's CPU a request).
     # complexity: the per-request hot path, in one coroutine (see above)
-    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,
+    async def send(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes | None,  # noqa: C901
                    timeout_s: float | None = None) -> Reply:
         try:
             origin, payload = self._request(method, url, headers, body)
@@ -175,7 +175,16 @@ class FastEngine:
             deadline = loop.time() + timeout_s
             queued_s = 0.0
             for _ in range(2 if method in IDEMPOTENT else 1):
-                connection = self._take_idle(origin)  # the hot path: an idle connection, nothing awaited before sending
+                # the hot path: an idle connection, nothing awaited before sending (_take_idle's first
+                # look, inlined: a call costs on every request)
+                idle = self._idle.get(origin)
+                connection = idle.pop() if idle else None
+                if connection is not None and (connection.closed or connection.transport is None or
+                                               connection.transport.is_closing()):
+                    self._discard(origin, connection)
+                    connection = self._take_idle(origin)
+                elif connection is not None:
+                    connection.reused = True
                 if connection is None:
                     got = await self._connection_for(loop, origin, deadline, timeout_s)
                     if isinstance(got, Reply):  # never sent: no connection in time, or none could be opened
@@ -198,16 +207,27 @@ class FastEngine:
                         connection.disarm()
                         self._discard(origin, connection)
                         raise
-                    connection.disarm()
+                    if connection.expiry is not None:  # disarm(), inlined
+                        connection.expiry.cancel()
+                        connection.expiry = None
                     if reply.error is None and connection.keep_alive and not connection.closed:
                         connection.waiter = None
-                        self._give_back(origin, connection)
+                        if idle is not None and not self._waiters.get(origin) and len(idle) < GROWS_FREELY:
+                            # _give_back's common case, inlined: nobody waits, back to the idle pool
+                            connection.idle_since = time.monotonic()
+                            idle.append(connection)
+                        else:
+                            self._give_back(origin, connection)
                     else:
                         self._discard(origin, connection)
                 if reply.error == "stale" and method not in IDEMPOTENT:
                     # the server closed the pooled connection: it may have processed this POST, so it is
                     # never sent again (counted as a read error)
                     reply = error_reply("read")
+                if reply.error is None:
+                    reply.bytes_out = len(payload)
+                    reply.queued_s = queued_s
+                    return reply
                 if reply.error != "stale":
                     # Nothing was sent when the connection could not be made (refused, no such name, TLS).
                     reply.bytes_out = 0 if reply.error in ("connect", "dns", "tls", NOT_SENT) else len(payload)

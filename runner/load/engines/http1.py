@@ -133,8 +133,12 @@ class Http1Connection(asyncio.Protocol):
         if self.body_bytes > self.max_body:
             return  # answered already: body_too_large
         self.keep_alive = self.parser.should_keep_alive()
-        body = b"".join(self.body) if len(self.body) != 1 else self.body[0]
-        self._finish(Reply(status, None, body, None, self.bytes_in, 0, raw_head=self._raw_head()))
+        # _raw_head() and _finish(), inlined: every answer comes through here (a call costs on each)
+        parts, raw = self.body, self.raw
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(Reply(status, None, parts[0] if len(parts) == 1 else b"".join(parts), None,
+                                    self.bytes_in, 0, 0.0, raw[0] if len(raw) == 1 else b"".join(raw)))
 
     def _finish(self, reply: Reply) -> None:
         waiter = self.waiter
