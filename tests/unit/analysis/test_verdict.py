@@ -144,3 +144,24 @@ def test_the_report_marks_a_pause_between_slices_on_every_chart() -> None:
                         {"index": 2, "offset_s": 10.0, "duration_s": 5.0, "gap_s": 3.25}]
     assert chart_data(result)["gaps"] == [{"x": 10.0, "s": 3.25}]
     assert "shapes: gapShapes, annotations: gapNotes" in CHARTS_JS  # in the layout every chart is drawn with
+
+
+def _pool_waiting_run(cpu_s: float, wall_s: float) -> object:
+    """770 requests, 700 of which waited more than the lag tolerance for one of the engine's connections."""
+    merged, _ = run_of()
+    merged.health.pool_waits = merged.health.pool_waits_late = 700  # type: ignore[attr-defined]
+    merged.health.pool_wait = Histogram.of([60_000] * 700)  # type: ignore[attr-defined]
+    merged.health.cpu_s, merged.health.wall_s = cpu_s, wall_s  # type: ignore[attr-defined]
+    return merged
+
+
+def test_requests_that_waited_for_a_connection_in_a_saturated_worker_name_its_cpu_not_the_connection_limit() -> None:
+    # Measured (bench/peers.py's mix, one worker at 24,000 arrivals/s, 94 % of a core): 122,176 of 144,004
+    # requests waited > 5 ms for a connection with 64 open of 1,024 allowed; the advice was to raise
+    # limits.max_connections, which changes nothing: the worker could not read its answers sooner.
+    busy = judge(_pool_waiting_run(cpu_s=9.4, wall_s=10.0), (ERRORS,), 1.0, HealthLimits(), 1)  # type: ignore[arg-type]
+    idle = judge(_pool_waiting_run(cpu_s=2.0, wall_s=10.0), (ERRORS,), 1.0, HealthLimits(), 1)  # type: ignore[arg-type]
+    assert busy.status == idle.status == "INCONCLUSIVE"
+    assert "94 % of a core" in busy.generator_problems[0] and "more workers" in busy.generator_problems[0]
+    assert "max_connections" not in busy.generator_problems[0]
+    assert "max_connections" in idle.generator_problems[0] and "more workers" not in idle.generator_problems[0]
