@@ -47,6 +47,7 @@ def health_summary(health: HealthStats) -> dict[str, Any]:
         "intended_arrivals": health.intended, "dropped": health.dropped, "late": health.late, "cut": health.cut,
         "skipped_late_start": health.skipped_late_start, "shed": health.shed, "iterations": health.iterations,
         "late_steps": health.late_steps, "pool_waits": health.pool_waits, "pool_waits_late": health.pool_waits_late,
+        "sent_late": health.sent_late,
         "pool_wait_p99_ms": _ms(health.pool_wait.percentile_us(99)), "not_sent": health.not_sent,
         "refused_hosts": dict(sorted(health.refused_hosts.items())),
         "exceptions": dict(sorted(health.exceptions.items(), key=lambda item: (-item[1], item[0]))),

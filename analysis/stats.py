@@ -140,6 +140,9 @@ class HealthStats:
     pool_waits: int = 0  # requests that waited for one of the engine's connections (limits.max_connections)
     pool_waits_late: int = 0  # of those, waits longer than the lag tolerance: the generator's limit, not the target
     pool_wait: Histogram = field(default_factory=Histogram)  # those waits, µs
+    # requests sent (after any wait for a connection) more than the lag tolerance after they were due: a late
+    # arrival's, and an on-time one's that waited for a connection, each counted once
+    sent_late: int = 0
     # requests that waited their whole timeout for a connection: never sent, so in no endpoint's counts
     not_sent: int = 0
     refused_hosts: dict[str, int] = field(default_factory=dict)  # requests not sent: host outside the allowed list
@@ -164,6 +167,7 @@ class HealthStats:
         self.pool_waits += other.pool_waits
         self.pool_waits_late += other.pool_waits_late
         self.pool_wait.merge(other.pool_wait)
+        self.sent_late += other.sent_late
         self.not_sent += other.not_sent
         for host, count in other.refused_hosts.items():
             self.refused_hosts[host] = self.refused_hosts.get(host, 0) + count
@@ -187,6 +191,7 @@ class HealthStats:
             "late_steps": self.late_steps, "pool_waits": self.pool_waits, "pool_waits_late": self.pool_waits_late,
             "pool_wait": self.pool_wait.to_list(), "refused_hosts": dict(self.refused_hosts),
             **({"not_sent": self.not_sent} if self.not_sent else {}),
+            **({"sent_late": self.sent_late} if self.sent_late else {}),
             **({"exceptions": dict(self.exceptions)} if self.exceptions else {}),
             **({"tracebacks": dict(self.tracebacks)} if self.tracebacks else {}),
             **({"folded_examples": dict(self.folded_examples)} if self.folded_examples else {}),
@@ -210,7 +215,7 @@ class HealthStats:
             skipped_late_start=_count(data, "skipped_late_start", where), shed=_count(data, "shed", where),
             iterations=_count(data, "iterations", where), late_steps=_count(data, "late_steps", where),
             pool_waits=_count(data, "pool_waits", where), pool_waits_late=_count(data, "pool_waits_late", where),
-            pool_wait=pool_wait, not_sent=_count(data, "not_sent", where),
+            pool_wait=pool_wait, not_sent=_count(data, "not_sent", where), sent_late=_count(data, "sent_late", where),
             refused_hosts=_counts(data.get("refused_hosts", {}), f"{where}.refused_hosts"),
             exceptions=_counts(data.get("exceptions", {}), f"{where}.exceptions"),
             tracebacks=_texts(data.get("tracebacks", {}), f"{where}.tracebacks"),

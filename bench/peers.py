@@ -11,12 +11,12 @@ nginx (one worker process, a fixed small JSON 200) runs on core 1. On core 0, on
 - **Locust** FastHttpUser, closed model with no wait (its own best case; it has no open model):
   requests per second over --step-s.
 
-For Squall and k6, a rate is *held* when at most 0.5 % of its arrivals were late (Squall: more than
-its lag tolerance) or dropped (k6: dropped_iterations; Squall: dropped and shed), no request
-failed, and at least 99.5 % of the planned arrivals ran. Squall's late also counts its requests that
-waited more than the lag tolerance for a connection (`pool_waits_late`: they were sent that late; a
-worker short of CPU queues there, its arrivals still starting on time). Not counted before the
-evening of 2026-12-07: Squall's held rates in the runs before may be too high (docs/engine.md).
+For Squall and k6, a rate is *held* when at most 0.5 % of its arrivals were late or dropped (k6:
+dropped_iterations; Squall: dropped and shed arrivals, and requests sent more than its lag tolerance
+after they were due, `sent_late`: a late arrival's, or an on-time one's that waited for a connection,
+each once), no request failed, and at least 99.5 % of the planned arrivals ran. Before the evening of
+2026-12-07 Squall's count was its late arrivals alone, leaving out on-time arrivals whose requests then
+waited for a connection: its held rates in the runs before are too high (docs/engine.md).
 Each tool's ceiling is found the same way:
 doubling from --start until a rate is not held, then --bisect halvings between the highest held and
 the first failing rate. Printed: each step, each ceiling in requests/s, and the ratios.
@@ -79,7 +79,7 @@ def squall_step(url: str, rate: float, seconds: float, work: Path) -> dict[str, 
     shutil.rmtree(newest)
     health, overall = result["health"], result["overall"]
     planned = round(sum(phase["expected_arrivals"] for phase in result["plan"]["phases"]))
-    missed = health["late"] + health["dropped"] + health["pool_waits_late"]  # the last: requests sent late
+    missed = health["sent_late"] + health["dropped"]
     return {"tool": "squall", "rate": rate, "rps": overall["requests"] / seconds, "errors": overall["errors"],
             "missed": missed, "planned": planned, "ran": health["intended_arrivals"] - health["dropped"],
             "cpu_us_per_request": health["cpu_s"] * 1e6 / max(1, overall["requests"])}

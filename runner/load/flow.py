@@ -340,6 +340,8 @@ class FlowRunner:
         if reply.error is not None and reply.error == NOT_SENT:  # waited out its timeout for a connection
             window.health.not_sent += 1
             return False
+        if sent_s + queued_s - intended_s > self.lag_tolerance_s:  # sent that late (a late start, a wait)
+            window.health.sent_late += 1
         stats = window.endpoint(step.name)
         stats.requests += 1
         stats.bytes_out += reply.bytes_out

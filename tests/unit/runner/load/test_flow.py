@@ -41,3 +41,30 @@ def test_latency_is_measured_from_the_intended_start() -> None:
     create = merged.endpoints["create"]
     assert 9_000 <= create.latency.percentile_us(50) <= 11_000
     assert create.latency_uncorrected.total_count == create.requests == 2
+
+
+def test_a_request_sent_late_is_counted_once_whether_its_arrival_was_late_or_it_waited_for_a_connection() -> None:
+    """``sent_late``: requests sent more than the lag tolerance (50 ms) after they were due. An arrival the
+    generator started late, and an on-time one whose request waited for a connection, each count once; one
+    both late and then waiting counts once too (the late arrivals and the late pool waits count it twice)."""
+    spec = """
+target: http://127.0.0.1:1
+load: {phases: [{duration: 1s, rate: 10/s}]}
+scenarios:
+  - flow:
+      - get: {url: /, name: home}
+"""
+    sends = []
+
+    def script(method: str, url: str, body: bytes | None) -> tuple[float, Reply]:
+        sends.append(url)
+        delay_s, reply = ok()
+        if len(sends) in (3, 7):  # the third arrival's request, and the seventh's: each waited 100 ms
+            reply.queued_s = 0.100
+        return delay_s, reply
+    # the generator freezes for 0.22 s from 0.5 s on: the arrivals due at 0.5 and 0.6 s start 220 and 120 ms
+    # late (the one due at 0.7 s, 20 ms: within the tolerance)
+    merged, _, _ = run(spec, script, stall=(0.5, 0.22))
+    health = merged.health
+    assert (health.late, health.pool_waits_late) == (2, 2)  # the seventh arrival in both
+    assert health.sent_late == 3
