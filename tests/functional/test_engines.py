@@ -346,7 +346,7 @@ def test_a_request_waiting_for_a_connection_is_never_sent_once_its_deadline_pass
 def test_overdue_requests_that_were_served_meanwhile_do_not_pile_up() -> None:
     """A worker behind its schedule lets no overdue request open a connection; those served by a
     pooled connection meanwhile are swept out of the overdue queue now and then."""
-    from runner.load.engines.fast import OVERDUE_COMPACT, FastEngine
+    from runner.load.engines.fast import OVERDUE_COMPACT, FastEngine, _Waiting
 
     async def main() -> int:
         loop = asyncio.get_running_loop()
@@ -355,9 +355,9 @@ def test_overdue_requests_that_were_served_meanwhile_do_not_pile_up() -> None:
         engine.schedule_lag_s = 1.0  # behind: no growth
         try:
             for _ in range(5 * OVERDUE_COMPACT):
-                ticket = loop.create_future()
-                engine._patience(loop, ticket, loop.time(), origin, loop.time())
-                ticket.set_result(None)  # served by a connection that came back
+                entry = _Waiting(loop.create_future(), b"", False, loop.time() + 10.0, 10.0, loop.time())
+                engine._patience(loop, entry, loop.time(), origin)
+                entry.future.set_result(None)  # served by a connection that came back
             return len(engine._overdue[origin])
         finally:
             await engine.close()

@@ -1,6 +1,8 @@
 """The default HTTP/1.1 engine: a LIFO keep-alive pool per origin of connections that each speak
 HTTP/1.1 with httptools' C parser (runner.load.engines.http1). No per-request objects beyond a future (a request's timeout
-gets a timer only when its deadline draws near: one sweep per engine arms those).
+gets a timer only when its deadline draws near: one sweep per engine arms those). A connection whose answer is
+read whole comes back to the pool from its own callback, and sends the first request waiting for one there
+and then (the waiting request's task is woken once, with its answer).
 
 Timeouts cover the whole request (connect, send, wait, read), from when it has a connection (or
 may open one): a request that waits its whole timeout for one was never sent (``NOT_SENT``, the
@@ -22,6 +24,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from runner.load.engines.base import (
@@ -85,15 +88,15 @@ class FastEngine:
         self._payloads: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[_Origin, bytes]] = {}
         self._targets: dict[str, tuple[str, str]] = {}  # url -> (scheme://authority, request target)
         # per origin: the requests waiting for a connection, first come first served, each with its deadline
-        self._waiters: dict[_Origin, collections.deque[tuple[asyncio.Future[_Connection | None], float]]] = {}
+        self._waiters: dict[_Origin, collections.deque[_Waiting]] = {}
         # per origin: the deadline of the last waiting request queued in deadline order (those need no timer
         # of their own: the sweep arms one once it is near, walking the queue from its head)
         self._last_deadline: dict[_Origin, float] = {}
-        # per origin: a heap of (when its patience runs out, a tie-break, request, loop time it began waiting),
+        # per origin: a heap of (when its patience runs out, a tie-break, the waiting request),
         # and the one timer that serves it (before, each waiting request armed two timers of its own, a
         # deadline and a patience: ~5 CPU-us each, armed and cancelled, paid by a worker behind its schedule
         # on nearly every request)
-        self._patient: dict[_Origin, list[tuple[float, int, asyncio.Future[_Connection | None], float]]] = {}
+        self._patient: dict[_Origin, list[tuple[float, int, _Waiting]]] = {}
         self._patience_timers: dict[_Origin, tuple[float, asyncio.TimerHandle]] = {}
         self._tie_break = itertools.count()
         # (monotonic seconds, process CPU seconds, saturated over the window before: unknown until the first)
@@ -107,8 +110,8 @@ class FastEngine:
             self._ssl.verify_mode = ssl.CERT_NONE
         self._all: set[_Connection] = set()
         self._growth: dict[_Origin, list[float]] = {}  # per origin: [window's start, connections it may still open]
-        # per origin: requests past their patience, oldest first, each with the loop time it began waiting
-        self._overdue: dict[_Origin, collections.deque[tuple[asyncio.Future[_Connection | None], float]]] = {}
+        # per origin: requests past their patience, oldest first
+        self._overdue: dict[_Origin, collections.deque[_Waiting]] = {}
         self._grow_timers: dict[_Origin, asyncio.TimerHandle] = {}
         self._overdue_limit: dict[_Origin, int] = {}
         self._sweeper: asyncio.TimerHandle | None = None
@@ -186,8 +189,10 @@ class FastEngine:
                 elif connection is not None:
                     connection.reused = True
                 if connection is None:
-                    got = await self._connection_for(loop, origin, deadline, timeout_s)
-                    if isinstance(got, Reply):  # never sent: no connection in time, or none could be opened
+                    got = await self._connection_for(loop, origin, deadline, timeout_s, payload, method == "HEAD")
+                    # a reply: sent for it by a connection that came back, and answered; or never sent (no
+                    # connection in time, or none could be opened)
+                    if isinstance(got, Reply):
                         reply = got
                         queued_s += reply.queued_s
                     else:
@@ -207,18 +212,8 @@ class FastEngine:
                         connection.disarm()
                         self._discard(origin, connection)
                         raise
-                    if connection.expiry is not None:  # disarm(), inlined
-                        connection.expiry.cancel()
-                        connection.expiry = None
-                    if reply.error is None and connection.keep_alive and not connection.closed:
-                        connection.waiter = None
-                        if idle is not None and not self._waiters.get(origin) and len(idle) < GROWS_FREELY:
-                            # _give_back's common case, inlined: nobody waits, back to the idle pool
-                            connection.idle_since = time.monotonic()
-                            idle.append(connection)
-                        else:
-                            self._give_back(origin, connection)
-                    else:
+                    if connection.waiter is waiter:  # not handed on from its callback: an error, or it closes
+                        connection.disarm()
                         self._discard(origin, connection)
                 if reply.error == "stale" and method not in IDEMPOTENT:
                     # the server closed the pooled connection: it may have processed this POST, so it is
@@ -241,48 +236,56 @@ class FastEngine:
 
     # complexity: a waiting request's path, in one coroutine: a level less for each of its awaits to pass
     async def _connection_for(self, loop: asyncio.AbstractEventLoop, origin: _Origin, deadline: float,
-                              timeout_s: float) -> tuple[_Connection, float, float] | Reply:
-        """No idle connection: wait for one to come back, or open one. (The connection, the seconds
-        queued for it, the request's deadline: the target's time starts when the wait ends), or the
-        reply of a request never sent (its seconds queued in it: the generator's). At the cap: wait for
-        a connection to come back. Past the first GROWS_FREELY connections: wait PATIENCE_S for one
-        first, and open a new one only if none came back by then. A fast target's connections come back
-        within a millisecond, so a burst does not open hundreds of connections it will never need
-        (measured: a pool grown to 1,024 costs 2.4x the CPU per request and the worker never catches
-        up); a slow target's pool still grows."""
+                              timeout_s: float, payload: bytes, head: bool) -> tuple[_Connection, float, float] | Reply:
+        """No idle connection: wait for one to come back, or open one. The connection that comes back sends
+        the request at once, from its own callback (``_give_back``): the reply comes back here, with its seconds
+        queued (the generator's; the target's time starts when it is sent). Or the reply of a request never
+        sent (no connection within the timeout, or none could be opened). Or a connection this request may
+        send on itself (opened, or found idle), with the seconds queued and the request's deadline. At the
+        cap: wait for a connection to come back. Past the first GROWS_FREELY connections: wait PATIENCE_S for
+        one first, and open a new one only if none came back by then. A fast target's connections come back
+        within a millisecond, so a burst does not open hundreds of connections it will never need (measured:
+        a pool grown to 1,024 costs 2.4x the CPU per request and the worker never catches up); a slow target's
+        pool still grows."""
         connection: _Connection | None = None
         queued_s = 0.0
         patient = True
         waiters = self._waiters.setdefault(origin, collections.deque())
         while connection is None and (self._open.get(origin, 0) >= self.max_connections or
                                       (patient and self._open.get(origin, 0) >= GROWS_FREELY)):
-            ticket: asyncio.Future[_Connection | None] = loop.create_future()
-            waiters.append((ticket, deadline))
             queued_since = loop.time()
-            own_timer = self._watch_deadline(loop, origin, ticket, deadline, queued_since)
+            entry = _Waiting(loop.create_future(), payload, head, deadline, timeout_s, queued_since)
+            waiters.append(entry)
+            own_timer = self._watch_deadline(loop, origin, entry, deadline, queued_since)
             # a worker short of CPU may not grow the pool: its waiting requests need no patience (what
             # patience costs, a heap entry and its timer's visit, came on nearly every request then)
             if self._open.get(origin, 0) < self.max_connections and not self._saturated():
                 # a worker behind its schedule waits longer first: past STUCK_S and twice its lateness
                 lag_s = self.schedule_lag_s
                 patience_s = PATIENCE_S if lag_s <= PATIENCE_S else max(STUCK_S, 2 * lag_s) + PATIENCE_S
-                self._wait_patiently(loop, origin, ticket, queued_since + patience_s, queued_since)
+                self._wait_patiently(loop, origin, entry, queued_since + patience_s)
             try:
-                connection = await ticket
-                queued_s += loop.time() - queued_since
+                served: Reply | None = await entry.future
             except TimeoutError:  # no connection within the timeout: never sent, the generator's
                 reply = error_reply(NOT_SENT)
                 reply.queued_s = queued_s + loop.time() - queued_since
                 return reply
             except asyncio.CancelledError:
-                self._cancelled_while_waiting(origin, ticket)
-                raise asyncio.CancelledError(NOT_SENT) from None
+                self._cancelled_while_waiting(origin, entry)
+                raise
             finally:
                 if own_timer is not None:
                     own_timer.cancel()
+            if served is not None:  # sent on a connection that came back: answered (or failed) there
+                handed = entry.connection  # not handed on by itself below: an error, or the answer closes it
+                if handed is not None and handed.waiter is entry.future:
+                    handed.disarm()
+                    self._discard(origin, handed)
+                served.queued_s = queued_s + entry.queued_s
+                return served
+            queued_s += loop.time() - queued_since
             patient = False  # woken with no connection: a free slot, or patience out: open one if under the cap
-            if connection is None:
-                connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
+            connection = self._take_idle(origin)  # one may have come back to the pool meanwhile
         if queued_s > 0:  # the target's time starts now: the wait was the generator's
             deadline = max(deadline, loop.time() + timeout_s)
         if connection is None:
@@ -293,33 +296,36 @@ class FastEngine:
             connection = opened
         return connection, queued_s, deadline
 
-    def _cancelled_while_waiting(self, origin: _Origin, ticket: asyncio.Future[_Connection | None]) -> None:
-        """What the cancelled request was handed goes on: a connection back to the pool, a free slot to
-        the next waiting request (a spare wake-up only re-checks)."""
-        if ticket.done() and not ticket.cancelled() and ticket.exception() is None:
-            handed = ticket.result()
-            if handed is not None:
-                self._give_back(origin, handed)
-            else:
-                self._wake_next(origin)
+    def _cancelled_while_waiting(self, origin: _Origin, entry: _Waiting) -> None:
+        """A request cancelled while it waited was never sent (CancelledError(NOT_SENT): the generator's); a
+        free slot it was given goes to the next waiting request. One cancelled after a connection that came
+        back sent it is a sent request cancelled (a plain CancelledError): its connection is closed."""
+        handed = entry.connection
+        if handed is not None:
+            if handed.waiter is entry.future:
+                handed.disarm()
+                self._discard(origin, handed)
+            return
+        future = entry.future
+        if future.done() and not future.cancelled() and future.exception() is None:
+            self._wake_next(origin)  # a free slot (a spare wake-up only re-checks)
+        raise asyncio.CancelledError(NOT_SENT) from None
 
-    def _watch_deadline(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
-                        ticket: asyncio.Future[_Connection | None], deadline: float,
+    def _watch_deadline(self, loop: asyncio.AbstractEventLoop, origin: _Origin, entry: _Waiting, deadline: float,
                         now: float) -> asyncio.TimerHandle | None:
         """A waiting request's deadline: one queued in deadline order is the sweep's (it arms a timer once
         the deadline is near); one out of order, or near already, gets a timer of its own (returned)."""
         if deadline < self._last_deadline.get(origin, float("-inf")) or deadline - now < DEADLINE_SWEEP_S:
-            return loop.call_at(deadline, _expire_ticket, ticket)
+            return loop.call_at(deadline, _expire_waiting, entry)
         self._last_deadline[origin] = deadline
         if self._sweeper is None:
             self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
         return None
 
-    def _wait_patiently(self, loop: asyncio.AbstractEventLoop, origin: _Origin,
-                        ticket: asyncio.Future[_Connection | None], due_s: float, since_s: float) -> None:
+    def _wait_patiently(self, loop: asyncio.AbstractEventLoop, origin: _Origin, entry: _Waiting, due_s: float) -> None:
         """The request's patience runs out at ``due_s``: into the origin's heap, served by one timer."""
         patient = self._patient.setdefault(origin, [])
-        heapq.heappush(patient, (due_s, next(self._tie_break), ticket, since_s))
+        heapq.heappush(patient, (due_s, next(self._tie_break), entry))
         armed = self._patience_timers.get(origin)
         if armed is None or armed[0] > due_s:
             if armed is not None:
@@ -333,9 +339,9 @@ class FastEngine:
         patient = self._patient[origin]
         now = loop.time()
         while patient and patient[0][0] <= now:
-            due_s, _, ticket, since_s = heapq.heappop(patient)
-            if not ticket.done():
-                self._patience(loop, ticket, due_s, origin, since_s)
+            due_s, _, entry = heapq.heappop(patient)
+            if not entry.done():
+                self._patience(loop, entry, due_s, origin)
         if patient:
             due_s = patient[0][0]
             self._patience_timers[origin] = (due_s, loop.call_at(due_s, self._patience_out, loop, origin))
@@ -383,35 +389,34 @@ class FastEngine:
                 connection.expiry = loop.call_at(connection.deadline, _expire, waiter)
         waiting = False
         for waiters in self._waiters.values():
-            while waiters and waiters[0][0].done():
+            while waiters and waiters[0].done():
                 waiters.popleft()
-            for ticket, deadline in waiters:  # those queued in deadline order: the walk ends at the first far one
-                if deadline >= near:
+            for entry in waiters:  # those queued in deadline order: the walk ends at the first far one
+                if entry.deadline >= near:
                     break
-                if not ticket.done():
-                    loop.call_at(deadline, _expire_ticket, ticket)  # a no-op if it is served before
+                if not entry.done():
+                    loop.call_at(entry.deadline, _expire_waiting, entry)  # a no-op if it is served before
             waiting = waiting or bool(waiters)
         if self._all or waiting:
             self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
 
-    def _patience(self, loop: asyncio.AbstractEventLoop, ticket: asyncio.Future[_Connection | None],
-                  due_s: float, origin: _Origin, since_s: float) -> None:
+    def _patience(self, loop: asyncio.AbstractEventLoop, entry: _Waiting, due_s: float, origin: _Origin) -> None:
         """Patience is out: the waiting request may open a connection, within the pool's growth budget.
         Past it, the request joins the origin's overdue queue, which one timer per origin lets grow
         in the next growth window (one timer, not one per waiting request: thousands of those made a
         timer storm)."""
-        if ticket.done():
+        if entry.done():
             return
-        if self._may_grow(loop, origin, late_s=loop.time() - due_s, waited_s=loop.time() - since_s):
-            ticket.set_result(None)
+        if self._may_grow(loop, origin, late_s=loop.time() - due_s, waited_s=loop.time() - entry.since_s):
+            entry.future.set_result(None)
             return
         overdue = self._overdue.setdefault(origin, collections.deque())
         if len(overdue) >= self._overdue_limit.get(origin, OVERDUE_COMPACT):
             # answered ones are dropped lazily: now and then all at once (amortized: the next sweep
             # waits until the queue has doubled what is left)
-            self._overdue[origin] = overdue = collections.deque(t for t in overdue if not t[0].done())
+            self._overdue[origin] = overdue = collections.deque(e for e in overdue if not e.done())
             self._overdue_limit[origin] = max(OVERDUE_COMPACT, 2 * len(overdue))
-        overdue.append((ticket, since_s))
+        overdue.append(entry)
         if origin not in self._grow_timers:
             self._grow_timers[origin] = loop.call_later(GROWTH_WINDOW_S, self._grow, loop, origin,
                                                         loop.time() + GROWTH_WINDOW_S)
@@ -460,13 +465,13 @@ class FastEngine:
         overdue = self._overdue.get(origin)
         late_s = loop.time() - due_s
         while overdue:
-            ticket, since_s = overdue[0]
-            if ticket.done():
+            entry = overdue[0]
+            if entry.done():
                 overdue.popleft()
             elif self._open.get(origin, 0) < self.max_connections and \
-                    self._may_grow(loop, origin, late_s, waited_s=loop.time() - since_s):
+                    self._may_grow(loop, origin, late_s, waited_s=loop.time() - entry.since_s):
                 overdue.popleft()
-                ticket.set_result(None)
+                entry.future.set_result(None)
             else:
                 break
         if overdue:
@@ -484,17 +489,35 @@ class FastEngine:
         return None
 
     def _give_back(self, origin: _Origin, connection: _Connection) -> None:
+        """A connection free again (its answer read whole, from its own callback): the next waiting request
+        is sent on it at once, or it goes back to the idle pool. Before, the waiting request's task was woken
+        to send it, a turn of the loop later: near a worker's ceiling most requests waited, and each such
+        wake-up cost the worker ~20 % more instructions a request (bench/instructions.py, 256 in flight)."""
         waiters = self._waiters.get(origin)
-        if waiters and self._open.get(origin, 0) > GROWS_FREELY and self._may_shrink(origin):
-            self._discard(origin, connection, hand_on=False)  # no slot handed on: that would open another
-            return
-        while waiters:
-            ticket, _ = waiters.popleft()
-            if not ticket.done():
-                connection.reused = True
-                ticket.set_result(connection)
+        if waiters:
+            if self._open.get(origin, 0) > GROWS_FREELY and self._may_shrink(origin):
+                self._discard(origin, connection, hand_on=False)  # no slot handed on: that would open another
                 return
-        idle = self._idle.setdefault(origin, [])
+            while waiters:
+                entry = waiters.popleft()
+                if entry.connection is None and not entry.future.done():  # still waiting: sent now
+                    # the target's time starts now (its whole timeout: it began waiting after the request
+                    # began, so this deadline is the later), the wait was the generator's
+                    loop = asyncio.get_running_loop()
+                    now = loop.time()
+                    entry.queued_s = now - entry.since_s
+                    entry.connection = connection
+                    deadline = connection.deadline = now + entry.timeout_s
+                    if entry.timeout_s < DEADLINE_SWEEP_S:
+                        connection.expiry = loop.call_at(deadline, _expire, entry.future)
+                    elif self._sweeper is None:
+                        self._sweeper = loop.call_later(DEADLINE_SWEEP_S, self._sweep, loop)
+                    connection.reused = True
+                    connection.start(entry.payload, entry.head, entry.future)
+                    return
+        idle = self._idle.get(origin)
+        if idle is None:
+            idle = self._idle[origin] = []
         connection.idle_since = now = time.monotonic()
         idle.append(connection)
         if len(idle) > GROWS_FREELY and now - idle[0].idle_since > IDLE_REAP_S:
@@ -524,17 +547,23 @@ class FastEngine:
     def _wake_next(self, origin: _Origin) -> None:
         waiters = self._waiters.get(origin)
         while waiters:  # a slot is free: let the next waiter open a connection
-            ticket, _ = waiters.popleft()
-            if not ticket.done():
-                ticket.set_result(None)
+            entry = waiters.popleft()
+            if not entry.done():
+                entry.future.set_result(None)
                 return
 
     async def _connect(self, loop: asyncio.AbstractEventLoop, origin: _Origin) -> _Connection:
         scheme, host, port = origin
         context = self._ssl if scheme == "https" else None
         max_body = self.max_body_bytes
+        release = self._give_back
+
+        def made() -> _Connection:
+            connection = _Connection(max_body)
+            connection.origin, connection.release = origin, release
+            return connection
         _, connection = await loop.create_connection(
-            lambda: _Connection(max_body), host, port, ssl=context, server_hostname=host if context else None)
+            made, host, port, ssl=context, server_hostname=host if context else None)
         sock = connection.transport.get_extra_info("socket") if connection.transport else None
         if sock is not None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -557,9 +586,30 @@ class FastEngine:
         self._idle.clear()
 
 
-def _expire_ticket(ticket: asyncio.Future[_Connection | None]) -> None:
-    if not ticket.done():
-        ticket.set_exception(TimeoutError())
+class _Waiting:
+    """A request waiting for one of an origin's connections: what a connection coming back sends for it."""
+
+    __slots__ = ("connection", "deadline", "future", "head", "payload", "queued_s", "since_s", "timeout_s")
+    queued_s: float  # how long it waited: set once it is sent
+
+    def __init__(self, future: asyncio.Future[Any], payload: bytes, head: bool, deadline: float,
+                 timeout_s: float, since_s: float) -> None:
+        self.future = future  # a reply once sent for it and answered; None: it may open a connection
+        self.payload = payload
+        self.head = head
+        self.deadline = deadline  # loop time its timeout ends at, if it is still waiting then
+        self.timeout_s = timeout_s
+        self.since_s = since_s  # loop time it began waiting
+        self.connection: _Connection | None = None  # the connection it was sent on
+
+    def done(self) -> bool:
+        """No longer waiting: sent, given a slot, timed out or cancelled."""
+        return self.connection is not None or self.future.done()
+
+
+def _expire_waiting(entry: _Waiting) -> None:
+    if not entry.done():
+        entry.future.set_exception(TimeoutError())
 
 
 def _expire(waiter: asyncio.Future[Reply]) -> None:

@@ -5,6 +5,7 @@ these connections is runner.load.engines.fast."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import httptools
 
@@ -24,13 +25,16 @@ class Http1Connection(asyncio.Protocol):
         "closed",
         "deadline",
         "expiry",
+        "free",
         "head",
         "headers_done",
         "idle_since",
         "keep_alive",
         "max_body",
+        "origin",
         "parser",
         "raw",
+        "release",
         "reset_parser",
         "reused",
         "status",
@@ -58,6 +62,12 @@ class Http1Connection(asyncio.Protocol):
         self.idle_since = 0.0
         self.deadline = 0.0  # loop time the request now on this connection times out at
         self.expiry: asyncio.TimerHandle | None = None  # its timer, armed only once that is near
+        # the pool's: called with this connection's origin and itself once an answer is read whole and the
+        # connection stays open (it may send the next waiting request at once); it is then no longer the
+        # request's to close
+        self.origin: tuple[str, str, int] = ("", "", 0)
+        self.release: Callable[[tuple[str, str, int], Http1Connection], None] | None = None
+        self.free = False  # an answer was read whole in the chunk being parsed (data_received)
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -80,6 +90,17 @@ class Http1Connection(asyncio.Protocol):
         if self.reset_parser:
             self.reset_parser = False
             self.parser = httptools.HttpResponseParser(self)
+        if self.free:  # an answer read whole: back to the pool now, not a turn of the loop later when the
+            # request's task runs: sent at once for the first request waiting for one, or idle for the next
+            # (the pool's give-back). Only after the whole chunk is parsed: bytes after the answer are never
+            # taken as the next request's.
+            self.free = False
+            if self.keep_alive and not self.closed and self.release is not None:
+                if self.expiry is not None:  # disarm(), inlined
+                    self.expiry.cancel()
+                    self.expiry = None
+                self.waiter = None
+                self.release(self.origin, self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -139,6 +160,7 @@ class Http1Connection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(Reply(status, None, parts[0] if len(parts) == 1 else b"".join(parts), None,
                                     self.bytes_in, 0, 0.0, raw[0] if len(raw) == 1 else b"".join(raw)))
+            self.free = self.release is not None  # back to the pool once what came in is parsed (data_received)
 
     def _finish(self, reply: Reply) -> None:
         waiter = self.waiter
