@@ -19,10 +19,9 @@ RATE_MEASURED_PER_CORE = 15_000.0  # arrivals/s (18,006 req/s), bench/run_bench.
 RATE_CEILING_PER_WORKER = 3_750.0  # arrivals/s a worker is planned for: a quarter of the above
 # CPU time one request costs the worker at its held rate, bench/peers.py's mix on this project's VM
 # (docs/engine.md has the date and the figures): what `squall plan` prices a million requests from.
-# 29.2: at 26,000 arrivals/s = 31,208 req/s, the highest rate that run held as bench/peers.py then counted
-# (not counting requests that waited for a connection, docs/engine.md); the CPU a request cost is measured
-# all the same. The 20:47 run's held rate cost 45.9 on a slower stretch of the machine.
-CPU_US_PER_REQUEST_MEASURED = 29.2
+# 28.1: at 19,000 arrivals/s = 22,804 req/s, the highest rate the 20:17 run held, every request sent late
+# counted (sent_late). The 19:20 run's held rate cost 45.9, on a slower stretch of the machine.
+CPU_US_PER_REQUEST_MEASURED = 28.1
 CPU_US_MEASURED_ON = "2026-12-07"
 USERS_CEILING_PER_WORKER = 1_000  # closed-model users a worker is planned for
 SLICE_MAX_S = 840.0  # the default slice: 14 min of load, shortened when the budget below needs it
