@@ -209,8 +209,9 @@ class FastEngine:
                     try:
                         reply = await waiter
                     except BaseException:
-                        connection.disarm()
-                        self._discard(origin, connection)
+                        if connection.waiter is waiter:  # not already handed on (to a waiting request, or idle)
+                            connection.disarm()
+                            self._discard(origin, connection)
                         raise
                     if connection.waiter is waiter:  # not handed on from its callback: an error, or it closes
                         connection.disarm()

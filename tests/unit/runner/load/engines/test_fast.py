@@ -38,30 +38,33 @@ class _Transport:
 
     def __init__(self) -> None:
         self.written: list[bytes] = []
+        self.closed = False
 
     def write(self, data: bytes) -> None:
         self.written.append(data)
 
     def is_closing(self) -> bool:
-        return False
+        return self.closed
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
 
 def _answer(body: bytes) -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
 
 
-def _two_requests_on_one_connection(chunks: list[bytes]) -> tuple[list[list[bytes]], list[Reply]]:
+def _two_requests_on_one_connection(chunks: list[bytes], cancel_first: bool = False,
+                                    ) -> tuple[list[list[bytes]], list[Reply | BaseException]]:
     """GET /first, then GET /second, on an engine with one connection (to a transport that keeps what is
-    written): the second waits for it. Each chunk then comes in on the connection in turn. What had been
+    written): the second waits for it. Each chunk then comes in on the connection in turn (``cancel_first``:
+    the first request's task is cancelled right after the first chunk, before it runs again). What had been
     written before the first chunk and after each, and the two replies."""
     import asyncio
 
     from runner.load.engines.http1 import Http1Connection
 
-    async def main() -> tuple[list[list[bytes]], list[Reply]]:
+    async def main() -> tuple[list[list[bytes]], list[Reply | BaseException]]:
         engine = FastEngine(timeout_s=5.0, max_connections=1)
         origin = ("http", "127.0.0.1", 1)
         connection, transport = Http1Connection(), _Transport()
@@ -74,10 +77,16 @@ def _two_requests_on_one_connection(chunks: list[bytes]) -> tuple[list[list[byte
         second = asyncio.ensure_future(engine.send("GET", "http://127.0.0.1:1/second", [], None))
         await asyncio.sleep(0)  # the only connection is busy: the second request waits
         written = [list(transport.written)]
-        for chunk in chunks:
+        for index, chunk in enumerate(chunks):
+            if transport.closed:  # nothing comes in on a closed connection: it is lost
+                connection.connection_lost(None)
+                break
             connection.data_received(chunk)
             written.append(list(transport.written))
-        replies = list(await asyncio.gather(first, second))
+            if cancel_first and index == 0:
+                first.cancel()
+                await asyncio.sleep(0)  # its task runs (and ends) before the next chunk comes in
+        replies = list(await asyncio.gather(first, second, return_exceptions=True))
         await engine.close()
         return written, replies
     return asyncio.run(main())
@@ -91,11 +100,22 @@ def test_a_connection_that_comes_back_sends_the_first_waiting_request_from_its_o
     written, replies = _two_requests_on_one_connection([_answer(b"ok"), _answer(b"ok")])
     paths = [[data.split(b" ")[1] for data in snapshot] for snapshot in written]
     assert paths[:2] == [[b"/first"], [b"/first", b"/second"]]  # out within the first answer's data_received
-    assert [(r.status, r.error, r.queued_s > 0) for r in replies] == [(200, None, False), (200, None, True)]
+    assert [(r.status, r.error, r.queued_s > 0) for r in replies if isinstance(r, Reply)] == \
+        [(200, None, False), (200, None, True)]
+
+
+def test_a_request_cancelled_after_its_answer_came_leaves_the_connection_it_handed_on_alone() -> None:
+    """The run's end cancels what is still in flight: a request whose answer was read, its connection already
+    sending the next waiting request, is cancelled before its task runs again. It must not close that
+    connection under the other request (before: that request failed, and its retry found no connection)."""
+    _, replies = _two_requests_on_one_connection([_answer(b"first"), _answer(b"second")], cancel_first=True)
+    assert isinstance(replies[0], BaseException)
+    second = replies[1]
+    assert isinstance(second, Reply) and (second.status, second.error, second.body) == (200, None, b"second")
 
 
 def test_bytes_after_an_answer_are_never_taken_as_the_next_waiting_request_s() -> None:
     """A server that sends more than the answer in one chunk (an answer nobody asked for): the connection
     goes on to the waiting request only once the whole chunk is parsed, so its answer is its own."""
     _, replies = _two_requests_on_one_connection([_answer(b"first") + _answer(b"unasked"), _answer(b"second")])
-    assert [reply.body for reply in replies] == [b"first", b"second"]
+    assert [reply.body for reply in replies if isinstance(reply, Reply)] == [b"first", b"second"]
