@@ -6,6 +6,7 @@ import pytest
 
 from runner.load.engines.base import Reply
 from runner.load.engines.fast import FastEngine
+from tests.unit.runner.load.engines.test_http1 import Transport
 
 
 @pytest.mark.parametrize("url, origin, host, path", [
@@ -33,23 +34,6 @@ def test_what_every_engine_must_do() -> None:
     check_a_url_no_server_could_be_at_is_never_sent(FastEngine)
 
 
-class _Transport:
-    """What a connection writes, kept; never closing."""
-
-    def __init__(self) -> None:
-        self.written: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        self.written.append(data)
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def _answer(body: bytes) -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
 
@@ -67,7 +51,7 @@ def _two_requests_on_one_connection(chunks: list[bytes], cancel_first: bool = Fa
     async def main() -> tuple[list[list[bytes]], list[Reply | BaseException]]:
         engine = FastEngine(timeout_s=5.0, max_connections=1)
         origin = ("http", "127.0.0.1", 1)
-        connection, transport = Http1Connection(), _Transport()
+        connection, transport = Http1Connection(), Transport()
         connection.origin, connection.release = origin, engine._give_back
         connection.connection_made(transport)  # type: ignore[arg-type]
         engine._all.add(connection)

@@ -17,6 +17,9 @@ class Transport:
     def write(self, data: bytes) -> None:
         self.written.append(data)
 
+    def is_closing(self) -> bool:
+        return self.closed
+
     def close(self) -> None:
         self.closed = True
 
