@@ -158,7 +158,8 @@ class FlowRunner:
         self.uses = {s.name: data_sets_used(s) for s in spec.scenarios}
         self.iteration = 0
         self.worker_index = worker_index
-        self.static: dict[int, tuple[str | None, list[tuple[str, str]] | None]] = {}
+        # per step: the request itself when it is the same every time (no template, no body), else None
+        self.fixed: dict[int, tuple[str, list[tuple[str, str]], None] | None] = {}
         self.header_pairs: dict[int, tuple[tuple[str, str | Template], ...]] = {}
         self.secrets = dict(secrets or {})  # resolved in this worker, never recorded
         self.hosts = hosts
@@ -238,22 +239,22 @@ class FlowRunner:
         return await self.request(step, variables, start_s, user, jar), self.clock()
 
     def render(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
-        static = self.static.get(id(step))
-        if static is None:
-            static = self.static[id(step)] = self._static_parts(step)
-        url_static, headers_static = static
-        if url_static is not None and headers_static is not None and not step.has_json and step.form is None:
-            return url_static, headers_static, None
-        return self._render_all(step, variables)
+        key = id(step)
+        if key not in self.fixed:
+            self.fixed[key] = self._fixed_request(step)
+        fixed = self.fixed[key]
+        return fixed if fixed is not None else self._render_all(step, variables)
 
-    def _static_parts(self, step: Request) -> tuple[str | None, list[tuple[str, str]] | None]:
-        """What of a request never changes: its full URL and headers, when no template is in them."""
-        url: str | None = None
-        if isinstance(step.url, str) and not step.query:
-            url = step.url if step.url.startswith(("http://", "https://")) else self.base_url + step.url
+    def _fixed_request(self, step: Request) -> tuple[str, list[tuple[str, str]], None] | None:
+        """The request when it is the same every time (no template in its URL or headers, no query, no
+        body): made once. None: rendered for each run."""
+        if step.has_json or step.form is not None or not isinstance(step.url, str) or step.query:
+            return None
         pairs = self._header_pairs(step)
-        headers = None if any(isinstance(v, Template) for _, v in pairs) else [(k, str(v)) for k, v in pairs]
-        return url, headers
+        if any(isinstance(v, Template) for _, v in pairs):
+            return None
+        url = step.url if step.url.startswith(("http://", "https://")) else self.base_url + step.url
+        return url, [(k, str(v)) for k, v in pairs], None
 
     def _header_pairs(self, step: Request) -> tuple[tuple[str, str | Template], ...]:
         """The target's headers, then the step's: a step's header replaces the target's of the same name."""
@@ -301,12 +302,8 @@ class FlowRunner:
                       user: UserState | None = None, jar: CookieJar | None = None) -> bool:
         # Look the window up only after each await: a flush may have swapped the windows out.
         try:
-            static = self.static.get(id(step))  # render()'s static case, inlined: a call costs on every request
-            if static is not None and static[0] is not None and static[1] is not None and not step.has_json \
-                    and step.form is None:
-                url, headers, body = static[0], static[1], None
-            else:
-                url, headers, body = self.render(step, variables)
+            fixed = self.fixed.get(id(step))  # render()'s common case, without its call
+            url, headers, body = fixed if fixed is not None else self.render(step, variables)
             if user is not None and user.headers:
                 headers = user.with_headers(headers, variables, self.rng)
             if step.cookies and jar is not None:  # set on the step: into the user's jar, kept for later requests

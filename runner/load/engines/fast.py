@@ -210,11 +210,9 @@ class FastEngine:
                         reply = await waiter
                     except BaseException:
                         if connection.waiter is waiter:  # not already handed on (to a waiting request, or idle)
-                            connection.disarm()
                             self._discard(origin, connection)
                         raise
                     if connection.waiter is waiter:  # not handed on from its callback: an error, or it closes
-                        connection.disarm()
                         self._discard(origin, connection)
                 if reply.error == "stale" and method not in IDEMPOTENT:
                     # the server closed the pooled connection: it may have processed this POST, so it is
@@ -280,7 +278,6 @@ class FastEngine:
             if served is not None:  # sent on a connection that came back: answered (or failed) there
                 handed = entry.connection  # not handed on by itself below: an error, or the answer closes it
                 if handed is not None and handed.waiter is entry.future:
-                    handed.disarm()
                     self._discard(origin, handed)
                 served.queued_s = queued_s + entry.queued_s
                 return served
@@ -304,7 +301,6 @@ class FastEngine:
         handed = entry.connection
         if handed is not None:
             if handed.waiter is entry.future:
-                handed.disarm()
                 self._discard(origin, handed)
             return
         future = entry.future
@@ -531,8 +527,9 @@ class FastEngine:
                                                         asyncio.get_running_loop().time())
 
     def _discard(self, origin: _Origin, connection: _Connection, hand_on: bool = True) -> None:
-        """Closes the connection; its slot goes to the next waiting request unless ``hand_on`` is False
-        (the pool shrinking)."""
+        """Closes the connection (its request's timer disarmed); its slot goes to the next waiting request
+        unless ``hand_on`` is False (the pool shrinking)."""
+        connection.disarm()
         connection._close()
         if connection in self._all:
             self._all.discard(connection)
