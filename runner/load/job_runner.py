@@ -23,6 +23,7 @@ from typing import Any
 from analysis.shard import Shard
 from runner.guardrails import HostPolicy
 from runner.job import WorkerJob
+from runner.load.descriptors import reserve_descriptors
 from runner.load.engines import make_engine
 from runner.load.engines.base import Engine
 from runner.load.gc_policy import FlushCollector
@@ -34,6 +35,7 @@ from runner.spec import Spec
 from runner.store import Store, put_with_retry, shard_bytes, stop_flag_key
 
 log = logging.getLogger(__name__)
+DESCRIPTORS_BESIDE_SOCKETS = 64  # the store's, the logs', the runtime's
 
 
 @functools.cache
@@ -153,6 +155,8 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
                               hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink,
                               max_in_flight=max_connections, at_flush=collector.at_flush)
+    # the sockets it may open, and the store's, fit the descriptor table before the start (runner/load/descriptors.py)
+    reserve_descriptors(generator.max_in_flight + DESCRIPTORS_BESIDE_SOCKETS)
     poller = asyncio.ensure_future(poll_stop_flag())
     try:
         with collector.automatic_off():
