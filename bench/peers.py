@@ -17,7 +17,8 @@ after they were due, `sent_late`: a late arrival's, or an on-time one's that wai
 each once), no request failed, and at least 99.5 % of the planned arrivals ran. Before the evening of
 2026-12-07 Squall's count was its late arrivals alone, leaving out on-time arrivals whose requests then
 waited for a connection: its held rates in the runs before are too high (docs/engine.md).
-Each tool's ceiling is found the same way:
+The machine's speed (run_bench.machine_state) is printed before each tool, as the tools run one after
+another and this VM's speed moves within a run. Each tool's ceiling is found the same way:
 doubling from --start until a rate is not held, then --bisect halvings between the highest held and
 the first failing rate. Printed: each step, each ceiling in requests/s, and the ratios.
 """
@@ -154,7 +155,11 @@ def main() -> None:
         print(f"open model, {REQUESTS_PER_ARRIVAL} requests per arrival, {args.step_s:g} s steps; held: <= 0.5 % late "
               f"or dropped, no error")
         squall = ceiling(lambda rate: squall_step(url, rate, args.step_s, work), args.start, args.bisect)
+        # the tools run one after another: the machine's speed between them says whether a ratio compares
+        # like with like (on this VM it moved from 1.35 to 2.43 M loop bodies/s within one run)
+        print(f"machine before k6: {machine_state(port)}", flush=True)
         k6 = ceiling(lambda rate: k6_step(url, rate, args.step_s, work), args.start / 2, args.bisect)
+        print(f"machine before Locust: {machine_state(port)}", flush=True)
         locust_rps, locust_cpu = plain_locust(url, args.locust_users, args.step_s, work)
         print(f"  locust  FastHttpUser, {args.locust_users} users, no wait: {locust_rps:,.0f} req/s, "
               f"{locust_cpu:.1f} CPU-us/req")
