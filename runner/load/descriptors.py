@@ -43,7 +43,10 @@ def reserve_descriptors(count: int) -> int:
     highest = min(count, limit) - 1
     if highest < SMALLEST_TABLE:
         return -1
-    probe = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        probe = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # no descriptor free at all: nothing to grow for
+        return -1
     try:
         # the lowest free descriptor at or above ``highest`` (F_DUPFD, unlike dup2, never closes one in use)
         reserved = fcntl.fcntl(probe, fcntl.F_DUPFD_CLOEXEC, highest)

@@ -90,6 +90,10 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
         if start_at is None and await_start is None:
             raise ValueError(f"{job.key}: no start time (pass start_at)")
         spec, secrets, plan, engine = await _prepare(job, start_at, max_connections)
+        # the sockets it may open (one a request in flight), and the store's, fit the descriptor table
+        # before the start, not while the load grows it (runner/load/descriptors.py)
+        reserve_descriptors(min(plan.max_in_flight_per_worker, max_connections or plan.max_in_flight_per_worker) +
+                            DESCRIPTORS_BESIDE_SOCKETS)
         if start_at is None and await_start is not None:
             start_at = await asyncio.get_running_loop().run_in_executor(None, await_start)
     except Exception as failure:
@@ -155,8 +159,6 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
                               send_until_s=send_until_s, drain_until_s=drain_until_s,
                               hosts=HostPolicy(job.allowed_hosts, job.allow_loopback), snapshot_sink=sink,
                               max_in_flight=max_connections, at_flush=collector.at_flush)
-    # the sockets it may open, and the store's, fit the descriptor table before the start (runner/load/descriptors.py)
-    reserve_descriptors(generator.max_in_flight + DESCRIPTORS_BESIDE_SOCKETS)
     poller = asyncio.ensure_future(poll_stop_flag())
     try:
         with collector.automatic_off():
