@@ -48,7 +48,9 @@ def test_a_worker_grows_its_descriptor_table_for_its_in_flight_limit_before_its_
     prepare_run(store, spec, make_plan(spec, "r", 1, workers=1), {"run_id": "r"}, "fast", 1.0, 0.0, sliced=False,
                 hosts=HostPolicy((), allow_loopback=True))
     code = textwrap.dedent(f"""
-        import asyncio, time
+        import asyncio, resource, time
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))  # as a worker process does
         from runner.job import WorkerJob
         from runner.load.descriptors import table_size
         from runner.load.job_runner import run_job
