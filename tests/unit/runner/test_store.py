@@ -50,3 +50,25 @@ def test_a_listing_since_a_cursor_reads_only_the_groups_of_the_workers_asked_for
     assert keys == ["runs/r/shards/0/001/000002/00200.json.gz", "runs/r/shards/0/001/000002/00201.json.gz"]
     assert store.listed == [("runs/r/shards/0/001/", "runs/r/shards/0/001/000002/")]
     assert len(shard_keys(store, "r")) == 15 and len(shard_keys(store, "r", 0)) == 15
+
+
+def test_a_shard_encoded_a_window_at_a_time_is_the_whole_shard_gzipped() -> None:
+    """A worker encodes its shards on its event loop in pieces (runner.store.shard_pieces): joined, they are
+    one gzip stream of the shard's JSON, read back to the same shard, with no window, one or several."""
+    import gzip
+    import json
+
+    from analysis.histogram import Histogram
+    from analysis.stats import EndpointStats, Window
+    from runner.store import shard_bytes, shard_pieces
+    busy = {second: Window(endpoints={"GET /a": EndpointStats(requests=second, responses=second,
+                                                              latency=Histogram.of([1_000 * second, 70_000]))})
+            for second in (3, 1, 2)}
+    for windows in ({}, {5: Window()}, busy):
+        shard = Shard("r", 0, 4, 7, windows, final=True, error="boom")
+        pieces = list(shard_pieces(shard))
+        assert len(pieces) == len(windows) + 2  # the rest, each window, the end
+        data = json.loads(gzip.decompress(b"".join(pieces)))
+        assert data == json.loads(json.dumps(shard.to_dict()))
+        assert Shard.from_dict(data, "k").to_dict() == shard.to_dict()
+        assert shard_bytes(shard)[1] == b"".join(pieces)
