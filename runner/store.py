@@ -209,9 +209,13 @@ def run_prefix(run_id: str) -> str:
     return f"runs/{run_id}/"
 
 
+def shard_store_key(shard: Shard) -> str:
+    return run_prefix(shard.run_id) + shard.key
+
+
 def shard_bytes(shard: Shard) -> tuple[str, bytes]:
     """The store key and the gzipped JSON of a shard."""
-    return run_prefix(shard.run_id) + shard.key, b"".join(shard_pieces(shard))
+    return shard_store_key(shard), b"".join(shard_pieces(shard))
 
 
 def shard_pieces(shard: Shard) -> Iterator[bytes]:

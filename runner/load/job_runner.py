@@ -32,7 +32,7 @@ from runner.load.recorder import Recorder
 from runner.plan import RunPlan, WorkerBudget
 from runner.secrets import env_references, resolve_environment, resolve_secrets, secret_references, with_secret_data
 from runner.spec import Spec
-from runner.store import Store, put_with_retry, run_prefix, shard_bytes, shard_pieces, stop_flag_key
+from runner.store import Store, put_with_retry, shard_bytes, shard_pieces, shard_store_key, stop_flag_key
 
 log = logging.getLogger(__name__)
 DESCRIPTORS_BESIDE_SOCKETS = 64  # the store's, the logs', the runtime's
@@ -110,14 +110,14 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
 
     async def sink(shard: Shard) -> None:
         # Encoded on the loop a window at a time, a turn of the loop between windows (in a thread on the
-        # same core it took the loop off the CPU for the whole shard: runner.store.shard_pieces); written
-        # in a thread (transient failures: backoff; permanent: raises).
+        # same core it took the loop off the CPU for the whole shard: runner.store.shard_pieces); a taken
+        # shard's windows are never touched again (the recorder records into fresh ones), so the load may
+        # go on between pieces. Written in a thread (transient failures: backoff; permanent: raises).
         pieces = []
         for piece in shard_pieces(shard):
             pieces.append(piece)
             await asyncio.sleep(0)
-        data = b"".join(pieces)
-        await loop.run_in_executor(None, put_with_retry, store, run_prefix(shard.run_id) + shard.key, data)
+        await loop.run_in_executor(None, put_with_retry, store, shard_store_key(shard), b"".join(pieces))
 
     stopped = False
 
