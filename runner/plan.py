@@ -130,6 +130,11 @@ class RunPlan:
     rate_ceiling_per_worker: float
     max_in_flight_per_worker: int
 
+    def in_flight_limit(self, cap: int | None = None) -> int:
+        """The most requests a worker keeps in flight: the plan's share, or ``cap`` when lower (a Lambda's
+        descriptors)."""
+        return min(self.max_in_flight_per_worker, cap or self.max_in_flight_per_worker)
+
     @property
     def expected_arrivals(self) -> float:
         return sum(p.expected_arrivals for p in self.phases)

@@ -30,6 +30,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 _STATUS_TEXT = {status: str(status) for status in range(100, 600)}  # a status's text, made once
+_UNSEEN: Any = object()  # a step render() has not looked at yet (None: a step rendered for each run)
 
 
 def classify_status(status: int, expect: frozenset[int] | None) -> str | None:
@@ -239,10 +240,9 @@ class FlowRunner:
         return await self.request(step, variables, start_s, user, jar), self.clock()
 
     def render(self, step: Request, variables: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes | None]:
-        key = id(step)
-        if key not in self.fixed:
-            self.fixed[key] = self._fixed_request(step)
-        fixed = self.fixed[key]
+        fixed = self.fixed.get(id(step), _UNSEEN)
+        if fixed is _UNSEEN:
+            fixed = self.fixed[id(step)] = self._fixed_request(step)
         return fixed if fixed is not None else self._render_all(step, variables)
 
     def _fixed_request(self, step: Request) -> tuple[str, list[tuple[str, str]], None] | None:

@@ -139,7 +139,7 @@ class LoadGenerator:
                                 hosts, slice_index=settings.slice_index)
         self.redact = Redactor(secrets or {}).redact
         self.in_flight: set[asyncio.Task[Any]] = set()  # scenarios (open model) and users (closed)
-        self.max_in_flight = min(plan.max_in_flight_per_worker, max_in_flight or plan.max_in_flight_per_worker)
+        self.max_in_flight = plan.in_flight_limit(max_in_flight)
         self.skip_before_s = float("-inf")  # a late start: arrivals due before this are skipped
         self.lag_tolerance_s = spec.limits.health.lag_tolerance_ms / 1000
         self.stopping = False

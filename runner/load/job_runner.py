@@ -92,8 +92,7 @@ async def run_job(job: WorkerJob, store: Store, start_at_epoch_s: float | None =
         spec, secrets, plan, engine = await _prepare(job, start_at, max_connections)
         # the sockets it may open (one a request in flight), and the store's, fit the descriptor table
         # before the start, not while the load grows it (runner/load/descriptors.py)
-        reserve_descriptors(min(plan.max_in_flight_per_worker, max_connections or plan.max_in_flight_per_worker) +
-                            DESCRIPTORS_BESIDE_SOCKETS)
+        reserve_descriptors(plan.in_flight_limit(max_connections) + DESCRIPTORS_BESIDE_SOCKETS)
         if start_at is None and await_start is not None:
             start_at = await asyncio.get_running_loop().run_in_executor(None, await_start)
     except Exception as failure:
